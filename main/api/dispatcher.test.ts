@@ -1,0 +1,138 @@
+/**
+ * Every message into the engine goes through the dispatcher: these send malformed ones through a
+ * real JSON-RPC session (the in-process carrier the CLI uses) and check the typed errors, and that
+ * the engine keeps answering afterwards.
+ */
+import { JSONRPCErrorCode } from 'json-rpc-2.0';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { rejectionOf, sampleSites } from '../../tests/support/inventory-fixtures';
+import { tempEngine, type TempEngine } from '../../tests/support/temp-engine';
+import { channelPair, type Channel } from './channel';
+import type { ApiClient } from './client';
+
+let t: TempEngine;
+let client: ApiClient;
+
+beforeEach(() => {
+  t = tempEngine();
+  client = t.engine.client();
+});
+afterEach(() => t.dispose());
+
+/** A raw window: sends text, collects every message the engine sends back. */
+function rawWindow(): { send(text: string): void; next(): Promise<Record<string, unknown>>; channel: Channel } {
+  const [engineSide, windowSide] = channelPair();
+  t.engine.connect(engineSide, { actor: 'test:raw', host: 'test' });
+  const inbox: Record<string, unknown>[] = [];
+  const waiting: ((m: Record<string, unknown>) => void)[] = [];
+  windowSide.onMessage((text) => {
+    const message = JSON.parse(text) as Record<string, unknown>;
+    if (message['method'] === 'event') return;
+    const waiter = waiting.shift();
+    if (waiter) waiter(message);
+    else inbox.push(message);
+  });
+  return {
+    channel: windowSide,
+    send: (text) => windowSide.send(text),
+    next: () => (inbox.length ? Promise.resolve(inbox.shift()!) : new Promise((resolve) => waiting.push(resolve))),
+  };
+}
+
+const stillAnswers = async () => expect(await client.api.system.ping({ nonce: 'alive' })).toMatchObject({ nonce: 'alive' });
+
+describe('typed errors through the JSON-RPC session', () => {
+  it('rejects params of the wrong type with E_VALIDATION naming the field', async () => {
+    const cases: [string, unknown, RegExp][] = [
+      ['inventory.listAppliances', { limit: 'lots' }, /limit: Invalid input: expected number/],
+      ['inventory.listAppliances', { limit: 1_000_000 }, /limit: Too big/],
+      ['inventory.listAppliances', { status: ['lost'] }, /status\.0: a status is one of/],
+      ['inventory.listAppliances', { sort: 'colour' }, /sort: /],
+      ['inventory.setStatus', { serial: 'A1', status: 'online', reason: 'x'.repeat(501) }, /reason: at most 500 characters/],
+      ['inventory.setStatus', { status: 'online' }, /serial: Invalid input/],
+      ['inventory.getAppliance', { serial: 'bad serial!' }, /serial: a serial is 1-64/],
+      ['inventory.createAppliance', { serial: 'A1' }, /hostname: Invalid input/],
+      ['inventory.importData', { format: 'xml', content: '' }, /format: /],
+      ['inventory.upsertSite', { code: 'S1', timezone: 'Not/AZone' }, /timezone: not a known IANA time zone/],
+      ['inventory.getAppliance', [1, 2], /expected object, received array/],
+      ['inventory.getAppliance', 'A1', /expected object, received string/],
+    ];
+    for (const [method, params, message] of cases) {
+      const r = await rejectionOf(client.call(method, params));
+      expect(r.code, method).toBe('E_VALIDATION');
+      expect(r.message, `${method} ${JSON.stringify(params).slice(0, 60)}`).toMatch(message);
+    }
+    await stillAnswers();
+  });
+
+  it('answers unknown methods with E_NOT_FOUND (JSON-RPC method not found)', async () => {
+    for (const name of ['inventory.dropEverything', 'nothing.here', 'inventory', '__proto__.constructor', 'inventory.__proto__']) {
+      expect((await rejectionOf(client.call(name, {}))).code, name).toBe('E_NOT_FOUND');
+    }
+    const raw = rawWindow();
+    raw.send(JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'inventory.dropEverything', params: {} }));
+    expect(await raw.next()).toMatchObject({ id: 7, error: { code: JSONRPCErrorCode.MethodNotFound } });
+    await stillAnswers();
+  });
+
+  it('carries import row errors across the wire', async () => {
+    const r = await rejectionOf(client.api.inventory.importData({ format: 'csv', content: sampleSites().replace('Europe/Berlin', 'Europe/Berlinn') }));
+    expect(r.code).toBe('E_IMPORT');
+    expect(r.errors).toEqual([{ line: 4, field: 'timezone', reason: expect.stringMatching(/not a known IANA time zone/) }]);
+  });
+
+  it('survives text that is not JSON-RPC at all', async () => {
+    const raw = rawWindow();
+    const garbage = ['not json', '{"jsonrpc": "2.0", "id": 1', '{}', '[]', 'null', '42', '{"jsonrpc":"1.0","id":2,"method":"system.ping"}', '\u0000\u0001'];
+    for (const text of garbage) raw.send(text);
+    const replies: Record<string, unknown>[] = [];
+    for (let i = 0; i < garbage.length; i++) replies.push(await raw.next());
+    for (const reply of replies) {
+      expect(reply['jsonrpc']).toBe('2.0');
+      expect(reply['error']).toMatchObject({ code: expect.any(Number) });
+      expect(reply['result']).toBeUndefined();
+    }
+    // the same window still works, and so do others
+    raw.send(JSON.stringify({ jsonrpc: '2.0', id: 99, method: 'system.ping', params: { nonce: 'raw' } }));
+    expect(await raw.next()).toMatchObject({ id: 99, result: { nonce: 'raw' } });
+    await stillAnswers();
+  });
+
+  it('answers a batch item by item', async () => {
+    const raw = rawWindow();
+    raw.send(
+      JSON.stringify([
+        { jsonrpc: '2.0', id: 1, method: 'system.ping', params: { nonce: 'a' } },
+        { jsonrpc: '2.0', id: 2, method: 'inventory.getAppliance', params: { serial: 42 } },
+        { jsonrpc: '2.0', id: 3, method: 'no.such', params: {} },
+      ]),
+    );
+    const reply = (await raw.next()) as unknown as { id: number; result?: unknown; error?: { code: number; data?: { code: string } } }[];
+    const byId = new Map(reply.map((r) => [r.id, r]));
+    expect(byId.get(1)!.result).toMatchObject({ nonce: 'a' });
+    expect(byId.get(2)!.error).toMatchObject({ code: JSONRPCErrorCode.InvalidParams, data: { code: 'E_VALIDATION' } });
+    expect(byId.get(3)!.error).toMatchObject({ code: JSONRPCErrorCode.MethodNotFound, data: { code: 'E_NOT_FOUND' } });
+  });
+
+  it('keeps a failing handler inside the engine: E_INTERNAL, no stack, still serving', async () => {
+    t.engine.db.exec(`CREATE TEMP TRIGGER boom BEFORE INSERT ON partners BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`);
+    const r = await rejectionOf(
+      client.api.inventory.upsertSite({
+        code: 'S1',
+        partner: 'P',
+        asn: 1,
+        name: 'n',
+        city: 'c',
+        country: 'BR',
+        latitude: 0,
+        longitude: 0,
+        timezone: 'UTC',
+        maintenanceWindow: '01:00-02:00',
+        fillWindow: '02:00-14:00',
+      }),
+    );
+    expect(r).toMatchObject({ code: 'E_INTERNAL', message: 'Something went wrong inside Fleetdeck; the engine log has the details.' });
+    expect(r.message).not.toMatch(/disk on fire|at /);
+    await stillAnswers();
+  });
+});

@@ -1,0 +1,88 @@
+/**
+ * The one way into the engine. Every call names `<domain>.<method>`; its params are validated
+ * against the contract before any service sees them; every failure leaves as a typed ErrorBody.
+ */
+import { z } from 'zod';
+import { contract, type Contract, type Domain } from './contract';
+import type { DomainHandlers, MethodSpec } from './kit';
+import { FleetError, type ErrorBody } from './errors';
+import type { Logger } from '../store/log';
+
+export type HostKind = 'desktop' | 'browser' | 'cli' | 'test';
+
+export interface CallContext {
+  /** Who acts, for the audit log: `desktop:alice`, `browser:alice`, `cli:alice`. */
+  actor: string;
+  host: HostKind;
+}
+
+export type Handlers = { [D in Domain]: DomainHandlers<Contract[D], CallContext> };
+
+export type DispatchResult = { ok: true; result: unknown } | { ok: false; error: ErrorBody };
+
+export function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 10)
+    .map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+    .join('; ');
+}
+
+export function lookupMethod(name: string): { domain: Domain; method: string; spec: MethodSpec } | null {
+  const dot = name.indexOf('.');
+  if (dot <= 0) return null;
+  const domain = name.slice(0, dot);
+  const methodName = name.slice(dot + 1);
+  if (!Object.hasOwn(contract, domain)) return null;
+  const methods = contract[domain as Domain] as Record<string, MethodSpec>;
+  if (!Object.hasOwn(methods, methodName)) return null;
+  return { domain: domain as Domain, method: methodName, spec: methods[methodName]! };
+}
+
+export class Dispatcher {
+  constructor(
+    private readonly handlers: Handlers,
+    private readonly log: Logger,
+    /** Validate results against the output schema too (on in tests, to catch contract drift). */
+    private readonly checkOutputs = false,
+  ) {}
+
+  async dispatch(name: unknown, params: unknown, ctx: CallContext): Promise<DispatchResult> {
+    if (typeof name !== 'string') {
+      return { ok: false, error: { code: 'E_VALIDATION', message: 'The call has no method name.' } };
+    }
+    const found = lookupMethod(name);
+    if (!found) {
+      return { ok: false, error: { code: 'E_NOT_FOUND', message: `There is no method "${name.slice(0, 80)}".` } };
+    }
+    const parsed = found.spec.input.safeParse(params ?? {});
+    if (!parsed.success) {
+      return {
+        ok: false,
+        error: { code: 'E_VALIDATION', message: `Invalid input for ${name}: ${describeZodError(parsed.error)}` },
+      };
+    }
+    const domainHandlers = this.handlers[found.domain] as Record<string, (input: unknown, ctx: CallContext) => unknown>;
+    const handler = domainHandlers[found.method];
+    if (!handler) {
+      return { ok: false, error: { code: 'E_UNAVAILABLE', message: `${name} is not available in this engine.` } };
+    }
+    try {
+      const result = await handler(parsed.data, ctx);
+      if (this.checkOutputs) {
+        const out = found.spec.output.safeParse(result);
+        if (!out.success) {
+          this.log.error('contract drift', { method: name, issues: describeZodError(out.error) });
+          return { ok: false, error: { code: 'E_INTERNAL', message: `${name} returned data outside its contract.` } };
+        }
+      }
+      return { ok: true, result };
+    } catch (err) {
+      if (err instanceof FleetError) return { ok: false, error: err.toBody() };
+      if (err instanceof z.ZodError) {
+        return { ok: false, error: { code: 'E_VALIDATION', message: describeZodError(err) } };
+      }
+      this.log.error('unexpected failure', { method: name, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+      return { ok: false, error: { code: 'E_INTERNAL', message: 'Something went wrong inside Fleetdeck; the engine log has the details.' } };
+    }
+  }
+}

@@ -1,0 +1,446 @@
+/**
+ * `fleetdeck exec`, `fleetdeck jobs` and `fleetdeck net`: run commands on the fleet, read jobs,
+ * and manage how appliances are reached (fleet key, host keys, jump hosts).
+ *
+ *   fleetdeck exec (--all | --where FILTER... | --serial S...) [--concurrency N] [--timeout SECONDS]
+ *                  [--json] [--accept-new] -- CMD [ARG...]
+ *   fleetdeck jobs list [--limit N] [--json]
+ *   fleetdeck jobs show ID [--json]
+ *   fleetdeck jobs retry ID [--accept-new] [--concurrency N] [--json]
+ *   fleetdeck net key | keygen [--replace] | import-key FILE [--passphrase-env VAR] [--replace]
+ *   fleetdeck net trust SERIAL SHA256:...
+ *   fleetdeck net known-hosts import FILE [--dry-run] | export [--hashed]
+ *   fleetdeck net ssh-config import [FILE] [--dry-run]
+ *   fleetdeck net jump add NAME HOST [--port N] [--user U] [--via NAME] | list | route (site|appliance) KEY (NAME|none)
+ *   fleetdeck net alerts [--all] | alerts resolve ID (--trust-new-key | --dismiss)
+ *
+ * FILTER is comma-separated key=value terms, all of which must hold; a key given twice, or values
+ * joined with |, matches any of them: `site=GRU1|GRU2,status=online,tag=rack:a`. Keys: site,
+ * status, partner, model, tag, firmware, text (free text over hostname, serial, addresses, firmware).
+ */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import cliProgress from 'cli-progress';
+import type { ApiClient } from '../api/client';
+import type { Engine } from '../engine';
+import { LIFECYCLE_STATUSES, APPLIANCE_MODELS } from '../inventory/contract';
+import type { ExecSelection, Job, JobProgress, JobResult } from '../net/contract';
+import { action, cliActor, dataDirOption, processIo, UsageError, withEngine, type Io } from './io';
+
+const FILTER_KEYS = ['site', 'status', 'partner', 'model', 'tag', 'firmware', 'text'] as const;
+type FilterKey = (typeof FILTER_KEYS)[number];
+export type ExecFilter = NonNullable<Extract<ExecSelection, { query: unknown }>['query']>;
+
+/** Parse `site=GRU1|GRU2,status=online` (repeatable) into an inventory query. */
+export function parseFilter(terms: readonly string[]): ExecFilter {
+  const out: { text?: string } & Partial<Record<Exclude<FilterKey, 'text'>, string[]>> = {};
+  for (const term of terms.flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean)) {
+    const eq = term.indexOf('=');
+    if (eq <= 0) throw new UsageError(`"${term}" is not key=value (keys: ${FILTER_KEYS.join(', ')})`);
+    const key = term.slice(0, eq).trim().toLowerCase() as FilterKey;
+    const values = term
+      .slice(eq + 1)
+      .split('|')
+      .map((v) => v.trim())
+      .filter(Boolean);
+    if (!FILTER_KEYS.includes(key)) throw new UsageError(`unknown filter key "${key}" (keys: ${FILTER_KEYS.join(', ')})`);
+    if (values.length === 0) throw new UsageError(`the filter ${key}= has no value`);
+    if (key === 'text') {
+      if (out.text !== undefined || values.length > 1) throw new UsageError('text= takes one value');
+      out.text = values[0]!;
+      continue;
+    }
+    if (key === 'status') {
+      const bad = values.find((v) => !(LIFECYCLE_STATUSES as readonly string[]).includes(v));
+      if (bad) throw new UsageError(`status "${bad}" is not one of ${LIFECYCLE_STATUSES.join(', ')}`);
+    }
+    if (key === 'model') {
+      const bad = values.find((v) => !(APPLIANCE_MODELS as readonly string[]).includes(v));
+      if (bad) throw new UsageError(`model "${bad}" is not one of ${APPLIANCE_MODELS.join(', ')}`);
+    }
+    out[key] = [...(out[key] ?? []), ...values];
+  }
+  // status and model were checked against their enums above; the engine validates the rest.
+  return out as ExecFilter;
+}
+
+function wholeNumber(min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`a whole number from ${min} to ${max}`);
+    return n;
+  };
+}
+const repeated = (value: string, previous: string[] = []) => [...previous, value];
+
+const FINGERPRINT_IN_TEXT = /SHA256:[A-Za-z0-9+/]{43}/;
+
+/** One appliance's result as `--json` prints it (one JSON object per line). */
+function resultLine(r: JobResult): string {
+  return JSON.stringify({ serial: r.serial, ok: r.ok, state: r.state, exitCode: r.exitCode, output: r.output, stderr: r.stderr, errorCode: r.errorCode, errorMessage: r.errorMessage });
+}
+
+interface RunOptions {
+  json: boolean;
+  tty: boolean;
+}
+
+/**
+ * Follow a job to its end: progress bar on a TTY, NDJSON with --json, and Ctrl-C cancels it
+ * (results already in are kept).
+ */
+async function follow(engine: Engine, client: ApiClient, io: Io, job: Job, opts: RunOptions): Promise<Job> {
+  const bar =
+    opts.tty && !opts.json
+      ? new cliProgress.SingleBar(
+          { format: ' {bar} {value}/{total} | ok {ok} failed {failed} running {running} | {rate}/s | ETA {eta_s}', stream: process.stderr, hideCursor: true, etaBuffer: 50 },
+          cliProgress.Presets.shades_classic,
+        )
+      : null;
+  bar?.start(job.progress.total, 0, { ok: 0, failed: 0, running: 0, rate: 0, eta_s: '?' });
+  const offProgress = client.on('jobs.progress', (p: JobProgress) => {
+    if (p.id !== job.id) return;
+    bar?.update(p.done, { ok: p.ok, failed: p.failed, running: p.running, rate: p.rate, eta_s: p.etaSeconds === null ? '?' : `${Math.round(p.etaSeconds)}s` });
+  });
+  const offResult = client.on('jobs.result', ({ id, result }) => {
+    if (id !== job.id) return;
+    if (opts.json) io.out(resultLine(result));
+    else if (!result.ok && !bar) io.err(`${result.serial}: ${result.errorCode} ${result.errorMessage ?? ''}`.trim());
+  });
+  const onSigint = () => {
+    void client.api.jobs.cancel({ id: job.id });
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    return await engine.jobs.wait(job.id);
+  } finally {
+    process.off('SIGINT', onSigint);
+    offProgress();
+    offResult();
+    bar?.stop();
+  }
+}
+
+async function report(client: ApiClient, io: Io, job: Job, json: boolean): Promise<void> {
+  const { summary } = await client.api.jobs.get({ id: job.id });
+  const p = job.progress;
+  if (json) {
+    io.out(JSON.stringify({ job: job.id, state: job.state, total: p.total, ok: p.ok, failed: p.failed, notRun: summary.notRun.length }));
+  } else {
+    io.out(`job ${job.id} ${job.state}: ${p.ok} ok, ${p.failed} failed${summary.notRun.length ? `, ${summary.notRun.length} not run` : ''} of ${p.total}`);
+    for (const g of summary.groups.slice(0, 5)) {
+      const who = g.serials.length > 4 ? `${g.serials.slice(0, 4).join(', ')} and ${g.serials.length - 4} more` : g.serials.join(', ');
+      const what = g.state === 'ok' ? (g.output ?? '').trim().split('\n').slice(0, 3).join(' | ').slice(0, 160) : `${g.errorCode ?? g.state}`;
+      io.out(`  ${String(g.count).padStart(5)} × ${g.state}: ${what}  [${who}]`);
+    }
+    for (const f of summary.failed.slice(0, 20)) io.out(`  failed ${f.serial}: ${f.errorCode} ${f.errorMessage ?? ''}`.trimEnd());
+    if (summary.failed.length > 20) io.out(`  ... and ${summary.failed.length - 20} more failed (fleetdeck jobs show ${job.id})`);
+    if (p.failed + summary.notRun.length > 0) io.out(`retry the failed and unreachable only: fleetdeck jobs retry ${job.id}`);
+  }
+  if (p.failed + summary.notRun.length > 0) process.exitCode = job.state === 'cancelled' ? 130 : 1;
+}
+
+/** On a TTY: show the fingerprints met for the first time, and trust them only if the user says so. */
+async function confirmFirstContact(client: ApiClient, io: Io, job: Job): Promise<boolean> {
+  const { items } = await client.api.jobs.results({ id: job.id, limit: 20_000 });
+  const unknown = items
+    .filter((r) => r.errorCode === 'E_HOSTKEY_UNKNOWN')
+    .map((r) => ({ serial: r.serial, fingerprint: FINGERPRINT_IN_TEXT.exec(r.errorMessage ?? '')?.[0] }))
+    .filter((u): u is { serial: string; fingerprint: string } => !!u.fingerprint);
+  if (unknown.length === 0) return false;
+  io.err(`First contact with ${unknown.length} appliance(s); compare these host keys with the site survey:`);
+  for (const u of unknown.slice(0, 50)) io.err(`  ${u.serial}  ${u.fingerprint}`);
+  if (unknown.length > 50) io.err(`  ... and ${unknown.length - 50} more`);
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = (await rl.question('Trust these host keys and run the command on them? [y/N] ')).trim().toLowerCase();
+    if (answer !== 'y' && answer !== 'yes') return false;
+  } finally {
+    rl.close();
+  }
+  for (const u of unknown) await client.api.net.trustHostKey(u);
+  return true;
+}
+
+export function execCommand(io: Io = processIo): Command {
+  return new Command('exec')
+    .description('Run an ocactl action or a command on a selection of appliances, as a job')
+    .addOption(dataDirOption())
+    .option('--all', 'every appliance in the inventory')
+    .option('--where <filter>', 'site=GRU1|GRU2,status=online,tag=x (keys: site, status, partner, model, tag, firmware, text); repeatable', repeated, [])
+    .option('--serial <serial>', 'one appliance; repeatable', repeated, [])
+    .option('--concurrency <n>', 'appliances at once', wholeNumber(1, 1000), 50)
+    .option('--timeout <seconds>', 'per appliance: connect and command', wholeNumber(1, 3600))
+    .option('--accept-new', 'trust host keys met for the first time (StrictHostKeyChecking=accept-new)', false)
+    .option('--json', 'one JSON line per appliance as results arrive, then a summary line', false)
+    .argument('<command...>', 'argv to run after --, e.g. -- ocactl status')
+    .addHelpText('after', '\nFILTER: comma-separated key=value terms that must all hold; a|b matches either.\nExample: fleetdeck exec --where site=GRU1,status=online -- ocactl status')
+    .action(
+      action(io, 'exec', async (argv: string[], opts: { all?: boolean; where: string[]; serial: string[]; concurrency: number; timeout?: number; acceptNew: boolean; json: boolean }, cmd: Command) => {
+        const chosen = [opts.all ? 1 : 0, opts.where.length ? 1 : 0, opts.serial.length ? 1 : 0].reduce((a, b) => a + b, 0);
+        if (chosen !== 1) throw new UsageError('choose the appliances with exactly one of --all, --where FILTER or --serial SERIAL');
+        const selection: ExecSelection = opts.all ? { all: true } : opts.serial.length ? { serials: opts.serial } : { query: parseFilter(opts.where) };
+        await withEngine(cmd, async (engine) => {
+          const client = engine.client({ actor: cliActor(), host: 'cli' });
+          const tty = Boolean(process.stderr.isTTY);
+          let job = await client.api.jobs.exec({
+            selection,
+            argv,
+            concurrency: opts.concurrency,
+            acceptNew: opts.acceptNew,
+            ...(opts.timeout ? { timeoutMs: opts.timeout * 1000 } : {}),
+          });
+          job = await follow(engine, client, io, job, { json: opts.json, tty });
+          if (!opts.json && tty && process.stdin.isTTY && (await confirmFirstContact(client, io, job))) {
+            await report(client, io, job, false);
+            const retry = await client.api.jobs.retry({ id: job.id });
+            job = await follow(engine, client, io, retry, { json: false, tty });
+          }
+          await report(client, io, job, opts.json);
+        });
+      }),
+    );
+}
+
+export function jobsCommand(io: Io = processIo): Command {
+  const jobs = new Command('jobs').description('Fan-out jobs: list, show, retry');
+  jobs
+    .command('list')
+    .description('Jobs, newest first')
+    .addOption(dataDirOption())
+    .option('--limit <n>', 'how many', wholeNumber(1, 500), 20)
+    .option('--json', 'JSON output', false)
+    .action(
+      action(io, 'jobs list', async (opts: { limit: number; json: boolean }, cmd: Command) => {
+        await withEngine(cmd, async (engine) => {
+          const list = await engine.client({ actor: cliActor(), host: 'cli' }).api.jobs.list({ limit: opts.limit });
+          if (opts.json) return io.out(JSON.stringify(list));
+          for (const j of list) {
+            const p = j.progress;
+            io.out(`${String(j.id).padStart(5)}  ${j.createdAt}  ${j.state.padEnd(11)} ${String(p.ok).padStart(5)} ok ${String(p.failed).padStart(5)} failed /${p.total}  ${j.argv.join(' ').slice(0, 60)}`);
+          }
+        });
+      }),
+    );
+  jobs
+    .command('show')
+    .description('One job: summary, or every result with --json')
+    .argument('<id>', 'job id', wholeNumber(1, Number.MAX_SAFE_INTEGER))
+    .addOption(dataDirOption())
+    .option('--json', 'the job, its summary and every per-appliance result as JSON', false)
+    .action(
+      action(io, 'jobs show', async (id: number, opts: { json: boolean }, cmd: Command) => {
+        await withEngine(cmd, async (engine) => {
+          const client = engine.client({ actor: cliActor(), host: 'cli' });
+          const { job, summary } = await client.api.jobs.get({ id });
+          if (opts.json) {
+            const { items } = await client.api.jobs.results({ id, limit: 20_000 });
+            return io.out(JSON.stringify({ job, summary, results: items }));
+          }
+          io.out(`job ${job.id} (${job.kind}) by ${job.actor}, ${job.createdAt}${job.retryOf ? `, retry of ${job.retryOf}` : ''}: ${job.argv.join(' ')}`);
+          await report(client, io, job, false);
+          if (job.state === 'interrupted') io.out(`Fleetdeck stopped while this job ran. Finish it: fleetdeck jobs retry ${job.id}`);
+        });
+      }),
+    );
+  jobs
+    .command('retry')
+    .description('Run a job again on the appliances that did not succeed')
+    .argument('<id>', 'job id', wholeNumber(1, Number.MAX_SAFE_INTEGER))
+    .addOption(dataDirOption())
+    .option('--concurrency <n>', 'appliances at once', wholeNumber(1, 1000))
+    .option('--accept-new', 'trust host keys met for the first time', false)
+    .option('--json', 'one JSON line per appliance, then a summary line', false)
+    .action(
+      action(io, 'jobs retry', async (id: number, opts: { concurrency?: number; acceptNew: boolean; json: boolean }, cmd: Command) => {
+        await withEngine(cmd, async (engine) => {
+          const client = engine.client({ actor: cliActor(), host: 'cli' });
+          const retry = await client.api.jobs.retry({ id, acceptNew: opts.acceptNew, ...(opts.concurrency ? { concurrency: opts.concurrency } : {}) });
+          const job = await follow(engine, client, io, retry, { json: opts.json, tty: Boolean(process.stderr.isTTY) });
+          await report(client, io, job, opts.json);
+        });
+      }),
+    );
+  return jobs;
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
+}
+
+export function netCommand(io: Io = processIo): Command {
+  const net = new Command('net').description('How appliances are reached: fleet key, host keys, jump hosts');
+  const run = (name: string, fn: (client: ApiClient, ...args: never[]) => Promise<void>) =>
+    action(io, `net ${name}`, async (...args: unknown[]) => {
+      const cmd = args[args.length - 1] as Command;
+      await withEngine(cmd, (engine) => fn(engine.client({ actor: cliActor(), host: 'cli' }), ...(args.slice(0, -1) as never[])));
+    });
+
+  net
+    .command('key')
+    .description('Show the fleet public key (for authorized_keys) and its fingerprint')
+    .addOption(dataDirOption())
+    .action(
+      run('key', async (client) => {
+        const info = await client.api.net.fleetKey({});
+        if (!info) throw new UsageError('there is no fleet key yet: fleetdeck net keygen');
+        io.out(info.publicKey);
+        io.err(`${info.fingerprint} (${info.type}${info.passphraseProtected ? ', passphrase-protected' : ''})`);
+      }),
+    );
+  net
+    .command('keygen')
+    .description('Generate the fleet ed25519 key; the private key stays in the vault')
+    .addOption(dataDirOption())
+    .option('--replace', 'replace an existing fleet key', false)
+    .action(
+      run('keygen', async (client, opts: { replace: boolean }) => {
+        const info = await client.api.net.generateFleetKey({ replace: opts.replace });
+        io.out(info.publicKey);
+        io.err(`${info.fingerprint}: add the line above to each appliance's authorized_keys`);
+      }),
+    );
+  net
+    .command('import-key')
+    .description('Import an OpenSSH private key (ed25519, ECDSA, RSA) as the fleet key')
+    .argument('<file>', 'private key file')
+    .addOption(dataDirOption())
+    .addOption(new Option('--passphrase-env <var>', 'environment variable holding the key passphrase'))
+    .option('--replace', 'replace an existing fleet key', false)
+    .action(
+      run('import-key', async (client, file: string, opts: { passphraseEnv?: string; replace: boolean }) => {
+        const passphrase = opts.passphraseEnv ? process.env[opts.passphraseEnv] : undefined;
+        if (opts.passphraseEnv && passphrase === undefined) throw new UsageError(`${opts.passphraseEnv} is not set`);
+        const info = await client.api.net.importFleetKey({ privateKey: readText(file), replace: opts.replace, ...(passphrase ? { passphrase } : {}) });
+        io.out(`${info.fingerprint} (${info.type}) imported into the vault`);
+      }),
+    );
+  net
+    .command('trust')
+    .description('Trust an appliance host key after comparing its fingerprint out of band')
+    .argument('<serial>')
+    .argument('<fingerprint>', 'SHA256:...')
+    .addOption(dataDirOption())
+    .action(
+      run('trust', async (client, serial: string, fingerprint: string) => {
+        await client.api.net.trustHostKey({ serial, fingerprint });
+        io.out(`${serial}: ${fingerprint} trusted`);
+      }),
+    );
+  const knownHosts = net.command('known-hosts').description('OpenSSH known_hosts import and export');
+  knownHosts
+    .command('import')
+    .argument('[file]', 'known_hosts file', join(homedir(), '.ssh', 'known_hosts'))
+    .addOption(dataDirOption())
+    .option('--dry-run', 'report only', false)
+    .action(
+      run('known-hosts import', async (client, file: string, opts: { dryRun: boolean }) => {
+        const r = await client.api.net.importKnownHosts({ content: readText(file), dryRun: opts.dryRun });
+        io.out(`${r.entries} entries: ${r.recorded.length} recorded, ${r.matching.length} already matching, ${r.conflicts.length} conflicts${r.dryRun ? ' (dry run)' : ''}`);
+        for (const c of r.conflicts) io.out(`  conflict ${c.serial}: inventory ${c.inventory}, file ${c.file.join(' ')}`);
+        for (const p of r.problems) io.err(`  line ${p.line}: ${p.reason}`);
+      }),
+    );
+  knownHosts
+    .command('export')
+    .addOption(dataDirOption())
+    .option('--hashed', 'hash host names (|1|salt|hmac)', false)
+    .action(
+      run('known-hosts export', async (client, opts: { hashed: boolean }) => {
+        const r = await client.api.net.exportKnownHosts({ hashed: opts.hashed });
+        process.stdout.write(r.content);
+        if (r.missingKeys.length) io.err(`${r.missingKeys.length} trusted fingerprints have no stored key yet (contact them once): ${r.missingKeys.slice(0, 10).join(', ')}`);
+      }),
+    );
+  net
+    .command('ssh-config')
+    .description('Import Host blocks and ProxyJump chains from an OpenSSH client config')
+    .command('import')
+    .argument('[file]', 'ssh config', join(homedir(), '.ssh', 'config'))
+    .addOption(dataDirOption())
+    .option('--dry-run', 'report only', false)
+    .action(
+      run('ssh-config import', async (client, file: string, opts: { dryRun: boolean }) => {
+        const r = await client.api.net.importSshConfig({ content: readText(file), dryRun: opts.dryRun });
+        for (const j of r.jumpHosts) io.out(`jump host ${j.name}: ${j.username}@${j.host}:${j.port}${j.via ? ` via ${j.via}` : ''}`);
+        for (const rt of r.routes) io.out(`route ${rt.scope} ${rt.key} -> ${rt.jumpHost}`);
+        for (const s of r.skipped) io.err(`skipped ${s.host}: ${s.reason}`);
+      }),
+    );
+  const jump = net.command('jump').description('Jump hosts (bastions) and routes');
+  jump
+    .command('add')
+    .argument('<name>')
+    .argument('<host>')
+    .addOption(dataDirOption())
+    .option('--port <n>', 'SSH port', wholeNumber(1, 65535), 22)
+    .option('--user <user>', 'login user', process.env.USER ?? 'root')
+    .option('--via <name>', 'reached through this jump host (ProxyJump chain)')
+    .action(
+      run('jump add', async (client, name: string, host: string, opts: { port: number; user: string; via?: string }) => {
+        const j = await client.api.net.upsertJumpHost({ name, host, port: opts.port, username: opts.user, via: opts.via ?? null });
+        io.out(`jump host ${j.name}: ${j.username}@${j.host}:${j.port}${j.via ? ` via ${j.via}` : ''}`);
+      }),
+    );
+  jump
+    .command('list')
+    .addOption(dataDirOption())
+    .action(
+      run('jump list', async (client) => {
+        const { jumpHosts, routes } = await client.api.net.listJumpHosts({});
+        for (const j of jumpHosts) io.out(`${j.name}  ${j.username}@${j.host}:${j.port}${j.via ? ` via ${j.via}` : ''}  ${j.hostKeyFingerprint ?? '(host key not yet trusted)'}`);
+        for (const r of routes) io.out(`route ${r.scope} ${r.key} -> ${r.jumpHost}`);
+      }),
+    );
+  jump
+    .command('route')
+    .argument('<scope>', 'site or appliance')
+    .argument('<key>', 'site code or serial')
+    .argument('<jump-host>', 'jump host name, or none')
+    .addOption(dataDirOption())
+    .action(
+      run('jump route', async (client, scope: string, key: string, jumpHost: string) => {
+        if (scope !== 'site' && scope !== 'appliance') throw new UsageError('scope is site or appliance');
+        await client.api.net.setRoute({ scope, key, jumpHost: jumpHost === 'none' ? null : jumpHost });
+        io.out(`${scope} ${key}: ${jumpHost === 'none' ? 'reached directly' : `through ${jumpHost}`}`);
+      }),
+    );
+  const alerts = net
+    .command('alerts')
+    .description('Host-key mismatches')
+    .addOption(dataDirOption())
+    .option('--all', 'resolved ones too', false)
+    .action(
+      run('alerts', async (client, opts: { all: boolean }) => {
+        for (const a of await client.api.net.hostKeyAlerts({ open: !opts.all })) {
+          io.out(`${a.id}  ${a.target}  expected ${a.expected}  presented ${a.presented}  seen ${a.count}x, last ${a.lastSeenAt}${a.resolvedAt ? `  ${a.resolution} by ${a.resolvedBy}` : ''}`);
+        }
+      }),
+    );
+  alerts
+    .command('resolve')
+    .argument('<id>', 'alert id', wholeNumber(1, Number.MAX_SAFE_INTEGER))
+    .addOption(dataDirOption())
+    .option('--trust-new-key', 'the appliance was re-installed: trust the key it presents now')
+    .option('--dismiss', 'keep the recorded key; close the alert')
+    .action(
+      run('alerts resolve', async (client, id: number, opts: { trustNewKey?: boolean; dismiss?: boolean }) => {
+        if (Boolean(opts.trustNewKey) === Boolean(opts.dismiss)) throw new UsageError('choose --trust-new-key or --dismiss');
+        const a = await client.api.net.resolveHostKeyAlert({ id, trustNewKey: Boolean(opts.trustNewKey) });
+        io.out(`alert ${a.id}: ${a.resolution}`);
+      }),
+    );
+  return net;
+}
+
+/** Every command group this file adds to `fleetdeck`. */
+export function fleetCommands(io: Io = processIo): Command[] {
+  return [execCommand(io), jobsCommand(io), netCommand(io)];
+}

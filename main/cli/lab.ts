@@ -1,0 +1,180 @@
+/**
+ * `fleetdeck lab ...`: start, inspect and stop a lab of simulated appliances, and toggle faults.
+ *
+ *   fleetdeck lab start [--appliances N] [--sites M] [--speed X] [--authorized-key FILE]... [--data-dir DIR] [--json]
+ *   fleetdeck lab status [--data-dir DIR] [--json]
+ *   fleetdeck lab stop [--data-dir DIR]
+ *   fleetdeck lab fault <serial> <fault-id> [--off] [--data-dir DIR]
+ *
+ * Each command opens the engine on the data directory and goes through the lab domain's API, the
+ * same way the app does. The lab itself runs in its own process until `lab stop`.
+ */
+import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ApiError, type ApiClient } from '../api/client';
+import { createEngine } from '../engine';
+import { FAULT_EFFECTS, FAULT_IDS, type FaultId, type LabStatus } from '../lab/contract';
+import { readManifest } from '../lab/manifest';
+import { resolveDataDir } from '../store/data-dir';
+import { openNodeVault } from '../vault/node-vault';
+import { join } from 'node:path';
+
+interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const processIo: Io = {
+  out: (text) => process.stdout.write(text + '\n'),
+  err: (text) => process.stderr.write(text + '\n'),
+};
+
+function positiveInt(max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < 1 || n > max) throw new InvalidArgumentError(`a whole number from 1 to ${max}`);
+    return n;
+  };
+}
+
+function speed(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0.01 || n > 10_000) throw new InvalidArgumentError('a number from 0.01 to 10000 (1 is real time)');
+  return n;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function dataDirOf(cmd: Command): string | undefined {
+  const opts = cmd.optsWithGlobals<{ dataDir?: string }>();
+  return opts.dataDir;
+}
+
+async function withClient<T>(dataDirOption: string | undefined, fn: (client: ApiClient, dataDir: string) => Promise<T>): Promise<T> {
+  const dataDir = resolveDataDir(dataDirOption);
+  const engine = createEngine({ dataDir, host: 'cli', vault: await openNodeVault(dataDir) });
+  const client = engine.client({ actor: `cli:${userInfo().username}`, host: 'cli' });
+  try {
+    return await fn(client, dataDir);
+  } finally {
+    client.close();
+    engine.close();
+  }
+}
+
+function describeStatus(status: LabStatus): string[] {
+  if (!status.running) return ['No lab is running.'];
+  const lines = [
+    `Lab running: ${status.appliances} appliances in ${status.sites} sites (pid ${status.pid}, clock x${status.speed}, started ${status.startedAt}).`,
+  ];
+  if (status.labTime) lines.push(`Lab time: ${status.labTime}`);
+  if (status.faults.length === 0) lines.push('No faults on.');
+  for (const f of status.faults) lines.push(`  ${f.serial}: ${f.faults.join(', ')}`);
+  return lines;
+}
+
+/** Run an action; a FleetError/ApiError becomes one line on stderr and exit status 1. */
+function action<A extends unknown[]>(io: Io, fn: (...args: A) => Promise<void>) {
+  return async (...args: A): Promise<void> => {
+    try {
+      await fn(...args);
+    } catch (err) {
+      const message = err instanceof ApiError ? `${err.message} (${err.code})` : err instanceof Error ? err.message : String(err);
+      io.err(`fleetdeck lab: ${message}`);
+      process.exitCode = 1;
+    }
+  };
+}
+
+export function labCommand(io: Io = processIo): Command {
+  const lab = new Command('lab').description('Simulated appliances for demos and tests: start, status, stop, faults');
+  const dataDir = () => new Option('--data-dir <dir>', 'data directory (default: FLEETDECK_DATA_DIR or ~/.fleetdeck)');
+
+  lab
+    .command('start')
+    .description('Start a lab and write its partners, sites and appliances into the inventory')
+    .addOption(new Option('--appliances <n>', 'number of appliances').argParser(positiveInt(2000)).default(60))
+    .addOption(new Option('--sites <m>', 'number of sites').argParser(positiveInt(200)).default(12))
+    .addOption(new Option('--speed <x>', 'lab clock speed (1 = real time)').argParser(speed).default(1))
+    .addOption(new Option('--seed <n>', 'behaviour model seed').argParser(positiveInt(2 ** 31 - 1)).default(1))
+    .option('--authorized-key <file>', 'also trust this OpenSSH public key file (repeatable)', collect, [] as string[])
+    .addOption(dataDir())
+    .option('--json', 'print the lab status as JSON')
+    .action(
+      action(io, async (opts: { appliances: number; sites: number; speed: number; seed: number; authorizedKey: string[]; json?: boolean }, cmd: Command) => {
+        const authorizedKeys = opts.authorizedKey.map((file) => {
+          try {
+            return readFileSync(file, 'utf8');
+          } catch {
+            throw new Error(`cannot read the authorized key file ${file}`);
+          }
+        });
+        if (!opts.json) io.out(`Starting a lab of ${opts.appliances} appliances in ${opts.sites} sites...`);
+        await withClient(dataDirOf(cmd), async (client, dir) => {
+          const status = await client.api.lab.start({ appliances: opts.appliances, sites: opts.sites, speed: opts.speed, seed: opts.seed, authorizedKeys });
+          if (opts.json) return io.out(JSON.stringify(status));
+          for (const line of describeStatus(status)) io.out(line);
+          const first = readManifest(join(dir, 'lab'))?.appliances[0];
+          if (first) {
+            io.out(`Appliances listen on 127.0.0.1; each has its own SSH and HTTP port (see the inventory).`);
+            io.out(`Try: curl http://127.0.0.1:${first.apiPort}/v1/health`);
+            if (authorizedKeys.length) io.out(`     ssh -p ${first.sshPort} oca@127.0.0.1 ocactl status`);
+          }
+          io.out('The lab keeps running until `fleetdeck lab stop`.');
+        });
+      }),
+    );
+
+  lab
+    .command('status')
+    .description('Is a lab running, how big, which faults are on')
+    .addOption(dataDir())
+    .option('--json', 'print JSON')
+    .action(
+      action(io, async (opts: { json?: boolean }, cmd: Command) => {
+        await withClient(dataDirOf(cmd), async (client) => {
+          const status = await client.api.lab.status({});
+          if (opts.json) io.out(JSON.stringify(status));
+          else for (const line of describeStatus(status)) io.out(line);
+        });
+      }),
+    );
+
+  lab
+    .command('stop')
+    .description('Stop the running lab (its appliances stay in the inventory)')
+    .addOption(dataDir())
+    .action(
+      action(io, async (_opts: unknown, cmd: Command) => {
+        await withClient(dataDirOf(cmd), async (client) => {
+          const { stopped } = await client.api.lab.stop({});
+          io.out(stopped ? 'Lab stopped.' : 'No lab was running.');
+        });
+      }),
+    );
+
+  lab
+    .command('fault')
+    .description('Turn a fault on (or off with --off) for one lab appliance')
+    .argument('<serial>', 'appliance serial, e.g. LAB00001')
+    .argument('<fault-id>', `one of: ${FAULT_IDS.join(', ')}`)
+    .option('--off', 'turn the fault off')
+    .addOption(dataDir())
+    .addHelpText('after', '\nFaults:\n' + FAULT_IDS.map((f) => `  ${f.padEnd(18)} ${FAULT_EFFECTS[f]}`).join('\n'))
+    .action(
+      action(io, async (serial: string, faultId: string, opts: { off?: boolean }, cmd: Command) => {
+        if (!(FAULT_IDS as readonly string[]).includes(faultId)) {
+          throw new Error(`"${faultId}" is not a fault; use one of: ${FAULT_IDS.join(', ')}`);
+        }
+        await withClient(dataDirOf(cmd), async (client) => {
+          const result = await client.api.lab.setFault({ serial, fault: faultId as FaultId, on: !opts.off });
+          io.out(`${result.serial}: ${result.faults.length ? result.faults.join(', ') : 'no faults'}`);
+        });
+      }),
+    );
+
+  return lab;
+}

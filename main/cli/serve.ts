@@ -1,0 +1,26 @@
+/**
+ * `fleetdeck serve [--port P] [--host 127.0.0.1]`: the app in a browser tab, served by the engine
+ * on this machine until Ctrl+C (main/host/serve.ts does the work).
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { runServe } from '../host/serve';
+import { action, dataDirOf, dataDirOption, processIo, type Io } from './io';
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError('a port from 0 to 65535 (0 picks a free one)');
+  return n;
+}
+
+export function serveCommand(io: Io = processIo): Command {
+  return new Command('serve')
+    .description('Serve the app to a browser on this machine until Ctrl+C')
+    .addOption(new Option('--port <port>', 'TCP port (0 picks a free one)').argParser(port))
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .addOption(dataDirOption())
+    .action(
+      action(io, 'serve', async (opts: { port?: number; host: string }, cmd: Command) => {
+        process.exitCode = await runServe({ dataDir: dataDirOf(cmd), port: opts.port, host: opts.host, print: io.out });
+      }),
+    );
+}

@@ -1,0 +1,125 @@
+/**
+ * The engine: the database, the domain services and the dispatcher, composed once.
+ * Runs in an Electron utilityProcess (desktop), in `fleetdeck serve` (browser host), in the CLI
+ * and in tests. It never imports electron: the vault and paths are injected.
+ */
+import { join } from 'node:path';
+import type { JSONRPCServer } from 'json-rpc-2.0';
+import { EventBus } from './api/events';
+import { Dispatcher, type CallContext, type Handlers, type HostKind } from './api/dispatcher';
+import { createRpcServer, serveChannel } from './api/rpc-session';
+import { channelPair, type Channel } from './api/channel';
+import { createApiClient, type ApiClient } from './api/client';
+import { openFleetDatabase, schemaVersion, type Db } from './store/db';
+import { systemClock, systemRng, type Clock, type Rng } from './store/clock';
+import { fileLogger, type Logger } from './store/log';
+import type { Vault } from './vault/vault';
+import type { ServiceDeps } from './deps';
+import { InventoryService } from './inventory/service';
+import { LabService } from './lab/service';
+import { NetService } from './net/service';
+import { JobsService } from './net/jobs';
+import { ENGINE_VERSION } from './version';
+
+export interface EngineOptions {
+  dataDir: string;
+  host: HostKind;
+  vault: Vault;
+  clock?: Clock;
+  rng?: Rng;
+  log?: Logger;
+  /** Validate every result against its output schema (tests turn this on). */
+  checkOutputs?: boolean;
+}
+
+export interface Engine {
+  readonly dataDir: string;
+  readonly db: Db;
+  readonly events: EventBus;
+  readonly dispatcher: Dispatcher;
+  readonly rpc: JSONRPCServer<CallContext>;
+  readonly deps: ServiceDeps;
+  readonly inventory: InventoryService;
+  readonly lab: LabService;
+  readonly net: NetService;
+  readonly jobs: JobsService;
+  /** Serve one window over a carrier; returns the function that ends the session. */
+  connect(channel: Channel, ctx: CallContext): () => void;
+  /** An in-process typed client (CLI, tests). */
+  client(ctx?: Partial<CallContext>): ApiClient;
+  close(): void;
+}
+
+export function createEngine(options: EngineOptions): Engine {
+  const clock = options.clock ?? systemClock;
+  const log = options.log ?? fileLogger(join(options.dataDir, 'engine.log'), () => clock.now());
+  const db = openFleetDatabase(options.dataDir);
+  const events = new EventBus();
+  const deps: ServiceDeps = {
+    dataDir: options.dataDir,
+    db,
+    clock,
+    rng: options.rng ?? systemRng,
+    events,
+    log,
+    vault: options.vault,
+  };
+
+  const inventory = new InventoryService(deps);
+  const lab = new LabService(deps, inventory);
+  const net = new NetService(deps, inventory);
+  const jobs = new JobsService(deps, inventory, net);
+
+  const handlers: Handlers = {
+    system: {
+      info: () => ({
+        version: ENGINE_VERSION,
+        dataDir: options.dataDir,
+        schemaVersion: schemaVersion(db),
+        host: options.host,
+        vault: { kind: options.vault.kind, description: options.vault.describe(), locked: options.vault.isLocked() },
+      }),
+      ping: ({ nonce }) => ({ nonce, at: new Date(clock.now()).toISOString() }),
+    },
+    inventory: inventory.handlers,
+    lab: lab.handlers,
+    net: net.handlers,
+    jobs: jobs.handlers,
+  };
+
+  const dispatcher = new Dispatcher(handlers, log, options.checkOutputs ?? false);
+  const rpc = createRpcServer(dispatcher);
+  const sessions = new Set<() => void>();
+
+  const engine: Engine = {
+    dataDir: options.dataDir,
+    db,
+    events,
+    dispatcher,
+    rpc,
+    deps,
+    inventory,
+    lab,
+    net,
+    jobs,
+    connect(channel, ctx) {
+      const end = serveChannel(channel, { server: rpc, events, ctx });
+      sessions.add(end);
+      channel.onClose(() => sessions.delete(end));
+      return end;
+    },
+    client(ctx) {
+      const [engineSide, clientSide] = channelPair();
+      engine.connect(engineSide, { actor: ctx?.actor ?? `${options.host}:local`, host: ctx?.host ?? options.host });
+      return createApiClient(clientSide);
+    },
+    close() {
+      events.emit('system.shutdown', { reason: 'engine closed' });
+      for (const end of [...sessions]) end();
+      jobs.stop();
+      net.close();
+      db.close();
+    },
+  };
+  return engine;
+}

@@ -1,0 +1,58 @@
+/**
+ * `fleetdeck serve`: the engine with the file vault, behind the browser host, until SIGINT/SIGTERM.
+ * The CLI calls runServe(); everything it needs to print goes through `print`.
+ */
+import { createEngine } from '../engine';
+import { resolveDataDir } from '../store/data-dir';
+import { openNodeVault } from '../vault/node-vault';
+import { defaultRendererDir, startBrowserHost } from './browser-host';
+
+export interface ServeOptions {
+  dataDir?: string;
+  port?: number;
+  host?: string;
+  rendererDir?: string;
+  print?: (line: string) => void;
+  /** Resolves when the host should stop; by default the first SIGINT or SIGTERM. */
+  until?: Promise<void>;
+}
+
+function firstSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+/** Runs the browser host; resolves with the exit code once it has stopped. */
+export async function runServe(options: ServeOptions = {}): Promise<number> {
+  const print = options.print ?? ((line: string) => process.stdout.write(line + '\n'));
+  const dataDir = resolveDataDir(options.dataDir);
+  const vault = await openNodeVault(dataDir);
+  const engine = createEngine({ dataDir, host: 'browser', vault });
+  let engineClosed = false;
+  try {
+    const host = await startBrowserHost({
+      engine,
+      port: options.port,
+      host: options.host,
+      rendererDir: options.rendererDir ?? defaultRendererDir(),
+    });
+    print(`Fleetdeck is serving ${dataDir} at ${host.url}`);
+    print(`Vault: ${vault.describe()}`);
+    print('Open the URL above in a browser on this machine; press Ctrl+C to stop.');
+    await (options.until ?? firstSignal());
+    // Close the engine first so every window receives system.shutdown before its socket goes.
+    engineClosed = true;
+    engine.close();
+    await host.close();
+    return 0;
+  } finally {
+    if (!engineClosed) engine.close();
+  }
+}

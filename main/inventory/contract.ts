@@ -1,0 +1,336 @@
+/**
+ * Inventory contract: partners (ISPs), sites, appliances and the audit log.
+ * Field rules here are the single source of truth for the RPC, the forms and the importers.
+ */
+import { z } from 'zod';
+import { method } from '../api/kit';
+
+export const LIFECYCLE_STATUSES = ['awaiting-install', 'provisioning', 'online', 'drained', 'offline', 'rma'] as const;
+export const LifecycleStatus = z.enum(LIFECYCLE_STATUSES, {
+  message: `a status is one of ${LIFECYCLE_STATUSES.join(', ')}`,
+});
+export type LifecycleStatus = z.infer<typeof LifecycleStatus>;
+/** Taking an appliance to one of these needs a reason, recorded with the actor. */
+export const STATUSES_NEEDING_REASON: readonly LifecycleStatus[] = ['drained', 'offline', 'rma'];
+
+export const APPLIANCE_MODELS = ['storage', 'flash'] as const;
+export const ApplianceModel = z.enum(APPLIANCE_MODELS, { message: 'a model is storage or flash' });
+export type ApplianceModel = z.infer<typeof ApplianceModel>;
+
+const noControlChars = (s: string) => !/[\u0000-\u0008\u000b-\u001f\u007f]/.test(s);
+/** A short single-line text field: no control characters, bounded length. */
+export const ShortText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max, `at most ${max} characters`)
+    .refine(noControlChars, 'control characters are not allowed');
+
+export const Serial = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a serial is 1-64 letters, digits, dot, dash or underscore');
+export const SiteCode = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/, 'a site code is 1-32 letters, digits, dash or underscore');
+export const Hostname = z
+  .string()
+  .trim()
+  .max(253, 'a hostname is at most 253 characters')
+  .regex(
+    /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/,
+    'a hostname is letters, digits and dashes, in dot-separated labels',
+  );
+export const Ipv4 = z.ipv4({ message: 'not an IPv4 address' });
+export const Ipv6 = z.ipv6({ message: 'not an IPv6 address' });
+export const Port = z.number().int().min(1, 'a port is 1-65535').max(65535, 'a port is 1-65535');
+/** A daily window in site-local time, `HH:MM-HH:MM`; it may cross midnight. */
+export const TimeWindow = z
+  .string()
+  .trim()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, 'a window is HH:MM-HH:MM in 24-hour local time')
+  .refine((w) => w.slice(0, 5) !== w.slice(6), 'a window must not start and end at the same time');
+export const Tag = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9:._/-]{0,39}$/, 'a tag is 1-40 letters, digits or : . _ / -');
+export const StorageTb = z.number().min(0, 'storage is 0 TB or more').max(10000, 'storage is at most 10000 TB');
+export const NicGbps = z.number().min(0, 'NIC speed is 0 or more').max(10000, 'NIC speed is at most 10000 Gbps');
+/** OpenSSH SHA256 host-key fingerprint, `SHA256:` and 43 base64 characters. */
+export const HostKeyFingerprint = z
+  .string()
+  .regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'a fingerprint looks like SHA256: followed by 43 base64 characters');
+export const Asn = z.number().int().min(1, 'an ASN is 1-4294967295').max(4294967295, 'an ASN is 1-4294967295');
+export const Iso8601 = z.string();
+
+/** True if the runtime's zone database knows this IANA zone (America/Sao_Paulo, Europe/Berlin, UTC, ...). */
+export function isKnownTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const Partner = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  asn: z.number().int(),
+});
+export type Partner = z.infer<typeof Partner>;
+
+export const SiteInput = z.object({
+  code: SiteCode,
+  partner: ShortText(120).min(1, 'partner is required'),
+  asn: Asn,
+  name: ShortText(120).min(1, 'name is required'),
+  city: ShortText(120).min(1, 'city is required'),
+  country: z
+    .string()
+    .trim()
+    .regex(/^[A-Z]{2}$/, 'country is a two-letter ISO 3166 code such as BR or DE'),
+  latitude: z.number().min(-90, 'latitude is -90..90').max(90, 'latitude is -90..90'),
+  longitude: z.number().min(-180, 'longitude is -180..180').max(180, 'longitude is -180..180'),
+  /** IANA zone such as America/Sao_Paulo; checked against the runtime's zone database. */
+  timezone: ShortText(64)
+    .min(1, 'timezone is required')
+    .refine(isKnownTimeZone, 'not a known IANA time zone (such as America/Sao_Paulo or Europe/Berlin)'),
+  maintenanceWindow: TimeWindow,
+  fillWindow: TimeWindow,
+});
+export type SiteInput = z.infer<typeof SiteInput>;
+
+export const Site = SiteInput.extend({
+  partnerId: z.number().int(),
+  createdAt: Iso8601,
+  updatedAt: Iso8601,
+});
+export type Site = z.infer<typeof Site>;
+
+export const ApplianceInput = z
+  .object({
+    serial: Serial,
+    hostname: Hostname,
+    site: SiteCode,
+    model: ApplianceModel,
+    ipv4: Ipv4.nullable().default(null),
+    ipv6: Ipv6.nullable().default(null),
+    sshPort: Port.default(22),
+    apiPort: Port.default(443),
+    storageTb: StorageTb,
+    nicGbps: NicGbps,
+    firmware: ShortText(64).default(''),
+    status: LifecycleStatus.default('awaiting-install'),
+    tags: z.array(Tag).max(32, 'at most 32 tags').default([]),
+    notes: ShortText(4000).default(''),
+  })
+  .refine((a) => a.ipv4 !== null || a.ipv6 !== null, {
+    message: 'an appliance needs a management IPv4 or IPv6 address',
+    path: ['ipv4'],
+  });
+export type ApplianceInput = z.input<typeof ApplianceInput>;
+
+export const Appliance = z.object({
+  serial: z.string(),
+  hostname: z.string(),
+  site: z.string(),
+  partner: z.string(),
+  model: ApplianceModel,
+  ipv4: z.string().nullable(),
+  ipv6: z.string().nullable(),
+  sshPort: z.number().int(),
+  apiPort: z.number().int(),
+  storageTb: z.number(),
+  nicGbps: z.number(),
+  firmware: z.string(),
+  status: LifecycleStatus,
+  /** Last reason given for a status change (drained/offline/rma), with who and when. */
+  statusReason: z.string().nullable(),
+  statusChangedBy: z.string().nullable(),
+  statusChangedAt: Iso8601.nullable(),
+  /** OpenSSH SHA256 fingerprint, `SHA256:...`, recorded at the site survey or first trusted contact. */
+  hostKeyFingerprint: z.string().nullable(),
+  tags: z.array(z.string()),
+  notes: z.string(),
+  createdAt: Iso8601,
+  updatedAt: Iso8601,
+});
+export type Appliance = z.infer<typeof Appliance>;
+
+export const AppliancePatch = z.object({
+  hostname: Hostname.optional(),
+  site: SiteCode.optional(),
+  model: ApplianceModel.optional(),
+  ipv4: Ipv4.nullable().optional(),
+  ipv6: Ipv6.nullable().optional(),
+  sshPort: Port.optional(),
+  apiPort: Port.optional(),
+  storageTb: StorageTb.optional(),
+  nicGbps: NicGbps.optional(),
+  firmware: ShortText(64).optional(),
+  tags: z.array(Tag).max(32).optional(),
+  notes: ShortText(4000).optional(),
+  hostKeyFingerprint: HostKeyFingerprint.nullable().optional(),
+});
+export type AppliancePatch = z.infer<typeof AppliancePatch>;
+
+export const SORT_FIELDS = ['serial', 'hostname', 'site', 'partner', 'model', 'status', 'firmware', 'storageTb', 'updatedAt'] as const;
+export const ApplianceQuery = z.object({
+  /** Free text over hostname, serial, IPv4, IPv6 and firmware version. */
+  text: ShortText(200).optional(),
+  status: z.array(LifecycleStatus).optional(),
+  site: z.array(SiteCode).optional(),
+  partner: z.array(ShortText(120)).optional(),
+  model: z.array(ApplianceModel).optional(),
+  tag: z.array(Tag).optional(),
+  firmware: z.array(ShortText(64)).optional(),
+  sort: z.enum(SORT_FIELDS).default('serial'),
+  dir: z.enum(['asc', 'desc']).default('asc'),
+  offset: z.number().int().min(0).default(0),
+  limit: z.number().int().min(1).max(20000).default(200),
+});
+export type ApplianceQuery = z.input<typeof ApplianceQuery>;
+
+export const AppliancePage = z.object({
+  total: z.number().int(),
+  offset: z.number().int(),
+  items: z.array(Appliance),
+});
+export type AppliancePage = z.infer<typeof AppliancePage>;
+
+export const AuditEntry = z.object({
+  id: z.number().int(),
+  at: Iso8601,
+  actor: z.string(),
+  action: z.string(),
+  target: z.string(),
+  details: z.record(z.string(), z.unknown()),
+});
+export type AuditEntry = z.infer<typeof AuditEntry>;
+
+export const StatusCounts = z.record(LifecycleStatus, z.number().int());
+export type StatusCounts = z.infer<typeof StatusCounts>;
+
+export const SiteSummary = Site.extend({
+  appliances: z.number().int(),
+  counts: StatusCounts,
+  capacityTb: z.number(),
+});
+export type SiteSummary = z.infer<typeof SiteSummary>;
+
+export const Overview = z.object({
+  totals: z.object({
+    partners: z.number().int(),
+    sites: z.number().int(),
+    appliances: z.number().int(),
+    capacityTb: z.number(),
+    counts: StatusCounts,
+  }),
+  partners: z.array(
+    Partner.extend({
+      appliances: z.number().int(),
+      capacityTb: z.number(),
+      counts: StatusCounts,
+      sites: z.array(SiteSummary),
+    }),
+  ),
+});
+export type Overview = z.infer<typeof Overview>;
+
+export const Facets = z.object({
+  sites: z.array(z.object({ code: z.string(), name: z.string(), partner: z.string() })),
+  partners: z.array(z.string()),
+  tags: z.array(z.string()),
+  firmware: z.array(z.string()),
+});
+export type Facets = z.infer<typeof Facets>;
+
+export const DataFormat = z.enum(['csv', 'json']);
+export const DataKind = z.enum(['sites', 'appliances']);
+
+export const ImportRequest = z.object({
+  format: DataFormat,
+  /** Required for CSV (one kind per file); JSON carries partners, sites and appliances in one document. */
+  kind: DataKind.optional(),
+  content: z.string().max(64 * 1024 * 1024, 'an import over RPC is at most 64 MiB; use the CLI for larger files'),
+  /** Validate and report without changing anything. */
+  dryRun: z.boolean().default(false),
+});
+export type ImportRequest = z.input<typeof ImportRequest>;
+
+export const ImportRowError = z.object({
+  /** CSV: physical line in the file (the header is line 1). JSON: position in its array, from 1. */
+  line: z.number().int(),
+  field: z.string().optional(),
+  /** JSON only: where the item sits in the document, such as `appliances[41]`. */
+  path: z.string().optional(),
+  reason: z.string(),
+});
+export type ImportRowError = z.infer<typeof ImportRowError>;
+
+/** `details` of an E_IMPORT error: every bad row, in file order. */
+export const ImportProblems = z.object({ errors: z.array(ImportRowError) });
+export type ImportProblems = z.infer<typeof ImportProblems>;
+
+export const ImportReport = z.object({
+  dryRun: z.boolean(),
+  rows: z.number().int(),
+  created: z.number().int(),
+  updated: z.number().int(),
+  unchanged: z.number().int(),
+});
+export type ImportReport = z.infer<typeof ImportReport>;
+
+export const ExportRequest = z.object({ format: DataFormat, kind: DataKind.optional() });
+export const ExportResult = z.object({ filename: z.string(), mime: z.string(), content: z.string() });
+
+export const inventoryMethods = {
+  overview: method('Partners, sites and status counts of the whole fleet', z.object({}).default({}), Overview),
+  facets: method('Values for the filter pickers', z.object({}).default({}), Facets),
+  listAppliances: method('Query appliances with free text, filters, sort and paging', ApplianceQuery, AppliancePage),
+  getAppliance: method(
+    'One appliance with its site and recent audit entries',
+    z.object({ serial: Serial }),
+    z.object({ appliance: Appliance, site: Site, audit: z.array(AuditEntry) }),
+  ),
+  createAppliance: method('Add an appliance', ApplianceInput, Appliance),
+  updateAppliance: method('Edit an appliance', z.object({ serial: Serial, patch: AppliancePatch }), Appliance),
+  setStatus: method(
+    'Change lifecycle status; drained, offline and rma need a reason',
+    z.object({ serial: Serial, status: LifecycleStatus, reason: ShortText(500).optional() }),
+    Appliance,
+  ),
+  deleteAppliance: method(
+    'Remove an appliance from the inventory (audited)',
+    z.object({ serial: Serial, reason: ShortText(500).min(1, 'a reason is required') }),
+    z.object({ deleted: z.boolean() }),
+  ),
+  listSites: method('Every site with counts', z.object({}).default({}), z.array(SiteSummary)),
+  getSite: method(
+    'One site with its appliances and audit entries',
+    z.object({ code: SiteCode }),
+    z.object({ site: SiteSummary, audit: z.array(AuditEntry) }),
+  ),
+  upsertSite: method('Add or edit a site', SiteInput, Site),
+  importData: method('Import CSV or JSON; all or nothing', ImportRequest, ImportReport),
+  exportData: method('Export CSV or JSON', ExportRequest, ExportResult),
+  audit: method(
+    'Audit log, newest first',
+    z.object({
+      target: z.string().max(200).optional(),
+      limit: z.number().int().min(1).max(1000).default(100),
+      beforeId: z.number().int().optional(),
+    }),
+    z.array(AuditEntry),
+  ),
+};
+
+export const inventoryEvents = {
+  /** Something in the inventory changed; stores refetch what they show. */
+  changed: z.object({
+    kind: z.enum(['appliance', 'site', 'import']),
+    keys: z.array(z.string()),
+  }),
+};

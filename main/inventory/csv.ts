@@ -1,0 +1,247 @@
+/**
+ * The CSV files: one kind per file (sites or appliances), a header naming the columns, one row
+ * per record. Reading streams (csv-parse), so a 50 MB file never sits in memory as one string.
+ * Writing neutralises spreadsheet formulas (csv-stringify's escape_formulas): a cell starting with
+ * = + - @ TAB or CR gets a leading apostrophe; reading takes that apostrophe off again.
+ */
+import { Readable } from 'node:stream';
+import { parse, type Info } from 'csv-parse';
+import { stringify } from 'csv-stringify/sync';
+import type { z } from 'zod';
+import {
+  ApplianceItem,
+  hostileValue,
+  problemsOf,
+  SiteItem,
+  type ImportItem,
+  type ParsedRow,
+  type RowProblem,
+} from './import-items';
+import type { StoredAppliance, StoredSite } from './repo';
+
+export type CsvKind = 'sites' | 'appliances';
+
+type CellType = 'text' | 'number' | 'list';
+interface Column {
+  name: string;
+  field: string;
+  type: CellType;
+  required: boolean;
+}
+const col = (name: string, field: string, type: CellType = 'text', required = true): Column => ({ name, field, type, required });
+
+export const CSV_COLUMNS: Record<CsvKind, readonly Column[]> = {
+  sites: [
+    col('code', 'code'),
+    col('partner', 'partner'),
+    col('asn', 'asn', 'number'),
+    col('name', 'name'),
+    col('city', 'city'),
+    col('country', 'country'),
+    col('latitude', 'latitude', 'number'),
+    col('longitude', 'longitude', 'number'),
+    col('timezone', 'timezone'),
+    col('maintenance_window', 'maintenanceWindow'),
+    col('fill_window', 'fillWindow'),
+  ],
+  appliances: [
+    col('serial', 'serial'),
+    col('hostname', 'hostname'),
+    col('site', 'site'),
+    col('model', 'model'),
+    col('ipv4', 'ipv4', 'text', false),
+    col('ipv6', 'ipv6', 'text', false),
+    col('ssh_port', 'sshPort', 'number', false),
+    col('api_port', 'apiPort', 'number', false),
+    col('storage_tb', 'storageTb', 'number'),
+    col('nic_gbps', 'nicGbps', 'number'),
+    col('firmware', 'firmware', 'text', false),
+    col('status', 'status', 'text', false),
+    col('tags', 'tags', 'list', false),
+  ],
+};
+
+export const CSV_HEADER: Record<CsvKind, string> = {
+  sites: CSV_COLUMNS.sites.map((c) => c.name).join(','),
+  appliances: CSV_COLUMNS.appliances.map((c) => c.name).join(','),
+};
+
+/** A CSV file larger than this in one record is not an inventory file; parsing stops there. */
+const MAX_RECORD_CHARS = 64 * 1024;
+const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+/** What escape_formulas adds on export, taken off on import so exports round-trip. */
+const NEUTRALISED = /^'(?=[=+\-@\t\r\uff1d\uff0b\uff0d\uff20])/;
+
+function inferKind(header: readonly string[]): CsvKind | null {
+  if (header.includes('serial')) return 'appliances';
+  if (header.includes('code')) return 'sites';
+  return null;
+}
+
+function headerProblems(kind: CsvKind, header: readonly string[]): RowProblem[] {
+  const known = new Map(CSV_COLUMNS[kind].map((c) => [c.name, c]));
+  const problems: RowProblem[] = [];
+  const seen = new Set<string>();
+  for (const name of header) {
+    if (!known.has(name)) {
+      problems.push({ field: name, reason: `unknown column "${name.slice(0, 40)}"; a ${kind} file has: ${CSV_HEADER[kind]}` });
+    } else if (seen.has(name)) {
+      problems.push({ field: name, reason: `column "${name}" appears twice` });
+    }
+    seen.add(name);
+  }
+  for (const c of CSV_COLUMNS[kind]) {
+    if (c.required && !seen.has(c.name)) problems.push({ field: c.name, reason: `missing column "${c.name}"` });
+  }
+  if (kind === 'appliances' && !seen.has('ipv4') && !seen.has('ipv6')) {
+    problems.push({ field: 'ipv4', reason: 'an appliances file needs an ipv4 or an ipv6 column' });
+  }
+  return problems;
+}
+
+function cellValue(column: Column, raw: string): { value: unknown } | { problem: string } {
+  const cell = raw.replace(NEUTRALISED, '').trim();
+  if (cell === '') return column.required ? { problem: 'missing' } : { value: undefined };
+  if (column.type === 'number') return NUMBER.test(cell) ? { value: Number(cell) } : { problem: `"${cell.slice(0, 40)}" is not a number` };
+  if (column.type === 'list') return { value: cell.split(';').map((t) => t.trim()).filter(Boolean) };
+  return { value: cell };
+}
+
+const SCHEMA: Record<CsvKind, z.ZodType> = { sites: SiteItem, appliances: ApplianceItem };
+
+/** One data record to a row: hostile cells, missing and malformed values, then the contract's rules. */
+function rowFrom(kind: CsvKind, columns: readonly Column[], record: readonly string[], line: number): ParsedRow {
+  if (record.length !== columns.length) {
+    return { line, problems: [{ reason: `expected ${columns.length} columns like the header, found ${record.length}` }] };
+  }
+  const problems: RowProblem[] = [];
+  const input: Record<string, unknown> = {};
+  const failed = new Set<string>();
+  columns.forEach((column, i) => {
+    const raw = record[i]!;
+    const hostile = hostileValue(raw);
+    const parsed = hostile ? { problem: hostile } : cellValue(column, raw);
+    if ('problem' in parsed) {
+      problems.push({ field: column.name, reason: parsed.problem });
+      failed.add(column.field);
+    } else if (parsed.value !== undefined) {
+      input[column.field] = parsed.value;
+    }
+  });
+  const result = SCHEMA[kind].safeParse(input);
+  if (!result.success) {
+    const nameOf = (path: PropertyKey[]) => columns.find((c) => c.field === path[0])?.name ?? path.join('.');
+    for (const p of problemsOf(result.error, input, nameOf)) {
+      // A cell already reported (missing, not a number) is not reported twice.
+      const field = columns.find((c) => c.name === p.field)?.field;
+      if (!field || !failed.has(field)) problems.push(p);
+    }
+  }
+  if (problems.length) return { line, problems };
+  const item: ImportItem =
+    kind === 'sites'
+      ? { kind: 'site', value: result.data as SiteItem }
+      : { kind: 'appliance', value: result.data as ApplianceItem };
+  return { line, item };
+}
+
+const lineBreaks = (record: readonly string[]) => record.reduce((n, cell) => n + (cell.match(/\r\n|\r|\n/g)?.length ?? 0), 0);
+
+/**
+ * Reads a CSV file as a stream of rows. Line numbers are physical lines of the file (the header
+ * is line 1). A bad header ends the file with its problems; so does text that is not CSV at all.
+ * `kind` is inferred from the header when not given.
+ */
+export async function* readCsv(input: Readable | string, kind?: CsvKind): AsyncGenerator<ParsedRow> {
+  const source = typeof input === 'string' ? Readable.from([input]) : input;
+  // Text that is not CSV (an unclosed quote, a runaway record) is reported at its line and
+  // parsing goes on, so every problem in the file is listed; the import then fails as a whole.
+  const broken: ParsedRow[] = [];
+  const parser = parse({
+    bom: true,
+    info: true,
+    relax_column_count: true,
+    relax_quotes: true,
+    skip_empty_lines: true,
+    max_record_size: MAX_RECORD_CHARS,
+    skip_records_with_error: true,
+    on_skip: (err) => {
+      const line = (err as { lines?: unknown } | undefined)?.lines;
+      broken.push({ line: typeof line === 'number' ? line : parser.info.lines, problems: [{ reason: notCsvReason(err) }] });
+    },
+  });
+  source.on('error', (err) => parser.destroy(err));
+  source.pipe(parser);
+  let columns: readonly Column[] | null = null;
+  let csvKind: CsvKind | null = kind ?? null;
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: Info }>) {
+      yield* broken.splice(0);
+      const line = info.lines - lineBreaks(record);
+      if (columns === null) {
+        const header = record.map((h) => h.trim().toLowerCase());
+        csvKind ??= inferKind(header);
+        if (csvKind === null) {
+          const semicolons = header.length === 1 && header[0]!.includes(';');
+          const reason = semicolons
+            ? 'the columns are separated by ";"; save the file with commas'
+            : `the header names neither a sites file (${CSV_HEADER.sites}) nor an appliances file (${CSV_HEADER.appliances})`;
+          yield { line, problems: [{ reason }] };
+          return;
+        }
+        const problems = headerProblems(csvKind, header);
+        if (problems.length) {
+          yield { line, problems };
+          return;
+        }
+        const byName = new Map(CSV_COLUMNS[csvKind].map((c) => [c.name, c]));
+        columns = header.map((h) => byName.get(h)!);
+        continue;
+      }
+      if (record.every((cell) => cell.trim() === '')) continue;
+      yield rowFrom(csvKind!, columns, record, line);
+    }
+    yield* broken.splice(0);
+    if (columns === null) yield { line: 1, problems: [{ reason: 'the file is empty; the first line must be the header' }] };
+  } finally {
+    source.unpipe(parser);
+    source.destroy();
+    parser.destroy();
+  }
+}
+
+function notCsvReason(err: Error | undefined): string {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  if (code === 'CSV_MAX_RECORD_SIZE') return `a row is longer than ${MAX_RECORD_CHARS} characters; this is not an inventory file`;
+  if (code === 'CSV_QUOTE_NOT_CLOSED') return 'a quoted value is never closed (a " is missing)';
+  return `the file is not valid CSV here: ${err?.message ?? 'unknown error'}`;
+}
+
+// Writing
+
+function siteCells(s: StoredSite): unknown[] {
+  return [s.code, s.partner, s.asn, s.name, s.city, s.country, s.latitude, s.longitude, s.timezone, s.maintenanceWindow, s.fillWindow];
+}
+
+function applianceCells(a: StoredAppliance): unknown[] {
+  return [
+    a.serial, a.hostname, a.site, a.model, a.ipv4 ?? '', a.ipv6 ?? '', a.sshPort, a.apiPort, a.storageTb, a.nicGbps,
+    a.firmware, a.status, a.tags.join(';'),
+  ];
+}
+
+const stringifyOptions = { escape_formulas: true, eof: true, record_delimiter: 'unix' as const };
+
+/** CSV text for a batch of sites (with the header when `header` is set). */
+export function sitesCsv(sites: readonly StoredSite[], header: boolean): string {
+  return stringify(sites.map(siteCells), { ...stringifyOptions, header, columns: CSV_COLUMNS.sites.map((c) => c.name) });
+}
+
+/** CSV text for a batch of appliances (with the header when `header` is set). */
+export function appliancesCsv(appliances: readonly StoredAppliance[], header: boolean): string {
+  return stringify(appliances.map(applianceCells), {
+    ...stringifyOptions,
+    header,
+    columns: CSV_COLUMNS.appliances.map((c) => c.name),
+  });
+}

@@ -1,0 +1,296 @@
+/**
+ * The lab domain in the engine: start a lab daemon, write its fleet into the inventory, report on
+ * it, toggle its faults and stop it. The daemon runs detached, so a lab started from the CLI keeps
+ * running until `lab stop`; its state.json and control token live in <data-dir>/lab.
+ *
+ * The fleet key: the lab trusts the engine's fleet SSH key (vault entry `fleet-ssh-key`); when
+ * there is none yet, the lab makes one and stores it in the vault. Only public keys reach the lab.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CallContext } from '../api/dispatcher';
+import { FleetError } from '../api/errors';
+import type { DomainHandlers } from '../api/kit';
+import type { ServiceDeps } from '../deps';
+import { ApplianceQuery } from '../inventory/contract';
+import type { InventoryDocument, InventoryService } from '../inventory/service';
+import { fleetKeyInfo, importFleetKey } from '../net/fleet-key';
+import { LabStartInput, type FaultId, type LabApplianceFaults, type LabStatus, type labMethods } from './contract';
+import { callControl, ControlStatus } from './control';
+import { generateEd25519 } from './keys';
+import { CONFIG_FILE, LOG_FILE, readManifest, STATE_FILE, type LabConfig, type LabManifest } from './manifest';
+import { planFleet } from './plan';
+import { parseAuthorizedKeys } from './ssh-server';
+import type { z } from 'zod';
+
+export const LAB_ACTOR = 'lab:simulator';
+export const LAB_TAG = 'lab';
+
+type LabHandlers = DomainHandlers<typeof labMethods, CallContext>;
+
+export interface LabServiceOptions {
+  /** How long to wait for the daemon's manifest, beyond a per-appliance allowance. */
+  startTimeoutMs?: number;
+  /** Extra daemon config (tests shorten the slow fault, cap staging). */
+  daemonConfig?: Pick<LabConfig, 'stagingCapBytes' | 'slowDelayMs'>;
+}
+
+/**
+ * The daemon's entry: beside this file in a source checkout, or found from a bundle in out/main.
+ * It runs through tsx, resolved from the checkout (spawned with the checkout as cwd).
+ */
+function daemonEntry(): { entry: string; root: string } {
+  const candidates = ['./daemon.ts', '../../main/lab/daemon.ts'].map((p) => fileURLToPath(new URL(p, import.meta.url)));
+  const entry = candidates.find((p) => existsSync(p));
+  if (!entry) throw new FleetError('E_UNAVAILABLE', 'The lab needs the Fleetdeck source checkout (main/lab/daemon.ts was not found).');
+  return { entry, root: dirname(dirname(dirname(entry))) };
+}
+
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const notRunning = (): LabStatus => ({
+  running: false,
+  pid: null,
+  startedAt: null,
+  speed: null,
+  appliances: 0,
+  sites: 0,
+  labTime: null,
+  faults: [],
+});
+
+export class LabService {
+  readonly handlers: LabHandlers;
+  readonly labDir: string;
+  private starting: Promise<LabStatus> | null = null;
+
+  constructor(
+    private readonly deps: ServiceDeps,
+    private readonly inventory: InventoryService,
+    private readonly options: LabServiceOptions = {},
+  ) {
+    this.labDir = join(deps.dataDir, 'lab');
+    this.handlers = {
+      start: (input, ctx) => this.start(input, ctx.actor),
+      status: () => this.status(),
+      stop: (_input, ctx) => this.stop(ctx.actor),
+      setFault: (input, ctx) => this.setFault(input.serial, input.fault, input.on, ctx.actor),
+    };
+  }
+
+  /** The manifest of the lab running now, or null (a stale state.json is removed). */
+  running(): LabManifest | null {
+    const manifest = readManifest(this.labDir);
+    if (!manifest) return null;
+    if (pidAlive(manifest.pid)) return manifest;
+    rmSync(join(this.labDir, STATE_FILE), { force: true });
+    return null;
+  }
+
+  start(input: z.input<typeof LabStartInput>, actor: string): Promise<LabStatus> {
+    if (this.starting) throw new FleetError('E_CONFLICT', 'A lab is already starting.');
+    this.starting = this.startLab(LabStartInput.parse(input), actor).finally(() => (this.starting = null));
+    return this.starting;
+  }
+
+  private async startLab(input: z.output<typeof LabStartInput>, actor: string): Promise<LabStatus> {
+    const current = this.running();
+    if (current) {
+      throw new FleetError(
+        'E_CONFLICT',
+        `A lab is already running (pid ${current.pid}, ${current.appliances.length} appliances); stop it first with \`fleetdeck lab stop\`.`,
+      );
+    }
+    const extra = parseAuthorizedKeys(input.authorizedKeys.join('\n'));
+    if (extra.problems.length) {
+      throw new FleetError('E_VALIDATION', `An authorized key is not an OpenSSH public key (${extra.problems.join('; ')}).`);
+    }
+    this.refuseCollisions(input.appliances, input.sites, input.seed);
+    const fleetKey = await this.fleetPublicKey();
+
+    mkdirSync(this.labDir, { recursive: true, mode: 0o700 });
+    const config: LabConfig = {
+      appliances: input.appliances,
+      sites: input.sites,
+      speed: input.speed,
+      seed: input.seed,
+      authorizedKeys: [fleetKey, ...input.authorizedKeys.flatMap((k) => k.split(/\r?\n/)).filter((l) => l.trim() && !l.trim().startsWith('#'))],
+      ...this.options.daemonConfig,
+    };
+    writeFileSync(join(this.labDir, CONFIG_FILE), JSON.stringify(config, null, 1), { mode: 0o600 });
+    const manifest = await this.spawnDaemon(input.appliances);
+
+    const doc: InventoryDocument = {
+      partners: manifest.partners,
+      sites: manifest.sites,
+      appliances: manifest.appliances.map((a) => ({
+        serial: a.serial,
+        hostname: a.hostname,
+        site: a.site,
+        model: a.model,
+        ipv4: manifest.host,
+        ipv6: null,
+        sshPort: a.sshPort,
+        apiPort: a.apiPort,
+        storageTb: a.storageTb,
+        nicGbps: a.nicGbps,
+        firmware: a.firmware,
+        tags: [LAB_TAG],
+        status: 'online',
+        hostKeyFingerprint: a.hostKeyFingerprint,
+      })),
+    };
+    try {
+      await this.inventory.importDocument(doc, LAB_ACTOR, { source: 'lab' });
+      this.retireAbsent(new Set(manifest.appliances.map((a) => a.serial)));
+    } catch (err) {
+      await this.stopDaemon(manifest);
+      throw err;
+    }
+    this.deps.log.info('lab started', { actor, appliances: manifest.appliances.length, sites: manifest.sites.length, pid: manifest.pid });
+    this.deps.events.emit('lab.changed', { running: true });
+    return this.status();
+  }
+
+  /** Lab appliances of an earlier, larger lab are not served by this one: mark them offline. */
+  private retireAbsent(serials: Set<string>): void {
+    const page = this.inventory.listAppliances(ApplianceQuery.parse({ tag: [LAB_TAG], limit: 20000 }));
+    for (const a of page.items) {
+      if (!serials.has(a.serial) && a.status !== 'offline') {
+        this.inventory.setStatus(a.serial, 'offline', 'not part of the running lab', LAB_ACTOR);
+      }
+    }
+  }
+
+  /** Never write over inventory records the lab did not make. */
+  private refuseCollisions(appliances: number, sites: number, seed: number): void {
+    const plan = planFleet(appliances, sites, seed);
+    const serials = new Set(plan.appliances.map((a) => a.serial));
+    const known = new Set(this.inventory.listSites().map((s) => s.code));
+    const siteCodes = plan.sites.map((s) => s.code).filter((c) => known.has(c));
+    const clashes: string[] = [];
+    const check = (query: z.input<typeof ApplianceQuery>, relevant: (serial: string) => boolean) => {
+      for (const a of this.inventory.listAppliances(ApplianceQuery.parse({ ...query, limit: 20000 })).items) {
+        if (relevant(a.serial) && !a.tags.includes(LAB_TAG)) clashes.push(`${a.serial} (site ${a.site})`);
+      }
+    };
+    if (siteCodes.length) check({ site: siteCodes }, () => true);
+    check({ text: 'LAB' }, (serial) => serials.has(serial));
+    if (clashes.length) {
+      throw new FleetError(
+        'E_CONFLICT',
+        `The lab would write over appliances it did not create: ${[...new Set(clashes)].slice(0, 5).join(', ')}${clashes.length > 5 ? ', ...' : ''}. Use a separate data directory for the lab.`,
+      );
+    }
+  }
+
+  /** The fleet key's public half; made (and kept in the vault) when there is none. */
+  private async fleetPublicKey(): Promise<string> {
+    const existing = await fleetKeyInfo(this.deps.vault);
+    if (existing) return existing.publicKey;
+    const made = await importFleetKey(this.deps.vault, { privateKey: generateEd25519('fleetdeck').privateKey });
+    this.deps.log.info('fleet key created for the lab', { fingerprint: made.fingerprint });
+    return made.publicKey;
+  }
+
+  private async spawnDaemon(appliances: number): Promise<LabManifest> {
+    rmSync(join(this.labDir, STATE_FILE), { force: true });
+    const logPath = join(this.labDir, LOG_FILE);
+    const { entry, root } = daemonEntry();
+    const logFd = openSync(logPath, 'a', 0o600);
+    // `--import tsx` resolves from the cwd, the checkout; ELECTRON_RUN_AS_NODE makes Electron's binary a plain Node.
+    const child = spawn(process.execPath, ['--import', 'tsx', entry, this.labDir], {
+      cwd: root,
+      detached: true,
+      stdio: ['ignore', logFd, logFd],
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+    });
+    closeSync(logFd);
+    let exited: number | null = null;
+    child.once('exit', (code) => (exited = code ?? 1));
+    child.unref();
+    const deadline = Date.now() + (this.options.startTimeoutMs ?? 30_000) + appliances * 60;
+    while (Date.now() < deadline) {
+      const manifest = readManifest(this.labDir);
+      if (manifest && manifest.pid === child.pid) return manifest;
+      if (exited !== null) {
+        throw new FleetError('E_UNAVAILABLE', `The lab process exited before it was ready: ${this.logTail(logPath)}`);
+      }
+      await sleep(100);
+    }
+    if (child.pid) process.kill(child.pid, 'SIGTERM');
+    throw new FleetError('E_TIMEOUT', `The lab did not come up in time; see ${logPath}.`);
+  }
+
+  private logTail(path: string): string {
+    try {
+      const lines = readFileSync(path, 'utf8').trim().split('\n');
+      return lines.slice(-3).join(' / ').slice(0, 500) || 'no output';
+    } catch {
+      return 'no output';
+    }
+  }
+
+  async status(): Promise<LabStatus> {
+    const manifest = this.running();
+    if (!manifest) return notRunning();
+    try {
+      const s = ControlStatus.parse(await callControl(this.labDir, 'GET', '/status', undefined, 5000));
+      return { running: true, pid: s.pid, startedAt: s.startedAt, speed: s.speed, appliances: s.appliances, sites: s.sites, labTime: s.labTime, faults: s.faults };
+    } catch {
+      // The process is there but its control API does not answer (still starting, or hung).
+      return {
+        running: true,
+        pid: manifest.pid,
+        startedAt: manifest.startedAt,
+        speed: manifest.speed,
+        appliances: manifest.appliances.length,
+        sites: manifest.sites.length,
+        labTime: null,
+        faults: [],
+      };
+    }
+  }
+
+  async stop(actor: string): Promise<{ stopped: boolean }> {
+    const manifest = this.running();
+    if (!manifest) return { stopped: false };
+    await this.stopDaemon(manifest);
+    this.deps.log.info('lab stopped', { actor, pid: manifest.pid });
+    this.deps.events.emit('lab.changed', { running: false });
+    return { stopped: true };
+  }
+
+  private async stopDaemon(manifest: LabManifest): Promise<void> {
+    try {
+      await callControl(this.labDir, 'POST', '/stop', {}, 5000);
+    } catch {
+      if (pidAlive(manifest.pid)) process.kill(manifest.pid, 'SIGTERM');
+    }
+    for (let waited = 0; pidAlive(manifest.pid); waited += 100) {
+      if (waited === 15_000) process.kill(manifest.pid, 'SIGKILL');
+      if (waited > 20_000) throw new FleetError('E_TIMEOUT', `The lab process ${manifest.pid} does not stop.`);
+      await sleep(100);
+    }
+    if (existsSync(join(this.labDir, STATE_FILE))) rmSync(join(this.labDir, STATE_FILE), { force: true });
+  }
+
+  async setFault(serial: string, fault: FaultId, on: boolean, actor: string): Promise<z.infer<typeof LabApplianceFaults>> {
+    if (!this.running()) throw new FleetError('E_UNAVAILABLE', 'No lab is running (start one with `fleetdeck lab start`).');
+    const reply = (await callControl(this.labDir, 'POST', '/fault', { serial, fault, on })) as z.infer<typeof LabApplianceFaults>;
+    this.deps.log.info('lab fault', { actor, serial, fault, on });
+    this.deps.events.emit('lab.changed', { running: true });
+    return reply;
+  }
+}

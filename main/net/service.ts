@@ -1,0 +1,382 @@
+/**
+ * The net domain: how Fleetdeck reaches appliances. SSH settings and the fleet key, jump hosts
+ * and routes (per site or per appliance, ProxyJump chains), host-key trust and its alerts,
+ * known_hosts and ssh_config import/export, and the SSH pools other services run commands with.
+ */
+import { userInfo } from 'node:os';
+import SSHConfig from 'ssh-config';
+import { FleetError } from '../api/errors';
+import type { CallContext } from '../api/dispatcher';
+import type { DomainHandlers } from '../api/kit';
+import { APPLIANCE_LOGIN_USER } from '../appliance/contract';
+import type { ServiceDeps } from '../deps';
+import { ApplianceQuery, type Appliance } from '../inventory/contract';
+import type { InventoryService } from '../inventory/service';
+import { isoAt } from '../store/clock';
+import {
+  JumpHostInput,
+  NetSettings,
+  type JumpHost,
+  type KnownHostsImportReport,
+  type netMethods,
+  type Route,
+  type SshConfigImportReport,
+} from './contract';
+import { fleetKeyInfo, generateFleetKey, importFleetKey, loadFleetCredential } from './fleet-key';
+import { BASTION_PREFIX, HostKeyTrust } from './host-trust';
+import type { HostKey } from './host-key';
+import { formatKnownHosts, lookupKnownHost, parseKnownHosts, type KnownHostLine } from './known-hosts';
+import { NetRepo } from './repo';
+import { SshPool, type SshAuth, type SshEndpoint, type SshRoute } from './ssh-pool';
+
+const DEFAULT_SETTINGS: NetSettings = {
+  auth: 'fleet-key',
+  username: APPLIANCE_LOGIN_USER,
+  connectTimeoutMs: 15_000,
+  commandTimeoutMs: 60_000,
+};
+
+/** ssh2's host key preference: the key an appliance will present when it has several. */
+const HOST_KEY_PREFERENCE = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'ssh-rsa'];
+
+export type NetHandlers = DomainHandlers<typeof netMethods, CallContext>;
+
+export class NetService {
+  readonly repo: NetRepo;
+  readonly trust: HostKeyTrust;
+  readonly handlers: NetHandlers;
+  private readonly pools = new Set<SshPool>();
+
+  constructor(
+    private readonly deps: ServiceDeps,
+    private readonly inventory: InventoryService,
+  ) {
+    this.repo = new NetRepo(deps.db);
+    this.trust = new HostKeyTrust({ repo: this.repo, inventory, events: deps.events, clock: deps.clock, log: deps.log });
+    this.handlers = {
+      settings: () => this.settings(),
+      updateSettings: (patch) => this.updateSettings(patch),
+      fleetKey: () => fleetKeyInfo(deps.vault),
+      generateFleetKey: async (input, ctx) => {
+        const info = await generateFleetKey(deps.vault, input);
+        deps.log.info('fleet key generated', { actor: ctx.actor, fingerprint: info.fingerprint });
+        deps.events.emit('net.changed', { kind: 'fleet-key' });
+        return info;
+      },
+      importFleetKey: async (input, ctx) => {
+        const info = await importFleetKey(deps.vault, input);
+        deps.log.info('fleet key imported', { actor: ctx.actor, fingerprint: info.fingerprint, type: info.type });
+        deps.events.emit('net.changed', { kind: 'fleet-key' });
+        return info;
+      },
+      listJumpHosts: () => ({ jumpHosts: this.repo.jumpHosts(), routes: this.repo.routes() }),
+      upsertJumpHost: (input) => this.upsertJumpHost(input),
+      deleteJumpHost: ({ name }) => this.deleteJumpHost(name),
+      setRoute: ({ scope, key, jumpHost }) => this.setRoute(scope, key, jumpHost),
+      importSshConfig: ({ content, dryRun }) => this.importSshConfig(content, dryRun),
+      importKnownHosts: ({ content, dryRun }, ctx) => this.importKnownHosts(content, dryRun, ctx.actor),
+      exportKnownHosts: ({ hashed }) => this.exportKnownHosts(hashed),
+      trustHostKey: ({ serial, fingerprint }, ctx) => this.trustHostKey(serial, fingerprint, ctx.actor),
+      hostKeyAlerts: ({ open }) => this.repo.alerts(open),
+      resolveHostKeyAlert: ({ id, trustNewKey }, ctx) => this.resolveAlert(id, trustNewKey, ctx.actor),
+    };
+  }
+
+  // Settings
+
+  settings(): NetSettings {
+    const stored = NetSettings.partial().safeParse(this.repo.setting('settings') ?? {});
+    return { ...DEFAULT_SETTINGS, ...(stored.success ? stored.data : {}) };
+  }
+
+  updateSettings(patch: Partial<NetSettings>): NetSettings {
+    const next = NetSettings.parse({ ...this.settings(), ...patch });
+    this.repo.setSetting('settings', next);
+    this.deps.events.emit('net.changed', { kind: 'settings' });
+    return next;
+  }
+
+  // Pools and routes
+
+  /** An SSH pool with this engine's credentials and host-key trust; close it when done. */
+  openPool(options: { actor: string; acceptNew: boolean; maxConcurrent?: number }): SshPool {
+    const settings = this.settings();
+    const pool = new SshPool({
+      auth: this.auth(settings),
+      hostKeys: this.trust.policy(options),
+      maxConcurrent: options.maxConcurrent ?? 64,
+      connectTimeoutMs: settings.connectTimeoutMs,
+      rng: this.deps.rng,
+      log: this.deps.log,
+    });
+    this.pools.add(pool);
+    const close = pool.close.bind(pool);
+    pool.close = () => {
+      this.pools.delete(pool);
+      close();
+    };
+    return pool;
+  }
+
+  private auth(settings: NetSettings): SshAuth {
+    if (settings.auth === 'agent') {
+      const socket = process.env.SSH_AUTH_SOCK;
+      if (!socket) throw new FleetError('E_AUTH', 'SSH agent authentication is chosen, but SSH_AUTH_SOCK is not set in the engine’s environment.');
+      return { kind: 'agent', socket };
+    }
+    return { kind: 'fleet-key', load: () => loadFleetCredential(this.deps.vault) };
+  }
+
+  /** How to reach an appliance: its address, port and login, behind the jump chain of its route. */
+  routeFor(appliance: Appliance, settings: NetSettings = this.settings()): SshRoute {
+    const host = appliance.ipv4 ?? appliance.ipv6 ?? appliance.hostname;
+    const target: SshEndpoint = { label: appliance.serial, host, port: appliance.sshPort, username: settings.username };
+    const routes = this.repo.routes();
+    const route =
+      routes.find((r) => r.scope === 'appliance' && r.key === appliance.serial) ?? routes.find((r) => r.scope === 'site' && r.key === appliance.site);
+    return { target, via: route ? this.jumpChain(route.jumpHost) : [] };
+  }
+
+  /** Endpoints from the outermost bastion to the named one. */
+  jumpChain(name: string): SshEndpoint[] {
+    const chain: SshEndpoint[] = [];
+    const seen = new Set<string>();
+    let current: string | null = name;
+    while (current !== null) {
+      if (seen.has(current)) throw new FleetError('E_VALIDATION', `The jump hosts ${[...seen].join(' -> ')} form a loop.`);
+      seen.add(current);
+      const jump = this.repo.jumpHost(current);
+      if (!jump) throw new FleetError('E_NOT_FOUND', `There is no jump host named ${current}.`);
+      chain.unshift({ label: `${BASTION_PREFIX}${jump.name}`, host: jump.host, port: jump.port, username: jump.username });
+      current = jump.via;
+    }
+    return chain;
+  }
+
+  close(): void {
+    for (const pool of [...this.pools]) pool.close();
+  }
+
+  // Jump hosts
+
+  upsertJumpHost(raw: JumpHostInput): JumpHost {
+    const input = JumpHostInput.parse(raw);
+    const jump: JumpHost = { ...input };
+    this.repo.transaction(() => {
+      if (jump.via !== null) {
+        if (!this.repo.jumpHost(jump.via)) throw new FleetError('E_VALIDATION', `The jump host ${jump.via} (via) does not exist; add it first.`);
+      }
+      this.repo.upsertJumpHost(jump, isoAt(this.deps.clock));
+      this.jumpChain(jump.name); // refuses a loop, rolling back
+    });
+    this.deps.events.emit('net.changed', { kind: 'jump-hosts' });
+    return this.repo.jumpHost(jump.name)!;
+  }
+
+  deleteJumpHost(name: string): { deleted: boolean } {
+    const dependants = this.repo.jumpHostsVia(name);
+    if (dependants.length) {
+      throw new FleetError('E_CONFLICT', `${dependants.join(', ')} ${dependants.length === 1 ? 'is' : 'are'} reached through ${name}; change or remove them first.`);
+    }
+    const deleted = this.repo.deleteJumpHost(name);
+    if (deleted) this.deps.events.emit('net.changed', { kind: 'jump-hosts' });
+    return { deleted };
+  }
+
+  setRoute(scope: Route['scope'], key: string, jumpHost: string | null): { routes: Route[] } {
+    if (jumpHost !== null && !this.repo.jumpHost(jumpHost)) throw new FleetError('E_NOT_FOUND', `There is no jump host named ${jumpHost}.`);
+    if (scope === 'appliance') this.inventory.getAppliance(key);
+    else this.inventory.getSite(key);
+    this.repo.setRoute(scope, key, jumpHost);
+    this.deps.events.emit('net.changed', { kind: 'jump-hosts' });
+    return { routes: this.repo.routes() };
+  }
+
+  // Host keys
+
+  trustHostKey(serial: string, fingerprint: string, actor: string): { serial: string; fingerprint: string } {
+    const current = this.inventory.getAppliance(serial).appliance.hostKeyFingerprint;
+    if (current !== null && current !== fingerprint) {
+      throw new FleetError(
+        'E_CONFLICT',
+        `${serial} already has the trusted key ${current}. A different key is a mismatch: resolve its host-key alert instead.`,
+      );
+    }
+    this.trust.record(serial, fingerprint, actor);
+    this.deps.events.emit('net.changed', { kind: 'host-keys' });
+    return { serial, fingerprint };
+  }
+
+  resolveAlert(id: number, trustNewKey: boolean, actor: string) {
+    const alert = this.repo.alert(id);
+    if (!alert) throw new FleetError('E_NOT_FOUND', `There is no host-key alert ${id}.`);
+    if (alert.resolvedAt) throw new FleetError('E_CONFLICT', `Alert ${id} was already resolved by ${alert.resolvedBy} at ${alert.resolvedAt}.`);
+    const at = isoAt(this.deps.clock);
+    const t = alert.target.startsWith(BASTION_PREFIX) ? alert.target : alert.target.replace(/^appliance:/, '');
+    this.repo.transaction(() => {
+      if (trustNewKey) {
+        this.trust.record(t, alert.presented, actor);
+        this.repo.resolveAlertsOf(alert.target, actor, at);
+      } else {
+        this.repo.resolveAlert(id, 'dismissed', actor, at);
+      }
+    });
+    this.deps.log.warn('host-key alert resolved', { id, target: alert.target, trustNewKey, actor });
+    this.deps.events.emit('net.changed', { kind: 'host-keys' });
+    return this.repo.alert(id)!;
+  }
+
+  private allAppliances(): Appliance[] {
+    const out: Appliance[] = [];
+    for (let offset = 0; ; offset += 20_000) {
+      const page = this.inventory.listAppliances(ApplianceQuery.parse({ offset, limit: 20_000 }));
+      out.push(...page.items);
+      if (out.length >= page.total || page.items.length === 0) return out;
+    }
+  }
+
+  importKnownHosts(content: string, dryRun: boolean, actor: string): KnownHostsImportReport {
+    const { entries, problems } = parseKnownHosts(content);
+    const report: KnownHostsImportReport = { dryRun, entries: entries.length, recorded: [], matching: [], conflicts: [], problems };
+    const at = isoAt(this.deps.clock);
+    const toRecord: Array<{ serial: string; key: HostKey }> = [];
+    for (const a of this.allAppliances()) {
+      const names = [a.hostname, a.ipv4, a.ipv6].filter((n): n is string => !!n);
+      const found = new Map<string, HostKey>();
+      const revoked = new Set<string>();
+      for (const name of names) {
+        const r = lookupKnownHost(entries, name, a.sshPort);
+        r.keys.forEach((k) => found.set(k.fingerprint, k));
+        r.revoked.forEach((k) => revoked.add(k.fingerprint));
+      }
+      for (const fp of revoked) found.delete(fp);
+      if (found.size === 0) continue;
+      const keys = [...found.values()];
+      if (a.hostKeyFingerprint) {
+        if (found.has(a.hostKeyFingerprint)) report.matching.push(a.serial);
+        else report.conflicts.push({ serial: a.serial, inventory: a.hostKeyFingerprint, file: keys.map((k) => k.fingerprint) });
+        continue;
+      }
+      const rank = (t: string) => (HOST_KEY_PREFERENCE.indexOf(t) + 1 || 99);
+      const chosen = keys.sort((x, y) => rank(x.type) - rank(y.type))[0]!;
+      report.recorded.push({ serial: a.serial, fingerprint: chosen.fingerprint });
+      toRecord.push({ serial: a.serial, key: chosen });
+    }
+    if (!dryRun && toRecord.length) {
+      this.repo.transaction(() => {
+        for (const { serial, key } of toRecord) {
+          this.repo.rememberHostKey(`appliance:${serial}`, key, at);
+          this.trust.record(serial, key.fingerprint, actor);
+        }
+      });
+      this.deps.events.emit('net.changed', { kind: 'host-keys' });
+    }
+    return report;
+  }
+
+  exportKnownHosts(hashed: boolean): { content: string; entries: number; missingKeys: string[] } {
+    const lines: KnownHostLine[] = [];
+    const missingKeys: string[] = [];
+    for (const a of this.allAppliances()) {
+      if (!a.hostKeyFingerprint) continue;
+      const key = this.repo.hostKey(`appliance:${a.serial}`, a.hostKeyFingerprint);
+      if (!key) {
+        missingKeys.push(a.serial);
+        continue;
+      }
+      lines.push({ hosts: [a.hostname, a.ipv4, a.ipv6].filter((n): n is string => !!n), port: a.sshPort, key, comment: a.serial });
+    }
+    for (const j of this.repo.jumpHosts()) {
+      if (!j.hostKeyFingerprint) continue;
+      const key = this.repo.hostKey(`${BASTION_PREFIX}${j.name}`, j.hostKeyFingerprint);
+      if (!key) missingKeys.push(`${BASTION_PREFIX}${j.name}`);
+      else lines.push({ hosts: [j.host], port: j.port, key, comment: `${BASTION_PREFIX}${j.name}` });
+    }
+    return { content: formatKnownHosts(lines, { hashed }), entries: lines.length, missingKeys };
+  }
+
+  // ssh_config
+
+  importSshConfig(content: string, dryRun: boolean): SshConfigImportReport {
+    const config = SSHConfig.parse(content);
+    const report: SshConfigImportReport = { dryRun, jumpHosts: [], routes: [], skipped: [] };
+    const aliases: string[] = [];
+    for (const line of config) {
+      if (!('param' in line) || line.param.toLowerCase() !== 'host') continue;
+      const values = Array.isArray(line.value) ? line.value.map((v) => v.val) : String(line.value).split(/\s+/);
+      for (const v of values) {
+        if (/[*?!]/.test(v)) report.skipped.push({ host: v, reason: 'a pattern, not one host' });
+        else aliases.push(v);
+      }
+    }
+    const localUser = userInfo().username;
+    const jumpHosts = new Map<string, JumpHost>();
+    const computed = (alias: string) => {
+      const c = config.compute(alias) as Record<string, string | string[] | undefined>;
+      const one = (k: string) => {
+        const v = c[k];
+        return Array.isArray(v) ? v[0] : v;
+      };
+      return { host: one('HostName') ?? alias, port: Number(one('Port') ?? 22), user: one('User') ?? localUser, proxyJump: one('ProxyJump') ?? null };
+    };
+    /** The jump host for one ProxyJump hop, `alias` or `[user@]host[:port]`, reached via `via`. */
+    const hop = (spec: string, via: string | null): string => {
+      const known = aliases.includes(spec);
+      let name: string;
+      let host: string;
+      let port: number;
+      let user: string;
+      if (known) {
+        const c = computed(spec);
+        ({ host, port, user } = c);
+        name = spec;
+      } else {
+        const m = /^(?:([^@]+)@)?(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(spec);
+        if (!m) throw new FleetError('E_IMPORT', `ProxyJump hop "${spec}" is not [user@]host[:port].`);
+        user = m[1] ?? localUser;
+        host = m[2]!.replace(/^\[|\]$/g, '');
+        port = Number(m[3] ?? 22);
+        name = spec.replace(/[^A-Za-z0-9._@:-]/g, '-').slice(0, 64);
+      }
+      const previous = jumpHosts.get(name);
+      jumpHosts.set(name, { name, host, port, username: user, via: previous?.via ?? via, hostKeyFingerprint: this.repo.jumpHost(name)?.hostKeyFingerprint ?? null });
+      return name;
+    };
+    const chainOf = (proxyJump: string | null): string | null => {
+      if (!proxyJump || proxyJump.toLowerCase() === 'none') return null;
+      let via: string | null = null;
+      for (const spec of proxyJump.split(',').map((s) => s.trim()).filter(Boolean)) via = hop(spec, via);
+      return via;
+    };
+    const appliances = this.allAppliances();
+    const routes: Route[] = [];
+    for (const alias of aliases) {
+      const c = computed(alias);
+      const appliance = appliances.find((a) => [a.serial, a.hostname, a.ipv4, a.ipv6].some((n) => n === alias || n === c.host));
+      const last = chainOf(c.proxyJump);
+      if (appliance) {
+        if (last) routes.push({ scope: 'appliance', key: appliance.serial, jumpHost: last });
+        else report.skipped.push({ host: alias, reason: `appliance ${appliance.serial}, reached directly (no ProxyJump)` });
+      } else {
+        hop(alias, last);
+      }
+    }
+    report.jumpHosts = [...jumpHosts.values()];
+    report.routes = routes;
+    if (!dryRun) {
+      this.repo.transaction(() => {
+        const at = isoAt(this.deps.clock);
+        // Parents first, so every `via` exists when its child is written.
+        const pending = [...jumpHosts.values()];
+        while (pending.length) {
+          const i = pending.findIndex((j) => j.via === null || !pending.some((p) => p.name === j.via));
+          if (i < 0) throw new FleetError('E_IMPORT', 'The ProxyJump chains in this file form a loop.');
+          this.repo.upsertJumpHost(pending.splice(i, 1)[0]!, at);
+        }
+        for (const r of routes) this.repo.setRoute(r.scope, r.key, r.jumpHost);
+      });
+      this.deps.events.emit('net.changed', { kind: 'jump-hosts' });
+    }
+    return report;
+  }
+}

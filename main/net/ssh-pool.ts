@@ -1,0 +1,514 @@
+/**
+ * SSH to appliances: a pool of ssh2 connections, one per route (bastion chain + target), shared by
+ * every operation on that route. Bounded concurrency, keepalive, idle close, per-operation
+ * timeouts, cancellation, and reconnect with backoff for failures that happen before a command
+ * is sent. A bastion connection is opened once and carries every appliance behind it
+ * (direct-tcpip channels, as OpenSSH's ProxyJump does).
+ *
+ * Host keys are checked by the injected policy inside ssh2's hostVerifier, which runs during key
+ * exchange: a refused key ends the connection before any credential is offered.
+ */
+import ssh2 from 'ssh2';
+import type { Client as SshClient, ClientChannel, ConnectConfig } from 'ssh2';
+import type { Duplex } from 'node:stream';
+import { FleetError } from '../api/errors';
+import type { Rng } from '../store/clock';
+import { systemRng } from '../store/clock';
+import type { Logger } from '../store/log';
+import { silentLogger } from '../store/log';
+import type { FleetCredential } from './fleet-key';
+import { hostKeyFromBlob, type HostKey } from './host-key';
+import { remoteCommand } from './remote-command';
+import { abortReason, Slots } from './slots';
+
+export interface SshEndpoint {
+  /** Who this is in messages and trust decisions: an appliance serial, or `bastion:<name>`. */
+  label: string;
+  host: string;
+  port: number;
+  username: string;
+}
+
+export interface SshRoute {
+  target: SshEndpoint;
+  /** Bastions, outermost first: ProxyJump `a,b` is [a, b]. */
+  via: readonly SshEndpoint[];
+}
+
+/** Decides whether a presented host key is trusted. Throws a FleetError to refuse it. */
+export interface HostKeyPolicy {
+  verify(endpoint: SshEndpoint, key: HostKey): Promise<void>;
+}
+
+export type SshAuth =
+  | { kind: 'fleet-key'; load: () => Promise<FleetCredential> }
+  | { kind: 'agent'; socket: string };
+
+export interface SshPoolOptions {
+  auth: SshAuth;
+  hostKeys: HostKeyPolicy;
+  /** Operations (connect + command) in flight at once, across all routes. */
+  maxConcurrent?: number;
+  connectTimeoutMs?: number;
+  keepaliveMs?: number;
+  /** A connection nobody has used for this long is closed. */
+  idleMs?: number;
+  /** Extra connection attempts after a transient failure (refused, reset). */
+  retries?: number;
+  backoffMs?: number;
+  rng?: Rng;
+  log?: Logger;
+}
+
+export interface ExecOptions {
+  /** Whole operation: waiting for a slot, connecting and the command. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Stdout and stderr together; past it the output is cut (truncated: true) or, with failOnOverflow, E_TOO_LARGE. */
+  maxOutputBytes?: number;
+  failOnOverflow?: boolean;
+}
+
+export interface ExecResult {
+  exitCode: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  truncated: boolean;
+}
+
+interface Link {
+  key: string;
+  label: string;
+  client: SshClient;
+  parent: Link | null;
+  users: number;
+  /** Not handed to new operations (timed out on it, or it closed). */
+  retired: boolean;
+  closed: boolean;
+  idleTimer: NodeJS.Timeout | null;
+}
+
+const DEFAULTS = {
+  maxConcurrent: 64,
+  connectTimeoutMs: 15_000,
+  keepaliveMs: 15_000,
+  idleMs: 60_000,
+  retries: 2,
+  backoffMs: 200,
+};
+
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+
+function endpointKey(e: SshEndpoint): string {
+  return `${e.username}@${e.host}:${e.port}`;
+}
+
+function routeChain(route: SshRoute): SshEndpoint[] {
+  return [...route.via, route.target];
+}
+
+/** A failure before the command was sent: safe to try again on a new connection. */
+class BeforeSend extends Error {
+  constructor(override readonly cause: FleetError) {
+    super(cause.message);
+  }
+}
+
+export class SshPool {
+  private readonly options: Required<Omit<SshPoolOptions, 'rng' | 'log'>> & { rng: Rng; log: Logger };
+  private readonly links = new Map<string, Link>();
+  private readonly pending = new Map<string, Promise<Link>>();
+  private readonly slots: Slots;
+  private credential: Promise<FleetCredential> | null = null;
+  private closed = false;
+  /** Connections opened since the pool was made, per route key (tests and benches read it). */
+  readonly opened = new Map<string, number>();
+
+  constructor(options: SshPoolOptions) {
+    this.options = { ...DEFAULTS, rng: systemRng, log: silentLogger, ...options };
+    this.slots = new Slots(this.options.maxConcurrent);
+  }
+
+  /** Run argv (quoted for the remote shell) on the route's target. */
+  exec(route: SshRoute, argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    return this.execCommand(route, remoteCommand(argv), options);
+  }
+
+  /** Run a command line as given. Use exec(argv) unless the caller wrote the shell syntax itself. */
+  async execCommand(route: SshRoute, command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    if (this.closed) throw new FleetError('E_UNAVAILABLE', 'The SSH pool is closed.');
+    const { signal, cleanup } = operationSignal(route.target.label, options);
+    try {
+      const release = await this.slots.acquire(signal);
+      try {
+        return await this.withReconnect(route, signal, (link) => runCommand(link, command, route.target.label, options, signal));
+      } finally {
+        release();
+      }
+    } finally {
+      cleanup();
+    }
+  }
+
+  /** Open (or reuse) the connection to a route and check it answers; returns the target's host key fingerprint policy outcome. */
+  async connect(route: SshRoute, options: Pick<ExecOptions, 'timeoutMs' | 'signal'> = {}): Promise<void> {
+    const { signal, cleanup } = operationSignal(route.target.label, options);
+    try {
+      const link = await this.acquireLink(routeChain(route), signal);
+      this.releaseLink(link);
+    } finally {
+      cleanup();
+    }
+  }
+
+  /** Open connections by route key, with how many operations use each. */
+  snapshot(): Array<{ key: string; users: number }> {
+    return [...this.links.values()].filter((l) => !l.closed).map((l) => ({ key: l.key, users: l.users }));
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const link of this.links.values()) this.destroy(link);
+    this.links.clear();
+  }
+
+  private async withReconnect<T>(route: SshRoute, signal: AbortSignal, run: (link: Link) => Promise<T>): Promise<T> {
+    const chain = routeChain(route);
+    let attempt = 0;
+    for (;;) {
+      let link: Link | null = null;
+      try {
+        link = await this.acquireLink(chain, signal);
+        return await run(link);
+      } catch (err) {
+        const failure = err instanceof BeforeSend ? err.cause : err;
+        if (link && failure instanceof FleetError && (failure.code === 'E_TIMEOUT' || failure.code === 'E_UNREACHABLE')) {
+          link.retired = true;
+        }
+        const transient = failure instanceof FleetError && failure.code === 'E_UNREACHABLE' && !signal.aborted;
+        const retryable = transient && (err instanceof BeforeSend || link === null);
+        if (!retryable || attempt >= this.options.retries) throw failure;
+        attempt++;
+        const delay = this.options.backoffMs * 2 ** (attempt - 1) * (0.5 + this.options.rng.next());
+        this.options.log.info('ssh reconnect', { target: route.target.label, attempt, delayMs: Math.round(delay) });
+        await sleep(delay, signal);
+      } finally {
+        if (link) this.releaseLink(link);
+      }
+    }
+  }
+
+  /** The link for the whole chain, connecting hops that are not open yet; holds one use of it. */
+  private async acquireLink(chain: readonly SshEndpoint[], signal: AbortSignal): Promise<Link> {
+    const key = chain.map(endpointKey).join(' > ');
+    const existing = this.links.get(key);
+    if (existing && !existing.closed && !existing.retired) {
+      this.use(existing);
+      return existing;
+    }
+    let pending = this.pending.get(key);
+    if (!pending) {
+      pending = this.openLink(chain, key).finally(() => this.pending.delete(key));
+      this.pending.set(key, pending);
+    }
+    const link = await raceAbort(pending, signal);
+    if (link.closed) throw new FleetError('E_UNREACHABLE', `The connection to ${link.label} closed as it opened.`);
+    this.use(link);
+    return link;
+  }
+
+  private async openLink(chain: readonly SshEndpoint[], key: string): Promise<Link> {
+    const endpoint = chain[chain.length - 1]!;
+    let parent: Link | null = null;
+    let sock: Duplex | undefined;
+    if (chain.length > 1) {
+      // The bastion's own link has no deadline from this operation: others share it.
+      parent = await this.acquireLink(chain.slice(0, -1), new AbortController().signal);
+      try {
+        sock = await forward(parent, endpoint);
+      } catch (err) {
+        this.releaseLink(parent);
+        throw err;
+      }
+    }
+    try {
+      const client = await this.handshake(endpoint, sock, parent);
+      const link: Link = { key, label: endpoint.label, client, parent, users: 0, retired: false, closed: false, idleTimer: null };
+      this.opened.set(key, (this.opened.get(key) ?? 0) + 1);
+      client.on('close', () => this.forget(link));
+      if (this.closed) this.destroy(link);
+      else {
+        this.links.set(key, link);
+        // Waiters that gave up before it opened leave it unused: let it close when idle.
+        this.armIdle(link);
+      }
+      return link;
+    } catch (err) {
+      sock?.destroy();
+      if (parent) this.releaseLink(parent);
+      throw err;
+    }
+  }
+
+  private async handshake(endpoint: SshEndpoint, sock: Duplex | undefined, parent: Link | null): Promise<SshClient> {
+    const auth = await this.authConfig();
+    const client = new ssh2.Client();
+    let refusal: FleetError | null = null;
+    let tcpConnected = sock !== undefined;
+    const config: ConnectConfig = {
+      host: endpoint.host,
+      port: endpoint.port,
+      username: endpoint.username,
+      readyTimeout: this.options.connectTimeoutMs,
+      keepaliveInterval: this.options.keepaliveMs,
+      keepaliveCountMax: 3,
+      ...auth,
+      hostVerifier: (blob: Buffer, verify: (ok: boolean) => void) => {
+        this.options.hostKeys.verify(endpoint, hostKeyFromBlob(blob)).then(
+          () => verify(true),
+          (err: unknown) => {
+            refusal =
+              err instanceof FleetError ? err : new FleetError('E_HOSTKEY_UNKNOWN', `The host key of ${endpoint.label} could not be checked.`);
+            verify(false);
+          },
+        );
+      },
+    };
+    if (sock) config.sock = sock;
+    // Errors after the handshake end the connection ('close' follows); they are only logged here.
+    client.on('error', (err) => this.options.log.warn('ssh connection error', { target: endpoint.label, error: err.message }));
+    return new Promise<SshClient>((resolve, reject) => {
+      client.once('connect', () => (tcpConnected = true));
+      client.once('ready', () => resolve(client));
+      client.once('error', (err: Error & { level?: string; code?: string }) => {
+        client.end();
+        reject(refusal ?? classifyConnectError(err, endpoint, tcpConnected, parent));
+      });
+      client.once('close', () => reject(refusal ?? new FleetError('E_UNREACHABLE', `${endpoint.label} closed the connection during the handshake.`)));
+      client.connect(config);
+    });
+  }
+
+  private async authConfig(): Promise<Partial<ConnectConfig>> {
+    const auth = this.options.auth;
+    if (auth.kind === 'agent') return { agent: auth.socket };
+    this.credential ??= auth.load().catch((err: unknown) => {
+      this.credential = null;
+      throw err;
+    });
+    const credential = await this.credential;
+    return credential.passphrase
+      ? { privateKey: credential.privateKey, passphrase: credential.passphrase.toString() }
+      : { privateKey: credential.privateKey };
+  }
+
+  private use(link: Link): void {
+    link.users++;
+    if (link.idleTimer) {
+      clearTimeout(link.idleTimer);
+      link.idleTimer = null;
+    }
+  }
+
+  private releaseLink(link: Link): void {
+    link.users = Math.max(0, link.users - 1);
+    if (link.users > 0 || link.closed) return;
+    if (link.retired || this.closed) {
+      this.destroy(link);
+      return;
+    }
+    this.armIdle(link);
+  }
+
+  private armIdle(link: Link): void {
+    if (link.idleTimer) clearTimeout(link.idleTimer);
+    link.idleTimer = setTimeout(() => this.destroy(link), this.options.idleMs);
+    link.idleTimer.unref();
+  }
+
+  private destroy(link: Link): void {
+    if (link.idleTimer) clearTimeout(link.idleTimer);
+    link.idleTimer = null;
+    link.client.end();
+    this.forget(link);
+  }
+
+  private forget(link: Link): void {
+    if (link.closed) return;
+    link.closed = true;
+    if (this.links.get(link.key) === link) this.links.delete(link.key);
+    if (link.parent) this.releaseLink(link.parent);
+  }
+}
+
+function classifyConnectError(
+  err: Error & { level?: string; code?: string },
+  endpoint: SshEndpoint,
+  tcpConnected: boolean,
+  parent: Link | null,
+): FleetError {
+  const where = parent ? ` (through ${parent.label})` : '';
+  if (err.level === 'client-authentication') {
+    return new FleetError('E_AUTH', `${endpoint.label} refused the fleet's SSH credentials for user ${endpoint.username}${where}.`);
+  }
+  if (err.level === 'client-timeout') {
+    return tcpConnected
+      ? new FleetError('E_TIMEOUT', `${endpoint.label} accepted the connection but did not complete the SSH handshake in time${where}.`)
+      : new FleetError('E_UNREACHABLE', `${endpoint.label} (${endpoint.host}:${endpoint.port}) did not answer${where}.`);
+  }
+  if (err.code && UNREACHABLE_CODES.has(err.code)) {
+    return new FleetError('E_UNREACHABLE', `${endpoint.label} (${endpoint.host}:${endpoint.port}) is unreachable: ${err.code}${where}.`);
+  }
+  return new FleetError('E_UNREACHABLE', `The SSH connection to ${endpoint.label} failed: ${err.message}${where}.`);
+}
+
+function forward(parent: Link, to: SshEndpoint): Promise<ClientChannel> {
+  return new Promise((resolve, reject) => {
+    try {
+      parent.client.forwardOut('127.0.0.1', 0, to.host, to.port, (err, stream) => {
+        if (err) {
+          reject(new FleetError('E_UNREACHABLE', `The bastion ${parent.label} could not reach ${to.label} (${to.host}:${to.port}): ${err.message}.`));
+        } else resolve(stream);
+      });
+    } catch (err) {
+      reject(new FleetError('E_UNREACHABLE', `The connection to the bastion ${parent.label} is gone: ${(err as Error).message}.`));
+    }
+  });
+}
+
+function runCommand(link: Link, command: string, label: string, options: ExecOptions, signal: AbortSignal): Promise<ExecResult> {
+  const limit = options.maxOutputBytes ?? 1024 * 1024;
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(abortReason(signal));
+      return;
+    }
+    let channel: ClientChannel | null = null;
+    let settled = false;
+    const onAbort = () => {
+      finish(abortReason(signal));
+      channel?.close();
+    };
+    const onLinkClose = () => finish(new FleetError('E_UNREACHABLE', `The connection to ${label} dropped while the command ran; it may or may not have completed.`));
+    const finish = (outcome: FleetError | BeforeSend | ExecResult) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      link.client.removeListener('close', onLinkClose);
+      if (outcome instanceof Error) reject(outcome);
+      else resolve(outcome);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    link.client.once('close', onLinkClose);
+    try {
+      link.client.exec(command, (err, stream) => {
+        if (err) {
+          finish(new BeforeSend(new FleetError('E_UNREACHABLE', `${label} refused to start the command: ${err.message}.`)));
+          return;
+        }
+        channel = stream;
+        if (settled) {
+          stream.close();
+          return;
+        }
+        const out: Buffer[] = [];
+        const errOut: Buffer[] = [];
+        let size = 0;
+        let truncated = false;
+        let exitCode: number | null = null;
+        let exitSignal: string | null = null;
+        const take = (into: Buffer[]) => (chunk: Buffer) => {
+          if (truncated) return;
+          const room = limit - size;
+          if (chunk.length > room) {
+            if (room > 0) into.push(chunk.subarray(0, room));
+            size = limit;
+            truncated = true;
+            if (options.failOnOverflow) {
+              finish(new FleetError('E_TOO_LARGE', `${label} sent more than ${limit} bytes of output; the reply was refused.`));
+              stream.close();
+            }
+            return;
+          }
+          size += chunk.length;
+          into.push(chunk);
+        };
+        stream.on('data', take(out));
+        stream.stderr.on('data', take(errOut));
+        stream.on('exit', (code: number | null, sig?: string) => {
+          exitCode = typeof code === 'number' ? code : null;
+          exitSignal = sig ?? null;
+        });
+        stream.on('close', () => {
+          if (exitCode === null && exitSignal === null && !settled) {
+            finish(new FleetError('E_UNREACHABLE', `${label} closed the command's channel without an exit status; it may or may not have completed.`));
+            return;
+          }
+          finish({
+            exitCode,
+            signal: exitSignal,
+            stdout: Buffer.concat(out).toString('utf8'),
+            stderr: Buffer.concat(errOut).toString('utf8'),
+            truncated,
+          });
+        });
+      });
+    } catch (err) {
+      finish(new BeforeSend(new FleetError('E_UNREACHABLE', `The connection to ${label} is gone: ${(err as Error).message}.`)));
+    }
+  });
+}
+
+function operationSignal(label: string, options: Pick<ExecOptions, 'timeoutMs' | 'signal'>): { signal: AbortSignal; cleanup: () => void } {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(abortReason(options.signal!));
+  if (options.signal?.aborted) onAbort();
+  else options.signal?.addEventListener('abort', onAbort, { once: true });
+  const timer =
+    options.timeoutMs === undefined
+      ? null
+      : setTimeout(
+          () => controller.abort(new FleetError('E_TIMEOUT', `${label} did not finish within ${Math.round(options.timeoutMs! / 100) / 10} s.`)),
+          options.timeoutMs,
+        );
+  return {
+    signal: controller.signal,
+    cleanup: () => {
+      if (timer) clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(abortReason(signal));
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(abortReason(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortReason(signal));
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,124 @@
+import Database from 'better-sqlite3';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { tempDir } from '../../tests/support/temp-engine';
+import { migrate, openDatabase, schemaVersion, type Db } from './db';
+import { MIGRATIONS } from './migrations';
+
+let dir: string;
+beforeEach(() => {
+  dir = tempDir('fleetdeck-migrations-');
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const latest = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+/** Every table, index and trigger with its SQL: what "the same schema" means. */
+function schemaOf(db: Db): string[] {
+  return (
+    db.prepare(`SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name`).all() as {
+      type: string;
+      name: string;
+      sql: string | null;
+    }[]
+  ).map((r) => `${r.type} ${r.name}: ${(r.sql ?? '').replace(/\s+/g, ' ')}`);
+}
+
+describe('migrations', () => {
+  it('are numbered 1, 2, 3, ... without gaps', () => {
+    expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
+  });
+
+  it('build the latest schema from an empty file', () => {
+    const db = openDatabase(join(dir, 'fresh.sqlite'));
+    expect(schemaVersion(db)).toBe(latest);
+    expect(schemaOf(db).some((s) => s.startsWith('table appliances'))).toBe(true);
+    db.close();
+  });
+
+  // Stays meaningful as versions are added: every earlier version upgrades to the same schema.
+  it.each(MIGRATIONS.map((_, k) => k))('upgrade a database written at version %i to the latest schema', (k) => {
+    const fresh = openDatabase(join(dir, 'fresh.sqlite'));
+    const expected = schemaOf(fresh);
+    fresh.close();
+
+    const path = join(dir, `from-${k}.sqlite`);
+    const old = openDatabase(path, MIGRATIONS.slice(0, k));
+    expect(schemaVersion(old)).toBe(k);
+    old.close();
+
+    const upgraded = openDatabase(path);
+    expect(schemaVersion(upgraded)).toBe(latest);
+    expect(schemaOf(upgraded)).toEqual(expected);
+    expect(upgraded.pragma('foreign_key_check')).toEqual([]);
+    expect(upgraded.pragma('integrity_check', { simple: true })).toBe('ok');
+    upgraded.close();
+  });
+
+  it('keep data written at an earlier version', () => {
+    const path = join(dir, 'data.sqlite');
+    const v1 = openDatabase(path, MIGRATIONS.slice(0, 1));
+    v1.prepare(`INSERT INTO partners (name, asn, created_at, updated_at) VALUES ('Rio Fibra', 64512, 'x', 'x')`).run();
+    v1.close();
+    const now = openDatabase(path);
+    expect(now.prepare(`SELECT name, asn FROM partners`).all()).toEqual([{ name: 'Rio Fibra', asn: 64512 }]);
+    now.close();
+  });
+
+  it('refuse a database written by a newer Fleetdeck, leaving it untouched', () => {
+    const path = join(dir, 'newer.sqlite');
+    const db = openDatabase(path);
+    db.pragma(`user_version = ${latest + 1}`);
+    db.close();
+    expect(() => openDatabase(path)).toThrow(/newer Fleetdeck/);
+    const again = new Database(path, { readonly: true });
+    expect(schemaVersion(again)).toBe(latest + 1);
+    again.close();
+  });
+
+  it('roll a failing migration back whole', () => {
+    const path = join(dir, 'broken.sqlite');
+    const broken = [...MIGRATIONS, { version: latest + 1, name: 'broken', sql: 'CREATE TABLE half (x); SELECT * FROM nowhere;' }];
+    const db = openDatabase(path);
+    expect(() => migrate(db, broken)).toThrow(/no such table: nowhere/);
+    expect(schemaVersion(db)).toBe(latest);
+    expect(db.prepare(`SELECT count(*) AS n FROM sqlite_schema WHERE name = 'half'`).get()).toEqual({ n: 0 });
+    db.close();
+  });
+});
+
+describe('version 1: the audit log is append-only', () => {
+  it('rejects UPDATE and DELETE of audit entries', () => {
+    const db = openDatabase(join(dir, 'audit.sqlite'));
+    db.prepare(`INSERT INTO audit_log (at, actor, action, target, details) VALUES ('t', 'a', 'x', 'y', '{}')`).run();
+    expect(() => db.prepare(`UPDATE audit_log SET actor = 'someone else'`).run()).toThrow(/append-only/);
+    expect(() => db.prepare(`DELETE FROM audit_log`).run()).toThrow(/append-only/);
+    expect(() => db.prepare(`INSERT INTO audit_log (at, actor, action, target, details) VALUES ('t', 'a', 'x', 'y', 'not json')`).run()).toThrow(
+      /CHECK constraint/,
+    );
+    expect(db.prepare(`SELECT actor FROM audit_log`).all()).toEqual([{ actor: 'a' }]);
+    db.close();
+  });
+
+  it('enforces appliance constraints the service relies on', () => {
+    const db = openDatabase(join(dir, 'rules.sqlite'));
+    db.exec(`INSERT INTO partners (name, asn, created_at, updated_at) VALUES ('P', 1, 't', 't');
+      INSERT INTO sites (code, partner_id, name, city, country, latitude, longitude, timezone, maintenance_window,
+        fill_window, created_at, updated_at) VALUES ('S1', 1, 'n', 'c', 'BR', 0, 0, 'UTC', '01:00-02:00', '02:00-14:00', 't', 't');`);
+    const insert = (serial: string, site: number, ipv4: string | null, status = 'online') =>
+      db
+        .prepare(
+          `INSERT INTO appliances (serial, hostname, site_id, model, ipv4, ipv6, ssh_port, api_port, storage_tb, nic_gbps,
+            firmware, status, notes, created_at, updated_at) VALUES (?, 'h', ?, 'storage', ?, NULL, 22, 443, 1, 1, '', ?, '', 't', 't')`,
+        )
+        .run(serial, site, ipv4, status);
+    insert('A1', 1, '192.0.2.1');
+    expect(() => insert('A1', 1, '192.0.2.2')).toThrow(/UNIQUE/);
+    expect(() => insert('A2', 99, '192.0.2.2')).toThrow(/FOREIGN KEY/);
+    expect(() => insert('A3', 1, null)).toThrow(/CHECK/);
+    expect(() => insert('A4', 1, '192.0.2.4', 'lost')).toThrow(/CHECK/);
+    expect(db.prepare(`SELECT search FROM appliances`).get()).toEqual({ search: 'a1 h 192.0.2.1  ' });
+    db.close();
+  });
+});

@@ -1,0 +1,17 @@
+/** The renderer's entry: styles, the saved theme, then the app. */
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import './styles.css';
+import { App } from './App';
+import { applyTheme, useUi } from './stores/ui';
+
+applyTheme(useUi.getState().theme);
+
+const root = document.getElementById('root');
+if (root) {
+  createRoot(root).render(
+    <StrictMode>
+      <App />
+    </StrictMode>,
+  );
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// Makes sure the Debian packages the tests need are present: Chromium (Playwright drives it) and
+// OpenSSH's server (interop tests). Installs them with apt-get where this machine allows it
+// (root + apt-get), otherwise says exactly what to install by hand.
+import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+
+export const SYSTEM_DEPS = [
+  { pkg: 'chromium', path: '/usr/bin/chromium', why: 'end-to-end tests drive it with Playwright' },
+  { pkg: 'openssh-server', path: '/usr/sbin/sshd', why: 'interop tests run a real OpenSSH sshd on loopback' },
+  { pkg: 'openssh-client', path: '/usr/bin/ssh-keygen', why: 'tests make OpenSSH keys of each type' },
+];
+
+export function ensureSystemDeps({ quiet = false } = {}) {
+  const missing = SYSTEM_DEPS.filter((d) => !existsSync(d.path));
+  if (missing.length === 0) return true;
+  const names = missing.map((d) => d.pkg).join(' ');
+  const canApt = process.platform === 'linux' && process.getuid?.() === 0 && existsSync('/usr/bin/apt-get');
+  if (!canApt) {
+    console.error(`fleetdeck: missing system packages for the tests: ${names}`);
+    for (const d of missing) console.error(`  - ${d.pkg} (${d.path}): ${d.why}`);
+    console.error('  Install them with your package manager (Debian/Ubuntu: sudo apt-get install -y ' + names + ').');
+    return false;
+  }
+  if (!quiet) console.log(`fleetdeck: installing ${names} from Debian's packages ...`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  if (update.status !== 0) console.error('fleetdeck: apt-get update failed; trying the install anyway');
+  const install = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing.map((d) => d.pkg)], {
+    stdio: 'inherit',
+    env,
+  });
+  const still = SYSTEM_DEPS.filter((d) => !existsSync(d.path));
+  if (install.status !== 0 || still.length) {
+    console.error(`fleetdeck: could not install ${still.map((d) => d.pkg).join(' ')}`);
+    return false;
+  }
+  return true;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.exitCode = ensureSystemDeps() ? 0 : 1;
+}

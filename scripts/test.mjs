@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+// `npm test`: every check a change must pass, in order, stopping at the first failure:
+// system packages, typecheck, lint, build (the E2E tests serve the built renderer), then every
+// vitest suite (unit, integration, OpenSSH interop, Playwright end-to-end).
+import { spawnSync } from 'node:child_process';
+import { ensureSystemDeps } from './system-deps.mjs';
+
+const steps = [
+  ['typecheck', 'npm', ['run', '-s', 'typecheck']],
+  ['lint', 'npm', ['run', '-s', 'lint']],
+  ['build', 'npx', ['electron-vite', 'build']],
+  ['tests', 'npx', ['vitest', 'run', ...process.argv.slice(2)]],
+];
+
+const started = Date.now();
+if (!ensureSystemDeps()) {
+  console.error('fleetdeck: some tests need the packages above; they will report SKIPPED where they cannot run.');
+}
+for (const [name, cmd, args] of steps) {
+  const t0 = Date.now();
+  console.log(`\n── ${name} ──`);
+  const r = spawnSync(cmd, args, { stdio: 'inherit', env: process.env });
+  const secs = ((Date.now() - t0) / 1000).toFixed(1);
+  if (r.status !== 0) {
+    console.error(`\n✗ ${name} failed after ${secs}s`);
+    process.exit(r.status ?? 1);
+  }
+  console.log(`✓ ${name} (${secs}s)`);
+}
+console.log(`\nAll checks passed in ${((Date.now() - started) / 1000).toFixed(0)}s.`);

@@ -1,0 +1,80 @@
+/**
+ * The renderer's desktop carrier (renderer/src/api/carrier.ts) in a real Chromium, without
+ * Electron: an init script plays the preload exactly as electron/preload.ts does (it answers
+ * 'fleetdeck:want-port' with a MessagePort posted as 'fleetdeck:port', and relays engine news),
+ * bridging the port to the browser host's socket. The built page must connect through the port,
+ * and turn news of the engine stopping into its lost-connection state.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEngine, type Engine } from '../../main/engine';
+import { defaultRendererDir, startBrowserHost, type BrowserHost } from '../../main/host/browser-host';
+import { silentLogger } from '../../main/store/log';
+import { openNodeVault } from '../../main/vault/node-vault';
+import { chromiumAvailable, chromiumSkipReason, launchChromium } from './support/browser';
+
+const rendererDir = defaultRendererDir();
+const built = existsSync(join(rendererDir, 'index.html'));
+const skipReason = !chromiumAvailable ? chromiumSkipReason : !built ? `the renderer is not built (${rendererDir}); run npx electron-vite build` : null;
+if (skipReason) console.log(`SKIPPED: desktop carrier in Chromium - ${skipReason}`);
+
+/** What electron/preload.ts does, with a WebSocket to the host standing in for the shell. */
+const FAKE_PRELOAD = `
+  window.fleetdeckDesktop = { platform: 'test' };
+  window.__portsGiven = 0;
+  window.addEventListener('message', (event) => {
+    if (event.data !== 'fleetdeck:want-port') return;
+    const { port1, port2 } = new MessageChannel();
+    const ws = new WebSocket('ws://' + location.host + '/rpc');
+    const queue = [];
+    ws.onopen = () => queue.splice(0).forEach((m) => ws.send(m));
+    ws.onmessage = (m) => port1.postMessage(m.data);
+    port1.onmessage = (m) => (ws.readyState === 1 ? ws.send(m.data) : queue.push(m.data));
+    window.__portsGiven++;
+    window.postMessage('fleetdeck:port', '*', [port2]);
+  });
+`;
+
+describe.skipIf(skipReason !== null)(`desktop carrier in Chromium${skipReason ? ` (SKIPPED: ${skipReason})` : ''}`, () => {
+  let dataDir: string;
+  let engine: Engine;
+  let host: BrowserHost;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'fleetdeck-carrier-'));
+    engine = createEngine({ dataDir, host: 'desktop', vault: await openNodeVault(dataDir, { env: {} }), log: silentLogger });
+    host = await startBrowserHost({ engine, rendererDir });
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await host?.close();
+    engine?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('asks for its port, talks over it, and shows the engine stopping', async () => {
+    const context = await browser.newContext();
+    // The first load sets the host's cookie; the desktop carrier itself never uses the token.
+    const first = await context.newPage();
+    await first.goto(host.url);
+    await first.close();
+
+    const page = await context.newPage();
+    await page.addInitScript(FAKE_PRELOAD);
+    await page.goto(`http://127.0.0.1:${host.port}/#/overview`);
+    await page.getByRole('heading', { name: /Fleet overview|No appliances yet/ }).waitFor({ timeout: 30_000 });
+    const connection = page.getByTestId('connection-state');
+    await expect.poll(() => connection.getAttribute('data-state')).toBe('connected');
+    expect(await page.evaluate('window.__portsGiven')).toBe(1);
+
+    await page.evaluate(`window.postMessage({ type: 'fleetdeck:engine', state: 'stopped', message: 'engine exited with code 9' }, '*')`);
+    await expect.poll(() => connection.getAttribute('data-state')).toBe('lost');
+    await context.close();
+  });
+});
