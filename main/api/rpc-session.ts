@@ -7,6 +7,7 @@ import {
   JSONRPCErrorException,
   JSONRPCErrorCode,
   createJSONRPCErrorResponse,
+  type JSONRPCRequest,
   type JSONRPCResponse,
 } from 'json-rpc-2.0';
 import type { Channel } from './channel';
@@ -38,6 +39,13 @@ export function createRpcServer(dispatcher: Dispatcher): JSONRPCServer<CallConte
       });
     }
   }
+  // Names outside the contract get the dispatcher's typed E_NOT_FOUND too (JSON-RPC "method not found").
+  server.handleMethodNotFound = (async (request: JSONRPCRequest, ctx: CallContext) => {
+    if (request.id === undefined) return null; // a notification gets no answer
+    const outcome = await dispatcher.dispatch(request.method, request.params, ctx);
+    const error: ErrorBody = outcome.ok ? { code: 'E_NOT_FOUND', message: 'There is no such method.' } : outcome.error;
+    return createJSONRPCErrorResponse(request.id, rpcCodeFor(error), error.message, error);
+  }) as typeof server.handleMethodNotFound;
   return server;
 }
 

@@ -105,8 +105,10 @@ async function follow(engine: Engine, client: ApiClient, io: Io, job: Job, opts:
     if (p.id !== job.id) return;
     bar?.update(p.done, { ok: p.ok, failed: p.failed, running: p.running, rate: p.rate, eta_s: p.etaSeconds === null ? '?' : `${Math.round(p.etaSeconds)}s` });
   });
+  const printed = new Set<string>();
   const offResult = client.on('jobs.result', ({ id, result }) => {
     if (id !== job.id) return;
+    printed.add(result.serial);
     if (opts.json) io.out(resultLine(result));
     else if (!result.ok && !bar) io.err(`${result.serial}: ${result.errorCode} ${result.errorMessage ?? ''}`.trim());
   });
@@ -115,7 +117,13 @@ async function follow(engine: Engine, client: ApiClient, io: Io, job: Job, opts:
   };
   process.once('SIGINT', onSigint);
   try {
-    return await engine.jobs.wait(job.id);
+    const ended = await engine.jobs.wait(job.id);
+    // Events still in flight when the job ended: the journal has every result.
+    if (opts.json) {
+      const { items } = await client.api.jobs.results({ id: job.id, limit: 20_000 });
+      for (const r of items) if (!printed.has(r.serial) && r.state !== 'pending') io.out(resultLine(r));
+    }
+    return ended;
   } finally {
     process.off('SIGINT', onSigint);
     offProgress();

@@ -6,13 +6,12 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseOcactlReply } from '../appliance/replies';
 import { generateEd25519 } from '../lab/keys';
 import { readManifest } from '../lab/manifest';
 import { pidAlive } from '../lab/service';
-import { labCommand } from './lab';
+import { main } from './index';
 
 let dir: string;
 const engineerKey = generateEd25519('engineer@laptop');
@@ -20,11 +19,7 @@ const engineerKey = generateEd25519('engineer@laptop');
 async function run(...args: string[]): Promise<{ out: string[]; err: string[]; exitCode: number }> {
   const out: string[] = [];
   const err: string[] = [];
-  const program = new Command('fleetdeck').exitOverride();
-  program.addCommand(labCommand({ out: (t) => out.push(t), err: (t) => err.push(t) }));
-  process.exitCode = 0;
-  await program.parseAsync(['node', 'fleetdeck', ...args]);
-  const exitCode = Number(process.exitCode ?? 0);
+  const exitCode = await main(args, { out: (t) => out.push(t), err: (t) => err.push(t) });
   process.exitCode = 0;
   return { out, err, exitCode };
 }
@@ -89,7 +84,7 @@ describe('fleetdeck lab', () => {
     const pid = readManifest(join(dir, 'data', 'lab'))!.pid;
     expect((await run('lab', 'stop', '--data-dir', join(dir, 'data'))).out).toEqual(['Lab stopped.']);
     expect(pidAlive(pid)).toBe(false);
-    const status = await run('lab', 'status', '--json', '--data-dir', join(dir, 'data'));
+    const status = await run('--data-dir', join(dir, 'data'), 'lab', 'status', '--json');
     expect(JSON.parse(status.out[0]!)).toMatchObject({ running: false });
   });
 });

@@ -10,25 +10,12 @@
  * same way the app does. The lab itself runs in its own process until `lab stop`.
  */
 import { readFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
+import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ApiError, type ApiClient } from '../api/client';
-import { createEngine } from '../engine';
+import type { ApiClient } from '../api/client';
 import { FAULT_EFFECTS, FAULT_IDS, type FaultId, type LabStatus } from '../lab/contract';
 import { readManifest } from '../lab/manifest';
-import { resolveDataDir } from '../store/data-dir';
-import { openNodeVault } from '../vault/node-vault';
-import { join } from 'node:path';
-
-interface Io {
-  out(text: string): void;
-  err(text: string): void;
-}
-
-const processIo: Io = {
-  out: (text) => process.stdout.write(text + '\n'),
-  err: (text) => process.stderr.write(text + '\n'),
-};
+import { action, cliActor, dataDirOption, processIo, UsageError, withEngine, type Io } from './io';
 
 function positiveInt(max: number) {
   return (value: string): number => {
@@ -48,21 +35,16 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-function dataDirOf(cmd: Command): string | undefined {
-  const opts = cmd.optsWithGlobals<{ dataDir?: string }>();
-  return opts.dataDir;
-}
-
-async function withClient<T>(dataDirOption: string | undefined, fn: (client: ApiClient, dataDir: string) => Promise<T>): Promise<T> {
-  const dataDir = resolveDataDir(dataDirOption);
-  const engine = createEngine({ dataDir, host: 'cli', vault: await openNodeVault(dataDir) });
-  const client = engine.client({ actor: `cli:${userInfo().username}`, host: 'cli' });
-  try {
-    return await fn(client, dataDir);
-  } finally {
-    client.close();
-    engine.close();
-  }
+/** The engine on the command's data directory, through its API client (the same way in as the app). */
+function withClient<T>(cmd: Command, fn: (client: ApiClient, dataDir: string) => Promise<T>): Promise<T> {
+  return withEngine(cmd, async (engine) => {
+    const client = engine.client({ actor: cliActor(), host: 'cli' });
+    try {
+      return await fn(client, engine.dataDir);
+    } finally {
+      client.close();
+    }
+  });
 }
 
 function describeStatus(status: LabStatus): string[] {
@@ -76,22 +58,8 @@ function describeStatus(status: LabStatus): string[] {
   return lines;
 }
 
-/** Run an action; a FleetError/ApiError becomes one line on stderr and exit status 1. */
-function action<A extends unknown[]>(io: Io, fn: (...args: A) => Promise<void>) {
-  return async (...args: A): Promise<void> => {
-    try {
-      await fn(...args);
-    } catch (err) {
-      const message = err instanceof ApiError ? `${err.message} (${err.code})` : err instanceof Error ? err.message : String(err);
-      io.err(`fleetdeck lab: ${message}`);
-      process.exitCode = 1;
-    }
-  };
-}
-
 export function labCommand(io: Io = processIo): Command {
   const lab = new Command('lab').description('Simulated appliances for demos and tests: start, status, stop, faults');
-  const dataDir = () => new Option('--data-dir <dir>', 'data directory (default: FLEETDECK_DATA_DIR or ~/.fleetdeck)');
 
   lab
     .command('start')
@@ -101,19 +69,19 @@ export function labCommand(io: Io = processIo): Command {
     .addOption(new Option('--speed <x>', 'lab clock speed (1 = real time)').argParser(speed).default(1))
     .addOption(new Option('--seed <n>', 'behaviour model seed').argParser(positiveInt(2 ** 31 - 1)).default(1))
     .option('--authorized-key <file>', 'also trust this OpenSSH public key file (repeatable)', collect, [] as string[])
-    .addOption(dataDir())
+    .addOption(dataDirOption())
     .option('--json', 'print the lab status as JSON')
     .action(
-      action(io, async (opts: { appliances: number; sites: number; speed: number; seed: number; authorizedKey: string[]; json?: boolean }, cmd: Command) => {
+      action(io, 'lab', async (opts: { appliances: number; sites: number; speed: number; seed: number; authorizedKey: string[]; json?: boolean }, cmd: Command) => {
         const authorizedKeys = opts.authorizedKey.map((file) => {
           try {
             return readFileSync(file, 'utf8');
           } catch {
-            throw new Error(`cannot read the authorized key file ${file}`);
+            throw new UsageError(`cannot read the authorized key file ${file}`);
           }
         });
         if (!opts.json) io.out(`Starting a lab of ${opts.appliances} appliances in ${opts.sites} sites...`);
-        await withClient(dataDirOf(cmd), async (client, dir) => {
+        await withClient(cmd, async (client, dir) => {
           const status = await client.api.lab.start({ appliances: opts.appliances, sites: opts.sites, speed: opts.speed, seed: opts.seed, authorizedKeys });
           if (opts.json) return io.out(JSON.stringify(status));
           for (const line of describeStatus(status)) io.out(line);
@@ -131,11 +99,11 @@ export function labCommand(io: Io = processIo): Command {
   lab
     .command('status')
     .description('Is a lab running, how big, which faults are on')
-    .addOption(dataDir())
+    .addOption(dataDirOption())
     .option('--json', 'print JSON')
     .action(
-      action(io, async (opts: { json?: boolean }, cmd: Command) => {
-        await withClient(dataDirOf(cmd), async (client) => {
+      action(io, 'lab', async (opts: { json?: boolean }, cmd: Command) => {
+        await withClient(cmd, async (client) => {
           const status = await client.api.lab.status({});
           if (opts.json) io.out(JSON.stringify(status));
           else for (const line of describeStatus(status)) io.out(line);
@@ -146,10 +114,10 @@ export function labCommand(io: Io = processIo): Command {
   lab
     .command('stop')
     .description('Stop the running lab (its appliances stay in the inventory)')
-    .addOption(dataDir())
+    .addOption(dataDirOption())
     .action(
-      action(io, async (_opts: unknown, cmd: Command) => {
-        await withClient(dataDirOf(cmd), async (client) => {
+      action(io, 'lab', async (_opts: unknown, cmd: Command) => {
+        await withClient(cmd, async (client) => {
           const { stopped } = await client.api.lab.stop({});
           io.out(stopped ? 'Lab stopped.' : 'No lab was running.');
         });
@@ -162,14 +130,14 @@ export function labCommand(io: Io = processIo): Command {
     .argument('<serial>', 'appliance serial, e.g. LAB00001')
     .argument('<fault-id>', `one of: ${FAULT_IDS.join(', ')}`)
     .option('--off', 'turn the fault off')
-    .addOption(dataDir())
+    .addOption(dataDirOption())
     .addHelpText('after', '\nFaults:\n' + FAULT_IDS.map((f) => `  ${f.padEnd(18)} ${FAULT_EFFECTS[f]}`).join('\n'))
     .action(
-      action(io, async (serial: string, faultId: string, opts: { off?: boolean }, cmd: Command) => {
+      action(io, 'lab', async (serial: string, faultId: string, opts: { off?: boolean }, cmd: Command) => {
         if (!(FAULT_IDS as readonly string[]).includes(faultId)) {
-          throw new Error(`"${faultId}" is not a fault; use one of: ${FAULT_IDS.join(', ')}`);
+          throw new UsageError(`"${faultId}" is not a fault; use one of: ${FAULT_IDS.join(', ')}`);
         }
-        await withClient(dataDirOf(cmd), async (client) => {
+        await withClient(cmd, async (client) => {
           const result = await client.api.lab.setFault({ serial, fault: faultId as FaultId, on: !opts.off });
           io.out(`${result.serial}: ${result.faults.length ? result.faults.join(', ') : 'no faults'}`);
         });

@@ -20,7 +20,16 @@ export function serveCommand(io: Io = processIo): Command {
     .addOption(dataDirOption())
     .action(
       action(io, 'serve', async (opts: { port?: number; host: string }, cmd: Command) => {
-        process.exitCode = await runServe({ dataDir: dataDirOf(cmd), port: opts.port, host: opts.host, print: io.out });
+        // Listen for Ctrl+C before anything starts, so one pressed right after the URL appears
+        // still closes the host cleanly instead of killing the process.
+        let stop = () => {};
+        const stopped = new Promise<void>((resolve) => (stop = resolve));
+        process.once('SIGINT', stop).once('SIGTERM', stop);
+        try {
+          process.exitCode = await runServe({ dataDir: dataDirOf(cmd), port: opts.port, host: opts.host, print: io.out, until: stopped });
+        } finally {
+          process.off('SIGINT', stop).off('SIGTERM', stop);
+        }
       }),
     );
 }

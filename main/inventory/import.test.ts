@@ -96,6 +96,30 @@ describe('CSV import of the sample files', () => {
     expect(events).toEqual([{ name: 'inventory.changed', payload: { kind: 'import', keys: ['appliance:OCA24S00102'] } }]);
   });
 
+  it.each<[string, string, string]>([
+    ['hostname', 'oca02.gru01.example.net', 'hostname'],
+    ['site', 'GIG01', 'site'],
+    ['model', 'flash', 'model'],
+    ['ipv4', '', 'ipv4'],
+    ['ipv6', '2001:db8:10::99', 'ipv6'],
+    ['ssh_port', '2222', 'sshPort'],
+    ['api_port', '', 'apiPort'], // empty: back to the default 443... from 8443 below
+    ['storage_tb', '360.5', 'storageTb'],
+    ['nic_gbps', '400', 'nicGbps'],
+    ['firmware', '2026.2.0', 'firmware'],
+    ['status', 'provisioning', 'status'],
+    ['tags', 'rack:A1;spare', 'tags'],
+  ])('notices a change of %s alone', async (column, value, field) => {
+    const row = (over: Partial<Record<string, string>>) =>
+      csv(APPLIANCES_HEADER, applianceRow('OCA9', { ipv6: '2001:db8:10::12', api_port: '8443', ...over }));
+    await importCsv(sampleSites());
+    await importCsv(row({}));
+    expect(await importCsv(row({}))).toMatchObject({ unchanged: 1 });
+    expect(await importCsv(row({ [column]: value }))).toMatchObject({ updated: 1, unchanged: 0 });
+    expect(Object.keys(inv.getAppliance('OCA9').audit[0]!.details['changes'] as object)).toEqual([field]);
+    expect(await importCsv(row({ [column]: value }))).toMatchObject({ unchanged: 1 });
+  });
+
   it('dry run validates and counts but changes nothing', async () => {
     await importCsv(sampleSites());
     const auditBefore = auditCount();
@@ -344,6 +368,18 @@ describe('JSON documents', () => {
     expect(inv.getAppliance('OCA1').appliance).toMatchObject({ tags: ['a', 'b'], notes: 'left cage', sshPort: 22, ipv6: null });
     expect(inv.getAppliance('OCA2').appliance).toMatchObject({ status: 'rma', statusReason: 'PSU failed', statusChangedBy: ACTOR });
     expect(await importJson(doc)).toEqual({ dryRun: false, rows: 4, created: 0, updated: 0, unchanged: 4 });
+  });
+
+  it('notices a change of notes or host key alone, and ignores a new reason for the same status', async () => {
+    await importJson(doc);
+    const one = (over: object) => ({ appliances: [{ ...doc.appliances[1]!, ...over }] });
+    expect(await importJson(one({ notes: 'cage 4' }))).toMatchObject({ updated: 1 });
+    expect(await importJson(one({ hostKeyFingerprint: `SHA256:${'B'.repeat(43)}` }))).toMatchObject({ updated: 1 });
+    expect(await importJson(one({ hostKeyFingerprint: `SHA256:${'B'.repeat(43)}`, statusReason: 'another story' }))).toMatchObject({
+      unchanged: 1,
+    });
+    expect(await importJson(one({ hostKeyFingerprint: null }))).toMatchObject({ updated: 1 });
+    expect(inv.getAppliance('OCA2').appliance).toMatchObject({ notes: 'cage 4', hostKeyFingerprint: null, statusReason: 'PSU failed' });
   });
 
   it('keeps notes and the host key when an item leaves them out', async () => {

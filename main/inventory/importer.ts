@@ -94,8 +94,7 @@ export class Importer {
         if (item.kind === 'partner') partners.push({ line: row.line, path, value: item.value });
         else if (item.kind === 'site') sites.push({ line: row.line, path, value: item.value });
         else {
-          const v = item.value;
-          batch.push({ line: row.line, path, serial: v.serial, site: v.site, data: JSON.stringify(v) });
+          batch.push({ line: row.line, path, item: { ...item.value, tags: normalizeTags(item.value.tags) } });
           if (batch.length >= STAGE_BATCH) {
             stage.add(batch);
             batch = [];
@@ -261,36 +260,25 @@ export class Importer {
     changed: (key: string) => void,
     at: string,
   ): void {
+    stage.resolve();
     for (const d of stage.duplicates()) {
-      problems.add(d.line, d.path, `serial ${d.serial} appears twice (first at ${d.firstPath ?? `line ${d.firstLine}`})`, 'serial');
+      problems.add(d.line, d.path, `serial ${d.value} appears twice (first at ${d.firstPath ?? `line ${d.firstLine}`})`, 'serial');
     }
-    const audit = (action: string, serial: string, details: Record<string, unknown>) =>
-      this.repo.appendAudit({ at, actor: run.actor, action, target: `appliance:${serial}`, details: { via: 'import', source: run.source, ...details } });
+    for (const u of stage.unknownSites()) problems.add(u.line, u.path, `unknown site "${u.value}"; import the site first`, 'site');
+    const { created, unchanged } = stage.counts();
+    counts.created += created;
+    counts.unchanged += unchanged;
     // Once anything is wrong the import will roll back: keep checking rows, stop writing them.
     const writing = () => !run.dryRun && problems.count === 0;
     for (let after = 0; ; ) {
-      const chunk = stage.chunk(after, STAGE_BATCH);
+      const chunk = stage.changes(after, STAGE_BATCH);
       if (chunk.length === 0) break;
       for (const row of chunk) {
         after = row.seq;
-        const item = JSON.parse(row.data) as ApplianceItem;
-        if (row.siteId === null) {
-          problems.add(row.line, row.path, `unknown site "${item.site}"; import the site first`, 'site');
-          continue;
-        }
-        const before = row.existing ? recordOf(row.existing) : null;
-        const desired = desiredRecord(item, before, row.siteId, run.actor, at);
+        const before = recordOf(row.existing);
+        const desired = desiredRecord(row.item, before, row.siteId, run.actor, at);
         if ('refused' in desired) {
           problems.add(row.line, row.path, desired.refused, 'status');
-          continue;
-        }
-        if (!before || !row.existing) {
-          counts.created++;
-          if (writing()) {
-            this.repo.insertAppliance(desired, at);
-            audit('appliance.create', item.serial, { site: item.site, status: desired.status });
-            changed(`appliance:${item.serial}`);
-          }
           continue;
         }
         const changes = applianceChanges(before, desired);
@@ -301,23 +289,38 @@ export class Importer {
         counts.updated++;
         if (writing()) {
           this.repo.updateAppliance(row.existing.id, desired, at, 'tags' in changes);
-          audit('appliance.update', item.serial, { changes });
-          changed(`appliance:${item.serial}`);
+          this.repo.appendAudit({
+            at,
+            actor: run.actor,
+            action: 'appliance.update',
+            target: `appliance:${row.item.serial}`,
+            details: { via: 'import', source: run.source, changes },
+          });
+          changed(`appliance:${row.item.serial}`);
         }
       }
+    }
+    if (created > 0 && writing()) {
+      stage.insertNew(at, run.actor, run.source);
+      for (const serial of stage.newSerials(MAX_EVENT_KEYS + 1)) changed(`appliance:${serial}`);
     }
   }
 }
 
-/** The record an imported row asks for, starting from what is stored (if anything). */
+/** The record an imported row asks for, starting from the stored one (new rows are inserted in SQL). */
 function desiredRecord(
   item: ApplianceItem,
-  before: ApplianceRecord | null,
+  before: ApplianceRecord,
   siteId: number,
   actor: string,
   at: string,
 ): ApplianceRecord | { refused: string } {
-  const base = {
+  const status = statusChange(before, item.status ?? before.status, item.statusReason, actor, at);
+  if ('refused' in status) {
+    const how = 'give statusReason in a JSON import, or use `fleetdeck inventory set-status SERIAL STATUS --reason ...`';
+    return { refused: `${status.refused}; ${how}` };
+  }
+  return {
     serial: item.serial,
     hostname: item.hostname,
     siteId,
@@ -330,26 +333,7 @@ function desiredRecord(
     storageTb: item.storageTb,
     nicGbps: item.nicGbps,
     firmware: item.firmware,
-    tags: normalizeTags(item.tags),
-  };
-  if (!before) {
-    return {
-      ...base,
-      status: item.status ?? 'awaiting-install',
-      statusReason: item.statusReason ?? null,
-      statusChangedBy: actor,
-      statusChangedAt: at,
-      hostKeyFingerprint: item.hostKeyFingerprint ?? null,
-      notes: item.notes ?? '',
-    };
-  }
-  const status = statusChange(before, item.status ?? before.status, item.statusReason, actor, at);
-  if ('refused' in status) {
-    const how = 'give statusReason in a JSON import, or use `fleetdeck inventory set-status SERIAL STATUS --reason ...`';
-    return { refused: `${status.refused}; ${how}` };
-  }
-  return {
-    ...base,
+    tags: item.tags,
     ...status,
     hostKeyFingerprint: item.hostKeyFingerprint !== undefined ? item.hostKeyFingerprint : before.hostKeyFingerprint,
     notes: item.notes ?? before.notes,

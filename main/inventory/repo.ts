@@ -14,6 +14,7 @@ import type {
   SiteInput,
 } from './contract';
 import { SORT_FIELDS } from './contract';
+import type { ApplianceItem } from './import-items';
 
 /** The stored state of one appliance, as the service writes it. */
 export interface ApplianceRecord {
@@ -90,29 +91,26 @@ export interface SiteStatusCount {
 export interface StagedAppliance {
   line: number;
   path: string | null;
-  serial: string;
-  site: string;
-  /** The validated item, as JSON. */
-  data: string;
+  item: ApplianceItem;
 }
 
-export interface StagedRow {
+/** A staged row that differs from the stored appliance with its serial. */
+export interface StagedChange {
   seq: number;
   line: number;
   path: string | null;
-  data: string;
-  /** The id of the site the row names, or null if no such site exists (yet). */
-  siteId: number | null;
-  /** The appliance with this serial as it is now, if any. */
-  existing: StoredAppliance | null;
+  item: ApplianceItem;
+  siteId: number;
+  existing: StoredAppliance;
 }
 
-export interface StagedDuplicate {
+export interface StagedProblem {
   line: number;
   path: string | null;
-  serial: string;
-  firstLine: number;
-  firstPath: string | null;
+  value: string;
+  /** For duplicates: where the serial first appeared. */
+  firstLine?: number;
+  firstPath?: string | null;
 }
 
 const APPLIANCE_COLUMNS = `
@@ -154,12 +152,10 @@ const ORDER_BY: Record<SortField, (dir: string) => string> = {
   updatedAt: (d) => `a.updated_at ${d}, a.serial ${d}`,
 };
 
-/** The index that gives each appliance-column sort its order (site and partner sort through sites). */
-const SORT_INDEX: Record<SortField, string> = {
+/** The index that gives each appliance-column sort its order (site and partner order come from sites). */
+const SORT_INDEX: Record<Exclude<SortField, 'site' | 'partner'>, string> = {
   serial: 'sqlite_autoindex_appliances_1',
   hostname: 'appliances_hostname',
-  site: 'appliances_site',
-  partner: 'appliances_site',
   model: 'appliances_model',
   status: 'appliances_status',
   firmware: 'appliances_firmware',
@@ -167,6 +163,7 @@ const SORT_INDEX: Record<SortField, string> = {
   updatedAt: 'appliances_updated',
 };
 
+const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 const likePattern = (term: string) => `%${term.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
 
 export interface SqlRun {
@@ -212,7 +209,6 @@ function applianceConditions(f: ApplianceFilter): Condition[] {
   }
   return out;
 }
-const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 
 let stageCounter = 0;
 
@@ -320,8 +316,7 @@ export class InventoryRepo {
     return this.stmts.allSites.all();
   }
 
-  insertSite(site: Omit<SiteInput, 'asn'>, partnerId: number, at: string): number {
-    const s = site;
+  insertSite(s: Omit<SiteInput, 'asn'>, partnerId: number, at: string): number {
     return Number(
       this.stmts.insertSite.run(
         s.code, partnerId, s.name, s.city, s.country, s.latitude, s.longitude, s.timezone,
@@ -330,8 +325,7 @@ export class InventoryRepo {
     );
   }
 
-  updateSite(id: number, site: Omit<SiteInput, 'asn'>, partnerId: number, at: string): void {
-    const s = site;
+  updateSite(id: number, s: Omit<SiteInput, 'asn'>, partnerId: number, at: string): void {
     this.stmts.updateSite.run(
       partnerId, s.name, s.city, s.country, s.latitude, s.longitude, s.timezone, s.maintenanceWindow, s.fillWindow, at, id,
     );
@@ -398,15 +392,15 @@ export class InventoryRepo {
     };
     const conditions = applianceConditions(f);
     const dir = f.dir === 'desc' ? 'DESC' : 'ASC';
-    const byApplianceColumn = f.sort !== 'site' && f.sort !== 'partner';
+    const sortIndex = f.sort === 'site' || f.sort === 'partner' ? null : SORT_INDEX[f.sort];
     const orderAndPage = `ORDER BY ${ORDER_BY[f.sort](dir)} LIMIT ? OFFSET ?`;
     const page = (from: string, where: string, params: unknown[]) =>
       run<ApplianceRow[]>(`SELECT ${APPLIANCE_COLUMNS} FROM ${from} ${where} ${orderAndPage}`, [...params, f.limit, f.offset], 'all').map(
         toAppliance,
       );
     // Walking a sort index keeps appliances as the outer loop (site and partner order come from sites).
-    const walkFrom = byApplianceColumn
-      ? `appliances a INDEXED BY ${SORT_INDEX[f.sort]} CROSS JOIN sites s ON s.id = a.site_id CROSS JOIN partners p ON p.id = s.partner_id`
+    const walkFrom = sortIndex
+      ? `appliances a INDEXED BY ${sortIndex} CROSS JOIN sites s ON s.id = a.site_id CROSS JOIN partners p ON p.id = s.partner_id`
       : APPLIANCE_FROM;
     const params = conditions.flatMap((c) => c.params);
 
@@ -429,8 +423,8 @@ export class InventoryRepo {
     if (ids.length <= cap) {
       const total = ids.length;
       if (f.offset >= total) return { total, items: [] };
-      const from = byApplianceColumn ? `appliances a CROSS JOIN sites s ON s.id = a.site_id CROSS JOIN partners p ON p.id = s.partner_id` : APPLIANCE_FROM;
-      return { total, items: page(from, `WHERE a.id IN (SELECT value FROM json_each(?))`, [JSON.stringify(ids.map((r) => r.id))]) };
+      const idList = JSON.stringify(ids.map((r) => r.id));
+      return { total, items: page(APPLIANCE_FROM, `WHERE a.id IN (SELECT value FROM json_each(?))`, [idList]) };
     }
 
     const count =
@@ -512,71 +506,210 @@ export class InventoryRepo {
   }
 }
 
+/** Stage columns that equal the stored appliance: the row would change nothing. Mirrors applianceChanges(). */
+const UNCHANGED = `
+  a.hostname = st.hostname AND a.site_id = st.site_id AND a.model = st.model AND a.ipv4 IS st.ipv4
+  AND a.ipv6 IS st.ipv6 AND a.ssh_port = st.ssh_port AND a.api_port = st.api_port AND a.storage_tb = st.storage_tb
+  AND a.nic_gbps = st.nic_gbps AND a.firmware = st.firmware AND a.tags = st.tags
+  AND (st.status IS NULL OR a.status = st.status) AND (st.notes IS NULL OR a.notes = st.notes)
+  AND (st.fingerprint_given = 0 OR a.host_key_fingerprint IS st.fingerprint)`;
+
+/**
+ * An import's appliance rows in a connection-private temp table: validated rows go in as they are
+ * read; at commit the checks, the count of unchanged rows and the insert of new ones are single
+ * SQL statements, and only rows that change an existing appliance come back to JavaScript.
+ */
 export class ApplianceStage {
-  private readonly insert: Statement<[number, string | null, string, string, string]>;
+  private readonly t: string;
   private readonly insertMany: (rows: readonly StagedAppliance[]) => void;
-  private chunkStmt: Statement<[number, number], Record<string, unknown>> | undefined;
 
   constructor(
     private readonly db: Db,
-    private readonly table: string,
+    table: string,
   ) {
+    this.t = `temp.${table}`;
     db.exec(`CREATE TEMP TABLE ${table} (
-      seq INTEGER PRIMARY KEY, line INTEGER NOT NULL, path TEXT, serial TEXT NOT NULL, site TEXT NOT NULL, data TEXT NOT NULL)`);
-    this.insert = db.prepare(`INSERT INTO temp.${table} (line, path, serial, site, data) VALUES (?, ?, ?, ?, ?)`);
+      seq INTEGER PRIMARY KEY, line INTEGER NOT NULL, path TEXT,
+      serial TEXT NOT NULL, hostname TEXT NOT NULL, site TEXT NOT NULL, model TEXT NOT NULL, ipv4 TEXT, ipv6 TEXT,
+      ssh_port INTEGER NOT NULL, api_port INTEGER NOT NULL, storage_tb REAL NOT NULL, nic_gbps REAL NOT NULL,
+      firmware TEXT NOT NULL, tags TEXT NOT NULL, tags_json TEXT NOT NULL,
+      status TEXT, status_reason TEXT, notes TEXT, fingerprint_given INTEGER NOT NULL, fingerprint TEXT,
+      site_id INTEGER, appliance_id INTEGER, is_new INTEGER NOT NULL DEFAULT 0)`);
+    const insert = db.prepare(
+      `INSERT INTO ${this.t} (line, path, serial, hostname, site, model, ipv4, ipv6, ssh_port, api_port, storage_tb, nic_gbps,
+         firmware, tags, tags_json, status, status_reason, notes, fingerprint_given, fingerprint)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
     this.insertMany = db.transaction((rows: readonly StagedAppliance[]) => {
-      for (const r of rows) this.insert.run(r.line, r.path, r.serial, r.site, r.data);
+      for (const { line, path, item: i } of rows) {
+        insert.run(
+          line, path, i.serial, i.hostname, i.site, i.model, i.ipv4, i.ipv6, i.sshPort, i.apiPort, i.storageTb, i.nicGbps,
+          i.firmware, joinTags(i.tags), JSON.stringify(i.tags), i.status ?? null, i.statusReason ?? null, i.notes ?? null,
+          i.hostKeyFingerprint === undefined ? 0 : 1, i.hostKeyFingerprint ?? null,
+        );
+      }
     });
   }
 
+  /** Rows whose tags are already normalized (sorted, no duplicates). */
   add(rows: readonly StagedAppliance[]): void {
     if (rows.length) this.insertMany(rows);
   }
 
-  /** Call once every row is staged: indexes the serials for the checks and the merge. */
+  /** Call once every row is staged. */
   seal(): void {
-    this.db.exec(`CREATE INDEX temp.${this.table}_serial ON ${this.table} (serial, seq)`);
+    this.db.exec(`CREATE INDEX ${this.t}_serial ON ${this.t.slice(5)} (serial, seq)`);
+  }
+
+  /** Inside the commit transaction, after sites are written: which site and appliance each row names. */
+  resolve(): void {
+    this.db.exec(`UPDATE ${this.t} SET
+      site_id = (SELECT id FROM sites WHERE code = ${this.t}.site),
+      appliance_id = (SELECT id FROM appliances WHERE serial = ${this.t}.serial)`);
   }
 
   /** Every row whose serial already appeared earlier in the same import. */
-  duplicates(): StagedDuplicate[] {
-    const t = `temp.${this.table}`;
+  duplicates(): StagedProblem[] {
     return this.db
-      .prepare<[], StagedDuplicate>(
-        `SELECT st.line, st.path, st.serial, f.line AS firstLine, f.path AS firstPath
-           FROM (SELECT serial, min(seq) AS first FROM ${t} GROUP BY serial HAVING count(*) > 1) d
-           JOIN ${t} st ON st.serial = d.serial AND st.seq > d.first
-           JOIN ${t} f ON f.seq = d.first
+      .prepare<[], StagedProblem>(
+        `SELECT st.line, st.path, st.serial AS value, f.line AS firstLine, f.path AS firstPath
+           FROM (SELECT serial, min(seq) AS first FROM ${this.t} GROUP BY serial HAVING count(*) > 1) d
+           JOIN ${this.t} st ON st.serial = d.serial AND st.seq > d.first
+           JOIN ${this.t} f ON f.seq = d.first
           ORDER BY st.seq`,
       )
       .all();
   }
 
-  /** Staged rows in file order, with the current appliance and the site they name. */
-  chunk(afterSeq: number, limit: number): StagedRow[] {
-    this.chunkStmt ??= this.db.prepare(
-      `SELECT st.seq AS stSeq, st.line AS stLine, st.path AS stPath, st.data AS stData, ns.id AS stSiteId, ${APPLIANCE_COLUMNS}
-         FROM temp.${this.table} st
-         LEFT JOIN appliances a ON a.serial = st.serial
-         LEFT JOIN sites s ON s.id = a.site_id
-         LEFT JOIN partners p ON p.id = s.partner_id
-         LEFT JOIN sites ns ON ns.code = st.site
-        WHERE st.seq > ? ORDER BY st.seq LIMIT ?`,
+  /** Rows naming a site that does not exist. */
+  unknownSites(): StagedProblem[] {
+    return this.db.prepare<[], StagedProblem>(`SELECT line, path, site AS value FROM ${this.t} WHERE site_id IS NULL ORDER BY seq`).all();
+  }
+
+  /** New serials, rows equal to what is stored, and the rest. */
+  counts(): { created: number; unchanged: number; other: number } {
+    return this.db
+      .prepare<[], { created: number; unchanged: number; other: number }>(
+        `SELECT count(*) FILTER (WHERE st.appliance_id IS NULL) AS created,
+                count(*) FILTER (WHERE a.id IS NOT NULL AND ${UNCHANGED}) AS unchanged,
+                count(*) FILTER (WHERE a.id IS NOT NULL AND NOT (${UNCHANGED})) AS other
+           FROM ${this.t} st LEFT JOIN appliances a ON a.id = st.appliance_id
+          WHERE st.site_id IS NOT NULL`,
+      )
+      .get()!;
+  }
+
+  /** Rows that would change a stored appliance, in file order, a chunk at a time. */
+  changes(afterSeq: number, limit: number): StagedChange[] {
+    const rows = this.db
+      .prepare<[number, number], StageRow & { existingId: number }>(
+        `SELECT st.*, a.id AS existingId FROM ${this.t} st JOIN appliances a ON a.id = st.appliance_id
+          WHERE st.seq > ? AND st.site_id IS NOT NULL AND NOT (${UNCHANGED}) ORDER BY st.seq LIMIT ?`,
+      )
+      .all(afterSeq, limit);
+    if (rows.length === 0) return [];
+    const existing = new Map(
+      this.db
+        .prepare<[string], ApplianceRow>(`SELECT ${APPLIANCE_COLUMNS} FROM ${APPLIANCE_FROM} WHERE a.id IN (SELECT value FROM json_each(?))`)
+        .all(JSON.stringify(rows.map((r) => r.existingId)))
+        .map((row) => [row.id, toAppliance(row)]),
     );
-    return this.chunkStmt.all(afterSeq, limit).map((row) => {
-      const { stSeq, stLine, stPath, stData, stSiteId, ...rest } = row;
-      return {
-        seq: stSeq as number,
-        line: stLine as number,
-        path: stPath as string | null,
-        data: stData as string,
-        siteId: stSiteId as number | null,
-        existing: rest['id'] === null ? null : toAppliance(rest as unknown as ApplianceRow),
-      };
-    });
+    return rows.map((r) => ({
+      seq: r.seq,
+      line: r.line,
+      path: r.path,
+      siteId: r.site_id!,
+      existing: existing.get(r.existingId)!,
+      item: {
+        serial: r.serial,
+        hostname: r.hostname,
+        site: r.site,
+        model: r.model,
+        ipv4: r.ipv4,
+        ipv6: r.ipv6,
+        sshPort: r.ssh_port,
+        apiPort: r.api_port,
+        storageTb: r.storage_tb,
+        nicGbps: r.nic_gbps,
+        firmware: r.firmware,
+        tags: JSON.parse(r.tags_json) as string[],
+        ...(r.status === null ? {} : { status: r.status }),
+        ...(r.status_reason === null ? {} : { statusReason: r.status_reason }),
+        ...(r.notes === null ? {} : { notes: r.notes }),
+        ...(r.fingerprint_given ? { hostKeyFingerprint: r.fingerprint } : {}),
+      },
+    }));
+  }
+
+  /**
+   * Inserts every new appliance (with its tags and an `appliance.create` audit entry each), in
+   * file order. New appliances start awaiting-install unless the row says otherwise.
+   */
+  insertNew(at: string, actor: string, source: string): void {
+    this.db
+      .prepare(
+        `INSERT INTO appliances (serial, hostname, site_id, model, ipv4, ipv6, ssh_port, api_port, storage_tb, nic_gbps,
+           firmware, status, status_reason, status_changed_by, status_changed_at, host_key_fingerprint, tags, notes,
+           created_at, updated_at)
+         SELECT serial, hostname, site_id, model, ipv4, ipv6, ssh_port, api_port, storage_tb, nic_gbps, firmware,
+           coalesce(status, 'awaiting-install'), status_reason, :actor, :at, fingerprint, tags, coalesce(notes, ''), :at, :at
+           FROM ${this.t} WHERE appliance_id IS NULL ORDER BY seq`,
+      )
+      .run({ at, actor });
+    this.db.exec(
+      `UPDATE ${this.t} SET is_new = 1, appliance_id = (SELECT id FROM appliances WHERE serial = ${this.t}.serial)
+        WHERE appliance_id IS NULL`,
+    );
+    this.db.exec(
+      `INSERT INTO appliance_tags (tag, appliance_id)
+         SELECT j.value, st.appliance_id FROM ${this.t} st, json_each(st.tags_json) j WHERE st.is_new = 1`,
+    );
+    this.db
+      .prepare(
+        `INSERT INTO audit_log (at, actor, action, target, details)
+         SELECT :at, :actor, 'appliance.create', 'appliance:' || serial,
+                json_object('via', 'import', 'source', :source, 'site', site, 'status', coalesce(status, 'awaiting-install'))
+           FROM ${this.t} WHERE is_new = 1 ORDER BY seq`,
+      )
+      .run({ at, actor, source });
+  }
+
+  /** Serials of the new rows (after insertNew), up to `limit`. */
+  newSerials(limit: number): string[] {
+    return this.db
+      .prepare<[number], { serial: string }>(`SELECT serial FROM ${this.t} WHERE is_new = 1 ORDER BY seq LIMIT ?`)
+      .all(limit)
+      .map((r) => r.serial);
   }
 
   drop(): void {
-    this.db.exec(`DROP TABLE IF EXISTS temp.${this.table}`);
+    this.db.exec(`DROP TABLE IF EXISTS ${this.t}`);
   }
+}
+
+interface StageRow {
+  seq: number;
+  line: number;
+  path: string | null;
+  serial: string;
+  hostname: string;
+  site: string;
+  model: ApplianceModel;
+  ipv4: string | null;
+  ipv6: string | null;
+  ssh_port: number;
+  api_port: number;
+  storage_tb: number;
+  nic_gbps: number;
+  firmware: string;
+  tags: string;
+  tags_json: string;
+  status: LifecycleStatus | null;
+  status_reason: string | null;
+  notes: string | null;
+  fingerprint_given: number;
+  fingerprint: string | null;
+  site_id: number | null;
+  appliance_id: number | null;
+  is_new: number;
 }

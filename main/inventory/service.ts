@@ -32,6 +32,7 @@ import {
   type Appliance,
   type ApplianceInput,
   type AppliancePage,
+  type ApplianceQuery,
   type AppliancePatch,
   type AuditEntry,
   type Facets,
@@ -53,8 +54,8 @@ import { InventoryRepo, type ApplianceFilter, type ApplianceRecord, type StoredA
 
 export type { InventoryDocument } from './import-items';
 
-type ParsedApplianceInput = z.output<typeof import('./contract').ApplianceInput>;
-type ParsedQuery = z.output<typeof import('./contract').ApplianceQuery>;
+type ParsedApplianceInput = z.output<typeof ApplianceInput>;
+type ParsedQuery = z.output<typeof ApplianceQuery>;
 type InventoryHandlers = DomainHandlers<typeof inventoryMethods, CallContext>;
 
 export interface ImportOptions {
@@ -331,7 +332,7 @@ export class InventoryService {
     req: { format: 'csv' | 'json'; kind?: CsvKind | undefined; content: string; dryRun?: boolean },
     actor: string,
   ): Promise<ImportReport> {
-    const source = req.format === 'csv' ? `${req.kind ?? 'csv'}.csv` : 'document.json';
+    const source = req.format === 'csv' ? `rpc:${req.kind ?? 'csv'}` : 'rpc:json';
     return this.runImport(
       () => (req.format === 'csv' ? readCsv(req.content, req.kind) : readDocument(parseDocumentText(req.content))),
       { dryRun: req.dryRun ?? false, source },
@@ -383,5 +384,3 @@ export class InventoryService {
 }
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
-
-export type { ApplianceInput };

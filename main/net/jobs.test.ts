@@ -116,6 +116,16 @@ describe('fan-out jobs against a lab fleet', () => {
     expect(finished).toMatchObject({ id: job.id, state: 'done', ok: SIZE });
   });
 
+  it('a second sweep reuses the engine pool’s warm connections', async () => {
+    for (let i = 0; i < 2; i++) {
+      const job = await client.api.jobs.exec({ selection: { all: true }, argv: ['ocactl', 'status'], concurrency: 5 });
+      expect((await engine.jobs.wait(job.id)).progress.ok).toBe(SIZE);
+    }
+    const opened = [...engine.net.sharedPool().opened.values()];
+    expect(opened).toHaveLength(SIZE);
+    expect(opened.every((n) => n === 1)).toBe(true);
+  });
+
   it('gives each lab fault its defined outcome and the sweep goes on', async () => {
     const faults: Record<string, FaultId> = {
       [serials[0]!]: 'stall',
@@ -127,6 +137,8 @@ describe('fan-out jobs against a lab fleet', () => {
     };
     setFaults(faults);
     events.length = 0;
+    // A host key is checked when a connection opens: drop the warm ones so the rotation is met.
+    engine.net.sharedPool().close();
     try {
       const job = await client.api.jobs.exec({ selection: { query: { tag: ['lab'] } }, argv: ['ocactl', 'status'], concurrency: 10, timeoutMs: 2000 });
       const done = await engine.jobs.wait(job.id);

@@ -6,6 +6,7 @@
  * interrupted at the next start, and "retry" runs the appliances that did not succeed.
  */
 import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { z } from 'zod';
 import { FleetError } from '../api/errors';
 import type { CallContext } from '../api/dispatcher';
@@ -105,7 +106,7 @@ export class JobsService {
     };
   }
 
-  exec(raw: unknown, actor: string): Job {
+  async exec(raw: unknown, actor: string): Promise<Job> {
     const req = ExecRequest.parse(raw);
     const serials = this.select(req.selection);
     if (serials.length === 0) throw new FleetError('E_VALIDATION', 'The selection matches no appliance; nothing was run.');
@@ -113,7 +114,7 @@ export class JobsService {
     return this.start(spec, serials, actor, null);
   }
 
-  retry(id: number, options: { concurrency?: number | undefined; acceptNew: boolean }, actor: string): Job {
+  async retry(id: number, options: { concurrency?: number | undefined; acceptNew: boolean }, actor: string): Promise<Job> {
     const job = this.mustFind(id);
     if (job.state === 'running') throw new FleetError('E_CONFLICT', `Job ${id} is still running; cancel it or wait for it to end.`);
     const serials = this.repo.notOkSerials(id);
@@ -151,16 +152,21 @@ export class JobsService {
     }
   }
 
-  private start(spec: JobSpec, serials: string[], actor: string, retryOf: number | null): Job {
+  private async start(spec: JobSpec, serials: string[], actor: string, retryOf: number | null): Promise<Job> {
     const kind = ocactlCommandOf(spec.argv) ? 'ocactl' : 'exec';
-    // Open the pool first: a missing fleet key or agent is an error now, not 1000 failures later.
-    const pool = this.net.openPool({ actor, acceptNew: spec.acceptNew, maxConcurrent: spec.concurrency });
+    // A missing fleet key, a locked vault or no agent is one error now, not 1000 failures later.
+    await this.net.checkCredentials();
+    // accept-new records keys as this actor: its own pool. Otherwise the engine's warm pool.
+    const own = spec.acceptNew;
+    const pool = own ? this.net.openPool({ actor, acceptNew: true, maxConcurrent: spec.concurrency }) : this.net.sharedPool();
     const id = this.repo.create(kind, actor, spec, serials, isoAt(this.deps.clock), retryOf);
     const controller = new AbortController();
+    // Every worker's operation listens to this one signal.
+    setMaxListeners(spec.concurrency + 16, controller.signal);
     const live: LiveJob = { controller, running: 0, done: Promise.resolve() };
     this.live.set(id, live);
     live.done = this.run(id, spec, serials, pool, live).finally(() => {
-      pool.close();
+      if (own) pool.close();
       this.live.delete(id);
     });
     this.deps.log.info('job started', { id, kind, actor, appliances: serials.length, concurrency: spec.concurrency, retryOf });

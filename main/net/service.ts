@@ -46,6 +46,7 @@ export class NetService {
   readonly trust: HostKeyTrust;
   readonly handlers: NetHandlers;
   private readonly pools = new Set<SshPool>();
+  private shared: SshPool | null = null;
 
   constructor(
     private readonly deps: ServiceDeps,
@@ -59,12 +60,14 @@ export class NetService {
       fleetKey: () => fleetKeyInfo(deps.vault),
       generateFleetKey: async (input, ctx) => {
         const info = await generateFleetKey(deps.vault, input);
+        this.resetSharedPool();
         deps.log.info('fleet key generated', { actor: ctx.actor, fingerprint: info.fingerprint });
         deps.events.emit('net.changed', { kind: 'fleet-key' });
         return info;
       },
       importFleetKey: async (input, ctx) => {
         const info = await importFleetKey(deps.vault, input);
+        this.resetSharedPool();
         deps.log.info('fleet key imported', { actor: ctx.actor, fingerprint: info.fingerprint, type: info.type });
         deps.events.emit('net.changed', { kind: 'fleet-key' });
         return info;
@@ -92,11 +95,27 @@ export class NetService {
   updateSettings(patch: Partial<NetSettings>): NetSettings {
     const next = NetSettings.parse({ ...this.settings(), ...patch });
     this.repo.setSetting('settings', next);
+    this.resetSharedPool();
     this.deps.events.emit('net.changed', { kind: 'settings' });
     return next;
   }
 
   // Pools and routes
+
+  /**
+   * The engine's long-lived pool (strict host-key checking): connections stay open between jobs
+   * until idle, so a second sweep of the same appliances reuses them. Reset when settings or the
+   * fleet key change.
+   */
+  sharedPool(): SshPool {
+    this.shared ??= this.openPool({ actor: 'engine', acceptNew: false, maxConcurrent: 512 });
+    return this.shared;
+  }
+
+  private resetSharedPool(): void {
+    this.shared?.close();
+    this.shared = null;
+  }
 
   /** An SSH pool with this engine's credentials and host-key trust; close it when done. */
   openPool(options: { actor: string; acceptNew: boolean; maxConcurrent?: number }): SshPool {
@@ -113,9 +132,16 @@ export class NetService {
     const close = pool.close.bind(pool);
     pool.close = () => {
       this.pools.delete(pool);
+      if (this.shared === pool) this.shared = null;
       close();
     };
     return pool;
+  }
+
+  /** Throws the reason no SSH login can work now (no fleet key, locked vault, no agent). */
+  async checkCredentials(): Promise<void> {
+    const auth = this.auth(this.settings());
+    if (auth.kind === 'fleet-key') await auth.load();
   }
 
   private auth(settings: NetSettings): SshAuth {

@@ -189,6 +189,28 @@ describe('SshPool against real ssh2 servers', () => {
     }
   });
 
+  it('abandons a stalled handshake nobody waits for, so the next operation starts afresh', async () => {
+    let connections = 0;
+    let closed = 0;
+    const silent = createServer((socket) => {
+      connections++;
+      socket.resume();
+      socket.on('close', () => closed++);
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    try {
+      const pool = poolFor(pinned({}), { connectTimeoutMs: 60_000 });
+      const route = { target: { label: 'S', host: '127.0.0.1', port: (silent.address() as AddressInfo).port, username: 'fleet' }, via: [] };
+      expect(await codeOf(pool.exec(route, ['true'], { timeoutMs: 200 }))).toBe('E_TIMEOUT');
+      await new Promise((r) => setTimeout(r, 100));
+      expect(closed).toBe(1);
+      expect(await codeOf(pool.exec(route, ['true'], { timeoutMs: 200 }))).toBe('E_TIMEOUT');
+      expect(connections).toBe(2);
+    } finally {
+      silent.close();
+    }
+  });
+
   it('reports an unreachable appliance after retrying with backoff', async () => {
     const closed = createServer();
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', () => r()));

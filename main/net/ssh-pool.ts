@@ -118,7 +118,8 @@ class BeforeSend extends Error {
 export class SshPool {
   private readonly options: Required<Omit<SshPoolOptions, 'rng' | 'log'>> & { rng: Rng; log: Logger };
   private readonly links = new Map<string, Link>();
-  private readonly pending = new Map<string, Promise<Link>>();
+  /** Connections being opened, with how many operations wait for each. */
+  private readonly pending = new Map<string, { link: Promise<Link>; waiters: number; abandon: AbortController }>();
   private readonly slots: Slots;
   private credential: Promise<FleetCredential> | null = null;
   private closed = false;
@@ -209,16 +210,36 @@ export class SshPool {
     }
     let pending = this.pending.get(key);
     if (!pending) {
-      pending = this.openLink(chain, key).finally(() => this.pending.delete(key));
-      this.pending.set(key, pending);
+      const abandon = new AbortController();
+      const entry = { link: this.openLink(chain, key, abandon.signal), waiters: 0, abandon };
+      entry.link
+        .finally(() => {
+          if (this.pending.get(key) === entry) this.pending.delete(key);
+        })
+        .catch(() => undefined);
+      this.pending.set(key, entry);
+      pending = entry;
     }
-    const link = await raceAbort(pending, signal);
+    pending.waiters++;
+    let link: Link;
+    try {
+      link = await raceAbort(pending.link, signal);
+    } catch (err) {
+      // Nobody waits for this connection any more (all timed out or cancelled): stop opening it,
+      // so the next operation starts afresh instead of queueing behind a stalled handshake.
+      if (--pending.waiters === 0 && signal.aborted) {
+        pending.abandon.abort(abortReason(signal));
+        if (this.pending.get(key) === pending) this.pending.delete(key);
+      }
+      throw err;
+    }
+    pending.waiters--;
     if (link.closed) throw new FleetError('E_UNREACHABLE', `The connection to ${link.label} closed as it opened.`);
     this.use(link);
     return link;
   }
 
-  private async openLink(chain: readonly SshEndpoint[], key: string): Promise<Link> {
+  private async openLink(chain: readonly SshEndpoint[], key: string, abandon: AbortSignal): Promise<Link> {
     const endpoint = chain[chain.length - 1]!;
     let parent: Link | null = null;
     let sock: Duplex | undefined;
@@ -233,7 +254,7 @@ export class SshPool {
       }
     }
     try {
-      const client = await this.handshake(endpoint, sock, parent);
+      const client = await this.handshake(endpoint, sock, parent, abandon);
       const link: Link = { key, label: endpoint.label, client, parent, users: 0, retired: false, closed: false, idleTimer: null };
       this.opened.set(key, (this.opened.get(key) ?? 0) + 1);
       client.on('close', () => this.forget(link));
@@ -251,7 +272,7 @@ export class SshPool {
     }
   }
 
-  private async handshake(endpoint: SshEndpoint, sock: Duplex | undefined, parent: Link | null): Promise<SshClient> {
+  private async handshake(endpoint: SshEndpoint, sock: Duplex | undefined, parent: Link | null, abandon: AbortSignal): Promise<SshClient> {
     const auth = await this.authConfig();
     const client = new ssh2.Client();
     let refusal: FleetError | null = null;
@@ -286,6 +307,13 @@ export class SshPool {
         reject(refusal ?? classifyConnectError(err, endpoint, tcpConnected, parent));
       });
       client.once('close', () => reject(refusal ?? new FleetError('E_UNREACHABLE', `${endpoint.label} closed the connection during the handshake.`)));
+      const onAbandon = () => {
+        reject(abortReason(abandon));
+        client.destroy();
+      };
+      if (abandon.aborted) return onAbandon();
+      abandon.addEventListener('abort', onAbandon, { once: true });
+      client.once('ready', () => abandon.removeEventListener('abort', onAbandon));
       client.connect(config);
     });
   }

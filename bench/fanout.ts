@@ -1,0 +1,159 @@
+/**
+ * Fan-out benchmark: `ocactl status` on N lab appliances (the lab daemon in its own process,
+ * started as `fleetdeck lab start` does), run by
+ *   - Fleetdeck: a job through the engine, concurrency 100, cold (new SSH connections) and warm
+ *     (the engine pool's connections reused);
+ *   - parallel-ssh -p 100 (OpenSSH client per host), and
+ *   - ansible -m raw -f 100 (OpenSSH with ControlPersist), cold and warm,
+ * against the same lab in the same run, with strict host-key checking for all (known_hosts
+ * exported by Fleetdeck). A tool that is not installed is reported as skipped with the reason.
+ * Prints one JSON object as its last line. Env: FANOUT_APPLIANCES (1000), FANOUT_SITES (50),
+ * FANOUT_CONCURRENCY (100), FANOUT_TOOL_TIMEOUT_S (900).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createEngine } from '../main/engine';
+import { silentLogger } from '../main/store/log';
+import { openNodeVault } from '../main/vault/node-vault';
+import { FLEET_KEY } from '../main/net/fleet-key';
+
+const N = Number(process.env['FANOUT_APPLIANCES'] ?? 1000);
+const SITES = Number(process.env['FANOUT_SITES'] ?? 50);
+const CONCURRENCY = Number(process.env['FANOUT_CONCURRENCY'] ?? 100);
+const TOOL_TIMEOUT_S = Number(process.env['FANOUT_TOOL_TIMEOUT_S'] ?? 900);
+
+interface Run {
+  seconds: number;
+  ok: number;
+  failed: number;
+  perSecond: number;
+}
+type Outcome = Run | { skipped: string };
+
+const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
+const log = (line: string) => process.stderr.write(line + '\n');
+
+function installed(tool: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** Run a tool, count lines matching `okLine`, time it. */
+function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv, okLine: RegExp): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), TOOL_TIMEOUT_S * 1000);
+    child.on('error', reject);
+    child.on('close', () => {
+      clearTimeout(timer);
+      const seconds = (performance.now() - t0) / 1000;
+      const ok = out.split('\n').filter((l) => okLine.test(l)).length;
+      if (ok === 0) log(`${cmd}: no successes; stderr tail: ${err.slice(-600)}\nstdout tail: ${out.slice(-600)}`);
+      resolve({ seconds: round(seconds), ok, failed: N - ok, perSecond: round(ok / seconds, 1) });
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'fleetdeck-bench-fanout-'));
+  const engine = createEngine({ dataDir: dir, host: 'cli', vault: await openNodeVault(dir), log: silentLogger });
+  const client = engine.client({ actor: 'bench:fanout' });
+  const result: Record<string, unknown> = {
+    bench: 'fanout',
+    command: 'ocactl status',
+    appliances: N,
+    concurrency: CONCURRENCY,
+    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version },
+  };
+  try {
+    log(`starting a lab of ${N} appliances in ${SITES} sites (separate process)...`);
+    await client.api.lab.start({ appliances: N, sites: SITES, speed: 1 });
+
+    const fleetdeck = async (label: string): Promise<Run> => {
+      const t0 = performance.now();
+      const job = await client.api.jobs.exec({ selection: { all: true }, argv: ['ocactl', 'status'], concurrency: CONCURRENCY, timeoutMs: 60_000 });
+      const done = await engine.jobs.wait(job.id);
+      const seconds = (performance.now() - t0) / 1000;
+      const run = { seconds: round(seconds), ok: done.progress.ok, failed: done.progress.failed, perSecond: round(done.progress.ok / seconds, 1) };
+      log(`fleetdeck ${label}: ${JSON.stringify(run)}`);
+      return run;
+    };
+    const cold = await fleetdeck('cold');
+    const warm = await fleetdeck('warm');
+    result.fleetdeck = { cold, warm, connectionsOpened: [...engine.net.sharedPool().opened.values()].reduce((a, b) => a + b, 0) };
+
+    // The same identity and trust for the OpenSSH-based tools.
+    const keyFile = join(dir, 'fleet_key');
+    writeFileSync(keyFile, (await engine.deps.vault.get(FLEET_KEY))!, { mode: 0o600 });
+    const knownHosts = join(dir, 'known_hosts');
+    writeFileSync(knownHosts, (await client.api.net.exportKnownHosts({ hashed: false })).content);
+    const appliances = (await client.api.inventory.listAppliances({ limit: 20_000 })).items;
+    const username = (await client.api.net.settings({})).username;
+    const sshOptions = ['-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'LogLevel=ERROR'];
+
+    let pssh: Outcome;
+    if (!installed('parallel-ssh')) pssh = { skipped: 'parallel-ssh is not installed (apt-get install -y pssh)' };
+    else {
+      const hosts = join(dir, 'pssh-hosts');
+      writeFileSync(hosts, appliances.map((a) => `${username}@${a.ipv4}:${a.sshPort}`).join('\n') + '\n');
+      const opts = sshOptions.filter((o) => o !== '-o').flatMap((o) => ['-O', o]);
+      pssh = await timed('parallel-ssh', ['-h', hosts, '-p', String(CONCURRENCY), '-t', '60', '-x', `-i ${keyFile}`, ...opts, 'ocactl', 'status'], process.env, /\[SUCCESS\]/);
+      log(`parallel-ssh: ${JSON.stringify(pssh)}`);
+    }
+    result.pssh = pssh;
+
+    let ansible: Outcome | { cold: Run; warm: Run };
+    if (!installed('ansible')) ansible = { skipped: 'ansible is not installed (apt-get install -y ansible)' };
+    else {
+      const inventory = join(dir, 'ansible-inventory.ini');
+      writeFileSync(
+        inventory,
+        '[lab]\n' + appliances.map((a) => `${a.serial} ansible_host=${a.ipv4} ansible_port=${a.sshPort} ansible_user=${username}`).join('\n') + '\n',
+      );
+      const env = {
+        ...process.env,
+        ANSIBLE_HOME: join(dir, 'ansible-home'),
+        ANSIBLE_LOCAL_TEMP: join(dir, 'ansible-tmp'),
+        ANSIBLE_SSH_CONTROL_PATH_DIR: join(dir, 'ansible-cp'),
+        ANSIBLE_HOST_KEY_CHECKING: 'True',
+        ANSIBLE_PRIVATE_KEY_FILE: keyFile,
+        ANSIBLE_SSH_ARGS: `-o ControlMaster=auto -o ControlPersist=120s ${sshOptions.join(' ')}`,
+        ANSIBLE_CALLBACK_RESULT_FORMAT: 'json',
+        ANSIBLE_NOCOLOR: '1',
+      };
+      const args = ['all', '-i', inventory, '-m', 'raw', '-a', 'ocactl status', '-f', String(CONCURRENCY), '-o'];
+      const okLine = /\| CHANGED \||\| SUCCESS \|/;
+      const aCold = await timed('ansible', args, env, okLine);
+      log(`ansible cold: ${JSON.stringify(aCold)}`);
+      const aWarm = await timed('ansible', args, env, okLine);
+      log(`ansible warm: ${JSON.stringify(aWarm)}`);
+      ansible = { cold: aCold, warm: aWarm };
+      spawnSync('sh', ['-c', `for s in ${join(dir, 'ansible-cp')}/*; do ssh -o ControlPath="$s" -O exit x 2>/dev/null; done`], { stdio: 'ignore' });
+    }
+    result.ansible = ansible;
+
+    const ratio = (other: Outcome | undefined, mine: Run) => (other && 'seconds' in other && other.ok > 0 ? round(other.seconds / mine.seconds) : null);
+    result.ratios = {
+      note: 'wall time of the other tool / Fleetdeck, same lab, same run (higher = Fleetdeck faster)',
+      psshOverFleetdeckCold: ratio(pssh, cold),
+      ansibleColdOverFleetdeckCold: 'cold' in ansible ? ratio(ansible.cold, cold) : null,
+      ansibleWarmOverFleetdeckWarm: 'warm' in ansible ? ratio(ansible.warm, warm) : null,
+    };
+  } finally {
+    await client.api.lab.stop({}).catch(() => undefined);
+    engine.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  process.stdout.write(JSON.stringify(result) + '\n');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:fanout failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

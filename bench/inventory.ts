@@ -1,0 +1,134 @@
+/**
+ * `npm run bench:inventory`: the inventory at fleet scale. Prints one JSON object as its last line.
+ * - import of 100,000 appliances (goal < 3 s), side by side with the sqlite3 shell's `.import`
+ *   of the same file (no validation, no audit: the floor a plain loader reaches);
+ * - filtered-query p95 on 100,000 (goal < 20 ms);
+ * - first render of the appliance table with 10,000 rows in Chromium (goal < 1 s);
+ * - engine RSS (`fleetdeck serve`) with 100,000 appliances loaded and the table open.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { measureInventory } from './inventory-engine';
+import { appliancesCsv, sitesCsv } from './fleet-gen';
+import { chromiumAvailable, launchChromium } from '../tests/e2e/support/browser';
+import { runCli, serveApp } from '../tests/e2e/support/serve';
+
+const log = (msg: string) => process.stderr.write(`bench:inventory: ${msg}\n`);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+function sqliteShellImport(csvFile: string): number | null {
+  if (!existsSync('/usr/bin/sqlite3')) return null;
+  const dir = mkdtempSync(join(tmpdir(), 'fleetdeck-bench-sqlite-'));
+  try {
+    const t0 = performance.now();
+    const r = spawnSync('/usr/bin/sqlite3', [join(dir, 'peer.sqlite'), '.mode csv', `.import ${csvFile} appliances`], { encoding: 'utf8' });
+    const ms = performance.now() - t0;
+    return r.status === 0 ? Math.round(ms) : null;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function rssMbOf(pid: number): number | null {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round(Number(m[1]) / 1024) : null;
+  } catch {
+    return null;
+  }
+}
+
+async function firstRender(rows: number): Promise<{ medianMs: number; runsMs: number[] } | null> {
+  if (!chromiumAvailable) return null;
+  const dataDir = mkdtempSync(join(tmpdir(), 'fleetdeck-bench-render-'));
+  const sites = sitesCsv(40);
+  writeFileSync(join(dataDir, 's.csv'), sites.csv);
+  writeFileSync(join(dataDir, 'a.csv'), appliancesCsv(rows, sites.codes));
+  for (const f of ['s.csv', 'a.csv']) {
+    const r = runCli(dataDir, ['inventory', 'import', join(dataDir, f)]);
+    if (r.status !== 0) throw new Error(r.stderr);
+  }
+  const app = await serveApp({ dataDir });
+  const browser = await launchChromium();
+  const runsMs: number[] = [];
+  try {
+    for (let i = 0; i < 5; i++) {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      const url = new URL(app.url);
+      url.hash = '#/appliances';
+      const t0 = performance.now();
+      await page.goto(url.toString());
+      await page.getByTestId('appliance-row').first().waitFor({ timeout: 30_000 });
+      runsMs.push(Math.round(performance.now() - t0));
+      const count = await page.getByTestId('appliance-count').textContent();
+      if (!count?.replace(/,/g, '').includes(String(rows))) throw new Error(`table shows "${count}", expected ${rows} rows`);
+      await page.close();
+    }
+  } finally {
+    await browser.close();
+    await app.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  return { medianMs: median(runsMs), runsMs };
+}
+
+async function servedRss(dataDir: string): Promise<number | null> {
+  const app = await serveApp({ dataDir });
+  try {
+    if (chromiumAvailable) {
+      const browser = await launchChromium();
+      const page = await browser.newPage();
+      const url = new URL(app.url);
+      url.hash = '#/appliances';
+      await page.goto(url.toString());
+      await page.getByTestId('appliance-row').first().waitFor({ timeout: 30_000 });
+      await page.getByTestId('nav-overview').click();
+      await page.getByTestId('total-appliances').waitFor();
+      await browser.close();
+    }
+    return rssMbOf(app.process.pid!);
+  } finally {
+    await app.stop();
+  }
+}
+
+async function main() {
+  const appliances = Number(process.env['BENCH_APPLIANCES'] ?? 100_000);
+  const dataDir = mkdtempSync(join(tmpdir(), 'fleetdeck-bench-inv-'));
+  try {
+    log(`importing ${appliances} appliances ...`);
+    const engine = await measureInventory(dataDir, appliances);
+    log(`import ${engine.importMs} ms, query p95 ${engine.queryP95Ms} ms`);
+    const peerMs = sqliteShellImport(join(dataDir, 'bench-appliances.csv'));
+    log('first render of the table with 10,000 rows in Chromium ...');
+    const render = await firstRender(10_000);
+    log('engine RSS with the fleet loaded ...');
+    const rss = await servedRss(dataDir);
+    const result = {
+      bench: 'inventory',
+      machine: `${process.platform} ${process.arch}, node ${process.version}`,
+      appliances,
+      importMs: engine.importMs,
+      importGoalMs: 3000,
+      reimportUnchangedMs: engine.reimportMs,
+      peerSqlite3ShellImportMs: peerMs,
+      importVsPeerRatio: peerMs ? Math.round((engine.importMs / peerMs) * 100) / 100 : null,
+      queryP95Ms: engine.queryP95Ms,
+      queryGoalMs: 20,
+      queries: engine.queries,
+      exportCsvMs: engine.exportCsvMs,
+      importPeakRssMb: engine.rssMb,
+      firstRender10kMs: render?.medianMs ?? null,
+      firstRenderRunsMs: render?.runsMs ?? null,
+      firstRenderGoalMs: 1000,
+      servedEngineRssMb: rss,
+    };
+    console.log(JSON.stringify(result));
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();

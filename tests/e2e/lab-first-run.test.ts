@@ -1,0 +1,48 @@
+/**
+ * The embedded default: on an empty inventory the first screen starts the lab fleet with one click,
+ * and the fleet (real ssh2 and HTTP servers on loopback) lands in the inventory the UI shows.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumAvailable, chromiumSkipReason, launchChromium } from './support/browser';
+import { serveApp, type ServedApp } from './support/serve';
+
+if (!chromiumAvailable) console.log(`SKIPPED: lab first-run end-to-end test - ${chromiumSkipReason}`);
+
+describe.skipIf(!chromiumAvailable)('first run: start the lab fleet with one click', () => {
+  let app: ServedApp;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    app = await serveApp();
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.setDefaultTimeout(30_000);
+    await page.goto(app.url);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    app?.cli(['lab', 'stop']);
+    await app?.stop();
+  });
+
+  it('starts 60 simulated appliances in 12 sites and shows them', async () => {
+    await page.getByTestId('empty-start-lab').click();
+    await expect.poll(() => page.getByTestId('total-appliances').textContent(), { timeout: 30_000 }).toContain('60');
+    const sites = await page.getByTestId('overview-site').count();
+    expect(sites).toBe(12);
+
+    // The lab really runs: its appliances answer on the addresses the inventory recorded.
+    const listed = JSON.parse(app.cli(['inventory', 'list', '--json', '--limit', '1']).stdout) as {
+      items: { ipv4: string; apiPort: number; hostKeyFingerprint: string | null }[];
+    };
+    const first = listed.items[0]!;
+    expect(first.ipv4).toBe('127.0.0.1');
+    expect(first.hostKeyFingerprint).toMatch(/^SHA256:/);
+    const health = await fetch(`http://127.0.0.1:${first.apiPort}/v1/health`);
+    expect(health.status).toBe(200);
+    expect(((await health.json()) as { status: string }).status).toMatch(/OK|Warning|Error|Unknown/);
+  });
+});
