@@ -3,13 +3,25 @@
 // system packages, typecheck, lint, build (the E2E tests serve the built renderer), then every
 // vitest suite (unit, integration, OpenSSH interop, Playwright end-to-end).
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { ensureSystemDeps } from './system-deps.mjs';
+
+const RESULTS = 'test-results/vitest.json';
+mkdirSync('test-results', { recursive: true });
+rmSync(RESULTS, { force: true });
+
+/** The closing line CI reads: `tests: N passed, N failed, N skipped`. */
+function printTally() {
+  if (!existsSync(RESULTS)) return;
+  const r = JSON.parse(readFileSync(RESULTS, 'utf8'));
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+}
 
 const steps = [
   ['typecheck', 'npm', ['run', '-s', 'typecheck']],
   ['lint', 'npm', ['run', '-s', 'lint']],
   ['build', 'npx', ['electron-vite', 'build']],
-  ['tests', 'npx', ['vitest', 'run', ...process.argv.slice(2)]],
+  ['tests', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${RESULTS}`, ...process.argv.slice(2)]],
 ];
 
 const started = Date.now();
@@ -23,8 +35,10 @@ for (const [name, cmd, args] of steps) {
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
   if (r.status !== 0) {
     console.error(`\n✗ ${name} failed after ${secs}s`);
+    if (name === 'tests') printTally();
     process.exit(r.status ?? 1);
   }
   console.log(`✓ ${name} (${secs}s)`);
 }
 console.log(`\nAll checks passed in ${((Date.now() - started) / 1000).toFixed(0)}s.`);
+printTally();

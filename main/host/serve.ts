@@ -36,6 +36,8 @@ export async function runServe(options: ServeOptions = {}): Promise<number> {
   const vault = await openNodeVault(dataDir);
   const engine = createEngine({ dataDir, host: 'browser', vault });
   let engineClosed = false;
+  // Listen for Ctrl+C before the URL is printed, so a stop right after it still closes cleanly.
+  const stopped = options.until ?? firstSignal();
   try {
     const host = await startBrowserHost({
       engine,
@@ -46,7 +48,7 @@ export async function runServe(options: ServeOptions = {}): Promise<number> {
     print(`Fleetdeck is serving ${dataDir} at ${host.url}`);
     print(`Vault: ${vault.describe()}`);
     print('Open the URL above in a browser on this machine; press Ctrl+C to stop.');
-    await (options.until ?? firstSignal());
+    await stopped;
     // Close the engine first so every window receives system.shutdown before its socket goes.
     engineClosed = true;
     engine.close();

@@ -1,4 +1,5 @@
 /** SQL of jobs: the job row and its per-appliance results, journaled one by one as they arrive. */
+import { hostname } from 'node:os';
 import type { Db } from '../store/db';
 import type { JobResult, JobState, ResultState } from './contract';
 
@@ -89,8 +90,10 @@ export class JobsRepo {
     return this.db.transaction(() => {
       const id = Number(
         this.db
-          .prepare('INSERT INTO jobs (kind, state, actor, spec, total, created_at, retry_of) VALUES (?, ?, ?, ?, ?, ?, ?)')
-          .run(kind, 'running', actor, JSON.stringify(spec), serials.length, at, retryOf).lastInsertRowid,
+          .prepare(
+            'INSERT INTO jobs (kind, state, actor, spec, total, created_at, retry_of, owner_pid, owner_host) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          )
+          .run(kind, 'running', actor, JSON.stringify(spec), serials.length, at, retryOf, process.pid, hostname()).lastInsertRowid,
       );
       const insert = this.db.prepare("INSERT INTO job_results (job_id, seq, serial, state) VALUES (?, ?, ?, 'pending')");
       serials.forEach((serial, i) => insert.run(id, i, serial));
@@ -164,9 +167,15 @@ export class JobsRepo {
     })();
   }
 
-  /** Jobs left running by a process that died. */
-  runningJobIds(): number[] {
-    return (this.db.prepare("SELECT id FROM jobs WHERE state = 'running'").all() as { id: number }[]).map((r) => r.id);
+  /** Jobs marked running, with the process that runs them. */
+  runningJobs(): Array<{ id: number; ownerPid: number | null; ownerHost: string | null }> {
+    return (
+      this.db.prepare("SELECT id, owner_pid, owner_host FROM jobs WHERE state = 'running'").all() as {
+        id: number;
+        owner_pid: number | null;
+        owner_host: string | null;
+      }[]
+    ).map((r) => ({ id: r.id, ownerPid: r.owner_pid, ownerHost: r.owner_host }));
   }
 
   results(id: number, offset: number, limit: number): { total: number; items: JobResult[] } {

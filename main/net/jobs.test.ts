@@ -223,6 +223,28 @@ describe('fan-out jobs against a lab fleet', () => {
     expect((await engine.jobs.wait(retry.id)).progress.ok).toBe(SIZE - summary.passed.length);
   });
 
+  it('leaves a job another live process runs alone, and marks it interrupted once that process is gone', async () => {
+    const { spawn } = await import('node:child_process');
+    const other = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      const id = engine.jobs.repo.create('exec', 'desktop:bob', { argv: ['uptime'], concurrency: 1, timeoutMs: null, acceptNew: false }, [serials[0]!], new Date().toISOString(), null);
+      engine.db.prepare('UPDATE jobs SET owner_pid = ? WHERE id = ?').run(other.pid, id);
+      engine.close();
+      openEngine();
+      expect((await client.api.jobs.get({ id })).job.state).toBe('running');
+      await expect(client.api.jobs.cancel({ id })).rejects.toMatchObject({ code: 'E_CONFLICT', message: expect.stringMatching(/another Fleetdeck process/) });
+      other.kill('SIGKILL');
+      await new Promise((r) => other.once('exit', r));
+      engine.close();
+      openEngine();
+      const { job, summary } = await client.api.jobs.get({ id });
+      expect(job.state).toBe('interrupted');
+      expect(summary.notRun).toEqual([{ serial: serials[0], state: 'interrupted' }]);
+    } finally {
+      other.kill('SIGKILL');
+    }
+  });
+
   it('reaches a site through one bastion connection (trusting the bastion on first contact)', async () => {
     const site = fleet.plan.sites[0]!.code;
     await client.api.net.upsertJumpHost({ name: 'gw1', host: '127.0.0.1', port: bastion.port, username: 'jump' });

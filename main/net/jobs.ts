@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
+import { hostname } from 'node:os';
 import type { z } from 'zod';
 import { FleetError } from '../api/errors';
 import type { CallContext } from '../api/dispatcher';
@@ -73,6 +74,18 @@ export function judge(argv: readonly string[], r: ExecResult): FinishedResult {
   };
 }
 
+/** Whether a running job belongs to another process on this machine that is still alive. */
+function runByAnotherProcess(job: { ownerPid: number | null; ownerHost: string | null }): boolean {
+  if (job.ownerPid === null || job.ownerPid === process.pid) return false;
+  if (job.ownerHost !== null && job.ownerHost !== hostname()) return false; // a data dir moved to this machine
+  try {
+    process.kill(job.ownerPid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export class JobsService {
   readonly repo: JobsRepo;
   readonly handlers: JobsHandlers;
@@ -85,10 +98,12 @@ export class JobsService {
     private readonly net: NetService,
   ) {
     this.repo = new JobsRepo(deps.db);
-    // Jobs that were running when the last process died: nothing runs them now.
-    for (const id of this.repo.runningJobIds()) {
-      this.repo.close(id, 'interrupted', isoAt(deps.clock));
-      deps.log.warn('job interrupted by a previous shutdown', { id });
+    // Jobs whose process died while they ran: nothing runs them now. A job another live
+    // Fleetdeck process runs (the desktop app while the CLI looks) is left alone.
+    for (const job of this.repo.runningJobs()) {
+      if (runByAnotherProcess(job)) continue;
+      this.repo.close(job.id, 'interrupted', isoAt(deps.clock));
+      deps.log.warn('job interrupted by a previous shutdown', { id: job.id });
     }
     this.handlers = {
       exec: (req, ctx) => this.exec(req, ctx.actor),
@@ -127,7 +142,12 @@ export class JobsService {
     const job = this.mustFind(id);
     const live = this.live.get(id);
     if (!live) {
-      if (job.state === 'running') this.repo.close(id, 'cancelled', isoAt(this.deps.clock));
+      if (job.state !== 'running') return this.toJob(job);
+      const owner = this.repo.runningJobs().find((j) => j.id === id);
+      if (owner && runByAnotherProcess(owner)) {
+        throw new FleetError('E_CONFLICT', `Job ${id} runs in another Fleetdeck process (pid ${owner.ownerPid}); cancel it there.`);
+      }
+      this.repo.close(id, 'cancelled', isoAt(this.deps.clock));
       return this.toJob(this.mustFind(id));
     }
     live.controller.abort(new FleetError('E_CANCELLED', `Job ${id} was cancelled.`));

@@ -152,7 +152,7 @@ export class SshPool {
     }
   }
 
-  /** Open (or reuse) the connection to a route and check it answers; returns the target's host key fingerprint policy outcome. */
+  /** Open (or reuse) the connection to a route: host keys checked and logged in, nothing run. */
   async connect(route: SshRoute, options: Pick<ExecOptions, 'timeoutMs' | 'signal'> = {}): Promise<void> {
     const { signal, cleanup } = operationSignal(route.target.label, options);
     try {

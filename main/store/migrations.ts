@@ -184,4 +184,12 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX job_results_seq ON job_results(job_id, seq);
     `,
   },
+  {
+    version: 3,
+    name: 'jobs: the process that runs a job (so another process does not mark it interrupted)',
+    sql: `
+      ALTER TABLE jobs ADD COLUMN owner_pid INTEGER;
+      ALTER TABLE jobs ADD COLUMN owner_host TEXT;
+    `,
+  },
 ];
