@@ -1,0 +1,172 @@
+/**
+ * Live health: the engine polls appliances' /v1/health and /v1/metrics, keeps the last known state
+ * (persisted, so an operator offline still sees it, with its age) and a bounded history, applies
+ * per-model thresholds, and rolls status up (worst wins) per appliance, site and partner.
+ * Measured health is separate from the lifecycle status an operator set (online, drained, ...).
+ */
+import { z } from 'zod';
+import { method } from '../api/kit';
+import { HealthStatus } from '../appliance/contract';
+import { ApplianceModel, ApplianceQuery, LifecycleStatus, Serial, SiteCode, ShortText } from '../inventory/contract';
+
+export { HealthStatus };
+
+export const ComponentHealth = z.object({
+  name: z.string(),
+  status: HealthStatus,
+  message: z.string(),
+  /** Where the status came from: the appliance's own report, or a Fleetdeck threshold on a metric. */
+  source: z.enum(['appliance', 'threshold', 'reachability']),
+});
+export type ComponentHealth = z.infer<typeof ComponentHealth>;
+
+export const MetricsSample = z.object({
+  at: z.string(),
+  servingGbps: z.number(),
+  connections: z.number().int(),
+  cacheHitRatio: z.number(),
+  diskUsedBytes: z.number(),
+  diskTotalBytes: z.number(),
+  /** 0..1 of the running fill, null when none runs. */
+  fillProgress: z.number().nullable(),
+  fillRateGbps: z.number(),
+  errorsPerSecond: z.number(),
+});
+export type MetricsSample = z.infer<typeof MetricsSample>;
+
+export const ApplianceHealth = z.object({
+  serial: z.string(),
+  hostname: z.string(),
+  site: z.string(),
+  partner: z.string(),
+  model: ApplianceModel,
+  /** What an operator set (inventory); shown beside the measured status, never mixed with it. */
+  lifecycle: LifecycleStatus,
+  /** Measured: worst of the components after thresholds; Unknown when never reached. */
+  status: HealthStatus,
+  /** The last poll reached the appliance. */
+  reachable: z.boolean(),
+  /** When the state shown was measured (the last successful poll), null if never. */
+  measuredAt: z.string().nullable(),
+  /** Seconds since measuredAt at the time of the reply; null if never measured. */
+  ageSeconds: z.number().nullable(),
+  /** The last poll attempt, successful or not. */
+  lastPollAt: z.string().nullable(),
+  /** Why the last poll failed (E_TIMEOUT, E_UNREACHABLE, E_BAD_REPLY, ...), null when it succeeded. */
+  lastError: z.object({ code: z.string(), message: z.string() }).nullable(),
+  components: z.array(ComponentHealth),
+  metrics: MetricsSample.nullable(),
+});
+export type ApplianceHealth = z.infer<typeof ApplianceHealth>;
+
+export const HealthCounts = z.object({
+  OK: z.number().int(),
+  Unknown: z.number().int(),
+  Warning: z.number().int(),
+  Error: z.number().int(),
+  /** Of the above, how many could not be reached at the last poll (showing last known state). */
+  unreachable: z.number().int(),
+});
+export type HealthCounts = z.infer<typeof HealthCounts>;
+
+export const Rollup = z.object({
+  /** The worst status in the group. */
+  status: HealthStatus,
+  counts: HealthCounts,
+  servingGbps: z.number(),
+});
+export type Rollup = z.infer<typeof Rollup>;
+
+export const Thresholds = z.object({
+  model: ApplianceModel,
+  /** Disk used, percent of total: Warning at or above, Error at or above. */
+  diskWarnPct: z.number().min(1).max(100),
+  diskErrorPct: z.number().min(1).max(100),
+  /** Errors per second served. */
+  errorsWarnPerSec: z.number().min(0),
+  errorsErrorPerSec: z.number().min(0),
+  /** Cache hit ratio below this is a Warning (0 disables). */
+  cacheHitWarnBelow: z.number().min(0).max(1),
+  /** A measurement older than this many seconds turns the appliance Unknown (0 disables). */
+  staleAfterSec: z.number().int().min(0).max(86_400),
+}).refine((t) => t.diskErrorPct >= t.diskWarnPct, { message: 'the disk Error level must be at or above the Warning level', path: ['diskErrorPct'] })
+  .refine((t) => t.errorsErrorPerSec >= t.errorsWarnPerSec, { message: 'the errors Error level must be at or above the Warning level', path: ['errorsErrorPerSec'] });
+export type Thresholds = z.infer<typeof Thresholds>;
+
+export const MonitorSettings = z.object({
+  enabled: z.boolean(),
+  /** Seconds between sweeps. */
+  intervalSec: z.number().int().min(2).max(3600),
+  /** Which appliances to poll (any inventory filter); empty = every appliance not in rma. */
+  selection: ApplianceQuery.omit({ sort: true, dir: true, offset: true, limit: true }).default({}),
+  concurrency: z.number().int().min(1).max(1000),
+  /** Per-request deadline. */
+  timeoutMs: z.number().int().min(200).max(60_000),
+  /** Samples kept per appliance (ring buffer). */
+  historySize: z.number().int().min(10).max(10_000),
+});
+export type MonitorSettings = z.infer<typeof MonitorSettings>;
+
+export const ActionItem = z.object({
+  /** Stable across sweeps for the same problem on the same target. */
+  id: z.string(),
+  severity: z.enum(['Warning', 'Error']),
+  serial: z.string().nullable(),
+  site: z.string(),
+  partner: z.string(),
+  /** What is wrong, in one sentence. */
+  problem: z.string(),
+  /** What to do about it, in one sentence. */
+  suggestedFix: z.string(),
+  since: z.string(),
+});
+export type ActionItem = z.infer<typeof ActionItem>;
+
+export const SweepReport = z.object({
+  polled: z.number().int(),
+  reached: z.number().int(),
+  failed: z.number().int(),
+  durationMs: z.number(),
+});
+
+export const healthMethods = {
+  fleet: method(
+    'Health of the selected appliances with roll-ups per site and partner',
+    z.object({
+      query: ApplianceQuery.omit({ sort: true, dir: true, offset: true, limit: true }).default({}),
+      status: z.array(HealthStatus).optional(),
+    }).default({ query: {} }),
+    z.object({
+      totals: Rollup,
+      bySite: z.array(Rollup.extend({ site: z.string(), partner: z.string() })),
+      byPartner: z.array(Rollup.extend({ partner: z.string() })),
+      items: z.array(ApplianceHealth),
+    }),
+  ),
+  appliance: method(
+    'One appliance: last known health and its bounded metrics history, oldest first',
+    z.object({ serial: Serial }),
+    z.object({ health: ApplianceHealth, history: z.array(MetricsSample) }),
+  ),
+  actionable: method(
+    'What needs attention, worst first, each with a suggested fix',
+    z.object({ site: z.array(SiteCode).optional(), partner: z.array(ShortText(120)).optional() }).default({}),
+    z.array(ActionItem),
+  ),
+  monitor: method('Polling settings', z.object({}).default({}), MonitorSettings),
+  setMonitor: method('Change polling settings (starts or stops polling)', MonitorSettings.partial(), MonitorSettings),
+  pollNow: method(
+    'Poll now, outside the interval (all selected, or the given serials)',
+    z.object({ serials: z.array(Serial).max(20_000).optional() }).default({}),
+    SweepReport,
+  ),
+  thresholds: method('Thresholds per model', z.object({}).default({}), z.array(Thresholds)),
+  setThresholds: method('Change the thresholds of one model', Thresholds, z.array(Thresholds)),
+};
+
+export const healthEvents = {
+  /** New measurements for these appliances (one event per sweep, batched). */
+  updated: z.object({ serials: z.array(z.string()), at: z.string() }),
+  /** A sweep ended. */
+  swept: SweepReport.extend({ at: z.string() }),
+};
