@@ -46,6 +46,9 @@ describe.skipIf(!chromiumAvailable)('inventory in the browser host (Playwright +
   it('shows the first-run screen on an empty inventory', async () => {
     await page.getByTestId('empty-import').waitFor();
     await page.getByTestId('empty-start-lab').waitFor();
+    // The UI says how secrets are kept here: no passphrase set, so 0600 files as OpenSSH does.
+    expect(await page.getByTestId('vault-kind').getAttribute('data-kind')).toBe('plain-file');
+    expect(await page.getByTestId('vault-kind').getAttribute('title')).toMatch(/file permissions/);
   });
 
   it('imports sites then appliances through the import dialog', async () => {
