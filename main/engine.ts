@@ -19,6 +19,7 @@ import { InventoryService } from './inventory/service';
 import { LabService } from './lab/service';
 import { NetService } from './net/service';
 import { JobsService } from './net/jobs';
+import { HealthService, type HealthServiceOptions } from './health/service';
 import { ENGINE_VERSION } from './version';
 
 export interface EngineOptions {
@@ -30,6 +31,8 @@ export interface EngineOptions {
   log?: Logger;
   /** Validate every result against its output schema (tests turn this on). */
   checkOutputs?: boolean;
+  /** The health monitor's ticker (tests) and whether this engine runs it (default: not for the CLI). */
+  health?: HealthServiceOptions;
 }
 
 export interface Engine {
@@ -43,6 +46,7 @@ export interface Engine {
   readonly lab: LabService;
   readonly net: NetService;
   readonly jobs: JobsService;
+  readonly health: HealthService;
   /** Serve one window over a carrier; returns the function that ends the session. */
   connect(channel: Channel, ctx: CallContext): () => void;
   /** An in-process typed client (CLI, tests). */
@@ -69,6 +73,7 @@ export function createEngine(options: EngineOptions): Engine {
   const lab = new LabService(deps, inventory);
   const net = new NetService(deps, inventory);
   const jobs = new JobsService(deps, inventory, net);
+  const health = new HealthService(deps, inventory, { runsMonitor: options.host !== 'cli', ...options.health });
 
   const handlers: Handlers = {
     system: {
@@ -85,6 +90,7 @@ export function createEngine(options: EngineOptions): Engine {
     lab: lab.handlers,
     net: net.handlers,
     jobs: jobs.handlers,
+    health: health.handlers,
   };
 
   const dispatcher = new Dispatcher(handlers, log, options.checkOutputs ?? false);
@@ -102,6 +108,7 @@ export function createEngine(options: EngineOptions): Engine {
     lab,
     net,
     jobs,
+    health,
     connect(channel, ctx) {
       const end = serveChannel(channel, { server: rpc, events, ctx });
       sessions.add(end);
@@ -117,6 +124,7 @@ export function createEngine(options: EngineOptions): Engine {
       events.emit('system.shutdown', { reason: 'engine closed' });
       for (const end of [...sessions]) end();
       jobs.stop();
+      health.close();
       net.close();
       db.close();
     },

@@ -8,6 +8,7 @@ import type { DomainClient, EventMap, MethodMap } from './kit';
 import { inventoryEvents, inventoryMethods } from '../inventory/contract';
 import { labEvents, labMethods } from '../lab/contract';
 import { jobsEvents, jobsMethods, netEvents, netMethods } from '../net/contract';
+import { healthEvents, healthMethods } from '../health/contract';
 import { systemEvents, systemMethods } from './system-contract';
 
 export const contract = {
@@ -16,6 +17,7 @@ export const contract = {
   lab: labMethods,
   net: netMethods,
   jobs: jobsMethods,
+  health: healthMethods,
 } satisfies Record<string, MethodMap>;
 
 export const eventContract = {
@@ -24,6 +26,7 @@ export const eventContract = {
   lab: labEvents,
   net: netEvents,
   jobs: jobsEvents,
+  health: healthEvents,
 } satisfies Record<string, EventMap>;
 
 export type Contract = typeof contract;

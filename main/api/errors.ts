@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'E_AUTH',
   'E_BAD_REPLY', // an appliance answered with something the contract does not allow
   'E_TOO_LARGE',
+  'E_EXIT', // a raw command (not an ocactl action) on an appliance exited non-zero or was killed; a job result's errorCode
   'E_VAULT_LOCKED',
   'E_UNAVAILABLE',
   'E_INTERNAL',

@@ -102,7 +102,7 @@ async function follow(engine: Engine, client: ApiClient, io: Io, job: Job, opts:
       : null;
   bar?.start(job.progress.total, 0, { ok: 0, failed: 0, running: 0, rate: 0, eta_s: '?' });
   const offProgress = client.on('jobs.progress', (p: JobProgress) => {
-    if (p.id !== job.id) return;
+    if (p.id !== job.id || cancelling) return;
     bar?.update(p.done, { ok: p.ok, failed: p.failed, running: p.running, rate: p.rate, eta_s: p.etaSeconds === null ? '?' : `${Math.round(p.etaSeconds)}s` });
   });
   const printed = new Set<string>();
@@ -112,7 +112,13 @@ async function follow(engine: Engine, client: ApiClient, io: Io, job: Job, opts:
     if (opts.json) io.out(resultLine(result));
     else if (!result.ok && !bar) io.err(`${result.serial}: ${result.errorCode} ${result.errorMessage ?? ''}`.trim());
   });
+  // Ctrl-C: cancel the job and wait for the appliances in flight to stop; a second Ctrl-C
+  // (the handler is gone by then) ends the process at once.
+  let cancelling = false;
   const onSigint = () => {
+    cancelling = true;
+    bar?.stop();
+    io.err(`Cancelling job ${job.id}: results already in are kept (Ctrl-C again quits without waiting).`);
     void client.api.jobs.cancel({ id: job.id });
   };
   process.once('SIGINT', onSigint);
@@ -132,7 +138,21 @@ async function follow(engine: Engine, client: ApiClient, io: Io, job: Job, opts:
   }
 }
 
-async function report(client: ApiClient, io: Io, job: Job, json: boolean): Promise<void> {
+const EXIT_CANCELLED = 130;
+const EXIT_STATUS_HELP = `
+Exit status:
+  0    every appliance succeeded
+  1    an appliance failed, was unreachable or was not run; or the command line was wrong
+  ${EXIT_CANCELLED}  cancelled with Ctrl-C (results already in are kept; fleetdeck jobs retry ID runs the rest)`;
+
+/** Exit status of a job, as EXIT_STATUS_HELP tells it. */
+export function exitStatusOf(job: Pick<Job, 'state' | 'progress'>, notRun: number): number {
+  if (job.progress.failed + notRun === 0) return 0;
+  return job.state === 'cancelled' ? EXIT_CANCELLED : 1;
+}
+
+/** Prints the job's outcome and returns its exit status. */
+async function report(client: ApiClient, io: Io, job: Job, json: boolean): Promise<number> {
   const { summary } = await client.api.jobs.get({ id: job.id });
   const p = job.progress;
   if (json) {
@@ -148,7 +168,7 @@ async function report(client: ApiClient, io: Io, job: Job, json: boolean): Promi
     if (summary.failed.length > 20) io.out(`  ... and ${summary.failed.length - 20} more failed (fleetdeck jobs show ${job.id})`);
     if (p.failed + summary.notRun.length > 0) io.out(`retry the failed and unreachable only: fleetdeck jobs retry ${job.id}`);
   }
-  if (p.failed + summary.notRun.length > 0) process.exitCode = job.state === 'cancelled' ? 130 : 1;
+  return exitStatusOf(job, summary.notRun.length);
 }
 
 /** On a TTY: show the fingerprints met for the first time, and trust them only if the user says so. */
@@ -164,8 +184,12 @@ async function confirmFirstContact(client: ApiClient, io: Io, job: Job): Promise
   if (unknown.length > 50) io.err(`  ... and ${unknown.length - 50} more`);
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
-    const answer = (await rl.question('Trust these host keys and run the command on them? [y/N] ')).trim().toLowerCase();
-    if (answer !== 'y' && answer !== 'yes') return false;
+    // Ctrl-C at the prompt rejects the question: that is a no, like an empty answer.
+    const answer = (await rl.question('Trust these host keys and run the command on them? [y/N] ').catch(() => '')).trim().toLowerCase();
+    if (answer !== 'y' && answer !== 'yes') {
+      io.err('Not trusted; nothing was recorded.');
+      return false;
+    }
   } finally {
     rl.close();
   }
@@ -185,7 +209,14 @@ export function execCommand(io: Io = processIo): Command {
     .option('--accept-new', 'trust host keys met for the first time (StrictHostKeyChecking=accept-new)', false)
     .option('--json', 'one JSON line per appliance as results arrive, then a summary line', false)
     .argument('<command...>', 'argv to run after --, e.g. -- ocactl status')
-    .addHelpText('after', '\nFILTER: comma-separated key=value terms that must all hold; a|b matches either.\nExample: fleetdeck exec --where site=GRU1,status=online -- ocactl status')
+    .addHelpText(
+      'after',
+      '\nFILTER: comma-separated key=value terms that must all hold; a|b matches either.\nExample: fleetdeck exec --where site=GRU1,status=online -- ocactl status\n' +
+        '\nOn a terminal a progress bar shows done/total, ok, failed, rate and ETA; Ctrl-C cancels the job.\n' +
+        'A host key met for the first time is shown for you to trust (y) or refuse; without a terminal it is refused\n' +
+        '(E_HOSTKEY_UNKNOWN, with its fingerprint) unless --accept-new is given.\n' +
+        EXIT_STATUS_HELP,
+    )
     .action(
       action(io, 'exec', async (argv: string[], opts: { all?: boolean; where: string[]; serial: string[]; concurrency: number; timeout?: number; acceptNew: boolean; json: boolean }, cmd: Command) => {
         const chosen = [opts.all ? 1 : 0, opts.where.length ? 1 : 0, opts.serial.length ? 1 : 0].reduce((a, b) => a + b, 0);
@@ -207,7 +238,7 @@ export function execCommand(io: Io = processIo): Command {
             const retry = await client.api.jobs.retry({ id: job.id });
             job = await follow(engine, client, io, retry, { json: false, tty });
           }
-          await report(client, io, job, opts.json);
+          process.exitCode = await report(client, io, job, opts.json);
         });
       }),
     );
@@ -249,7 +280,7 @@ export function jobsCommand(io: Io = processIo): Command {
             return io.out(JSON.stringify({ job, summary, results: items }));
           }
           io.out(`job ${job.id} (${job.kind}) by ${job.actor}, ${job.createdAt}${job.retryOf ? `, retry of ${job.retryOf}` : ''}: ${job.argv.join(' ')}`);
-          await report(client, io, job, false);
+          process.exitCode = await report(client, io, job, false);
           if (job.state === 'interrupted') io.out(`Fleetdeck stopped while this job ran. Finish it: fleetdeck jobs retry ${job.id}`);
         });
       }),
@@ -262,13 +293,14 @@ export function jobsCommand(io: Io = processIo): Command {
     .option('--concurrency <n>', 'appliances at once', wholeNumber(1, 1000))
     .option('--accept-new', 'trust host keys met for the first time', false)
     .option('--json', 'one JSON line per appliance, then a summary line', false)
+    .addHelpText('after', EXIT_STATUS_HELP)
     .action(
       action(io, 'jobs retry', async (id: number, opts: { concurrency?: number; acceptNew: boolean; json: boolean }, cmd: Command) => {
         await withEngine(cmd, async (engine) => {
           const client = engine.client({ actor: cliActor(), host: 'cli' });
           const retry = await client.api.jobs.retry({ id, acceptNew: opts.acceptNew, ...(opts.concurrency ? { concurrency: opts.concurrency } : {}) });
           const job = await follow(engine, client, io, retry, { json: opts.json, tty: Boolean(process.stderr.isTTY) });
-          await report(client, io, job, opts.json);
+          process.exitCode = await report(client, io, job, opts.json);
         });
       }),
     );

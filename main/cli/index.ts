@@ -8,6 +8,7 @@ import { inventoryCommand } from './inventory';
 import { debugging, describeError, processIo, type Io } from './io';
 import { labCommand } from './lab';
 import { fleetCommands } from './exec';
+import { healthCommand } from './health';
 import { serveCommand } from './serve';
 
 export function program(io: Io = processIo): Command {
@@ -21,6 +22,7 @@ export function program(io: Io = processIo): Command {
   fleetdeck.addCommand(inventoryCommand(io));
   fleetdeck.addCommand(serveCommand(io));
   fleetdeck.addCommand(labCommand(io));
+  fleetdeck.addCommand(healthCommand(io));
   for (const command of fleetCommands(io)) fleetdeck.addCommand(command);
   // Sub-commands report usage errors the same way and do not exit the process themselves.
   const inherit = (cmd: Command) => {

@@ -93,12 +93,16 @@ export const Thresholds = z.object({
   .refine((t) => t.errorsErrorPerSec >= t.errorsWarnPerSec, { message: 'the errors Error level must be at or above the Warning level', path: ['errorsErrorPerSec'] });
 export type Thresholds = z.infer<typeof Thresholds>;
 
+/** Which appliances the monitor polls: any inventory filter. */
+export const MonitorSelection = ApplianceQuery.omit({ sort: true, dir: true, offset: true, limit: true });
+export type MonitorSelection = z.output<typeof MonitorSelection>;
+
 export const MonitorSettings = z.object({
   enabled: z.boolean(),
   /** Seconds between sweeps. */
   intervalSec: z.number().int().min(2).max(3600),
   /** Which appliances to poll (any inventory filter); empty = every appliance not in rma. */
-  selection: ApplianceQuery.omit({ sort: true, dir: true, offset: true, limit: true }).default({}),
+  selection: MonitorSelection.default({}),
   concurrency: z.number().int().min(1).max(1000),
   /** Per-request deadline. */
   timeoutMs: z.number().int().min(200).max(60_000),
@@ -128,6 +132,20 @@ export const SweepReport = z.object({
   failed: z.number().int(),
   durationMs: z.number(),
 });
+export type SweepReport = z.infer<typeof SweepReport>;
+
+export const MonitorStatus = z.object({
+  /** This engine runs the interval timer (the monitor is enabled here, or `health watch` runs). */
+  polling: z.boolean(),
+  intervalSec: z.number().int().nullable(),
+  /** A sweep is in flight. */
+  sweeping: z.boolean(),
+  sweeps: z.number().int(),
+  /** Interval ticks skipped because the previous sweep was still running (sweeps never overlap). */
+  skippedTicks: z.number().int(),
+  lastSweep: SweepReport.extend({ at: z.string() }).nullable(),
+});
+export type MonitorStatus = z.infer<typeof MonitorStatus>;
 
 export const healthMethods = {
   fleet: method(
@@ -154,7 +172,9 @@ export const healthMethods = {
     z.array(ActionItem),
   ),
   monitor: method('Polling settings', z.object({}).default({}), MonitorSettings),
-  setMonitor: method('Change polling settings (starts or stops polling)', MonitorSettings.partial(), MonitorSettings),
+  // selection without its default here, so a patch that does not name it keeps the stored one.
+  setMonitor: method('Change polling settings (starts or stops polling)', MonitorSettings.extend({ selection: MonitorSelection }).partial(), MonitorSettings),
+  monitorStatus: method('Is this engine polling now; sweeps run and ticks skipped since it started', z.object({}).default({}), MonitorStatus),
   pollNow: method(
     'Poll now, outside the interval (all selected, or the given serials)',
     z.object({ serials: z.array(Serial).max(20_000).optional() }).default({}),

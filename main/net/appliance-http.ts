@@ -4,7 +4,7 @@
  * fingerprint, and the reply validated against the contract (main/appliance/replies.ts).
  * Every failure is a FleetError for that one appliance; callers sweeping a fleet carry on.
  */
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpRequest, type Agent, type IncomingMessage } from 'node:http';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { FleetError } from '../api/errors';
 import { MAX_REPLY_BYTES, type HttpReply, type HttpRoute } from '../appliance/contract';
@@ -28,6 +28,8 @@ export interface HttpCallOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
   maxBytes?: number;
+  /** A keep-alive agent for plain HTTP (pollers reuse sockets); by default a fresh connection per call. */
+  agent?: Agent;
 }
 
 export interface RawReply {
@@ -120,8 +122,9 @@ export async function httpCall(endpoint: HttpEndpoint, method: string, path: str
         accept: 'application/json',
         ...(payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {}),
       },
-      // A fresh connection per call: the pinned TLS socket, or a private agent for plain HTTP.
-      ...(tlsSocket ? { createConnection: () => tlsSocket! } : { agent: false }),
+      // A fresh connection per call: the pinned TLS socket, or a private agent for plain HTTP
+      // unless the caller brings a keep-alive agent.
+      ...(tlsSocket ? { createConnection: () => tlsSocket! } : { agent: options.agent ?? false }),
     });
     // With TLS the request is written only after the pin matched: hold it back until then.
     const timer = setTimeout(() => {

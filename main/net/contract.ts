@@ -25,7 +25,7 @@ export const AuthMode = z.enum(['fleet-key', 'agent']);
 export type AuthMode = z.infer<typeof AuthMode>;
 
 export const NetSettings = z.object({
-  /** fleet-key: the vault's fleet-ssh-key; agent: the ssh-agent at SSH_AUTH_SOCK. */
+  /** fleet-key: the vault's fleet-ssh-key; agent: the ssh-agent at SSH_AUTH_SOCK (Pageant on Windows when it is unset). */
   auth: AuthMode,
   /** Login user on appliances (the appliance API's `oca` unless changed). */
   username: ShortText(64).min(1),
@@ -253,7 +253,18 @@ export const JobSummary = z.object({
 });
 export type JobSummary = z.infer<typeof JobSummary>;
 
+/** Blast radius of a selection: how many appliances, per partner and site, before anything runs. */
+export const JobPreview = z.object({
+  total: z.number().int(),
+  /** Largest partner first; sites of a partner largest first. */
+  byPartner: z.array(
+    z.object({ partner: z.string(), count: z.number().int(), sites: z.array(z.object({ site: z.string(), count: z.number().int() })) }),
+  ),
+});
+export type JobPreview = z.infer<typeof JobPreview>;
+
 export const jobsMethods = {
+  preview: method('How many appliances a selection reaches, per partner and site (nothing is run)', z.object({ selection: ExecSelection }), JobPreview),
   exec: method('Run an ocactl action or a command on a selection of appliances, as a job', ExecRequest, Job),
   list: method(
     'Jobs, newest first',

@@ -18,7 +18,7 @@ import type { ServiceDeps } from '../deps';
 import { ApplianceQuery } from '../inventory/contract';
 import type { InventoryService } from '../inventory/service';
 import { isoAt } from '../store/clock';
-import { ExecRequest, type Job, type JobProgress, type JobSummary, type jobsMethods } from './contract';
+import { ExecRequest, ExecSelection, type Job, type JobPreview, type JobProgress, type JobSummary, type jobsMethods } from './contract';
 import { JobsRepo, type FinishedResult, type JobRow, type JobSpec } from './jobs-repo';
 import type { NetService } from './service';
 import type { ExecResult, SshPool } from './ssh-pool';
@@ -106,6 +106,7 @@ export class JobsService {
       deps.log.warn('job interrupted by a previous shutdown', { id: job.id });
     }
     this.handlers = {
+      preview: ({ selection }) => this.preview(selection),
       exec: (req, ctx) => this.exec(req, ctx.actor),
       list: ({ limit, state }) => this.repo.list(limit, state).map((j) => this.toJob(j)),
       get: ({ id }) => {
@@ -123,7 +124,7 @@ export class JobsService {
 
   async exec(raw: unknown, actor: string): Promise<Job> {
     const req = ExecRequest.parse(raw);
-    const serials = this.select(req.selection);
+    const serials = this.select(req.selection).map((a) => a.serial);
     if (serials.length === 0) throw new FleetError('E_VALIDATION', 'The selection matches no appliance; nothing was run.');
     const spec: JobSpec = { argv: req.argv, concurrency: req.concurrency, timeoutMs: req.timeoutMs ?? null, acceptNew: req.acceptNew };
     return this.start(spec, serials, actor, null);
@@ -200,9 +201,20 @@ export class JobsService {
     const started = Date.now();
     const counts = { ok: 0, failed: 0 };
     let lastProgress = 0;
+    // A throttled update is sent at the end of its window, so the last counts always go out: a
+    // bar never sits on an old count while the slowest appliances are still running.
+    let trailing: NodeJS.Timeout | null = null;
     const progress = (force: boolean) => {
       const now = Date.now();
-      if (!force && now - lastProgress < PROGRESS_EVERY_MS) return;
+      if (!force && now - lastProgress < PROGRESS_EVERY_MS) {
+        trailing ??= setTimeout(() => {
+          trailing = null;
+          if (!this.stopped) progress(true);
+        }, lastProgress + PROGRESS_EVERY_MS - now).unref();
+        return;
+      }
+      if (trailing) clearTimeout(trailing);
+      trailing = null;
       lastProgress = now;
       this.deps.events.emit('jobs.progress', this.liveProgress(id, serials.length, counts, live.running, started));
     };
@@ -245,6 +257,7 @@ export class JobsService {
     };
 
     await Promise.all(Array.from({ length: Math.min(spec.concurrency, serials.length) }, worker));
+    if (trailing) clearTimeout(trailing);
     if (this.stopped) return;
     const reason = signal.reason as FleetError | undefined;
     const final = !signal.aborted ? 'done' : reason?.code === 'E_UNAVAILABLE' ? 'interrupted' : 'cancelled';
@@ -335,25 +348,47 @@ export class JobsService {
     return { passed, failed, notRun, groups: [...groups.values()].sort((a, b) => b.count - a.count).slice(0, 50) };
   }
 
-  private select(selection: z.output<typeof ExecRequest>['selection']): string[] {
+  /** The blast radius of a selection: the same appliances exec would run on, counted per partner and site. */
+  preview(raw: unknown): JobPreview {
+    const partners = new Map<string, Map<string, number>>();
+    const targets = this.select(ExecSelection.parse(raw));
+    for (const a of targets) {
+      const sites = partners.get(a.partner) ?? new Map<string, number>();
+      partners.set(a.partner, sites);
+      sites.set(a.site, (sites.get(a.site) ?? 0) + 1);
+    }
+    const largestFirst = <T extends { count: number }>(key: (x: T) => string) => (x: T, y: T) =>
+      y.count - x.count || key(x).localeCompare(key(y));
+    const byPartner = [...partners].map(([partner, sites]) => {
+      const list = [...sites].map(([site, count]) => ({ site, count })).sort(largestFirst((x) => x.site));
+      return { partner, count: list.reduce((n, s) => n + s.count, 0), sites: list };
+    });
+    return { total: targets.length, byPartner: byPartner.sort(largestFirst((x) => x.partner)) };
+  }
+
+  /** The appliances a selection names, each once, in the order a job runs them. */
+  private select(selection: z.output<typeof ExecRequest>['selection']): Array<{ serial: string; site: string; partner: string }> {
     if ('serials' in selection) {
-      const missing = selection.serials.filter((s) => {
+      const found = new Map<string, { serial: string; site: string; partner: string }>();
+      const missing: string[] = [];
+      for (const s of selection.serials) {
+        if (found.has(s)) continue;
         try {
-          this.inventory.getAppliance(s);
-          return false;
+          const { appliance } = this.inventory.getAppliance(s);
+          found.set(appliance.serial, { serial: appliance.serial, site: appliance.site, partner: appliance.partner });
         } catch {
-          return true;
+          missing.push(s);
         }
-      });
+      }
       if (missing.length) throw new FleetError('E_VALIDATION', `Not in the inventory: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', ...' : ''}.`);
-      return [...new Set(selection.serials)];
+      return [...found.values()];
     }
     const filter = 'query' in selection ? selection.query : {};
-    const serials: string[] = [];
+    const targets: Array<{ serial: string; site: string; partner: string }> = [];
     for (let offset = 0; ; offset += 20_000) {
       const page = this.inventory.listAppliances(ApplianceQuery.parse({ ...filter, offset, limit: 20_000 }));
-      serials.push(...page.items.map((a) => a.serial));
-      if (serials.length >= page.total || page.items.length === 0) return serials;
+      targets.push(...page.items.map((a) => ({ serial: a.serial, site: a.site, partner: a.partner })));
+      if (targets.length >= page.total || page.items.length === 0) return targets;
     }
   }
 

@@ -28,6 +28,7 @@ import type { HostKey } from './host-key';
 import { formatKnownHosts, lookupKnownHost, parseKnownHosts, type KnownHostLine } from './known-hosts';
 import { NetRepo } from './repo';
 import { SshPool, type SshAuth, type SshEndpoint, type SshRoute } from './ssh-pool';
+import { sshAgentPath } from './ssh-agent';
 
 const DEFAULT_SETTINGS: NetSettings = {
   auth: 'fleet-key',
@@ -146,7 +147,7 @@ export class NetService {
 
   private auth(settings: NetSettings): SshAuth {
     if (settings.auth === 'agent') {
-      const socket = process.env.SSH_AUTH_SOCK;
+      const socket = sshAgentPath(process.env, process.platform);
       if (!socket) throw new FleetError('E_AUTH', 'SSH agent authentication is chosen, but SSH_AUTH_SOCK is not set in the engine’s environment.');
       return { kind: 'agent', socket };
     }

@@ -42,6 +42,7 @@ export interface HostKeyPolicy {
 
 export type SshAuth =
   | { kind: 'fleet-key'; load: () => Promise<FleetCredential> }
+  /** socket: ssh2's `agent` option, a UNIX socket or Windows pipe path, or `pageant` (see ssh-agent.ts). */
   | { kind: 'agent'; socket: string };
 
 export interface SshPoolOptions {

@@ -7,12 +7,20 @@ import type { Route } from './route';
 import { ApplianceScreen } from './screens/ApplianceScreen';
 import { AppliancesScreen } from './screens/AppliancesScreen';
 import { AuditScreen } from './screens/AuditScreen';
+import { ActionableScreen } from './screens/ActionableScreen';
+import { HealthScreen } from './screens/HealthScreen';
+import { HostKeysScreen } from './screens/HostKeysScreen';
 import { ImportExportScreen } from './screens/ImportExportScreen';
+import { JobScreen } from './screens/JobScreen';
+import { JobsScreen } from './screens/JobsScreen';
 import { OverviewScreen } from './screens/OverviewScreen';
 import { SiteScreen } from './screens/SiteScreen';
 import { SitesScreen } from './screens/SitesScreen';
 import { useEngine } from './stores/engine';
 import { followInventoryChanges } from './stores/inventory';
+import { followHealth } from './stores/health';
+import { followJobEvents } from './stores/jobs';
+import { followNetEvents } from './stores/net';
 import { useUi } from './stores/ui';
 
 export function App() {
@@ -36,6 +44,9 @@ export function App() {
   }, []);
 
   useEffect(() => (connected ? followInventoryChanges() : undefined), [connected]);
+  useEffect(() => (connected ? followHealth() : undefined), [connected]);
+  useEffect(() => (connected ? followJobEvents() : undefined), [connected]);
+  useEffect(() => (connected ? followNetEvents() : undefined), [connected]);
 
   return (
     <div className="shell">
@@ -91,5 +102,15 @@ function Screen({ route }: { route: Route }) {
       return <ImportExportScreen />;
     case 'audit':
       return <AuditScreen />;
+    case 'health':
+      return <HealthScreen status={route.status} />;
+    case 'actionable':
+      return <ActionableScreen />;
+    case 'jobs':
+      return <JobsScreen />;
+    case 'job':
+      return <JobScreen key={route.id} id={route.id} />;
+    case 'hostkeys':
+      return <HostKeysScreen />;
   }
 }

@@ -11,6 +11,7 @@ import {
   type ApplianceQuery,
   type LifecycleStatus,
 } from '../../main/inventory/contract';
+import { HEALTH_STATUSES, type HealthStatus } from '../../main/appliance/contract';
 
 export type SortField = (typeof SORT_FIELDS)[number];
 export type SortDir = 'asc' | 'desc';
@@ -34,7 +35,12 @@ export type Route =
   | { name: 'sites' }
   | { name: 'site'; code: string }
   | { name: 'import' }
-  | { name: 'audit' };
+  | { name: 'audit' }
+  | { name: 'health'; status: HealthStatus[] }
+  | { name: 'actionable' }
+  | { name: 'jobs' }
+  | { name: 'job'; id: number }
+  | { name: 'hostkeys' };
 
 export type RouteName = Route['name'];
 
@@ -144,6 +150,13 @@ export function parseHash(hash: string): Route {
       return { name: 'import' };
     case 'audit':
       return { name: 'audit' };
+    case 'health':
+      if (arg === 'actionable') return { name: 'actionable' };
+      return { name: 'health', status: unique(new URLSearchParams(search).getAll('status')).filter((s) => oneOf(HEALTH_STATUSES, s)) };
+    case 'jobs':
+      return arg !== null && /^[1-9]\d{0,14}$/.test(arg) ? { name: 'job', id: Number(arg) } : { name: 'jobs' };
+    case 'hostkeys':
+      return { name: 'hostkeys' };
     default:
       return { name: 'overview' };
   }
@@ -167,6 +180,20 @@ export function hashFor(route: Route): string {
       return '#/import';
     case 'audit':
       return '#/audit';
+    case 'health': {
+      const params = new URLSearchParams();
+      for (const s of route.status) params.append('status', s);
+      const search = params.toString();
+      return search ? `#/health?${search}` : '#/health';
+    }
+    case 'actionable':
+      return '#/health/actionable';
+    case 'jobs':
+      return '#/jobs';
+    case 'job':
+      return `#/jobs/${route.id}`;
+    case 'hostkeys':
+      return '#/hostkeys';
   }
 }
 
@@ -176,7 +203,7 @@ export function appliancesHash(filters: Partial<ListQuery>): string {
 }
 
 /** Which left-nav entry a route belongs to. */
-export function navSection(route: Route): 'overview' | 'appliances' | 'sites' | 'import' | 'audit' {
+export function navSection(route: Route): 'overview' | 'appliances' | 'sites' | 'import' | 'audit' | 'health' | 'jobs' | 'hostkeys' {
   switch (route.name) {
     case 'appliance':
     case 'appliances':
@@ -184,6 +211,10 @@ export function navSection(route: Route): 'overview' | 'appliances' | 'sites' | 
     case 'site':
     case 'sites':
       return 'sites';
+    case 'actionable':
+      return 'health';
+    case 'job':
+      return 'jobs';
     default:
       return route.name;
   }

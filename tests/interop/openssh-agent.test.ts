@@ -87,7 +87,7 @@ describe.skipIf(skipReason !== null)('reference agent behind OpenSSH sshd', () =
     // sshd wants its privilege separation directory.
     mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
 
-    httpd = spawn(join(AGENT_BIN, 'ocactl-httpd'), ['--port', String(apiPort), '--host', '127.0.0.1', '--serial', 'AGT-INTEROP', '--speed', '100'], {
+    httpd = spawn(join(AGENT_BIN, 'ocactl-httpd'), ['--port', String(apiPort), '--host', '127.0.0.1', '--serial', 'AGT-INTEROP', '--speed', '15'], {
       env: { ...process.env, OCACTL_STATE_DIR: stateDir },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -159,7 +159,7 @@ describe.skipIf(skipReason !== null)('reference agent behind OpenSSH sshd', () =
     await expect(http(apiPort, 'GET', '/v1/health')).rejects.toThrow();
     const down = await sshExec(target, 'ocactl status');
     expect(JSON.parse(down.stdout).error.code).toBe('E_UNAVAILABLE');
-    // 90 s of boot at clock speed 100.
+    // 90 s of boot at clock speed 15: six real seconds, so a slow ocactl start (tsx) still lands inside the reboot.
     await waitFor('the agent to boot', async () => (await http(apiPort, 'GET', '/v1/health').catch(() => null))?.status === 200);
     const status = parseOcactlReply('status', (await sshExec(target, 'ocactl status')).stdout);
     expect(status.firmware).toMatchObject({ active: 'B', runningVersion: '26.2.0', trial: true });

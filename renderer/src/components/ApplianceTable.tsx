@@ -10,6 +10,7 @@ import { formatCount } from '../format';
 import type { ListQuery, SortField } from '../route';
 import { rowAt, useInventory } from '../stores/inventory';
 import { StatusChip } from './StatusChip';
+import { HealthCell } from './HealthBadge';
 
 interface Column {
   id: ColumnId;
@@ -23,7 +24,7 @@ interface Column {
   title?: (a: Appliance) => string;
 }
 
-export type ColumnId = 'serial' | 'hostname' | 'site' | 'partner' | 'model' | 'status' | 'firmware' | 'address' | 'storageTb' | 'tags';
+export type ColumnId = 'serial' | 'hostname' | 'site' | 'partner' | 'model' | 'status' | 'health' | 'firmware' | 'address' | 'storageTb' | 'tags';
 
 const COLUMNS: Column[] = [
   { id: 'serial', label: 'Serial', width: '124px', minPx: 124, sort: 'serial', render: (a) => <span className="mono">{a.serial}</span> },
@@ -47,7 +48,8 @@ const COLUMNS: Column[] = [
     title: (a) => a.partner,
   },
   { id: 'model', label: 'Model', width: '66px', minPx: 66, sort: 'model', render: (a) => a.model },
-  { id: 'status', label: 'Status', width: '126px', minPx: 126, sort: 'status', render: (a) => <StatusChip status={a.status} /> },
+  { id: 'status', label: 'Lifecycle', width: '126px', minPx: 126, sort: 'status', render: (a) => <StatusChip status={a.status} /> },
+  { id: 'health', label: 'Health', width: 'minmax(240px, 1.5fr)', minPx: 240, render: (a) => <HealthCell serial={a.serial} /> },
   {
     id: 'firmware',
     label: 'Firmware',

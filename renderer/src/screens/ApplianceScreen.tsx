@@ -6,8 +6,11 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { LIFECYCLE_STATUSES, type Appliance, type LifecycleStatus } from '../../../main/inventory/contract';
 import { ApplianceForm } from '../components/ApplianceForm';
 import { AuditList } from '../components/AuditList';
+import { ApplianceHealthCard, HeaderHealth } from '../components/ApplianceHealthCard';
 import { Field } from '../components/Field';
 import { FieldRow } from '../components/FieldRow';
+import { HostKeyWarning } from '../components/HostKeyWarning';
+import { ApplianceRunCommand } from '../components/TableRunCommand';
 import { Modal } from '../components/Modal';
 import { StatusChip } from '../components/StatusChip';
 import { formatCount, formatDateTime } from '../format';
@@ -56,7 +59,9 @@ export function ApplianceScreen({ serial }: { serial: string }) {
         </h1>
         <span>{a.hostname}</span>
         <StatusChip status={a.status} />
+        <HeaderHealth serial={a.serial} />
         <div className="spacer" />
+        <ApplianceRunCommand serial={a.serial} />
         <button type="button" className="btn" data-testid="change-status" onClick={() => setMode(mode === 'status' ? 'view' : 'status')} aria-expanded={mode === 'status'}>
           Change status
         </button>
@@ -67,6 +72,8 @@ export function ApplianceScreen({ serial }: { serial: string }) {
           Delete
         </button>
       </div>
+
+      <HostKeyWarning serial={a.serial} />
 
       {mode === 'status' && (
         <StatusPanel
@@ -186,6 +193,8 @@ export function ApplianceScreen({ serial }: { serial: string }) {
           </div>
         </div>
       )}
+
+      {mode !== 'edit' && <ApplianceHealthCard serial={a.serial} lifecycle={a.status} />}
 
       <div className="card section">
         <h2>Audit</h2>

@@ -8,6 +8,7 @@ import { ApplianceForm } from '../components/ApplianceForm';
 import { ApplianceTable } from '../components/ApplianceTable';
 import { Modal } from '../components/Modal';
 import { MultiSelect, type Option } from '../components/MultiSelect';
+import { TableRunCommand } from '../components/TableRunCommand';
 import { TextFilter } from '../components/TextFilter';
 import { downloadText } from '../download';
 import { formatRowCount } from '../format';
@@ -99,6 +100,7 @@ export function AppliancesScreen({ query }: { query: ListQuery }) {
         >
           Export appliances
         </button>
+        <TableRunCommand query={query} />
         <button type="button" className="btn primary" data-testid="add-appliance" onClick={() => setAdding(true)}>
           Add appliance
         </button>

@@ -9,6 +9,7 @@ import { asApiError } from '../stores/engine';
 import { useInventory } from '../stores/inventory';
 import { useUi } from '../stores/ui';
 import { StatusCountChips } from '../components/StatusChip';
+import { ActionableCard, MeasuredHealthCard, PartnerHealth, SiteHealth } from '../components/OverviewHealth';
 
 export function OverviewScreen() {
   const overview = useInventory((s) => s.overview);
@@ -42,10 +43,16 @@ export function OverviewScreen() {
         <Total label="Sites" value={formatCount(totals.sites)} testId="total-sites" href={hashFor({ name: 'sites' })} />
         <Total label="Partners" value={formatCount(totals.partners)} testId="total-partners" />
       </div>
-      <div className="card section" data-testid="status-totals">
-        <h2>By lifecycle status</h2>
-        <StatusCountChips counts={totals.counts} hrefFor={(status) => appliancesHash({ status: [status] })} testIdPrefix="status-count" />
+      <div className="status-pair">
+        <div className="card" data-testid="status-totals">
+          <div className="pair-label">
+            <h2>Lifecycle (set by operators)</h2>
+          </div>
+          <StatusCountChips counts={totals.counts} hrefFor={(status) => appliancesHash({ status: [status] })} testIdPrefix="status-count" />
+        </div>
+        <MeasuredHealthCard />
       </div>
+      <ActionableCard />
       <div className="tree" data-testid="partner-tree">
         {overview.partners.map((p) => (
           <details key={p.id} className="partner" open data-testid="partner">
@@ -55,6 +62,7 @@ export function OverviewScreen() {
               <span className="num">{formatCount(p.appliances)} appl.</span>
               <span className="num">{formatTb(p.capacityTb)}</span>
               <StatusCountChips counts={p.counts} hrefFor={(status) => appliancesHash({ partner: [p.name], status: [status] })} />
+              <PartnerHealth partner={p.name} />
             </summary>
             <div className="site-rows">
               {p.sites.map((s) => (
@@ -72,6 +80,7 @@ export function OverviewScreen() {
                   </span>
                   <span className="num">{formatTb(s.capacityTb)}</span>
                   <StatusCountChips counts={s.counts} hrefFor={(status) => appliancesHash({ site: [s.code], status: [status] })} />
+                  <SiteHealth site={s.code} />
                 </div>
               ))}
               {p.sites.length === 0 && <div className="site-row muted">No sites.</div>}

@@ -1,0 +1,341 @@
+/**
+ * The health domain: the engine polls the selected appliances' /v1/health and /v1/metrics on an
+ * interval (sweeps never overlap), keeps the latest state per appliance in SQLite (so an operator
+ * offline still sees the last known health and its age) and a bounded metrics history in memory,
+ * applies per-model thresholds, rolls status up per site and partner, and lists actionable items.
+ */
+import { setMaxListeners } from 'node:events';
+import { Agent } from 'node:http';
+import { FleetError } from '../api/errors';
+import type { CallContext } from '../api/dispatcher';
+import type { DomainHandlers } from '../api/kit';
+import type { ServiceDeps } from '../deps';
+import { ApplianceQuery, LIFECYCLE_STATUSES, type Appliance, type ApplianceModel } from '../inventory/contract';
+import type { InventoryService } from '../inventory/service';
+import { isoAt } from '../store/clock';
+import { actionItems, sortItems } from './actionable';
+import { applyOutcome, assess, componentsOf, updateSince, type HealthRecord } from './assess';
+import {
+  MonitorSettings,
+  Thresholds,
+  type ActionItem,
+  type ApplianceHealth,
+  type healthMethods,
+  type MetricsSample,
+  type MonitorSelection,
+  type MonitorStatus,
+  type SweepReport,
+} from './contract';
+import { MetricsRing } from './history';
+import { eachLimited, pollAppliance } from './poller';
+import { HealthRepo } from './repo';
+import { rollups } from './rollup';
+import { DEFAULT_THRESHOLDS } from './thresholds';
+import { systemTicker, type Ticker } from './ticker';
+
+export type HealthHandlers = DomainHandlers<typeof healthMethods, CallContext>;
+
+export const DEFAULT_MONITOR: MonitorSettings = {
+  enabled: false,
+  intervalSec: 30,
+  selection: {},
+  concurrency: 100,
+  timeoutMs: 5000,
+  historySize: 360,
+};
+
+/** The most appliances one read or sweep takes from the inventory. */
+const MAX_APPLIANCES = 20_000;
+const POLLABLE = LIFECYCLE_STATUSES.filter((s) => s !== 'rma');
+
+export interface HealthServiceOptions {
+  ticker?: Ticker;
+  /**
+   * Run the monitor in this engine: resume polling at start when the stored settings say so and
+   * follow setMonitor. Long-lived hosts (desktop, `fleetdeck serve`) do; one-shot CLI commands
+   * only store the settings.
+   */
+  runsMonitor?: boolean;
+}
+
+type FleetInput = Parameters<HealthHandlers['fleet']>[0];
+
+export class HealthService {
+  readonly repo: HealthRepo;
+  readonly handlers: HealthHandlers;
+  private readonly records = new Map<string, HealthRecord>();
+  private readonly history = new Map<string, MetricsRing>();
+  private readonly ticker: Ticker;
+  private readonly runsMonitor: boolean;
+  /** Keep-alive sockets: a thousand appliances every 10 s reuse their connections. */
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 2, scheduling: 'lifo', timeout: 60_000 });
+  private readonly abort = new AbortController();
+  private stopTicker: (() => void) | null = null;
+  private intervalSec: number | null = null;
+  /** What `health watch` polls instead of the monitor's selection, while it runs. */
+  private watchSelection: MonitorSelection | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Sweeps queued or running. */
+  private busy = 0;
+  private sweeping = false;
+  private sweeps = 0;
+  private skippedTicks = 0;
+  private lastSweep: (SweepReport & { at: string }) | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly deps: ServiceDeps,
+    private readonly inventory: InventoryService,
+    options: HealthServiceOptions = {},
+  ) {
+    this.repo = new HealthRepo(deps.db);
+    // Every request in flight listens on the one shutdown signal (up to `concurrency` at once).
+    setMaxListeners(0, this.abort.signal);
+    this.ticker = options.ticker ?? systemTicker;
+    this.runsMonitor = options.runsMonitor ?? false;
+    this.load();
+    this.handlers = {
+      fleet: (input) => this.fleet(input),
+      appliance: ({ serial }) => this.appliance(serial),
+      actionable: (filter) => this.actionable(filter),
+      monitor: () => this.settings(),
+      setMonitor: (patch, ctx) => this.setMonitor(patch, ctx.actor),
+      monitorStatus: () => this.status(),
+      pollNow: ({ serials }) => this.pollNow(serials),
+      thresholds: () => this.thresholds(),
+      setThresholds: (t, ctx) => this.setThresholds(t, ctx.actor),
+    };
+    const settings = this.settings();
+    if (this.runsMonitor && settings.enabled) this.startPolling(settings.intervalSec);
+  }
+
+  private load(): void {
+    const { records, unreadable } = this.repo.records();
+    const known = new Set(this.inventory.listAppliances(ApplianceQuery.parse({ limit: MAX_APPLIANCES })).items.map((a) => a.serial));
+    const gone = records.filter((r) => !known.has(r.serial)).map((r) => r.serial);
+    for (const r of records) if (known.has(r.serial)) this.records.set(r.serial, r);
+    if (gone.length || unreadable.length) {
+      this.repo.deleteRecords([...gone, ...unreadable]);
+      if (unreadable.length) this.deps.log.warn('health: dropped unreadable stored states', { serials: unreadable.slice(0, 20), count: unreadable.length });
+    }
+    const size = this.settings().historySize;
+    // The last known sample starts each history, so a chart after a restart is not empty.
+    for (const r of this.records.values()) if (r.metrics) this.ring(r.serial, size).push(r.metrics);
+  }
+
+  // Settings and thresholds
+
+  settings(): MonitorSettings {
+    const stored = MonitorSettings.safeParse({ ...DEFAULT_MONITOR, ...(this.repo.setting('monitor') as object | undefined) });
+    return stored.success ? stored.data : DEFAULT_MONITOR;
+  }
+
+  setMonitor(patch: Partial<MonitorSettings>, actor: string): MonitorSettings {
+    const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+    const before = this.settings();
+    const next = MonitorSettings.parse({ ...before, ...defined });
+    this.repo.setSetting('monitor', next);
+    this.deps.log.info('health monitor settings changed', { actor, enabled: next.enabled, intervalSec: next.intervalSec });
+    if (next.historySize !== before.historySize) for (const ring of this.history.values()) ring.resize(next.historySize);
+    if (this.runsMonitor) {
+      if (!next.enabled) this.stopPolling();
+      else if (this.intervalSec !== next.intervalSec) this.startPolling(next.intervalSec);
+    }
+    return next;
+  }
+
+  thresholds(): Thresholds[] {
+    const stored = new Map(this.repo.thresholds().map((r) => [r.model, Thresholds.safeParse(r.value)]));
+    return (['flash', 'storage'] as const).map((model) => {
+      const s = stored.get(model);
+      return s?.success && s.data.model === model ? s.data : DEFAULT_THRESHOLDS[model];
+    });
+  }
+
+  setThresholds(input: Thresholds, actor: string): Thresholds[] {
+    const t = Thresholds.parse(input);
+    this.repo.setThresholds(t.model, t, isoAt(this.deps.clock), actor);
+    this.deps.log.info('health thresholds changed', { actor, ...t });
+    // Every appliance of that model may change status: tell the windows to read again.
+    const serials = this.selectAppliances({ model: [t.model] }, false).map((a) => a.serial);
+    this.deps.events.emit('health.updated', { serials, at: isoAt(this.deps.clock) });
+    return this.thresholds();
+  }
+
+  private thresholdMap(): Record<ApplianceModel, Thresholds> {
+    const [flash, storage] = this.thresholds();
+    return { flash: flash!, storage: storage! };
+  }
+
+  // Reads
+
+  private selectAppliances(selection: MonitorSelection, pollableOnly: boolean): Appliance[] {
+    const status = selection.status ?? (pollableOnly ? POLLABLE : undefined);
+    return this.inventory.listAppliances(ApplianceQuery.parse({ ...selection, ...(status ? { status } : {}), limit: MAX_APPLIANCES })).items;
+  }
+
+  private assessAll(appliances: readonly Appliance[]): ApplianceHealth[] {
+    const thresholds = this.thresholdMap();
+    const now = this.deps.clock.now();
+    return appliances.map((a) => assess(a, this.records.get(a.serial), thresholds[a.model], now));
+  }
+
+  /** Roll-ups cover every appliance the query matches; `status` then narrows the items listed. */
+  fleet(input: FleetInput) {
+    const all = this.assessAll(this.selectAppliances(input.query, false));
+    const { totals, bySite, byPartner } = rollups(all);
+    const items = input.status ? all.filter((h) => input.status!.includes(h.status)) : all;
+    return { totals, bySite, byPartner, items };
+  }
+
+  appliance(serial: string): { health: ApplianceHealth; history: MetricsSample[] } {
+    const { appliance } = this.inventory.getAppliance(serial);
+    const [health] = this.assessAll([appliance]);
+    return { health: health!, history: this.history.get(serial)?.toArray() ?? [] };
+  }
+
+  actionable(filter: { site?: string[] | undefined; partner?: string[] | undefined }): ActionItem[] {
+    const nowIso = isoAt(this.deps.clock);
+    const query: MonitorSelection = { ...(filter.site ? { site: filter.site } : {}), ...(filter.partner ? { partner: filter.partner } : {}) };
+    const items = this.assessAll(this.selectAppliances(query, false)).flatMap((h) => actionItems(h, this.records.get(h.serial)?.since ?? {}, nowIso));
+    return sortItems(items);
+  }
+
+  status(): MonitorStatus {
+    return {
+      polling: this.stopTicker !== null,
+      intervalSec: this.intervalSec,
+      sweeping: this.sweeping,
+      sweeps: this.sweeps,
+      skippedTicks: this.skippedTicks,
+      lastSweep: this.lastSweep,
+    };
+  }
+
+  // Polling
+
+  /**
+   * Poll on an interval in this engine, starting with a sweep now. The monitor does it when
+   * enabled (its selection); `fleetdeck health watch` does it for as long as it runs, over the
+   * selection it was given.
+   */
+  startPolling(intervalSec: number, selection: MonitorSelection | null = null): void {
+    if (this.closed) return;
+    this.stopTicker?.();
+    this.intervalSec = intervalSec;
+    this.watchSelection = selection;
+    this.stopTicker = this.ticker.every(intervalSec * 1000, () => this.onTick());
+    this.onTick();
+  }
+
+  stopPolling(): void {
+    this.stopTicker?.();
+    this.stopTicker = null;
+    this.intervalSec = null;
+    this.watchSelection = null;
+  }
+
+  private onTick(): void {
+    if (this.closed) return;
+    if (this.busy > 0) {
+      this.skippedTicks++;
+      this.deps.log.warn('health: a sweep is still running; this tick is skipped', { skippedTicks: this.skippedTicks });
+      return;
+    }
+    this.exclusive(() => this.sweep(this.selectAppliances(this.watchSelection ?? this.settings().selection, true))).catch((err: unknown) => {
+      this.deps.log.error('health sweep failed', { error: err instanceof Error ? err.message : String(err) });
+    });
+  }
+
+  /** Poll now: the given serials (any lifecycle), or the monitor's selection. */
+  pollNow(serials?: string[]): Promise<SweepReport> {
+    if (this.closed) return Promise.reject(new FleetError('E_UNAVAILABLE', 'The engine is shutting down; nothing was polled.'));
+    let targets: Appliance[];
+    if (serials) {
+      const wanted = new Set(serials);
+      targets = this.selectAppliances({}, false).filter((a) => wanted.has(a.serial));
+      const found = new Set(targets.map((a) => a.serial));
+      const missing = [...wanted].filter((s) => !found.has(s));
+      if (missing.length) {
+        const list = missing.slice(0, 5).join(', ') + (missing.length > 5 ? ` and ${missing.length - 5} more` : '');
+        return Promise.reject(new FleetError('E_NOT_FOUND', `There is no appliance with serial ${list} in the inventory; nothing was polled.`, { missing }));
+      }
+    } else {
+      targets = this.selectAppliances(this.settings().selection, true);
+    }
+    return this.exclusive(() => this.sweep(targets));
+  }
+
+  /** Resolves when no sweep is queued or running. */
+  async whenIdle(): Promise<void> {
+    while (this.busy > 0) await this.queue;
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    this.busy++;
+    const run = this.queue.then(fn).finally(() => this.busy--);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private ring(serial: string, size = this.settings().historySize): MetricsRing {
+    let ring = this.history.get(serial);
+    if (!ring) this.history.set(serial, (ring = new MetricsRing(size)));
+    return ring;
+  }
+
+  private async sweep(appliances: readonly Appliance[]): Promise<SweepReport> {
+    const settings = this.settings();
+    const thresholds = this.thresholdMap();
+    const started = performance.now();
+    this.sweeping = true;
+    try {
+      const poll = {
+        timeoutMs: settings.timeoutMs,
+        agent: this.agent,
+        signal: this.abort.signal,
+        now: () => isoAt(this.deps.clock),
+      };
+      const outcomes = await eachLimited(appliances, settings.concurrency, (a) =>
+        pollAppliance({ serial: a.serial, host: a.ipv4 ?? a.ipv6 ?? '', port: a.apiPort }, poll),
+      );
+      let reached = 0;
+      const changed: HealthRecord[] = [];
+      outcomes.forEach((outcome, i) => {
+        const a = appliances[i]!;
+        let record = applyOutcome(this.records.get(a.serial), a.serial, outcome);
+        if (outcome.kind === 'reached') {
+          reached++;
+          if (outcome.metrics && record.metrics) this.ring(a.serial, settings.historySize).push(record.metrics);
+        }
+        record = updateSince(record, componentsOf(record, thresholds[a.model], Date.parse(outcome.at)), outcome.at);
+        changed.push(record);
+      });
+      const report: SweepReport = {
+        polled: appliances.length,
+        reached,
+        failed: appliances.length - reached,
+        durationMs: Math.round((performance.now() - started) * 10) / 10,
+      };
+      // Closed meanwhile: the database is gone; what was measured is dropped.
+      if (this.closed) return report;
+      for (const r of changed) this.records.set(r.serial, r);
+      this.repo.saveRecords(changed);
+      const at = isoAt(this.deps.clock);
+      this.sweeps++;
+      this.lastSweep = { ...report, at };
+      this.deps.events.emit('health.updated', { serials: changed.map((r) => r.serial), at });
+      this.deps.events.emit('health.swept', { ...report, at });
+      return report;
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    this.stopPolling();
+    this.abort.abort(new FleetError('E_CANCELLED', 'The engine closed during a health sweep.'));
+    this.agent.destroy();
+  }
+}
