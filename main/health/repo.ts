@@ -28,6 +28,11 @@ export class HealthRepo {
     );
   }
 
+  /** Changes when another connection (another process on this data dir) commits; not for our own writes. */
+  dataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
   /** Every stored record; rows that no longer parse are skipped and reported by serial. */
   records(): { records: HealthRecord[]; unreadable: string[] } {
     const records: HealthRecord[] = [];

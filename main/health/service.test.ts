@@ -287,6 +287,17 @@ describe('health monitor against a lab fleet', () => {
     expect((unknown as ApiError).code).toBe('E_NOT_FOUND');
   });
 
+  it('shows what another process on the same data directory polled', async () => {
+    const other = createEngine({ dataDir, host: 'cli', vault, log: silentLogger, clock });
+    try {
+      clock.advance(5_000);
+      await other.client().api.health.pollNow({ serials: ['LAB00007'] });
+    } finally {
+      other.close();
+    }
+    expect((await byserial()).get('LAB00007')).toMatchObject({ lastPollAt: new Date(clock.now()).toISOString(), ageSeconds: 0 });
+  });
+
   it('polls on the interval when enabled, skips a tick while a sweep runs, and resumes after a restart', async () => {
     // LAB00003 still stalls: each sweep waits for its 400 ms deadline.
     expect(engine.health.status().polling).toBe(false);

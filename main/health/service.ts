@@ -82,6 +82,8 @@ export class HealthService {
   private skippedTicks = 0;
   private lastSweep: (SweepReport & { at: string }) | null = null;
   private closed = false;
+  /** SQLite's data_version when the records were last read from disk. */
+  private seenVersion = 0;
 
   constructor(
     private readonly deps: ServiceDeps,
@@ -110,6 +112,7 @@ export class HealthService {
   }
 
   private load(): void {
+    this.seenVersion = this.repo.dataVersion();
     const { records, unreadable } = this.repo.records();
     const known = new Set(this.inventory.listAppliances(ApplianceQuery.parse({ limit: MAX_APPLIANCES })).items.map((a) => a.serial));
     const gone = records.filter((r) => !known.has(r.serial)).map((r) => r.serial);
@@ -121,6 +124,21 @@ export class HealthService {
     const size = this.settings().historySize;
     // The last known sample starts each history, so a chart after a restart is not empty.
     for (const r of this.records.values()) if (r.metrics) this.ring(r.serial, size).push(r.metrics);
+  }
+
+  /**
+   * Another process on this data directory (`fleetdeck health poll` beside `fleetdeck serve`)
+   * wrote since we last looked: take its measurements. Our own writes keep disk and memory equal.
+   */
+  private syncFromDisk(): void {
+    const version = this.repo.dataVersion();
+    if (version === this.seenVersion) return;
+    this.seenVersion = version;
+    const { records } = this.repo.records();
+    for (const r of records) {
+      const mine = this.records.get(r.serial);
+      if (!mine || (r.lastPollAt ?? '') > (mine.lastPollAt ?? '')) this.records.set(r.serial, r);
+    }
   }
 
   // Settings and thresholds
@@ -175,6 +193,7 @@ export class HealthService {
   }
 
   private assessAll(appliances: readonly Appliance[]): ApplianceHealth[] {
+    this.syncFromDisk();
     const thresholds = this.thresholdMap();
     const now = this.deps.clock.now();
     return appliances.map((a) => assess(a, this.records.get(a.serial), thresholds[a.model], now));
@@ -299,6 +318,9 @@ export class HealthService {
       const outcomes = await eachLimited(appliances, settings.concurrency, (a) =>
         pollAppliance({ serial: a.serial, host: a.ipv4 ?? a.ipv6 ?? '', port: a.apiPort }, poll),
       );
+      // Closed meanwhile: the database is gone; what was measured is dropped.
+      if (this.closed) return { polled: appliances.length, reached: 0, failed: 0, durationMs: Math.round(performance.now() - started) };
+      this.syncFromDisk();
       let reached = 0;
       const changed: HealthRecord[] = [];
       outcomes.forEach((outcome, i) => {
@@ -317,8 +339,6 @@ export class HealthService {
         failed: appliances.length - reached,
         durationMs: Math.round((performance.now() - started) * 10) / 10,
       };
-      // Closed meanwhile: the database is gone; what was measured is dropped.
-      if (this.closed) return report;
       for (const r of changed) this.records.set(r.serial, r);
       this.repo.saveRecords(changed);
       const at = isoAt(this.deps.clock);
