@@ -9,6 +9,7 @@ export const SYSTEM_DEPS = [
   { pkg: 'chromium', path: '/usr/bin/chromium', why: 'end-to-end tests drive it with Playwright' },
   { pkg: 'openssh-server', path: '/usr/sbin/sshd', why: 'interop tests run a real OpenSSH sshd on loopback' },
   { pkg: 'openssh-client', path: '/usr/bin/ssh-keygen', why: 'tests make OpenSSH keys of each type' },
+  { pkg: 'bsdutils', path: '/usr/bin/script', why: 'CLI tests run fleetdeck on a pseudo-terminal' },
 ];
 
 export function ensureSystemDeps({ quiet = false } = {}) {
