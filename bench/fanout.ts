@@ -8,10 +8,11 @@
  * against the same lab in the same run, with strict host-key checking for all (known_hosts
  * exported by Fleetdeck). A tool that is not installed is reported as skipped with the reason.
  * Prints one JSON object as its last line. Env: FANOUT_APPLIANCES (1000), FANOUT_SITES (50),
- * FANOUT_CONCURRENCY (100), FANOUT_TOOL_TIMEOUT_S (900).
+ * FANOUT_CONCURRENCY (100), FANOUT_TOOL_TIMEOUT_S (900), FANOUT_TOOLS (fleetdeck,pssh,ansible: the
+ * peers to run; Fleetdeck always runs), FANOUT_WARM_ROUNDS (1: warm runs, the best one is reported).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEngine } from '../main/engine';
@@ -23,16 +24,32 @@ const N = Number(process.env['FANOUT_APPLIANCES'] ?? 1000);
 const SITES = Number(process.env['FANOUT_SITES'] ?? 50);
 const CONCURRENCY = Number(process.env['FANOUT_CONCURRENCY'] ?? 100);
 const TOOL_TIMEOUT_S = Number(process.env['FANOUT_TOOL_TIMEOUT_S'] ?? 900);
+const TOOLS = new Set((process.env['FANOUT_TOOLS'] ?? 'fleetdeck,pssh,ansible').split(',').map((t) => t.trim()));
+const WARM_ROUNDS = Math.max(1, Number(process.env['FANOUT_WARM_ROUNDS'] ?? 1));
 
 interface Run {
   seconds: number;
   ok: number;
   failed: number;
   perSecond: number;
+  /** CPU time spent during the run by the engine (this process) and by the lab daemon: steadier than wall time on a shared machine. */
+  cpuMs?: { engine: number; lab: number | null };
 }
 type Outcome = Run | { skipped: string };
 
 const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/** CPU time (user + system, ms) a process has used so far, from /proc; null where there is no /proc. */
+function processCpuMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 const log = (line: string) => process.stderr.write(line + '\n');
 
 function installed(tool: string): boolean {
@@ -73,20 +90,39 @@ async function main(): Promise<void> {
   };
   try {
     log(`starting a lab of ${N} appliances in ${SITES} sites (separate process)...`);
-    await client.api.lab.start({ appliances: N, sites: SITES, speed: 1 });
+    const labPid = (
+      await client.api.lab.start({ appliances: N, sites: SITES, speed: 1 }).catch((err: unknown) => {
+        // The data dir goes at exit: keep what the daemon said.
+        const daemonLog = join(dir, 'lab', 'daemon.log');
+        log(`lab start failed; tail of ${daemonLog}:\n${existsSync(daemonLog) ? readFileSync(daemonLog, 'utf8').slice(-2000) : '(none)'}`);
+        throw err;
+      })
+    ).pid;
 
     const fleetdeck = async (label: string): Promise<Run> => {
+      // FANOUT_MARKS=1: the monotonic clock (µs, as in .cpuprofile files) at each run's ends, to cut profiles by phase.
+      if (process.env['FANOUT_MARKS']) log(`mark ${label} start ${process.hrtime.bigint() / 1000n}`);
+      const cpu0 = { engine: process.cpuUsage(), lab: labPid === null ? null : processCpuMs(labPid) };
       const t0 = performance.now();
       const job = await client.api.jobs.exec({ selection: { all: true }, argv: ['ocactl', 'status'], concurrency: CONCURRENCY, timeoutMs: 60_000 });
       const done = await engine.jobs.wait(job.id);
       const seconds = (performance.now() - t0) / 1000;
-      const run = { seconds: round(seconds), ok: done.progress.ok, failed: done.progress.failed, perSecond: round(done.progress.ok / seconds, 1) };
+      if (process.env['FANOUT_MARKS']) log(`mark ${label} end ${process.hrtime.bigint() / 1000n}`);
+      const engineCpu = process.cpuUsage(cpu0.engine);
+      const labCpu = labPid === null ? null : processCpuMs(labPid);
+      const cpuMs = {
+        engine: Math.round((engineCpu.user + engineCpu.system) / 1000),
+        lab: labCpu === null || cpu0.lab === null ? null : Math.round(labCpu - cpu0.lab),
+      };
+      const run = { seconds: round(seconds), ok: done.progress.ok, failed: done.progress.failed, perSecond: round(done.progress.ok / seconds, 1), cpuMs };
       log(`fleetdeck ${label}: ${JSON.stringify(run)}`);
       return run;
     };
     const cold = await fleetdeck('cold');
-    const warm = await fleetdeck('warm');
-    result.fleetdeck = { cold, warm, connectionsOpened: [...engine.net.sharedPool().opened.values()].reduce((a, b) => a + b, 0) };
+    const warmRuns: Run[] = [];
+    for (let i = 0; i < WARM_ROUNDS; i++) warmRuns.push(await fleetdeck('warm'));
+    const warm = warmRuns.reduce((best, r) => (r.seconds < best.seconds ? r : best));
+    result.fleetdeck = { cold, warm, ...(WARM_ROUNDS > 1 ? { warmRuns: warmRuns.map((r) => r.seconds) } : {}), connectionsOpened: [...engine.net.sharedPool().opened.values()].reduce((a, b) => a + b, 0) };
 
     // The same identity and trust for the OpenSSH-based tools.
     const keyFile = join(dir, 'fleet_key');
@@ -98,7 +134,8 @@ async function main(): Promise<void> {
     const sshOptions = ['-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'LogLevel=ERROR'];
 
     let pssh: Outcome;
-    if (!installed('parallel-ssh')) pssh = { skipped: 'parallel-ssh is not installed (apt-get install -y pssh)' };
+    if (!TOOLS.has('pssh')) pssh = { skipped: 'not in FANOUT_TOOLS' };
+    else if (!installed('parallel-ssh')) pssh = { skipped: 'parallel-ssh is not installed (apt-get install -y pssh)' };
     else {
       const hosts = join(dir, 'pssh-hosts');
       writeFileSync(hosts, appliances.map((a) => `${username}@${a.ipv4}:${a.sshPort}`).join('\n') + '\n');
@@ -109,7 +146,8 @@ async function main(): Promise<void> {
     result.pssh = pssh;
 
     let ansible: Outcome | { cold: Run; warm: Run };
-    if (!installed('ansible')) ansible = { skipped: 'ansible is not installed (apt-get install -y ansible)' };
+    if (!TOOLS.has('ansible')) ansible = { skipped: 'not in FANOUT_TOOLS' };
+    else if (!installed('ansible')) ansible = { skipped: 'ansible is not installed (apt-get install -y ansible)' };
     else {
       const inventory = join(dir, 'ansible-inventory.ini');
       writeFileSync(

@@ -73,7 +73,7 @@ export function createEngine(options: EngineOptions): Engine {
   const lab = new LabService(deps, inventory);
   const net = new NetService(deps, inventory);
   const jobs = new JobsService(deps, inventory, net);
-  const health = new HealthService(deps, inventory, { runsMonitor: options.host !== 'cli', ...options.health });
+  const health = new HealthService(deps, inventory, { runsMonitor: options.host !== 'cli', net, ...options.health });
 
   const handlers: Handlers = {
     system: {

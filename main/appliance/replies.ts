@@ -57,13 +57,24 @@ function parseJson(text: string | Buffer, what: string): unknown {
 }
 
 /**
+ * One envelope schema per command, built on first use: a zod schema compiles its fast path on
+ * its first parse, so a new schema per reply paid that compile on every reply of a fan-out.
+ */
+const envelopes = new Map<OcactlCommand, z.ZodType>();
+function envelopeOf(command: OcactlCommand): z.ZodType {
+  let schema = envelopes.get(command);
+  if (!schema) envelopes.set(command, (schema = ocactlEnvelope(command)));
+  return schema;
+}
+
+/**
  * Validate `ocactl <command>` stdout. Returns the typed result; throws ApplianceReplyError for an
  * error envelope, FleetError E_BAD_REPLY / E_TOO_LARGE for anything outside the contract.
  */
 export function parseOcactlReply<C extends OcactlCommand>(command: C, stdout: string | Buffer): OcactlResult<C> {
   const what = `The reply to "ocactl ${command}"`;
   const json = parseJson(stdout, what);
-  const parsed = ocactlEnvelope(command).safeParse(json);
+  const parsed = envelopeOf(command).safeParse(json);
   if (!parsed.success) {
     throw new FleetError('E_BAD_REPLY', `${what} does not match appliance API v1: ${describeIssues(parsed.error)}.`);
   }

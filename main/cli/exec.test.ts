@@ -9,6 +9,7 @@ import { openNodeVault } from '../vault/node-vault';
 import { main } from './index';
 import { parseFilter } from './exec';
 import type { Io } from './io';
+import { enrollLabFleet } from '../../tests/support/lab-inventory';
 
 function capture(): Io & { lines: string[]; errors: string[] } {
   const lines: string[] = [];
@@ -42,23 +43,7 @@ describe('fleetdeck exec / jobs against a lab fleet', () => {
       const api = engine.client().api;
       const key = await api.net.generateFleetKey({});
       fleet = await LabFleet.start({ dir: join(root, 'lab'), appliances: 6, sites: 2, seed: 3, speed: 1, authorizedKeys: key.publicKey });
-      for (const site of fleet.plan.sites) engine.inventory.upsertSite(site, 'test');
-      for (const a of fleet.manifestAppliances()) {
-        await api.inventory.createAppliance({
-          serial: a.serial,
-          hostname: a.hostname,
-          site: a.site,
-          model: a.model,
-          ipv4: '127.0.0.1',
-          sshPort: a.sshPort,
-          apiPort: a.apiPort,
-          storageTb: a.storageTb,
-          nicGbps: a.nicGbps,
-          status: 'online',
-        });
-        serials.push(a.serial);
-      }
-      serials = serials.sort();
+      serials = enrollLabFleet(engine.inventory, fleet);
     } finally {
       engine.close();
     }

@@ -3,22 +3,16 @@
  * whose inventory points at a real lab fleet (HTTP on 127.0.0.1, served from this test process),
  * through plain pipes and, for `health watch`, on a pseudo-terminal.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine } from '../engine';
 import type { ApiClient } from '../api/client';
 import { LabFleet } from '../lab/fleet';
-import { silentLogger } from '../store/log';
-import { openNodeVault } from '../vault/node-vault';
 import { healthMethods } from '../health/contract';
 import { plainText, ptyUnavailable, spawnInPty } from '../../tests/cli/support/pty';
-
-const REPO = resolve(import.meta.dirname, '../..');
-const CLI = join(REPO, 'bin/fleetdeck.mjs');
-const ENV = { ...process.env, FLEETDECK_VAULT_PASSPHRASE: '', FLEETDECK_DEBUG: '', FLEETDECK_DATA_DIR: '' };
+import { CLI, CLI_ENV, REPO, runFleetdeck, withDataDirApi } from '../../tests/support/cli';
+import { labApplianceInput } from '../../tests/support/lab-inventory';
+import { tempDir } from '../../tests/support/temp-dir';
 
 const noPty = ptyUnavailable();
 if (noPty) console.log(`SKIPPED fleetdeck health watch on a terminal (the pipe tests still run): ${noPty}`);
@@ -28,60 +22,17 @@ let root: string;
 let dataDir: string;
 let fleet: LabFleet;
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], timeoutMs = 60_000): Promise<CliRun> {
-  const child = spawn(process.execPath, [CLI, '--data-dir', dataDir, ...args], { cwd: REPO, env: ENV, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  return new Promise((resolveRun, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`fleetdeck ${args.join(' ')} did not end in ${timeoutMs} ms:\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolveRun({ code, stdout, stderr });
-    });
-  });
-}
-
-async function withApi<T>(fn: (api: ApiClient['api']) => Promise<T>): Promise<T> {
-  const engine = createEngine({ dataDir, host: 'test', vault: await openNodeVault(dataDir, { env: {} }), log: silentLogger });
-  try {
-    return await fn(engine.client({ actor: 'test', host: 'test' }).api);
-  } finally {
-    engine.close();
-  }
-}
+/** The CLI on this suite's data dir through plain pipes (tests/support/cli.ts). */
+const cli = (args: string[], timeoutMs?: number) => runFleetdeck(dataDir, args, timeoutMs);
+const withApi = <T>(fn: (api: ApiClient['api']) => Promise<T>) => withDataDirApi(dataDir, fn);
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'fleetdeck-cli-health-'));
+  root = tempDir('fleetdeck-cli-health-');
   dataDir = join(root, 'data');
   fleet = await LabFleet.start({ dir: join(root, 'lab'), appliances: 6, sites: 2, seed: 3, speed: 1, authorizedKeys: '' });
   await withApi(async (api) => {
     for (const site of fleet.plan.sites) await api.inventory.upsertSite(site);
-    for (const a of fleet.manifestAppliances()) {
-      await api.inventory.createAppliance({
-        serial: a.serial,
-        hostname: a.hostname,
-        site: a.site,
-        model: a.model,
-        ipv4: '127.0.0.1',
-        sshPort: a.sshPort,
-        apiPort: a.apiPort,
-        storageTb: a.storageTb,
-        nicGbps: a.nicGbps,
-        firmware: a.firmware,
-        status: 'online',
-      });
-    }
+    for (const a of fleet.manifestAppliances()) await api.inventory.createAppliance(labApplianceInput(a));
     await api.health.setMonitor({ timeoutMs: 500 });
     fleet.setFault('LAB00001', 'disk-failure', true);
     await api.health.pollNow({});
@@ -169,7 +120,7 @@ describe('fleetdeck health', () => {
   });
 
   onTerminal('watch on a terminal redraws the view each sweep and Ctrl-C ends it', async () => {
-    const term = spawnInPty([process.execPath, CLI, '--data-dir', dataDir, 'health', 'watch', '--interval', '2'], { cwd: REPO, env: ENV, rows: 40, cols: 160 });
+    const term = spawnInPty([process.execPath, CLI, '--data-dir', dataDir, 'health', 'watch', '--interval', '2'], { cwd: REPO, env: CLI_ENV, rows: 40, cols: 160 });
     try {
       await term.waitFor(/Actionable: \d+/);
       // A second sweep clears the screen and draws again.

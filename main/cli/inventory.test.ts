@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultRendererDir } from '../host/browser-host';
 import { BAD_APPLIANCES, REPO_ROOT, SAMPLE_APPLIANCES, SAMPLE_SITES } from '../../tests/support/inventory-fixtures';
-import { tempDir } from '../../tests/support/temp-engine';
+import { tempDir } from '../../tests/support/temp-dir';
 
 const BIN = join(REPO_ROOT, 'bin/fleetdeck.mjs');
 let dir: string;

@@ -207,6 +207,40 @@ describe('action items', () => {
   });
 });
 
+describe('last known status', () => {
+  const T = DEFAULT_THRESHOLDS.storage;
+  it('is what the last measurement said, without the failed polls and the age', () => {
+    expect(assess(appliance(), undefined, T, T0).lastKnownStatus).toBeNull();
+    // Polled but never answered: nothing is known.
+    expect(assess(appliance(), failed(undefined, T0), T, T0)).toMatchObject({ status: 'Warning', lastKnownStatus: null });
+    let r = reached(undefined, T0);
+    for (let i = 0; i < UNREACHABLE_ERROR_AFTER; i++) r = failed(r, T0 + (i + 1) * 60_000);
+    // Unreachable for an hour: Error and stale, yet it was healthy when last measured.
+    const gone = assess(appliance(), r, T, T0 + 3_600_000);
+    expect(gone.components.map((c) => c.name)).toEqual(expect.arrayContaining(['reachability', 'freshness']));
+    expect(gone).toMatchObject({ status: 'Error', reachable: false, lastKnownStatus: 'OK' });
+    // A threshold on the last metrics counts: it is part of the measurement.
+    const full = reached(undefined, T0, OK_COMPONENTS, sample({ diskUsedBytes: 95 }));
+    expect(assess(appliance(), failed(full, T0 + 1000), T, T0 + 1000)).toMatchObject({ status: 'Warning', lastKnownStatus: 'Warning' });
+    // Reached, with only /v1/metrics failing: the measurement itself was fine.
+    const metricsDown = applyOutcome(undefined, 'OCA1', {
+      kind: 'reached',
+      at: iso(T0),
+      health: { serial: 'OCA1', status: 'OK', checkedAt: iso(T0), components: OK_COMPONENTS },
+      metrics: null,
+      metricsError: { code: 'E_BAD_REPLY', message: 'bad' },
+    });
+    expect(assess(appliance(), metricsDown, T, T0)).toMatchObject({ status: 'Warning', reachable: true, lastKnownStatus: 'OK' });
+  });
+
+  it('follows a threshold change on the same record (the cached components are rebuilt)', () => {
+    const r = reached(undefined, T0, OK_COMPONENTS, sample({ diskUsedBytes: 60 }));
+    expect(assess(appliance(), r, T, T0).status).toBe('OK');
+    expect(assess(appliance(), r, { ...T, diskWarnPct: 50 }, T0).status).toBe('Warning');
+    expect(assess(appliance(), r, T, T0).status).toBe('OK');
+  });
+});
+
 describe('roll-up', () => {
   it('is the worst of online and drained appliances; others are counted but do not colour it', () => {
     const ok = assess(appliance('online', 'A'), reached(undefined, T0), DEFAULT_THRESHOLDS.storage, T0);
@@ -214,7 +248,7 @@ describe('roll-up', () => {
     for (let i = 0; i < UNREACHABLE_ERROR_AFTER; i++) r = failed(r, T0);
     const offline = assess(appliance('offline', 'B'), r, DEFAULT_THRESHOLDS.storage, T0);
     const drainedBroken = assess(appliance('drained', 'C'), reached(undefined, T0, [{ name: 'disk', status: 'Warning', message: 'full' }]), DEFAULT_THRESHOLDS.storage, T0);
-    expect(rollup([ok, offline])).toEqual({ status: 'OK', counts: { OK: 1, Unknown: 0, Warning: 0, Error: 1, unreachable: 1 }, servingGbps: 50 });
+    expect(rollup([ok, offline])).toEqual({ status: 'OK', counts: { OK: 1, Unknown: 0, Warning: 0, Error: 1, unreachable: 1, measured: 2 }, servingGbps: 50 });
     expect(rollup([ok, offline, drainedBroken]).status).toBe('Warning');
     expect(rollup([offline]).status).toBe('Unknown');
   });

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { HealthComponent, worstHealth, type HealthReply, type MetricsReply } from '../appliance/contract';
 import type { Appliance } from '../inventory/contract';
-import { MetricsSample, type ApplianceHealth, type ComponentHealth, type Thresholds } from './contract';
+import { MetricsSample, type ApplianceHealth, type ComponentHealth, type HealthStatus, type Thresholds } from './contract';
 import { thresholdComponents } from './thresholds';
 
 /** Consecutive failed polls after which an unreachable appliance is an Error (before: Warning). */
@@ -82,10 +82,34 @@ export function formatAge(seconds: number): string {
 
 const secondsBetween = (from: string, now: number) => Math.max(0, (now - Date.parse(from)) / 1000);
 
+const sameThresholds = (a: Thresholds, b: Thresholds) =>
+  a.model === b.model &&
+  a.diskWarnPct === b.diskWarnPct &&
+  a.diskErrorPct === b.diskErrorPct &&
+  a.errorsWarnPerSec === b.errorsWarnPerSec &&
+  a.errorsErrorPerSec === b.errorsErrorPerSec &&
+  a.cacheHitWarnBelow === b.cacheHitWarnBelow &&
+  a.staleAfterSec === b.staleAfterSec;
+
+/**
+ * The components one measurement gives (the appliance's own and the thresholds on its metrics),
+ * remembered per record: a record is replaced, never changed, when a poll lands, so a fleet read
+ * (10,000 appliances, every second while sweeps run) rebuilds only what changed.
+ */
+const measuredCache = new WeakMap<HealthRecord, { thresholds: Thresholds; components: readonly ComponentHealth[] }>();
+
+function measuredComponents(record: HealthRecord, thresholds: Thresholds): readonly ComponentHealth[] {
+  const hit = measuredCache.get(record);
+  if (hit && sameThresholds(hit.thresholds, thresholds)) return hit.components;
+  const components: ComponentHealth[] = record.components.map((c) => ({ ...c, source: 'appliance' as const }));
+  if (record.metrics) components.push(...thresholdComponents(record.metrics, thresholds));
+  measuredCache.set(record, { thresholds: { ...thresholds }, components });
+  return components;
+}
+
 /** The components shown for a record: the appliance's own, thresholds, reachability, freshness. */
 export function componentsOf(record: HealthRecord, thresholds: Thresholds, now: number): ComponentHealth[] {
-  const out: ComponentHealth[] = record.components.map((c) => ({ ...c, source: 'appliance' as const }));
-  if (record.metrics) out.push(...thresholdComponents(record.metrics, thresholds));
+  const out: ComponentHealth[] = [...measuredComponents(record, thresholds)];
   const age = record.measuredAt === null ? null : secondsBetween(record.measuredAt, now);
   if (record.failures > 0 && record.lastError) {
     const e = record.lastError;
@@ -116,6 +140,17 @@ export function componentsOf(record: HealthRecord, thresholds: Thresholds, now: 
   return out;
 }
 
+/**
+ * What the last successful measurement said: the worst of the appliance's own components and the
+ * threshold checks on its metrics, without the engine's notes on reachability and freshness.
+ * Null when it was never measured.
+ */
+export function lastKnownOf(record: HealthRecord | undefined, components: readonly ComponentHealth[]): HealthStatus | null {
+  if (!record || record.measuredAt === null) return null;
+  const measured = components.filter((c) => c.source !== 'reachability' && c.name !== 'freshness');
+  return measured.length ? worstHealth(measured.map((c) => c.status)) : 'Unknown';
+}
+
 /** One appliance as the API shows it. Never polled: Unknown, no components. */
 export function assess(appliance: Appliance, record: HealthRecord | undefined, thresholds: Thresholds, now: number): ApplianceHealth {
   const polled = record !== undefined && record.lastPollAt !== null;
@@ -128,6 +163,7 @@ export function assess(appliance: Appliance, record: HealthRecord | undefined, t
     model: appliance.model,
     lifecycle: appliance.status,
     status: polled ? worstHealth(components.map((c) => c.status)) : 'Unknown',
+    lastKnownStatus: lastKnownOf(record, components),
     reachable: polled && record.failures === 0,
     measuredAt: record?.measuredAt ?? null,
     ageSeconds: record?.measuredAt ? Math.round(secondsBetween(record.measuredAt, now)) : null,

@@ -44,6 +44,12 @@ export const ApplianceHealth = z.object({
   lifecycle: LifecycleStatus,
   /** Measured: worst of the components after thresholds; Unknown when never reached. */
   status: HealthStatus,
+  /**
+   * What the last successful measurement said: the worst of the appliance's own components and the
+   * thresholds on its metrics, leaving out what the engine adds about reachability and freshness.
+   * Null when never measured. An unreachable appliance shows this (greyed) beside its `status`.
+   */
+  lastKnownStatus: HealthStatus.nullable().optional(),
   /** The last poll reached the appliance. */
   reachable: z.boolean(),
   /** When the state shown was measured (the last successful poll), null if never. */
@@ -66,6 +72,8 @@ export const HealthCounts = z.object({
   Error: z.number().int(),
   /** Of the above, how many could not be reached at the last poll (showing last known state). */
   unreachable: z.number().int(),
+  /** Of the above, how many have been measured at least once. */
+  measured: z.number().int(),
 });
 export type HealthCounts = z.infer<typeof HealthCounts>;
 
@@ -147,17 +155,46 @@ export const MonitorStatus = z.object({
 });
 export type MonitorStatus = z.infer<typeof MonitorStatus>;
 
+/** The most serials one `health.fleet` or `health.pollNow` call names. */
+export const MAX_SERIALS = 20_000;
+
+export const FleetRequest = z
+  .object({
+    /** Which appliances: any inventory filter. */
+    query: ApplianceQuery.omit({ sort: true, dir: true, offset: true, limit: true }).default({}),
+    /**
+     * Only these appliances (the rows a table shows): narrows the selection, roll-ups included.
+     * Serials not in the inventory are left out, not refused (a row may have just been deleted).
+     */
+    serials: z.array(Serial).max(MAX_SERIALS).optional(),
+    /** Narrows the listed items only; roll-ups and totals cover the whole selection. */
+    status: z.array(HealthStatus).optional(),
+    /** List the items (default true). False: roll-ups only, a few kilobytes however large the fleet. */
+    includeItems: z.boolean().default(true),
+    /** The per-site and per-partner roll-ups (default true). False: a page of a list needs none. */
+    includeRollups: z.boolean().default(true),
+    /** `serial` (inventory order) or `worst`: Error, Warning, Unknown, OK; unreachable first; then serial. */
+    sort: z.enum(['serial', 'worst']).default('serial'),
+    offset: z.number().int().min(0).default(0),
+    /** At most this many items from `offset`; all of them when absent. */
+    limit: z.number().int().min(1).max(MAX_SERIALS).optional(),
+  })
+  .prefault({});
+export type FleetRequest = z.output<typeof FleetRequest>;
+
 export const healthMethods = {
   fleet: method(
-    'Health of the selected appliances with roll-ups per site and partner',
+    'Health of the selected appliances with roll-ups per site and partner; the items narrowed, sorted and paged as asked',
+    FleetRequest,
     z.object({
-      query: ApplianceQuery.omit({ sort: true, dir: true, offset: true, limit: true }).default({}),
-      status: z.array(HealthStatus).optional(),
-    }).default({ query: {} }),
-    z.object({
+      /** Over every selected appliance (query and serials), whatever narrows or pages the items. */
       totals: Rollup,
+      /** Empty when includeRollups is false. */
       bySite: z.array(Rollup.extend({ site: z.string(), partner: z.string() })),
       byPartner: z.array(Rollup.extend({ partner: z.string() })),
+      /** Items matching `status`, before offset and limit (0 when includeItems is false). */
+      total: z.number().int(),
+      offset: z.number().int(),
       items: z.array(ApplianceHealth),
     }),
   ),
@@ -177,7 +214,7 @@ export const healthMethods = {
   monitorStatus: method('Is this engine polling now; sweeps run and ticks skipped since it started', z.object({}).default({}), MonitorStatus),
   pollNow: method(
     'Poll now, outside the interval (all selected, or the given serials)',
-    z.object({ serials: z.array(Serial).max(20_000).optional() }).default({}),
+    z.object({ serials: z.array(Serial).max(MAX_SERIALS).optional() }).default({}),
     SweepReport,
   ),
   thresholds: method('Thresholds per model', z.object({}).default({}), z.array(Thresholds)),

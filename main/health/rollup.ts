@@ -12,12 +12,13 @@ import type { ApplianceHealth, HealthCounts, HealthStatus, Rollup } from './cont
 export const ROLLUP_LIFECYCLES: readonly LifecycleStatus[] = ['online', 'drained'];
 
 export function rollup(items: readonly ApplianceHealth[]): Rollup {
-  const counts: HealthCounts = { OK: 0, Unknown: 0, Warning: 0, Error: 0, unreachable: 0 };
+  const counts: HealthCounts = { OK: 0, Unknown: 0, Warning: 0, Error: 0, unreachable: 0, measured: 0 };
   let servingGbps = 0;
   const watched: HealthStatus[] = [];
   for (const h of items) {
     counts[h.status]++;
     if (h.lastPollAt !== null && !h.reachable) counts.unreachable++;
+    if (h.measuredAt !== null) counts.measured++;
     // What is served now: only measurements from the last poll count.
     if (h.reachable && h.metrics) servingGbps += h.metrics.servingGbps;
     if (ROLLUP_LIFECYCLES.includes(h.lifecycle)) watched.push(h.status);
@@ -39,4 +40,15 @@ export function rollups(items: readonly ApplianceHealth[]) {
       .map(([site, group]) => ({ site, partner: group[0]!.partner, ...rollup(group) })),
     byPartner: [...byPartner].sort(([a], [b]) => a.localeCompare(b)).map(([partner, group]) => ({ partner, ...rollup(group) })),
   };
+}
+
+const WORST_FIRST: Record<HealthStatus, number> = { Error: 0, Warning: 1, Unknown: 2, OK: 3 };
+
+/** Error, Warning, Unknown, OK; within a status the unreachable first; then by serial. */
+export function compareWorstFirst(a: ApplianceHealth, b: ApplianceHealth): number {
+  return (
+    WORST_FIRST[a.status] - WORST_FIRST[b.status] ||
+    Number(a.reachable) - Number(b.reachable) ||
+    (a.serial < b.serial ? -1 : a.serial > b.serial ? 1 : 0)
+  );
 }

@@ -88,7 +88,8 @@ describe('health monitor against a lab fleet', () => {
   it('starts Unknown, and a sweep fills every appliance with its components and metrics', async () => {
     const before = await client.api.health.fleet({});
     expect(before.items.map((h) => h.status)).toEqual(SERIALS.map(() => 'Unknown'));
-    expect(before.items.every((h) => h.measuredAt === null && h.ageSeconds === null && h.components.length === 0)).toBe(true);
+    expect(before.items.every((h) => h.measuredAt === null && h.ageSeconds === null && h.components.length === 0 && h.lastKnownStatus === null)).toBe(true);
+    expect(before.totals.counts.measured).toBe(0);
 
     events = [];
     const report = await client.api.health.pollNow({});
@@ -97,7 +98,7 @@ describe('health monitor against a lab fleet', () => {
     expect((events[0]!.payload as { serials: string[] }).serials.sort()).toEqual(SERIALS);
 
     const { items, totals } = await client.api.health.fleet({});
-    expect(totals.counts).toMatchObject({ OK: 8, Error: 0, Warning: 0, unreachable: 0 });
+    expect(totals.counts).toMatchObject({ OK: 8, Error: 0, Warning: 0, unreachable: 0, measured: 8 });
     for (const h of items) {
       expect(h).toMatchObject({ status: 'OK', reachable: true, lifecycle: 'online', lastError: null, ageSeconds: 0, measuredAt: new Date(clock.now()).toISOString() });
       expect(h.components.filter((c) => c.source === 'appliance').map((c) => c.name)).toEqual(['disk', 'nic', 'bgp', 'firmware', 'serving', 'fill']);
@@ -120,6 +121,8 @@ describe('health monitor against a lab fleet', () => {
 
     const gone = h.get('LAB00001')!;
     expect(gone).toMatchObject({ reachable: false, lastError: { code: 'E_UNREACHABLE' }, measuredAt: firstMeasured, ageSeconds: 60, status: 'Warning' });
+    // What the last measurement said, apart from what the failed polls add.
+    expect(gone.lastKnownStatus).toBe('OK');
     expect(gone.components.filter((c) => c.source === 'appliance').map((c) => c.name)).toEqual(['disk', 'nic', 'bgp', 'firmware', 'serving', 'fill']);
     expect(gone.metrics).not.toBeNull();
     expect(component(gone, 'reachability')).toMatchObject({ status: 'Warning', source: 'reachability', message: expect.stringMatching(/1 poll .*1 min ago|1 poll .*60 s ago/) });
@@ -128,7 +131,7 @@ describe('health monitor against a lab fleet', () => {
     expect(h.get('LAB00005')).toMatchObject({ reachable: false, lastError: { code: 'E_BAD_REPLY' } });
 
     const disk = h.get('LAB00002')!;
-    expect(disk).toMatchObject({ reachable: true, status: 'Error' });
+    expect(disk).toMatchObject({ reachable: true, status: 'Error', lastKnownStatus: 'Error' });
     expect(component(disk, 'disk')).toMatchObject({ status: 'Error', source: 'appliance' });
 
     const bgp = h.get('LAB00004')!;
@@ -186,6 +189,42 @@ describe('health monitor against a lab fleet', () => {
     expect(onlyErrors.totals.counts.OK).toBeGreaterThan(0);
   });
 
+  it('narrows, sorts and pages the fleet view for what a window shows', async () => {
+    const full = await client.api.health.fleet({});
+    expect(full).toMatchObject({ total: 8, offset: 0 });
+
+    // Roll-ups only: the same numbers, no items.
+    const rollupsOnly = await client.api.health.fleet({ includeItems: false });
+    expect(rollupsOnly).toMatchObject({ items: [], total: 0, totals: full.totals, bySite: full.bySite, byPartner: full.byPartner });
+
+    // The rows a table shows: only those serials (one no longer in the inventory is left out), and
+    // roll-ups over them alone.
+    const rows = await client.api.health.fleet({ serials: ['LAB00005', 'LAB00002', 'GONE0001'], includeRollups: false });
+    expect(rows.items.map((h) => h.serial)).toEqual(['LAB00002', 'LAB00005']);
+    expect(rows.items).toEqual(full.items.filter((h) => h.serial === 'LAB00002' || h.serial === 'LAB00005'));
+    expect(rows).toMatchObject({ total: 2, bySite: [], byPartner: [] });
+    expect(rows.totals.counts.OK + rows.totals.counts.Warning + rows.totals.counts.Error + rows.totals.counts.Unknown).toBe(2);
+
+    // Worst first, in pages: Error before Warning before OK; unreachable first within a status.
+    const rank = { Error: 0, Warning: 1, Unknown: 2, OK: 3 } as const;
+    const worst = [...full.items].sort((a, b) => rank[a.status] - rank[b.status] || Number(a.reachable) - Number(b.reachable) || a.serial.localeCompare(b.serial));
+    const page1 = await client.api.health.fleet({ sort: 'worst', limit: 3, includeRollups: false });
+    const page2 = await client.api.health.fleet({ sort: 'worst', offset: 3, limit: 3, includeRollups: false });
+    const page3 = await client.api.health.fleet({ sort: 'worst', offset: 6, limit: 3, includeRollups: false });
+    expect([...page1.items, ...page2.items, ...page3.items].map((h) => h.serial)).toEqual(worst.map((h) => h.serial));
+    expect([page1.total, page3.items.length, page3.offset]).toEqual([8, 2, 6]);
+    expect(page1.items[0]!.status).toBe('Error');
+
+    // A status filter pages within the matching items; the totals still cover the whole fleet.
+    const errors = await client.api.health.fleet({ status: ['Error'], sort: 'worst', limit: 1 });
+    expect(errors.total).toBe(full.items.filter((h) => h.status === 'Error').length);
+    expect(errors.items).toHaveLength(1);
+    expect(errors.totals).toEqual(full.totals);
+
+    const tooMany = await client.api.health.fleet({ serials: Array.from({ length: 20_001 }, (_, i) => `S${i}`) }).catch((e: unknown) => e);
+    expect((tooMany as ApiError).code).toBe('E_VALIDATION');
+  });
+
   it('shows a drained healthy appliance and an online unreachable one differently', async () => {
     engine.inventory.setStatus('LAB00007', 'drained', 'disk swap next week', 'test');
     // The inventory says drained while the appliance still serves: that mismatch is an item.
@@ -233,6 +272,18 @@ describe('health monitor against a lab fleet', () => {
     events = [];
     await client.api.health.setThresholds({ ...flash!, diskWarnPct: 10, diskErrorPct: 20 });
     expect(events.map((e) => e.name)).toEqual(['health.updated']);
+    // Audited like every other change: who, what, and each level from/to.
+    const [entry] = await client.api.inventory.audit({ limit: 1 });
+    expect(entry).toMatchObject({
+      actor: 'test:engineer',
+      action: 'health.thresholds',
+      target: 'health:thresholds:flash',
+      details: { model: 'flash', changes: { diskWarnPct: { from: 92, to: 10 }, diskErrorPct: { from: 98, to: 20 } } },
+    });
+    expect(Object.keys((entry!.details as { changes: object }).changes)).toEqual(['diskWarnPct', 'diskErrorPct']);
+    // Saving the same values again changes nothing and records nothing.
+    await client.api.health.setThresholds({ ...flash!, diskWarnPct: 10, diskErrorPct: 20 });
+    expect((await client.api.inventory.audit({ limit: 1 }))[0]!.id).toBe(entry!.id);
     const h = await byserial();
     // LAB00003 and LAB00006 are flash; the storage appliances are untouched.
     expect(component(h.get('LAB00006'), 'disk-usage')).toMatchObject({ status: 'Error', source: 'threshold' });
@@ -243,6 +294,7 @@ describe('health monitor against a lab fleet', () => {
     expect(refused).toBeInstanceOf(ApiError);
     expect((refused as ApiError).code).toBe('E_VALIDATION');
     expect((await client.api.health.thresholds({}))[0]).toMatchObject({ diskWarnPct: 10, diskErrorPct: 20 });
+    expect((await client.api.inventory.audit({ limit: 1 }))[0]!.id).toBe(entry!.id);
     await client.api.health.setThresholds(flash!);
     expect(component((await byserial()).get('LAB00006'), 'disk-usage')!.status).toBe('OK');
   });
@@ -281,10 +333,34 @@ describe('health monitor against a lab fleet', () => {
     expect(history.at(-1)!.at).toBe(health.measuredAt);
     await client.api.health.setMonitor({ historySize: 20 });
     expect((await client.api.health.appliance({ serial: 'LAB00008' })).history).toHaveLength(10);
+    expect((await client.api.inventory.audit({ limit: 1 }))[0]).toMatchObject({
+      actor: 'test:engineer',
+      action: 'health.monitor',
+      target: 'health:monitor',
+      details: { changes: { historySize: { from: 10, to: 20 } } },
+    });
     const missing = await client.api.health.appliance({ serial: 'NOPE1' }).catch((e: unknown) => e);
     expect((missing as ApiError).code).toBe('E_NOT_FOUND');
     const unknown = await client.api.health.pollNow({ serials: ['NOPE1'] }).catch((e: unknown) => e);
     expect((unknown as ApiError).code).toBe('E_NOT_FOUND');
+  });
+
+  it('writes a change and its audit entry together, or neither', () => {
+    const before = engine.inventory.repo.listAudit({ limit: 1 })[0]!.id;
+    // An entry that cannot be written (a BigInt has no JSON form) takes the change down with it.
+    expect(() =>
+      engine.inventory.recordAudit({ actor: 'test', action: 'health.monitor', target: 'health:monitor', details: { bad: 1n } }, () =>
+        engine.health.repo.setSetting('probe', { written: true }),
+      ),
+    ).toThrow();
+    expect(engine.health.repo.setting('probe')).toBeUndefined();
+    // A change that fails leaves no entry.
+    expect(() =>
+      engine.inventory.recordAudit({ actor: 'test', action: 'health.monitor', target: 'health:monitor', details: {} }, () => {
+        throw new Error('refused');
+      }),
+    ).toThrow('refused');
+    expect(engine.inventory.repo.listAudit({ limit: 1 })[0]!.id).toBe(before);
   });
 
   it('shows what another process on the same data directory polled', async () => {
@@ -296,6 +372,19 @@ describe('health monitor against a lab fleet', () => {
       other.close();
     }
     expect((await byserial()).get('LAB00007')).toMatchObject({ lastPollAt: new Date(clock.now()).toISOString(), ageSeconds: 0 });
+  });
+
+  it('sees an inventory change another process made (the remembered selection is dropped)', async () => {
+    expect((await byserial()).get('LAB00007')!.lifecycle).toBe('online');
+    const other = createEngine({ dataDir, host: 'cli', vault, log: silentLogger, clock });
+    try {
+      other.inventory.setStatus('LAB00007', 'drained', 'cable work', 'cli:other');
+    } finally {
+      other.close();
+    }
+    expect((await byserial()).get('LAB00007')!.lifecycle).toBe('drained');
+    engine.inventory.setStatus('LAB00007', 'online', undefined, 'test');
+    expect((await byserial()).get('LAB00007')!.lifecycle).toBe('online');
   });
 
   it('polls on the interval when enabled, skips a tick while a sweep runs, and resumes after a restart', async () => {

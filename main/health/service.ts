@@ -12,9 +12,10 @@ import type { DomainHandlers } from '../api/kit';
 import type { ServiceDeps } from '../deps';
 import { ApplianceQuery, LIFECYCLE_STATUSES, type Appliance, type ApplianceModel } from '../inventory/contract';
 import type { InventoryService } from '../inventory/service';
+import type { NetService } from '../net/service';
 import { isoAt } from '../store/clock';
 import { actionItems, sortItems } from './actionable';
-import { applyOutcome, assess, componentsOf, updateSince, type HealthRecord } from './assess';
+import { applyOutcome, assess, componentsOf, updateSince, type HealthRecord, type PollOutcome } from './assess';
 import {
   MonitorSettings,
   Thresholds,
@@ -27,9 +28,9 @@ import {
   type SweepReport,
 } from './contract';
 import { MetricsRing } from './history';
-import { eachLimited, pollAppliance } from './poller';
+import { eachLimited, errorInfo, pollAppliance } from './poller';
 import { HealthRepo } from './repo';
-import { rollups } from './rollup';
+import { compareWorstFirst, rollup, rollups } from './rollup';
 import { DEFAULT_THRESHOLDS } from './thresholds';
 import { systemTicker, type Ticker } from './ticker';
 
@@ -47,6 +48,8 @@ export const DEFAULT_MONITOR: MonitorSettings = {
 /** The most appliances one read or sweep takes from the inventory. */
 const MAX_APPLIANCES = 20_000;
 const POLLABLE = LIFECYCLE_STATUSES.filter((s) => s !== 'rma');
+/** Distinct selections remembered at once (the monitor's, a window's filters, the CLI's). */
+const MAX_SELECTIONS = 16;
 
 export interface HealthServiceOptions {
   ticker?: Ticker;
@@ -56,9 +59,23 @@ export interface HealthServiceOptions {
    * only store the settings.
    */
   runsMonitor?: boolean;
+  /**
+   * How appliances are reached: their routes (jump hosts) and the SSH tunnels through them. Without
+   * it every appliance is polled straight at its address.
+   */
+  net?: NetService;
 }
 
 type FleetInput = Parameters<HealthHandlers['fleet']>[0];
+
+/** Each field that differs, `{from, to}` (compared as JSON, so a selection compares by value). */
+function changesBetween<T extends object>(before: T, after: T): Record<string, { from: unknown; to: unknown }> {
+  const changes: Record<string, { from: unknown; to: unknown }> = {};
+  for (const key of Object.keys(after) as (keyof T & string)[]) {
+    if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) changes[key] = { from: before[key] ?? null, to: after[key] ?? null };
+  }
+  return changes;
+}
 
 export class HealthService {
   readonly repo: HealthRepo;
@@ -67,6 +84,7 @@ export class HealthService {
   private readonly history = new Map<string, MetricsRing>();
   private readonly ticker: Ticker;
   private readonly runsMonitor: boolean;
+  private readonly net: NetService | null;
   /** Keep-alive sockets: a thousand appliances every 10 s reuse their connections. */
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 2, scheduling: 'lifo', timeout: 60_000 });
   private readonly abort = new AbortController();
@@ -84,6 +102,10 @@ export class HealthService {
   private closed = false;
   /** SQLite's data_version when the records were last read from disk. */
   private seenVersion = 0;
+  /** Inventory selections by query (see selectAppliances), and the data_version they were read at. */
+  private readonly selections = new Map<string, readonly Appliance[]>();
+  private selectionsVersion = -1;
+  private readonly stopFollowingInventory: () => void;
 
   constructor(
     private readonly deps: ServiceDeps,
@@ -95,6 +117,10 @@ export class HealthService {
     setMaxListeners(0, this.abort.signal);
     this.ticker = options.ticker ?? systemTicker;
     this.runsMonitor = options.runsMonitor ?? false;
+    this.net = options.net ?? null;
+    this.stopFollowingInventory = deps.events.subscribe((name) => {
+      if (name === 'inventory.changed') this.selections.clear();
+    });
     this.load();
     this.handlers = {
       fleet: (input) => this.fleet(input),
@@ -148,12 +174,17 @@ export class HealthService {
     return stored.success ? stored.data : DEFAULT_MONITOR;
   }
 
+  /** Stored with its audit entry (`health.monitor`, each changed setting from/to) in one transaction. */
   setMonitor(patch: Partial<MonitorSettings>, actor: string): MonitorSettings {
     const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
     const before = this.settings();
     const next = MonitorSettings.parse({ ...before, ...defined });
-    this.repo.setSetting('monitor', next);
-    this.deps.log.info('health monitor settings changed', { actor, enabled: next.enabled, intervalSec: next.intervalSec });
+    const changes = changesBetween(before, next);
+    // Nothing changed: nothing to store or audit, but the timer below still follows the settings.
+    if (Object.keys(changes).length > 0) {
+      this.inventory.recordAudit({ actor, action: 'health.monitor', target: 'health:monitor', details: { changes } }, () => this.repo.setSetting('monitor', next));
+      this.deps.log.info('health monitor settings changed', { actor, enabled: next.enabled, intervalSec: next.intervalSec });
+    }
     if (next.historySize !== before.historySize) for (const ring of this.history.values()) ring.resize(next.historySize);
     if (this.runsMonitor) {
       if (!next.enabled) this.stopPolling();
@@ -170,9 +201,15 @@ export class HealthService {
     });
   }
 
+  /** Stored with its audit entry (`health.thresholds`, the model and each changed level from/to) in one transaction. */
   setThresholds(input: Thresholds, actor: string): Thresholds[] {
     const t = Thresholds.parse(input);
-    this.repo.setThresholds(t.model, t, isoAt(this.deps.clock), actor);
+    const before = this.thresholds().find((b) => b.model === t.model)!;
+    const changes = changesBetween(before, t);
+    if (Object.keys(changes).length === 0) return this.thresholds();
+    this.inventory.recordAudit({ actor, action: 'health.thresholds', target: `health:thresholds:${t.model}`, details: { model: t.model, changes } }, () =>
+      this.repo.setThresholds(t.model, t, isoAt(this.deps.clock), actor),
+    );
     this.deps.log.info('health thresholds changed', { actor, ...t });
     // Every appliance of that model may change status: tell the windows to read again.
     const serials = this.selectAppliances({ model: [t.model] }, false).map((a) => a.serial);
@@ -187,9 +224,27 @@ export class HealthService {
 
   // Reads
 
-  private selectAppliances(selection: MonitorSelection, pollableOnly: boolean): Appliance[] {
+  /**
+   * The inventory's appliances for a selection, remembered until the inventory changes: its
+   * `inventory.changed` event here, or SQLite's data_version when another process wrote. Listing
+   * 10,000 appliances costs more than assessing them, and windows read every second during sweeps.
+   */
+  private selectAppliances(selection: MonitorSelection, pollableOnly: boolean): readonly Appliance[] {
+    const version = this.repo.dataVersion();
+    if (version !== this.selectionsVersion) {
+      this.selections.clear();
+      this.selectionsVersion = version;
+    }
     const status = selection.status ?? (pollableOnly ? POLLABLE : undefined);
-    return this.inventory.listAppliances(ApplianceQuery.parse({ ...selection, ...(status ? { status } : {}), limit: MAX_APPLIANCES })).items;
+    const query = ApplianceQuery.parse({ ...selection, ...(status ? { status } : {}), limit: MAX_APPLIANCES });
+    const key = JSON.stringify(query);
+    let found = this.selections.get(key);
+    if (!found) {
+      if (this.selections.size >= MAX_SELECTIONS) this.selections.clear();
+      found = this.inventory.listAppliances(query).items;
+      this.selections.set(key, found);
+    }
+    return found;
   }
 
   private assessAll(appliances: readonly Appliance[]): ApplianceHealth[] {
@@ -199,12 +254,25 @@ export class HealthService {
     return appliances.map((a) => assess(a, this.records.get(a.serial), thresholds[a.model], now));
   }
 
-  /** Roll-ups cover every appliance the query matches; `status` then narrows the items listed. */
+  /**
+   * Roll-ups cover every appliance the query (and `serials`, when given) selects; `status` then
+   * narrows the items, `sort`, `offset` and `limit` order and page them. Windows ask for what they
+   * show: roll-ups only for the overview, the rows in view for a table, one page for a list.
+   */
   fleet(input: FleetInput) {
-    const all = this.assessAll(this.selectAppliances(input.query, false));
-    const { totals, bySite, byPartner } = rollups(all);
-    const items = input.status ? all.filter((h) => input.status!.includes(h.status)) : all;
-    return { totals, bySite, byPartner, items };
+    let selected = this.selectAppliances(input.query, false);
+    if (input.serials) {
+      const wanted = new Set(input.serials);
+      selected = selected.filter((a) => wanted.has(a.serial));
+    }
+    const all = this.assessAll(selected);
+    const { totals, bySite, byPartner } = input.includeRollups ? rollups(all) : { totals: rollup(all), bySite: [], byPartner: [] };
+    const offset = input.offset;
+    if (!input.includeItems) return { totals, bySite, byPartner, total: 0, offset, items: [] };
+    const matching = input.status ? all.filter((h) => input.status!.includes(h.status)) : all;
+    if (input.sort === 'worst') matching.sort(compareWorstFirst);
+    const items = offset > 0 || input.limit !== undefined ? matching.slice(offset, input.limit === undefined ? undefined : offset + input.limit) : matching;
+    return { totals, bySite, byPartner, total: matching.length, offset, items };
   }
 
   appliance(serial: string): { health: ApplianceHealth; history: MetricsSample[] } {
@@ -269,7 +337,7 @@ export class HealthService {
   /** Poll now: the given serials (any lifecycle), or the monitor's selection. */
   pollNow(serials?: string[]): Promise<SweepReport> {
     if (this.closed) return Promise.reject(new FleetError('E_UNAVAILABLE', 'The engine is shutting down; nothing was polled.'));
-    let targets: Appliance[];
+    let targets: readonly Appliance[];
     if (serials) {
       const wanted = new Set(serials);
       targets = this.selectAppliances({}, false).filter((a) => wanted.has(a.serial));
@@ -315,9 +383,14 @@ export class HealthService {
         signal: this.abort.signal,
         now: () => isoAt(this.deps.clock),
       };
-      const outcomes = await eachLimited(appliances, settings.concurrency, (a) =>
-        pollAppliance({ serial: a.serial, host: a.ipv4 ?? a.ipv6 ?? '', port: a.apiPort }, poll),
-      );
+      // Behind a jump host: over a channel of the bastion's one SSH connection (main/net/tunnel.ts).
+      const chains = this.net?.jumpChains(appliances) ?? [];
+      const outcomes = await eachLimited(appliances, settings.concurrency, async (a, i): Promise<PollOutcome> => {
+        const chain = chains[i] ?? [];
+        if (chain instanceof FleetError) return { kind: 'failed', at: poll.now(), error: errorInfo(chain) };
+        const agent = chain.length > 0 ? this.net!.tunnels().httpAgent(chain) : this.agent;
+        return pollAppliance({ serial: a.serial, host: a.ipv4 ?? a.ipv6 ?? '', port: a.apiPort }, { ...poll, agent });
+      });
       // Closed meanwhile: the database is gone; what was measured is dropped.
       if (this.closed) return { polled: appliances.length, reached: 0, failed: 0, durationMs: Math.round(performance.now() - started) };
       this.syncFromDisk();
@@ -354,6 +427,7 @@ export class HealthService {
 
   close(): void {
     this.closed = true;
+    this.stopFollowingInventory();
     this.stopPolling();
     this.abort.abort(new FleetError('E_CANCELLED', 'The engine closed during a health sweep.'));
     this.agent.destroy();

@@ -2,6 +2,10 @@
 import { STATUSES_NEEDING_REASON, type LifecycleStatus } from './contract';
 import type { ApplianceRecord, StoredAppliance } from './repo';
 
+/**
+ * The stored record of an appliance. Its keys come in the order of the export's items (document.ts
+ * derives the item from it), with siteId and the who/when of the status where the item has none.
+ */
 export function recordOf(a: StoredAppliance): ApplianceRecord {
   return {
     serial: a.serial,
@@ -16,13 +20,13 @@ export function recordOf(a: StoredAppliance): ApplianceRecord {
     storageTb: a.storageTb,
     nicGbps: a.nicGbps,
     firmware: a.firmware,
+    tags: a.tags,
     status: a.status,
     statusReason: a.statusReason,
     statusChangedBy: a.statusChangedBy,
     statusChangedAt: a.statusChangedAt,
-    hostKeyFingerprint: a.hostKeyFingerprint,
-    tags: a.tags,
     notes: a.notes,
+    hostKeyFingerprint: a.hostKeyFingerprint,
   };
 }
 

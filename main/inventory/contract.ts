@@ -109,27 +109,42 @@ export const Site = SiteInput.extend({
 });
 export type Site = z.infer<typeof Site>;
 
-export const ApplianceInput = z
-  .object({
-    serial: Serial,
-    hostname: Hostname,
-    site: SiteCode,
-    model: ApplianceModel,
-    ipv4: Ipv4.nullable().default(null),
-    ipv6: Ipv6.nullable().default(null),
-    sshPort: Port.default(22),
-    apiPort: Port.default(443),
-    storageTb: StorageTb,
-    nicGbps: NicGbps,
-    firmware: ShortText(64).default(''),
+/**
+ * What an appliance is described by, wherever it comes from (the form, the RPC, an imported row):
+ * fields left out take these defaults. ApplianceInput and the import's ApplianceItem both build on it.
+ */
+export const ApplianceFields = {
+  serial: Serial,
+  hostname: Hostname,
+  site: SiteCode,
+  model: ApplianceModel,
+  ipv4: Ipv4.nullable().default(null),
+  ipv6: Ipv6.nullable().default(null),
+  sshPort: Port.default(22),
+  apiPort: Port.default(443),
+  storageTb: StorageTb,
+  nicGbps: NicGbps,
+  firmware: ShortText(64).default(''),
+};
+export const ApplianceTags = z.array(Tag).max(32, 'at most 32 tags').default([]);
+
+export const MANAGEMENT_ADDRESS_NEEDED = 'an appliance needs a management IPv4 or IPv6 address';
+/**
+ * The address rule on an appliance schema: IPv4, IPv6 or both, reported on `ipv4`. An object rule:
+ * zod runs it only once every field has passed.
+ */
+export function withManagementAddress<T extends z.ZodType<{ ipv4: string | null; ipv6: string | null }>>(schema: T): T {
+  return schema.refine((a) => a.ipv4 !== null || a.ipv6 !== null, { message: MANAGEMENT_ADDRESS_NEEDED, path: ['ipv4'] });
+}
+
+export const ApplianceInput = withManagementAddress(
+  z.object({
+    ...ApplianceFields,
     status: LifecycleStatus.default('awaiting-install'),
-    tags: z.array(Tag).max(32, 'at most 32 tags').default([]),
+    tags: ApplianceTags,
     notes: ShortText(4000).default(''),
-  })
-  .refine((a) => a.ipv4 !== null || a.ipv6 !== null, {
-    message: 'an appliance needs a management IPv4 or IPv6 address',
-    path: ['ipv4'],
-  });
+  }),
+);
 export type ApplianceInput = z.input<typeof ApplianceInput>;
 
 export const Appliance = z.object({

@@ -15,6 +15,7 @@ import {
   type ParsedRow,
   type RowProblem,
 } from './import-items';
+import { recordOf } from './appliance-record';
 import type { InventoryRepo, StoredAppliance, StoredSite } from './repo';
 
 export const DOCUMENT_FORMAT = 'fleetdeck-inventory';
@@ -118,25 +119,10 @@ export function siteItem(s: StoredSite): z.input<typeof SiteItem> {
   };
 }
 
+/** The appliance as an export item: its record, without the site id and the who/when of its status. */
 export function applianceItem(a: StoredAppliance): z.input<typeof ApplianceItem> {
-  return {
-    serial: a.serial,
-    hostname: a.hostname,
-    site: a.site,
-    model: a.model,
-    ipv4: a.ipv4,
-    ipv6: a.ipv6,
-    sshPort: a.sshPort,
-    apiPort: a.apiPort,
-    storageTb: a.storageTb,
-    nicGbps: a.nicGbps,
-    firmware: a.firmware,
-    tags: a.tags,
-    status: a.status,
-    statusReason: a.statusReason,
-    notes: a.notes,
-    hostKeyFingerprint: a.hostKeyFingerprint,
-  };
+  const { siteId: _siteId, statusChangedBy: _by, statusChangedAt: _at, ...item } = recordOf(a);
+  return item;
 }
 
 const EXPORT_CHUNK = 2000;

@@ -5,21 +5,14 @@
  */
 import { z } from 'zod';
 import {
-  ApplianceModel,
+  ApplianceFields,
+  ApplianceTags,
   Asn,
   HostKeyFingerprint,
-  Hostname,
-  Ipv4,
-  Ipv6,
   LifecycleStatus,
-  NicGbps,
-  Port,
-  Serial,
   ShortText,
-  SiteCode,
   SiteInput,
-  StorageTb,
-  Tag,
+  withManagementAddress,
 } from './contract';
 
 /** Longest value any imported field may hold; longer ones are refused before anything else looks at them. */
@@ -39,29 +32,16 @@ export type SiteItem = z.output<typeof SiteItem>;
  * An appliance. Fields left out take their defaults (ports 22/443, no tags, ...), except
  * `status`, `statusReason`, `notes` and `hostKeyFingerprint`: left out, they keep what is stored.
  */
-export const ApplianceItem = z
-  .strictObject({
-    serial: Serial,
-    hostname: Hostname,
-    site: SiteCode,
-    model: ApplianceModel,
-    ipv4: Ipv4.nullable().default(null),
-    ipv6: Ipv6.nullable().default(null),
-    sshPort: Port.default(22),
-    apiPort: Port.default(443),
-    storageTb: StorageTb,
-    nicGbps: NicGbps,
-    firmware: ShortText(64).default(''),
-    tags: z.array(Tag).max(32, 'at most 32 tags').default([]),
+export const ApplianceItem = withManagementAddress(
+  z.strictObject({
+    ...ApplianceFields,
+    tags: ApplianceTags,
     status: LifecycleStatus.optional(),
     statusReason: ShortText(500).nullable().optional(),
     notes: ShortText(4000).optional(),
     hostKeyFingerprint: HostKeyFingerprint.nullable().optional(),
-  })
-  .refine((a) => a.ipv4 !== null || a.ipv6 !== null, {
-    message: 'an appliance needs a management IPv4 or IPv6 address',
-    path: ['ipv4'],
-  });
+  }),
+);
 export type ApplianceItem = z.output<typeof ApplianceItem>;
 
 /**

@@ -121,6 +121,13 @@ export class InventoryService {
     return { total, offset: query.offset, items: items.map(publicAppliance) };
   }
 
+  /** One appliance alone, without its site and audit trail (hot paths: fan-out, host-key checks). */
+  appliance(serial: string): Appliance {
+    const appliance = this.repo.applianceBySerial(serial);
+    if (!appliance) throw new FleetError('E_NOT_FOUND', `There is no appliance with serial ${serial}.`);
+    return publicAppliance(appliance);
+  }
+
   getAppliance(serial: string): { appliance: Appliance; site: Site; audit: AuditEntry[] } {
     const appliance = this.repo.applianceBySerial(serial);
     if (!appliance) throw new FleetError('E_NOT_FOUND', `There is no appliance with serial ${serial}.`);
@@ -319,6 +326,21 @@ export class InventoryService {
     const current = this.repo.applianceBySerial(serial);
     if (!current) throw new FleetError('E_NOT_FOUND', `There is no appliance with serial ${serial}.`);
     return current;
+  }
+
+  /**
+   * For other domains: make a change and its audit entry in one transaction (the audit log is the
+   * inventory's; the change is the caller's own SQL on the same database, through its own repo).
+   * `change` runs first; if it throws, nothing is written. Returns what `change` returned.
+   * Actions are `<domain>.<what>` (`health.thresholds`), targets `<domain>:<name>`.
+   */
+  recordAudit<T>(entry: { actor: string; action: string; target: string; details: Record<string, unknown> }, change: () => T): T {
+    const at = this.now();
+    return this.repo.transaction(() => {
+      const result = change();
+      this.audit(entry.actor, at, entry.action, entry.target, entry.details);
+      return result;
+    });
   }
 
   private audit(actor: string, at: string, action: string, target: string, details: Record<string, unknown>): void {

@@ -15,7 +15,7 @@ import { FleetError } from '../api/errors';
 import { ManualClock } from '../store/clock';
 import { callControl } from './control';
 import { FAULT_IDS, type FaultId } from './contract';
-import { generateEd25519 } from './keys';
+import { generateEd25519 } from '../net/openssh-keygen';
 import { readManifest, type ManifestAppliance } from './manifest';
 import { startLabRuntime, type LabRuntime } from './runtime';
 import { hostKeyFingerprint, http, sftpPut, sshExec, type SshTarget } from './testing';

@@ -17,7 +17,7 @@ import { z } from 'zod';
 import type { Clock } from '../store/clock';
 import type { FaultId } from './contract';
 import { handleApplianceRequest } from './http-api';
-import { generateEd25519 } from './keys';
+import { generateEd25519 } from '../net/openssh-keygen';
 import type { ManifestAppliance } from './manifest';
 import { createApplianceState, LabAppliance, type ApplianceState } from './model/appliance';
 import { LabClock } from './model/clock';

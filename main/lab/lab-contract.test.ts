@@ -18,7 +18,7 @@ import {
 import { buildFirmwareImage } from '../appliance/image';
 import { ApplianceReplyError, parseHttpReply, parseOcactlReply } from '../appliance/replies';
 import { ManualClock } from '../store/clock';
-import { generateEd25519 } from './keys';
+import { generateEd25519 } from '../net/openssh-keygen';
 import type { ManifestAppliance } from './manifest';
 import { startLabRuntime, type LabRuntime } from './runtime';
 import { http, sftpPut, sshExec, type SshTarget } from './testing';

@@ -19,7 +19,7 @@ import type { InventoryDocument, InventoryService } from '../inventory/service';
 import { fleetKeyInfo, importFleetKey } from '../net/fleet-key';
 import { LabStartInput, type FaultId, type LabApplianceFaults, type LabStatus, type labMethods } from './contract';
 import { callControl, ControlStatus } from './control';
-import { generateEd25519 } from './keys';
+import { generateEd25519 } from '../net/openssh-keygen';
 import { CONFIG_FILE, LOG_FILE, readManifest, STATE_FILE, type LabConfig, type LabManifest } from './manifest';
 import { planFleet } from './plan';
 import { parseAuthorizedKeys } from './ssh-server';

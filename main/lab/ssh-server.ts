@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import ssh2 from 'ssh2';
 import type { AuthContext, Connection, ParsedKey, ServerChannel } from 'ssh2';
 import { APPLIANCE_LOGIN_USER } from '../appliance/contract';
+import { withKeyObjects } from '../net/ssh-key-objects';
 import type { LabAppliance } from './model/appliance';
 import { runOcactl, splitCommandLine } from './ocactl';
 import { delay, DEFAULT_SLOW_DELAY_MS } from './reply-faults';
@@ -31,7 +32,7 @@ export function parseAuthorizedKeys(text: string): { keys: ParsedKey[]; problems
     const parsed = ssh2.utils.parseKey(line);
     const key = Array.isArray(parsed) ? parsed[0] : parsed;
     if (!key || key instanceof Error) problems.push(`line ${i + 1}: not an OpenSSH public key`);
-    else keys.push(key);
+    else keys.push(withKeyObjects(key));
   });
   return { keys, problems };
 }
@@ -64,6 +65,8 @@ export class ApplianceSsh {
   accept(socket: Socket): void {
     const rotated = this.appliance.hasFault('host-key-rotation');
     const server = rotated ? this.rotated() : (this.server ??= this.makeServer(this.hostKey));
+    // As sshd does for sessions: small packets leave at once instead of waiting on Nagle.
+    socket.setNoDelay(true);
     server.injectSocket(socket);
   }
 
@@ -74,7 +77,11 @@ export class ApplianceSsh {
   }
 
   private makeServer(hostKey: string): ssh2.Server {
-    return new ssh2.Server({ hostKeys: [hostKey], ident: SSH_IDENT }, (client) => this.serve(client));
+    // Parsed here once, signing each handshake through a KeyObject (see ssh-key-objects.ts).
+    const parsed = ssh2.utils.parseKey(hostKey);
+    const key = Array.isArray(parsed) ? parsed[0] : parsed;
+    if (!key || key instanceof Error) throw new Error(`lab host key of ${this.appliance.state.serial} is unreadable`);
+    return new ssh2.Server({ hostKeys: [{ key: withKeyObjects(key) }], ident: SSH_IDENT }, (client) => this.serve(client));
   }
 
   private serve(client: Connection): void {

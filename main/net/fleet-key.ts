@@ -8,6 +8,7 @@ import type { ParsedKey } from 'ssh2';
 import { FleetError } from '../api/errors';
 import type { Vault } from '../vault/vault';
 import { fingerprintOf } from './host-key';
+import { generateEd25519 } from './openssh-keygen';
 
 export const FLEET_KEY = 'fleet-ssh-key';
 export const FLEET_KEY_PASSPHRASE = 'fleet-ssh-key-passphrase';
@@ -66,9 +67,10 @@ async function refuseOverwrite(vault: Vault, replace: boolean): Promise<void> {
 
 export async function generateFleetKey(vault: Vault, options: { comment?: string; replace?: boolean } = {}): Promise<FleetKeyInfo> {
   await refuseOverwrite(vault, options.replace ?? false);
-  const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: options.comment ?? 'fleetdeck' });
-  const key = parsePrivate(pair.private);
-  await vault.set(FLEET_KEY, Buffer.from(pair.private));
+  // Not ssh2's generateKeyPairSync: about 1 ed25519 key in 300 it makes cannot be read back (see openssh-keygen.ts).
+  const pair = generateEd25519(options.comment ?? 'fleetdeck');
+  const key = parsePrivate(pair.privateKey);
+  await vault.set(FLEET_KEY, Buffer.from(pair.privateKey));
   await vault.delete(FLEET_KEY_PASSPHRASE);
   return describe(key, false);
 }

@@ -48,7 +48,7 @@ export class HostKeyTrust {
       if (!jump) throw new FleetError('E_NOT_FOUND', `There is no jump host named ${t.name}.`);
       return jump.hostKeyFingerprint;
     }
-    return this.deps.inventory.getAppliance(t.name).appliance.hostKeyFingerprint;
+    return this.deps.inventory.appliance(t.name).hostKeyFingerprint;
   }
 
   private async verify(endpoint: SshEndpoint, key: HostKey, options: { actor: string; acceptNew: boolean }): Promise<void> {

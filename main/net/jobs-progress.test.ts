@@ -13,6 +13,7 @@ import { LabFleet } from '../lab/fleet';
 import { silentLogger } from '../store/log';
 import { openNodeVault } from '../vault/node-vault';
 import type { JobProgress } from './contract';
+import { enrollLabFleet } from '../../tests/support/lab-inventory';
 
 const SIZE = 6;
 const SLOW_MS = 3000;
@@ -31,15 +32,7 @@ describe('job progress events', () => {
     engine.events.subscribe((name, payload) => events.push({ name, payload }));
     const key = await engine.client().api.net.generateFleetKey({});
     fleet = await LabFleet.start({ dir: join(root, 'lab'), appliances: SIZE, sites: 1, seed: 11, speed: 1, authorizedKeys: key.publicKey, slowDelayMs: SLOW_MS });
-    for (const site of fleet.plan.sites) engine.inventory.upsertSite(site, 'test');
-    for (const a of fleet.manifestAppliances()) {
-      engine.inventory.createAppliance(
-        { serial: a.serial, hostname: a.hostname, site: a.site, model: a.model, ipv4: '127.0.0.1', ipv6: null, sshPort: a.sshPort, apiPort: a.apiPort, storageTb: a.storageTb, nicGbps: a.nicGbps, firmware: a.firmware, status: 'online', tags: [], notes: '' },
-        'test',
-      );
-      serials.push(a.serial);
-    }
-    serials = serials.sort();
+    serials = enrollLabFleet(engine.inventory, fleet);
   });
 
   afterAll(async () => {

@@ -1,5 +1,6 @@
-/** SQL of jobs: the job row and its per-appliance results, journaled one by one as they arrive. */
+/** SQL of jobs: the job row and its per-appliance results, journaled in small batches as they arrive. */
 import { hostname } from 'node:os';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/db';
 import type { JobResult, JobState, ResultState } from './contract';
 
@@ -82,8 +83,27 @@ export interface FinishedResult {
   errorMessage: string | null;
 }
 
+/** One appliance's journaled end, as finishMany writes it. */
+export interface FinishedEntry {
+  serial: string;
+  outcome: FinishedResult;
+  finishedAt: string;
+}
+
 export class JobsRepo {
-  constructor(private readonly db: Db) {}
+  /** Statements of the per-appliance hot path, prepared once (preparing costs more than running them). */
+  private readonly stmts: { markRunning: Statement<[string, number, string]>; finish: Statement<[Record<string, unknown>]> };
+
+  constructor(private readonly db: Db) {
+    this.stmts = {
+      markRunning: db.prepare("UPDATE job_results SET state = 'running', started_at = ? WHERE job_id = ? AND serial = ?"),
+      finish: db.prepare(
+        `UPDATE job_results SET state = @state, exit_code = @exitCode, output = @output, stderr = @stderr,
+           error_code = @errorCode, error_message = @errorMessage, finished_at = @at
+         WHERE job_id = @id AND serial = @serial`,
+      ),
+    };
+  }
 
   /** The job and every target as pending, in one transaction, before anything is contacted. */
   create(kind: string, actor: string, spec: JobSpec, serials: readonly string[], at: string, retryOf: number | null): number {
@@ -137,19 +157,21 @@ export class JobsRepo {
     );
   }
 
-  markRunning(id: number, serial: string, at: string): void {
-    this.db.prepare("UPDATE job_results SET state = 'running', started_at = ? WHERE job_id = ? AND serial = ?").run(at, id, serial);
+  /**
+   * Journaled before the appliances are contacted (those starting together, in one transaction):
+   * a crash after this leaves them "may or may not have run".
+   */
+  markRunningMany(id: number, serials: readonly string[], at: string): void {
+    this.db.transaction(() => {
+      for (const serial of serials) this.stmts.markRunning.run(at, id, serial);
+    })();
   }
 
-  /** Journal one appliance's result (its own small transaction: nothing received is lost). */
-  finish(id: number, serial: string, r: FinishedResult, at: string): void {
-    this.db
-      .prepare(
-        `UPDATE job_results SET state = @state, exit_code = @exitCode, output = @output, stderr = @stderr,
-           error_code = @errorCode, error_message = @errorMessage, finished_at = @at
-         WHERE job_id = @id AND serial = @serial`,
-      )
-      .run({ ...r, at, id, serial });
+  /** Journal a batch of results in one transaction: all of them are durable, or none. */
+  finishMany(id: number, entries: readonly FinishedEntry[]): void {
+    this.db.transaction(() => {
+      for (const e of entries) this.stmts.finish.run({ ...e.outcome, at: e.finishedAt, id, serial: e.serial });
+    })();
   }
 
   /** A job ends: what never started is recorded as cancelled (or interrupted). */

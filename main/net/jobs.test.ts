@@ -16,6 +16,7 @@ import { LabFleet } from '../lab/fleet';
 import type { FaultId } from '../lab/contract';
 import type { EventName } from '../api/contract';
 import { startTestSshServer, type TestSshServer } from './test-ssh-server';
+import { enrollLabFleet } from '../../tests/support/lab-inventory';
 
 const SIZE = 10;
 
@@ -44,30 +45,8 @@ describe('fan-out jobs against a lab fleet', () => {
     openEngine();
     const key = await client.api.net.generateFleetKey({ comment: 'fleetdeck-test' });
     fleet = await LabFleet.start({ dir: join(root, 'lab'), appliances: SIZE, sites: 2, seed: 7, speed: 1, authorizedKeys: key.publicKey, slowDelayMs: 400 });
-    for (const site of fleet.plan.sites) engine.inventory.upsertSite(site, 'test');
-    for (const a of fleet.manifestAppliances()) {
-      engine.inventory.createAppliance(
-        {
-          serial: a.serial,
-          hostname: a.hostname,
-          site: a.site,
-          model: a.model,
-          ipv4: '127.0.0.1',
-          ipv6: null,
-          sshPort: a.sshPort,
-          apiPort: a.apiPort,
-          storageTb: a.storageTb,
-          nicGbps: a.nicGbps,
-          firmware: a.firmware,
-          status: 'online',
-          tags: ['lab'],
-          notes: '',
-        },
-        'test',
-      );
-      fingerprints.set(a.serial, a.hostKeyFingerprint);
-    }
-    serials = [...fingerprints.keys()].sort();
+    serials = enrollLabFleet(engine.inventory, fleet, { tags: ['lab'] });
+    for (const a of fleet.manifestAppliances()) fingerprints.set(a.serial, a.hostKeyFingerprint);
     bastion = await startTestSshServer({ authorizedKeys: [key.publicKey] });
   });
 

@@ -1,12 +1,12 @@
 /**
  * Fan-out as a job: run an `ocactl` action or a command on a selection of appliances with a
  * concurrency limit. The job row and every target (pending) are written before any appliance is
- * contacted; each result is journaled the moment it arrives; progress goes out on the event bus.
+ * contacted; each appliance is marked running before it is contacted, and results are journaled in
+ * small batches (job-journal.ts) and announced once durable; progress goes out on the event bus.
  * Cancel keeps every result already in. A job left running by a process that died is marked
  * interrupted at the next start, and "retry" runs the appliances that did not succeed.
  */
 import { createHash } from 'node:crypto';
-import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import type { z } from 'zod';
 import { FleetError } from '../api/errors';
@@ -18,8 +18,9 @@ import type { ServiceDeps } from '../deps';
 import { ApplianceQuery } from '../inventory/contract';
 import type { InventoryService } from '../inventory/service';
 import { isoAt } from '../store/clock';
-import { ExecRequest, ExecSelection, type Job, type JobPreview, type JobProgress, type JobSummary, type jobsMethods } from './contract';
-import { JobsRepo, type FinishedResult, type JobRow, type JobSpec } from './jobs-repo';
+import { ExecRequest, ExecSelection, type Job, type JobPreview, type JobProgress, type JobResult, type JobSummary, type jobsMethods } from './contract';
+import { ResultJournal, StartJournal } from './job-journal';
+import { JobsRepo, type FinishedEntry, type FinishedResult, type JobRow, type JobSpec } from './jobs-repo';
 import type { NetService } from './service';
 import type { ExecResult, SshPool } from './ssh-pool';
 
@@ -32,7 +33,9 @@ export type JobsHandlers = DomainHandlers<typeof jobsMethods, CallContext>;
 interface LiveJob {
   controller: AbortController;
   done: Promise<void>;
+  /** Appliances contacted whose result is not journaled yet. */
   running: number;
+  journal: ResultJournal<FinishedEntry> | null;
 }
 
 /** The ocactl command named by argv (`ocactl firmware activate x` -> `firmware activate`), if it is one. */
@@ -152,6 +155,8 @@ export class JobsService {
       return this.toJob(this.mustFind(id));
     }
     live.controller.abort(new FleetError('E_CANCELLED', `Job ${id} was cancelled.`));
+    // Every result received before the cancel is durable when cancel returns.
+    live.journal?.flush();
     return this.toJob(this.mustFind(id));
   }
 
@@ -169,6 +174,12 @@ export class JobsService {
     this.stopped = true;
     for (const [id, live] of this.live) {
       live.controller.abort(new FleetError('E_UNAVAILABLE', 'Fleetdeck is shutting down.'));
+      try {
+        live.journal?.flush();
+      } catch (err) {
+        this.deps.log.error('job results received before shutdown could not be journaled', { id, error: String(err) });
+      }
+      live.journal?.dispose();
       this.repo.close(id, 'interrupted', isoAt(this.deps.clock));
     }
   }
@@ -181,10 +192,9 @@ export class JobsService {
     const own = spec.acceptNew;
     const pool = own ? this.net.openPool({ actor, acceptNew: true, maxConcurrent: spec.concurrency }) : this.net.sharedPool();
     const id = this.repo.create(kind, actor, spec, serials, isoAt(this.deps.clock), retryOf);
+    // Every worker's operation follows this one signal (through one listener per pool: see SshPool).
     const controller = new AbortController();
-    // Every worker's operation listens to this one signal.
-    setMaxListeners(spec.concurrency + 16, controller.signal);
-    const live: LiveJob = { controller, running: 0, done: Promise.resolve() };
+    const live: LiveJob = { controller, running: 0, done: Promise.resolve(), journal: null };
     this.live.set(id, live);
     live.done = this.run(id, spec, serials, pool, live).finally(() => {
       if (own) pool.close();
@@ -197,6 +207,7 @@ export class JobsService {
   private async run(id: number, spec: JobSpec, serials: string[], pool: SshPool, live: LiveJob): Promise<void> {
     const { clock } = this.deps;
     const settings = this.net.settings();
+    const routeFor = this.net.router(settings);
     const timeoutMs = spec.timeoutMs ?? settings.commandTimeoutMs;
     const started = Date.now();
     const counts = { ok: 0, failed: 0 };
@@ -221,18 +232,59 @@ export class JobsService {
     const isOcactl = ocactlCommandOf(spec.argv) !== null;
     const queue = [...serials];
     const signal = live.controller.signal;
+    const startedAt = new Map<string, string>();
+    // Results are counted and announced only once their batch has committed.
+    live.journal = new ResultJournal<FinishedEntry>(
+      (batch) => this.repo.finishMany(id, batch),
+      (batch) => {
+        for (const { serial, outcome, finishedAt } of batch) {
+          live.running--;
+          if (outcome.state === 'ok') counts.ok++;
+          else if (outcome.state === 'failed') counts.failed++;
+          // The row as journaled, without reading it back.
+          const result: JobResult = {
+            serial,
+            state: outcome.state,
+            ok: outcome.state === 'ok',
+            exitCode: outcome.exitCode,
+            output: outcome.output,
+            stderr: outcome.stderr,
+            errorCode: outcome.errorCode,
+            errorMessage: outcome.errorMessage,
+            startedAt: startedAt.get(serial) ?? null,
+            finishedAt,
+          };
+          startedAt.delete(serial);
+          this.deps.events.emit('jobs.result', { id, result });
+        }
+        progress(false);
+      },
+      (err) => this.deps.log.error('job results could not be journaled yet; retrying with the next batch', { id, error: String(err) }),
+    );
+    const journal = live.journal;
+    const starts = new StartJournal(
+      (batch) => {
+        const at = isoAt(clock);
+        this.repo.markRunningMany(id, batch, at);
+        return at;
+      },
+      () => signal.aborted || this.stopped,
+    );
 
     const worker = async () => {
       for (;;) {
         if (signal.aborted || this.stopped) return;
         const serial = queue.shift();
         if (serial === undefined) return;
+        const at = await starts.mark(serial);
+        // Cancelled or shutting down before the mark was written: it stays pending, never contacted.
+        if (at === null) return;
         live.running++;
-        this.repo.markRunning(id, serial, isoAt(clock));
+        startedAt.set(serial, at);
         let outcome: FinishedResult;
         try {
-          const { appliance } = this.inventory.getAppliance(serial);
-          const result = await pool.exec(this.net.routeFor(appliance, settings), spec.argv, {
+          const appliance = this.inventory.appliance(serial);
+          const result = await pool.exec(routeFor(appliance), spec.argv, {
             timeoutMs,
             signal,
             maxOutputBytes: isOcactl ? MAX_REPLY_BYTES : MAX_STORED_OUTPUT,
@@ -244,19 +296,18 @@ export class JobsService {
           const state = signal.aborted && (e.code === 'E_CANCELLED' || e.code === 'E_UNAVAILABLE') ? 'cancelled' : 'failed';
           outcome = { state, exitCode: null, output: null, stderr: null, errorCode: e.code, errorMessage: e.message };
         }
-        live.running--;
         // Shutdown: stop() already closed the job as interrupted, and the database may be gone.
         if (this.stopped) return;
-        this.repo.finish(id, serial, outcome, isoAt(clock));
-        if (outcome.state === 'ok') counts.ok++;
-        else if (outcome.state === 'failed') counts.failed++;
-        const stored = this.repo.result(id, serial);
-        if (stored) this.deps.events.emit('jobs.result', { id, result: stored });
-        progress(false);
+        journal.add({ serial, outcome, finishedAt: isoAt(clock) });
       }
     };
 
-    await Promise.all(Array.from({ length: Math.min(spec.concurrency, serials.length) }, worker));
+    try {
+      await Promise.all(Array.from({ length: Math.min(spec.concurrency, serials.length) }, worker));
+      if (!this.stopped) journal.flush();
+    } finally {
+      journal.dispose();
+    }
     if (trailing) clearTimeout(trailing);
     if (this.stopped) return;
     const reason = signal.reason as FleetError | undefined;
@@ -374,7 +425,7 @@ export class JobsService {
       for (const s of selection.serials) {
         if (found.has(s)) continue;
         try {
-          const { appliance } = this.inventory.getAppliance(s);
+          const appliance = this.inventory.appliance(s);
           found.set(appliance.serial, { serial: appliance.serial, site: appliance.site, partner: appliance.partner });
         } catch {
           missing.push(s);

@@ -29,6 +29,7 @@ import { formatKnownHosts, lookupKnownHost, parseKnownHosts, type KnownHostLine 
 import { NetRepo } from './repo';
 import { SshPool, type SshAuth, type SshEndpoint, type SshRoute } from './ssh-pool';
 import { sshAgentPath } from './ssh-agent';
+import { SshTunnels } from './tunnel';
 
 const DEFAULT_SETTINGS: NetSettings = {
   auth: 'fleet-key',
@@ -48,6 +49,7 @@ export class NetService {
   readonly handlers: NetHandlers;
   private readonly pools = new Set<SshPool>();
   private shared: SshPool | null = null;
+  private tunnel: SshTunnels | null = null;
 
   constructor(
     private readonly deps: ServiceDeps,
@@ -116,6 +118,38 @@ export class NetService {
   private resetSharedPool(): void {
     this.shared?.close();
     this.shared = null;
+    this.tunnel?.close();
+    this.tunnel = null;
+  }
+
+  /**
+   * HTTP through jump hosts (main/net/tunnel.ts): one SSH connection per bastion chain, with this
+   * engine's credentials and strict host-key checking, kept across sweeps. Reset with the pool.
+   */
+  tunnels(): SshTunnels {
+    this.tunnel ??= new SshTunnels({
+      auth: () => this.auth(this.settings()),
+      hostKeys: this.trust.policy({ actor: 'engine', acceptNew: false }),
+      connectTimeoutMs: this.settings().connectTimeoutMs,
+      log: this.deps.log,
+    });
+    return this.tunnel;
+  }
+
+  /**
+   * The jump chain (outermost bastion first) of each appliance's route, in order: [] for an
+   * appliance reached directly, a FleetError when its route names a broken chain (health polling
+   * over HTTP: each appliance's own outcome). Routes are read once for the whole list.
+   */
+  jumpChains(appliances: readonly Appliance[]): Array<readonly SshEndpoint[] | FleetError> {
+    const route = this.router();
+    return appliances.map((a) => {
+      try {
+        return route(a).via;
+      } catch (err) {
+        return err instanceof FleetError ? err : new FleetError('E_INTERNAL', String(err));
+      }
+    });
   }
 
   /** An SSH pool with this engine's credentials and host-key trust; close it when done. */
@@ -156,12 +190,28 @@ export class NetService {
 
   /** How to reach an appliance: its address, port and login, behind the jump chain of its route. */
   routeFor(appliance: Appliance, settings: NetSettings = this.settings()): SshRoute {
-    const host = appliance.ipv4 ?? appliance.ipv6 ?? appliance.hostname;
-    const target: SshEndpoint = { label: appliance.serial, host, port: appliance.sshPort, username: settings.username };
+    return this.router(settings)(appliance);
+  }
+
+  /**
+   * routeFor with the routes and jump chains read once: a job takes one when it starts (as it
+   * reads the settings), instead of reading every route again for each appliance.
+   */
+  router(settings: NetSettings = this.settings()): (appliance: Appliance) => SshRoute {
     const routes = this.repo.routes();
-    const route =
-      routes.find((r) => r.scope === 'appliance' && r.key === appliance.serial) ?? routes.find((r) => r.scope === 'site' && r.key === appliance.site);
-    return { target, via: route ? this.jumpChain(route.jumpHost) : [] };
+    const byAppliance = new Map(routes.filter((r) => r.scope === 'appliance').map((r) => [r.key, r.jumpHost]));
+    const bySite = new Map(routes.filter((r) => r.scope === 'site').map((r) => [r.key, r.jumpHost]));
+    const chains = new Map<string, SshEndpoint[]>();
+    return (appliance) => {
+      const host = appliance.ipv4 ?? appliance.ipv6 ?? appliance.hostname;
+      const target: SshEndpoint = { label: appliance.serial, host, port: appliance.sshPort, username: settings.username };
+      const jumpHost = byAppliance.get(appliance.serial) ?? bySite.get(appliance.site);
+      if (jumpHost === undefined) return { target, via: [] };
+      let via = chains.get(jumpHost);
+      // A broken chain throws for each appliance behind it (and is not kept).
+      if (!via) chains.set(jumpHost, (via = this.jumpChain(jumpHost)));
+      return { target, via };
+    };
   }
 
   /** Endpoints from the outermost bastion to the named one. */
@@ -182,6 +232,8 @@ export class NetService {
 
   close(): void {
     for (const pool of [...this.pools]) pool.close();
+    this.tunnel?.close();
+    this.tunnel = null;
   }
 
   // Jump hosts

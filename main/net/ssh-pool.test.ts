@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getEventListeners } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import ssh2 from 'ssh2';
 import { FleetError } from '../api/errors';
@@ -171,6 +172,35 @@ describe('SshPool against real ssh2 servers', () => {
       setTimeout(() => controller.abort(), 100);
       expect(await codeOf(pending)).toBe('E_CANCELLED');
     } finally {
+      await stall.close();
+    }
+  });
+
+  it('follows one caller signal with one listener, however many operations share it', async () => {
+    const stall = await startTestSshServer({ authorizedKeys: [fleetKey.public], mode: 'stall-exec' });
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      const pool = poolFor(pinned({ S: stall.hostKeyFingerprint, 'bastion:outer': bastion.hostKeyFingerprint }));
+      const job = new AbortController();
+      // 40 operations in flight on one signal: 20 on one appliance's connection, 20 behind a bastion.
+      const direct = { target: endpoint('S', stall), via: [] };
+      const behind = { target: endpoint('S', stall), via: [endpoint('bastion:outer', bastion)] };
+      const runs = [...Array.from({ length: 20 }, () => direct), ...Array.from({ length: 20 }, () => behind)].map((route) =>
+        codeOf(pool.exec(route, ['status'], { signal: job.signal, timeoutMs: 10_000 })),
+      );
+      const deadline = Date.now() + 5000;
+      while (stall.stats.execs.length < 40 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(stall.stats.execs).toHaveLength(40);
+      expect(getEventListeners(job.signal, 'abort')).toHaveLength(1);
+      job.abort();
+      expect(await Promise.all(runs)).toEqual(Array.from({ length: 40 }, () => 'E_CANCELLED'));
+      expect(getEventListeners(job.signal, 'abort')).toHaveLength(0);
+      await new Promise((r) => setImmediate(r));
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
       await stall.close();
     }
   });

@@ -9,7 +9,7 @@
  * exchange: a refused key ends the connection before any credential is offered.
  */
 import ssh2 from 'ssh2';
-import type { Client as SshClient, ClientChannel, ConnectConfig } from 'ssh2';
+import type { Client as SshClient, ClientChannel, ConnectConfig, ParsedKey, PublicKeyAuthMethod } from 'ssh2';
 import type { Duplex } from 'node:stream';
 import { FleetError } from '../api/errors';
 import type { Rng } from '../store/clock';
@@ -19,6 +19,7 @@ import { silentLogger } from '../store/log';
 import type { FleetCredential } from './fleet-key';
 import { hostKeyFromBlob, type HostKey } from './host-key';
 import { remoteCommand } from './remote-command';
+import { withKeyObjects } from './ssh-key-objects';
 import { abortReason, Slots } from './slots';
 
 export interface SshEndpoint {
@@ -88,6 +89,8 @@ interface Link {
   retired: boolean;
   closed: boolean;
   idleTimer: NodeJS.Timeout | null;
+  /** Commands running on it, told when it closes (one 'close' listener per link, not one per command). */
+  onClose: Set<() => void>;
 }
 
 const DEFAULTS = {
@@ -122,8 +125,9 @@ export class SshPool {
   /** Connections being opened, with how many operations wait for each. */
   private readonly pending = new Map<string, { link: Promise<Link>; waiters: number; abandon: AbortController }>();
   private readonly slots: Slots;
-  private credential: Promise<FleetCredential> | null = null;
+  private signingKey: Promise<ParsedKey> | null = null;
   private closed = false;
+  private readonly callers = new CallerSignals();
   /** Connections opened since the pool was made, per route key (tests and benches read it). */
   readonly opened = new Map<string, number>();
 
@@ -140,7 +144,7 @@ export class SshPool {
   /** Run a command line as given. Use exec(argv) unless the caller wrote the shell syntax itself. */
   async execCommand(route: SshRoute, command: string, options: ExecOptions = {}): Promise<ExecResult> {
     if (this.closed) throw new FleetError('E_UNAVAILABLE', 'The SSH pool is closed.');
-    const { signal, cleanup } = operationSignal(route.target.label, options);
+    const { signal, cleanup } = operationSignal(this.callers, route.target.label, options);
     try {
       const release = await this.slots.acquire(signal);
       try {
@@ -155,7 +159,7 @@ export class SshPool {
 
   /** Open (or reuse) the connection to a route: host keys checked and logged in, nothing run. */
   async connect(route: SshRoute, options: Pick<ExecOptions, 'timeoutMs' | 'signal'> = {}): Promise<void> {
-    const { signal, cleanup } = operationSignal(route.target.label, options);
+    const { signal, cleanup } = operationSignal(this.callers, route.target.label, options);
     try {
       const link = await this.acquireLink(routeChain(route), signal);
       this.releaseLink(link);
@@ -256,9 +260,12 @@ export class SshPool {
     }
     try {
       const client = await this.handshake(endpoint, sock, parent, abandon);
-      const link: Link = { key, label: endpoint.label, client, parent, users: 0, retired: false, closed: false, idleTimer: null };
+      const link: Link = { key, label: endpoint.label, client, parent, users: 0, retired: false, closed: false, idleTimer: null, onClose: new Set() };
       this.opened.set(key, (this.opened.get(key) ?? 0) + 1);
-      client.on('close', () => this.forget(link));
+      client.on('close', () => {
+        this.forget(link);
+        for (const dropped of [...link.onClose]) dropped();
+      });
       if (this.closed) this.destroy(link);
       else {
         this.links.set(key, link);
@@ -274,7 +281,7 @@ export class SshPool {
   }
 
   private async handshake(endpoint: SshEndpoint, sock: Duplex | undefined, parent: Link | null, abandon: AbortSignal): Promise<SshClient> {
-    const auth = await this.authConfig();
+    const auth = await this.authConfig(endpoint.username);
     const client = new ssh2.Client();
     let refusal: FleetError | null = null;
     let tcpConnected = sock !== undefined;
@@ -301,7 +308,12 @@ export class SshPool {
     // Errors after the handshake end the connection ('close' follows); they are only logged here.
     client.on('error', (err) => this.options.log.warn('ssh connection error', { target: endpoint.label, error: err.message }));
     return new Promise<SshClient>((resolve, reject) => {
-      client.once('connect', () => (tcpConnected = true));
+      client.once('connect', () => {
+        tcpConnected = true;
+        // ssh2 leaves Nagle on: a packet written while an earlier one is unacknowledged then waits
+        // for the appliance's delayed ACK (tens of ms). SSH packets here are small and latency-bound.
+        client.setNoDelay(true);
+      });
       client.once('ready', () => resolve(client));
       client.once('error', (err: Error & { level?: string; code?: string }) => {
         client.end();
@@ -319,17 +331,21 @@ export class SshPool {
     });
   }
 
-  private async authConfig(): Promise<Partial<ConnectConfig>> {
+  private async authConfig(username: string): Promise<Partial<ConnectConfig>> {
     const auth = this.options.auth;
     if (auth.kind === 'agent') return { agent: auth.socket };
-    this.credential ??= auth.load().catch((err: unknown) => {
-      this.credential = null;
-      throw err;
-    });
-    const credential = await this.credential;
-    return credential.passphrase
-      ? { privateKey: credential.privateKey, passphrase: credential.passphrase.toString() }
-      : { privateKey: credential.privateKey };
+    // Parsed (and decrypted) once per pool, signing through a KeyObject: a login costs one
+    // signature, not a PEM decode and a signature. Offered straight away: the appliances take
+    // public keys only, so the round trip of trying "none" first buys nothing.
+    this.signingKey ??= auth
+      .load()
+      .then(signingKeyOf)
+      .catch((err: unknown) => {
+        this.signingKey = null;
+        throw err;
+      });
+    const publickey: PublicKeyAuthMethod = { type: 'publickey', username, key: await this.signingKey };
+    return { authHandler: [publickey] };
   }
 
   private use(link: Link): void {
@@ -369,6 +385,17 @@ export class SshPool {
     if (this.links.get(link.key) === link) this.links.delete(link.key);
     if (link.parent) this.releaseLink(link.parent);
   }
+}
+
+/** The fleet credential as an ssh2 key, decrypted once; a key that cannot be read is E_AUTH, not 1000 failures. */
+function signingKeyOf(credential: FleetCredential): ParsedKey {
+  const parsed = ssh2.utils.parseKey(credential.privateKey, credential.passphrase);
+  const key = Array.isArray(parsed) ? (parsed[0] as ParsedKey | Error | undefined) : parsed;
+  if (!key || key instanceof Error || !key.isPrivateKey()) {
+    const reason = key instanceof Error ? key.message : 'no private key found';
+    throw new FleetError('E_AUTH', `The fleet's SSH key cannot be used to log in: ${reason}.`);
+  }
+  return withKeyObjects(key);
 }
 
 function classifyConnectError(
@@ -424,12 +451,12 @@ function runCommand(link: Link, command: string, label: string, options: ExecOpt
       if (settled) return;
       settled = true;
       signal.removeEventListener('abort', onAbort);
-      link.client.removeListener('close', onLinkClose);
+      link.onClose.delete(onLinkClose);
       if (outcome instanceof Error) reject(outcome);
       else resolve(outcome);
     };
     signal.addEventListener('abort', onAbort, { once: true });
-    link.client.once('close', onLinkClose);
+    link.onClose.add(onLinkClose);
     try {
       link.client.exec(command, (err, stream) => {
         if (err) {
@@ -489,11 +516,48 @@ function runCommand(link: Link, command: string, label: string, options: ExecOpt
   });
 }
 
-function operationSignal(label: string, options: Pick<ExecOptions, 'timeoutMs' | 'signal'>): { signal: AbortSignal; cleanup: () => void } {
+/**
+ * A caller's signal, followed by any number of operations through one listener. A job hands the
+ * same signal to every appliance's operation; one listener per operation meant as many listeners
+ * on it as operations in flight, and Node warns (MaxListenersExceededWarning) past 10.
+ */
+class CallerSignals {
+  private readonly followers = new WeakMap<AbortSignal, { ops: Set<AbortController>; onAbort: () => void }>();
+
+  /** Abort `op` when `signal` aborts (at once if it has); returns the function that stops following. */
+  follow(signal: AbortSignal, op: AbortController): () => void {
+    if (signal.aborted) {
+      op.abort(abortReason(signal));
+      return () => undefined;
+    }
+    let entry = this.followers.get(signal);
+    if (!entry) {
+      const ops = new Set<AbortController>();
+      const onAbort = () => {
+        this.followers.delete(signal);
+        for (const o of ops) o.abort(abortReason(signal));
+      };
+      entry = { ops, onAbort };
+      this.followers.set(signal, entry);
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
+    const { ops, onAbort } = entry;
+    ops.add(op);
+    return () => {
+      if (!ops.delete(op) || ops.size > 0 || this.followers.get(signal) !== entry) return;
+      this.followers.delete(signal);
+      signal.removeEventListener('abort', onAbort);
+    };
+  }
+}
+
+function operationSignal(
+  callers: CallerSignals,
+  label: string,
+  options: Pick<ExecOptions, 'timeoutMs' | 'signal'>,
+): { signal: AbortSignal; cleanup: () => void } {
   const controller = new AbortController();
-  const onAbort = () => controller.abort(abortReason(options.signal!));
-  if (options.signal?.aborted) onAbort();
-  else options.signal?.addEventListener('abort', onAbort, { once: true });
+  const unfollow = options.signal ? callers.follow(options.signal, controller) : null;
   const timer =
     options.timeoutMs === undefined
       ? null
@@ -505,7 +569,7 @@ function operationSignal(label: string, options: Pick<ExecOptions, 'timeoutMs' |
     signal: controller.signal,
     cleanup: () => {
       if (timer) clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
+      unfollow?.();
     },
   };
 }

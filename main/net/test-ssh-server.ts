@@ -18,6 +18,11 @@ export interface TestSshServerOptions {
   hostKey?: string;
   /** Refuse the client mid-way instead of running commands. */
   mode?: 'normal' | 'stall-exec' | 'drop-exec';
+  /**
+   * Where a direct-tcpip request for host:port really goes: the bastion's own view of the network
+   * (an address only it can reach). As requested when omitted.
+   */
+  forwardTo?: (host: string, port: number) => { host: string; port: number };
 }
 
 export interface TestSshServer {
@@ -82,7 +87,8 @@ export async function startTestSshServer(options: TestSshServerOptions): Promise
     client.on('ready', () => {
       client.on('tcpip', (accept, reject, info) => {
         state.stats.forwards.push(`${info.destIP}:${info.destPort}`);
-        const upstream = tcpConnect(info.destPort, info.destIP);
+        const to = options.forwardTo?.(info.destIP, info.destPort) ?? { host: info.destIP, port: info.destPort };
+        const upstream = tcpConnect(to.port, to.host);
         upstream.once('error', () => reject());
         upstream.once('connect', () => {
           const channel = accept();

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tempDir } from '../../tests/support/temp-engine';
+import { tempDir } from '../../tests/support/temp-dir';
 import { migrate, openDatabase, schemaVersion, type Db } from './db';
 import { MIGRATIONS } from './migrations';
 

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import {
   ApplianceInput,
   AppliancePatch,
+  MANAGEMENT_ADDRESS_NEEDED,
   type Appliance,
   type ApplianceModel,
   type LifecycleStatus,
@@ -138,7 +139,7 @@ function check(draft: ApplianceDraft, status: LifecycleStatus): { value?: z.outp
   }
   // The contract's address rule is an object refinement; zod skips it while other fields fail.
   if (nullable(draft.ipv4) === null && nullable(draft.ipv6) === null) {
-    errors.ipv4 ??= 'an appliance needs a management IPv4 or IPv6 address';
+    errors.ipv4 ??= MANAGEMENT_ADDRESS_NEEDED;
   }
   if (draft.model === '') errors.model = 'choose a model';
   if (draft.site.trim() === '') errors.site = 'choose a site';

@@ -80,5 +80,9 @@ describe('audit details', () => {
     expect(describeDetails({ status: { from: 'online', to: 'drained' }, reason: 'fan' })).toBe(
       'status: online → drained; reason: fan',
     );
+    // A health setting change, as the engine records it.
+    expect(describeDetails({ changes: { enabled: { from: false, to: true }, selection: { from: {}, to: { site: ['GRU1', 'GRU2'] } } } })).toBe(
+      'changes: enabled false → true, selection (none) → site GRU1, GRU2',
+    );
   });
 });

@@ -115,6 +115,8 @@ function describeValue(value: unknown): string {
   if (typeof value === 'object' && value !== null) {
     const o = value as Record<string, unknown>;
     if ('from' in o && 'to' in o) return `${describeValue(o.from ?? '—')} → ${describeValue(o.to ?? '—')}`;
+    // An empty filter or map (a monitor selection of everything) still shows as something.
+    if (Object.keys(o).length === 0) return '(none)';
     // A map of changes, `{ hostname: { from, to }, ... }`.
     return Object.entries(o)
       .map(([k, v]) => `${k} ${describeValue(v)}`)

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ApplianceHealth } from '../../main/health/contract';
-import { ageAt, diskPercent, formatAge, formatBytes, formatGbps, formatRatio, lastKnownStatus, measuredLine, reachabilityLine } from './health-format';
+import { ageAt, diskPercent, formatAge, formatBytes, formatGbps, formatRatio, measuredLine, reachabilityLine } from './health-format';
 
 describe('health formatting', () => {
   it('says ages the short way an operator reads them', () => {
@@ -38,33 +37,5 @@ describe('health formatting', () => {
     expect(formatBytes(512)).toBe('512 B');
     expect(diskPercent(50, 200)).toBe(25);
     expect(diskPercent(50, 0)).toBe(0);
-  });
-});
-
-describe('last known status', () => {
-  const base: Pick<ApplianceHealth, 'measuredAt' | 'components' | 'status' | 'reachable'> = {
-    measuredAt: '2026-01-01T00:00:00Z',
-    reachable: true,
-    status: 'OK',
-    components: [{ name: 'disk', status: 'OK', message: 'fine', source: 'appliance' }],
-  };
-
-  it('is the measured status while the appliance answers', () => {
-    expect(lastKnownStatus({ ...base, status: 'Warning' })).toBe('Warning');
-  });
-
-  it('leaves out the reachability penalty once it stops answering', () => {
-    const unreachable = {
-      ...base,
-      reachable: false,
-      status: 'Error' as const,
-      components: [...base.components, { name: 'reachability', status: 'Error' as const, message: 'no reply for 3 polls', source: 'reachability' as const }],
-    };
-    expect(lastKnownStatus(unreachable)).toBe('OK');
-    expect(lastKnownStatus({ ...unreachable, components: [{ name: 'bgp', status: 'Error', message: 'down', source: 'appliance' }, ...unreachable.components] })).toBe('Error');
-  });
-
-  it('is Unknown when it was never measured', () => {
-    expect(lastKnownStatus({ ...base, reachable: false, measuredAt: null, status: 'Warning', components: [] })).toBe('Unknown');
   });
 });

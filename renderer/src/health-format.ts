@@ -2,8 +2,7 @@
  * How measured health reads on screen: ages ("3m ago"), throughput, ratios, disk sizes, and the one
  * line that says whether an appliance was reached. Pure, so it is tested in Node.
  */
-import { worstHealth } from '../../main/appliance/contract';
-import type { ApplianceHealth, HealthStatus } from '../../main/health/contract';
+import type { HealthStatus } from '../../main/health/contract';
 
 export const HEALTH_ORDER: readonly HealthStatus[] = ['OK', 'Warning', 'Error', 'Unknown'];
 
@@ -83,16 +82,4 @@ export function reachabilityLine(reachable: boolean, age: number | null, polled:
 /** "measured 12s ago" for a reachable appliance; "never measured" before the first poll. */
 export function measuredLine(age: number | null): string {
   return age === null ? 'never measured' : `measured ${formatAge(age)} ago`;
-}
-
-/**
- * The status an appliance had when it was last measured: its components without the reachability
- * ones the engine adds after failed polls. What an unreachable appliance shows, greyed.
- * (Its measured status, the one the roll-ups count, also weighs the failed polls.)
- */
-export function lastKnownStatus(h: Pick<ApplianceHealth, 'measuredAt' | 'components' | 'status' | 'reachable'>): HealthStatus {
-  if (h.reachable) return h.status;
-  if (h.measuredAt === null) return 'Unknown';
-  const known = h.components.filter((c) => c.source !== 'reachability');
-  return known.length ? worstHealth(known.map((c) => c.status)) : 'Unknown';
 }

@@ -86,5 +86,7 @@ describe('hash routes', () => {
     expect(auditTargetHash('site:GRU1')).toBe('#/sites/GRU1');
     expect(auditTargetHash('partner:Vivo')).toBeNull();
     expect(auditTargetHash('import:fleet.csv')).toBeNull();
+    expect(auditTargetHash('health:thresholds:flash')).toBe('#/health');
+    expect(auditTargetHash('health:monitor')).toBe('#/health');
   });
 });

@@ -225,6 +225,8 @@ export function navSection(route: Route): 'overview' | 'appliances' | 'sites' | 
  * or null for targets with no page (imports, partners).
  */
 export function auditTargetHash(target: string): string | null {
+  // Health thresholds and monitor settings (`health:thresholds:flash`, `health:monitor`) live on the Health screen.
+  if (target.startsWith('health:')) return hashFor({ name: 'health', status: [] });
   const m = /^(appliance|site):(.+)$/.exec(target);
   if (!m) return null;
   return m[1] === 'appliance' ? hashFor({ name: 'appliance', serial: m[2]! }) : hashFor({ name: 'site', code: m[2]! });

@@ -5,25 +5,20 @@
  * met for the first time, and Ctrl-C cancelling a job. Through plain pipes: no bar, no escape
  * codes, `--json` lines, exit statuses, and never a prompt.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir, userInfo } from 'node:os';
-import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { ApiClient } from '../../main/api/client';
-import { createEngine } from '../../main/engine';
 import type { FaultId } from '../../main/lab/contract';
 import { readManifest, type LabManifest } from '../../main/lab/manifest';
 import { pidAlive } from '../../main/lab/service';
-import { silentLogger } from '../../main/store/log';
-import { openNodeVault } from '../../main/vault/node-vault';
+import { CLI, CLI_ENV, REPO, runFleetdeck, withDataDirApi } from '../support/cli';
+import { tempDir } from '../support/temp-dir';
 import { plainText, ptyUnavailable, spawnInPty, type PtySession } from './support/pty';
 
-const REPO = resolve(import.meta.dirname, '../..');
-const CLI = join(REPO, 'bin/fleetdeck.mjs');
 const FLEET = 30;
-const ENV = { ...process.env, FLEETDECK_VAULT_PASSPHRASE: '', FLEETDECK_DEBUG: '' };
 
 const noPty = ptyUnavailable();
 if (noPty) console.log(`SKIPPED fleetdeck exec on a terminal (the pipe tests still run): ${noPty}`);
@@ -35,52 +30,20 @@ let dataDir: string;
 let lab: LabManifest;
 let serials: string[];
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * The CLI through plain pipes. Its stdin stays open and empty: a command that asked a question
- * here would wait until the timeout, and the test would fail.
- */
-function cli(args: string[], timeoutMs = 60_000): Promise<CliRun> {
-  const child = spawn(process.execPath, [CLI, '--data-dir', dataDir, ...args], { cwd: REPO, env: ENV, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  return new Promise((resolveRun, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`fleetdeck ${args.join(' ')} did not end in ${timeoutMs} ms:\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolveRun({ code, stdout, stderr });
-    });
-  });
-}
+/** The CLI on this suite's data dir through plain pipes (tests/support/cli.ts). */
+const cli = (args: string[], timeoutMs?: number) => runFleetdeck(dataDir, args, timeoutMs);
 
 const terminals: PtySession[] = [];
 
 /** The CLI on a fresh pseudo-terminal (killed after the test if it is still running). */
 function terminal(args: string[]): PtySession {
-  const session = spawnInPty([process.execPath, CLI, '--data-dir', dataDir, ...args], { cwd: REPO, env: ENV });
+  const session = spawnInPty([process.execPath, CLI, '--data-dir', dataDir, ...args], { cwd: REPO, env: CLI_ENV });
   terminals.push(session);
   return session;
 }
 
 /** The engine on the same data dir, in this process, for setting up and checking what the CLI did. */
-async function withApi<T>(fn: (api: ApiClient['api']) => Promise<T>): Promise<T> {
-  const engine = createEngine({ dataDir, host: 'test', vault: await openNodeVault(dataDir, { env: {} }), log: silentLogger });
-  try {
-    return await fn(engine.client({ actor: 'test', host: 'test' }).api);
-  } finally {
-    engine.close();
-  }
-}
+const withApi = <T>(fn: (api: ApiClient['api']) => Promise<T>) => withDataDirApi(dataDir, fn);
 
 async function setFault(targets: readonly string[], fault: FaultId, on: boolean): Promise<void> {
   await withApi(async (api) => {
@@ -160,7 +123,7 @@ const JobShow = z.object({
 });
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'fleetdeck-cli-tty-'));
+  root = tempDir('fleetdeck-cli-tty-');
   dataDir = join(root, 'data');
   const started = await cli(['lab', 'start', '--appliances', String(FLEET), '--sites', '3'], 90_000);
   expect(started.stderr).toBe('');

@@ -3,49 +3,35 @@
  * single violation and reaches the engine; a page from another local origin cannot open the RPC
  * socket even when it knows the token.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine, type Engine } from '../../main/engine';
-import { defaultRendererDir, startBrowserHost, type BrowserHost } from '../../main/host/browser-host';
-import { silentLogger } from '../../main/store/log';
-import { openNodeVault } from '../../main/vault/node-vault';
-import { chromiumAvailable, chromiumSkipReason, launchChromium } from './support/browser';
+import type { BrowserHost } from '../../main/host/browser-host';
+import { hostedSkipReason, startHostedEngine, type HostedEngine } from './support/hosted-engine';
 
-const rendererDir = defaultRendererDir();
-const built = existsSync(join(rendererDir, 'index.html'));
-const skipReason = !chromiumAvailable ? chromiumSkipReason : !built ? `the renderer is not built (${rendererDir}); run npx electron-vite build` : null;
+const skipReason = hostedSkipReason();
 if (skipReason) console.log(`SKIPPED: browser host in Chromium - ${skipReason}`);
 
 describe.skipIf(skipReason !== null)(`browser host in Chromium${skipReason ? ` (SKIPPED: ${skipReason})` : ''}`, () => {
-  let dataDir: string;
-  let engine: Engine;
+  let hosted: HostedEngine;
   let host: BrowserHost;
   let browser: Browser;
   let stranger: Server;
   let strangerOrigin: string;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'fleetdeck-hostweb-'));
-    engine = createEngine({ dataDir, host: 'browser', vault: await openNodeVault(dataDir, { env: {} }), log: silentLogger });
-    host = await startBrowserHost({ engine, rendererDir });
+    hosted = await startHostedEngine('browser', 'fleetdeck-hostweb-');
+    ({ host, browser } = hosted);
     // Another web page on this machine (any local dev server, or a page a rebinding attack reached).
     stranger = createServer((_req, res) => res.end('<!doctype html><title>elsewhere</title>'));
     await new Promise<void>((r) => stranger.listen(0, '127.0.0.1', r));
     strangerOrigin = `http://127.0.0.1:${(stranger.address() as AddressInfo).port}`;
-    browser = await launchChromium();
   });
 
   afterAll(async () => {
-    await browser?.close();
     await new Promise((r) => stranger?.close(r));
-    await host?.close();
-    engine?.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await hosted?.close();
   });
 
   it('loads the built renderer with no CSP violation and talks to the engine', async () => {

@@ -5,20 +5,12 @@
  * bridging the port to the browser host's socket. The built page must connect through the port,
  * and turn news of the engine stopping into its lost-connection state.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine, type Engine } from '../../main/engine';
-import { defaultRendererDir, startBrowserHost, type BrowserHost } from '../../main/host/browser-host';
-import { silentLogger } from '../../main/store/log';
-import { openNodeVault } from '../../main/vault/node-vault';
-import { chromiumAvailable, chromiumSkipReason, launchChromium } from './support/browser';
+import type { BrowserHost } from '../../main/host/browser-host';
+import { hostedSkipReason, startHostedEngine, type HostedEngine } from './support/hosted-engine';
 
-const rendererDir = defaultRendererDir();
-const built = existsSync(join(rendererDir, 'index.html'));
-const skipReason = !chromiumAvailable ? chromiumSkipReason : !built ? `the renderer is not built (${rendererDir}); run npx electron-vite build` : null;
+const skipReason = hostedSkipReason();
 if (skipReason) console.log(`SKIPPED: desktop carrier in Chromium - ${skipReason}`);
 
 /** What electron/preload.ts does, with a WebSocket to the host standing in for the shell. */
@@ -39,24 +31,16 @@ const FAKE_PRELOAD = `
 `;
 
 describe.skipIf(skipReason !== null)(`desktop carrier in Chromium${skipReason ? ` (SKIPPED: ${skipReason})` : ''}`, () => {
-  let dataDir: string;
-  let engine: Engine;
+  let hosted: HostedEngine;
   let host: BrowserHost;
   let browser: Browser;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'fleetdeck-carrier-'));
-    engine = createEngine({ dataDir, host: 'desktop', vault: await openNodeVault(dataDir, { env: {} }), log: silentLogger });
-    host = await startBrowserHost({ engine, rendererDir });
-    browser = await launchChromium();
+    hosted = await startHostedEngine('desktop', 'fleetdeck-carrier-');
+    ({ host, browser } = hosted);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await host?.close();
-    engine?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => hosted?.close());
 
   it('asks for its port, talks over it, and shows the engine stopping', async () => {
     const context = await browser.newContext();

@@ -94,8 +94,23 @@ describe.skipIf(!chromiumAvailable)('live health in the browser host (Playwright
     await page.evaluate('delete document.documentElement.dataset.theme');
   }
 
-  it('measures all 24 appliances with Poll now and rolls them up', async () => {
+  it('shows appliances not polled yet as muted, not as a problem', async () => {
     expect(fleet).toHaveLength(24);
+    await go('#/appliances');
+    const first = row(fleet[0]!.serial);
+    await first.waitFor();
+    const age = first.getByTestId('health-age');
+    await expect.poll(() => age.textContent()).toBe('not polled yet');
+    const look = (await page.evaluate(
+      `(() => { const a = document.querySelector('[data-testid="appliance-row"] [data-testid="health-age"]'); const muted = getComputedStyle(document.body).getPropertyValue('--text-muted'); const probe = document.createElement('span'); probe.style.color = 'var(--danger)'; document.body.append(probe); const danger = getComputedStyle(probe).color; probe.remove(); return { color: getComputedStyle(a).color, danger, cls: a.className, muted }; })()`,
+    )) as { color: string; danger: string; cls: string };
+    expect(look.cls).toContain('not-polled');
+    expect(look.color).not.toBe(look.danger);
+    expect(await attr(first.getByTestId('health-badge'), 'data-status')).toBe('Unknown');
+    await screenshots('appliances-not-polled');
+  });
+
+  it('measures all 24 appliances with Poll now and rolls them up', async () => {
     await page.getByTestId('nav-health').click();
     await page.getByTestId('monitor-panel').waitFor();
     await page.getByTestId('poll-now').click();
@@ -246,6 +261,14 @@ describe.skipIf(!chromiumAvailable)('live health in the browser host (Playwright
     await expect.poll(() => attr(usage, 'data-status')).toBe('Warning');
     expect(await attr(usage, 'data-source')).toBe('threshold');
     expect(await usage.textContent()).toMatch(/Warning at 1%/);
+
+    // Audited like every other change: who, what and from/to, on the Audit screen.
+    await go('#/audit');
+    const entry = page.locator('[data-testid="audit-entry"][data-action="health.thresholds"]').first();
+    await entry.waitFor();
+    expect(await entry.textContent()).toContain(`health:thresholds:${model}`);
+    expect(await entry.textContent()).toMatch(/diskWarnPct \d+ → 1/);
+    await screenshots('audit-health');
   });
 
   it('follows the fleet live with the monitor on, without a reload', async () => {
@@ -279,6 +302,12 @@ describe.skipIf(!chromiumAvailable)('live health in the browser host (Playwright
     await go('#/health');
     await page.getByTestId('monitor-toggle').uncheck();
     await expect.poll(() => page.getByTestId('monitor-state').textContent()).toBe('polling is off');
+    // Each monitor change (interval, on, off) is in the audit log.
+    await go('#/audit');
+    const changes = page.locator('[data-testid="audit-entry"][data-action="health.monitor"]');
+    await changes.first().waitFor();
+    expect(await changes.count()).toBeGreaterThanOrEqual(3);
+    expect(await changes.first().textContent()).toMatch(/enabled true → false/);
   });
 
   it('drew everything under the strict CSP without a script error', () => {

@@ -6,9 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { chromiumAvailable, chromiumSkipReason, launchChromium } from './support/browser';
-import { REPO, serveApp, type ServedApp } from './support/serve';
+import type { Page } from 'playwright-core';
+import { chromiumAvailable, chromiumSkipReason } from './support/browser';
+import { REPO, type ServedApp } from './support/serve';
+import { openAppSession, type AppSession } from './support/session';
 
 const SITES = join(REPO, 'resources/samples/sites.csv');
 const APPLIANCES = join(REPO, 'resources/samples/appliances.csv');
@@ -19,23 +20,16 @@ const gru01Rows = readFileSync(APPLIANCES, 'utf8').split('\n').filter((l) => l.s
 if (!chromiumAvailable) console.log(`SKIPPED: inventory end-to-end tests - ${chromiumSkipReason}`);
 
 describe.skipIf(!chromiumAvailable)('inventory in the browser host (Playwright + Chromium)', () => {
+  let session: AppSession;
   let app: ServedApp;
-  let browser: Browser;
   let page: Page;
 
   beforeAll(async () => {
-    app = await serveApp();
-    browser = await launchChromium();
-    const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1400, height: 900 } });
-    page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    await page.goto(app.url);
+    session = await openAppSession({ timeoutMs: 15_000 });
+    ({ app, page } = session);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await app?.stop();
-  });
+  afterAll(() => session?.close());
 
   async function importFile(path: string) {
     await page.getByTestId('nav-import').click();

@@ -7,9 +7,10 @@
  * the fingerprint and is trusted from the job's results.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { chromiumAvailable, chromiumSkipReason, launchChromium } from './support/browser';
-import { serveApp, type ServedApp } from './support/serve';
+import type { Page } from 'playwright-core';
+import { chromiumAvailable, chromiumSkipReason } from './support/browser';
+import type { ServedApp } from './support/serve';
+import { openAppSession, type AppSession } from './support/session';
 
 if (!chromiumAvailable) console.log(`SKIPPED: jobs fan-out end-to-end tests - ${chromiumSkipReason}`);
 
@@ -23,8 +24,8 @@ interface Listed {
 const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
 
 describe.skipIf(!chromiumAvailable)('fan-out jobs and host keys in the browser host (Playwright + Chromium)', () => {
+  let session: AppSession;
   let app: ServedApp;
-  let browser: Browser;
   let page: Page;
   let fleet: Listed[] = [];
   let bySite = new Map<string, Listed[]>();
@@ -54,24 +55,23 @@ describe.skipIf(!chromiumAvailable)('fan-out jobs and host keys in the browser h
   }
 
   beforeAll(async () => {
-    app = await serveApp();
-    cli(['lab', 'start', '--appliances', '40', '--sites', '4']);
-    fleet = (JSON.parse(cli(['inventory', 'list', '--json', '--limit', '100'])) as { items: Listed[] }).items;
-    for (const a of fleet) bySite.set(a.site, [...(bySite.get(a.site) ?? []), a]);
-    bySite = new Map([...bySite].map(([site, list]) => [site, list.sort((x, y) => x.serial.localeCompare(y.serial))]));
-    sites = [...bySite.keys()].sort();
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.setDefaultTimeout(20_000);
-    await page.goto(app.url);
+    session = await openAppSession({
+      timeoutMs: 20_000,
+      stopLab: true,
+      prepare: (served) => {
+        app = served;
+        cli(['lab', 'start', '--appliances', '40', '--sites', '4']);
+        fleet = (JSON.parse(cli(['inventory', 'list', '--json', '--limit', '100'])) as { items: Listed[] }).items;
+        for (const a of fleet) bySite.set(a.site, [...(bySite.get(a.site) ?? []), a]);
+        bySite = new Map([...bySite].map(([site, list]) => [site, list.sort((x, y) => x.serial.localeCompare(y.serial))]));
+        sites = [...bySite.keys()].sort();
+      },
+    });
+    page = session.page;
     await page.getByTestId('nav-jobs').waitFor();
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    app?.cli(['lab', 'stop']);
-    await app?.stop();
-  });
+  afterAll(() => session?.close());
 
   it('runs ocactl status on a filtered table after showing its blast radius per site', async () => {
     expect(fleet).toHaveLength(40);

@@ -3,30 +3,24 @@
  * and the fleet (real ssh2 and HTTP servers on loopback) lands in the inventory the UI shows.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { chromiumAvailable, chromiumSkipReason, launchChromium } from './support/browser';
-import { serveApp, type ServedApp } from './support/serve';
+import type { Page } from 'playwright-core';
+import { chromiumAvailable, chromiumSkipReason } from './support/browser';
+import type { ServedApp } from './support/serve';
+import { openAppSession, type AppSession } from './support/session';
 
 if (!chromiumAvailable) console.log(`SKIPPED: lab first-run end-to-end test - ${chromiumSkipReason}`);
 
 describe.skipIf(!chromiumAvailable)('first run: start the lab fleet with one click', () => {
+  let session: AppSession;
   let app: ServedApp;
-  let browser: Browser;
   let page: Page;
 
   beforeAll(async () => {
-    app = await serveApp();
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.setDefaultTimeout(30_000);
-    await page.goto(app.url);
+    session = await openAppSession({ timeoutMs: 30_000, stopLab: true });
+    ({ app, page } = session);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    app?.cli(['lab', 'stop']);
-    await app?.stop();
-  });
+  afterAll(() => session?.close());
 
   it('starts 60 simulated appliances in 12 sites and shows them', async () => {
     await page.getByTestId('empty-start-lab').click();

@@ -9,83 +9,38 @@
  * (root in CI containers) rather than creating a system user.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir, userInfo } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFirmwareImage } from '../../main/appliance/image';
 import { parseHttpReply, parseOcactlReply } from '../../main/appliance/replies';
-import { generateEd25519 } from '../../main/lab/keys';
+import { generateEd25519 } from '../../main/net/openssh-keygen';
 import { http, sftpPut, sshExec, type SshTarget } from '../../main/lab/testing';
+import { freePort } from '../support/loopback';
+import { startSshd, sshdUnavailable, type RunningSshd } from '../support/sshd';
+import { tempDir } from '../support/temp-dir';
+import { until } from '../support/wait';
 
-const SSHD = '/usr/sbin/sshd';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const AGENT_BIN = join(ROOT, 'resources', 'agent');
-const skipReason = existsSync(SSHD) ? null : `${SSHD} is missing (apt-get install openssh-server)`;
+const skipReason = sshdUnavailable();
 if (skipReason) console.log(`SKIPPED openssh-agent interop: ${skipReason}`);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe.skipIf(skipReason !== null)('reference agent behind OpenSSH sshd', () => {
   const client = generateEd25519('interop-client');
   const host = generateEd25519('interop-host');
   let dir: string;
   let stateDir: string;
-  let sshd: ChildProcess | null = null;
+  let sshd: RunningSshd | null = null;
   let httpd: ChildProcess | null = null;
-  let sshdLog = '';
   let target: SshTarget;
   let apiPort = 0;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'fleetdeck-interop-'));
+    dir = tempDir('fleetdeck-interop-');
     stateDir = join(dir, 'ocactl');
-    writeFileSync(join(dir, 'host_ed25519'), host.privateKey, { mode: 0o600 });
-    writeFileSync(join(dir, 'authorized_keys'), client.publicKey + '\n', { mode: 0o600 });
-    const sshPort = await freePort();
     apiPort = await freePort();
-    writeFileSync(
-      join(dir, 'sshd_config'),
-      [
-        `Port ${sshPort}`,
-        'ListenAddress 127.0.0.1',
-        `HostKey ${join(dir, 'host_ed25519')}`,
-        `PidFile ${join(dir, 'sshd.pid')}`,
-        `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
-        'PubkeyAuthentication yes',
-        'PasswordAuthentication no',
-        'KbdInteractiveAuthentication no',
-        'UsePAM no',
-        'StrictModes no',
-        'PermitRootLogin prohibit-password',
-        'Subsystem sftp internal-sftp',
-        `SetEnv PATH=${AGENT_BIN}:${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin OCACTL_STATE_DIR=${stateDir}`,
-        'LogLevel ERROR',
-        '',
-      ].join('\n'),
-    );
-    // sshd wants its privilege separation directory.
-    mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
 
     httpd = spawn(join(AGENT_BIN, 'ocactl-httpd'), ['--port', String(apiPort), '--host', '127.0.0.1', '--serial', 'AGT-INTEROP', '--speed', '15'], {
       env: { ...process.env, OCACTL_STATE_DIR: stateDir },
@@ -94,30 +49,26 @@ describe.skipIf(skipReason !== null)('reference agent behind OpenSSH sshd', () =
     let httpdOut = '';
     httpd.stdout!.on('data', (d: Buffer) => (httpdOut += d.toString()));
     httpd.stderr!.on('data', (d: Buffer) => (httpdOut += d.toString()));
-    await waitFor(`the agent daemon (${httpdOut})`, () => httpdOut.includes('listening'));
+    await until(() => httpdOut.includes('listening'), `the agent daemon (${httpdOut})`, { timeoutMs: 20_000, intervalMs: 100 });
 
-    sshd = spawn(SSHD, ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'pipe', 'pipe'] });
-    sshd.stderr!.on('data', (d: Buffer) => (sshdLog += d.toString()));
-    target = { port: sshPort, privateKey: client.privateKey, username: userInfo().username, readyTimeout: 5000 };
-    await waitFor(`sshd on ${sshPort}`, async () => {
-      try {
-        await sshExec(target, 'true');
-        return true;
-      } catch {
-        return false;
-      }
+    sshd = await startSshd({
+      hostKey: host.privateKey,
+      authorizedKeys: [client.publicKey],
+      env: { PATH: `${AGENT_BIN}:${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`, OCACTL_STATE_DIR: stateDir },
+      config: ['Subsystem sftp internal-sftp'],
     });
+    target = { port: sshd.port, privateKey: client.privateKey, username: sshd.user, readyTimeout: 5000 };
   }, 60_000);
 
-  afterAll(() => {
-    sshd?.kill('SIGTERM');
+  afterAll(async () => {
+    await sshd?.stop();
     httpd?.kill('SIGTERM');
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('runs ocactl through sshd and presents the configured host key', async () => {
     const out = await sshExec(target, 'ocactl status');
-    expect(out.code, out.stdout + out.stderr + sshdLog).toBe(0);
+    expect(out.code, out.stdout + out.stderr + sshd!.log).toBe(0);
     expect(out.hostFingerprint).toBe(host.fingerprint);
     const status = parseOcactlReply('status', out.stdout);
     expect(status.serial).toBe('AGT-INTEROP');
@@ -160,7 +111,7 @@ describe.skipIf(skipReason !== null)('reference agent behind OpenSSH sshd', () =
     const down = await sshExec(target, 'ocactl status');
     expect(JSON.parse(down.stdout).error.code).toBe('E_UNAVAILABLE');
     // 90 s of boot at clock speed 15: six real seconds, so a slow ocactl start (tsx) still lands inside the reboot.
-    await waitFor('the agent to boot', async () => (await http(apiPort, 'GET', '/v1/health').catch(() => null))?.status === 200);
+    await until(async () => (await http(apiPort, 'GET', '/v1/health').catch(() => null))?.status === 200, 'the agent to boot', { timeoutMs: 20_000, intervalMs: 100 });
     const status = parseOcactlReply('status', (await sshExec(target, 'ocactl status')).stdout);
     expect(status.firmware).toMatchObject({ active: 'B', runningVersion: '26.2.0', trial: true });
   });

@@ -6,30 +6,18 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir, userInfo } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { FleetError } from '../../main/api/errors';
 import { SshPool, type HostKeyPolicy, type SshAuth, type SshEndpoint } from '../../main/net/ssh-pool';
 import { lookupKnownHost, parseKnownHosts } from '../../main/net/known-hosts';
 import { startTestSshServer, type TestSshServer } from '../../main/net/test-ssh-server';
+import { startSshd, sshdUnavailable, type RunningSshd } from '../support/sshd';
+import { tempDir } from '../support/temp-dir';
+import { until } from '../support/wait';
 
-const SSHD = '/usr/sbin/sshd';
-const skipReason = !existsSync(SSHD)
-  ? `${SSHD} is not installed (apt-get install openssh-server)`
-  : process.getuid?.() !== 0
-    ? 'sshd needs root here for privilege separation'
-    : null;
+const skipReason = sshdUnavailable({ needsRoot: true });
 if (skipReason) console.log(`SKIPPED: OpenSSH interop: ${skipReason}`);
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 function keygen(dir: string, name: string, args: string[], passphrase = ''): { pem: string; pub: string; fingerprint: string } {
   const file = join(dir, name);
@@ -39,11 +27,9 @@ function keygen(dir: string, name: string, args: string[], passphrase = ''): { p
 }
 
 describe.skipIf(skipReason !== null)('OpenSSH sshd interop', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'fleetdeck-sshd-'));
-  const user = userInfo().username;
-  let port = 0;
-  let sshd: ChildProcess;
-  let sshdLog = '';
+  /** The client keys (and the ssh-agent socket); sshd keeps its own files in sshd.dir. */
+  let dir = '';
+  let sshd: RunningSshd;
   let hostFingerprint = '';
   let agent: ChildProcess | null = null;
   let behind: TestSshServer;
@@ -57,7 +43,7 @@ describe.skipIf(skipReason !== null)('OpenSSH sshd interop', () => {
       }
     },
   });
-  const sshdEndpoint = (label = 'OCA-SSHD'): SshEndpoint => ({ label, host: '127.0.0.1', port, username: user });
+  const sshdEndpoint = (label = 'OCA-SSHD'): SshEndpoint => ({ label, host: sshd.host, port: sshd.port, username: sshd.user });
   const pool = (auth: SshAuth, expected: Record<string, string> = { 'OCA-SSHD': hostFingerprint }) => {
     const p = new SshPool({ auth, hostKeys: policy(expected), retries: 0 });
     pools.push(p);
@@ -69,55 +55,34 @@ describe.skipIf(skipReason !== null)('OpenSSH sshd interop', () => {
   });
 
   beforeAll(async () => {
+    dir = tempDir('fleetdeck-sshd-keys-');
     keys.ed25519 = keygen(dir, 'id_ed25519', ['-t', 'ed25519']);
     keys.ecdsa = keygen(dir, 'id_ecdsa', ['-t', 'ecdsa', '-b', '256']);
     keys.rsa = keygen(dir, 'id_rsa', ['-t', 'rsa', '-b', '3072']);
     keys.locked = { ...keygen(dir, 'id_locked', ['-t', 'ed25519'], 's3cret phrase'), passphrase: 's3cret phrase' };
     const host = keygen(dir, 'host_ed25519', ['-t', 'ed25519']);
     hostFingerprint = host.fingerprint;
-    writeFileSync(join(dir, 'authorized_keys'), Object.values(keys).map((k) => k.pub).join('\n') + '\n', { mode: 0o600 });
-    port = await freePort();
-    writeFileSync(
-      join(dir, 'sshd_config'),
-      [
-        `Port ${port}`,
-        'ListenAddress 127.0.0.1',
-        `HostKey ${join(dir, 'host_ed25519')}`,
-        `PidFile ${join(dir, 'sshd.pid')}`,
-        `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
-        'StrictModes no',
-        'PubkeyAuthentication yes',
-        'PasswordAuthentication no',
-        'KbdInteractiveAuthentication no',
-        'UsePAM no',
-        'PermitRootLogin prohibit-password',
-        'AllowTcpForwarding yes',
-        'LogLevel DEBUG1',
-      ].join('\n') + '\n',
-    );
-    mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-    sshd = spawn(SSHD, ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
-    sshd.stderr!.on('data', (d: Buffer) => (sshdLog += d.toString()));
-    const deadline = Date.now() + 10_000;
-    while (!sshdLog.includes('Server listening')) {
-      if (Date.now() > deadline || sshd.exitCode !== null) throw new Error(`sshd did not start:\n${sshdLog}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    sshd = await startSshd({
+      hostKey: host.pem,
+      authorizedKeys: Object.values(keys).map((k) => k.pub),
+      logLevel: 'DEBUG1',
+      config: ['AllowTcpForwarding yes'],
+    });
     behind = await startTestSshServer({ authorizedKeys: [keys.ed25519.pub] });
   });
 
   afterAll(async () => {
     for (const p of pools) p.close();
     await behind?.close();
-    sshd?.kill('SIGTERM');
+    await sshd?.stop();
     agent?.kill('SIGTERM');
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   for (const type of ['ed25519', 'ecdsa', 'rsa', 'locked']) {
     it(`logs in with a ${type === 'locked' ? 'passphrase-protected ed25519' : type} key`, async () => {
       const result = await pool(keyAuth(keys[type]!)).exec({ target: sshdEndpoint(), via: [] }, ['id', '-un']);
-      expect(result).toMatchObject({ exitCode: 0, stdout: `${user}\n` });
+      expect(result).toMatchObject({ exitCode: 0, stdout: `${sshd.user}\n` });
     });
   }
 
@@ -130,8 +95,7 @@ describe.skipIf(skipReason !== null)('OpenSSH sshd interop', () => {
   it('authenticates through ssh-agent (SSH_AUTH_SOCK)', async () => {
     const socket = join(dir, 'agent.sock');
     agent = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
-    const deadline = Date.now() + 5000;
-    while (!existsSync(socket) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await until(() => existsSync(socket), 'the ssh-agent socket', { timeoutMs: 5000, intervalMs: 50 });
     execFileSync('ssh-add', [join(dir, 'id_ecdsa')], { env: { ...process.env, SSH_AUTH_SOCK: socket }, stdio: 'ignore' });
     const result = await pool({ kind: 'agent', socket }).exec({ target: sshdEndpoint(), via: [] }, ['echo', 'via agent']);
     expect(result.stdout).toBe('via agent\n');
@@ -142,34 +106,34 @@ describe.skipIf(skipReason !== null)('OpenSSH sshd interop', () => {
     const route = { target: { label: 'BEHIND', host: '127.0.0.1', port: behind.port, username: 'fleet' }, via: [sshdEndpoint('bastion:sshd')] };
     const runs = await Promise.all([p.exec(route, ['echo', 'a']), p.exec(route, ['echo', 'b'])]);
     expect(runs.map((r) => r.stdout)).toEqual(['a\n', 'b\n']);
-    expect(p.opened.get(`${user}@127.0.0.1:${port}`)).toBe(1);
+    expect(p.opened.get(`${sshd.user}@127.0.0.1:${sshd.port}`)).toBe(1);
     expect(behind.stats.forwards).toEqual([]); // the bastion forwarded, the appliance did not
     expect(behind.stats.connections).toBe(1);
   });
 
   it('reads the hashed known_hosts that ssh-keyscan -H writes', () => {
-    const text = execFileSync('ssh-keyscan', ['-H', '-t', 'ed25519', '-p', String(port), '127.0.0.1'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const text = execFileSync('ssh-keyscan', ['-H', '-t', 'ed25519', '-p', String(sshd.port), '127.0.0.1'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     expect(text).toContain('|1|');
     const { entries } = parseKnownHosts(text);
-    expect(lookupKnownHost(entries, '127.0.0.1', port).keys.map((k) => k.fingerprint)).toEqual([hostFingerprint]);
+    expect(lookupKnownHost(entries, '127.0.0.1', sshd.port).keys.map((k) => k.fingerprint)).toEqual([hostFingerprint]);
   });
 
   it('refuses a mismatched host key before any authentication attempt reaches sshd', async () => {
     const otherFingerprint = 'SHA256:' + Buffer.alloc(32, 7).toString('base64').replace(/=+$/, '');
-    const mark = sshdLog.length;
+    const mark = sshd.log.length;
     const err = await pool(keyAuth(keys.ed25519!), { 'OCA-SSHD': otherFingerprint })
       .exec({ target: sshdEndpoint(), via: [] }, ['true'])
       .catch((e: unknown) => e);
     expect((err as FleetError).code).toBe('E_HOSTKEY_MISMATCH');
     expect((err as FleetError).details).toEqual({ expected: otherFingerprint, presented: hostFingerprint });
     await new Promise((r) => setTimeout(r, 300));
-    const during = sshdLog.slice(mark);
+    const during = sshd.log.slice(mark);
     expect(during).toMatch(/Connection from 127\.0\.0\.1/);
     expect(during).not.toMatch(/userauth-request|Accepted publickey|Failed publickey/);
     // The same log shows auth requests when the key is right, so the check above can fail.
-    const mark2 = sshdLog.length;
+    const mark2 = sshd.log.length;
     await pool(keyAuth(keys.ed25519!)).exec({ target: sshdEndpoint(), via: [] }, ['true']);
     await new Promise((r) => setTimeout(r, 200));
-    expect(sshdLog.slice(mark2)).toMatch(/userauth-request/);
+    expect(sshd.log.slice(mark2)).toMatch(/userauth-request/);
   });
 });

@@ -1,11 +1,10 @@
 /** A real engine on a real SQLite file in a fresh temp dir, with a manual clock and a memory vault. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { createEngine, type Engine } from '../../main/engine';
 import { ManualClock } from '../../main/store/clock';
 import { silentLogger } from '../../main/store/log';
 import { memoryVault } from './memory-vault';
+import { tempDir } from './temp-dir';
 
 export interface TempEngine {
   engine: Engine;
@@ -13,10 +12,6 @@ export interface TempEngine {
   dir: string;
   /** Close the engine and remove the directory. */
   dispose(): void;
-}
-
-export function tempDir(prefix = 'fleetdeck-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
 }
 
 export function tempEngine(dir = tempDir()): TempEngine {

@@ -16,7 +16,9 @@ import {
 import { fieldErrorsFromMessage, type FieldErrors } from '../field-errors';
 import { asApiError } from '../stores/engine';
 import { useInventory } from '../stores/inventory';
+import { useFormDraft } from '../use-form-draft';
 import { Field } from './Field';
+import { FormFooter } from './FormFooter';
 
 type ApplianceFormProps = {
   onSaved: (appliance: Appliance) => void;
@@ -26,10 +28,9 @@ type ApplianceFormProps = {
 export function ApplianceForm(props: ApplianceFormProps) {
   const { onSaved, onCancel } = props;
   const original = props.mode === 'edit' ? props.original : null;
-  const [draft, setDraft] = useState<ApplianceDraft>(() =>
+  const { draft, errors, setErrors, set } = useFormDraft<ApplianceDraft>(() =>
     original ? draftFromAppliance(original) : emptyApplianceDraft(props.mode === 'create' ? (props.initialSite ?? '') : ''),
   );
-  const [errors, setErrors] = useState<FieldErrors>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const facets = useInventory((s) => s.facets);
@@ -40,16 +41,6 @@ export function ApplianceForm(props: ApplianceFormProps) {
   useEffect(() => {
     void loadFacets();
   }, [loadFacets]);
-
-  const set = <K extends keyof ApplianceDraft>(key: K, value: ApplianceDraft[K]) => {
-    setDraft((d) => ({ ...d, [key]: value }));
-    setErrors((e) => {
-      if (!(key in e)) return e;
-      const next = { ...e };
-      delete next[key];
-      return next;
-    });
-  };
 
   const save = async (): Promise<Appliance | null> => {
     if (original) {
@@ -231,19 +222,15 @@ export function ApplianceForm(props: ApplianceFormProps) {
           {(a) => <textarea {...a} className="input" data-testid="input-notes" value={draft.notes} onChange={(e) => set('notes', e.target.value)} />}
         </Field>
       </div>
-      {formError && (
-        <p className="form-error" role="alert" data-testid="form-error">
-          {formError}
-        </p>
-      )}
-      <div className="form-actions">
-        <button type="button" className="btn" onClick={onCancel} disabled={busy}>
-          Cancel
-        </button>
-        <button type="submit" className="btn primary" data-testid="save-appliance" disabled={busy}>
-          {busy ? 'Saving…' : original ? 'Save changes' : 'Add appliance'}
-        </button>
-      </div>
+      <FormFooter
+        error={formError}
+        errorTestId="form-error"
+        busy={busy}
+        onCancel={onCancel}
+        label={original ? 'Save changes' : 'Add appliance'}
+        busyLabel="Saving…"
+        testId="save-appliance"
+      />
     </form>
   );
 }

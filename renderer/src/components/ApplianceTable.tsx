@@ -8,6 +8,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import type { Appliance } from '../../../main/inventory/contract';
 import { formatCount } from '../format';
 import type { ListQuery, SortField } from '../route';
+import { useHealth } from '../stores/health';
 import { rowAt, useInventory } from '../stores/inventory';
 import { StatusChip } from './StatusChip';
 import { HealthCell } from './HealthBadge';
@@ -155,6 +156,19 @@ export function ApplianceTable({
   useEffect(() => {
     if (list.total !== null && list.total > 0) ensureRows(first, last);
   }, [first, last, list.total, list.generation, list.key, ensureRows]);
+
+  // Measured health for the rows in view only (not the whole fleet), as they load and scroll.
+  const showHealthRows = useHealth((s) => s.showRows);
+  const healthShown = !hide.includes('health');
+  useEffect(() => {
+    if (!healthShown) return;
+    const serials: string[] = [];
+    for (let i = first; i <= last && i < total; i++) {
+      const a = rowAt(list, i);
+      if (a) serials.push(a.serial);
+    }
+    showHealthRows(serials);
+  }, [first, last, total, list, healthShown, showHealthRows]);
 
   // Coming back to the table (after a detail page) keeps the selected row in view.
   const selectedOnMount = useRef(list.selected);

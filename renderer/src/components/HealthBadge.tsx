@@ -6,7 +6,7 @@
 import { useSyncExternalStore } from 'react';
 import type { ApplianceHealth, HealthStatus } from '../../../main/health/contract';
 import { formatDateTime } from '../format';
-import { ageAt, lastKnownStatus, measuredLine, reachabilityLine } from '../health-format';
+import { ageAt, measuredLine, reachabilityLine } from '../health-format';
 import { useHealth } from '../stores/health';
 import '../health.css';
 
@@ -76,15 +76,19 @@ interface AgeProps {
   always?: boolean;
 }
 
-/** "unreachable, last seen 3m ago", live; for a reachable appliance nothing, or "measured 4s ago". */
+/**
+ * "unreachable, last seen 3m ago", live, in the danger colour; "not polled yet", muted (a new
+ * appliance is not a problem); for a reachable appliance nothing, or "measured 4s ago".
+ */
 export function HealthAge({ health, receivedAt, always }: AgeProps) {
   const now = useSecondClock();
   const age = ageAt(health.ageSeconds, receivedAt, now);
-  const line = reachabilityLine(health.reachable, age, health.lastPollAt !== null) ?? (always ? measuredLine(age) : null);
+  const polled = health.lastPollAt !== null;
+  const line = reachabilityLine(health.reachable, age, polled) ?? (always ? measuredLine(age) : null);
   if (!line) return null;
   return (
     <span
-      className={`health-age${health.reachable ? '' : ' unreachable'}`}
+      className={`health-age${health.reachable ? '' : polled ? ' unreachable' : ' not-polled'}`}
       data-testid="health-age"
       data-age={age === null ? '' : Math.floor(age)}
       title={health.lastPollAt ? `${line}; last poll ${formatDateTime(health.lastPollAt)}` : line}
@@ -95,14 +99,18 @@ export function HealthAge({ health, receivedAt, always }: AgeProps) {
 }
 
 /**
- * One appliance's badge: its measured status when reached; when not, its last known status greyed
- * (the roll-ups count it by its measured status, which also weighs the failed polls: the tooltip says so).
+ * One appliance's badge: its measured status when reached; when not, the engine's `lastKnownStatus`
+ * greyed (the roll-ups count it by its measured status, which also weighs the failed polls: the
+ * tooltip says so). Never polled: a plain Unknown, nothing alarming about a new appliance.
  */
 export function ApplianceHealthBadge({ health, small, testId }: { health: ApplianceHealth; small?: boolean; testId?: string }) {
   if (health.reachable) return <HealthBadge status={health.status} small={small} testId={testId} />;
-  const known = lastKnownStatus(health);
+  if (health.lastPollAt === null) {
+    return <HealthBadge status="Unknown" small={small} testId={testId} title="Not polled yet: nothing is known about it." />;
+  }
+  const known = health.lastKnownStatus ?? 'Unknown';
   const title =
-    health.measuredAt === null
+    health.lastKnownStatus == null
       ? `Never reached; counted as ${health.status}.`
       : `Not reached at the last poll. Last known health: ${known}; counted as ${health.status} while unreachable.`;
   return <HealthBadge status={known} reachable={false} small={small} testId={testId} title={title} />;
@@ -118,17 +126,16 @@ export function HealthSummary({ health, receivedAt, small }: { health: Appliance
   );
 }
 
-/** The appliance table's Health cell: the fleet reply's entry for this serial. */
+/** The appliance table's Health cell: this row's health, fetched with the other rows in view. */
 export function HealthCell({ serial }: { serial: string }) {
-  const health = useHealth((s) => s.bySerial[serial]);
-  const receivedAt = useHealth((s) => s.fleet?.receivedAt ?? 0);
-  const loaded = useHealth((s) => s.fleet !== null);
-  if (!health) {
+  const row = useHealth((s) => s.rows.bySerial[serial]);
+  const answered = useHealth((s) => s.rows.answered[serial] === true);
+  if (!row) {
     return (
-      <span className="health-none" data-testid="health-none" title={loaded ? 'Not in the monitor selection' : undefined}>
-        {loaded ? 'not monitored' : '…'}
+      <span className="health-none" data-testid="health-none" title={answered ? 'The engine has no health for it (just removed?)' : undefined}>
+        {answered ? '—' : '…'}
       </span>
     );
   }
-  return <HealthSummary health={health} receivedAt={receivedAt} small />;
+  return <HealthSummary health={row.data} receivedAt={row.receivedAt} small />;
 }

@@ -1,11 +1,14 @@
 /**
- * Appliances with their measured health, worst first: a virtualized grid (thousands of rows, only
- * those in view in the DOM) with lifecycle and health side by side. A click opens the appliance.
+ * Appliances with their measured health, worst first: a virtualized grid (only the rows in view in
+ * the DOM) over the engine's paged list (sorted worst first by the engine, fetched a page at a time
+ * as rows scroll into view), so 10,000 appliances cost a page, not the fleet. Lifecycle and health
+ * side by side. A click opens the appliance.
  */
-import { useMemo, useRef, type CSSProperties } from 'react';
+import { useEffect, useMemo, useRef, type CSSProperties } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { ApplianceHealth, HealthStatus } from '../../../main/health/contract';
 import { formatGbps } from '../health-format';
+import { listRowAt, type HealthListState } from '../stores/health';
 import { HealthSummary } from './HealthBadge';
 import { StatusChip } from './StatusChip';
 import '../health.css';
@@ -25,16 +28,6 @@ const COLUMNS = [
   { label: 'Worst component', width: 'minmax(180px, 2fr)', min: 180 },
 ] as const;
 
-/** Worst first (Error, Warning, Unknown, OK), unreachable before reached, then by serial. */
-export function sortWorstFirst(items: readonly ApplianceHealth[]): ApplianceHealth[] {
-  return [...items].sort(
-    (a, b) =>
-      RANK[a.status] - RANK[b.status] ||
-      Number(a.reachable) - Number(b.reachable) ||
-      (a.serial < b.serial ? -1 : a.serial > b.serial ? 1 : 0),
-  );
-}
-
 function worstComponent(h: ApplianceHealth): string {
   let worst: ApplianceHealth['components'][number] | undefined;
   for (const c of h.components) if (!worst || RANK[c.status] < RANK[worst.status]) worst = c;
@@ -43,14 +36,15 @@ function worstComponent(h: ApplianceHealth): string {
 }
 
 interface HealthListProps {
-  items: readonly ApplianceHealth[];
-  receivedAt: number;
+  list: HealthListState;
+  /** The rows in view changed: fetch the pages they live on. */
+  onRange: (start: number, end: number) => void;
   onOpen: (serial: string) => void;
   emptyText: string;
 }
 
-export function HealthList({ items, receivedAt, onOpen, emptyText }: HealthListProps) {
-  const rows = useMemo(() => sortWorstFirst(items), [items]);
+export function HealthList({ list, onRange, onOpen, emptyText }: HealthListProps) {
+  const total = list.total ?? 0;
   const scrollRef = useRef<HTMLDivElement>(null);
   const gridVars = useMemo(
     () =>
@@ -63,12 +57,27 @@ export function HealthList({ items, receivedAt, onOpen, emptyText }: HealthListP
   // TanStack Virtual keeps its own mutable state; the React Compiler must leave this component alone.
   // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({
-    count: rows.length,
+    count: total,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: 12,
     scrollMargin: HEAD_HEIGHT,
   });
+  const items = virtualizer.getVirtualItems();
+  const first = items[0]?.index ?? 0;
+  const last = items.at(-1)?.index ?? 0;
+
+  useEffect(() => {
+    if (list.total !== null && list.total > 0) onRange(first, last);
+  }, [first, last, list.total, list.generation, list.key, onRange]);
+
+  // A new filter starts at the top.
+  const shownKey = useRef(list.key);
+  useEffect(() => {
+    if (shownKey.current === list.key) return;
+    shownKey.current = list.key;
+    scrollRef.current?.scrollTo({ top: 0 });
+  }, [list.key]);
 
   return (
     <div
@@ -76,9 +85,9 @@ export function HealthList({ items, receivedAt, onOpen, emptyText }: HealthListP
       className="grid-scroll fixed-height"
       role="grid"
       aria-label="Appliances by measured health"
-      aria-rowcount={rows.length + 1}
+      aria-rowcount={total + 1}
       data-testid="health-list"
-      data-total={rows.length}
+      data-total={list.total ?? undefined}
       style={gridVars}
     >
       <div className="grid-head" role="rowgroup">
@@ -91,15 +100,26 @@ export function HealthList({ items, receivedAt, onOpen, emptyText }: HealthListP
         </div>
       </div>
       <div className="grid-body" role="rowgroup" style={{ height: virtualizer.getTotalSize() }}>
-        {virtualizer.getVirtualItems().map((item) => {
-          const h = rows[item.index]!;
+        {items.map((item) => {
+          const style = { transform: `translateY(${item.start - HEAD_HEIGHT}px)` };
+          const row = listRowAt(list, item.index);
+          if (!row) {
+            return (
+              <div key={item.key} className="grid-row pending" role="row" style={style} data-testid="health-row-pending">
+                <div className="cell" role="gridcell">
+                  …
+                </div>
+              </div>
+            );
+          }
+          const { health: h, receivedAt } = row;
           const worst = worstComponent(h);
           return (
             <div
-              key={h.serial}
+              key={item.key}
               className="grid-row"
               role="row"
-              style={{ transform: `translateY(${item.start - HEAD_HEIGHT}px)` }}
+              style={style}
               data-testid="health-row"
               data-serial={h.serial}
               data-status={h.status}
@@ -135,7 +155,8 @@ export function HealthList({ items, receivedAt, onOpen, emptyText }: HealthListP
           );
         })}
       </div>
-      {rows.length === 0 && <div className="grid-empty">{emptyText}</div>}
+      {list.total === 0 && !list.error && <div className="grid-empty">{emptyText}</div>}
+      {list.error && <div className="grid-empty error-text">{list.error}</div>}
     </div>
   );
 }

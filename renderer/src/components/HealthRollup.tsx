@@ -15,10 +15,11 @@ const WORDS: Record<string, string> = { OK: 'OK', Warning: 'Warning', Error: 'Er
 /** The counts strip for a fleet reply; each count opens the Health screen filtered to it. */
 export function HealthStrip({ fleet }: { fleet: FleetHealth }) {
   const { totals } = fleet;
-  const measured = fleet.items.filter((i) => i.measuredAt !== null).length;
+  const measured = totals.counts.measured;
+  const total = totals.counts.OK + totals.counts.Warning + totals.counts.Error + totals.counts.Unknown;
   return (
     <div>
-      <div className="health-strip" data-testid="health-totals" data-measured={measured} data-total={fleet.items.length}>
+      <div className="health-strip" data-testid="health-totals" data-measured={measured} data-total={total}>
         {HEALTH_ORDER.map((status) => {
           const n = totals.counts[status];
           return (
@@ -49,7 +50,7 @@ export function HealthStrip({ fleet }: { fleet: FleetHealth }) {
           <span className="l">Gbps serving</span>
         </div>
       </div>
-      <StripFoot measured={measured} total={fleet.items.length} />
+      <StripFoot measured={measured} total={total} />
     </div>
   );
 }

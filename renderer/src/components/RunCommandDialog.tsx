@@ -13,6 +13,7 @@ import { useJobs } from '../stores/jobs';
 import { useUi } from '../stores/ui';
 import { BlastRadius } from './BlastRadius';
 import { Field } from './Field';
+import { FormError } from './FormFooter';
 import { Modal } from './Modal';
 import '../jobs.css';
 
@@ -309,11 +310,7 @@ export function RunCommandDialog({ targets, onClose }: { targets: RunTarget[]; o
               <p className="muted">Counting appliances…</p>
             )}
           </div>
-          {runError && (
-            <p className="form-error" role="alert" data-testid="run-error">
-              {runError}
-            </p>
-          )}
+          <FormError message={runError} testId="run-error" />
           <div className="run-foot">
             <button type="button" className="btn" onClick={() => setStep('compose')} disabled={busy}>
               Back

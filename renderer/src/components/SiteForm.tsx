@@ -1,11 +1,13 @@
 /** Add or edit a site: checked with the contract's SiteInput, the engine's objections shown per field. */
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import type { Site } from '../../../main/inventory/contract';
-import { fieldErrorsFromMessage, type FieldErrors } from '../field-errors';
+import { fieldErrorsFromMessage } from '../field-errors';
 import { checkSite, draftFromSite, emptySiteDraft, SITE_FIELDS, type SiteDraft } from '../site-draft';
 import { asApiError } from '../stores/engine';
 import { useInventory } from '../stores/inventory';
+import { useFormDraft } from '../use-form-draft';
 import { Field } from './Field';
+import { FormFooter } from './FormFooter';
 
 interface SiteFormProps {
   original?: Site;
@@ -24,8 +26,7 @@ function timeZones(): string[] {
 type TextField = keyof SiteDraft;
 
 export function SiteForm({ original, onSaved, onCancel }: SiteFormProps) {
-  const [draft, setDraft] = useState<SiteDraft>(() => (original ? draftFromSite(original) : emptySiteDraft()));
-  const [errors, setErrors] = useState<FieldErrors>({});
+  const { draft, errors, setErrors, set } = useFormDraft<SiteDraft>(() => (original ? draftFromSite(original) : emptySiteDraft()));
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const upsertSite = useInventory((s) => s.upsertSite);
@@ -37,16 +38,6 @@ export function SiteForm({ original, onSaved, onCancel }: SiteFormProps) {
   useEffect(() => {
     void loadFacets();
   }, [loadFacets]);
-
-  const set = (key: TextField, value: string) => {
-    setDraft((d) => ({ ...d, [key]: value }));
-    setErrors((e) => {
-      if (!(key in e)) return e;
-      const next = { ...e };
-      delete next[key];
-      return next;
-    });
-  };
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -113,19 +104,15 @@ export function SiteForm({ original, onSaved, onCancel }: SiteFormProps) {
           <option key={z} value={z} />
         ))}
       </datalist>
-      {formError && (
-        <p className="form-error" role="alert" data-testid="form-error">
-          {formError}
-        </p>
-      )}
-      <div className="form-actions">
-        <button type="button" className="btn" onClick={onCancel} disabled={busy}>
-          Cancel
-        </button>
-        <button type="submit" className="btn primary" data-testid="save-site" disabled={busy}>
-          {busy ? 'Saving…' : original ? 'Save site' : 'Add site'}
-        </button>
-      </div>
+      <FormFooter
+        error={formError}
+        errorTestId="form-error"
+        busy={busy}
+        onCancel={onCancel}
+        label={original ? 'Save site' : 'Add site'}
+        busyLabel="Saving…"
+        testId="save-site"
+      />
     </form>
   );
 }

@@ -5,9 +5,10 @@
  */
 import { useState } from 'react';
 import { createPortal } from 'react-dom';
-import { asApiError } from '../stores/engine';
 import { useNet } from '../stores/net';
 import { useUi } from '../stores/ui';
+import { useConfirm } from '../use-confirm';
+import { FormFooter } from './FormFooter';
 import { Modal } from './Modal';
 import '../jobs.css';
 
@@ -35,22 +36,11 @@ export function CompareAndTrust({ serial, fingerprint }: { serial: string; finge
 export function TrustKeyDialog({ serial, fingerprint, onClose }: { serial: string; fingerprint: string; onClose: () => void }) {
   const trustHostKey = useNet((s) => s.trustHostKey);
   const toast = useUi((s) => s.toast);
-  const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<string | null>(null);
-
-  const trust = async () => {
-    setBusy(true);
-    setProblem(null);
-    try {
-      await trustHostKey(serial, fingerprint);
-      toast('info', `${serial}: host key ${fingerprint} is now trusted.`);
-      onClose();
-    } catch (err) {
-      const e = asApiError(err);
-      setProblem(`${e.message} (${e.code})`);
-      setBusy(false);
-    }
-  };
+  const { busy, problem, confirm: trust } = useConfirm(async () => {
+    await trustHostKey(serial, fingerprint);
+    toast('info', `${serial}: host key ${fingerprint} is now trusted.`);
+    onClose();
+  });
 
   return (
     <Modal title={`Trust the host key of ${serial}?`} onClose={onClose} testId="trust-dialog">
@@ -65,19 +55,15 @@ export function TrustKeyDialog({ serial, fingerprint, onClose }: { serial: strin
         <span className="mono">ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub</span>). Trust it only if they match: from then on any other key
         is refused as a possible man in the middle.
       </p>
-      {problem && (
-        <p className="form-error" role="alert">
-          {problem}
-        </p>
-      )}
-      <div className="form-actions">
-        <button type="button" className="btn" onClick={onClose} disabled={busy}>
-          Cancel
-        </button>
-        <button type="button" className="btn primary" data-testid="trust-confirm" disabled={busy} onClick={() => void trust()}>
-          {busy ? 'Trusting…' : 'They match: trust this key'}
-        </button>
-      </div>
+      <FormFooter
+        error={problem}
+        busy={busy}
+        onCancel={onClose}
+        label="They match: trust this key"
+        busyLabel="Trusting…"
+        testId="trust-confirm"
+        onConfirm={trust}
+      />
     </Modal>
   );
 }

@@ -6,9 +6,11 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { LIFECYCLE_STATUSES, type Appliance, type LifecycleStatus } from '../../../main/inventory/contract';
 import { ApplianceForm } from '../components/ApplianceForm';
 import { AuditList } from '../components/AuditList';
+import { DetailPlaceholder } from '../components/DetailPlaceholder';
 import { ApplianceHealthCard, HeaderHealth } from '../components/ApplianceHealthCard';
 import { Field } from '../components/Field';
 import { FieldRow } from '../components/FieldRow';
+import { FormFooter } from '../components/FormFooter';
 import { HostKeyWarning } from '../components/HostKeyWarning';
 import { ApplianceRunCommand } from '../components/TableRunCommand';
 import { Modal } from '../components/Modal';
@@ -33,16 +35,14 @@ export function ApplianceScreen({ serial }: { serial: string }) {
 
   const data = detail?.data;
   if (!data) {
-    const error = detail?.error;
     return (
-      <div className="page">
-        <div className="crumbs">
-          <a href={hashFor({ name: 'appliances', query: useInventory.getState().list.query })}>Appliances</a> / {serial}
-        </div>
-        <p className={error ? 'center-note error-text' : 'center-note'} role={error ? 'alert' : undefined} data-testid="appliance-missing">
-          {error ? (error.code === 'E_NOT_FOUND' ? `There is no appliance ${serial} in the inventory.` : error.message) : 'Loading…'}
-        </p>
-      </div>
+      <DetailPlaceholder
+        parent={{ label: 'Appliances', href: hashFor({ name: 'appliances', query: useInventory.getState().list.query }) }}
+        name={serial}
+        error={detail?.error}
+        notFound={`There is no appliance ${serial} in the inventory.`}
+        testId="appliance-missing"
+      />
     );
   }
 
@@ -341,14 +341,7 @@ function DeleteDialog({ appliance, onClose }: { appliance: Appliance; onClose: (
             />
           )}
         </Field>
-        <div className="form-actions">
-          <button type="button" className="btn" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" className="btn danger" data-testid="delete-confirm" disabled={busy}>
-            {busy ? 'Deleting…' : 'Delete appliance'}
-          </button>
-        </div>
+        <FormFooter busy={busy} onCancel={onClose} label="Delete appliance" busyLabel="Deleting…" testId="delete-confirm" tone="danger" />
       </form>
     </Modal>
   );

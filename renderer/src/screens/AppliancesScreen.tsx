@@ -4,9 +4,8 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { APPLIANCE_MODELS, LIFECYCLE_STATUSES } from '../../../main/inventory/contract';
-import { ApplianceForm } from '../components/ApplianceForm';
+import { AddApplianceDialog } from '../components/AddApplianceDialog';
 import { ApplianceTable } from '../components/ApplianceTable';
-import { Modal } from '../components/Modal';
 import { MultiSelect, type Option } from '../components/MultiSelect';
 import { TableRunCommand } from '../components/TableRunCommand';
 import { TextFilter } from '../components/TextFilter';
@@ -167,18 +166,11 @@ export function AppliancesScreen({ query }: { query: ListQuery }) {
       <ApplianceTable query={query} onSort={onSort} onOpen={(serial) => navigate({ name: 'appliance', serial })} />
 
       {adding && (
-        <Modal title="Add appliance" onClose={() => setAdding(false)} testId="add-appliance-dialog">
-          <ApplianceForm
-            mode="create"
-            initialSite={query.site.length === 1 ? query.site[0] : undefined}
-            onCancel={() => setAdding(false)}
-            onSaved={(a) => {
-              setAdding(false);
-              toast('info', `Added ${a.serial}.`);
-              navigate({ name: 'appliance', serial: a.serial });
-            }}
-          />
-        </Modal>
+        <AddApplianceDialog
+          title="Add appliance"
+          initialSite={query.site.length === 1 ? query.site[0] : undefined}
+          onClose={() => setAdding(false)}
+        />
       )}
     </div>
   );

@@ -34,7 +34,8 @@ export function HealthTabs({ current }: { current: 'fleet' | 'actionable' }) {
 export function HealthScreen({ status }: { status: HealthStatus[] }) {
   const fleet = useHealth((s) => s.fleet);
   const fleetError = useHealth((s) => s.fleetError);
-  const filtered = useHealth((s) => s.filtered);
+  const list = useHealth((s) => s.list);
+  const ensureListRows = useHealth((s) => s.ensureListRows);
   const thresholds = useHealth((s) => s.thresholds);
   const thresholdsError = useHealth((s) => s.thresholdsError);
   const navigate = useUi((s) => s.navigate);
@@ -44,12 +45,8 @@ export function HealthScreen({ status }: { status: HealthStatus[] }) {
     navigate({ name: 'health', status: next }, { replace: true });
   };
   const key = [...status].sort().join(',');
-  const list =
-    status.length === 0
-      ? fleet && { items: fleet.data.items, receivedAt: fleet.receivedAt }
-      : filtered?.key === key
-        ? { items: filtered.items, receivedAt: filtered.receivedAt }
-        : null;
+  // The list answers this filter (the store starts it over when the filter changes).
+  const shown = list.key === key && list.total !== null ? list : null;
 
   return (
     <div className="page" data-testid="health-screen">
@@ -81,8 +78,8 @@ export function HealthScreen({ status }: { status: HealthStatus[] }) {
       <div className="card section">
         <div className="actionable-head">
           <h2>Appliances</h2>
-          <span className="row-count" data-testid="health-list-count">
-            {list ? `${formatInt(list.items.length)} shown` : 'Loading…'}
+          <span className="row-count" data-testid="health-list-count" data-count={shown?.total ?? undefined}>
+            {shown ? `${formatInt(shown.total ?? 0)} ${status.length ? `${status.join(' or ')}` : 'appliances'}, worst first` : 'Loading…'}
           </span>
           <div className="spacer" />
           <div className="toggle-group" role="group" aria-label="Filter by measured health" data-testid="health-filter">
@@ -100,10 +97,10 @@ export function HealthScreen({ status }: { status: HealthStatus[] }) {
             ))}
           </div>
         </div>
-        {list ? (
+        {shown ? (
           <HealthList
-            items={list.items}
-            receivedAt={list.receivedAt}
+            list={shown}
+            onRange={ensureListRows}
             onOpen={(serial) => navigate({ name: 'appliance', serial })}
             emptyText={status.length ? `No appliance is ${status.join(' or ')} now.` : 'No appliances are monitored.'}
           />

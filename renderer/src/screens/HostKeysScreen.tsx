@@ -5,13 +5,14 @@
  */
 import { useEffect, useState } from 'react';
 import type { HostKeyAlert } from '../../../main/net/contract';
+import { FormFooter } from '../components/FormFooter';
 import { Modal } from '../components/Modal';
 import { formatCount, formatDateTime } from '../format';
 import { applianceOfTarget } from '../job-format';
 import { hashFor } from '../route';
-import { asApiError } from '../stores/engine';
 import { useNet } from '../stores/net';
 import { toastError, useUi } from '../stores/ui';
+import { useConfirm } from '../use-confirm';
 import '../jobs.css';
 
 function TargetLink({ target }: { target: string }) {
@@ -196,22 +197,12 @@ function TrustNewKeyDialog({ alert: a, onClose }: { alert: HostKeyAlert; onClose
   const resolveAlert = useNet((s) => s.resolveAlert);
   const toast = useUi((s) => s.toast);
   const [checked, setChecked] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<string | null>(null);
   const name = applianceOfTarget(a.target) ?? a.target;
-
-  const trust = async () => {
-    setBusy(true);
-    try {
-      await resolveAlert(a.id, true);
-      toast('info', `${name}: the new host key ${a.presented} is now trusted.`);
-      onClose();
-    } catch (err) {
-      const e = asApiError(err);
-      setProblem(`${e.message} (${e.code})`);
-      setBusy(false);
-    }
-  };
+  const { busy, problem, confirm: trust } = useConfirm(async () => {
+    await resolveAlert(a.id, true);
+    toast('info', `${name}: the new host key ${a.presented} is now trusted.`);
+    onClose();
+  });
 
   return (
     <Modal title={`Trust a new host key for ${name}?`} onClose={onClose} testId="hostkey-trust-dialog">
@@ -225,19 +216,17 @@ function TrustNewKeyDialog({ alert: a, onClose }: { alert: HostKeyAlert; onClose
         <input type="checkbox" checked={checked} onChange={(e) => setChecked(e.target.checked)} data-testid="hostkey-trust-checked" />
         <span>I compared the presented fingerprint with one obtained from the appliance itself, and they match.</span>
       </label>
-      {problem && (
-        <p className="form-error" role="alert">
-          {problem}
-        </p>
-      )}
-      <div className="form-actions">
-        <button type="button" className="btn" onClick={onClose} disabled={busy}>
-          Cancel
-        </button>
-        <button type="button" className="btn danger" data-testid="hostkey-trust-confirm" disabled={busy || !checked} onClick={() => void trust()}>
-          {busy ? 'Trusting…' : 'Trust the new key'}
-        </button>
-      </div>
+      <FormFooter
+        error={problem}
+        busy={busy}
+        onCancel={onClose}
+        label="Trust the new key"
+        busyLabel="Trusting…"
+        testId="hostkey-trust-confirm"
+        tone="danger"
+        disabled={!checked}
+        onConfirm={trust}
+      />
     </Modal>
   );
 }

@@ -4,6 +4,7 @@
  */
 import { useState, type ChangeEvent } from 'react';
 import { ImportProblems, type ImportReport, type ImportRowError } from '../../../main/inventory/contract';
+import { FormError } from '../components/FormFooter';
 import { downloadText } from '../download';
 import { formatCount } from '../format';
 import { inferCsvKind, inferFormat, type ImportFormat, type ImportKind } from '../import-file';
@@ -112,41 +113,26 @@ function ImportCard() {
             onChange={(e) => void onFile(e)}
           />
         </div>
-        <div className="field">
-          <label htmlFor="import-format">Format</label>
-          <select
-            id="import-format"
-            className="input"
-            data-testid="import-format"
-            value={format}
-            onChange={(e) => {
-              const f = e.target.value === 'json' ? 'json' : 'csv';
-              setFormat(f);
-              if (f === 'csv' && kind === '') setKind(file ? (inferCsvKind(file.content) ?? 'appliances') : 'appliances');
-              reset();
-            }}
-          >
-            <option value="csv">CSV</option>
-            <option value="json">JSON</option>
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="import-kind">Holds</label>
-          <select
-            id="import-kind"
-            className="input"
-            data-testid="import-kind"
-            value={kind}
-            onChange={(e) => {
-              setKind(e.target.value as KindChoice);
-              reset();
-            }}
-          >
-            <option value="appliances">appliances</option>
-            <option value="sites">sites</option>
-            {format === 'json' && <option value="">everything in the file</option>}
-          </select>
-        </div>
+        <FormatField
+          id="import-format"
+          value={format}
+          onChange={(f) => {
+            setFormat(f);
+            if (f === 'csv' && kind === '') setKind(file ? (inferCsvKind(file.content) ?? 'appliances') : 'appliances');
+            reset();
+          }}
+        />
+        <KindField
+          id="import-kind"
+          label="Holds"
+          format={format}
+          everything="everything in the file"
+          value={kind}
+          onChange={(k) => {
+            setKind(k);
+            reset();
+          }}
+        />
       </div>
       {file && (
         <p className="muted" data-testid="import-file-info">
@@ -178,11 +164,7 @@ function ImportCard() {
           {report.dryRun && ' Nothing has changed yet.'}
         </div>
       )}
-      {problem && (
-        <p className="form-error" role="alert" data-testid="import-problem">
-          {problem}
-        </p>
-      )}
+      <FormError message={problem} testId="import-problem" />
       {rowErrors && rowErrors.length > 0 && (
         <>
           <h3 className="section">
@@ -244,35 +226,56 @@ function ExportCard() {
       <h2 id="export-title">Export</h2>
       <p className="muted">Download the inventory as CSV (one kind per file) or JSON.</p>
       <div className="inline-form">
-        <div className="field">
-          <label htmlFor="export-format">Format</label>
-          <select
-            id="export-format"
-            className="input"
-            data-testid="export-format"
-            value={format}
-            onChange={(e) => {
-              const f = e.target.value === 'json' ? 'json' : 'csv';
-              setFormat(f);
-              if (f === 'csv' && kind === '') setKind('appliances');
-            }}
-          >
-            <option value="csv">CSV</option>
-            <option value="json">JSON</option>
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="export-kind">Records</label>
-          <select id="export-kind" className="input" data-testid="export-kind" value={kind} onChange={(e) => setKind(e.target.value as KindChoice)}>
-            <option value="appliances">appliances</option>
-            <option value="sites">sites</option>
-            {format === 'json' && <option value="">everything (partners, sites, appliances)</option>}
-          </select>
-        </div>
+        <FormatField
+          id="export-format"
+          value={format}
+          onChange={(f) => {
+            setFormat(f);
+            if (f === 'csv' && kind === '') setKind('appliances');
+          }}
+        />
+        <KindField id="export-kind" label="Records" format={format} everything="everything (partners, sites, appliances)" value={kind} onChange={setKind} />
         <button type="button" className="btn primary" data-testid="export-submit" disabled={busy} onClick={() => void run()}>
           {busy ? 'Exporting…' : 'Download'}
         </button>
       </div>
     </section>
+  );
+}
+
+/** CSV or JSON; the select's id is also its test id. */
+function FormatField({ id, value, onChange }: { id: string; value: ImportFormat; onChange: (format: ImportFormat) => void }) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>Format</label>
+      <select id={id} className="input" data-testid={id} value={value} onChange={(e) => onChange(e.target.value === 'json' ? 'json' : 'csv')}>
+        <option value="csv">CSV</option>
+        <option value="json">JSON</option>
+      </select>
+    </div>
+  );
+}
+
+interface KindFieldProps {
+  id: string;
+  label: string;
+  format: ImportFormat;
+  /** How the choice of every kind at once (JSON only) reads. */
+  everything: string;
+  value: KindChoice;
+  onChange: (kind: KindChoice) => void;
+}
+
+/** Which records: a CSV file holds one kind, a JSON document may hold them all. */
+function KindField({ id, label, format, everything, value, onChange }: KindFieldProps) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <select id={id} className="input" data-testid={id} value={value} onChange={(e) => onChange(e.target.value as KindChoice)}>
+        <option value="appliances">appliances</option>
+        <option value="sites">sites</option>
+        {format === 'json' && <option value="">{everything}</option>}
+      </select>
+    </div>
   );
 }

@@ -5,6 +5,8 @@
 import { useEffect, useState } from 'react';
 import type { Job, JobSummary } from '../../../main/net/contract';
 import { formatCommand } from '../argv';
+import { DetailPlaceholder } from '../components/DetailPlaceholder';
+import { FormFooter } from '../components/FormFooter';
 import { JobStateChip } from '../components/JobChips';
 import { JobProgressPanel } from '../components/JobProgressPanel';
 import { JobResultsTable } from '../components/JobResultsTable';
@@ -12,9 +14,9 @@ import { JobSummaryPanel } from '../components/JobSummaryPanel';
 import { Modal } from '../components/Modal';
 import { formatCount, formatDateTime } from '../format';
 import { hashFor } from '../route';
-import { asApiError } from '../stores/engine';
 import { useJobs } from '../stores/jobs';
 import { useUi } from '../stores/ui';
+import { useConfirm } from '../use-confirm';
 import '../jobs.css';
 
 export function JobScreen({ id }: { id: number }) {
@@ -29,16 +31,14 @@ export function JobScreen({ id }: { id: number }) {
 
   const job = view?.job;
   if (!job) {
-    const error = view?.error;
     return (
-      <div className="page">
-        <div className="crumbs">
-          <a href={hashFor({ name: 'jobs' })}>Jobs</a> / {id}
-        </div>
-        <p className={error ? 'center-note error-text' : 'center-note'} role={error ? 'alert' : undefined} data-testid="job-missing">
-          {error ? (error.code === 'E_NOT_FOUND' ? `There is no job ${id}.` : error.message) : 'Loading…'}
-        </p>
-      </div>
+      <DetailPlaceholder
+        parent={{ label: 'Jobs', href: hashFor({ name: 'jobs' }) }}
+        name={id}
+        error={view?.error}
+        notFound={`There is no job ${id}.`}
+        testId="job-missing"
+      />
     );
   }
 
@@ -108,22 +108,12 @@ export function JobScreen({ id }: { id: number }) {
 function CancelDialog({ job, onClose }: { job: Job; onClose: () => void }) {
   const cancel = useJobs((s) => s.cancel);
   const toast = useUi((s) => s.toast);
-  const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<string | null>(null);
   const p = job.progress;
-
-  const confirm = async () => {
-    setBusy(true);
-    try {
-      await cancel(job.id);
-      toast('info', `Job ${job.id} is being cancelled; results already received are kept.`);
-      onClose();
-    } catch (err) {
-      const e = asApiError(err);
-      setProblem(`${e.message} (${e.code})`);
-      setBusy(false);
-    }
-  };
+  const { busy, problem, confirm } = useConfirm(async () => {
+    await cancel(job.id);
+    toast('info', `Job ${job.id} is being cancelled; results already received are kept.`);
+    onClose();
+  });
 
   return (
     <Modal title={`Cancel job ${job.id}?`} onClose={onClose} narrow testId="cancel-dialog">
@@ -137,19 +127,17 @@ function CancelDialog({ job, onClose }: { job: Job; onClose: () => void }) {
         </li>
         <li>The other {formatCount(Math.max(0, p.remaining))} are not contacted. “Retry” can run them later.</li>
       </ul>
-      {problem && (
-        <p className="form-error" role="alert">
-          {problem}
-        </p>
-      )}
-      <div className="form-actions">
-        <button type="button" className="btn" onClick={onClose} disabled={busy}>
-          Keep running
-        </button>
-        <button type="button" className="btn danger" data-testid="job-cancel-confirm" disabled={busy} onClick={() => void confirm()}>
-          {busy ? 'Cancelling…' : 'Cancel the job'}
-        </button>
-      </div>
+      <FormFooter
+        error={problem}
+        busy={busy}
+        onCancel={onClose}
+        cancelLabel="Keep running"
+        label="Cancel the job"
+        busyLabel="Cancelling…"
+        testId="job-cancel-confirm"
+        tone="danger"
+        onConfirm={confirm}
+      />
     </Modal>
   );
 }
@@ -159,23 +147,13 @@ function RetryDialog({ job, summary, onClose }: { job: Job; summary: JobSummary;
   const navigate = useUi((s) => s.navigate);
   const toast = useUi((s) => s.toast);
   const [acceptNew, setAcceptNew] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<string | null>(null);
   const n = summary.failed.length + summary.notRun.length;
-
-  const confirm = async () => {
-    setBusy(true);
-    try {
-      const next = await retry(job.id, acceptNew);
-      toast('info', `Job ${next.id} retries ${formatCount(next.progress.total)} appliance${next.progress.total === 1 ? '' : 's'} of job ${job.id}.`);
-      onClose();
-      navigate({ name: 'job', id: next.id });
-    } catch (err) {
-      const e = asApiError(err);
-      setProblem(`${e.message} (${e.code})`);
-      setBusy(false);
-    }
-  };
+  const { busy, problem, confirm } = useConfirm(async () => {
+    const next = await retry(job.id, acceptNew);
+    toast('info', `Job ${next.id} retries ${formatCount(next.progress.total)} appliance${next.progress.total === 1 ? '' : 's'} of job ${job.id}.`);
+    onClose();
+    navigate({ name: 'job', id: next.id });
+  });
 
   return (
     <Modal title={`Retry job ${job.id}?`} onClose={onClose} narrow testId="retry-dialog">
@@ -191,19 +169,15 @@ function RetryDialog({ job, summary, onClose }: { job: Job; summary: JobSummary;
           <span className="hint">Appliances met for the first time are trusted without asking. A changed key is always refused.</span>
         </span>
       </label>
-      {problem && (
-        <p className="form-error" role="alert">
-          {problem}
-        </p>
-      )}
-      <div className="form-actions">
-        <button type="button" className="btn" onClick={onClose} disabled={busy}>
-          Cancel
-        </button>
-        <button type="button" className="btn primary" data-testid="job-retry-confirm" disabled={busy} onClick={() => void confirm()}>
-          {busy ? 'Starting…' : `Run on ${formatCount(n)} appliance${n === 1 ? '' : 's'}`}
-        </button>
-      </div>
+      <FormFooter
+        error={problem}
+        busy={busy}
+        onCancel={onClose}
+        label={`Run on ${formatCount(n)} appliance${n === 1 ? '' : 's'}`}
+        busyLabel="Starting…"
+        testId="job-retry-confirm"
+        onConfirm={confirm}
+      />
     </Modal>
   );
 }

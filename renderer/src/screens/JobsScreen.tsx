@@ -1,6 +1,7 @@
 /** Jobs, newest first: state, command, who ran it, counts and when; live while they run. */
 import { useEffect } from 'react';
 import { formatCommand } from '../argv';
+import { FormError } from '../components/FormFooter';
 import { JobStateChip } from '../components/JobChips';
 import { formatCount, formatDateTime } from '../format';
 import { notRunCount } from '../job-format';
@@ -29,11 +30,7 @@ export function JobsScreen() {
           Run a command from the appliance table
         </a>
       </div>
-      {listError && (
-        <p className="form-error" role="alert">
-          {listError}
-        </p>
-      )}
+      <FormError message={listError} />
       {list === null ? (
         <p className="center-note">Loading…</p>
       ) : list.length === 0 ? (

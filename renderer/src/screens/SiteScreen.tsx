@@ -3,9 +3,10 @@
  * windows (open now or not), its appliances (the same virtualized table) and its audit trail.
  */
 import { useEffect, useMemo, useState } from 'react';
-import { ApplianceForm } from '../components/ApplianceForm';
+import { AddApplianceDialog } from '../components/AddApplianceDialog';
 import { ApplianceTable } from '../components/ApplianceTable';
 import { AuditList } from '../components/AuditList';
+import { DetailPlaceholder } from '../components/DetailPlaceholder';
 import { FieldRow } from '../components/FieldRow';
 import { Modal } from '../components/Modal';
 import { SiteForm } from '../components/SiteForm';
@@ -35,16 +36,13 @@ export function SiteScreen({ code }: { code: string }) {
 
   const data = detail?.data;
   if (!data) {
-    const error = detail?.error;
     return (
-      <div className="page">
-        <div className="crumbs">
-          <a href={hashFor({ name: 'sites' })}>Sites</a> / {code}
-        </div>
-        <p className={error ? 'center-note error-text' : 'center-note'} role={error ? 'alert' : undefined}>
-          {error ? (error.code === 'E_NOT_FOUND' ? `There is no site ${code}.` : error.message) : 'Loading…'}
-        </p>
-      </div>
+      <DetailPlaceholder
+        parent={{ label: 'Sites', href: hashFor({ name: 'sites' }) }}
+        name={code}
+        error={detail?.error}
+        notFound={`There is no site ${code}.`}
+      />
     );
   }
 
@@ -159,20 +157,7 @@ export function SiteScreen({ code }: { code: string }) {
           />
         </Modal>
       )}
-      {adding && (
-        <Modal title={`Add appliance at ${site.code}`} onClose={() => setAdding(false)} testId="add-appliance-dialog">
-          <ApplianceForm
-            mode="create"
-            initialSite={site.code}
-            onCancel={() => setAdding(false)}
-            onSaved={(a) => {
-              setAdding(false);
-              toast('info', `Added ${a.serial}.`);
-              navigate({ name: 'appliance', serial: a.serial });
-            }}
-          />
-        </Modal>
-      )}
+      {adding && <AddApplianceDialog title={`Add appliance at ${site.code}`} initialSite={site.code} onClose={() => setAdding(false)} />}
     </div>
   );
 }

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiClient } from '../../../main/api/client';
 import { EMPTY_QUERY } from '../route';
 import { asApiError, useEngine } from './engine';
-import { followHealth, REFRESH_MIN_MS, useHealth } from './health';
+import { followHealth, LIST_PAGE_SIZE, REFRESH_MIN_MS, useHealth } from './health';
 import { useUi } from './ui';
 
 interface TempEngine {
@@ -51,8 +51,9 @@ async function until<T>(probe: () => T | undefined | null | false, what: string,
 
 let temp: TempEngine;
 let other: ApiClient;
-/** health.fleet calls made by the window's store. */
+/** health.fleet calls made by the window's store, with what each asked and how many items came back. */
 let fleetCalls = 0;
+const fleetLog: Array<{ input: Record<string, unknown>; items: number }> = [];
 let stopFollowing: () => void = () => undefined;
 
 beforeAll(async () => {
@@ -68,9 +69,11 @@ beforeAll(async () => {
   const health = new Proxy(real.api.health, {
     get(target, name, receiver) {
       if (name === 'fleet') {
-        return (input: Parameters<typeof target.fleet>[0]) => {
+        return async (input: Parameters<typeof target.fleet>[0]) => {
           fleetCalls++;
-          return target.fleet(input);
+          const reply = await target.fleet(input);
+          fleetLog.push({ input: { ...input }, items: reply.items.length });
+          return reply;
         };
       }
       return Reflect.get(target, name, receiver) as unknown;
@@ -91,24 +94,44 @@ afterAll(() => {
 });
 
 describe('health store', () => {
-  it('loads the roll-ups and the per-appliance map for the screen shown', async () => {
+  it('loads roll-ups only for the overview: counts, not 1,200 appliances', async () => {
     const fleet = await until(() => useHealth.getState().fleet, 'the fleet roll-ups');
-    expect(fleet.data.totals.counts.Unknown).toBe(APPLIANCE_COUNT);
+    expect(fleet.data.totals.counts).toMatchObject({ Unknown: APPLIANCE_COUNT, measured: 0 });
     expect(fleet.data.bySite.map((s) => s.site).sort()).toEqual(['FRA01', 'GRU01']);
-    expect(Object.keys(useHealth.getState().bySerial)).toHaveLength(APPLIANCE_COUNT);
-    expect(useHealth.getState().bySerial['OCA00007']?.lastPollAt).toBeNull();
+    expect(fleet.data.items).toEqual([]);
+    expect(fleetLog.every((c) => c.input['includeItems'] === false && c.items === 0)).toBe(true);
     await until(() => useHealth.getState().actionable, 'the actionable items');
   });
 
+  it('fetches health for the table rows in view only, and keeps it to them', async () => {
+    useUi.setState({ route: { name: 'appliances', query: EMPTY_QUERY } });
+    const shown = ['OCA00005', 'OCA00006', 'OCA00007'];
+    useHealth.getState().showRows(shown);
+    const rows = await until(() => (useHealth.getState().rows.answered['OCA00007'] ? useHealth.getState().rows : null), 'the rows in view');
+    expect(Object.keys(rows.bySerial).sort()).toEqual(shown);
+    expect(rows.bySerial['OCA00007']?.data.lastPollAt).toBeNull();
+    expect(fleetLog.at(-1)).toEqual({ input: { serials: shown, includeRollups: false }, items: 3 });
+    // Scrolling on: the next rows are fetched, the ones gone from view are dropped.
+    useHealth.getState().showRows(['OCA00007', 'OCA00008']);
+    await until(() => useHealth.getState().rows.answered['OCA00008'], 'the next rows');
+    expect(Object.keys(useHealth.getState().rows.bySerial).sort()).toEqual(['OCA00007', 'OCA00008']);
+  });
+
   it('follows a sweep made elsewhere: unreachable counts, the last error and the sweep report', async () => {
+    const callsBefore = fleetCalls;
     const report = await other.api.health.pollNow({});
     expect(report).toMatchObject({ polled: APPLIANCE_COUNT, reached: 0, failed: APPLIANCE_COUNT });
-    await until(() => useHealth.getState().fleet?.data.totals.counts.unreachable === APPLIANCE_COUNT, 'the unreachable count');
-    const one = useHealth.getState().bySerial['OCA00007']!;
+    // The table's rows follow (only them: no roll-up is shown on this screen).
+    await until(() => useHealth.getState().rows.bySerial['OCA00007']?.data.lastPollAt, 'the row to be measured');
+    const one = useHealth.getState().rows.bySerial['OCA00007']!.data;
     expect(one.reachable).toBe(false);
-    expect(one.lastPollAt).not.toBeNull();
+    expect(one.lastKnownStatus).toBeNull();
     expect(one.lastError?.code).toMatch(/^E_/);
+    expect(fleetLog.slice(callsBefore).every((c) => Array.isArray(c.input['serials']))).toBe(true);
     expect(useHealth.getState().lastSweep).toMatchObject({ polled: APPLIANCE_COUNT, failed: APPLIANCE_COUNT });
+
+    useUi.setState({ route: { name: 'overview' } });
+    await until(() => useHealth.getState().fleet?.data.totals.counts.unreachable === APPLIANCE_COUNT, 'the unreachable count');
     // The items say what is wrong and where, for appliances an operator set online.
     const items = await until(() => {
       const data = useHealth.getState().actionable?.data;
@@ -118,6 +141,9 @@ describe('health store', () => {
   });
 
   it('refreshes at most about once a second however fast sweeps come, and ends on the newest state', async () => {
+    useUi.setState({ route: { name: 'appliances', query: EMPTY_QUERY } });
+    useHealth.getState().showRows(['OCA00001', 'OCA00002', 'OCA00003']);
+    await until(() => useHealth.getState().rows.answered['OCA00001'], 'the rows');
     await new Promise((r) => setTimeout(r, REFRESH_MIN_MS + 200));
     fleetCalls = 0;
     const started = Date.now();
@@ -132,21 +158,43 @@ describe('health store', () => {
     expect(sweeps).toBeGreaterThan(10);
     expect(fleetCalls).toBeGreaterThanOrEqual(2);
     expect(fleetCalls).toBeLessThanOrEqual(Math.ceil(elapsed / REFRESH_MIN_MS) + 1);
-    expect(useHealth.getState().bySerial['OCA00001']?.lastPollAt).toBe(last);
+    expect(useHealth.getState().rows.bySerial['OCA00001']?.data.lastPollAt).toBe(last);
+
+    // A sweep of appliances not in view costs this screen nothing.
+    fleetCalls = 0;
+    await other.api.health.pollNow({ serials: ['OCA00900'] });
+    await new Promise((r) => setTimeout(r, REFRESH_MIN_MS + 300));
+    expect(fleetCalls).toBe(0);
   });
 
-  it('loads the open appliance and its history, and the Health screen’s filtered list', async () => {
+  it('loads the open appliance and its history, and the Health screen’s list a page at a time, worst first', async () => {
     useUi.setState({ route: { name: 'appliance', serial: 'OCA00004' } });
     const view = await until(() => useHealth.getState().appliance?.health && useHealth.getState().appliance, 'the appliance');
     expect(view.serial).toBe('OCA00004');
     expect(view.health!.components.some((c) => c.source === 'reachability')).toBe(true);
     expect(view.history).toEqual([]);
 
+    // One measured unreachable appliance is Warning, the others (polled many times) are Error.
+    const callsBefore = fleetLog.length;
     useUi.setState({ route: { name: 'health', status: ['Warning', 'Error'] } });
-    const filtered = await until(() => useHealth.getState().filtered, 'the filtered list');
-    expect(filtered.key).toBe('Error,Warning');
-    expect(filtered.items.length).toBeGreaterThan(0);
-    expect(filtered.items.every((h) => h.status === 'Warning' || h.status === 'Error')).toBe(true);
+    const list = await until(() => (useHealth.getState().list.total !== null ? useHealth.getState().list : null), 'the list');
+    expect(list.key).toBe('Error,Warning');
+    expect(list.total).toBe(APPLIANCE_COUNT);
+    expect(list.pages[0]!.items).toHaveLength(LIST_PAGE_SIZE);
+    const firstPage = list.pages[0]!.items;
+    expect(firstPage.every((h) => h.status === 'Warning' || h.status === 'Error')).toBe(true);
+    // Worst first: every Error before any Warning.
+    const statuses = firstPage.map((h) => h.status);
+    expect(statuses).toEqual([...statuses].sort((a, b) => (a === b ? 0 : a === 'Error' ? -1 : 1)));
+    // Scrolling fetches the pages in view, never the whole list.
+    useHealth.getState().ensureListRows(150, 260);
+    await until(() => useHealth.getState().list.pages[2], 'pages 1 and 2');
+    expect(Object.keys(useHealth.getState().list.pages).sort()).toEqual(['0', '1', '2']);
+    const listCalls = fleetLog.slice(callsBefore).filter((c) => c.input['sort'] === 'worst');
+    expect(listCalls.every((c) => c.input['limit'] === LIST_PAGE_SIZE && c.items <= LIST_PAGE_SIZE)).toBe(true);
+    // Another filter starts over.
+    useUi.setState({ route: { name: 'health', status: ['OK'] } });
+    await until(() => useHealth.getState().list.key === 'OK' && useHealth.getState().list.total === 0, 'the OK list');
     await until(() => useHealth.getState().monitor, 'the monitor settings');
     await until(() => useHealth.getState().thresholds, 'the thresholds');
     useUi.setState({ route: { name: 'appliances', query: EMPTY_QUERY } });

@@ -1,7 +1,9 @@
 /**
- * Measured health as this window sees it: fleet roll-ups (totals, per site, per partner) and the
- * per-appliance map the tables read, the open appliance's health and metrics history, actionable
- * items, the monitor settings and the thresholds per model.
+ * Measured health as this window sees it, fetched as it is shown (a fleet of 10,000 appliances must
+ * not cost megabytes a refresh): fleet roll-ups only (totals, per site, per partner); the health of
+ * the appliance-table rows in view, by serial; the Health screen's list a page at a time, worst
+ * first; the open appliance's health and metrics history; actionable items; the monitor settings
+ * and the thresholds per model.
  *
  * Kept apart from the inventory store on purpose: the lifecycle status an operator set lives there,
  * the measured status lives here, and the screens show them side by side.
@@ -46,20 +48,37 @@ export interface ApplianceHealthView {
   missing: boolean;
 }
 
-export interface FilteredList {
-  /** The status filter it answers, sorted and joined. */
+/** The Health screen's list: every appliance the status filter matches, worst first, fetched a page at a time. */
+export interface HealthListState {
+  /** The status filter it answers, sorted and joined ('' for all). */
   key: string;
-  items: ApplianceHealth[];
-  receivedAt: number;
+  status: HealthStatus[];
+  /** Appliances matching; null until the first page arrives. */
+  total: number | null;
+  /** Page index → rows, and when each page arrived (ages tick from it). */
+  pages: Record<number, { items: ApplianceHealth[]; receivedAt: number }>;
+  /** Pages fetched since the filter changed or the last refresh. */
+  fresh: Record<number, true>;
+  generation: number;
+  error: string | null;
+}
+
+/** The appliance tables' rows in view: their serials, and their health with when it arrived. */
+export interface RowHealth {
+  /** Serials in view, in the order shown. */
+  serials: string[];
+  /** Serial → health and when it arrived, for the rows answered (a serial the engine no longer knows has none). */
+  bySerial: Record<string, Received<ApplianceHealth>>;
+  /** Serials the engine has answered for (with or without health). */
+  answered: Record<string, true>;
 }
 
 interface HealthState {
+  /** Roll-ups only: totals, per site, per partner (no per-appliance items). */
   fleet: Received<FleetHealth> | null;
-  /** Serial → last known health, from the fleet reply: what the appliance tables show. */
-  bySerial: Record<string, ApplianceHealth>;
   fleetError: string | null;
-  /** The Health screen's list when it filters by status (filtered by the engine). */
-  filtered: FilteredList | null;
+  rows: RowHealth;
+  list: HealthListState;
   appliance: ApplianceHealthView | null;
   actionable: Received<ActionItem[]> | null;
   actionableError: string | null;
@@ -73,7 +92,12 @@ interface HealthState {
   thresholdsError: string | null;
 
   loadFleet(): Promise<void>;
-  loadFiltered(status: HealthStatus[]): Promise<void>;
+  /** An appliance table shows these rows now: fetch their health (and keep it fresh while shown). */
+  showRows(serials: readonly string[]): void;
+  /** The Health screen's filter (a new one starts the list over). */
+  setListFilter(status: HealthStatus[]): void;
+  /** The Health screen's list shows rows start..end (inclusive): fetch the pages they live on. */
+  ensureListRows(start: number, end: number): void;
   loadAppliance(serial: string): Promise<void>;
   loadActionable(): Promise<void>;
   loadMonitor(): Promise<void>;
@@ -96,189 +120,315 @@ export const REFRESH_MIN_MS = 1_000;
 const REFRESH_BATCH_MS = 120;
 
 /** Latest request per loader; an older reply that lands late is dropped. */
-const latest = { fleet: 0, filtered: 0, appliance: 0, actionable: 0 };
+const latest = { fleet: 0, rows: 0, appliance: 0, actionable: 0 };
+
+/** Rows per page of the Health screen's list. */
+export const LIST_PAGE_SIZE = 100;
+/** Scrolling asks for new rows at most this often. */
+const ROWS_DEBOUNCE_MS = 80;
 
 function statusKey(status: readonly HealthStatus[]): string {
   return [...status].sort().join(',');
 }
 
+function emptyList(generation: number, status: HealthStatus[] = []): HealthListState {
+  return { key: statusKey(status), status, total: null, pages: {}, fresh: {}, generation, error: null };
+}
+
+const EMPTY_ROWS: RowHealth = { serials: [], bySerial: {}, answered: {} };
+
+/** The list row at `index` and when it arrived, if its page is here. */
+export function listRowAt(list: HealthListState, index: number): { health: ApplianceHealth; receivedAt: number } | undefined {
+  const page = list.pages[Math.floor(index / LIST_PAGE_SIZE)];
+  const health = page?.items[index % LIST_PAGE_SIZE];
+  return page && health ? { health, receivedAt: page.receivedAt } : undefined;
+}
+
+/** In-flight list pages, `generation:page`; outside the state so they cause no renders. */
+const listInflight = new Set<string>();
+let listVisible = { start: 0, end: 0 };
+let rowsTimer: ReturnType<typeof setTimeout> | null = null;
+
 export function healthFilterOf(route: Route): HealthStatus[] {
   return route.name === 'health' ? route.status : [];
 }
 
-export const useHealth = create<HealthState>()((set, get) => ({
-  fleet: null,
-  bySerial: {},
-  fleetError: null,
-  filtered: null,
-  appliance: null,
-  actionable: null,
-  actionableError: null,
-  monitor: null,
-  monitorStatus: null,
-  monitorError: null,
-  lastSweep: null,
-  thresholds: null,
-  thresholdsError: null,
+export const useHealth = create<HealthState>()((set, get) => {
+  function fetchListPage(page: number): void {
+    const { generation, key, status } = get().list;
+    const id = `${generation}:${page}`;
+    if (listInflight.has(id)) return;
+    listInflight.add(id);
+    const request = { status: status.length ? status : undefined, sort: 'worst' as const, offset: page * LIST_PAGE_SIZE, limit: LIST_PAGE_SIZE, includeRollups: false };
+    callEngine((c) => c.api.health.fleet(request))
+      .then((reply) => {
+        const list = get().list;
+        if (list.generation !== generation || list.key !== key) return;
+        set({
+          list: {
+            ...list,
+            total: reply.total,
+            pages: { ...list.pages, [page]: { items: reply.items, receivedAt: Date.now() } },
+            fresh: { ...list.fresh, [page]: true },
+            error: null,
+          },
+        });
+      })
+      .catch((err: unknown) => {
+        const list = get().list;
+        if (list.generation === generation) set({ list: { ...list, error: asApiError(err).message, total: list.total ?? 0 } });
+      })
+      .finally(() => listInflight.delete(id));
+  }
 
-  async loadFleet() {
-    const ticket = ++latest.fleet;
+  function neededListPages(): number[] {
+    const { total } = get().list;
+    const last = total === null ? 0 : Math.max(0, Math.min(listVisible.end, total - 1));
+    const first = Math.min(listVisible.start, last);
+    const pages: number[] = [];
+    for (let p = Math.floor(first / LIST_PAGE_SIZE); p <= Math.floor(last / LIST_PAGE_SIZE); p++) pages.push(p);
+    return pages;
+  }
+
+  /** New measurements: fetch the pages in view again (rows keep showing until their page lands). */
+  function refreshList(): void {
+    const list = get().list;
+    const keep = new Set(neededListPages());
+    const pages: HealthListState['pages'] = {};
+    for (const p of keep) if (list.pages[p]) pages[p] = list.pages[p];
+    set({ list: { ...list, generation: list.generation + 1, pages, fresh: {} } });
+    for (const p of keep) fetchListPage(p);
+  }
+
+  /** Fetch the health of the rows in view. */
+  async function loadRows(): Promise<void> {
+    const serials = get().rows.serials;
+    if (serials.length === 0) return;
+    const ticket = ++latest.rows;
     try {
-      const data = await callEngine((c) => c.api.health.fleet({ query: {} }));
-      if (ticket !== latest.fleet) return;
-      const bySerial: Record<string, ApplianceHealth> = {};
-      for (const item of data.items) bySerial[item.serial] = item;
-      set({ fleet: { data, receivedAt: Date.now() }, bySerial, fleetError: null });
-    } catch (err) {
-      if (ticket === latest.fleet) set({ fleetError: asApiError(err).message });
-    }
-  },
-
-  async loadFiltered(status) {
-    const ticket = ++latest.filtered;
-    const key = statusKey(status);
-    try {
-      const data = await callEngine((c) => c.api.health.fleet({ query: {}, status }));
-      if (ticket !== latest.filtered) return;
-      set({ filtered: { key, items: data.items, receivedAt: Date.now() }, fleetError: null });
-    } catch (err) {
-      if (ticket === latest.filtered) set({ fleetError: asApiError(err).message });
-    }
-  },
-
-  async loadAppliance(serial) {
-    const ticket = ++latest.appliance;
-    const current = get().appliance;
-    if (!current || current.serial !== serial) {
-      set({ appliance: { serial, health: null, history: [], receivedAt: Date.now(), error: null, missing: false } });
-    }
-    try {
-      const data = await callEngine((c) => c.api.health.appliance({ serial }));
-      if (ticket !== latest.appliance) return;
-      set({ appliance: { serial, health: data.health, history: data.history, receivedAt: Date.now(), error: null, missing: false } });
-    } catch (err) {
-      if (ticket !== latest.appliance) return;
-      const e = asApiError(err);
-      const prev = get().appliance;
-      const kept = prev?.serial === serial ? prev : null;
-      set({
-        appliance: {
-          serial,
-          health: kept?.health ?? null,
-          history: kept?.history ?? [],
-          receivedAt: kept?.receivedAt ?? Date.now(),
-          error: e.message,
-          missing: e.code === 'E_NOT_FOUND' && !/no method/i.test(e.message),
-        },
-      });
-    }
-  },
-
-  async loadActionable() {
-    const ticket = ++latest.actionable;
-    try {
-      const data = await callEngine((c) => c.api.health.actionable({}));
-      if (ticket !== latest.actionable) return;
-      set({ actionable: { data, receivedAt: Date.now() }, actionableError: null });
-    } catch (err) {
-      if (ticket === latest.actionable) set({ actionableError: asApiError(err).message });
-    }
-  },
-
-  async loadMonitor() {
-    try {
-      const [monitor, monitorStatus] = await Promise.all([
-        callEngine((c) => c.api.health.monitor({})),
-        callEngine((c) => c.api.health.monitorStatus({})),
-      ]);
-      const known = get().lastSweep;
-      const lastSweep = monitorStatus.lastSweep && (!known || monitorStatus.lastSweep.at > known.at) ? monitorStatus.lastSweep : known;
-      set({ monitor, monitorStatus, lastSweep, monitorError: null });
-    } catch (err) {
-      set({ monitorError: asApiError(err).message });
-    }
-  },
-
-  async loadThresholds() {
-    try {
-      const thresholds = await callEngine((c) => c.api.health.thresholds({}));
-      set({ thresholds, thresholdsError: null });
-    } catch (err) {
-      set({ thresholdsError: asApiError(err).message });
-    }
-  },
-
-  async setMonitor(patch) {
-    const monitor = await callEngine((c) => c.api.health.setMonitor(patch));
-    set({ monitor, monitorError: null });
-    void get().loadMonitor();
-    return monitor;
-  },
-
-  async pollNow(serials) {
-    const report = await callEngine((c) => c.api.health.pollNow(serials ? { serials } : {}));
-    set({ lastSweep: { ...report, at: new Date().toISOString() } });
-    // The sweep's events refresh the screen too; this makes sure the report and the numbers agree.
-    get().refreshVisible();
-    return report;
-  },
-
-  async saveThresholds(thresholds) {
-    const all = await callEngine((c) => c.api.health.setThresholds(thresholds));
-    set({ thresholds: all, thresholdsError: null });
-    return all;
-  },
-
-  loadFor(route, prev) {
-    if (prev && prev.name === route.name) {
-      // Same screen, other filters: the fleet roll-ups do not depend on them.
-      if (route.name === 'health' && route.status.length > 0) void get().loadFiltered(route.status);
-      if (route.name !== 'appliance' && route.name !== 'site') return;
-    }
-    switch (route.name) {
-      case 'health':
-        void get().loadMonitor();
-        void get().loadThresholds();
-        break;
-      case 'appliance':
-        // A different appliance's charts must not show under this one while it loads.
-        if (get().appliance?.serial !== route.serial) {
-          set({ appliance: { serial: route.serial, health: null, history: [], receivedAt: Date.now(), error: null, missing: false } });
+      const data = await callEngine((c) => c.api.health.fleet({ serials, includeRollups: false }));
+      if (ticket !== latest.rows) return;
+      const receivedAt = Date.now();
+      const got = new Map(data.items.map((h) => [h.serial, h]));
+      const asked = new Set(serials);
+      // The view may have scrolled meanwhile: update the rows still in view that were asked for.
+      const current = get().rows;
+      const bySerial: RowHealth['bySerial'] = {};
+      const answered: RowHealth['answered'] = {};
+      for (const s of current.serials) {
+        const health = got.get(s);
+        if (asked.has(s)) {
+          answered[s] = true;
+          if (health) bySerial[s] = { data: health, receivedAt };
+        } else {
+          if (current.bySerial[s]) bySerial[s] = current.bySerial[s];
+          if (current.answered[s]) answered[s] = true;
         }
-        break;
-      default:
-        break;
+      }
+      set({ rows: { serials: current.serials, bySerial, answered }, fleetError: null });
+    } catch (err) {
+      if (ticket === latest.rows) set({ fleetError: asApiError(err).message });
     }
-    get().refreshVisible();
-  },
+  }
 
-  refreshVisible(serials) {
-    const route = useUi.getState().route;
-    switch (route.name) {
-      case 'overview':
-        void get().loadFleet();
-        void get().loadActionable();
-        break;
-      case 'appliances':
-      case 'site':
-        void get().loadFleet();
-        break;
-      case 'appliance':
-        if (!serials || serials.has(route.serial)) void get().loadAppliance(route.serial);
-        break;
-      case 'health':
-        void get().loadFleet();
-        void get().loadActionable();
-        if (route.status.length > 0) void get().loadFiltered(route.status);
-        break;
-      case 'actionable':
-        void get().loadActionable();
-        break;
-      default:
-        break;
-    }
-  },
-}));
+  return {
+    fleet: null,
+    fleetError: null,
+    rows: EMPTY_ROWS,
+    list: emptyList(0),
+    appliance: null,
+    actionable: null,
+    actionableError: null,
+    monitor: null,
+    monitorStatus: null,
+    monitorError: null,
+    lastSweep: null,
+    thresholds: null,
+    thresholdsError: null,
+
+    async loadFleet() {
+      const ticket = ++latest.fleet;
+      try {
+        const data = await callEngine((c) => c.api.health.fleet({ includeItems: false }));
+        if (ticket !== latest.fleet) return;
+        set({ fleet: { data, receivedAt: Date.now() }, fleetError: null });
+      } catch (err) {
+        if (ticket === latest.fleet) set({ fleetError: asApiError(err).message });
+      }
+    },
+
+    showRows(serials) {
+      const current = get().rows;
+      if (serials.length === current.serials.length && serials.every((s, i) => s === current.serials[i])) return;
+      // Keep what is known about rows still in view; the rest goes (the map stays the size of the view).
+      const bySerial: RowHealth['bySerial'] = {};
+      const answered: RowHealth['answered'] = {};
+      for (const s of serials) {
+        if (current.bySerial[s]) bySerial[s] = current.bySerial[s];
+        if (current.answered[s]) answered[s] = true;
+      }
+      set({ rows: { serials: [...serials], bySerial, answered } });
+      if (serials.every((s) => answered[s])) return;
+      if (rowsTimer) clearTimeout(rowsTimer);
+      rowsTimer = setTimeout(() => {
+        rowsTimer = null;
+        void loadRows();
+      }, ROWS_DEBOUNCE_MS);
+    },
+
+    setListFilter(status) {
+      const key = statusKey(status);
+      const list = get().list;
+      if (list.key === key && list.total !== null) return;
+      listVisible = { start: 0, end: 0 };
+      set({ list: emptyList(list.generation + 1, [...status]) });
+      fetchListPage(0);
+    },
+
+    ensureListRows(start, end) {
+      listVisible = { start, end };
+      const { fresh } = get().list;
+      for (const p of neededListPages()) if (!fresh[p]) fetchListPage(p);
+    },
+
+    async loadAppliance(serial) {
+      const ticket = ++latest.appliance;
+      const current = get().appliance;
+      if (!current || current.serial !== serial) {
+        set({ appliance: { serial, health: null, history: [], receivedAt: Date.now(), error: null, missing: false } });
+      }
+      try {
+        const data = await callEngine((c) => c.api.health.appliance({ serial }));
+        if (ticket !== latest.appliance) return;
+        set({ appliance: { serial, health: data.health, history: data.history, receivedAt: Date.now(), error: null, missing: false } });
+      } catch (err) {
+        if (ticket !== latest.appliance) return;
+        const e = asApiError(err);
+        const prev = get().appliance;
+        const kept = prev?.serial === serial ? prev : null;
+        set({
+          appliance: {
+            serial,
+            health: kept?.health ?? null,
+            history: kept?.history ?? [],
+            receivedAt: kept?.receivedAt ?? Date.now(),
+            error: e.message,
+            missing: e.code === 'E_NOT_FOUND' && !/no method/i.test(e.message),
+          },
+        });
+      }
+    },
+
+    async loadActionable() {
+      const ticket = ++latest.actionable;
+      try {
+        const data = await callEngine((c) => c.api.health.actionable({}));
+        if (ticket !== latest.actionable) return;
+        set({ actionable: { data, receivedAt: Date.now() }, actionableError: null });
+      } catch (err) {
+        if (ticket === latest.actionable) set({ actionableError: asApiError(err).message });
+      }
+    },
+
+    async loadMonitor() {
+      try {
+        const [monitor, monitorStatus] = await Promise.all([
+          callEngine((c) => c.api.health.monitor({})),
+          callEngine((c) => c.api.health.monitorStatus({})),
+        ]);
+        const known = get().lastSweep;
+        const lastSweep = monitorStatus.lastSweep && (!known || monitorStatus.lastSweep.at > known.at) ? monitorStatus.lastSweep : known;
+        set({ monitor, monitorStatus, lastSweep, monitorError: null });
+      } catch (err) {
+        set({ monitorError: asApiError(err).message });
+      }
+    },
+
+    async loadThresholds() {
+      try {
+        const thresholds = await callEngine((c) => c.api.health.thresholds({}));
+        set({ thresholds, thresholdsError: null });
+      } catch (err) {
+        set({ thresholdsError: asApiError(err).message });
+      }
+    },
+
+    async setMonitor(patch) {
+      const monitor = await callEngine((c) => c.api.health.setMonitor(patch));
+      set({ monitor, monitorError: null });
+      void get().loadMonitor();
+      return monitor;
+    },
+
+    async pollNow(serials) {
+      const report = await callEngine((c) => c.api.health.pollNow(serials ? { serials } : {}));
+      set({ lastSweep: { ...report, at: new Date().toISOString() } });
+      // The sweep's events refresh the screen too; this makes sure the report and the numbers agree.
+      get().refreshVisible();
+      return report;
+    },
+
+    async saveThresholds(thresholds) {
+      const all = await callEngine((c) => c.api.health.setThresholds(thresholds));
+      set({ thresholds: all, thresholdsError: null });
+      return all;
+    },
+
+    loadFor(route, prev) {
+      if (prev && prev.name === route.name) {
+        // Same screen, other filters: the fleet roll-ups do not depend on them.
+        if (route.name === 'health') get().setListFilter(route.status);
+        if (route.name !== 'appliance' && route.name !== 'site') return;
+      }
+      switch (route.name) {
+        case 'health':
+          void get().loadMonitor();
+          void get().loadThresholds();
+          // The list starts over with the filter; the refresh below fetches its first page.
+          if (get().list.key !== statusKey(route.status)) set({ list: emptyList(get().list.generation + 1, [...route.status]) });
+          listVisible = { start: 0, end: 0 };
+          break;
+        case 'appliance':
+          // A different appliance's charts must not show under this one while it loads.
+          if (get().appliance?.serial !== route.serial) {
+            set({ appliance: { serial: route.serial, health: null, history: [], receivedAt: Date.now(), error: null, missing: false } });
+          }
+          break;
+        default:
+          break;
+      }
+      get().refreshVisible();
+    },
+
+    refreshVisible(serials) {
+      const route = useUi.getState().route;
+      switch (route.name) {
+        case 'overview':
+          void get().loadFleet();
+          void get().loadActionable();
+          break;
+        case 'appliances':
+        case 'site':
+          // Only the rows in view, and only when a sweep measured one of them.
+          if (!serials || get().rows.serials.some((s) => serials.has(s))) void loadRows();
+          break;
+        case 'appliance':
+          if (!serials || serials.has(route.serial)) void get().loadAppliance(route.serial);
+          break;
+        case 'health':
+          void get().loadFleet();
+          void get().loadActionable();
+          refreshList();
+          break;
+        case 'actionable':
+          void get().loadActionable();
+          break;
+        default:
+          break;
+      }
+    },
+  };
+});
 
 let refreshTimer: ReturnType<typeof setTimeout> | null = null;
 let lastRefreshAt = 0;
@@ -311,7 +461,8 @@ export function followHealth(): () => void {
     client.on('health.swept', (report) => {
       const { at, ...rest } = report;
       useHealth.setState({ lastSweep: { ...rest, at } });
-      scheduleRefresh(null);
+      // The roll-ups and lists move; single rows only if `health.updated` named them.
+      scheduleRefresh([]);
     }),
     // Lifecycle changes (drain, RMA) and new or deleted appliances show in the health lists too.
     client.on('inventory.changed', () => scheduleRefresh(null)),

@@ -10,6 +10,7 @@ import { EMPTY_QUERY } from '../route';
 import { asApiError, useEngine } from './engine';
 import { followInventoryChanges, PAGE_SIZE, rowAt, useInventory } from './inventory';
 import { useUi } from './ui';
+import { until } from '../../../tests/support/wait';
 
 interface TempEngine {
   engine: { client(ctx?: { actor?: string }): ApiClient };
@@ -40,16 +41,6 @@ function appliancesCsv(): string {
     );
   }
   return lines.join('\n');
-}
-
-async function until<T>(probe: () => T | undefined | null | false, what: string, timeoutMs = 10_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 let temp: TempEngine;

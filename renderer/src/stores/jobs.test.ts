@@ -10,6 +10,7 @@ import type { Job, JobProgress, JobResult } from '../../../main/net/contract';
 import { useEngine } from './engine';
 import { emptyResults, followJobEvents, RESULT_PAGE, resultAt, useJobs, withPage, withProgress, withResults } from './jobs';
 import { alertsForAppliance, followNetEvents, newAlertIds, useNet } from './net';
+import { until } from '../../../tests/support/wait';
 
 const progress = (p: Partial<JobProgress>): JobProgress => ({
   id: 1,
@@ -97,21 +98,13 @@ describe('job store steps', () => {
 // ---------------------------------------------------------------------------------------------
 
 interface LabFleetLike {
-  plan: { sites: unknown[] };
   manifestAppliances(): Array<Record<string, unknown> & { serial: string; hostKeyFingerprint: string }>;
   setFault(serial: string, fault: string, on: boolean): unknown;
   stop(): Promise<void>;
 }
 interface Support {
   tempEngine: () => {
-    engine: {
-      client(ctx?: { actor?: string }): ApiClient;
-      inventory: {
-        upsertSite(site: unknown, actor: string): void;
-        createAppliance(a: unknown, actor: string): void;
-        updateAppliance(serial: string, patch: { hostKeyFingerprint: string }, actor: string): void;
-      };
-    };
+    engine: { client(ctx?: { actor?: string }): ApiClient; inventory: unknown };
     dir: string;
     dispose(): void;
   };
@@ -119,21 +112,15 @@ interface Support {
 interface LabSupport {
   LabFleet: { start(o: Record<string, unknown>): Promise<LabFleetLike> };
 }
+interface LabInventorySupport {
+  enrollLabFleet(inventory: unknown, fleet: LabFleetLike, options: { recordHostKeys?: boolean }): string[];
+}
 
 // Engine and lab are Node code outside the renderer's type world: loaded at run time.
 const ENGINE_SUPPORT = '../../../tests/support/temp-engine';
 const LAB_FLEET = '../../../main/lab/fleet';
+const LAB_INVENTORY = '../../../tests/support/lab-inventory';
 const SLOW_MS = 600;
-
-async function until<T>(probe: () => T | undefined | null | false, what: string, timeoutMs = 15_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('jobs and host keys in the window, against a real engine and lab fleet', () => {
   let temp: ReturnType<Support['tempEngine']>;
@@ -144,35 +131,13 @@ describe('jobs and host keys in the window, against a real engine and lab fleet'
   beforeAll(async () => {
     const { tempEngine } = (await import(/* @vite-ignore */ ENGINE_SUPPORT)) as Support;
     const { LabFleet } = (await import(/* @vite-ignore */ LAB_FLEET)) as LabSupport;
+    const { enrollLabFleet } = (await import(/* @vite-ignore */ LAB_INVENTORY)) as LabInventorySupport;
     temp = tempEngine();
     const admin = temp.engine.client({ actor: 'test:admin' });
     const key = await admin.api.net.generateFleetKey({});
     fleet = await LabFleet.start({ dir: `${temp.dir}/lab`, appliances: 8, sites: 2, seed: 11, speed: 1, authorizedKeys: key.publicKey, slowDelayMs: SLOW_MS });
-    for (const site of fleet.plan.sites) temp.engine.inventory.upsertSite(site, 'test');
-    for (const a of fleet.manifestAppliances()) {
-      temp.engine.inventory.createAppliance(
-        {
-          serial: a.serial,
-          hostname: a.hostname,
-          site: a.site,
-          model: a.model,
-          ipv4: '127.0.0.1',
-          ipv6: null,
-          sshPort: a.sshPort,
-          apiPort: a.apiPort,
-          storageTb: a.storageTb,
-          nicGbps: a.nicGbps,
-          firmware: a.firmware,
-          status: 'online',
-          tags: [],
-          notes: '',
-        },
-        'test',
-      );
-      // As the site survey would have it: every key on record before the first connection.
-      temp.engine.inventory.updateAppliance(a.serial, { hostKeyFingerprint: a.hostKeyFingerprint }, 'test');
-    }
-    serials = fleet.manifestAppliances().map((a) => a.serial).sort();
+    // As the site survey would have it: every key on record before the first connection.
+    serials = enrollLabFleet(temp.engine.inventory, fleet, { recordHostKeys: true });
     useEngine.getState().attach(temp.engine.client({ actor: 'test:window' }));
     unfollow = [followJobEvents(), followNetEvents()];
     await useJobs.getState().loadList();
