@@ -14,7 +14,9 @@ rmSync(RESULTS, { force: true });
 function printTally() {
   if (!existsSync(RESULTS)) return;
   const r = JSON.parse(readFileSync(RESULTS, 'utf8'));
-  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+  // A suite that fails before its tests run (a beforeAll throwing) counts as failed, not only skipped.
+  const failed = Math.max(r.numFailedTests, r.numFailedTestSuites ?? 0);
+  console.log(`tests: ${r.numPassedTests} passed, ${failed} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
 }
 
 const steps = [

@@ -3,15 +3,15 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
 import { formatKnownHosts, knownHostName, lookupKnownHost, parseKnownHosts } from './known-hosts';
 import { parsePublicKeyLine } from './host-key';
+import { sshPair } from './openssh-keygen';
 
 const dir = mkdtempSync(join(tmpdir(), 'fleetdeck-known-hosts-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function key(): { line: string; fingerprint: string } {
-  const pub = ssh2.utils.generateKeyPairSync('ed25519').public;
+  const pub = sshPair().public;
   const parsed = parsePublicKeyLine(pub)!;
   return { line: `${parsed.type} ${parsed.base64}`, fingerprint: parsed.fingerprint };
 }

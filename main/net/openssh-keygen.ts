@@ -63,3 +63,9 @@ export function generateEd25519(comment = ''): OpenSshKeyPair {
     fingerprint: fingerprintOf(blob),
   };
 }
+
+/** The same pair in the `{ private, public }` shape of ssh2's `utils.generateKeyPairSync`, which tests and servers use. */
+export function sshPair(comment = ''): { private: string; public: string } {
+  const pair = generateEd25519(comment);
+  return { private: pair.privateKey, public: pair.publicKey };
+}

@@ -3,7 +3,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
 import { createEngine, type Engine } from '../engine';
 import type { ApiClient } from '../api/client';
 import { fileLogger } from '../store/log';
@@ -11,6 +10,7 @@ import { openNodeVault } from '../vault/node-vault';
 import { parsePublicKeyLine } from './host-key';
 import { lookupKnownHost, parseKnownHosts } from './known-hosts';
 import { startTestSshServer } from './test-ssh-server';
+import { sshPair } from './openssh-keygen';
 
 const SITE = {
   code: 'GRU1',
@@ -27,7 +27,7 @@ const SITE = {
 };
 
 function hostKey() {
-  return parsePublicKeyLine(ssh2.utils.generateKeyPairSync('ed25519').public)!;
+  return parsePublicKeyLine(sshPair().public)!;
 }
 
 describe('net service: trust, known_hosts, ssh_config, jump hosts', () => {

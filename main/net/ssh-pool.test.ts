@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getEventListeners } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
-import ssh2 from 'ssh2';
 import { FleetError } from '../api/errors';
 import { SshPool, type HostKeyPolicy, type SshEndpoint, type SshRoute } from './ssh-pool';
 import { startTestSshServer, type TestSshServer } from './test-ssh-server';
 import type { HostKey } from './host-key';
+import { sshPair } from './openssh-keygen';
 
-const fleetKey = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'fleet-test' });
+const fleetKey = sshPair('fleet-test');
 
 /** Trust exactly the fingerprints given, by endpoint label. */
 function pinned(expected: Record<string, string>): HostKeyPolicy & { seen: string[] } {
@@ -267,7 +267,7 @@ describe('SshPool against real ssh2 servers', () => {
   });
 
   it('refuses the wrong key with E_AUTH', async () => {
-    const other = ssh2.utils.generateKeyPairSync('ed25519');
+    const other = sshPair();
     const pool = new SshPool({
       auth: { kind: 'fleet-key', load: async () => ({ privateKey: Buffer.from(other.private) }) },
       hostKeys: pinned({ A1: target.hostKeyFingerprint }),

@@ -10,6 +10,7 @@ import { timingSafeEqual } from 'node:crypto';
 import ssh2 from 'ssh2';
 import type { Connection, ParsedKey, Server as SshServer } from 'ssh2';
 import { fingerprintOf } from './host-key';
+import { sshPair } from './openssh-keygen';
 
 export interface TestSshServerOptions {
   /** Public keys (OpenSSH `type base64` lines or PEM) allowed to log in. */
@@ -43,7 +44,7 @@ function parse(key: string): ParsedKey {
 }
 
 export async function startTestSshServer(options: TestSshServerOptions): Promise<TestSshServer> {
-  const hostKeyPem = options.hostKey ?? ssh2.utils.generateKeyPairSync('ed25519').private;
+  const hostKeyPem = options.hostKey ?? sshPair().private;
   const hostKey = parse(hostKeyPem);
   const allowed = options.authorizedKeys.map(parse);
   const connections = new Set<Connection>();

@@ -6,14 +6,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, get, type Agent, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import ssh2 from 'ssh2';
 import { FleetError } from '../api/errors';
 import type { HostKey } from './host-key';
 import type { HostKeyPolicy, SshEndpoint } from './ssh-pool';
 import { startTestSshServer, type TestSshServer } from './test-ssh-server';
 import { SshTunnels } from './tunnel';
+import { sshPair } from './openssh-keygen';
 
-const fleetKey = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'fleet-test' });
+const fleetKey = sshPair('fleet-test');
 
 function pinned(expected: () => Record<string, string>): HostKeyPolicy {
   return {
