@@ -18,6 +18,7 @@ import { LabFleet } from '../lab/fleet';
 import { startTestSshServer, type TestSshServer } from '../net/test-ssh-server';
 import { ManualTicker } from './ticker';
 import type { ApplianceHealth } from './contract';
+import { labApplianceInput } from '../../tests/support/lab-inventory';
 
 const HIDDEN_PREFIX = '192.0.2.';
 
@@ -57,22 +58,7 @@ describe('health polling through a jump host (real ssh2 bastion, real lab HTTP)'
       const behind = a.site === hiddenSite;
       (behind ? hidden : direct).push(a.serial);
       engine.inventory.createAppliance(
-        {
-          serial: a.serial,
-          hostname: a.hostname,
-          site: a.site,
-          model: a.model,
-          ipv4: behind ? `${HIDDEN_PREFIX}${10 + i}` : '127.0.0.1',
-          ipv6: null,
-          sshPort: a.sshPort,
-          apiPort: a.apiPort,
-          storageTb: a.storageTb,
-          nicGbps: a.nicGbps,
-          firmware: a.firmware,
-          status: 'online',
-          tags: [],
-          notes: '',
-        },
+        { ...labApplianceInput(a), ipv4: behind ? `${HIDDEN_PREFIX}${10 + i}` : '127.0.0.1' },
         'test',
       );
     });
@@ -127,6 +113,22 @@ describe('health polling through a jump host (real ssh2 bastion, real lab HTTP)'
     expect(engine.net.tunnels().snapshot()).toEqual([{ key: expect.stringContaining(`:${bastion.port}`) as string, channels: hidden.length }]);
     const h = await health();
     for (const s of hidden) expect(h.get(s)?.measuredAt).toBe(new Date(clock.now()).toISOString());
+  });
+
+  it('runs a job through the same SSH connection to the bastion that the health sweeps ride', async () => {
+    fleet.setAuthorizedKeys((await client.api.net.fleetKey({}))!.publicKey);
+    for (const a of fleet.manifestAppliances().filter((m) => hidden.includes(m.serial))) {
+      await client.api.net.trustHostKey({ serial: a.serial, fingerprint: a.hostKeyFingerprint });
+    }
+    const job = await client.api.jobs.exec({ selection: { query: { site: [hiddenSite] } }, argv: ['ocactl', 'status'], concurrency: 4, acceptNew: false });
+    const done = await engine.jobs.wait(job.id);
+    expect(done.progress).toMatchObject({ total: hidden.length, ok: hidden.length, failed: 0 });
+    clock.advance(30_000);
+    expect(await client.api.health.pollNow({})).toMatchObject({ polled: 6, reached: 6 });
+    // The job's SSH logins and the sweep's HTTP channels: one connection to the bastion between them.
+    expect(bastion.stats.connections).toBe(1);
+    const sshPorts = new Set(fleet.manifestAppliances().filter((m) => hidden.includes(m.serial)).map((m) => m.sshPort));
+    expect(bastion.stats.forwards.filter((f) => f.startsWith(HIDDEN_PREFIX) && sshPorts.has(Number(f.split(':')[1])))).toHaveLength(hidden.length);
   });
 
   it('reconnects once when the bastion drops the connection', async () => {

@@ -20,6 +20,7 @@ import { STARTUP_MS } from '../lab/model/appliance';
 import { ManualTicker } from './ticker';
 import type { ApplianceHealth } from './contract';
 import { UNREACHABLE_ERROR_AFTER } from './assess';
+import { enrollLabFleet } from '../../tests/support/lab-inventory';
 
 // planFleet(8, 3, 11): gru1 = LAB00001-3 (3 is flash), fra1 = LAB00004-6 (6 is flash), nrt1 = LAB00007-8.
 const SERIALS = ['LAB00001', 'LAB00002', 'LAB00003', 'LAB00004', 'LAB00005', 'LAB00006', 'LAB00007', 'LAB00008'];
@@ -54,28 +55,7 @@ describe('health monitor against a lab fleet', () => {
     vault = await openNodeVault(dataDir);
     open();
     fleet = await LabFleet.start({ dir: join(root, 'lab'), appliances: 8, sites: 3, seed: 11, speed: 1, authorizedKeys: '', clock: labClock });
-    for (const site of fleet.plan.sites) engine.inventory.upsertSite(site, 'test');
-    for (const a of fleet.manifestAppliances()) {
-      engine.inventory.createAppliance(
-        {
-          serial: a.serial,
-          hostname: a.hostname,
-          site: a.site,
-          model: a.model,
-          ipv4: '127.0.0.1',
-          ipv6: null,
-          sshPort: a.sshPort,
-          apiPort: a.apiPort,
-          storageTb: a.storageTb,
-          nicGbps: a.nicGbps,
-          firmware: a.firmware,
-          status: 'online',
-          tags: ['lab'],
-          notes: '',
-        },
-        'test',
-      );
-    }
+    enrollLabFleet(engine.inventory, fleet, { tags: ['lab'] });
     await client.api.health.setMonitor({ timeoutMs: 400, concurrency: 8, historySize: 10 });
   });
 

@@ -123,16 +123,12 @@ export class NetService {
   }
 
   /**
-   * HTTP through jump hosts (main/net/tunnel.ts): one SSH connection per bastion chain, with this
-   * engine's credentials and strict host-key checking, kept across sweeps. Reset with the pool.
+   * HTTP through jump hosts (main/net/tunnel.ts): channels over the shared pool's connection to
+   * each bastion, so jobs and health sweeps through one bastion share one SSH connection (strict
+   * host-key checking, kept across sweeps until idle). Reset with the pool.
    */
   tunnels(): SshTunnels {
-    this.tunnel ??= new SshTunnels({
-      auth: () => this.auth(this.settings()),
-      hostKeys: this.trust.policy({ actor: 'engine', acceptNew: false }),
-      connectTimeoutMs: this.settings().connectTimeoutMs,
-      log: this.deps.log,
-    });
+    this.tunnel ??= new SshTunnels({ pool: () => this.sharedPool() });
     return this.tunnel;
   }
 

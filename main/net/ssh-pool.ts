@@ -108,6 +108,11 @@ function endpointKey(e: SshEndpoint): string {
   return `${e.username}@${e.host}:${e.port}`;
 }
 
+/** The pool's key for the connection to the last hop of `chain` (outermost first); snapshot() lists it. */
+export function chainKey(chain: readonly SshEndpoint[]): string {
+  return chain.map(endpointKey).join(' > ');
+}
+
 function routeChain(route: SshRoute): SshEndpoint[] {
   return [...route.via, route.target];
 }
@@ -168,6 +173,48 @@ export class SshPool {
     }
   }
 
+  /**
+   * A direct-tcpip channel from the last hop of `via` (outermost first) to host:port, as OpenSSH's
+   * ProxyJump does, over the pool's own connection to that hop: the same host-key-checked link
+   * that jobs to the appliances behind it ride. The channel holds one use of the link until it
+   * closes (the link's idle timer starts after its last channel); a link that drops closes it.
+   * `host:port` is named as the last hop sees it. A refused channel leaves the link as it was.
+   */
+  async forwardOut(via: readonly SshEndpoint[], host: string, port: number, options: Pick<ExecOptions, 'timeoutMs' | 'signal'> = {}): Promise<ClientChannel> {
+    if (this.closed) throw new FleetError('E_UNAVAILABLE', 'The SSH pool is closed.');
+    if (via.length === 0) throw new FleetError('E_VALIDATION', 'A forwarded channel needs at least one jump host.');
+    const { signal, cleanup } = operationSignal(this.callers, `${host}:${port}`, options);
+    let link: Link;
+    try {
+      link = await this.acquireLink(via, signal);
+    } finally {
+      cleanup();
+    }
+    let stream: ClientChannel;
+    try {
+      stream = await forward(link, host, port, `${host}:${port}`);
+    } catch (err) {
+      this.releaseLink(link);
+      throw err;
+    }
+    let released = false;
+    const onLinkClose = () => stream.destroy();
+    const release = () => {
+      if (released) return;
+      released = true;
+      link.onClose.delete(onLinkClose);
+      this.releaseLink(link);
+    };
+    if (link.closed) {
+      release();
+      stream.destroy();
+      throw new FleetError('E_UNREACHABLE', `The connection to the bastion ${link.label} dropped as the channel to ${host}:${port} opened.`);
+    }
+    link.onClose.add(onLinkClose);
+    stream.once('close', release);
+    return stream;
+  }
+
   /** Open connections by route key, with how many operations use each. */
   snapshot(): Array<{ key: string; users: number }> {
     return [...this.links.values()].filter((l) => !l.closed).map((l) => ({ key: l.key, users: l.users }));
@@ -207,7 +254,7 @@ export class SshPool {
 
   /** The link for the whole chain, connecting hops that are not open yet; holds one use of it. */
   private async acquireLink(chain: readonly SshEndpoint[], signal: AbortSignal): Promise<Link> {
-    const key = chain.map(endpointKey).join(' > ');
+    const key = chainKey(chain);
     const existing = this.links.get(key);
     if (existing && !existing.closed && !existing.retired) {
       this.use(existing);
@@ -252,7 +299,7 @@ export class SshPool {
       // The bastion's own link has no deadline from this operation: others share it.
       parent = await this.acquireLink(chain.slice(0, -1), new AbortController().signal);
       try {
-        sock = await forward(parent, endpoint);
+        sock = await forward(parent, endpoint.host, endpoint.port, `${endpoint.label} (${endpoint.host}:${endpoint.port})`);
       } catch (err) {
         this.releaseLink(parent);
         throw err;
@@ -419,12 +466,13 @@ function classifyConnectError(
   return new FleetError('E_UNREACHABLE', `The SSH connection to ${endpoint.label} failed: ${err.message}${where}.`);
 }
 
-function forward(parent: Link, to: SshEndpoint): Promise<ClientChannel> {
+/** A direct-tcpip channel from `parent`'s host to host:port; `what` names the destination in messages. */
+function forward(parent: Link, host: string, port: number, what: string): Promise<ClientChannel> {
   return new Promise((resolve, reject) => {
     try {
-      parent.client.forwardOut('127.0.0.1', 0, to.host, to.port, (err, stream) => {
+      parent.client.forwardOut('127.0.0.1', 0, host, port, (err, stream) => {
         if (err) {
-          reject(new FleetError('E_UNREACHABLE', `The bastion ${parent.label} could not reach ${to.label} (${to.host}:${to.port}): ${err.message}.`));
+          reject(new FleetError('E_UNREACHABLE', `The bastion ${parent.label} could not reach ${what}: ${err.message}.`));
         } else resolve(stream);
       });
     } catch (err) {

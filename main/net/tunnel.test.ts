@@ -8,7 +8,7 @@ import { createServer, get, type Agent, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FleetError } from '../api/errors';
 import type { HostKey } from './host-key';
-import type { HostKeyPolicy, SshEndpoint } from './ssh-pool';
+import { SshPool, type HostKeyPolicy, type SshEndpoint } from './ssh-pool';
 import { startTestSshServer, type TestSshServer } from './test-ssh-server';
 import { SshTunnels } from './tunnel';
 import { sshPair } from './openssh-keygen';
@@ -54,15 +54,19 @@ describe('SshTunnels: HTTP over direct-tcpip channels', () => {
   let httpPort: number;
   let requests = 0;
   const tunnels: SshTunnels[] = [];
+  const pools: SshPool[] = [];
 
   const endpoint = (label: string, server: TestSshServer): SshEndpoint => ({ label, host: '127.0.0.1', port: server.port, username: 'fleet' });
+  /** Tunnels over their own pool (the engine gives them its shared one). */
   const make = (idleMs = 60_000) => {
-    const t = new SshTunnels({
-      auth: () => ({ kind: 'fleet-key', load: async () => ({ privateKey: Buffer.from(fleetKey.private) }) }),
+    const pool = new SshPool({
+      auth: { kind: 'fleet-key', load: async () => ({ privateKey: Buffer.from(fleetKey.private) }) },
       hostKeys: pinned(() => ({ 'bastion:outer': outer.hostKeyFingerprint, 'bastion:inner': inner.hostKeyFingerprint })),
       connectTimeoutMs: 3_000,
       idleMs,
     });
+    const t = new SshTunnels({ pool: () => pool });
+    pools.push(pool);
     tunnels.push(t);
     return t;
   };
@@ -84,6 +88,7 @@ describe('SshTunnels: HTTP over direct-tcpip channels', () => {
 
   afterAll(async () => {
     for (const t of tunnels) t.close();
+    for (const p of pools) p.close();
     http?.closeAllConnections();
     await new Promise((r) => http?.close(r));
     await Promise.all([outer, inner, stranger].map((s) => s?.close()));
@@ -113,7 +118,7 @@ describe('SshTunnels: HTTP over direct-tcpip channels', () => {
     // The next request opens a new connection and works.
     expect(JSON.parse(await fetchText(agent, httpPort, '/again'))).toMatchObject({ path: '/again' });
     expect(outer.stats.connections - opened).toBe(2);
-    expect([...t.opened.values()]).toEqual([2]);
+    expect([...pools.at(-1)!.opened.values()]).toEqual([2]);
   });
 
   it('refuses a bastion with an unknown host key before offering a credential', async () => {

@@ -4,7 +4,6 @@
  * or a click opens the appliance. Column headers sort (click or keyboard).
  */
 import { useEffect, useMemo, useRef, type CSSProperties, type KeyboardEvent, type ReactNode } from 'react';
-import { useVirtualizer } from '@tanstack/react-virtual';
 import type { Appliance } from '../../../main/inventory/contract';
 import { formatCount } from '../format';
 import type { ListQuery, SortField } from '../route';
@@ -12,6 +11,7 @@ import { useHealth } from '../stores/health';
 import { rowAt, useInventory } from '../stores/inventory';
 import { StatusChip } from './StatusChip';
 import { HealthCell } from './HealthBadge';
+import { rowStyle, useTopOnNewQuery, useVirtualRows } from './virtual-rows';
 
 interface Column {
   id: ColumnId;
@@ -91,8 +91,6 @@ const COLUMNS: Column[] = [
   },
 ];
 
-const ROW_HEIGHT = 28;
-const HEAD_HEIGHT = 31;
 
 interface ApplianceTableProps {
   query: ListQuery;
@@ -139,19 +137,7 @@ export function ApplianceTable({
   }, [query, setListQuery]);
 
   const total = list.total ?? 0;
-  // TanStack Virtual keeps its own mutable state; the React Compiler must leave this component alone.
-  // eslint-disable-next-line react-hooks/incompatible-library
-  const virtualizer = useVirtualizer({
-    count: total,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 12,
-    scrollMargin: HEAD_HEIGHT,
-    scrollPaddingStart: HEAD_HEIGHT,
-  });
-  const items = virtualizer.getVirtualItems();
-  const first = items[0]?.index ?? 0;
-  const last = items.at(-1)?.index ?? 0;
+  const { virtualizer, items, first, last } = useVirtualRows(total, scrollRef);
 
   useEffect(() => {
     if (list.total !== null && list.total > 0) ensureRows(first, last);
@@ -176,13 +162,7 @@ export function ApplianceTable({
     if (selectedOnMount.current > 0) virtualizer.scrollToIndex(selectedOnMount.current, { align: 'center' });
   }, [virtualizer]);
 
-  // A new query starts at the top.
-  const shownKey = useRef(list.key);
-  useEffect(() => {
-    if (shownKey.current === list.key) return;
-    shownKey.current = list.key;
-    scrollRef.current?.scrollTo({ top: 0 });
-  }, [list.key]);
+  useTopOnNewQuery(scrollRef, list.key);
 
   const move = (index: number) => {
     if (total === 0) return;
@@ -276,7 +256,7 @@ export function ApplianceTable({
         {items.map((item) => {
           const a = rowAt(list, item.index);
           const selected = item.index === list.selected;
-          const style = { transform: `translateY(${item.start - HEAD_HEIGHT}px)` };
+          const style = rowStyle(item);
           if (!a) {
             return (
               <div

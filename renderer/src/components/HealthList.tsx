@@ -5,17 +5,15 @@
  * side by side. A click opens the appliance.
  */
 import { useEffect, useMemo, useRef, type CSSProperties } from 'react';
-import { useVirtualizer } from '@tanstack/react-virtual';
 import type { ApplianceHealth, HealthStatus } from '../../../main/health/contract';
 import { formatGbps } from '../health-format';
 import { listRowAt, type HealthListState } from '../stores/health';
 import { HealthSummary } from './HealthBadge';
 import { StatusChip } from './StatusChip';
+import { rowStyle, useTopOnNewQuery, useVirtualRows } from './virtual-rows';
 import '../health.css';
 
 const RANK: Record<HealthStatus, number> = { Error: 0, Warning: 1, Unknown: 2, OK: 3 };
-const ROW_HEIGHT = 28;
-const HEAD_HEIGHT = 31;
 
 const COLUMNS = [
   { label: 'Serial', width: '124px', min: 124 },
@@ -54,30 +52,13 @@ export function HealthList({ list, onRange, onOpen, emptyText }: HealthListProps
       }) as CSSProperties,
     [],
   );
-  // TanStack Virtual keeps its own mutable state; the React Compiler must leave this component alone.
-  // eslint-disable-next-line react-hooks/incompatible-library
-  const virtualizer = useVirtualizer({
-    count: total,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 12,
-    scrollMargin: HEAD_HEIGHT,
-  });
-  const items = virtualizer.getVirtualItems();
-  const first = items[0]?.index ?? 0;
-  const last = items.at(-1)?.index ?? 0;
+  const { virtualizer, items, first, last } = useVirtualRows(total, scrollRef);
 
   useEffect(() => {
     if (list.total !== null && list.total > 0) onRange(first, last);
   }, [first, last, list.total, list.generation, list.key, onRange]);
 
-  // A new filter starts at the top.
-  const shownKey = useRef(list.key);
-  useEffect(() => {
-    if (shownKey.current === list.key) return;
-    shownKey.current = list.key;
-    scrollRef.current?.scrollTo({ top: 0 });
-  }, [list.key]);
+  useTopOnNewQuery(scrollRef, list.key);
 
   return (
     <div
@@ -101,7 +82,7 @@ export function HealthList({ list, onRange, onOpen, emptyText }: HealthListProps
       </div>
       <div className="grid-body" role="rowgroup" style={{ height: virtualizer.getTotalSize() }}>
         {items.map((item) => {
-          const style = { transform: `translateY(${item.start - HEAD_HEIGHT}px)` };
+          const style = rowStyle(item);
           const row = listRowAt(list, item.index);
           if (!row) {
             return (

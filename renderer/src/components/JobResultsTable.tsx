@@ -4,7 +4,6 @@
  * refusal offers "Compare and trust", a mismatch links to its alert.
  */
 import { useEffect, useRef, useState, type CSSProperties } from 'react';
-import { useVirtualizer } from '@tanstack/react-virtual';
 import type { JobResult } from '../../../main/net/contract';
 import { formatDateTime } from '../format';
 import { prettyOutput, presentedFingerprint, replyPreview } from '../job-format';
@@ -13,10 +12,9 @@ import { resultAt, useJobs } from '../stores/jobs';
 import { ResultStateChip } from './JobChips';
 import { Modal } from './Modal';
 import { CompareAndTrust } from './TrustKeyDialog';
+import { HEAD_HEIGHT, ROW_HEIGHT, rowStyle, useVirtualRows } from './virtual-rows';
 import '../jobs.css';
 
-const ROW_HEIGHT = 28;
-const HEAD_HEIGHT = 31;
 const GRID_VARS = {
   '--grid-cols': '124px 112px 52px minmax(220px, 1.6fr) minmax(200px, 2fr) 150px',
   '--grid-min': '858px',
@@ -48,18 +46,7 @@ export function JobResultsTable({ jobId, running }: { jobId: number; running: bo
   const [opened, setOpened] = useState<JobResult | null>(null);
   const total = results?.total ?? 0;
 
-  // TanStack Virtual keeps its own mutable state; the React Compiler must leave this component alone.
-  // eslint-disable-next-line react-hooks/incompatible-library
-  const virtualizer = useVirtualizer({
-    count: total,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 12,
-    scrollMargin: HEAD_HEIGHT,
-  });
-  const items = virtualizer.getVirtualItems();
-  const first = items[0]?.index ?? 0;
-  const last = items.at(-1)?.index ?? 0;
+  const { virtualizer, items, first, last } = useVirtualRows(total, scrollRef);
   const generation = results?.generation;
 
   useEffect(() => {
@@ -97,7 +84,7 @@ export function JobResultsTable({ jobId, running }: { jobId: number; running: bo
         <div className="grid-body" role="rowgroup" style={{ height: virtualizer.getTotalSize() }}>
           {items.map((item) => {
             const r = results ? resultAt(results, item.index) : undefined;
-            const style = { transform: `translateY(${item.start - HEAD_HEIGHT}px)` };
+            const style = rowStyle(item);
             if (!r) {
               return (
                 <div key={item.key} className="grid-row pending" role="row" style={style}>

@@ -5,6 +5,7 @@
 import { useState } from 'react';
 import type { ActionItem } from '../../../main/health/contract';
 import { ActionableList } from '../components/ActionableList';
+import { ToggleFilter } from '../components/ToggleFilter';
 import { formatInt } from '../health-format';
 import { useHealth } from '../stores/health';
 import { HealthTabs } from './HealthScreen';
@@ -33,20 +34,14 @@ export function ActionableScreen() {
             {actionable ? `${formatInt(shown.length)} of ${formatInt(items.length)}` : ''}
           </span>
           <div className="spacer" />
-          <div className="toggle-group" role="group" aria-label="Severity" data-testid="actionable-filter">
-            {SEVERITIES.map((s) => (
-              <button
-                key={s}
-                type="button"
-                className="toggle"
-                aria-pressed={severity.includes(s)}
-                data-value={s}
-                onClick={() => setSeverity((cur) => (cur.includes(s) ? cur.filter((v) => v !== s) : [...cur, s]))}
-              >
-                {s} ({formatInt(count(s))})
-              </button>
-            ))}
-          </div>
+          <ToggleFilter
+            label="Severity"
+            testId="actionable-filter"
+            options={SEVERITIES}
+            selected={severity}
+            onToggle={(s) => setSeverity((cur) => (cur.includes(s) ? cur.filter((v) => v !== s) : [...cur, s]))}
+            optionLabel={(s) => `${s} (${formatInt(count(s))})`}
+          />
         </div>
         {actionable ? (
           <ActionableList items={shown} />

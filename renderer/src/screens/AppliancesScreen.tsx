@@ -9,6 +9,7 @@ import { ApplianceTable } from '../components/ApplianceTable';
 import { MultiSelect, type Option } from '../components/MultiSelect';
 import { TableRunCommand } from '../components/TableRunCommand';
 import { TextFilter } from '../components/TextFilter';
+import { ToggleFilter } from '../components/ToggleFilter';
 import { downloadText } from '../download';
 import { formatRowCount } from '../format';
 import { EMPTY_QUERY, hasFilters, listQueryKey, type ListQuery, type SortField } from '../route';
@@ -114,34 +115,21 @@ export function AppliancesScreen({ query }: { query: ListQuery }) {
           testId="filter-text"
           shortcut="/"
         />
-        <div className="toggle-group" role="group" aria-label="Status" data-testid="filter-status">
-          {LIFECYCLE_STATUSES.map((s) => (
-            <button
-              key={s}
-              type="button"
-              className={`toggle st-${s}`}
-              aria-pressed={query.status.includes(s)}
-              data-value={s}
-              onClick={() => update({ status: toggle(query.status, s) })}
-            >
-              {s}
-            </button>
-          ))}
-        </div>
-        <div className="toggle-group" role="group" aria-label="Model" data-testid="filter-model">
-          {APPLIANCE_MODELS.map((m) => (
-            <button
-              key={m}
-              type="button"
-              className="toggle"
-              aria-pressed={query.model.includes(m)}
-              data-value={m}
-              onClick={() => update({ model: toggle(query.model, m) })}
-            >
-              {m}
-            </button>
-          ))}
-        </div>
+        <ToggleFilter
+          label="Status"
+          testId="filter-status"
+          options={LIFECYCLE_STATUSES}
+          selected={query.status}
+          onToggle={(s) => update({ status: toggle(query.status, s) })}
+          optionClass={(s) => `st-${s}`}
+        />
+        <ToggleFilter
+          label="Model"
+          testId="filter-model"
+          options={APPLIANCE_MODELS}
+          selected={query.model}
+          onToggle={(m) => update({ model: toggle(query.model, m) })}
+        />
         <MultiSelect label="Site" options={siteOptions} selected={query.site} onChange={(site) => update({ site })} testId="filter-site" />
         <MultiSelect
           label="Partner"

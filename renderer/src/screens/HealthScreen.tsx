@@ -9,6 +9,7 @@ import { HealthList } from '../components/HealthList';
 import { HealthStrip, RollupBadge } from '../components/HealthRollup';
 import { useSecondClock } from '../components/HealthBadge';
 import { ThresholdForm } from '../components/ThresholdForm';
+import { ToggleFilter } from '../components/ToggleFilter';
 import { formatAge, formatGbps, formatInt, HEALTH_ORDER } from '../health-format';
 import { hashFor } from '../route';
 import { asApiError } from '../stores/engine';
@@ -82,20 +83,7 @@ export function HealthScreen({ status }: { status: HealthStatus[] }) {
             {shown ? `${formatInt(shown.total ?? 0)} ${status.length ? `${status.join(' or ')}` : 'appliances'}, worst first` : 'Loading…'}
           </span>
           <div className="spacer" />
-          <div className="toggle-group" role="group" aria-label="Filter by measured health" data-testid="health-filter">
-            {HEALTH_ORDER.map((s) => (
-              <button
-                key={s}
-                type="button"
-                className="toggle"
-                aria-pressed={status.includes(s)}
-                data-value={s}
-                onClick={() => toggle(s)}
-              >
-                {s}
-              </button>
-            ))}
-          </div>
+          <ToggleFilter label="Filter by measured health" testId="health-filter" options={HEALTH_ORDER} selected={status} onToggle={toggle} />
         </div>
         {shown ? (
           <HealthList

@@ -10,46 +10,14 @@ import { EMPTY_QUERY } from '../route';
 import { asApiError, useEngine } from './engine';
 import { followHealth, LIST_PAGE_SIZE, REFRESH_MIN_MS, useHealth } from './health';
 import { useUi } from './ui';
-
-interface TempEngine {
-  engine: { client(ctx?: { actor?: string }): ApiClient };
-  dispose(): void;
-}
-
-// The engine is Node code and the renderer's type world stops at the contract (see inventory.test.ts).
-const ENGINE_SUPPORT = '../../../tests/support/temp-engine';
-
-const SITES = [
-  'code,partner,asn,name,city,country,latitude,longitude,timezone,maintenance_window,fill_window',
-  'GRU01,Rio Fibra Telecom,64512,Sao Paulo Barueri DC,Sao Paulo,BR,-23.51,-46.88,America/Sao_Paulo,03:00-05:00,02:00-14:00',
-  'FRA01,Mainnetz AG,64513,Frankfurt Kleyerstrasse,Frankfurt am Main,DE,50.1,8.63,Europe/Berlin,01:00-04:00,02:00-14:00',
-].join('\n');
+import { until } from '../../../tests/support/wait';
+import { twoSiteAppliancesCsv, TWO_SITES_CSV, windowTestEngine, type WindowTestEngine } from '../../../tests/support/window-engine';
 
 const APPLIANCE_COUNT = 1200;
 /** Nothing listens on the discard port here: each poll is refused at once. */
 const CLOSED_PORT = 9;
 
-function appliancesCsv(): string {
-  const lines = ['serial,hostname,site,model,ipv4,ipv6,ssh_port,api_port,storage_tb,nic_gbps,firmware,status,tags'];
-  for (let i = 0; i < APPLIANCE_COUNT; i++) {
-    const n = String(i).padStart(5, '0');
-    const site = i % 2 ? 'FRA01' : 'GRU01';
-    lines.push(`OCA${n},oca${n}.${site.toLowerCase()}.example.net,${site},${i % 3 ? 'storage' : 'flash'},127.0.0.1,,22,${CLOSED_PORT},360,100,2026.1.0,online,`);
-  }
-  return lines.join('\n');
-}
-
-async function until<T>(probe: () => T | undefined | null | false, what: string, timeoutMs = 15_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-let temp: TempEngine;
+let temp: WindowTestEngine;
 let other: ApiClient;
 /** health.fleet calls made by the window's store, with what each asked and how many items came back. */
 let fleetCalls = 0;
@@ -57,11 +25,11 @@ const fleetLog: Array<{ input: Record<string, unknown>; items: number }> = [];
 let stopFollowing: () => void = () => undefined;
 
 beforeAll(async () => {
-  const { tempEngine } = (await import(/* @vite-ignore */ ENGINE_SUPPORT)) as { tempEngine: () => TempEngine };
-  temp = tempEngine();
+  temp = await windowTestEngine();
   other = temp.engine.client({ actor: 'cli:other' });
-  await other.api.inventory.importData({ format: 'csv', kind: 'sites', content: SITES });
-  await other.api.inventory.importData({ format: 'csv', kind: 'appliances', content: appliancesCsv() });
+  await other.api.inventory.importData({ format: 'csv', kind: 'sites', content: TWO_SITES_CSV });
+  const appliances = twoSiteAppliancesCsv(APPLIANCE_COUNT, (i) => `${i % 3 ? 'storage' : 'flash'},127.0.0.1,,22,${CLOSED_PORT},360,100,2026.1.0,online,`);
+  await other.api.inventory.importData({ format: 'csv', kind: 'appliances', content: appliances });
   await other.api.health.setMonitor({ timeoutMs: 1000, concurrency: 200 });
 
   // The window's own client, counting its health.fleet calls on the way through.

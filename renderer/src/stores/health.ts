@@ -25,6 +25,7 @@ import type {
 } from '../../../main/health/contract';
 import type { Route } from '../route';
 import { asApiError, callEngine, useEngine } from './engine';
+import { pagedList, type PagedListState } from './paged-list';
 import { useUi } from './ui';
 
 export type FleetHealth = OutputOf<(typeof healthMethods)['fleet']>;
@@ -49,18 +50,16 @@ export interface ApplianceHealthView {
 }
 
 /** The Health screen's list: every appliance the status filter matches, worst first, fetched a page at a time. */
-export interface HealthListState {
+export interface HealthListState extends PagedListState<HealthListPage> {
   /** The status filter it answers, sorted and joined ('' for all). */
   key: string;
   status: HealthStatus[];
-  /** Appliances matching; null until the first page arrives. */
-  total: number | null;
-  /** Page index → rows, and when each page arrived (ages tick from it). */
-  pages: Record<number, { items: ApplianceHealth[]; receivedAt: number }>;
-  /** Pages fetched since the filter changed or the last refresh. */
-  fresh: Record<number, true>;
-  generation: number;
-  error: string | null;
+}
+
+/** One page of the Health screen's list, and when it arrived (ages tick from it). */
+export interface HealthListPage {
+  items: ApplianceHealth[];
+  receivedAt: number;
 }
 
 /** The appliance tables' rows in view: their serials, and their health with when it arrived. */
@@ -144,9 +143,6 @@ export function listRowAt(list: HealthListState, index: number): { health: Appli
   return page && health ? { health, receivedAt: page.receivedAt } : undefined;
 }
 
-/** In-flight list pages, `generation:page`; outside the state so they cause no renders. */
-const listInflight = new Set<string>();
-let listVisible = { start: 0, end: 0 };
 let rowsTimer: ReturnType<typeof setTimeout> | null = null;
 
 export function healthFilterOf(route: Route): HealthStatus[] {
@@ -154,51 +150,14 @@ export function healthFilterOf(route: Route): HealthStatus[] {
 }
 
 export const useHealth = create<HealthState>()((set, get) => {
-  function fetchListPage(page: number): void {
-    const { generation, key, status } = get().list;
-    const id = `${generation}:${page}`;
-    if (listInflight.has(id)) return;
-    listInflight.add(id);
-    const request = { status: status.length ? status : undefined, sort: 'worst' as const, offset: page * LIST_PAGE_SIZE, limit: LIST_PAGE_SIZE, includeRollups: false };
-    callEngine((c) => c.api.health.fleet(request))
-      .then((reply) => {
-        const list = get().list;
-        if (list.generation !== generation || list.key !== key) return;
-        set({
-          list: {
-            ...list,
-            total: reply.total,
-            pages: { ...list.pages, [page]: { items: reply.items, receivedAt: Date.now() } },
-            fresh: { ...list.fresh, [page]: true },
-            error: null,
-          },
-        });
-      })
-      .catch((err: unknown) => {
-        const list = get().list;
-        if (list.generation === generation) set({ list: { ...list, error: asApiError(err).message, total: list.total ?? 0 } });
-      })
-      .finally(() => listInflight.delete(id));
-  }
-
-  function neededListPages(): number[] {
-    const { total } = get().list;
-    const last = total === null ? 0 : Math.max(0, Math.min(listVisible.end, total - 1));
-    const first = Math.min(listVisible.start, last);
-    const pages: number[] = [];
-    for (let p = Math.floor(first / LIST_PAGE_SIZE); p <= Math.floor(last / LIST_PAGE_SIZE); p++) pages.push(p);
-    return pages;
-  }
-
-  /** New measurements: fetch the pages in view again (rows keep showing until their page lands). */
-  function refreshList(): void {
-    const list = get().list;
-    const keep = new Set(neededListPages());
-    const pages: HealthListState['pages'] = {};
-    for (const p of keep) if (list.pages[p]) pages[p] = list.pages[p];
-    set({ list: { ...list, generation: list.generation + 1, pages, fresh: {} } });
-    for (const p of keep) fetchListPage(p);
-  }
+  const healthList = pagedList({
+    pageSize: LIST_PAGE_SIZE,
+    read: () => get().list,
+    write: (list: HealthListState) => set({ list }),
+    fetch: ({ status }: HealthListState, offset, limit) =>
+      callEngine((c) => c.api.health.fleet({ status: status.length ? status : undefined, sort: 'worst', offset, limit, includeRollups: false })),
+    toPage: (reply): HealthListPage => ({ items: reply.items, receivedAt: Date.now() }),
+  });
 
   /** Fetch the health of the rows in view. */
   async function loadRows(): Promise<void> {
@@ -280,15 +239,12 @@ export const useHealth = create<HealthState>()((set, get) => {
       const key = statusKey(status);
       const list = get().list;
       if (list.key === key && list.total !== null) return;
-      listVisible = { start: 0, end: 0 };
       set({ list: emptyList(list.generation + 1, [...status]) });
-      fetchListPage(0);
+      healthList.restart();
     },
 
     ensureListRows(start, end) {
-      listVisible = { start, end };
-      const { fresh } = get().list;
-      for (const p of neededListPages()) if (!fresh[p]) fetchListPage(p);
+      healthList.showRows(start, end);
     },
 
     async loadAppliance(serial) {
@@ -386,7 +342,7 @@ export const useHealth = create<HealthState>()((set, get) => {
           void get().loadThresholds();
           // The list starts over with the filter; the refresh below fetches its first page.
           if (get().list.key !== statusKey(route.status)) set({ list: emptyList(get().list.generation + 1, [...route.status]) });
-          listVisible = { start: 0, end: 0 };
+          healthList.resetView();
           break;
         case 'appliance':
           // A different appliance's charts must not show under this one while it loads.
@@ -418,7 +374,7 @@ export const useHealth = create<HealthState>()((set, get) => {
         case 'health':
           void get().loadFleet();
           void get().loadActionable();
-          refreshList();
+          healthList.refresh();
           break;
         case 'actionable':
           void get().loadActionable();

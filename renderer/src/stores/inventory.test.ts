@@ -11,48 +11,24 @@ import { asApiError, useEngine } from './engine';
 import { followInventoryChanges, PAGE_SIZE, rowAt, useInventory } from './inventory';
 import { useUi } from './ui';
 import { until } from '../../../tests/support/wait';
-
-interface TempEngine {
-  engine: { client(ctx?: { actor?: string }): ApiClient };
-  dispose(): void;
-}
-
-// The engine is Node code and the renderer's type world stops at the contract, so the test's engine
-// (tests/support/temp-engine.ts) is loaded at run time rather than imported.
-const ENGINE_SUPPORT = '../../../tests/support/temp-engine';
-
-const SITES = [
-  'code,partner,asn,name,city,country,latitude,longitude,timezone,maintenance_window,fill_window',
-  'GRU01,Rio Fibra Telecom,64512,Sao Paulo Barueri DC,Sao Paulo,BR,-23.51,-46.88,America/Sao_Paulo,03:00-05:00,02:00-14:00',
-  'FRA01,Mainnetz AG,64513,Frankfurt Kleyerstrasse,Frankfurt am Main,DE,50.1,8.63,Europe/Berlin,01:00-04:00,02:00-14:00',
-].join('\n');
+import { twoSiteAppliancesCsv, TWO_SITES_CSV, windowTestEngine, type WindowTestEngine } from '../../../tests/support/window-engine';
 
 const APPLIANCE_COUNT = 1234;
 const STATUSES = ['online', 'online', 'online', 'provisioning', 'drained', 'awaiting-install'];
 
-function appliancesCsv(): string {
-  const lines = ['serial,hostname,site,model,ipv4,ipv6,ssh_port,api_port,storage_tb,nic_gbps,firmware,status,tags'];
-  for (let i = 0; i < APPLIANCE_COUNT; i++) {
-    const n = String(i).padStart(5, '0');
-    const site = i % 2 ? 'FRA01' : 'GRU01';
-    const status = STATUSES[i % STATUSES.length]!;
-    lines.push(
-      `OCA${n},oca${n}.${site.toLowerCase()}.example.net,${site},storage,10.1.${i >> 8}.${i & 255},,22,443,360,100,2026.1.${i % 3},${status},rack:R${i % 10}`,
-    );
-  }
-  return lines.join('\n');
-}
-
-let temp: TempEngine;
+let temp: WindowTestEngine;
 let other: ApiClient;
 
 beforeAll(async () => {
-  const { tempEngine } = (await import(/* @vite-ignore */ ENGINE_SUPPORT)) as { tempEngine: () => TempEngine };
-  temp = tempEngine();
+  temp = await windowTestEngine();
   // Another window (or the CLI) changing the inventory while this one looks at it.
   other = temp.engine.client({ actor: 'cli:other' });
-  await other.api.inventory.importData({ format: 'csv', kind: 'sites', content: SITES });
-  await other.api.inventory.importData({ format: 'csv', kind: 'appliances', content: appliancesCsv() });
+  await other.api.inventory.importData({ format: 'csv', kind: 'sites', content: TWO_SITES_CSV });
+  const appliances = twoSiteAppliancesCsv(
+    APPLIANCE_COUNT,
+    (i) => `storage,10.1.${i >> 8}.${i & 255},,22,443,360,100,2026.1.${i % 3},${STATUSES[i % STATUSES.length]!},rack:R${i % 10}`,
+  );
+  await other.api.inventory.importData({ format: 'csv', kind: 'appliances', content: appliances });
   useEngine.getState().attach(temp.engine.client({ actor: 'test:window' }));
 });
 

@@ -22,6 +22,7 @@ import type {
 import type { LabStatus } from '../../../main/lab/contract';
 import { EMPTY_QUERY, listQueryKey, toApplianceQuery, type ListQuery } from '../route';
 import { asApiError, callEngine, useEngine } from './engine';
+import { pagedList, type PagedListState } from './paged-list';
 import { toastError, useUi } from './ui';
 import type { ApiError } from '../api';
 
@@ -35,17 +36,8 @@ const AUDIT_PAGE = 100;
 /** Several changes in quick succession (an import, the lab) cause one refresh. */
 const REFRESH_DELAY_MS = 120;
 
-export interface ListState {
-  key: string | null;
+export interface ListState extends PagedListState<Appliance[]> {
   query: ListQuery;
-  /** Rows matching the query; null until the first page arrives. */
-  total: number | null;
-  /** Page index → rows. May hold rows from before the last change until the refetch lands. */
-  pages: Record<number, Appliance[]>;
-  /** Pages fetched since the last query change or live refresh. */
-  fresh: Record<number, true>;
-  generation: number;
-  error: string | null;
   /** Index of the selected row, -1 for none. */
   selected: number;
 }
@@ -98,10 +90,6 @@ interface InventoryState {
   refreshVisible(): void;
 }
 
-/** In-flight page requests, `generation:page`; outside the state so they cause no renders. */
-const inflight = new Set<string>();
-let visibleRows = { start: 0, end: 0 };
-
 function emptyList(generation: number, query: ListQuery = EMPTY_QUERY, key: string | null = null): ListState {
   return { key, query, total: null, pages: {}, fresh: {}, generation, error: null, selected: -1 };
 }
@@ -111,51 +99,13 @@ export function rowAt(list: ListState, index: number): Appliance | undefined {
 }
 
 export const useInventory = create<InventoryState>()((set, get) => {
-  function fetchPage(page: number): void {
-    const { generation, query, key } = get().list;
-    const id = `${generation}:${page}`;
-    if (inflight.has(id)) return;
-    inflight.add(id);
-    callEngine((c) => c.api.inventory.listAppliances(toApplianceQuery(query, page * PAGE_SIZE, PAGE_SIZE)))
-      .then((reply) => {
-        const list = get().list;
-        if (list.generation !== generation || list.key !== key) return;
-        set({
-          list: {
-            ...list,
-            total: reply.total,
-            pages: { ...list.pages, [page]: reply.items },
-            fresh: { ...list.fresh, [page]: true },
-            error: null,
-          },
-        });
-      })
-      .catch((err: unknown) => {
-        const list = get().list;
-        if (list.generation !== generation) return;
-        set({ list: { ...list, error: asApiError(err).message, total: list.total ?? 0 } });
-      })
-      .finally(() => inflight.delete(id));
-  }
-
-  function neededPages(): number[] {
-    const { total } = get().list;
-    const last = total === null ? 0 : Math.max(0, Math.min(visibleRows.end, total - 1));
-    const first = Math.min(visibleRows.start, last);
-    const pages: number[] = [];
-    for (let p = Math.floor(first / PAGE_SIZE); p <= Math.floor(last / PAGE_SIZE); p++) pages.push(p);
-    return pages;
-  }
-
-  function refreshList(): void {
-    const list = get().list;
-    if (list.key === null) return;
-    const keep = new Set(neededPages());
-    const pages: Record<number, Appliance[]> = {};
-    for (const p of keep) if (list.pages[p]) pages[p] = list.pages[p];
-    set({ list: { ...list, generation: list.generation + 1, pages, fresh: {} } });
-    for (const p of keep) fetchPage(p);
-  }
+  const applianceList = pagedList({
+    pageSize: PAGE_SIZE,
+    read: () => get().list,
+    write: (list: ListState) => set({ list }),
+    fetch: ({ query }: ListState, offset, limit) => callEngine((c) => c.api.inventory.listAppliances(toApplianceQuery(query, offset, limit))),
+    toPage: (reply) => reply.items,
+  });
 
   async function refreshAuditHead(): Promise<void> {
     const { audit } = get();
@@ -201,16 +151,12 @@ export const useInventory = create<InventoryState>()((set, get) => {
       const key = listQueryKey(query);
       const list = get().list;
       if (list.key === key) return;
-      visibleRows = { start: 0, end: 0 };
       set({ list: emptyList(list.generation + 1, query, key) });
-      fetchPage(0);
+      applianceList.restart();
     },
 
     ensureRows(start, end) {
-      visibleRows = { start, end };
-      const { fresh } = get().list;
-      if (get().list.key === null) return;
-      for (const p of neededPages()) if (!fresh[p]) fetchPage(p);
+      applianceList.showRows(start, end);
     },
 
     selectRow(index) {
@@ -341,7 +287,7 @@ export const useInventory = create<InventoryState>()((set, get) => {
           void get().loadOverview();
           break;
         case 'appliances':
-          refreshList();
+          applianceList.refresh();
           void get().loadOverview();
           void get().loadFacets();
           break;
@@ -353,7 +299,7 @@ export const useInventory = create<InventoryState>()((set, get) => {
           break;
         case 'site':
           void get().loadSite(route.code);
-          refreshList();
+          applianceList.refresh();
           break;
         case 'audit':
           refreshAuditHead().catch(fail);
