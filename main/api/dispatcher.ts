@@ -4,17 +4,10 @@
  */
 import { z } from 'zod';
 import { contract, type Contract, type Domain } from './contract';
-import type { DomainHandlers, MethodSpec } from './kit';
-import { FleetError, type ErrorBody } from './errors';
+import type { DomainHandlers, MethodSpec } from '../kit/contract';
+import { FleetError, type ErrorBody } from '../kit/errors';
 import type { Logger } from '../store/log';
-
-export type HostKind = 'desktop' | 'browser' | 'cli' | 'test';
-
-export interface CallContext {
-  /** Who acts, for the audit log: `desktop:alice`, `browser:alice`, `cli:alice`. */
-  actor: string;
-  host: HostKind;
-}
+import type { CallContext } from '../kit/context';
 
 export type Handlers = { [D in Domain]: DomainHandlers<Contract[D], CallContext> };
 

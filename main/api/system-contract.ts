@@ -1,9 +1,9 @@
 /** Engine-level calls: who am I talking to, where does my data live, how are secrets kept. */
 import { z } from 'zod';
-import { method } from './kit';
+import { method } from '../kit/contract';
+import { VaultKind } from '../vault/kind';
 
-export const VaultKind = z.enum(['os-keychain', 'passphrase-file', 'plain-file']);
-export type VaultKind = z.infer<typeof VaultKind>;
+export { VaultKind };
 
 export const EngineInfo = z.object({
   version: z.string(),

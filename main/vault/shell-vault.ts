@@ -3,9 +3,9 @@
  * on the engine's request; the engine stores only the sealed bytes, one 0600 file per secret in
  * <data-dir>/vault. The engine never sees the keychain's key, and the shell never stores anything.
  */
-import { FleetError } from '../api/errors';
-import type { VaultKind } from '../api/system-contract';
+import { FleetError } from '../kit/errors';
 import { SecretFolder } from './secret-folder';
+import type { VaultKind } from './kind';
 import type { Vault } from './vault';
 
 const KEYCHAIN_SUFFIX = '.keychain';

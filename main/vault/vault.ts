@@ -3,7 +3,7 @@
  * interface: the desktop shell injects one backed by Electron safeStorage, the browser host and CLI
  * use a file vault. Secrets never go to SQLite, logs or the renderer.
  */
-import type { VaultKind } from '../api/system-contract';
+import type { VaultKind } from './kind';
 
 export interface Vault {
   readonly kind: VaultKind;
