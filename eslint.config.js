@@ -2,6 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
+import local from './.eslint-plugin-local/code-layering.mjs';
 
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'release/**', 'node_modules/**', 'coverage/**'] },
@@ -16,8 +17,15 @@ export default tseslint.config(
     },
   },
   {
-    files: ['main/**/*.ts', 'electron/**/*.ts', 'tests/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.{js,mjs,ts}', 'bin/**/*.mjs', '*.config.{js,ts}'],
+    files: ['main/**/*.ts', 'electron/**/*.ts', 'tests/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.{js,mjs,ts}', 'bin/**/*.mjs', '*.config.{js,ts}', '.eslint-plugin-local/**/*.mjs'],
     languageOptions: { globals: { ...globals.node } },
+  },
+  {
+    files: ['main/**/*.ts', 'electron/**/*.ts'],
+    // Tests drive the whole engine from the top; the layers bind the code they test.
+    ignores: ['**/*.test.ts', 'main/**/testing.ts', 'main/**/test-*.ts'],
+    plugins: { local },
+    rules: { 'local/code-layering': 'error' },
   },
   {
     files: ['main/**/*.ts'],
@@ -39,7 +47,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^(\\.\\./)+main/(?!api/(client|channel|contract|errors|kit|wire|system-contract)$|[a-z-]+/contract$)',
+              regex: '^(\\.\\./)+main/(?!api/(client|channel|contract|wire|system-contract)$|kit/(contract|errors)$|[a-z-]+/contract$)',
               message: 'The renderer reaches the engine only through the contract and the API client.',
             },
             { regex: '^node:', message: 'The renderer runs in a browser sandbox.' },

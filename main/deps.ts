@@ -1,16 +1,21 @@
 /** What every domain service is built from: injected, so tests and the lab control time and I/O. */
-import type { EventBus } from './api/events';
+import type { EventMap } from './kit/contract';
+import type { DomainEvents } from './kit/events';
 import type { Clock, Rng } from './kit/time';
 import type { Db } from './store/db';
 import type { Logger } from './store/log';
 import type { Vault } from './vault/vault';
 
-export interface ServiceDeps {
+export interface SharedDeps {
   dataDir: string;
   db: Db;
   clock: Clock;
   rng: Rng;
-  events: EventBus;
   log: Logger;
   vault: Vault;
+}
+
+/** A domain's deps: the shared ones and an emitter for its own events only. */
+export interface ServiceDeps<E extends EventMap = EventMap> extends SharedDeps {
+  events: DomainEvents<E>;
 }

@@ -15,7 +15,8 @@ import { openFleetDatabase, schemaVersion, type Db } from './store/db';
 import { systemClock, systemRng, type Clock, type Rng } from './kit/time';
 import { fileLogger, type Logger } from './store/log';
 import type { Vault } from './vault/vault';
-import type { ServiceDeps } from './deps';
+import type { ServiceDeps, SharedDeps } from './deps';
+import type { EventContract } from './api/contract';
 import { InventoryService } from './inventory/service';
 import { LabService } from './lab/service';
 import { NetService } from './net/service';
@@ -42,7 +43,7 @@ export interface Engine {
   readonly events: EventBus;
   readonly dispatcher: Dispatcher;
   readonly rpc: JSONRPCServer<CallContext>;
-  readonly deps: ServiceDeps;
+  readonly deps: SharedDeps;
   readonly inventory: InventoryService;
   readonly lab: LabService;
   readonly net: NetService;
@@ -60,21 +61,22 @@ export function createEngine(options: EngineOptions): Engine {
   const log = options.log ?? fileLogger(join(options.dataDir, 'engine.log'), () => clock.now());
   const db = openFleetDatabase(options.dataDir);
   const events = new EventBus();
-  const deps: ServiceDeps = {
+  const deps: SharedDeps = {
     dataDir: options.dataDir,
     db,
     clock,
     rng: options.rng ?? systemRng,
-    events,
     log,
     vault: options.vault,
   };
+  /** Each domain gets the shared deps and an emitter for its own events only. */
+  const depsOf = <D extends keyof EventContract & string>(domain: D): ServiceDeps<EventContract[D]> => ({ ...deps, events: events.scoped(domain) });
 
-  const inventory = new InventoryService(deps);
-  const lab = new LabService(deps, inventory);
-  const net = new NetService(deps, inventory);
-  const jobs = new JobsService(deps, inventory, net);
-  const health = new HealthService(deps, inventory, { runsMonitor: options.host !== 'cli', net, ...options.health });
+  const inventory = new InventoryService(depsOf('inventory'));
+  const net = new NetService(depsOf('net'), inventory);
+  const lab = new LabService(depsOf('lab'), inventory, net);
+  const jobs = new JobsService(depsOf('jobs'), inventory, net);
+  const health = new HealthService(depsOf('health'), inventory, { runsMonitor: options.host !== 'cli', net, ...options.health });
 
   const handlers: Handlers = {
     system: {

@@ -1,5 +1,6 @@
 /** The engine's event bus: services emit typed events; every connected window receives them. */
-import type { EventName, EventPayload } from './contract';
+import type { DomainEvents } from '../kit/events';
+import type { EventContract, EventName, EventPayload } from './contract';
 
 export type EventListener = (name: EventName, payload: unknown) => void;
 
@@ -19,5 +20,17 @@ export class EventBus {
   subscribe(listener: EventListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** The emitter one domain gets: its own events only, by short name. */
+  scoped<D extends keyof EventContract & string>(domain: D): DomainEvents<EventContract[D]> {
+    const prefix = `${domain}.`;
+    return {
+      emit: (name, payload) => this.emit(`${prefix}${name}` as EventName, payload as never),
+      on: (name, listener) =>
+        this.subscribe((full, payload) => {
+          if (full === `${prefix}${name}`) listener(payload as never);
+        }),
+    };
   }
 }

@@ -26,6 +26,7 @@ import {
   type MonitorSelection,
   type MonitorStatus,
   type SweepReport,
+  type healthEvents,
 } from './contract';
 import { MetricsRing } from './history';
 import { eachLimited, errorInfo, pollAppliance } from './poller';
@@ -108,7 +109,7 @@ export class HealthService {
   private readonly stopFollowingInventory: () => void;
 
   constructor(
-    private readonly deps: ServiceDeps,
+    private readonly deps: ServiceDeps<typeof healthEvents>,
     private readonly inventory: InventoryService,
     options: HealthServiceOptions = {},
   ) {
@@ -118,9 +119,7 @@ export class HealthService {
     this.ticker = options.ticker ?? systemTicker;
     this.runsMonitor = options.runsMonitor ?? false;
     this.net = options.net ?? null;
-    this.stopFollowingInventory = deps.events.subscribe((name) => {
-      if (name === 'inventory.changed') this.selections.clear();
-    });
+    this.stopFollowingInventory = inventory.onChanged(() => this.selections.clear());
     this.load();
     this.handlers = {
       fleet: (input) => this.fleet(input),
@@ -213,7 +212,7 @@ export class HealthService {
     this.deps.log.info('health thresholds changed', { actor, ...t });
     // Every appliance of that model may change status: tell the windows to read again.
     const serials = this.selectAppliances({ model: [t.model] }, false).map((a) => a.serial);
-    this.deps.events.emit('health.updated', { serials, at: isoAt(this.deps.clock) });
+    this.deps.events.emit('updated', { serials, at: isoAt(this.deps.clock) });
     return this.thresholds();
   }
 
@@ -417,8 +416,8 @@ export class HealthService {
       const at = isoAt(this.deps.clock);
       this.sweeps++;
       this.lastSweep = { ...report, at };
-      this.deps.events.emit('health.updated', { serials: changed.map((r) => r.serial), at });
-      this.deps.events.emit('health.swept', { ...report, at });
+      this.deps.events.emit('updated', { serials: changed.map((r) => r.serial), at });
+      this.deps.events.emit('swept', { ...report, at });
       return report;
     } finally {
       this.sweeping = false;

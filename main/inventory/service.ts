@@ -44,6 +44,7 @@ import {
   type SiteInput,
   type SiteSummary,
   type StatusCounts,
+  type inventoryEvents,
 } from './contract';
 import { readCsv, type CsvKind } from './csv';
 import { applianceItem, parseDocumentText, readDocument } from './document';
@@ -85,7 +86,7 @@ export class InventoryService {
   private readonly importer: Importer;
   private importTail: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly deps: ServiceDeps) {
+  constructor(private readonly deps: ServiceDeps<typeof inventoryEvents>) {
     this.repo = new InventoryRepo(deps.db);
     this.importer = new Importer(this.repo, deps.clock);
     this.handlers = {
@@ -110,8 +111,13 @@ export class InventoryService {
     return isoAt(this.deps.clock);
   }
 
+  /** Follow inventory changes (health drops its cached selections); returns the function that stops. */
+  onChanged(listener: (change: z.output<typeof inventoryEvents.changed>) => void): () => void {
+    return this.deps.events.on('changed', listener);
+  }
+
   private changed(kind: 'appliance' | 'site' | 'import', keys: string[]): void {
-    this.deps.events.emit('inventory.changed', { kind, keys });
+    this.deps.events.emit('changed', { kind, keys });
   }
 
   // Queries

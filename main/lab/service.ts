@@ -16,10 +16,9 @@ import type { DomainHandlers } from '../kit/contract';
 import type { ServiceDeps } from '../deps';
 import { ApplianceQuery } from '../inventory/contract';
 import type { InventoryDocument, InventoryService } from '../inventory/service';
-import { fleetKeyInfo, importFleetKey } from '../net/fleet-key';
-import { LabStartInput, type FaultId, type LabApplianceFaults, type LabStatus, type labMethods } from './contract';
+import type { NetService } from '../net/service';
+import { LabStartInput, type FaultId, type LabApplianceFaults, type LabStatus, type labMethods, type labEvents } from './contract';
 import { callControl, ControlStatus } from './control';
-import { generateEd25519 } from '../keys/openssh-keygen';
 import { CONFIG_FILE, LOG_FILE, readManifest, STATE_FILE, type LabConfig, type LabManifest } from './manifest';
 import { planFleet } from './plan';
 import { parseAuthorizedKeys } from './ssh-server';
@@ -76,8 +75,10 @@ export class LabService {
   private starting: Promise<LabStatus> | null = null;
 
   constructor(
-    private readonly deps: ServiceDeps,
+    private readonly deps: ServiceDeps<typeof labEvents>,
     private readonly inventory: InventoryService,
+    /** The lab trusts the fleet key the net domain keeps (made when there is none). */
+    private readonly net: Pick<NetService, 'ensureFleetPublicKey'>,
     private readonly options: LabServiceOptions = {},
   ) {
     this.labDir = join(deps.dataDir, 'lab');
@@ -117,7 +118,7 @@ export class LabService {
       throw new FleetError('E_VALIDATION', `An authorized key is not an OpenSSH public key (${extra.problems.join('; ')}).`);
     }
     this.refuseCollisions(input.appliances, input.sites, input.seed);
-    const fleetKey = await this.fleetPublicKey();
+    const fleetKey = await this.net.ensureFleetPublicKey(LAB_ACTOR);
 
     mkdirSync(this.labDir, { recursive: true, mode: 0o700 });
     const config: LabConfig = {
@@ -159,7 +160,7 @@ export class LabService {
       throw err;
     }
     this.deps.log.info('lab started', { actor, appliances: manifest.appliances.length, sites: manifest.sites.length, pid: manifest.pid });
-    this.deps.events.emit('lab.changed', { running: true });
+    this.deps.events.emit('changed', { running: true });
     return this.status();
   }
 
@@ -193,15 +194,6 @@ export class LabService {
         `The lab would write over appliances it did not create: ${[...new Set(clashes)].slice(0, 5).join(', ')}${clashes.length > 5 ? ', ...' : ''}. Use a separate data directory for the lab.`,
       );
     }
-  }
-
-  /** The fleet key's public half; made (and kept in the vault) when there is none. */
-  private async fleetPublicKey(): Promise<string> {
-    const existing = await fleetKeyInfo(this.deps.vault);
-    if (existing) return existing.publicKey;
-    const made = await importFleetKey(this.deps.vault, { privateKey: generateEd25519('fleetdeck').privateKey });
-    this.deps.log.info('fleet key created for the lab', { fingerprint: made.fingerprint });
-    return made.publicKey;
   }
 
   private async spawnDaemon(appliances: number): Promise<LabManifest> {
@@ -268,7 +260,7 @@ export class LabService {
     if (!manifest) return { stopped: false };
     await this.stopDaemon(manifest);
     this.deps.log.info('lab stopped', { actor, pid: manifest.pid });
-    this.deps.events.emit('lab.changed', { running: false });
+    this.deps.events.emit('changed', { running: false });
     return { stopped: true };
   }
 
@@ -290,7 +282,7 @@ export class LabService {
     if (!this.running()) throw new FleetError('E_UNAVAILABLE', 'No lab is running (start one with `fleetdeck lab start`).');
     const reply = (await callControl(this.labDir, 'POST', '/fault', { serial, fault, on })) as z.infer<typeof LabApplianceFaults>;
     this.deps.log.info('lab fault', { actor, serial, fault, on });
-    this.deps.events.emit('lab.changed', { running: true });
+    this.deps.events.emit('changed', { running: true });
     return reply;
   }
 }

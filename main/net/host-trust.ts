@@ -8,7 +8,8 @@
  *   chose accept-new, in which case the key is recorded through the InventoryService (audited).
  */
 import { FleetError } from '../kit/errors';
-import type { EventBus } from '../api/events';
+import type { DomainEvents } from '../kit/events';
+import type { netEvents } from './contract';
 import type { InventoryService } from '../inventory/service';
 import { isoAt, type Clock } from '../kit/time';
 import type { Logger } from '../store/log';
@@ -28,7 +29,7 @@ export function trustTarget(label: string): { kind: 'appliance' | 'bastion'; nam
 export interface TrustDeps {
   repo: NetRepo;
   inventory: InventoryService;
-  events: EventBus;
+  events: DomainEvents<typeof netEvents>;
   clock: Clock;
   log: Logger;
 }
@@ -61,7 +62,7 @@ export class HostKeyTrust {
     if (expected !== null) {
       const alert = repo.recordMismatch({ target: t.target, host: endpoint.host, port: endpoint.port, expected, presented: key.fingerprint }, at);
       log.warn('host key mismatch: connection refused before authentication', { target: t.target, expected, presented: key.fingerprint });
-      this.deps.events.emit('net.hostKeyMismatch', { alertId: alert.id, target: t.target, expected, presented: key.fingerprint });
+      this.deps.events.emit('hostKeyMismatch', { alertId: alert.id, target: t.target, expected, presented: key.fingerprint });
       throw new FleetError(
         'E_HOSTKEY_MISMATCH',
         `${endpoint.label} presented a different host key than the one recorded: expected ${expected}, got ${key.fingerprint}. ` +

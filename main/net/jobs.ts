@@ -18,7 +18,7 @@ import type { ServiceDeps } from '../deps';
 import { ApplianceQuery } from '../inventory/contract';
 import type { InventoryService } from '../inventory/service';
 import { isoAt } from '../kit/time';
-import { ExecRequest, ExecSelection, type Job, type JobPreview, type JobProgress, type JobResult, type JobSummary, type jobsMethods } from './contract';
+import { ExecRequest, ExecSelection, type Job, type JobPreview, type JobProgress, type JobResult, type JobSummary, type jobsMethods, type jobsEvents } from './contract';
 import { ResultJournal, StartJournal } from './job-journal';
 import { JobsRepo, type FinishedEntry, type FinishedResult, type JobRow, type JobSpec } from './jobs-repo';
 import type { NetService } from './service';
@@ -96,7 +96,7 @@ export class JobsService {
   private stopped = false;
 
   constructor(
-    private readonly deps: ServiceDeps,
+    private readonly deps: ServiceDeps<typeof jobsEvents>,
     private readonly inventory: InventoryService,
     private readonly net: NetService,
   ) {
@@ -227,7 +227,7 @@ export class JobsService {
       if (trailing) clearTimeout(trailing);
       trailing = null;
       lastProgress = now;
-      this.deps.events.emit('jobs.progress', this.liveProgress(id, serials.length, counts, live.running, started));
+      this.deps.events.emit('progress', this.liveProgress(id, serials.length, counts, live.running, started));
     };
     const isOcactl = ocactlCommandOf(spec.argv) !== null;
     const queue = [...serials];
@@ -255,7 +255,7 @@ export class JobsService {
             finishedAt,
           };
           startedAt.delete(serial);
-          this.deps.events.emit('jobs.result', { id, result });
+          this.deps.events.emit('result', { id, result });
         }
         progress(false);
       },
@@ -315,7 +315,7 @@ export class JobsService {
     this.repo.close(id, final, isoAt(clock));
     this.deps.log.info('job ended', { id, state: final, ok: counts.ok, failed: counts.failed, seconds: (Date.now() - started) / 1000 });
     progress(true);
-    this.deps.events.emit('jobs.finished', this.progressOf(this.mustFind(id)));
+    this.deps.events.emit('finished', this.progressOf(this.mustFind(id)));
   }
 
   private liveProgress(id: number, total: number, counts: { ok: number; failed: number }, running: number, started: number): JobProgress {

@@ -21,7 +21,9 @@ import {
   type netMethods,
   type Route,
   type SshConfigImportReport,
+  type netEvents,
 } from './contract';
+import { generateEd25519 } from '../keys/openssh-keygen';
 import { fleetKeyInfo, generateFleetKey, importFleetKey, loadFleetCredential } from './fleet-key';
 import { BASTION_PREFIX, HostKeyTrust } from './host-trust';
 import type { HostKey } from '../keys/host-key';
@@ -52,7 +54,7 @@ export class NetService {
   private tunnel: SshTunnels | null = null;
 
   constructor(
-    private readonly deps: ServiceDeps,
+    private readonly deps: ServiceDeps<typeof netEvents>,
     private readonly inventory: InventoryService,
   ) {
     this.repo = new NetRepo(deps.db);
@@ -65,14 +67,14 @@ export class NetService {
         const info = await generateFleetKey(deps.vault, input);
         this.resetSharedPool();
         deps.log.info('fleet key generated', { actor: ctx.actor, fingerprint: info.fingerprint });
-        deps.events.emit('net.changed', { kind: 'fleet-key' });
+        deps.events.emit('changed', { kind: 'fleet-key' });
         return info;
       },
       importFleetKey: async (input, ctx) => {
         const info = await importFleetKey(deps.vault, input);
         this.resetSharedPool();
         deps.log.info('fleet key imported', { actor: ctx.actor, fingerprint: info.fingerprint, type: info.type });
-        deps.events.emit('net.changed', { kind: 'fleet-key' });
+        deps.events.emit('changed', { kind: 'fleet-key' });
         return info;
       },
       listJumpHosts: () => ({ jumpHosts: this.repo.jumpHosts(), routes: this.repo.routes() }),
@@ -88,6 +90,17 @@ export class NetService {
     };
   }
 
+  /** The fleet key's public half; made (and kept in the vault) when there is none yet (the lab asks for it). */
+  async ensureFleetPublicKey(actor: string): Promise<string> {
+    const existing = await fleetKeyInfo(this.deps.vault);
+    if (existing) return existing.publicKey;
+    const made = await importFleetKey(this.deps.vault, { privateKey: generateEd25519('fleetdeck').privateKey });
+    this.resetSharedPool();
+    this.deps.log.info('fleet key created', { actor, fingerprint: made.fingerprint });
+    this.deps.events.emit('changed', { kind: 'fleet-key' });
+    return made.publicKey;
+  }
+
   // Settings
 
   settings(): NetSettings {
@@ -99,7 +112,7 @@ export class NetService {
     const next = NetSettings.parse({ ...this.settings(), ...patch });
     this.repo.setSetting('settings', next);
     this.resetSharedPool();
-    this.deps.events.emit('net.changed', { kind: 'settings' });
+    this.deps.events.emit('changed', { kind: 'settings' });
     return next;
   }
 
@@ -244,7 +257,7 @@ export class NetService {
       this.repo.upsertJumpHost(jump, isoAt(this.deps.clock));
       this.jumpChain(jump.name); // refuses a loop, rolling back
     });
-    this.deps.events.emit('net.changed', { kind: 'jump-hosts' });
+    this.deps.events.emit('changed', { kind: 'jump-hosts' });
     return this.repo.jumpHost(jump.name)!;
   }
 
@@ -254,7 +267,7 @@ export class NetService {
       throw new FleetError('E_CONFLICT', `${dependants.join(', ')} ${dependants.length === 1 ? 'is' : 'are'} reached through ${name}; change or remove them first.`);
     }
     const deleted = this.repo.deleteJumpHost(name);
-    if (deleted) this.deps.events.emit('net.changed', { kind: 'jump-hosts' });
+    if (deleted) this.deps.events.emit('changed', { kind: 'jump-hosts' });
     return { deleted };
   }
 
@@ -263,7 +276,7 @@ export class NetService {
     if (scope === 'appliance') this.inventory.getAppliance(key);
     else this.inventory.getSite(key);
     this.repo.setRoute(scope, key, jumpHost);
-    this.deps.events.emit('net.changed', { kind: 'jump-hosts' });
+    this.deps.events.emit('changed', { kind: 'jump-hosts' });
     return { routes: this.repo.routes() };
   }
 
@@ -278,7 +291,7 @@ export class NetService {
       );
     }
     this.trust.record(serial, fingerprint, actor);
-    this.deps.events.emit('net.changed', { kind: 'host-keys' });
+    this.deps.events.emit('changed', { kind: 'host-keys' });
     return { serial, fingerprint };
   }
 
@@ -297,7 +310,7 @@ export class NetService {
       }
     });
     this.deps.log.warn('host-key alert resolved', { id, target: alert.target, trustNewKey, actor });
-    this.deps.events.emit('net.changed', { kind: 'host-keys' });
+    this.deps.events.emit('changed', { kind: 'host-keys' });
     return this.repo.alert(id)!;
   }
 
@@ -344,7 +357,7 @@ export class NetService {
           this.trust.record(serial, key.fingerprint, actor);
         }
       });
-      this.deps.events.emit('net.changed', { kind: 'host-keys' });
+      this.deps.events.emit('changed', { kind: 'host-keys' });
     }
     return report;
   }
@@ -450,7 +463,7 @@ export class NetService {
         }
         for (const r of routes) this.repo.setRoute(r.scope, r.key, r.jumpHost);
       });
-      this.deps.events.emit('net.changed', { kind: 'jump-hosts' });
+      this.deps.events.emit('changed', { kind: 'jump-hosts' });
     }
     return report;
   }
