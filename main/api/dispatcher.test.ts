@@ -9,6 +9,7 @@ import { rejectionOf, sampleSites } from '../../tests/support/inventory-fixtures
 import { tempEngine, type TempEngine } from '../../tests/support/temp-engine';
 import { channelPair, type Channel } from './channel';
 import type { ApiClient } from './client';
+import { detailsOf } from '../kit/errors';
 
 let t: TempEngine;
 let client: ApiClient;
@@ -63,6 +64,34 @@ describe('typed errors through the JSON-RPC session', () => {
       expect(r.message, `${method} ${JSON.stringify(params).slice(0, 60)}`).toMatch(message);
     }
     await stillAnswers();
+  });
+
+  it('carries every problem as details: a path and a message each, typed by the code', async () => {
+    const err = await client.call('inventory.updateAppliance', { serial: 'A1', patch: { ipv4: '999.1.1.1', storageTb: -3 } }).then(
+      () => expect.fail('expected E_VALIDATION'),
+      (e: unknown) => e,
+    );
+    const details = detailsOf(err, 'E_VALIDATION');
+    expect(details?.issues).toEqual([
+      { path: ['patch', 'ipv4'], message: expect.any(String) },
+      { path: ['patch', 'storageTb'], message: expect.any(String) },
+    ]);
+    // a service's own check names its field the same way
+    const site = await client.api.inventory.createAppliance({
+      serial: 'OCA26S00001',
+      hostname: 'oca09.gru01.example.net',
+      site: 'NOPE1',
+      model: 'storage',
+      ipv4: '192.0.2.99',
+      storageTb: 360,
+      nicGbps: 100,
+    }).then(
+      () => expect.fail('expected E_VALIDATION'),
+      (e: unknown) => e,
+    );
+    expect(detailsOf(site, 'E_VALIDATION')?.issues).toEqual([{ path: ['site'], message: 'Site NOPE1 does not exist; add the site first.' }]);
+    // a code without details keeps none, and details of another code are not read as these
+    expect(detailsOf(err, 'E_IMPORT')).toBeUndefined();
   });
 
   it('answers unknown methods with E_NOT_FOUND (JSON-RPC method not found)', async () => {

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { contract, type Contract, type Domain } from './contract';
 import type { DomainHandlers, MethodSpec } from '../kit/contract';
-import { FleetError, type ErrorBody } from '../kit/errors';
+import { FleetError, validationIssues, type ErrorBody } from '../kit/errors';
 import type { Logger } from '../store/log';
 import type { CallContext } from '../kit/context';
 
@@ -45,13 +45,17 @@ export class Dispatcher {
     }
     const found = lookupMethod(name);
     if (!found) {
-      return { ok: false, error: { code: 'E_NOT_FOUND', message: `There is no method "${name.slice(0, 80)}".` } };
+      return { ok: false, error: { code: 'E_NOT_FOUND', message: `There is no method "${name.slice(0, 80)}".`, details: { method: name.slice(0, 80) } } };
     }
     const parsed = found.spec.input.safeParse(params ?? {});
     if (!parsed.success) {
       return {
         ok: false,
-        error: { code: 'E_VALIDATION', message: `Invalid input for ${name}: ${describeZodError(parsed.error)}` },
+        error: {
+          code: 'E_VALIDATION',
+          message: `Invalid input for ${name}: ${describeZodError(parsed.error)}`,
+          details: { issues: validationIssues(parsed.error) },
+        },
       };
     }
     const domainHandlers = this.handlers[found.domain] as Record<string, (input: unknown, ctx: CallContext) => unknown>;
@@ -72,7 +76,7 @@ export class Dispatcher {
     } catch (err) {
       if (err instanceof FleetError) return { ok: false, error: err.toBody() };
       if (err instanceof z.ZodError) {
-        return { ok: false, error: { code: 'E_VALIDATION', message: describeZodError(err) } };
+        return { ok: false, error: { code: 'E_VALIDATION', message: describeZodError(err), details: { issues: validationIssues(err) } } };
       }
       this.log.error('unexpected failure', { method: name, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
       return { ok: false, error: { code: 'E_INTERNAL', message: 'Something went wrong inside Fleetdeck; the engine log has the details.' } };

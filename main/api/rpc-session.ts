@@ -22,7 +22,7 @@ export const APP_ERROR = -32000;
 
 function rpcCodeFor(error: ErrorBody): number {
   if (error.code === 'E_VALIDATION') return JSONRPCErrorCode.InvalidParams;
-  if (error.code === 'E_NOT_FOUND' && error.message.startsWith('There is no method')) return JSONRPCErrorCode.MethodNotFound;
+  if (error.code === 'E_NOT_FOUND' && error.details?.method !== undefined) return JSONRPCErrorCode.MethodNotFound;
   return APP_ERROR;
 }
 

@@ -15,11 +15,9 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ApiError } from '../api/client';
-import { FleetError } from '../kit/errors';
+import { detailsOf, FleetError } from '../kit/errors';
 import {
   APPLIANCE_MODELS,
-  ImportProblems,
   LIFECYCLE_STATUSES,
   SORT_FIELDS,
   type Appliance,
@@ -65,10 +63,9 @@ function fileSize(file: string): number {
 
 /** Every bad row of a failed import, one per line, in file order. */
 function explainImport(io: Io, err: unknown): void {
-  if (!(err instanceof FleetError || err instanceof ApiError) || err.code !== 'E_IMPORT') return;
-  const parsed = ImportProblems.safeParse(err.details);
-  if (!parsed.success) return;
-  for (const e of parsed.data.errors) {
+  const details = detailsOf(err, 'E_IMPORT');
+  if (!details) return;
+  for (const e of details.errors) {
     const where = e.path ? `${e.path}` : `line ${e.line}`;
     io.err(`  ${where}${e.field ? `, ${e.field}` : ''}: ${e.reason}`);
   }
@@ -144,7 +141,7 @@ export function inventoryCommand(io: Io = processIo): Command {
               engine.inventory.importStream(stream, { kind: opts.kind, dryRun, source }, cliActor()),
             );
           }).catch((err: unknown) => {
-            throw err instanceof FleetError ? new FleetError(err.code, `${source}: ${err.message}`, err.details) : err;
+            throw err instanceof FleetError ? err.reworded(`${source}: ${err.message}`) : err;
           });
           io.out(describeReport(source, report));
         },

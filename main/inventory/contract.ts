@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { method } from '../kit/contract';
+import { ERROR_DETAILS, ImportRowError } from '../kit/errors';
 
 export const LIFECYCLE_STATUSES = ['awaiting-install', 'provisioning', 'online', 'drained', 'offline', 'rma'] as const;
 export const LifecycleStatus = z.enum(LIFECYCLE_STATUSES, {
@@ -275,18 +276,11 @@ export const ImportRequest = z.object({
 });
 export type ImportRequest = z.input<typeof ImportRequest>;
 
-export const ImportRowError = z.object({
-  /** CSV: physical line in the file (the header is line 1). JSON: position in its array, from 1. */
-  line: z.number().int(),
-  field: z.string().optional(),
-  /** JSON only: where the item sits in the document, such as `appliances[41]`. */
-  path: z.string().optional(),
-  reason: z.string(),
-});
-export type ImportRowError = z.infer<typeof ImportRowError>;
+/** A bad row of an import (the shape E_IMPORT's details carry, defined with the error codes). */
+export { ImportRowError };
 
 /** `details` of an E_IMPORT error: every bad row, in file order. */
-export const ImportProblems = z.object({ errors: z.array(ImportRowError) });
+export const ImportProblems = ERROR_DETAILS.E_IMPORT;
 export type ImportProblems = z.infer<typeof ImportProblems>;
 
 export const ImportReport = z.object({

@@ -22,7 +22,7 @@
 import type { Readable } from 'node:stream';
 import type { z } from 'zod';
 import type { CallContext } from '../kit/context';
-import { FleetError } from '../kit/errors';
+import { fieldError, FleetError } from '../kit/errors';
 import type { DomainHandlers } from '../kit/contract';
 import type { ServiceDeps } from '../deps';
 import { isoAt } from '../kit/time';
@@ -208,7 +208,7 @@ export class InventoryService {
     const at = this.now();
     this.repo.transaction(() => {
       const site = this.repo.siteByCode(input.site);
-      if (!site) throw new FleetError('E_VALIDATION', `Site ${input.site} does not exist; add the site first.`);
+      if (!site) throw fieldError(['site'], `Site ${input.site} does not exist; add the site first.`);
       if (this.repo.applianceBySerial(input.serial)) {
         throw new FleetError('E_CONFLICT', `An appliance with serial ${input.serial} already exists.`);
       }
@@ -241,7 +241,7 @@ export class InventoryService {
       if (patch.tags) next.tags = normalizeTags(patch.tags);
       if (patch.site !== undefined && patch.site !== current.site) {
         const site = this.repo.siteByCode(patch.site);
-        if (!site) throw new FleetError('E_VALIDATION', `Site ${patch.site} does not exist.`);
+        if (!site) throw fieldError(['patch', 'site'], `Site ${patch.site} does not exist.`);
         next.siteId = site.id;
         next.site = site.code;
       }
@@ -265,7 +265,7 @@ export class InventoryService {
       const current = this.mustFind(serial);
       const before = recordOf(current);
       const change = statusChange(before, status, reason, actor, at);
-      if ('refused' in change) throw new FleetError('E_VALIDATION', `${capitalize(change.refused)}.`);
+      if ('refused' in change) throw fieldError(['reason'], `${capitalize(change.refused)}.`);
       if (change.status === before.status) return false;
       this.repo.updateAppliance(current.id, { ...before, ...change }, at, false);
       this.audit(actor, at, 'appliance.status', `appliance:${serial}`, {

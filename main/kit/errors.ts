@@ -1,7 +1,10 @@
 /**
  * Errors that cross the engine boundary. Each carries a stable code and a sentence a field
- * engineer understands; stack traces stay in the engine's log.
+ * engineer understands; stack traces stay in the engine's log. Some codes carry structured
+ * details, typed by code (ERROR_DETAILS): windows and the CLI read those, never the sentence.
  */
+import { z } from 'zod';
+
 export const ERROR_CODES = [
   'E_VALIDATION', // a message or form field did not match the contract
   'E_NOT_FOUND', // the named record does not exist
@@ -25,29 +28,93 @@ export const ERROR_CODES = [
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-export interface ErrorBody {
-  code: ErrorCode;
-  message: string;
-  /** Structured detail safe to show (row errors of an import, both fingerprints of a mismatch, ...). */
-  details?: unknown;
-}
+/** One problem with a message: where (`['patch', 'ipv4']`, `[]` for the whole message) and what. */
+export const ValidationIssue = z.object({
+  path: z.array(z.union([z.string(), z.number()])),
+  message: z.string(),
+});
+export type ValidationIssue = z.infer<typeof ValidationIssue>;
 
-export class FleetError extends Error {
-  readonly code: ErrorCode;
-  readonly details: unknown;
-  constructor(code: ErrorCode, message: string, details?: unknown) {
+/** One bad row of an import file. */
+export const ImportRowError = z.object({
+  /** CSV: physical line in the file (the header is line 1). JSON: position in its array, from 1. */
+  line: z.number().int(),
+  field: z.string().optional(),
+  /** JSON only: where the item sits in the document, such as `appliances[41]`. */
+  path: z.string().optional(),
+  reason: z.string(),
+});
+export type ImportRowError = z.infer<typeof ImportRowError>;
+
+/** The details each code carries (codes not listed carry none). */
+export const ERROR_DETAILS = {
+  /** Every problem found, up to MAX_ISSUES, in the order zod (or the service) found them. */
+  E_VALIDATION: z.object({ issues: z.array(ValidationIssue) }),
+  /** Every bad row, in file order. */
+  E_IMPORT: z.object({ errors: z.array(ImportRowError) }),
+  /** The fingerprint on record and the one presented. */
+  E_HOSTKEY_MISMATCH: z.object({ expected: z.string(), presented: z.string() }),
+  /** First contact: the key the host presents, to compare with the site survey. */
+  E_HOSTKEY_UNKNOWN: z.object({ presented: z.string(), keyType: z.string() }),
+  E_TOO_LARGE: z.object({ bytes: z.number().optional(), limit: z.number() }),
+  /** The names asked for that do not exist; `method` when the call named no method of the contract. */
+  E_NOT_FOUND: z.object({ missing: z.array(z.string()).optional(), method: z.string().optional() }),
+} satisfies Partial<Record<ErrorCode, z.ZodType>>;
+
+export const MAX_ISSUES = 50;
+
+type DetailSchemas = typeof ERROR_DETAILS;
+export type DetailedCode = keyof DetailSchemas;
+export type ErrorDetails<C extends ErrorCode> = C extends DetailedCode ? z.output<DetailSchemas[C]> : never;
+
+/** What crosses the wire: a code, a sentence and, for some codes, details typed by the code. */
+export type ErrorBody = {
+  [C in ErrorCode]: C extends DetailedCode ? { code: C; message: string; details?: ErrorDetails<C> } : { code: C; message: string };
+}[ErrorCode];
+
+export class FleetError<C extends ErrorCode = ErrorCode> extends Error {
+  readonly code: C;
+  readonly details: ErrorDetails<C> | undefined;
+  constructor(code: C, message: string, ...details: C extends DetailedCode ? [details?: ErrorDetails<C>] : []) {
     super(message);
     this.name = 'FleetError';
     this.code = code;
-    this.details = details;
+    this.details = details[0] as ErrorDetails<C> | undefined;
+  }
+  /** The same error (code and details) with another sentence, such as the file name in front. */
+  reworded(message: string): FleetError<C> {
+    const copy = new FleetError<ErrorCode>(this.code, message);
+    (copy as { details: unknown }).details = this.details;
+    return copy as FleetError<C>;
   }
   toBody(): ErrorBody {
-    return this.details === undefined
-      ? { code: this.code, message: this.message }
-      : { code: this.code, message: this.message, details: this.details };
+    return (this.details === undefined ? { code: this.code, message: this.message } : { code: this.code, message: this.message, details: this.details }) as ErrorBody;
   }
 }
 
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
+}
+
+/**
+ * The details of an error that came back with `code`, checked against their schema (they crossed
+ * a boundary), or undefined when the error has another code or no well-formed details.
+ */
+export function detailsOf<C extends DetailedCode>(err: unknown, code: C): ErrorDetails<C> | undefined {
+  if (!err || typeof err !== 'object' || (err as { code?: unknown }).code !== code) return undefined;
+  const parsed = ERROR_DETAILS[code].safeParse((err as { details?: unknown }).details);
+  return parsed.success ? (parsed.data as unknown as ErrorDetails<C>) : undefined;
+}
+
+/** zod's issues as E_VALIDATION details (symbol keys, which JSON cannot carry, become strings). */
+export function validationIssues(error: z.ZodError): ValidationIssue[] {
+  return error.issues.slice(0, MAX_ISSUES).map((issue) => ({
+    path: issue.path.map((seg) => (typeof seg === 'symbol' ? String(seg) : seg)),
+    message: issue.message,
+  }));
+}
+
+/** An E_VALIDATION about one named field, for a service's own checks (a site that does not exist, ...). */
+export function fieldError(path: (string | number)[], message: string): FleetError<'E_VALIDATION'> {
+  return new FleetError('E_VALIDATION', message, { issues: [{ path, message }] });
 }

@@ -18,7 +18,7 @@ function pinned(expected: Record<string, string>): HostKeyPolicy & { seen: strin
       seen.push(endpoint.label);
       const want = expected[endpoint.label];
       if (want !== key.fingerprint) {
-        throw new FleetError('E_HOSTKEY_MISMATCH', `host key of ${endpoint.label} changed`, { expected: want, presented: key.fingerprint });
+        throw new FleetError('E_HOSTKEY_MISMATCH', `host key of ${endpoint.label} changed`, { expected: want ?? '(none)', presented: key.fingerprint });
       }
     },
   };

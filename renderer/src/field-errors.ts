@@ -1,5 +1,6 @@
-/** Per-field messages for forms, from the contract's zod issues and from the engine's E_VALIDATION sentences. */
+/** Per-field messages for forms, from the contract's zod issues and from the engine's E_VALIDATION details. */
 import type { z } from 'zod';
+import { detailsOf, type ValidationIssue } from '../../main/kit/errors';
 
 export type FieldErrors = Record<string, string>;
 
@@ -14,19 +15,21 @@ export function fieldErrorsFromZod(error: z.ZodError): FieldErrors {
 }
 
 /**
- * The engine words validation failures as `Invalid input for inventory.x: field: message; other: message`
- * (see describeZodError). Pull out the fields this form knows so the message lands beside the input;
- * a `patch.` prefix (updateAppliance) is dropped. Anything else stays in the form-level message.
+ * The engine's issues placed beside the inputs this form has: the first string segment of each
+ * path names the field, after a `patch` wrapper (updateAppliance); list indexes are skipped.
+ * Issues about fields the form does not show stay in the form-level message.
  */
-export function fieldErrorsFromMessage(message: string, knownFields: readonly string[]): FieldErrors {
+export function fieldErrorsFromIssues(issues: readonly ValidationIssue[], knownFields: readonly string[]): FieldErrors {
   const out: FieldErrors = {};
-  const body = message.replace(/^Invalid input for [\w.]+:\s*/, '');
-  for (const part of body.split('; ')) {
-    const m = /^([A-Za-z0-9_.]+): (.+)$/.exec(part.trim());
-    if (!m) continue;
-    const path = m[1]!.split('.').filter((seg) => seg !== 'patch' && !/^\d+$/.test(seg));
-    const field = path[0];
-    if (field && knownFields.includes(field)) out[field] ??= m[2]!;
+  for (const issue of issues) {
+    const field = issue.path.find((seg): seg is string => typeof seg === 'string' && seg !== 'patch');
+    if (field && knownFields.includes(field)) out[field] ??= issue.message;
   }
   return out;
+}
+
+/** Field messages of an engine error: its E_VALIDATION details, or nothing for any other error. */
+export function fieldErrorsFromError(err: unknown, knownFields: readonly string[]): FieldErrors {
+  const details = detailsOf(err, 'E_VALIDATION');
+  return details ? fieldErrorsFromIssues(details.issues, knownFields) : {};
 }

@@ -39,7 +39,7 @@ describe.skipIf(skipReason !== null)('OpenSSH sshd interop', () => {
   const policy = (expected: Record<string, string>): HostKeyPolicy => ({
     async verify(endpoint, key) {
       if (expected[endpoint.label] !== key.fingerprint) {
-        throw new FleetError('E_HOSTKEY_MISMATCH', `host key of ${endpoint.label} changed`, { expected: expected[endpoint.label], presented: key.fingerprint });
+        throw new FleetError('E_HOSTKEY_MISMATCH', `host key of ${endpoint.label} changed`, { expected: expected[endpoint.label] ?? '(none)', presented: key.fingerprint });
       }
     },
   });

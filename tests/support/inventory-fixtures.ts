@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { ApiError } from '../../main/api/client';
-import { FleetError } from '../../main/kit/errors';
+import { detailsOf, FleetError } from '../../main/kit/errors';
 import type { ImportRowError } from '../../main/inventory/contract';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -52,8 +52,7 @@ export async function rejectionOf(
     await promise;
   } catch (err) {
     if (err instanceof FleetError || err instanceof ApiError) {
-      const details = err.details as { errors?: ImportRowError[] } | undefined;
-      return { code: err.code, message: err.message, errors: details?.errors ?? [] };
+      return { code: err.code, message: err.message, errors: detailsOf(err, 'E_IMPORT')?.errors ?? [] };
     }
     throw err;
   }

@@ -13,7 +13,7 @@ import {
   emptyApplianceDraft,
   type ApplianceDraft,
 } from '../appliance-draft';
-import { fieldErrorsFromMessage, type FieldErrors } from '../field-errors';
+import { fieldErrorsFromError, type FieldErrors } from '../field-errors';
 import { asApiError } from '../stores/engine';
 import { useInventory } from '../stores/inventory';
 import { useFormDraft } from '../use-form-draft';
@@ -70,7 +70,7 @@ export function ApplianceForm(props: ApplianceFormProps) {
     } catch (err) {
       const apiError = asApiError(err);
       setFormError(apiError.message);
-      if (apiError.code === 'E_VALIDATION') setErrors(fieldErrorsFromMessage(apiError.message, APPLIANCE_FIELDS));
+      if (apiError.code === 'E_VALIDATION') setErrors(fieldErrorsFromError(apiError, APPLIANCE_FIELDS));
       if (apiError.code === 'E_CONFLICT' && !original) setErrors({ serial: apiError.message });
     } finally {
       setBusy(false);

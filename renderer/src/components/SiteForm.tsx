@@ -1,7 +1,7 @@
 /** Add or edit a site: checked with the contract's SiteInput, the engine's objections shown per field. */
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import type { Site } from '../../../main/inventory/contract';
-import { fieldErrorsFromMessage } from '../field-errors';
+import { fieldErrorsFromError } from '../field-errors';
 import { checkSite, draftFromSite, emptySiteDraft, SITE_FIELDS, type SiteDraft } from '../site-draft';
 import { asApiError } from '../stores/engine';
 import { useInventory } from '../stores/inventory';
@@ -56,7 +56,7 @@ export function SiteForm({ original, onSaved, onCancel }: SiteFormProps) {
     } catch (err) {
       const apiError = asApiError(err);
       setFormError(apiError.message);
-      if (apiError.code === 'E_VALIDATION') setErrors(fieldErrorsFromMessage(apiError.message, SITE_FIELDS));
+      if (apiError.code === 'E_VALIDATION') setErrors(fieldErrorsFromError(apiError, SITE_FIELDS));
     } finally {
       setBusy(false);
     }

@@ -4,7 +4,7 @@
  */
 import { useState, type FormEvent } from 'react';
 import type { Thresholds } from '../../../main/health/contract';
-import { fieldErrorsFromMessage, type FieldErrors } from '../field-errors';
+import { fieldErrorsFromError, type FieldErrors } from '../field-errors';
 import { checkThresholds, draftFromThresholds, formFieldOf, THRESHOLD_FIELDS, type ThresholdDraft, type ThresholdField } from '../threshold-draft';
 import { asApiError } from '../stores/engine';
 import { useHealth } from '../stores/health';
@@ -66,7 +66,7 @@ export function ThresholdForm({ thresholds }: { thresholds: Thresholds }) {
       setSaved(true);
     } catch (err) {
       const apiError = asApiError(err);
-      const byContract = fieldErrorsFromMessage(apiError.message, CONTRACT_FIELDS);
+      const byContract = fieldErrorsFromError(apiError, CONTRACT_FIELDS);
       const byForm: FieldErrors = {};
       for (const [field, message] of Object.entries(byContract)) byForm[formFieldOf(field) ?? field] = message;
       setErrors(byForm);
