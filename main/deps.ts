@@ -1,4 +1,5 @@
 /** What every domain service is built from: injected, so tests and the lab control time and I/O. */
+import type { AuditLog } from './audit/service';
 import type { EventMap } from './kit/contract';
 import type { DomainEvents } from './kit/events';
 import type { Clock, Rng } from './kit/time';
@@ -13,6 +14,8 @@ export interface SharedDeps {
   rng: Rng;
   log: Logger;
   vault: Vault;
+  /** The shared audit log: every domain writes its entries here, in the transaction of its change. */
+  audit: AuditLog;
 }
 
 /** A domain's deps: the shared ones and an emitter for its own events only. */

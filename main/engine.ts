@@ -16,6 +16,7 @@ import { systemClock, systemRng, type Clock, type Rng } from './kit/time';
 import { fileLogger, type Logger } from './store/log';
 import type { Vault } from './vault/vault';
 import type { ServiceDeps, SharedDeps } from './deps';
+import { AuditLog } from './audit/service';
 import type { EventContract } from './api/contract';
 import { InventoryService } from './inventory/service';
 import { LabService } from './lab/service';
@@ -68,6 +69,7 @@ export function createEngine(options: EngineOptions): Engine {
     rng: options.rng ?? systemRng,
     log,
     vault: options.vault,
+    audit: new AuditLog(db, clock),
   };
   /** Each domain gets the shared deps and an emitter for its own events only. */
   const depsOf = <D extends keyof EventContract & string>(domain: D): ServiceDeps<EventContract[D]> => ({ ...deps, events: events.scoped(domain) });

@@ -326,21 +326,21 @@ describe('health monitor against a lab fleet', () => {
   });
 
   it('writes a change and its audit entry together, or neither', () => {
-    const before = engine.inventory.repo.listAudit({ limit: 1 })[0]!.id;
+    const before = engine.deps.audit.list({ limit: 1 })[0]!.id;
     // An entry that cannot be written (a BigInt has no JSON form) takes the change down with it.
     expect(() =>
-      engine.inventory.recordAudit({ actor: 'test', action: 'health.monitor', target: 'health:monitor', details: { bad: 1n } }, () =>
+      engine.deps.audit.record({ actor: 'test', action: 'health.monitor', target: 'health:monitor', details: { bad: 1n } }, () =>
         engine.health.repo.setSetting('probe', { written: true }),
       ),
     ).toThrow();
     expect(engine.health.repo.setting('probe')).toBeUndefined();
     // A change that fails leaves no entry.
     expect(() =>
-      engine.inventory.recordAudit({ actor: 'test', action: 'health.monitor', target: 'health:monitor', details: {} }, () => {
+      engine.deps.audit.record({ actor: 'test', action: 'health.monitor', target: 'health:monitor', details: {} }, () => {
         throw new Error('refused');
       }),
     ).toThrow('refused');
-    expect(engine.inventory.repo.listAudit({ limit: 1 })[0]!.id).toBe(before);
+    expect(engine.deps.audit.list({ limit: 1 })[0]!.id).toBe(before);
   });
 
   it('shows what another process on the same data directory polled', async () => {

@@ -181,7 +181,7 @@ export class HealthService {
     const changes = changesBetween(before, next);
     // Nothing changed: nothing to store or audit, but the timer below still follows the settings.
     if (Object.keys(changes).length > 0) {
-      this.inventory.recordAudit({ actor, action: 'health.monitor', target: 'health:monitor', details: { changes } }, () => this.repo.setSetting('monitor', next));
+      this.deps.audit.record({ actor, action: 'health.monitor', target: 'health:monitor', details: { changes } }, () => this.repo.setSetting('monitor', next));
       this.deps.log.info('health monitor settings changed', { actor, enabled: next.enabled, intervalSec: next.intervalSec });
     }
     if (next.historySize !== before.historySize) for (const ring of this.history.values()) ring.resize(next.historySize);
@@ -206,7 +206,7 @@ export class HealthService {
     const before = this.thresholds().find((b) => b.model === t.model)!;
     const changes = changesBetween(before, t);
     if (Object.keys(changes).length === 0) return this.thresholds();
-    this.inventory.recordAudit({ actor, action: 'health.thresholds', target: `health:thresholds:${t.model}`, details: { model: t.model, changes } }, () =>
+    this.deps.audit.record({ actor, action: 'health.thresholds', target: `health:thresholds:${t.model}`, details: { model: t.model, changes } }, () =>
       this.repo.setThresholds(t.model, t, isoAt(this.deps.clock), actor),
     );
     this.deps.log.info('health thresholds changed', { actor, ...t });

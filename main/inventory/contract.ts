@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { method } from '../kit/contract';
 import { ERROR_DETAILS, ImportRowError } from '../kit/errors';
+import { AuditEntry, AuditQuery } from '../audit/contract';
 
 export const LIFECYCLE_STATUSES = ['awaiting-install', 'provisioning', 'online', 'drained', 'offline', 'rma'] as const;
 export const LifecycleStatus = z.enum(LIFECYCLE_STATUSES, {
@@ -216,15 +217,8 @@ export const AppliancePage = z.object({
 });
 export type AppliancePage = z.infer<typeof AppliancePage>;
 
-export const AuditEntry = z.object({
-  id: z.number().int(),
-  at: Iso8601,
-  actor: z.string(),
-  action: z.string(),
-  target: z.string(),
-  details: z.record(z.string(), z.unknown()),
-});
-export type AuditEntry = z.infer<typeof AuditEntry>;
+/** Audit entries are the shared audit log's (main/audit); inventory serves them to windows. */
+export { AuditEntry };
 
 export const StatusCounts = z.record(LifecycleStatus, z.number().int());
 export type StatusCounts = z.infer<typeof StatusCounts>;
@@ -325,15 +319,7 @@ export const inventoryMethods = {
   upsertSite: method('Add or edit a site', SiteInput, Site),
   importData: method('Import CSV or JSON; all or nothing', ImportRequest, ImportReport),
   exportData: method('Export CSV or JSON', ExportRequest, ExportResult),
-  audit: method(
-    'Audit log, newest first',
-    z.object({
-      target: z.string().max(200).optional(),
-      limit: z.number().int().min(1).max(1000).default(100),
-      beforeId: z.number().int().optional(),
-    }),
-    z.array(AuditEntry),
-  ),
+  audit: method('Audit log, newest first', AuditQuery, z.array(AuditEntry)),
 };
 
 export const inventoryEvents = {

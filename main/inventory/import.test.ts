@@ -28,7 +28,7 @@ const importCsv = (content: string, extra: { kind?: 'sites' | 'appliances'; dryR
   inv.importData({ format: 'csv', content, ...extra }, ACTOR);
 const importJson = (doc: unknown, dryRun = false) => inv.importData({ format: 'json', content: JSON.stringify(doc), dryRun }, ACTOR);
 const applianceCount = () => inv.listAppliances({ sort: 'serial', dir: 'asc', offset: 0, limit: 1 }).total;
-const auditCount = () => inv.repo.listAudit({ limit: 1000 }).length;
+const auditCount = () => t.engine.deps.audit.list({ limit: 1000 }).length;
 const seedSamples = async () => {
   await importCsv(sampleSites());
   await importCsv(sampleAppliances());
@@ -57,7 +57,7 @@ describe('CSV import of the sample files', () => {
     expect(audit.map((e) => [e.action, e.actor])).toEqual([['appliance.create', ACTOR]]);
     // empty ports take the defaults, empty tags none
     expect(inv.getAppliance('OCA24F00502').appliance).toMatchObject({ sshPort: 22, apiPort: 443, tags: [], status: 'awaiting-install' });
-    const actions = inv.repo.listAudit({ limit: 1000 }).map((e) => e.action);
+    const actions = t.engine.deps.audit.list({ limit: 1000 }).map((e) => e.action);
     expect(actions.filter((a) => a === 'partner.create')).toHaveLength(4);
     expect(actions.filter((a) => a === 'site.create')).toHaveLength(6);
     expect(actions.filter((a) => a === 'appliance.create')).toHaveLength(12);
@@ -282,7 +282,7 @@ describe('CSV rejections: every bad row, with its line and reason, and nothing i
     expect(r.errors).toEqual([{ line: 323, field: 'site', reason: 'unknown site "NOWHERE"; import the site first' }]);
     expect(r.message).toBe('1 row has problems; nothing was imported');
     expect(applianceCount()).toBe(0);
-    expect(inv.repo.listAudit({ limit: 1000 }).filter((e) => e.action.startsWith('appliance'))).toEqual([]);
+    expect(t.engine.deps.audit.list({ limit: 1000 }).filter((e) => e.action.startsWith('appliance'))).toEqual([]);
   });
 
   it('refuses a status change to drained, offline or rma from a file without a reason', async () => {
@@ -445,7 +445,7 @@ describe('JSON documents', () => {
     expect(await inv.importDocument(doc as Parameters<InventoryService['importDocument']>[0], 'lab:simulator', { source: 'lab' })).toMatchObject({
       created: 4,
     });
-    expect(inv.repo.listAudit({ target: 'import:lab', limit: 10 })[0]).toMatchObject({ actor: 'lab:simulator', details: { created: 4 } });
+    expect(t.engine.deps.audit.list({ target: 'import:lab', limit: 10 })[0]).toMatchObject({ actor: 'lab:simulator', details: { created: 4 } });
   });
 });
 

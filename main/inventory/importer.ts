@@ -8,6 +8,7 @@
  */
 import { FleetError } from '../kit/errors';
 import { isoAt, type Clock } from '../kit/time';
+import type { AuditLog } from '../audit/service';
 import { applianceChanges, normalizeTags, recordOf, statusChange } from './appliance-record';
 import type { ImportReport, ImportRowError, SiteInput } from './contract';
 import type { ApplianceItem, ParsedRow, PartnerItem, SiteItem } from './import-items';
@@ -72,6 +73,7 @@ class Problems {
 export class Importer {
   constructor(
     private readonly repo: InventoryRepo,
+    private readonly audit: AuditLog,
     private readonly clock: Clock,
   ) {}
 
@@ -132,7 +134,7 @@ export class Importer {
         const outcome = { report, changedKeys: keysOverflow ? [] : changedKeys };
         if (run.dryRun) throw new DryRunDone(outcome);
         if (counts.created + counts.updated > 0) {
-          this.repo.appendAudit({
+          this.audit.append({
             at,
             actor: run.actor,
             action: 'inventory.import',
@@ -195,12 +197,12 @@ export class Importer {
       };
       if (!before) {
         ids.set(name, this.repo.insertPartner(name, want.asn, at));
-        this.repo.appendAudit({ at, actor: run.actor, action: 'partner.create', target: `partner:${name}`, details: { via: 'import', source: run.source, asn: want.asn } });
+        this.audit.append({ at, actor: run.actor, action: 'partner.create', target: `partner:${name}`, details: { via: 'import', source: run.source, asn: want.asn } });
         changed(`partner:${name}`);
         count('created');
       } else if (before.asn !== want.asn) {
         this.repo.updatePartnerAsn(before.id, want.asn, at);
-        this.repo.appendAudit({ at, actor: run.actor, action: 'partner.update', target: `partner:${name}`, details: { via: 'import', source: run.source, changes: { asn: { from: before.asn, to: want.asn } } } });
+        this.audit.append({ at, actor: run.actor, action: 'partner.update', target: `partner:${name}`, details: { via: 'import', source: run.source, changes: { asn: { from: before.asn, to: want.asn } } } });
         changed(`partner:${name}`);
         count('updated');
       } else {
@@ -235,7 +237,7 @@ export class Importer {
       const before = existing.get(value.code);
       if (!before) {
         this.repo.insertSite(site, partnerId, at);
-        this.repo.appendAudit({ at, actor: run.actor, action: 'site.create', target: `site:${value.code}`, details: { via: 'import', source: run.source, partner: value.partner } });
+        this.audit.append({ at, actor: run.actor, action: 'site.create', target: `site:${value.code}`, details: { via: 'import', source: run.source, partner: value.partner } });
         changed(`site:${value.code}`);
         counts.created++;
         continue;
@@ -246,7 +248,7 @@ export class Importer {
         continue;
       }
       this.repo.updateSite(before.id, site, partnerId, at);
-      this.repo.appendAudit({ at, actor: run.actor, action: 'site.update', target: `site:${value.code}`, details: { via: 'import', source: run.source, changes } });
+      this.audit.append({ at, actor: run.actor, action: 'site.update', target: `site:${value.code}`, details: { via: 'import', source: run.source, changes } });
       changed(`site:${value.code}`);
       counts.updated++;
     }
@@ -289,7 +291,7 @@ export class Importer {
         counts.updated++;
         if (writing()) {
           this.repo.updateAppliance(row.existing.id, desired, at, 'tags' in changes);
-          this.repo.appendAudit({
+          this.audit.append({
             at,
             actor: run.actor,
             action: 'appliance.update',

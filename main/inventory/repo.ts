@@ -7,7 +7,6 @@ import type { Db } from '../store/db';
 import type {
   Appliance,
   ApplianceModel,
-  AuditEntry,
   LifecycleStatus,
   Partner,
   Site,
@@ -53,14 +52,6 @@ export interface StoredSite extends Site {
 export interface StoredPartner extends Partner {
   createdAt: string;
   updatedAt: string;
-}
-
-export interface AuditInput {
-  at: string;
-  actor: string;
-  action: string;
-  target: string;
-  details: Record<string, unknown>;
 }
 
 export type SortField = (typeof SORT_FIELDS)[number];
@@ -229,7 +220,6 @@ export class InventoryRepo {
     deleteAppliance: Statement<[number]>;
     deleteTags: Statement<[number]>;
     insertTag: Statement<[string, number]>;
-    insertAudit: Statement<[string, string, string, string, string]>;
     countAll: Statement<[], { n: number }>;
     statusCounts: Statement<[], SiteStatusCount>;
     distinctTags: Statement<[], { tag: string }>;
@@ -272,7 +262,6 @@ export class InventoryRepo {
       deleteAppliance: p(`DELETE FROM appliances WHERE id = ?`),
       deleteTags: p(`DELETE FROM appliance_tags WHERE appliance_id = ?`),
       insertTag: p(`INSERT INTO appliance_tags (tag, appliance_id) VALUES (?, ?)`),
-      insertAudit: p(`INSERT INTO audit_log (at, actor, action, target, details) VALUES (?, ?, ?, ?, ?)`),
       countAll: p(`SELECT count(*) AS n FROM appliances`),
       statusCounts: p(
         `SELECT site_id AS siteId, status, count(*) AS appliances, total(storage_tb) AS capacityTb
@@ -473,29 +462,6 @@ export class InventoryRepo {
   /** Refresh the planner's statistics after a bulk change (cheap; SQLite decides what to redo). */
   optimize(): void {
     this.db.pragma('optimize');
-  }
-
-  // Audit log (append-only: triggers reject UPDATE and DELETE)
-
-  appendAudit(e: AuditInput): void {
-    this.stmts.insertAudit.run(e.at, e.actor, e.action, e.target, JSON.stringify(e.details));
-  }
-
-  listAudit(q: { target?: string | undefined; limit: number; beforeId?: number | undefined }): AuditEntry[] {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (q.target !== undefined) {
-      where.push('target = ?');
-      params.push(q.target);
-    }
-    if (q.beforeId !== undefined) {
-      where.push('id < ?');
-      params.push(q.beforeId);
-    }
-    const sql = `SELECT id, at, actor, action, target, details FROM audit_log
-      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
-    const rows = this.cached(sql).all(...params, q.limit) as (Omit<AuditEntry, 'details'> & { details: string })[];
-    return rows.map((r) => ({ ...r, details: JSON.parse(r.details) as Record<string, unknown> }));
   }
 
   // Import staging

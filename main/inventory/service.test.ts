@@ -58,9 +58,9 @@ describe('lifecycle status', () => {
   });
 
   it('writes nothing when the status does not change', async () => {
-    const before = inv.repo.listAudit({ limit: 1000 }).length;
+    const before = t.engine.deps.audit.list({ limit: 1000 }).length;
     await client.api.inventory.setStatus({ serial: 'OCA24S00102', status: 'online' });
-    expect(inv.repo.listAudit({ limit: 1000 })).toHaveLength(before);
+    expect(t.engine.deps.audit.list({ limit: 1000 })).toHaveLength(before);
   });
 
   it('says which appliance does not exist', async () => {
@@ -128,9 +128,9 @@ describe('single changes', () => {
         notes: { from: '', to: 'moved' },
       },
     });
-    const before = inv.repo.listAudit({ limit: 1000 }).length;
+    const before = t.engine.deps.audit.list({ limit: 1000 }).length;
     await client.api.inventory.updateAppliance({ serial: 'OCA24S00101', patch: { firmware: '2026.2.0' } });
-    expect(inv.repo.listAudit({ limit: 1000 })).toHaveLength(before);
+    expect(t.engine.deps.audit.list({ limit: 1000 })).toHaveLength(before);
     expect(
       await rejectionOf(client.api.inventory.updateAppliance({ serial: 'OCA24S00201', patch: { ipv4: null } })),
     ).toMatchObject({ code: 'E_VALIDATION', message: 'An appliance needs a management IPv4 or IPv6 address.' });

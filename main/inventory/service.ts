@@ -88,7 +88,7 @@ export class InventoryService {
 
   constructor(private readonly deps: ServiceDeps<typeof inventoryEvents>) {
     this.repo = new InventoryRepo(deps.db);
-    this.importer = new Importer(this.repo, deps.clock);
+    this.importer = new Importer(this.repo, deps.audit, deps.clock);
     this.handlers = {
       overview: () => this.overview(),
       facets: () => this.facets(),
@@ -103,7 +103,7 @@ export class InventoryService {
       upsertSite: (input, ctx) => this.upsertSite(input, ctx.actor),
       importData: (req, ctx) => this.importData(req, ctx.actor),
       exportData: (req) => this.exportData(req),
-      audit: (q) => this.repo.listAudit(q),
+      audit: (q) => this.deps.audit.list(q),
     };
   }
 
@@ -138,7 +138,7 @@ export class InventoryService {
     const appliance = this.repo.applianceBySerial(serial);
     if (!appliance) throw new FleetError('E_NOT_FOUND', `There is no appliance with serial ${serial}.`);
     const site = this.repo.siteByCode(appliance.site)!;
-    const audit = this.repo.listAudit({ target: `appliance:${serial}`, limit: RECENT_AUDIT });
+    const audit = this.deps.audit.list({ target: `appliance:${serial}`, limit: RECENT_AUDIT });
     return { appliance: publicAppliance(appliance), site: publicSite(site), audit };
   }
 
@@ -149,7 +149,7 @@ export class InventoryService {
   getSite(code: string): { site: SiteSummary; audit: AuditEntry[] } {
     const site = this.siteSummaries().summaries.find((s) => s.code === code);
     if (!site) throw new FleetError('E_NOT_FOUND', `There is no site with code ${code}.`);
-    return { site, audit: this.repo.listAudit({ target: `site:${code}`, limit: RECENT_AUDIT }) };
+    return { site, audit: this.deps.audit.list({ target: `site:${code}`, limit: RECENT_AUDIT }) };
   }
 
   overview(): Overview {
@@ -334,23 +334,8 @@ export class InventoryService {
     return current;
   }
 
-  /**
-   * For other domains: make a change and its audit entry in one transaction (the audit log is the
-   * inventory's; the change is the caller's own SQL on the same database, through its own repo).
-   * `change` runs first; if it throws, nothing is written. Returns what `change` returned.
-   * Actions are `<domain>.<what>` (`health.thresholds`), targets `<domain>:<name>`.
-   */
-  recordAudit<T>(entry: { actor: string; action: string; target: string; details: Record<string, unknown> }, change: () => T): T {
-    const at = this.now();
-    return this.repo.transaction(() => {
-      const result = change();
-      this.audit(entry.actor, at, entry.action, entry.target, entry.details);
-      return result;
-    });
-  }
-
   private audit(actor: string, at: string, action: string, target: string, details: Record<string, unknown>): void {
-    this.repo.appendAudit({ at, actor, action, target, details });
+    this.deps.audit.append({ at, actor, action, target, details });
   }
 
   // Imports and exports

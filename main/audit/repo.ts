@@ -1,0 +1,39 @@
+/** The audit log's SQL (the table and its append-only triggers are in migration 1). */
+import type { Statement } from 'better-sqlite3';
+import type { Db } from '../store/db';
+import type { AuditEntry, AuditInput, AuditQuery } from './contract';
+
+export class AuditRepo {
+  private readonly insert: Statement<[string, string, string, string, string]>;
+  private readonly lists = new Map<string, Statement<unknown[], Omit<AuditEntry, 'details'> & { details: string }>>();
+
+  constructor(private readonly db: Db) {
+    this.insert = db.prepare(`INSERT INTO audit_log (at, actor, action, target, details) VALUES (?, ?, ?, ?, ?)`);
+  }
+
+  append(e: AuditInput): void {
+    this.insert.run(e.at, e.actor, e.action, e.target, JSON.stringify(e.details));
+  }
+
+  list(q: AuditQuery): AuditEntry[] {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (q.target !== undefined) {
+      where.push('target = ?');
+      params.push(q.target);
+    }
+    if (q.beforeId !== undefined) {
+      where.push('id < ?');
+      params.push(q.beforeId);
+    }
+    const sql = `SELECT id, at, actor, action, target, details FROM audit_log
+      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    let stmt = this.lists.get(sql);
+    if (!stmt) this.lists.set(sql, (stmt = this.db.prepare(sql)));
+    return stmt.all(...params, q.limit).map((r) => ({ ...r, details: JSON.parse(r.details) as Record<string, unknown> }));
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+}
