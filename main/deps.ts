@@ -1,5 +1,6 @@
 /** What every domain service is built from: injected, so tests and the lab control time and I/O. */
 import type { AuditLog } from './audit/service';
+import type { SettingsStore } from './settings/store';
 import type { EventMap } from './kit/contract';
 import type { DomainEvents } from './kit/events';
 import type { Clock, Rng } from './kit/time';
@@ -16,6 +17,8 @@ export interface SharedDeps {
   vault: Vault;
   /** The shared audit log: every domain writes its entries here, in the transaction of its change. */
   audit: AuditLog;
+  /** Typed settings, one scope per domain. */
+  settings: SettingsStore;
 }
 
 /** A domain's deps: the shared ones and an emitter for its own events only. */

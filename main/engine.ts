@@ -17,6 +17,7 @@ import { fileLogger, type Logger } from './store/log';
 import type { Vault } from './vault/vault';
 import type { ServiceDeps, SharedDeps } from './deps';
 import { AuditLog } from './audit/service';
+import { SettingsStore } from './settings/store';
 import type { EventContract } from './api/contract';
 import { InventoryService } from './inventory/service';
 import { LabService } from './lab/service';
@@ -70,6 +71,7 @@ export function createEngine(options: EngineOptions): Engine {
     log,
     vault: options.vault,
     audit: new AuditLog(db, clock),
+    settings: new SettingsStore(db),
   };
   /** Each domain gets the shared deps and an emitter for its own events only. */
   const depsOf = <D extends keyof EventContract & string>(domain: D): ServiceDeps<EventContract[D]> => ({ ...deps, events: events.scoped(domain) });

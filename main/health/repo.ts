@@ -1,4 +1,4 @@
-/** The health domain's SQL: the latest state per appliance, thresholds per model, monitor settings. */
+/** The health domain's SQL: the latest state per appliance, thresholds per model. */
 import type { Db } from '../store/db';
 import type { ApplianceModel } from '../inventory/contract';
 import { HealthRecord } from './assess';
@@ -100,14 +100,4 @@ export class HealthRepo {
       .run(model, JSON.stringify(value), at, actor);
   }
 
-  setting(key: string): unknown {
-    const row = this.db.prepare('SELECT value FROM health_settings WHERE key = ?').get(key) as { value: string } | undefined;
-    return row ? (JSON.parse(row.value) as unknown) : undefined;
-  }
-
-  setSetting(key: string, value: unknown): void {
-    this.db
-      .prepare('INSERT INTO health_settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
-      .run(key, JSON.stringify(value));
-  }
 }

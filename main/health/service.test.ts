@@ -4,6 +4,7 @@
  * bounded history and sweeps that never overlap. The engine's clock and ticker are manual; the
  * lab runs on its own manual clock so reboots and drains pass when the test says.
  */
+import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -327,13 +328,14 @@ describe('health monitor against a lab fleet', () => {
 
   it('writes a change and its audit entry together, or neither', () => {
     const before = engine.deps.audit.list({ limit: 1 })[0]!.id;
+    const probe = engine.deps.settings.setting('health', 'probe', z.object({ written: z.boolean() }), { written: false });
     // An entry that cannot be written (a BigInt has no JSON form) takes the change down with it.
     expect(() =>
       engine.deps.audit.record({ actor: 'test', action: 'health.monitor', target: 'health:monitor', details: { bad: 1n } }, () =>
-        engine.health.repo.setSetting('probe', { written: true }),
+        probe.set({ written: true }),
       ),
     ).toThrow();
-    expect(engine.health.repo.setting('probe')).toBeUndefined();
+    expect(probe.get()).toEqual({ written: false });
     // A change that fails leaves no entry.
     expect(() =>
       engine.deps.audit.record({ actor: 'test', action: 'health.monitor', target: 'health:monitor', details: {} }, () => {

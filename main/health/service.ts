@@ -10,6 +10,7 @@ import { FleetError } from '../kit/errors';
 import type { CallContext } from '../kit/context';
 import type { DomainHandlers } from '../kit/contract';
 import type { ServiceDeps } from '../deps';
+import type { Setting } from '../settings/store';
 import { ApplianceQuery, LIFECYCLE_STATUSES, type Appliance, type ApplianceModel } from '../inventory/contract';
 import type { InventoryService } from '../inventory/service';
 import type { NetService } from '../net/service';
@@ -80,6 +81,7 @@ function changesBetween<T extends object>(before: T, after: T): Record<string, {
 
 export class HealthService {
   readonly repo: HealthRepo;
+  private readonly monitorSetting: Setting<MonitorSettings>;
   readonly handlers: HealthHandlers;
   private readonly records = new Map<string, HealthRecord>();
   private readonly history = new Map<string, MetricsRing>();
@@ -114,6 +116,7 @@ export class HealthService {
     options: HealthServiceOptions = {},
   ) {
     this.repo = new HealthRepo(deps.db);
+    this.monitorSetting = deps.settings.setting('health', 'monitor', MonitorSettings, DEFAULT_MONITOR);
     // Every request in flight listens on the one shutdown signal (up to `concurrency` at once).
     setMaxListeners(0, this.abort.signal);
     this.ticker = options.ticker ?? systemTicker;
@@ -169,8 +172,7 @@ export class HealthService {
   // Settings and thresholds
 
   settings(): MonitorSettings {
-    const stored = MonitorSettings.safeParse({ ...DEFAULT_MONITOR, ...(this.repo.setting('monitor') as object | undefined) });
-    return stored.success ? stored.data : DEFAULT_MONITOR;
+    return this.monitorSetting.get();
   }
 
   /** Stored with its audit entry (`health.monitor`, each changed setting from/to) in one transaction. */
@@ -181,7 +183,7 @@ export class HealthService {
     const changes = changesBetween(before, next);
     // Nothing changed: nothing to store or audit, but the timer below still follows the settings.
     if (Object.keys(changes).length > 0) {
-      this.deps.audit.record({ actor, action: 'health.monitor', target: 'health:monitor', details: { changes } }, () => this.repo.setSetting('monitor', next));
+      this.deps.audit.record({ actor, action: 'health.monitor', target: 'health:monitor', details: { changes } }, () => this.monitorSetting.set(next));
       this.deps.log.info('health monitor settings changed', { actor, enabled: next.enabled, intervalSec: next.intervalSec });
     }
     if (next.historySize !== before.historySize) for (const ring of this.history.values()) ring.resize(next.historySize);

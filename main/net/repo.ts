@@ -1,4 +1,4 @@
-/** The net domain's SQL: settings, jump hosts, routes, presented host keys and host-key alerts. */
+/** The net domain's SQL: jump hosts, routes, presented host keys and host-key alerts (settings: main/settings). */
 import type { Db } from '../store/db';
 import type { HostKeyAlert, JumpHost, Route } from './contract';
 import type { HostKey } from '../keys/host-key';
@@ -56,17 +56,6 @@ export class NetRepo {
 
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn)();
-  }
-
-  setting(key: string): unknown {
-    const row = this.db.prepare('SELECT value FROM net_settings WHERE key = ?').get(key) as { value: string } | undefined;
-    return row ? (JSON.parse(row.value) as unknown) : undefined;
-  }
-
-  setSetting(key: string, value: unknown): void {
-    this.db
-      .prepare('INSERT INTO net_settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
-      .run(key, JSON.stringify(value));
   }
 
   jumpHosts(): JumpHost[] {

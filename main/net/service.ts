@@ -10,6 +10,7 @@ import type { CallContext } from '../kit/context';
 import type { DomainHandlers } from '../kit/contract';
 import { APPLIANCE_LOGIN_USER } from '../appliance/contract';
 import type { ServiceDeps } from '../deps';
+import type { Setting } from '../settings/store';
 import { ApplianceQuery, type Appliance } from '../inventory/contract';
 import type { InventoryService } from '../inventory/service';
 import { isoAt } from '../kit/time';
@@ -47,6 +48,7 @@ export type NetHandlers = DomainHandlers<typeof netMethods, CallContext>;
 
 export class NetService {
   readonly repo: NetRepo;
+  private readonly stored: Setting<NetSettings>;
   readonly trust: HostKeyTrust;
   readonly handlers: NetHandlers;
   private readonly pools = new Set<SshPool>();
@@ -58,6 +60,7 @@ export class NetService {
     private readonly inventory: InventoryService,
   ) {
     this.repo = new NetRepo(deps.db);
+    this.stored = deps.settings.setting('net', 'settings', NetSettings, DEFAULT_SETTINGS);
     this.trust = new HostKeyTrust({ repo: this.repo, inventory, events: deps.events, clock: deps.clock, log: deps.log });
     this.handlers = {
       settings: () => this.settings(),
@@ -104,13 +107,11 @@ export class NetService {
   // Settings
 
   settings(): NetSettings {
-    const stored = NetSettings.partial().safeParse(this.repo.setting('settings') ?? {});
-    return { ...DEFAULT_SETTINGS, ...(stored.success ? stored.data : {}) };
+    return this.stored.get();
   }
 
   updateSettings(patch: Partial<NetSettings>): NetSettings {
-    const next = NetSettings.parse({ ...this.settings(), ...patch });
-    this.repo.setSetting('settings', next);
+    const next = this.stored.set({ ...this.settings(), ...patch });
     this.resetSharedPool();
     this.deps.events.emit('changed', { kind: 'settings' });
     return next;
