@@ -3,9 +3,9 @@
  * `.eslint-plugin-local/code-layering.ts`). Arrows point one way, down:
  *
  *   host/ cli/                      the doors (browser host, utility process, command line)
- *   engine.ts api/                  the composition: combined contract, dispatcher, RPC sessions, event bus, client
+ *   engine.ts migrations.ts api/    the composition: combined contract, dispatcher, RPC sessions, event bus, client, migrations gathered
  *   inventory/ net/ health/ lab/ …  the domains: a domain reaches another only through its contract or service
- *   audit/ settings/ migrations     shared services every domain uses
+ *   audit/ settings/ deps.ts        shared services every domain uses
  *   store/ vault/ keys/ appliance/  ground: SQLite, secrets, SSH key code, the appliance API
  *   kit/                            the contract kit and primitives: imports nothing of ours
  *
@@ -33,11 +33,11 @@ export function layerOf(path) {
   if (!path.startsWith('main/')) return null;
   const rest = path.slice('main/'.length);
   const [top] = rest.split('/');
-  if (rest === 'engine' || top === 'api') return 'composition';
+  if (rest === 'engine' || rest === 'migrations' || top === 'api') return 'composition';
   if (top === 'host' || top === 'cli') return 'door';
   if (top === 'kit') return 'kit';
   if (top === 'store' || top === 'vault' || top === 'keys' || top === 'appliance') return 'ground';
-  if (top === 'audit' || top === 'settings' || rest === 'deps' || rest === 'migrations' || rest === 'version') return 'shared';
+  if (top === 'audit' || top === 'settings' || rest === 'deps' || rest === 'version') return 'shared';
   if (top === 'lab' && rest !== 'lab/service' && !rest.startsWith('lab/service.')) return 'lab-simulator';
   if (DOMAINS.includes(top)) return 'domain';
   return 'unknown';

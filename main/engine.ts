@@ -12,6 +12,7 @@ import { createRpcServer, serveChannel } from './api/rpc-session';
 import { channelPair, type Channel } from './api/channel';
 import { createApiClient, type ApiClient } from './api/client';
 import { openFleetDatabase, schemaVersion, type Db } from './store/db';
+import { MIGRATIONS } from './migrations';
 import { systemClock, systemRng, type Clock, type Rng } from './kit/time';
 import { fileLogger, type Logger } from './store/log';
 import type { Vault } from './vault/vault';
@@ -61,7 +62,7 @@ export interface Engine {
 export function createEngine(options: EngineOptions): Engine {
   const clock = options.clock ?? systemClock;
   const log = options.log ?? fileLogger(join(options.dataDir, 'engine.log'), () => clock.now());
-  const db = openFleetDatabase(options.dataDir);
+  const db = openFleetDatabase(options.dataDir, MIGRATIONS);
   const events = new EventBus();
   const deps: SharedDeps = {
     dataDir: options.dataDir,

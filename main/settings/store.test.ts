@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { tempDir } from '../../tests/support/temp-dir';
+import { MIGRATIONS } from '../migrations';
 import { openDatabase, type Db } from '../store/db';
 import { SettingsStore } from './store';
 
@@ -19,7 +20,7 @@ let db: Db;
 let store: SettingsStore;
 beforeEach(() => {
   dir = tempDir();
-  db = openDatabase(join(dir, 'fleet.sqlite'));
+  db = openDatabase(join(dir, 'fleet.sqlite'), MIGRATIONS);
   store = new SettingsStore(db);
 });
 afterEach(() => {
@@ -33,7 +34,7 @@ describe('settings store', () => {
     expect(monitor.get()).toEqual(DEFAULTS);
     monitor.set({ enabled: true, intervalSec: 30, selection: 'site=GRU01' });
     db.close();
-    db = openDatabase(join(dir, 'fleet.sqlite'));
+    db = openDatabase(join(dir, 'fleet.sqlite'), MIGRATIONS);
     expect(new SettingsStore(db).setting('health', 'monitor', Monitor, DEFAULTS).get()).toEqual({ enabled: true, intervalSec: 30, selection: 'site=GRU01' });
   });
 

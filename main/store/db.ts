@@ -4,13 +4,14 @@
  */
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { MIGRATIONS, type Migration } from './migrations';
+import type { Migration } from './migrations';
 
 export type Db = Database.Database;
 
 export const DB_FILE = 'fleet.sqlite';
 
-export function openDatabase(path: string, migrations: readonly Migration[] = MIGRATIONS): Db {
+/** Opens (or creates) the file and brings it to the latest of `migrations` (main/migrations.ts gathers them). */
+export function openDatabase(path: string, migrations: readonly Migration[]): Db {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
@@ -20,15 +21,15 @@ export function openDatabase(path: string, migrations: readonly Migration[] = MI
   return db;
 }
 
-export function openFleetDatabase(dataDir: string): Db {
-  return openDatabase(join(dataDir, DB_FILE));
+export function openFleetDatabase(dataDir: string, migrations: readonly Migration[]): Db {
+  return openDatabase(join(dataDir, DB_FILE), migrations);
 }
 
 export function schemaVersion(db: Db): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
 
-export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): number {
+export function migrate(db: Db, migrations: readonly Migration[]): number {
   const current = schemaVersion(db);
   const latest = migrations.length ? migrations[migrations.length - 1]!.version : 0;
   if (current > latest) {

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../tests/support/temp-dir';
 import { migrate, openDatabase, schemaVersion, type Db } from './db';
-import { MIGRATIONS } from './migrations';
+import { MIGRATIONS } from '../migrations';
+import { gatherMigrations } from './migrations';
 
 let dir: string;
 beforeEach(() => {
@@ -30,8 +31,15 @@ describe('migrations', () => {
     expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
   });
 
+  it('are gathered from the domains in order, and two domains cannot claim one number', () => {
+    const m = (version: number, name: string) => ({ version, name, sql: '' });
+    expect(gatherMigrations([m(2, 'net')], [m(1, 'inventory'), m(3, 'health')]).map((x) => x.name)).toEqual(['inventory', 'net', 'health']);
+    expect(() => gatherMigrations([m(1, 'inventory'), m(2, 'jobs')], [m(2, 'rollouts')])).toThrow(/Migration 2 is claimed twice: jobs \/ rollouts/);
+    expect(() => gatherMigrations([m(1, 'inventory'), m(3, 'health')])).toThrow(/skip from 1 to 3/);
+  });
+
   it('build the latest schema from an empty file', () => {
-    const db = openDatabase(join(dir, 'fresh.sqlite'));
+    const db = openDatabase(join(dir, 'fresh.sqlite'), MIGRATIONS);
     expect(schemaVersion(db)).toBe(latest);
     expect(schemaOf(db).some((s) => s.startsWith('table appliances'))).toBe(true);
     db.close();
@@ -39,7 +47,7 @@ describe('migrations', () => {
 
   // Stays meaningful as versions are added: every earlier version upgrades to the same schema.
   it.each(MIGRATIONS.map((_, k) => k))('upgrade a database written at version %i to the latest schema', (k) => {
-    const fresh = openDatabase(join(dir, 'fresh.sqlite'));
+    const fresh = openDatabase(join(dir, 'fresh.sqlite'), MIGRATIONS);
     const expected = schemaOf(fresh);
     fresh.close();
 
@@ -48,7 +56,7 @@ describe('migrations', () => {
     expect(schemaVersion(old)).toBe(k);
     old.close();
 
-    const upgraded = openDatabase(path);
+    const upgraded = openDatabase(path, MIGRATIONS);
     expect(schemaVersion(upgraded)).toBe(latest);
     expect(schemaOf(upgraded)).toEqual(expected);
     expect(upgraded.pragma('foreign_key_check')).toEqual([]);
@@ -61,17 +69,17 @@ describe('migrations', () => {
     const v1 = openDatabase(path, MIGRATIONS.slice(0, 1));
     v1.prepare(`INSERT INTO partners (name, asn, created_at, updated_at) VALUES ('Rio Fibra', 64512, 'x', 'x')`).run();
     v1.close();
-    const now = openDatabase(path);
+    const now = openDatabase(path, MIGRATIONS);
     expect(now.prepare(`SELECT name, asn FROM partners`).all()).toEqual([{ name: 'Rio Fibra', asn: 64512 }]);
     now.close();
   });
 
   it('refuse a database written by a newer Fleetdeck, leaving it untouched', () => {
     const path = join(dir, 'newer.sqlite');
-    const db = openDatabase(path);
+    const db = openDatabase(path, MIGRATIONS);
     db.pragma(`user_version = ${latest + 1}`);
     db.close();
-    expect(() => openDatabase(path)).toThrow(/newer Fleetdeck/);
+    expect(() => openDatabase(path, MIGRATIONS)).toThrow(/newer Fleetdeck/);
     const again = new Database(path, { readonly: true });
     expect(schemaVersion(again)).toBe(latest + 1);
     again.close();
@@ -80,7 +88,7 @@ describe('migrations', () => {
   it('roll a failing migration back whole', () => {
     const path = join(dir, 'broken.sqlite');
     const broken = [...MIGRATIONS, { version: latest + 1, name: 'broken', sql: 'CREATE TABLE half (x); SELECT * FROM nowhere;' }];
-    const db = openDatabase(path);
+    const db = openDatabase(path, MIGRATIONS);
     expect(() => migrate(db, broken)).toThrow(/no such table: nowhere/);
     expect(schemaVersion(db)).toBe(latest);
     expect(db.prepare(`SELECT count(*) AS n FROM sqlite_schema WHERE name = 'half'`).get()).toEqual({ n: 0 });
@@ -90,7 +98,7 @@ describe('migrations', () => {
 
 describe('version 1: the audit log is append-only', () => {
   it('rejects UPDATE and DELETE of audit entries', () => {
-    const db = openDatabase(join(dir, 'audit.sqlite'));
+    const db = openDatabase(join(dir, 'audit.sqlite'), MIGRATIONS);
     db.prepare(`INSERT INTO audit_log (at, actor, action, target, details) VALUES ('t', 'a', 'x', 'y', '{}')`).run();
     expect(() => db.prepare(`UPDATE audit_log SET actor = 'someone else'`).run()).toThrow(/append-only/);
     expect(() => db.prepare(`DELETE FROM audit_log`).run()).toThrow(/append-only/);
@@ -102,7 +110,7 @@ describe('version 1: the audit log is append-only', () => {
   });
 
   it('enforces appliance constraints the service relies on', () => {
-    const db = openDatabase(join(dir, 'rules.sqlite'));
+    const db = openDatabase(join(dir, 'rules.sqlite'), MIGRATIONS);
     db.exec(`INSERT INTO partners (name, asn, created_at, updated_at) VALUES ('P', 1, 't', 't');
       INSERT INTO sites (code, partner_id, name, city, country, latitude, longitude, timezone, maintenance_window,
         fill_window, created_at, updated_at) VALUES ('S1', 1, 'n', 'c', 'BR', 0, 0, 'UTC', '01:00-02:00', '02:00-14:00', 't', 't');`);

@@ -1,0 +1,37 @@
+/**
+ * The health domain's schema: latest state, thresholds, monitor settings.
+ * Never edit a released migration: add the next version here and list it in main/migrations.ts.
+ */
+import type { Migration } from '../store/migrations';
+
+export const healthMigrations: readonly Migration[] = [
+  {
+    version: 4,
+    name: 'health: latest measured state per appliance, thresholds per model, monitor settings',
+    sql: `
+      CREATE TABLE health_latest (
+        serial TEXT PRIMARY KEY,
+        measured_at TEXT,
+        last_poll_at TEXT,
+        error_code TEXT,
+        error_message TEXT,
+        failures INTEGER NOT NULL DEFAULT 0,
+        components TEXT NOT NULL,
+        metrics TEXT,
+        since TEXT NOT NULL
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE health_thresholds (
+        model TEXT PRIMARY KEY CHECK (model IN ('storage', 'flash')),
+        value TEXT NOT NULL CHECK (json_valid(value)),
+        updated_at TEXT NOT NULL,
+        updated_by TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE health_settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL CHECK (json_valid(value))
+      ) STRICT;
+    `,
+  },
+];

@@ -1,0 +1,99 @@
+/**
+ * The inventory's schema (partners, sites, appliances, tags) and the shared audit log, which came with it.
+ * Never edit a released migration: add the next version here and list it in main/migrations.ts.
+ */
+import type { Migration } from '../store/migrations';
+
+export const inventoryMigrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'inventory: partners, sites, appliances, tags, append-only audit log',
+    sql: `
+      CREATE TABLE partners (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        asn INTEGER NOT NULL CHECK (asn BETWEEN 1 AND 4294967295),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE sites (
+        id INTEGER PRIMARY KEY,
+        code TEXT NOT NULL UNIQUE,
+        partner_id INTEGER NOT NULL REFERENCES partners(id),
+        name TEXT NOT NULL,
+        city TEXT NOT NULL,
+        country TEXT NOT NULL,
+        latitude REAL NOT NULL,
+        longitude REAL NOT NULL,
+        timezone TEXT NOT NULL,
+        maintenance_window TEXT NOT NULL,
+        fill_window TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX sites_partner ON sites(partner_id, code);
+
+      CREATE TABLE appliances (
+        id INTEGER PRIMARY KEY,
+        serial TEXT NOT NULL UNIQUE,
+        hostname TEXT NOT NULL,
+        site_id INTEGER NOT NULL REFERENCES sites(id),
+        model TEXT NOT NULL CHECK (model IN ('storage', 'flash')),
+        ipv4 TEXT,
+        ipv6 TEXT,
+        ssh_port INTEGER NOT NULL,
+        api_port INTEGER NOT NULL,
+        storage_tb REAL NOT NULL,
+        nic_gbps REAL NOT NULL,
+        firmware TEXT NOT NULL,
+        status TEXT NOT NULL
+          CHECK (status IN ('awaiting-install', 'provisioning', 'online', 'drained', 'offline', 'rma')),
+        status_reason TEXT,
+        status_changed_by TEXT,
+        status_changed_at TEXT,
+        host_key_fingerprint TEXT,
+        -- tags, sorted and ';'-joined, for reading; appliance_tags below is what filters use
+        tags TEXT NOT NULL DEFAULT '',
+        notes TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        -- free-text search: one lower-case haystack kept by SQLite itself
+        search TEXT NOT NULL GENERATED ALWAYS AS (
+          lower(serial || ' ' || hostname || ' ' || coalesce(ipv4, '') || ' ' || coalesce(ipv6, '') || ' ' || firmware)
+        ) STORED,
+        CHECK (ipv4 IS NOT NULL OR ipv6 IS NOT NULL)
+      ) STRICT;
+      CREATE INDEX appliances_site ON appliances(site_id, serial);
+      CREATE INDEX appliances_status ON appliances(status, serial);
+      CREATE INDEX appliances_model ON appliances(model, serial);
+      CREATE INDEX appliances_firmware ON appliances(firmware, serial);
+      CREATE INDEX appliances_hostname ON appliances(hostname, serial);
+      CREATE INDEX appliances_storage ON appliances(storage_tb, serial);
+      CREATE INDEX appliances_updated ON appliances(updated_at, serial);
+      -- a covering index of the search haystack: free text scans this short column, not the rows
+      CREATE INDEX appliances_search ON appliances(search);
+
+      CREATE TABLE appliance_tags (
+        tag TEXT NOT NULL,
+        appliance_id INTEGER NOT NULL REFERENCES appliances(id) ON DELETE CASCADE,
+        PRIMARY KEY (tag, appliance_id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX appliance_tags_appliance ON appliance_tags(appliance_id, tag);
+
+      CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        details TEXT NOT NULL CHECK (json_valid(details))
+      ) STRICT;
+      CREATE INDEX audit_log_target ON audit_log(target, id);
+      CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+      CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    `,
+  },
+];
