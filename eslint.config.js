@@ -4,6 +4,9 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 import local from './.eslint-plugin-local/code-layering.mjs';
 
+/** The start of an SQL statement, for the rule that keeps SQL in repo files. */
+const SQL_START = '/^\\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|ALTER|DROP|WITH|BEGIN|REPLACE|VACUUM|ANALYZE)\\b/i';
+
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'release/**', 'node_modules/**', 'coverage/**'] },
   js.configs.recommended,
@@ -26,6 +29,21 @@ export default tseslint.config(
     ignores: ['**/*.test.ts', 'main/**/testing.ts', 'main/**/test-*.ts'],
     plugins: { local },
     rules: { 'local/code-layering': 'error' },
+  },
+  {
+    // SQL lives behind each domain's repo (and in migrations), so another store can replace the repos alone.
+    files: ['main/**/*.ts'],
+    ignores: ['**/*.test.ts', 'main/**/repo.ts', 'main/**/*-repo.ts', 'main/**/migrations.ts', 'main/store/db.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        ...[
+          "CallExpression[callee.property.name='pragma'] > :matches(Literal, TemplateLiteral).arguments",
+          `CallExpression[callee.property.name=/^(prepare|exec)$/] > Literal.arguments[value=${SQL_START}]`,
+          `CallExpression[callee.property.name=/^(prepare|exec)$/] > TemplateLiteral.arguments > TemplateElement:first-child[value.raw=${SQL_START}]`,
+        ].map((selector) => ({ selector, message: 'SQL belongs in a repo file (main/<domain>/repo.ts) or a migration, not here.' })),
+      ],
+    },
   },
   {
     files: ['main/**/*.ts'],

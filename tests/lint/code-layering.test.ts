@@ -49,3 +49,20 @@ describe('code-layering', () => {
     expect(layeringProblem('main/engine', 'main/inventory/service')).toBeNull();
   });
 });
+
+describe('SQL only behind repos', () => {
+  const sqlMessages = async (filePath: string, code: string) => {
+    const [result] = await eslint.lintText(code, { filePath });
+    return result!.messages.filter((m) => m.ruleId === 'no-restricted-syntax').map((m) => m.message);
+  };
+  const code = `import type { Db } from '../store/db';\nexport const count = (db: Db) => db.prepare(\`SELECT count(*) FROM appliances\`).get();\nexport const wal = (db: Db) => db.pragma('journal_mode');\n`;
+
+  it('flags SQL in a service and leaves the repo and other exec calls alone', async () => {
+    expect(await sqlMessages('main/health/new-service.ts', code)).toEqual([
+      expect.stringMatching(/SQL belongs in a repo file/),
+      expect.stringMatching(/SQL belongs in a repo file/),
+    ]);
+    expect(await sqlMessages('main/health/repo.ts', code)).toEqual([]);
+    expect(await sqlMessages('main/net/new-thing.ts', `export const run = (c: { exec(cmd: string): void }, cmd: string) => c.exec(cmd);\nexport const m = /a/.exec('a');\n`)).toEqual([]);
+  });
+});
