@@ -4,10 +4,11 @@
  * `health.thresholds`), targets `<kind>:<name>` (`appliance:OCA1`, `health:monitor`).
  */
 import { z } from 'zod';
+import { Iso8601 } from '../kit/fields';
 
 export const AuditEntry = z.object({
   id: z.number().int(),
-  at: z.string(),
+  at: Iso8601,
   actor: z.string(),
   action: z.string(),
   target: z.string(),

@@ -7,7 +7,8 @@
 import { z } from 'zod';
 import { method } from '../kit/contract';
 import { HealthStatus } from '../appliance/contract';
-import { ApplianceModel, ApplianceQuery, LifecycleStatus, Serial, SiteCode, ShortText } from '../inventory/contract';
+import { ApplianceModel, ApplianceQuery, LifecycleStatus } from '../inventory/contract';
+import { Serial, ShortText, SiteCode } from '../kit/fields';
 
 export { HealthStatus };
 

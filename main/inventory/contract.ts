@@ -6,6 +6,10 @@ import { z } from 'zod';
 import { method } from '../kit/contract';
 import { ERROR_DETAILS, ImportRowError } from '../kit/errors';
 import { AuditEntry, AuditQuery } from '../audit/contract';
+import { HostKeyFingerprint, Hostname, Ipv4, Ipv6, Iso8601, Port, Serial, ShortText, SiteCode } from '../kit/fields';
+
+/** The shared field types, under the names inventory's users have always imported them by. */
+export { HostKeyFingerprint, Hostname, Ipv4, Ipv6, Iso8601, Port, Serial, ShortText, SiteCode };
 
 export const LIFECYCLE_STATUSES = ['awaiting-install', 'provisioning', 'online', 'drained', 'offline', 'rma'] as const;
 export const LifecycleStatus = z.enum(LIFECYCLE_STATUSES, {
@@ -19,34 +23,7 @@ export const APPLIANCE_MODELS = ['storage', 'flash'] as const;
 export const ApplianceModel = z.enum(APPLIANCE_MODELS, { message: 'a model is storage or flash' });
 export type ApplianceModel = z.infer<typeof ApplianceModel>;
 
-const noControlChars = (s: string) => !/[\u0000-\u0008\u000b-\u001f\u007f]/.test(s);
-/** A short single-line text field: no control characters, bounded length. */
-export const ShortText = (max: number) =>
-  z
-    .string()
-    .trim()
-    .max(max, `at most ${max} characters`)
-    .refine(noControlChars, 'control characters are not allowed');
 
-export const Serial = z
-  .string()
-  .trim()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a serial is 1-64 letters, digits, dot, dash or underscore');
-export const SiteCode = z
-  .string()
-  .trim()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/, 'a site code is 1-32 letters, digits, dash or underscore');
-export const Hostname = z
-  .string()
-  .trim()
-  .max(253, 'a hostname is at most 253 characters')
-  .regex(
-    /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/,
-    'a hostname is letters, digits and dashes, in dot-separated labels',
-  );
-export const Ipv4 = z.ipv4({ message: 'not an IPv4 address' });
-export const Ipv6 = z.ipv6({ message: 'not an IPv6 address' });
-export const Port = z.number().int().min(1, 'a port is 1-65535').max(65535, 'a port is 1-65535');
 /** A daily window in site-local time, `HH:MM-HH:MM`; it may cross midnight. */
 export const TimeWindow = z
   .string()
@@ -59,12 +36,7 @@ export const Tag = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9:._/-]{0,39}$/, 'a tag is 1-40 letters, digits or : . _ / -');
 export const StorageTb = z.number().min(0, 'storage is 0 TB or more').max(10000, 'storage is at most 10000 TB');
 export const NicGbps = z.number().min(0, 'NIC speed is 0 or more').max(10000, 'NIC speed is at most 10000 Gbps');
-/** OpenSSH SHA256 host-key fingerprint, `SHA256:` and 43 base64 characters. */
-export const HostKeyFingerprint = z
-  .string()
-  .regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'a fingerprint looks like SHA256: followed by 43 base64 characters');
 export const Asn = z.number().int().min(1, 'an ASN is 1-4294967295').max(4294967295, 'an ASN is 1-4294967295');
-export const Iso8601 = z.string();
 
 /** True if the runtime's zone database knows this IANA zone (America/Sao_Paulo, Europe/Berlin, UTC, ...). */
 export function isKnownTimeZone(zone: string): boolean {

@@ -6,7 +6,8 @@
  */
 import { z } from 'zod';
 import { method } from '../kit/contract';
-import { ApplianceQuery, Hostname, Port, Serial, ShortText, SiteCode } from '../inventory/contract';
+import { ApplianceQuery } from '../inventory/contract';
+import { Hostname, Port, Serial, ShortText, SiteCode } from '../kit/fields';
 
 export const Fingerprint = z
   .string()
