@@ -221,4 +221,16 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 5,
+    name: 'jobs kernel: the kind that runs a job, pause, and a per-target step journal (step, not-before, group, context)',
+    sql: `
+      ALTER TABLE jobs ADD COLUMN runner TEXT NOT NULL DEFAULT 'exec';
+      ALTER TABLE jobs ADD COLUMN paused_at TEXT;
+      ALTER TABLE job_results ADD COLUMN step INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE job_results ADD COLUMN not_before TEXT;
+      ALTER TABLE job_results ADD COLUMN grp TEXT NOT NULL DEFAULT '';
+      ALTER TABLE job_results ADD COLUMN context TEXT CHECK (context IS NULL OR json_valid(context));
+    `,
+  },
 ];
