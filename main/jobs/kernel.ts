@@ -111,11 +111,12 @@ export class JobsKernel {
    * At engine start, after every kind is registered: jobs left running by a process that died.
    * Another live Fleetdeck process's jobs are left alone. A kind that does not reconcile has its
    * job closed as interrupted (in-flight targets: "may have run"); a resumable kind's job is
-   * resumed here if this host resumes jobs, else left for one that does.
+   * resumed here if this host resumes jobs, else left for one that does. A job of a kind not
+   * registered (yet) is left alone: a kind registered later may call recover() again.
    */
   recover(): void {
     for (const job of this.repo.runningJobs()) {
-      if (runByAnotherProcess(job)) continue;
+      if (this.live.has(job.id) || runByAnotherProcess(job)) continue;
       const kind = this.kinds.get(job.runner);
       if (!kind) {
         this.deps.log.warn('job of a kind this host does not run is left as it is', { id: job.id, runner: job.runner });
@@ -300,7 +301,9 @@ export class JobsKernel {
     }
     const signal = live.controller.signal;
     const limits = new GroupLimits(Math.max(1, spec.concurrency), spec.perGroup ?? null);
-    const overBudget = () => spec.maxFailures !== undefined && spec.maxFailures !== null && counts.failed > spec.maxFailures;
+    // The budget counts failures as soon as they are judged (their journal batch may still be open).
+    let judgedFailed = counts.failed;
+    const overBudget = () => spec.maxFailures !== undefined && spec.maxFailures !== null && judgedFailed > spec.maxFailures;
 
     let lastProgress = 0;
     // A throttled update is sent at the end of its window, so the last counts always go out.
@@ -491,6 +494,7 @@ export class JobsKernel {
         if (this.stopped) return;
         const context = outcome.context === undefined ? t.context : outcome.context;
         if (outcome.state !== 'ok' || t.step + 1 >= steps) {
+          if (outcome.state === 'failed') judgedFailed++;
           journal.add({ serial: t.serial, outcome, finishedAt: isoAt(clock), context: outcome.context });
           return;
         }
