@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global process */
 // The kill -9 test's engine process: tsx-registered, then the TypeScript program.
 import { register } from 'tsx/esm/api';
 
