@@ -197,14 +197,15 @@ export class JobsKernel {
     const job = this.mustFind(id);
     if (job.state !== 'running') throw new FleetError('E_CONFLICT', `Job ${id} has ended (${job.state}); retry runs the appliances that did not succeed.`);
     const live = this.live.get(id);
-    this.repo.setPaused(id, null);
     if (live) {
+      this.repo.setPaused(id, null);
       live.paused = false;
       live.pump();
     } else {
       this.refuseIfOtherProcess(id, 'resume');
       const kind = this.mustKind(job.runner);
       if (kind.afterCrash !== 'reconcile') throw new FleetError('E_CONFLICT', `Job ${id} runs one-off commands and is not resumed; retry it.`);
+      this.repo.setPaused(id, null);
       this.adoptAndRun(id, kind);
     }
     return this.toJob(this.mustFind(id));
