@@ -290,6 +290,8 @@ export class JobsKernel {
   }
 
   private async run(id: number, kind: JobKind, spec: JobSpec, run: KindRun, live: LiveJob): Promise<void> {
+    // Shut down while the kind opened its resources (a resume at start): the journal keeps the job.
+    if (this.stopped) return;
     const { clock } = this.deps;
     const steps = kind.steps(spec);
     const rows = this.repo.targets(id);
