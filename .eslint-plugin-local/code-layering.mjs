@@ -22,9 +22,11 @@ export const DOMAINS = ['inventory', 'net', 'health', 'lab', 'jobs', 'rollouts',
 
 /**
  * Modules of a domain that other domains may use besides its contract and service: net's
- * transport to appliances (health polls through it).
+ * transport to appliances (health polls through it); the jobs kernel's surface for the domains
+ * that register job kinds on it (the kind interface, the kernel, its result types, the one way to
+ * turn a filter into appliances).
  */
-export const PUBLIC_MODULES = ['main/net/appliance-http'];
+export const PUBLIC_MODULES = ['main/net/appliance-http', 'main/jobs/kind', 'main/jobs/kernel', 'main/jobs/repo', 'main/jobs/targets'];
 
 /** Layer of a repo-relative path (no extension), or null when the rule has nothing to say. */
 export function layerOf(path) {

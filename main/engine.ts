@@ -23,7 +23,9 @@ import type { EventContract } from './api/contract';
 import { InventoryService } from './inventory/service';
 import { LabService } from './lab/service';
 import { NetService } from './net/service';
-import { JobsService } from './net/jobs';
+import { JobsKernel } from './jobs/kernel';
+import { execKind, startExec } from './net/jobs';
+import { configStepsKind } from './net/config-steps';
 import { HealthService, type HealthServiceOptions } from './health/service';
 import { ENGINE_VERSION } from './version';
 
@@ -38,6 +40,11 @@ export interface EngineOptions {
   checkOutputs?: boolean;
   /** The health monitor's ticker (tests) and whether this engine runs it (default: not for the CLI). */
   health?: HealthServiceOptions;
+  /**
+   * Whether this engine resumes jobs of resumable kinds left running by a process that died
+   * (default: every host but the CLI, which opens an engine per command; see docs/jobs.md).
+   */
+  resumeJobs?: boolean;
 }
 
 export interface Engine {
@@ -50,7 +57,7 @@ export interface Engine {
   readonly inventory: InventoryService;
   readonly lab: LabService;
   readonly net: NetService;
-  readonly jobs: JobsService;
+  readonly jobs: JobsKernel;
   readonly health: HealthService;
   /** Serve one window over a carrier; returns the function that ends the session. */
   connect(channel: Channel, ctx: CallContext): () => void;
@@ -80,7 +87,10 @@ export function createEngine(options: EngineOptions): Engine {
   const inventory = new InventoryService(depsOf('inventory'));
   const net = new NetService(depsOf('net'), inventory);
   const lab = new LabService(depsOf('lab'), inventory, net);
-  const jobs = new JobsService(depsOf('jobs'), inventory, net);
+  const jobs = new JobsKernel(depsOf('jobs'), inventory, { resume: options.resumeJobs ?? options.host !== 'cli' });
+  jobs.register(execKind(net, inventory));
+  jobs.register(configStepsKind(net, inventory));
+  jobs.recover();
   const health = new HealthService(depsOf('health'), inventory, { runsMonitor: options.host !== 'cli', net, ...options.health });
 
   const handlers: Handlers = {
@@ -97,7 +107,7 @@ export function createEngine(options: EngineOptions): Engine {
     inventory: inventory.handlers,
     lab: lab.handlers,
     net: net.handlers,
-    jobs: jobs.handlers,
+    jobs: { ...jobs.handlers, exec: (req, ctx) => startExec(jobs, req, ctx.actor) },
     health: health.handlers,
   };
 

@@ -7,6 +7,7 @@
  *   fleetdeck jobs list [--limit N] [--json]
  *   fleetdeck jobs show ID [--json]
  *   fleetdeck jobs retry ID [--accept-new] [--concurrency N] [--json]
+ *   fleetdeck jobs pause ID | resume ID [--json]
  *   fleetdeck net key | keygen [--replace] | import-key FILE [--passphrase-env VAR] [--replace]
  *   fleetdeck net trust SERIAL SHA256:...
  *   fleetdeck net known-hosts import FILE [--dry-run] | export [--hashed]
@@ -245,7 +246,7 @@ export function execCommand(io: Io = processIo): Command {
 }
 
 export function jobsCommand(io: Io = processIo): Command {
-  const jobs = new Command('jobs').description('Fan-out jobs: list, show, retry');
+  const jobs = new Command('jobs').description('Jobs: list, show, retry, pause, resume');
   jobs
     .command('list')
     .description('Jobs, newest first')
@@ -300,6 +301,36 @@ export function jobsCommand(io: Io = processIo): Command {
           const client = engine.client({ actor: cliActor(), host: 'cli' });
           const retry = await client.api.jobs.retry({ id, acceptNew: opts.acceptNew, ...(opts.concurrency ? { concurrency: opts.concurrency } : {}) });
           const job = await follow(engine, client, io, retry, { json: opts.json, tty: Boolean(process.stderr.isTTY) });
+          process.exitCode = await report(client, io, job, opts.json);
+        });
+      }),
+    );
+  jobs
+    .command('pause')
+    .description('Pause a running job: no new appliance starts until it is resumed')
+    .argument('<id>', 'job id', wholeNumber(1, Number.MAX_SAFE_INTEGER))
+    .addOption(dataDirOption())
+    .action(
+      action(io, 'jobs pause', async (id: number, _opts: unknown, cmd: Command) => {
+        await withEngine(cmd, async (engine) => {
+          const job = await engine.client({ actor: cliActor(), host: 'cli' }).api.jobs.pause({ id });
+          io.out(`job ${job.id} paused`);
+        });
+      }),
+    );
+  jobs
+    .command('resume')
+    .description('Resume a paused job, or a multi-step job left running by a Fleetdeck that stopped (here, following it to the end)')
+    .argument('<id>', 'job id', wholeNumber(1, Number.MAX_SAFE_INTEGER))
+    .addOption(dataDirOption())
+    .option('--json', 'one JSON line per appliance, then a summary line', false)
+    .addHelpText('after', EXIT_STATUS_HELP)
+    .action(
+      action(io, 'jobs resume', async (id: number, opts: { json: boolean }, cmd: Command) => {
+        await withEngine(cmd, async (engine) => {
+          const client = engine.client({ actor: cliActor(), host: 'cli' });
+          const resumed = await client.api.jobs.resume({ id });
+          const job = await follow(engine, client, io, resumed, { json: opts.json, tty: Boolean(process.stderr.isTTY) });
           process.exitCode = await report(client, io, job, opts.json);
         });
       }),

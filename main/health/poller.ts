@@ -67,16 +67,5 @@ export async function pollAppliance(target: PollTarget, options: PollOptions): P
   return { kind: 'reached', at: options.now(), health, metrics, metricsError };
 }
 
-/** Run `work` over every item, at most `concurrency` at once; results in input order. */
-export async function eachLimited<T, R>(items: readonly T[], concurrency: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await work(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-  return out;
-}
+/** The fan-out of a sweep: the shared concurrency primitive. */
+export { eachLimited } from '../kit/concurrency';

@@ -11,7 +11,7 @@ import type { CallContext } from '../kit/context';
 import type { DomainHandlers } from '../kit/contract';
 import type { ServiceDeps } from '../deps';
 import type { Setting } from '../settings/store';
-import { ApplianceQuery, LIFECYCLE_STATUSES, type Appliance, type ApplianceModel } from '../inventory/contract';
+import { LIFECYCLE_STATUSES, type Appliance, type ApplianceModel } from '../inventory/contract';
 import type { InventoryService } from '../inventory/service';
 import type { NetService } from '../net/service';
 import { isoAt } from '../kit/time';
@@ -30,7 +30,9 @@ import {
   type healthEvents,
 } from './contract';
 import { MetricsRing } from './history';
-import { eachLimited, errorInfo, pollAppliance } from './poller';
+import { eachLimited } from '../kit/concurrency';
+import { selectAppliances } from '../jobs/targets';
+import { errorInfo, pollAppliance } from './poller';
 import { HealthRepo } from './repo';
 import { compareWorstFirst, rollup, rollups } from './rollup';
 import { DEFAULT_THRESHOLDS } from './thresholds';
@@ -48,7 +50,6 @@ export const DEFAULT_MONITOR: MonitorSettings = {
 };
 
 /** The most appliances one read or sweep takes from the inventory. */
-const MAX_APPLIANCES = 20_000;
 const POLLABLE = LIFECYCLE_STATUSES.filter((s) => s !== 'rma');
 /** Distinct selections remembered at once (the monitor's, a window's filters, the CLI's). */
 const MAX_SELECTIONS = 16;
@@ -142,7 +143,7 @@ export class HealthService {
   private load(): void {
     this.seenVersion = this.repo.dataVersion();
     const { records, unreadable } = this.repo.records();
-    const known = new Set(this.inventory.listAppliances(ApplianceQuery.parse({ limit: MAX_APPLIANCES })).items.map((a) => a.serial));
+    const known = new Set(selectAppliances(this.inventory).map((a) => a.serial));
     const gone = records.filter((r) => !known.has(r.serial)).map((r) => r.serial);
     for (const r of records) if (known.has(r.serial)) this.records.set(r.serial, r);
     if (gone.length || unreadable.length) {
@@ -237,12 +238,12 @@ export class HealthService {
       this.selectionsVersion = version;
     }
     const status = selection.status ?? (pollableOnly ? POLLABLE : undefined);
-    const query = ApplianceQuery.parse({ ...selection, ...(status ? { status } : {}), limit: MAX_APPLIANCES });
+    const query = { ...selection, ...(status ? { status } : {}) };
     const key = JSON.stringify(query);
     let found = this.selections.get(key);
     if (!found) {
       if (this.selections.size >= MAX_SELECTIONS) this.selections.clear();
-      found = this.inventory.listAppliances(query).items;
+      found = selectAppliances(this.inventory, query);
       this.selections.set(key, found);
     }
     return found;

@@ -71,26 +71,26 @@ export class ResultJournal<T> {
 }
 
 /**
- * "Running" marks, journaled before each appliance is contacted, as they always were; the
+ * "Running" marks (a step about to act), journaled before each appliance is contacted; the
  * appliances that start in the same turn of the event loop (the first wave of a job, and the
  * workers freed by one read of replies) share one transaction. mark() resolves with the time
  * written, or null when the job stopped before the mark was written (the appliance stays pending
  * and is not contacted).
  */
-export class StartJournal {
-  private waiting: Array<{ serial: string; resolve: (at: string | null) => void; reject: (err: unknown) => void }> = [];
+export class StartJournal<T = string> {
+  private waiting: Array<{ entry: T; resolve: (at: string | null) => void; reject: (err: unknown) => void }> = [];
   private scheduled = false;
 
   constructor(
     /** Writes the marks in one transaction at the given time; throws if it could not. */
-    private readonly write: (serials: readonly string[]) => string,
+    private readonly write: (entries: readonly T[]) => string,
     /** True once the job must not contact more appliances (cancelled, shutting down). */
     private readonly halted: () => boolean,
   ) {}
 
-  mark(serial: string): Promise<string | null> {
+  mark(entry: T): Promise<string | null> {
     return new Promise((resolve, reject) => {
-      this.waiting.push({ serial, resolve, reject });
+      this.waiting.push({ entry, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.writeWaiting());
@@ -108,7 +108,7 @@ export class StartJournal {
     }
     let at: string;
     try {
-      at = this.write(batch.map((w) => w.serial));
+      at = this.write(batch.map((w) => w.entry));
     } catch (err) {
       for (const w of batch) w.reject(err);
       return;

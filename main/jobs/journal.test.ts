@@ -15,7 +15,7 @@ import { silentLogger } from '../store/log';
 import { openNodeVault } from '../vault/node-vault';
 import type { Vault } from '../vault/vault';
 import type { JobResult } from './contract';
-import { ResultJournal, StartJournal } from './job-journal';
+import { ResultJournal, StartJournal } from './journal';
 import { enrollLabFleet } from '../../tests/support/lab-inventory';
 
 const tick = () => new Promise((r) => setImmediate(r));

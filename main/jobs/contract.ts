@@ -1,0 +1,140 @@
+/**
+ * Jobs contract: long work on many appliances (fan-out exec today; rollouts, fills, provisioning
+ * and diagnostics are other kinds), journaled per target in SQLite, with progress events, pause,
+ * resume, cancel and retry of the targets that did not succeed.
+ */
+import { z } from 'zod';
+import { method } from '../kit/contract';
+import { ApplianceQuery, Serial } from '../inventory/contract';
+
+export const JOB_STATES = ['running', 'done', 'cancelled', 'interrupted'] as const;
+export const JobState = z.enum(JOB_STATES);
+export type JobState = z.infer<typeof JobState>;
+
+export const RESULT_STATES = ['pending', 'running', 'ok', 'failed', 'cancelled', 'interrupted'] as const;
+export const ResultState = z.enum(RESULT_STATES);
+export type ResultState = z.infer<typeof ResultState>;
+
+/** A word of a command: any text but NUL, bounded. */
+const Word = z.string().max(4096).refine((w) => !w.includes('\0'), 'a command word cannot contain a NUL byte');
+
+export const ExecSelection = z.union([
+  z.object({ all: z.literal(true) }),
+  z.object({ query: ApplianceQuery.omit({ sort: true, dir: true, offset: true, limit: true }) }),
+  z.object({ serials: z.array(Serial).min(1).max(20_000) }),
+]);
+export type ExecSelection = z.input<typeof ExecSelection>;
+
+export const ExecRequest = z.object({
+  selection: ExecSelection,
+  /** argv; `ocactl <command> ...` replies are validated against the appliance API. */
+  argv: z.array(Word).min(1, 'give a command to run').max(256),
+  concurrency: z.number().int().min(1).max(1000).default(50),
+  /** Per appliance: connect and command. */
+  timeoutMs: z.number().int().min(100).max(3_600_000).optional(),
+  /** Trust the host key of appliances met for the first time (as StrictHostKeyChecking=accept-new). */
+  acceptNew: z.boolean().default(false),
+});
+export type ExecRequest = z.input<typeof ExecRequest>;
+
+export const JobProgress = z.object({
+  id: z.number().int(),
+  state: JobState,
+  total: z.number().int(),
+  ok: z.number().int(),
+  failed: z.number().int(),
+  /** ok + failed (+ cancelled and interrupted once the job ends). */
+  done: z.number().int(),
+  running: z.number().int(),
+  remaining: z.number().int(),
+  /** Appliances finished per second since the job started. */
+  rate: z.number(),
+  /** Seconds until all are done at this rate; null before the first result. */
+  etaSeconds: z.number().nullable(),
+});
+export type JobProgress = z.infer<typeof JobProgress>;
+
+export const Job = z.object({
+  id: z.number().int(),
+  kind: z.string(),
+  state: JobState,
+  actor: z.string(),
+  argv: z.array(z.string()),
+  concurrency: z.number().int(),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+  retryOf: z.number().int().nullable(),
+  /** A running job that starts no new target until resumed (targets under way finish). */
+  paused: z.boolean().optional(),
+  progress: JobProgress,
+});
+export type Job = z.infer<typeof Job>;
+
+export const JobResult = z.object({
+  serial: z.string(),
+  state: ResultState,
+  ok: z.boolean(),
+  exitCode: z.number().int().nullable(),
+  output: z.string().nullable(),
+  stderr: z.string().nullable(),
+  errorCode: z.string().nullable(),
+  errorMessage: z.string().nullable(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+});
+export type JobResult = z.infer<typeof JobResult>;
+
+export const JobSummary = z.object({
+  passed: z.array(z.string()),
+  failed: z.array(z.object({ serial: z.string(), errorCode: z.string().nullable(), errorMessage: z.string().nullable() })),
+  notRun: z.array(z.object({ serial: z.string(), state: ResultState })),
+  /** Appliances that gave the same reply, largest group first. */
+  groups: z.array(z.object({ count: z.number().int(), state: ResultState, exitCode: z.number().int().nullable(), errorCode: z.string().nullable(), output: z.string().nullable(), serials: z.array(z.string()) })),
+});
+export type JobSummary = z.infer<typeof JobSummary>;
+
+/** Blast radius of a selection: how many appliances, per partner and site, before anything runs. */
+export const JobPreview = z.object({
+  total: z.number().int(),
+  /** Largest partner first; sites of a partner largest first. */
+  byPartner: z.array(
+    z.object({ partner: z.string(), count: z.number().int(), sites: z.array(z.object({ site: z.string(), count: z.number().int() })) }),
+  ),
+});
+export type JobPreview = z.infer<typeof JobPreview>;
+
+export const jobsMethods = {
+  preview: method('How many appliances a selection reaches, per partner and site (nothing is run)', z.object({ selection: ExecSelection }), JobPreview),
+  exec: method('Run an ocactl action or a command on a selection of appliances, as a job', ExecRequest, Job),
+  list: method(
+    'Jobs, newest first',
+    z.object({ limit: z.number().int().min(1).max(500).default(50), state: JobState.optional() }),
+    z.array(Job),
+  ),
+  get: method('One job with its summary', z.object({ id: z.number().int() }), z.object({ job: Job, summary: JobSummary })),
+  results: method(
+    'Per-appliance results of a job',
+    z.object({ id: z.number().int(), offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(20_000).default(1000) }),
+    z.object({ total: z.number().int(), items: z.array(JobResult) }),
+  ),
+  cancel: method('Cancel a running job; results already in are kept', z.object({ id: z.number().int() }), Job),
+  pause: method('Pause a running job: no new target starts; targets under way finish their step', z.object({ id: z.number().int() }), Job),
+  resume: method(
+    'Resume a paused job, or a job of a resumable kind left running by a process that died (its targets reconciled first)',
+    z.object({ id: z.number().int() }),
+    Job,
+  ),
+  retry: method(
+    'Run a job again on the appliances that did not succeed (failed, unreachable, cancelled, interrupted)',
+    z.object({ id: z.number().int(), concurrency: z.number().int().min(1).max(1000).optional(), acceptNew: z.boolean().default(false) }),
+    Job,
+  ),
+};
+
+export const jobsEvents = {
+  progress: JobProgress,
+  /** One appliance's result arrived (journaled before this is sent). */
+  result: z.object({ id: z.number().int(), result: JobResult }),
+  finished: JobProgress,
+};
+
