@@ -73,7 +73,9 @@ export function createEngine(options: EngineOptions): Engine {
   const lab = new LabService(deps, inventory);
   const net = new NetService(deps, inventory);
   const jobs = new JobsService(deps, inventory, net);
-  const health = new HealthService(deps, inventory, { runsMonitor: options.host !== 'cli', net, ...options.health });
+  // The windows' engines poll (on by default); CLI and test engines only when told to.
+  const runsMonitor = options.host === 'desktop' || options.host === 'browser';
+  const health = new HealthService(deps, inventory, { runsMonitor, net, ...options.health });
 
   const handlers: Handlers = {
     system: {

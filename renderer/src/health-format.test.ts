@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ageAt, diskPercent, formatAge, formatBytes, formatGbps, formatRatio, measuredLine, reachabilityLine } from './health-format';
+import { ageAt, diskPercent, formatAge, formatBytes, formatGbps, formatRatio, measuredLine, pollingNote, reachabilityLine } from './health-format';
 
 describe('health formatting', () => {
   it('says ages the short way an operator reads them', () => {
@@ -37,5 +37,15 @@ describe('health formatting', () => {
     expect(formatBytes(512)).toBe('512 B');
     expect(diskPercent(50, 200)).toBe(25);
     expect(diskPercent(50, 0)).toBe(0);
+  });
+});
+
+describe('pollingNote', () => {
+  it('says polling is off, and how to turn it on, only when it is off or not run here', () => {
+    expect(pollingNote({ enabled: false }, { polling: false })).toMatch(/^Polling is off: .*Turn it on, or Poll now/);
+    expect(pollingNote({ enabled: true }, { polling: false })).toMatch(/this engine does not run it/);
+    expect(pollingNote({ enabled: true }, { polling: true })).toBeNull();
+    expect(pollingNote({ enabled: true }, null)).toBeNull();
+    expect(pollingNote(null, null)).toBeNull();
   });
 });

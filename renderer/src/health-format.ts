@@ -83,3 +83,14 @@ export function reachabilityLine(reachable: boolean, age: number | null, polled:
 export function measuredLine(age: number | null): string {
   return age === null ? 'never measured' : `measured ${formatAge(age)} ago`;
 }
+
+/**
+ * Why health may be old or Unknown, when that is so: the monitor is off, or on but not run by this
+ * engine. Null while it polls (or before the settings are known).
+ */
+export function pollingNote(monitor: { enabled: boolean } | null, status: { polling: boolean } | null): string | null {
+  if (!monitor) return null;
+  if (!monitor.enabled) return 'Polling is off: health shows the last measurement, or Unknown for appliances never polled. Turn it on, or Poll now, on the Health screen.';
+  if (status && !status.polling) return 'Polling is on, but this engine does not run it: health changes only when something else polls.';
+  return null;
+}

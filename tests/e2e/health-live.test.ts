@@ -8,12 +8,13 @@
  *
  * FLEETDECK_SCREENSHOTS=<dir> also writes light and dark screenshots of each screen there.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { chromiumAvailable, chromiumSkipReason, launchChromium } from './support/browser';
-import { serveApp, type ServedApp } from './support/serve';
+import { runCli, serveApp, type ServedApp } from './support/serve';
 
 if (!chromiumAvailable) console.log(`SKIPPED: live health end-to-end tests - ${chromiumSkipReason}`);
 
@@ -38,7 +39,12 @@ describe.skipIf(!chromiumAvailable)('live health in the browser host (Playwright
   const consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    app = await serveApp();
+    // Polling is on by default; this suite starts with it off to see the not-polled state and the
+    // note that says polling is off, then measures by hand (Poll now) and turns it on later.
+    const dataDir = mkdtempSync(join(tmpdir(), 'fleetdeck-e2e-'));
+    const off = runCli(dataDir, ['health', 'monitor', '--disable']);
+    if (off.status !== 0) throw new Error(`health monitor --disable failed: ${off.stderr || off.stdout}`);
+    app = await serveApp({ dataDir });
     const lab = app.cli(['lab', 'start', '--appliances', '24', '--sites', '4']);
     if (lab.status !== 0) throw new Error(`lab start failed: ${lab.stderr || lab.stdout}`);
     fleet = (JSON.parse(app.cli(['inventory', 'list', '--json', '--limit', '100']).stdout) as Listed).items;
@@ -56,6 +62,7 @@ describe.skipIf(!chromiumAvailable)('live health in the browser host (Playwright
     await browser?.close();
     app?.cli(['lab', 'stop']);
     await app?.stop();
+    if (app) rmSync(app.dataDir, { recursive: true, force: true });
   });
 
   const attr = (locator: Locator, name: string) => locator.getAttribute(name);
