@@ -4,6 +4,7 @@
  */
 export const ERROR_CODES = [
   'E_VALIDATION', // a message or form field did not match the contract
+  'E_CONFIRM', // a large change needs its size confirmed (the count typed back); nothing was done
   'E_NOT_FOUND', // the named record does not exist
   'E_CONFLICT', // the change collides with existing data (duplicate serial, ...)
   'E_IMPORT', // an import file has bad rows; nothing was changed

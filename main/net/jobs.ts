@@ -18,7 +18,7 @@ import type { ServiceDeps } from '../deps';
 import { ApplianceQuery } from '../inventory/contract';
 import type { InventoryService } from '../inventory/service';
 import { isoAt } from '../store/clock';
-import { ExecRequest, ExecSelection, type Job, type JobPreview, type JobProgress, type JobResult, type JobSummary, type jobsMethods } from './contract';
+import { changingActionOf, ExecRequest, ExecSelection, needsTypedCount, type Job, type JobPreview, type JobProgress, type JobResult, type JobSummary, type jobsMethods } from './contract';
 import { ResultJournal, StartJournal } from './job-journal';
 import { JobsRepo, type FinishedEntry, type FinishedResult, type JobRow, type JobSpec } from './jobs-repo';
 import type { NetService } from './service';
@@ -49,6 +49,25 @@ export function ocactlCommandOf(argv: readonly string[]): OcactlCommand | null {
 
 function cut(text: string): string {
   return text.length > MAX_STORED_OUTPUT ? text.slice(0, MAX_STORED_OUTPUT) + '\n[output cut at 64 KiB]' : text;
+}
+
+/**
+ * A changing ocactl action on many appliances or several sites runs only when the caller typed the
+ * count back (`confirmCount`, equal to what the selection reaches now): E_CONFIRM otherwise.
+ */
+function confirmReach(argv: readonly string[], targets: ReadonlyArray<{ site: string; partner: string }>, confirmCount: number | undefined): void {
+  const total = targets.length;
+  const sites = new Set(targets.map((t) => t.site)).size;
+  if (!needsTypedCount(argv, { total, sites }) || confirmCount === total) return;
+  const partners = new Set(targets.map((t) => t.partner)).size;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const reach = `${plural(total, 'appliance')} in ${plural(sites, 'site')} of ${plural(partners, 'partner')}`;
+  const action = `ocactl ${changingActionOf(argv)}`;
+  const message =
+    confirmCount === undefined
+      ? `${action} would change ${reach}. Confirm by typing the count (${total}), or stage it: run it on one site first, then widen. Nothing was run.`
+      : `${action}: the count typed (${confirmCount}) is not what the selection reaches now (${reach}). Nothing was run.`;
+  throw new FleetError('E_CONFIRM', message, { count: total, sites, partners, action });
 }
 
 /** What one appliance's run means, from its exec result. */
@@ -127,8 +146,10 @@ export class JobsService {
 
   async exec(raw: unknown, actor: string): Promise<Job> {
     const req = ExecRequest.parse(raw);
-    const serials = this.select(req.selection).map((a) => a.serial);
+    const targets = this.select(req.selection);
+    const serials = targets.map((a) => a.serial);
     if (serials.length === 0) throw new FleetError('E_VALIDATION', 'The selection matches no appliance; nothing was run.');
+    confirmReach(req.argv, targets, req.confirmCount);
     const spec: JobSpec = { argv: req.argv, concurrency: req.concurrency, timeoutMs: req.timeoutMs ?? null, acceptNew: req.acceptNew };
     return this.start(spec, serials, actor, null);
   }
