@@ -11,10 +11,12 @@ import { formatCount } from '../format';
 import { asApiError } from '../stores/engine';
 import { useJobs } from '../stores/jobs';
 import { useUi } from '../stores/ui';
+import { reachOf, typedCountFor, typedCountMatches } from '../typed-count';
 import { BlastRadius } from './BlastRadius';
 import { Field } from './Field';
 import { FormError } from './FormFooter';
 import { Modal } from './Modal';
+import { TypedCount } from './TypedCount';
 import '../jobs.css';
 
 export interface RunTarget {
@@ -64,6 +66,7 @@ export function RunCommandDialog({ targets, onClose }: { targets: RunTarget[]; o
   const [busy, setBusy] = useState(false);
   const [previewRound, setPreviewRound] = useState(0);
   const [preview, setPreview] = useState<PreviewState | null>(null);
+  const [typedCount, setTypedCount] = useState('');
 
   const target = targets[Math.min(targetIndex, targets.length - 1)]!;
   const selectionJson = JSON.stringify(target.selection);
@@ -102,12 +105,13 @@ export function RunCommandDialog({ targets, onClose }: { targets: RunTarget[]; o
     setShowProblems(true);
     if (!valid) return;
     setRunError(null);
+    setTypedCount('');
     setPreviewRound((n) => n + 1);
     setStep('review');
   };
 
   const run = async () => {
-    if (!command.ok || !current?.data) return;
+    if (!command.ok || !current?.data || !typedOk) return;
     setBusy(true);
     setRunError(null);
     try {
@@ -118,6 +122,7 @@ export function RunCommandDialog({ targets, onClose }: { targets: RunTarget[]; o
         concurrency: Number(concurrency),
         ...(seconds !== null ? { timeoutMs: seconds * 1000 } : {}),
         acceptNew,
+        ...(mustType ? { confirmCount: Number(typedCount.trim()) } : {}),
       });
       toast('info', `Job ${job.id} started on ${formatCount(job.progress.total)} appliance${job.progress.total === 1 ? '' : 's'}.`);
       onClose();
@@ -128,6 +133,11 @@ export function RunCommandDialog({ targets, onClose }: { targets: RunTarget[]; o
       setBusy(false);
     }
   };
+
+  // A changing action beyond one site or 10 appliances: the count typed back (the engine checks it too).
+  const reach = current?.data ? reachOf(current.data) : null;
+  const mustType = command.ok && reach ? typedCountFor(command.argv, reach) : null;
+  const typedOk = !mustType || (reach !== null && typedCountMatches(typedCount, reach.total));
 
   const set = <K extends keyof PresetParams>(key: K, value: PresetParams[K]) => setParams((p) => ({ ...p, [key]: value }));
   const total = current?.data?.total ?? null;
@@ -310,6 +320,7 @@ export function RunCommandDialog({ targets, onClose }: { targets: RunTarget[]; o
               <p className="muted">Counting appliances…</p>
             )}
           </div>
+          {mustType && reach && <TypedCount reach={reach} action={mustType} value={typedCount} onChange={setTypedCount} />}
           <FormError message={runError} testId="run-error" />
           <div className="run-foot">
             <button type="button" className="btn" onClick={() => setStep('compose')} disabled={busy}>
@@ -323,7 +334,7 @@ export function RunCommandDialog({ targets, onClose }: { targets: RunTarget[]; o
               type="button"
               className="btn primary"
               data-testid="confirm-run"
-              disabled={busy || !current?.data || current.data.total === 0}
+              disabled={busy || !current?.data || current.data.total === 0 || !typedOk}
               onClick={() => void run()}
             >
               {busy ? 'Starting…' : current?.data ? `Run on ${formatCount(current.data.total)} appliance${current.data.total === 1 ? '' : 's'}` : 'Run'}
