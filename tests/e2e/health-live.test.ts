@@ -156,8 +156,11 @@ describe.skipIf(!chromiumAvailable)('live health in the browser host (Playwright
     await expect.poll(() => attr(row(failing.serial).getByTestId('health-badge'), 'data-status')).toBe('Error');
     const darkBadge = row(dark.serial).getByTestId('health-badge');
     await expect.poll(() => attr(darkBadge, 'data-reachable')).toBe('false');
-    expect(await attr(darkBadge, 'data-status')).toBe('OK'); // the last known state, greyed
-    expect(await row(dark.serial).getByTestId('health-age').textContent()).toMatch(/^unreachable, last seen \d+[sm] ago$/);
+    // The current state first, coloured as the roll-ups count it; then what was last known, and when.
+    expect(await darkBadge.textContent()).toBe('Unreachable');
+    expect(await attr(darkBadge, 'data-state')).toBe('unreachable');
+    expect(await attr(darkBadge, 'data-status')).not.toBe('OK');
+    expect(await row(dark.serial).getByTestId('health-age').textContent()).toMatch(/^last known OK \d+[sm] ago$/);
     expect(await row(dark.serial).textContent()).toContain('online');
 
     // The failing appliance's detail: the disk component, the metrics and the charts.
@@ -189,7 +192,8 @@ describe.skipIf(!chromiumAvailable)('live health in the browser host (Playwright
     const darkCard = page.getByTestId('appliance-health');
     await expect.poll(() => attr(darkCard, 'data-reachable')).toBe('false');
     expect(await page.getByTestId('health-last-error').textContent()).toContain('E_UNREACHABLE');
-    expect(await darkCard.getByTestId('health-age').textContent()).toMatch(/unreachable, last seen/);
+    expect(await darkCard.getByTestId('health-badge').textContent()).toBe('Unreachable');
+    expect(await darkCard.getByTestId('health-age').textContent()).toMatch(/^last known OK \d+[sm] ago$/);
     expect(await darkCard.getByTestId('metric-serving').textContent()).toMatch(/Gbps/); // last known metrics stay
     const age0 = Number(await attr(darkCard.getByTestId('health-age'), 'data-age'));
     await expect.poll(async () => Number(await attr(darkCard.getByTestId('health-age'), 'data-age')), { timeout: 5_000 }).toBeGreaterThanOrEqual(age0 + 2);
@@ -217,9 +221,10 @@ describe.skipIf(!chromiumAvailable)('live health in the browser host (Playwright
     expect(await darkCard.getByTestId('health-lifecycle').textContent()).toContain('online');
     const darkLook = await badgeLook();
 
-    // Same last-known status word, but one is measured now (filled) and the other is not (greyed, dashed).
+    // One is measured OK now (filled); the other says Unreachable first (dashed, in the colour it is counted as).
     expect(drainedLook).toMatchObject({ status: 'OK', reachable: 'true', border: 'solid' });
-    expect(darkLook).toMatchObject({ status: 'OK', reachable: 'false', border: 'dashed' });
+    expect(darkLook).toMatchObject({ reachable: 'false', border: 'dashed' });
+    expect(['Warning', 'Error']).toContain(darkLook.status);
     expect(drainedLook.background).not.toBe(darkLook.background);
 
     // Side by side in the health list too: lifecycle drained + OK, lifecycle online + unreachable.
@@ -228,7 +233,11 @@ describe.skipIf(!chromiumAvailable)('live health in the browser host (Playwright
     await expect.poll(() => healthRow(drained.serial).getByTestId('health-row-lifecycle').textContent()).toBe('drained');
     expect(await attr(healthRow(drained.serial).getByTestId('health-badge'), 'data-reachable')).toBe('true');
     expect(await healthRow(dark.serial).getByTestId('health-row-lifecycle').textContent()).toBe('online');
-    expect(await healthRow(dark.serial).getByTestId('health-age').textContent()).toMatch(/unreachable/);
+    expect(await healthRow(dark.serial).getByTestId('health-badge').textContent()).toBe('Unreachable');
+    expect(await healthRow(dark.serial).getByTestId('health-age').textContent()).toMatch(/^last known OK/);
+    // What it serves now is unknown: no last-known Gbps beside an Unreachable.
+    expect(await healthRow(dark.serial).getByTestId('health-row-serving').textContent()).toBe('—');
+    expect(await healthRow(drained.serial).getByTestId('health-row-serving').textContent()).toMatch(/Gbps/);
     await screenshots('health-screen');
     await go('#/overview');
     await page.getByTestId('measured-health').getByTestId('health-totals').waitFor();
