@@ -6,7 +6,7 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import type { ExecSelection, JobPreview } from '../../../main/net/contract';
 import { formatCommand, splitCommand } from '../argv';
-import { buildPreset, DEFAULT_PARAMS, DIAG_CHOICES, PRESETS, presetById, type PresetId, type PresetParams } from '../command-presets';
+import { buildPreset, DEFAULT_PARAMS, DIAG_CHOICES, PRESETS, presetById, presetForArgv, type PresetId, type PresetParams } from '../command-presets';
 import { formatCount } from '../format';
 import { asApiError } from '../stores/engine';
 import { useJobs } from '../stores/jobs';
@@ -46,18 +46,31 @@ export function RunCommandButton({ targets, className = 'btn' }: { targets: RunT
   );
 }
 
-export function RunCommandDialog({ targets, onClose }: { targets: RunTarget[]; onClose: () => void }) {
+interface RunCommandDialogProps {
+  targets: RunTarget[];
+  onClose: () => void;
+  /**
+   * A command chosen already (an actionable item's fix, the drain that goes with a status change):
+   * the dialog opens on its review, with the blast radius, and Back leads to the composer.
+   */
+  command?: readonly string[];
+  /** Shown above the review (why this command is offered). */
+  intro?: string;
+}
+
+export function RunCommandDialog({ targets, onClose, command: given, intro }: RunCommandDialogProps) {
   const exec = useJobs((s) => s.exec);
   const previewOf = useJobs((s) => s.preview);
   const navigate = useUi((s) => s.navigate);
   const toast = useUi((s) => s.toast);
 
-  const [step, setStep] = useState<'compose' | 'review'>('compose');
+  const givenPreset = given ? presetForArgv(given) : null;
+  const [step, setStep] = useState<'compose' | 'review'>(given ? 'review' : 'compose');
   const [targetIndex, setTargetIndex] = useState(0);
-  const [mode, setMode] = useState<'ocactl' | 'raw'>('ocactl');
-  const [presetId, setPresetId] = useState<PresetId>('status');
+  const [mode, setMode] = useState<'ocactl' | 'raw'>(given && !givenPreset ? 'raw' : 'ocactl');
+  const [presetId, setPresetId] = useState<PresetId>(givenPreset ?? 'status');
   const [params, setParams] = useState<PresetParams>(DEFAULT_PARAMS);
-  const [raw, setRaw] = useState('');
+  const [raw, setRaw] = useState(given && !givenPreset ? formatCommand(given) : '');
   const [concurrency, setConcurrency] = useState(String(DEFAULT_CONCURRENCY));
   const [timeout, setTimeoutText] = useState('');
   const [acceptNew, setAcceptNew] = useState(false);
@@ -285,6 +298,11 @@ export function RunCommandDialog({ targets, onClose }: { targets: RunTarget[]; o
         </form>
       ) : (
         <div className="run-form">
+          {intro && (
+            <p className="run-intro" data-testid="run-intro">
+              {intro}
+            </p>
+          )}
           <div>
             <h3>Command</h3>
             <div className="command-line" data-testid="review-command">
