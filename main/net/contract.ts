@@ -303,7 +303,13 @@ export const jobsMethods = {
   get: method('One job with its summary', z.object({ id: z.number().int() }), z.object({ job: Job, summary: JobSummary })),
   results: method(
     'Per-appliance results of a job',
-    z.object({ id: z.number().int(), offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(20_000).default(1000) }),
+    z.object({
+      id: z.number().int(),
+      offset: z.number().int().min(0).default(0),
+      limit: z.number().int().min(1).max(20_000).default(1000),
+      /** Only results in these states (e.g. `running`: which appliances a job still waits on); total counts those. */
+      state: z.array(ResultState).min(1).max(RESULT_STATES.length).optional(),
+    }),
     z.object({ total: z.number().int(), items: z.array(JobResult) }),
   ),
   cancel: method('Cancel a running job; results already in are kept', z.object({ id: z.number().int() }), Job),

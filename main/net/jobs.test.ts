@@ -120,6 +120,10 @@ describe('fan-out jobs against a lab fleet', () => {
     engine.net.sharedPool().close();
     try {
       const job = await client.api.jobs.exec({ selection: { query: { tag: ['lab'] } }, argv: ['ocactl', 'status'], concurrency: 10, timeoutMs: 2000 });
+      // While it runs, the stalled one is named as the one the job still waits on (the others answer at once).
+      const stillRunning = async () => (await client.api.jobs.results({ id: job.id, state: ['running'] })).items.map((r) => r.serial);
+      await expect.poll(stillRunning, { timeout: 1800, interval: 50 }).toEqual([serials[0]]);
+      expect((await client.api.jobs.results({ id: job.id, state: ['running', 'pending'] })).total).toBe(1);
       const done = await engine.jobs.wait(job.id);
       expect(done.progress).toMatchObject({ total: SIZE, ok: SIZE - 6, failed: 6 });
       const byserial = new Map((await client.api.jobs.results({ id: job.id })).items.map((r) => [r.serial, r]));
