@@ -62,7 +62,6 @@ export function RunCommandDialog({ targets, onClose, command: given, intro }: Ru
   const exec = useJobs((s) => s.exec);
   const previewOf = useJobs((s) => s.preview);
   const navigate = useUi((s) => s.navigate);
-  const toast = useUi((s) => s.toast);
 
   const givenPreset = given ? presetForArgv(given) : null;
   const [step, setStep] = useState<'compose' | 'review'>(given ? 'review' : 'compose');
@@ -137,7 +136,7 @@ export function RunCommandDialog({ targets, onClose, command: given, intro }: Ru
         acceptNew,
         ...(mustType ? { confirmCount: Number(typedCount.trim()) } : {}),
       });
-      toast('info', `Job ${job.id} started on ${formatCount(job.progress.total)} appliance${job.progress.total === 1 ? '' : 's'}.`);
+      // No toast: the job's page opens and shows it; a toast would sit on its results.
       onClose();
       navigate({ name: 'job', id: job.id });
     } catch (err) {
