@@ -87,8 +87,9 @@ export function ApplianceScreen({ serial }: { serial: string }) {
           appliance={a}
           onDone={(next, device) => {
             setMode('view');
-            toast('info', `${a.serial} is now ${next}.`);
+            // With the device action the review says it (and a toast would follow onto the job's page).
             if (device) setDeviceRun({ action: device, status: next });
+            else toast('info', `${a.serial} is now ${next}.`);
           }}
           onCancel={() => setMode('view')}
         />
