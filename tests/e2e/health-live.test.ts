@@ -205,6 +205,8 @@ describe.skipIf(!chromiumAvailable)('live health in the browser host (Playwright
     await page.getByTestId('change-status').click();
     await page.getByTestId('status-select').selectOption('drained');
     await page.getByTestId('status-reason').fill('BGP neighbor renumbering, CHG-5120');
+    // The inventory only: this appliance keeps serving (the offer to drain the device is declined).
+    await page.getByTestId('status-device-action').uncheck();
     await page.getByTestId('status-save').click();
     await page.getByTestId('field-status').getByText('drained').waitFor();
 
