@@ -94,7 +94,7 @@ describe.skipIf(!chromiumAvailable)('what a first-time user stumbled on (Playwri
     await page.getByTestId('monitor-toggle').check();
     // On again: a sweep starts at once.
     await expect.poll(() => page.getByTestId('monitor-state').textContent()).toMatch(/^polling every 30s/);
-  });
+  }, 90_000);
 
   it('asks for the count typed back before draining the whole fleet, and points to staging it', async () => {
     const sites = new Set(fleet.map((a) => a.site)).size;
@@ -177,7 +177,7 @@ describe.skipIf(!chromiumAvailable)('what a first-time user stumbled on (Playwri
     await expect.poll(() => attr('job-state', 'data-state'), { timeout: 30_000 }).toBe('done');
     expect(await attr('job-progress', 'data-ok')).toBe('1');
     expect(servingOf(target.serial)).toBe('serving');
-  });
+  }, 90_000);
 
   it('names the appliance a long job waits on, keeps the ETA honest and shows its failure in full', async () => {
     const site = fleet[0]!.site;
@@ -232,5 +232,5 @@ describe.skipIf(!chromiumAvailable)('what a first-time user stumbled on (Playwri
     } finally {
       cli(['lab', 'fault', stalled, 'stall', '--off']);
     }
-  });
+  }, 90_000);
 });
