@@ -56,6 +56,9 @@ describe('healthShown: the current state first', () => {
   it('says Unreachable, coloured as counted, then the last known state and its age', () => {
     expect(healthShown({ ...base, status: 'Error', reachable: false }, 185)).toEqual({ label: 'Unreachable', tone: 'Error', state: 'unreachable', line: 'last known OK 3m ago' });
     expect(healthShown({ ...base, status: 'Warning', lastKnownStatus: null, reachable: false }, null)).toMatchObject({ label: 'Unreachable', line: 'never reached' });
+    // Offline or awaiting install: expected not to answer, so not coloured as a problem.
+    expect(healthShown({ ...base, status: 'Error', reachable: false, lifecycle: 'offline' }, 60)).toMatchObject({ label: 'Unreachable', tone: 'Unknown', line: 'last known OK 1m ago' });
+    expect(healthShown({ ...base, status: 'Error', reachable: false, lifecycle: 'drained' }, 60).tone).toBe('Error');
   });
 
   it('never shows an RMA appliance as a green OK: Not polled, with what was last known', () => {

@@ -121,7 +121,8 @@ interface ShownInput {
 
 /**
  * The current state first: an unreachable appliance says Unreachable (coloured as the roll-ups
- * count it) and then what was last known and how long ago; an RMA appliance (never polled) says
+ * count it when it is online or drained, muted otherwise) and then what was last known and how
+ * long ago; an RMA appliance (never polled) says
  * Not polled, never a green OK; a reachable one its status, with its age when `always` or when its
  * lifecycle does not colour the roll-ups (offline, awaiting install, provisioning).
  */
@@ -131,7 +132,11 @@ export function healthShown(h: ShownInput, age: number | null, always = false): 
     return { label: 'Not polled', tone: 'Unknown', state: 'not-polled', line: `not polled (${h.lifecycle})${lastKnown ? `; ${lastKnown}` : ''}` };
   }
   if (h.lastPollAt === null) return { label: 'Unknown', tone: 'Unknown', state: 'never-polled', line: 'not polled yet' };
-  if (!h.reachable) return { label: 'Unreachable', tone: h.status, state: 'unreachable', line: lastKnown ?? 'never reached' };
+  if (!h.reachable) {
+    // Offline, awaiting install, provisioning: not answering is expected, so it is not coloured as a problem.
+    const tone = WATCHED_LIFECYCLES.includes(h.lifecycle) ? h.status : 'Unknown';
+    return { label: 'Unreachable', tone, state: 'unreachable', line: lastKnown ?? 'never reached' };
+  }
   const showAge = always || !WATCHED_LIFECYCLES.includes(h.lifecycle);
   return { label: h.status, tone: h.status, state: 'measured', line: showAge ? measuredLine(age) : null };
 }
