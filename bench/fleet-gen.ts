@@ -1,5 +1,5 @@
 /** Deterministic inventory files of any size, for benchmarks and scale tests. */
-import { seededRng } from '../main/store/clock';
+import { seededRng } from '../main/kit/time';
 
 const CITIES: [string, string, number, number, string][] = [
   ['Sao Paulo', 'BR', -23.55, -46.63, 'America/Sao_Paulo'],

@@ -13,7 +13,7 @@ import { channelPair } from '../main/api/channel';
 import { createApiClient, type ApiClient } from '../main/api/client';
 import { createEngine, type Engine } from '../main/engine';
 import type { HealthRecord } from '../main/health/assess';
-import { ManualClock } from '../main/store/clock';
+import { ManualClock } from '../main/kit/time';
 import { silentLogger } from '../main/store/log';
 import { openNodeVault } from '../main/vault/node-vault';
 

@@ -6,12 +6,13 @@
 import { join } from 'node:path';
 import type { JSONRPCServer } from 'json-rpc-2.0';
 import { EventBus } from './api/events';
-import { Dispatcher, type CallContext, type Handlers, type HostKind } from './api/dispatcher';
+import { Dispatcher, type Handlers } from './api/dispatcher';
+import type { CallContext, HostKind } from './kit/context';
 import { createRpcServer, serveChannel } from './api/rpc-session';
 import { channelPair, type Channel } from './api/channel';
 import { createApiClient, type ApiClient } from './api/client';
 import { openFleetDatabase, schemaVersion, type Db } from './store/db';
-import { systemClock, systemRng, type Clock, type Rng } from './store/clock';
+import { systemClock, systemRng, type Clock, type Rng } from './kit/time';
 import { fileLogger, type Logger } from './store/log';
 import type { Vault } from './vault/vault';
 import type { ServiceDeps } from './deps';

@@ -7,7 +7,7 @@ import { JSONRPCClient, JSONRPCErrorException, type JSONRPCResponse } from 'json
 import type { Channel } from './channel';
 import type { Api, EventName, EventPayload } from './contract';
 import { EVENT_METHOD } from './wire';
-import { isErrorCode, type ErrorCode } from './errors';
+import { isErrorCode, type ErrorCode } from '../kit/errors';
 
 export class ApiError extends Error {
   constructor(

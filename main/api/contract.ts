@@ -4,7 +4,7 @@
  * A new domain adds one line to each map below.
  */
 import type { z } from 'zod';
-import type { DomainClient, EventMap, MethodMap } from './kit';
+import type { DomainClient, EventMap, MethodMap } from '../kit/contract';
 import { inventoryEvents, inventoryMethods } from '../inventory/contract';
 import { labEvents, labMethods } from '../lab/contract';
 import { jobsEvents, jobsMethods, netEvents, netMethods } from '../net/contract';

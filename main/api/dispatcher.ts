@@ -4,8 +4,8 @@
  */
 import { z } from 'zod';
 import { contract, type Contract, type Domain } from './contract';
-import type { DomainHandlers, MethodSpec } from './kit';
-import { FleetError, type ErrorBody } from './errors';
+import type { DomainHandlers, MethodSpec } from '../kit/contract';
+import { FleetError, type ErrorBody } from '../kit/errors';
 import type { Logger } from '../store/log';
 
 export type HostKind = 'desktop' | 'browser' | 'cli' | 'test';

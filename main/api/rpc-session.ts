@@ -12,10 +12,11 @@ import {
 } from 'json-rpc-2.0';
 import type { Channel } from './channel';
 import { contract } from './contract';
-import type { CallContext, Dispatcher } from './dispatcher';
+import type { Dispatcher } from './dispatcher';
+import type { CallContext } from '../kit/context';
 import type { EventBus } from './events';
 import { EVENT_METHOD } from './wire';
-import type { ErrorBody } from './errors';
+import type { ErrorBody } from '../kit/errors';
 
 export const APP_ERROR = -32000;
 

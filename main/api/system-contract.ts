@@ -1,6 +1,6 @@
 /** Engine-level calls: who am I talking to, where does my data live, how are secrets kept. */
 import { z } from 'zod';
-import { method } from './kit';
+import { method } from '../kit/contract';
 
 export const VaultKind = z.enum(['os-keychain', 'passphrase-file', 'plain-file']);
 export type VaultKind = z.infer<typeof VaultKind>;

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FleetError } from '../api/errors';
+import { FleetError } from '../kit/errors';
 import { HealthReply, MAX_REPLY_BYTES, worstHealth } from './contract';
 import { buildFirmwareImage, inspectFirmwareImage } from './image';
 import { ApplianceReplyError, parseHttpReply, parseOcactlReply } from './replies';

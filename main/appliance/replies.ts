@@ -4,7 +4,7 @@
  * was wrong; an appliance error reply becomes an ApplianceReplyError with the appliance's own code.
  */
 import type { z } from 'zod';
-import { FleetError } from '../api/errors';
+import { FleetError } from '../kit/errors';
 import {
   HTTP_ROUTES,
   HttpErrorReply,

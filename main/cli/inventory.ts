@@ -16,7 +16,7 @@ import { pipeline } from 'node:stream/promises';
 import { SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ApiError } from '../api/client';
-import { FleetError } from '../api/errors';
+import { FleetError } from '../kit/errors';
 import {
   APPLIANCE_MODELS,
   ImportProblems,

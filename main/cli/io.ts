@@ -5,7 +5,7 @@
 import { userInfo } from 'node:os';
 import { Option, type Command } from 'commander';
 import { ApiError } from '../api/client';
-import { FleetError } from '../api/errors';
+import { FleetError } from '../kit/errors';
 import { createEngine, type Engine } from '../engine';
 import { resolveDataDir } from '../store/data-dir';
 import { openNodeVault } from '../vault/node-vault';

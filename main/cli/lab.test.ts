@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseOcactlReply } from '../appliance/replies';
-import { generateEd25519 } from '../net/openssh-keygen';
+import { generateEd25519 } from '../keys/openssh-keygen';
 import { readManifest } from '../lab/manifest';
 import { pidAlive } from '../lab/service';
 import { main } from './index';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEngine, type Engine } from '../engine';
 import type { ApiClient } from '../api/client';
-import { ManualClock } from '../store/clock';
+import { ManualClock } from '../kit/time';
 import { silentLogger } from '../store/log';
 import { openNodeVault } from '../vault/node-vault';
 import { LabFleet } from '../lab/fleet';

@@ -5,7 +5,7 @@
  * Measured health is separate from the lifecycle status an operator set (online, drained, ...).
  */
 import { z } from 'zod';
-import { method } from '../api/kit';
+import { method } from '../kit/contract';
 import { HealthStatus } from '../appliance/contract';
 import { ApplianceModel, ApplianceQuery, LifecycleStatus, Serial, SiteCode, ShortText } from '../inventory/contract';
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../engine';
-import { ManualClock } from '../store/clock';
+import { ManualClock } from '../kit/time';
 import { silentLogger } from '../store/log';
 import { openNodeVault } from '../vault/node-vault';
 import { ManualTicker } from './ticker';

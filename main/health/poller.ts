@@ -4,7 +4,7 @@
  * concurrency. A failure is that appliance's outcome; the sweep goes on.
  */
 import type { Agent } from 'node:http';
-import { FleetError } from '../api/errors';
+import { FleetError } from '../kit/errors';
 import type { HealthReply, MetricsReply } from '../appliance/contract';
 import { ApplianceReplyError } from '../appliance/replies';
 import { callAppliance, type HttpEndpoint } from '../net/appliance-http';

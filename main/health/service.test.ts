@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { createEngine, type Engine } from '../engine';
 import { ApiError, type ApiClient } from '../api/client';
 import type { EventName } from '../api/contract';
-import { ManualClock } from '../store/clock';
+import { ManualClock } from '../kit/time';
 import { silentLogger } from '../store/log';
 import { openNodeVault } from '../vault/node-vault';
 import type { Vault } from '../vault/vault';

@@ -6,14 +6,14 @@
  */
 import { setMaxListeners } from 'node:events';
 import { Agent } from 'node:http';
-import { FleetError } from '../api/errors';
-import type { CallContext } from '../api/dispatcher';
-import type { DomainHandlers } from '../api/kit';
+import { FleetError } from '../kit/errors';
+import type { CallContext } from '../kit/context';
+import type { DomainHandlers } from '../kit/contract';
 import type { ServiceDeps } from '../deps';
 import { ApplianceQuery, LIFECYCLE_STATUSES, type Appliance, type ApplianceModel } from '../inventory/contract';
 import type { InventoryService } from '../inventory/service';
 import type { NetService } from '../net/service';
-import { isoAt } from '../store/clock';
+import { isoAt } from '../kit/time';
 import { actionItems, sortItems } from './actionable';
 import { applyOutcome, assess, componentsOf, updateSince, type HealthRecord, type PollOutcome } from './assess';
 import {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createApiClient } from '../api/client';
-import { FleetError } from '../api/errors';
+import { FleetError } from '../kit/errors';
 import { createEngine, type Engine } from '../engine';
 import { silentLogger } from '../store/log';
 import { openNodeVault } from '../vault/node-vault';

@@ -12,7 +12,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { FleetError } from '../api/errors';
+import { FleetError } from '../kit/errors';
 import type { Engine } from '../engine';
 import { AccessPolicy, newAccessToken } from './access';
 import { contentTypeFor, rendererCsp, resolveRendererFile } from './renderer-files';

@@ -11,7 +11,7 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Channel } from '../api/channel';
 import { createApiClient } from '../api/client';
-import { FleetError } from '../api/errors';
+import { FleetError } from '../kit/errors';
 import type { EngineMessage } from './shell-protocol';
 import { runUtilityEngine, type ParentPort, type UtilityEngine, type WindowPort } from './utility-engine';
 

@@ -3,7 +3,7 @@
  * Field rules here are the single source of truth for the RPC, the forms and the importers.
  */
 import { z } from 'zod';
-import { method } from '../api/kit';
+import { method } from '../kit/contract';
 
 export const LIFECYCLE_STATUSES = ['awaiting-install', 'provisioning', 'online', 'drained', 'offline', 'rma'] as const;
 export const LifecycleStatus = z.enum(LIFECYCLE_STATUSES, {

@@ -3,7 +3,7 @@
  * Reading checks each item on its own and names bad ones by their place (`appliances[41]`);
  * writing streams the appliances in chunks, one item per line.
  */
-import { FleetError } from '../api/errors';
+import { FleetError } from '../kit/errors';
 import type { z } from 'zod';
 import {
   ApplianceItem,

@@ -6,8 +6,8 @@
  * error lists every bad row. Upserts are by partner name, site code and serial; an unchanged row
  * writes nothing, not even an audit entry, so importing the same file twice changes nothing.
  */
-import { FleetError } from '../api/errors';
-import { isoAt, type Clock } from '../store/clock';
+import { FleetError } from '../kit/errors';
+import { isoAt, type Clock } from '../kit/time';
 import { applianceChanges, normalizeTags, recordOf, statusChange } from './appliance-record';
 import type { ImportReport, ImportRowError, SiteInput } from './contract';
 import type { ApplianceItem, ParsedRow, PartnerItem, SiteItem } from './import-items';

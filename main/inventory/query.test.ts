@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seededRng } from '../store/clock';
+import { seededRng } from '../kit/time';
 import { tempEngine, type TempEngine } from '../../tests/support/temp-engine';
 import { ApplianceQuery, LIFECYCLE_STATUSES, SORT_FIELDS, type Appliance } from './contract';
 import type { InventoryDocument } from './import-items';

@@ -21,11 +21,11 @@
  */
 import type { Readable } from 'node:stream';
 import type { z } from 'zod';
-import type { CallContext } from '../api/dispatcher';
-import { FleetError } from '../api/errors';
-import type { DomainHandlers } from '../api/kit';
+import type { CallContext } from '../kit/context';
+import { FleetError } from '../kit/errors';
+import type { DomainHandlers } from '../kit/contract';
 import type { ServiceDeps } from '../deps';
-import { isoAt } from '../store/clock';
+import { isoAt } from '../kit/time';
 import { applianceChanges, normalizeTags, recordOf, statusChange } from './appliance-record';
 import {
   LIFECYCLE_STATUSES,

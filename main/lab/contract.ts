@@ -3,7 +3,7 @@
  * them. The lab runs in its own process (the lab daemon) and writes what it built into the inventory.
  */
 import { z } from 'zod';
-import { method } from '../api/kit';
+import { method } from '../kit/contract';
 
 export const FAULT_IDS = [
   'drop',

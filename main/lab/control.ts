@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { FleetError } from '../api/errors';
+import { FleetError } from '../kit/errors';
 import { FaultId, LabApplianceFaults } from './contract';
 import type { LabFleet } from './fleet';
 import { readManifest, TOKEN_FILE } from './manifest';

@@ -17,8 +17,8 @@ import {
 } from '../appliance/contract';
 import { buildFirmwareImage } from '../appliance/image';
 import { ApplianceReplyError, parseHttpReply, parseOcactlReply } from '../appliance/replies';
-import { ManualClock } from '../store/clock';
-import { generateEd25519 } from '../net/openssh-keygen';
+import { ManualClock } from '../kit/time';
+import { generateEd25519 } from '../keys/openssh-keygen';
 import type { ManifestAppliance } from './manifest';
 import { startLabRuntime, type LabRuntime } from './runtime';
 import { http, sftpPut, sshExec, type SshTarget } from './testing';

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
-import type { Clock } from '../store/clock';
+import type { Clock } from '../kit/time';
 import { startControlServer } from './control';
 import { LabFleet, LAB_HOST } from './fleet';
 import { STATE_FILE, TOKEN_FILE, type LabConfig, type LabManifest } from './manifest';

@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import ssh2 from 'ssh2';
 import type { AuthContext, Connection, ParsedKey, ServerChannel } from 'ssh2';
 import { APPLIANCE_LOGIN_USER } from '../appliance/contract';
-import { withKeyObjects } from '../net/ssh-key-objects';
+import { withKeyObjects } from '../keys/ssh-key-objects';
 import type { LabAppliance } from './model/appliance';
 import { runOcactl, splitCommandLine } from './ocactl';
 import { delay, DEFAULT_SLOW_DELAY_MS } from './reply-faults';

@@ -5,7 +5,7 @@
  */
 import { request } from 'node:http';
 import ssh2 from 'ssh2';
-import { fingerprintOf } from '../net/host-key';
+import { fingerprintOf } from '../keys/host-key';
 
 export interface SshTarget {
   port: number;

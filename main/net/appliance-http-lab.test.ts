@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FleetError } from '../api/errors';
+import { FleetError } from '../kit/errors';
 import { LabFleet } from '../lab/fleet';
 import type { FaultId } from '../lab/contract';
 import { callAppliance, type HttpEndpoint } from './appliance-http';

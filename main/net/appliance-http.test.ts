@@ -6,7 +6,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FleetError } from '../api/errors';
+import { FleetError } from '../kit/errors';
 import { ApplianceReplyError } from '../appliance/replies';
 import { callAppliance, normalisePin, type HttpEndpoint } from './appliance-http';
 

@@ -6,7 +6,7 @@
  */
 import { request as httpRequest, type Agent, type IncomingMessage } from 'node:http';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { FleetError } from '../api/errors';
+import { FleetError } from '../kit/errors';
 import { MAX_REPLY_BYTES, type HttpReply, type HttpRoute } from '../appliance/contract';
 import { parseHttpReply } from '../appliance/replies';
 import { abortReason } from './slots';

@@ -5,7 +5,7 @@
  * Private keys and passphrases go in (import) but never come out.
  */
 import { z } from 'zod';
-import { method } from '../api/kit';
+import { method } from '../kit/contract';
 import { ApplianceQuery, Hostname, Port, Serial, ShortText, SiteCode } from '../inventory/contract';
 
 export const Fingerprint = z

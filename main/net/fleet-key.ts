@@ -5,10 +5,10 @@
  */
 import ssh2 from 'ssh2';
 import type { ParsedKey } from 'ssh2';
-import { FleetError } from '../api/errors';
+import { FleetError } from '../kit/errors';
 import type { Vault } from '../vault/vault';
-import { fingerprintOf } from './host-key';
-import { generateEd25519 } from './openssh-keygen';
+import { fingerprintOf } from '../keys/host-key';
+import { generateEd25519 } from '../keys/openssh-keygen';
 
 export const FLEET_KEY = 'fleet-ssh-key';
 export const FLEET_KEY_PASSPHRASE = 'fleet-ssh-key-passphrase';

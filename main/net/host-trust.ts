@@ -7,12 +7,12 @@
  * - a first contact is refused with E_HOSTKEY_UNKNOWN showing the fingerprint, unless the caller
  *   chose accept-new, in which case the key is recorded through the InventoryService (audited).
  */
-import { FleetError } from '../api/errors';
+import { FleetError } from '../kit/errors';
 import type { EventBus } from '../api/events';
 import type { InventoryService } from '../inventory/service';
-import { isoAt, type Clock } from '../store/clock';
+import { isoAt, type Clock } from '../kit/time';
 import type { Logger } from '../store/log';
-import type { HostKey } from './host-key';
+import type { HostKey } from '../keys/host-key';
 import type { NetRepo } from './repo';
 import type { HostKeyPolicy, SshEndpoint } from './ssh-pool';
 

@@ -4,8 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatKnownHosts, knownHostName, lookupKnownHost, parseKnownHosts } from './known-hosts';
-import { parsePublicKeyLine } from './host-key';
-import { sshPair } from './openssh-keygen';
+import { parsePublicKeyLine } from '../keys/host-key';
+import { sshPair } from '../keys/openssh-keygen';
 
 const dir = mkdtempSync(join(tmpdir(), 'fleetdeck-known-hosts-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -4,7 +4,7 @@
  * `@revoked` marker. `@cert-authority` lines are read but not trusted (no certificate support).
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { parsePublicKeyLine, type HostKey } from './host-key';
+import { parsePublicKeyLine, type HostKey } from '../keys/host-key';
 
 export type KnownHostMarker = 'revoked' | 'cert-authority';
 

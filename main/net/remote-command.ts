@@ -4,7 +4,7 @@
  * made only of characters no shell treats specially. Inventory fields, user input and filenames
  * all pass through here; nothing else in the engine builds a remote shell string.
  */
-import { FleetError } from '../api/errors';
+import { FleetError } from '../kit/errors';
 
 /** Words made only of these characters mean the same quoted or not, in every POSIX shell. */
 const SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;

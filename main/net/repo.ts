@@ -1,7 +1,7 @@
 /** The net domain's SQL: settings, jump hosts, routes, presented host keys and host-key alerts. */
 import type { Db } from '../store/db';
 import type { HostKeyAlert, JumpHost, Route } from './contract';
-import type { HostKey } from './host-key';
+import type { HostKey } from '../keys/host-key';
 
 interface JumpHostRow {
   name: string;

@@ -7,10 +7,10 @@ import { createEngine, type Engine } from '../engine';
 import type { ApiClient } from '../api/client';
 import { fileLogger } from '../store/log';
 import { openNodeVault } from '../vault/node-vault';
-import { parsePublicKeyLine } from './host-key';
+import { parsePublicKeyLine } from '../keys/host-key';
 import { lookupKnownHost, parseKnownHosts } from './known-hosts';
 import { startTestSshServer } from './test-ssh-server';
-import { sshPair } from './openssh-keygen';
+import { sshPair } from '../keys/openssh-keygen';
 
 const SITE = {
   code: 'GRU1',

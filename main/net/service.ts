@@ -5,14 +5,14 @@
  */
 import { userInfo } from 'node:os';
 import SSHConfig from 'ssh-config';
-import { FleetError } from '../api/errors';
-import type { CallContext } from '../api/dispatcher';
-import type { DomainHandlers } from '../api/kit';
+import { FleetError } from '../kit/errors';
+import type { CallContext } from '../kit/context';
+import type { DomainHandlers } from '../kit/contract';
 import { APPLIANCE_LOGIN_USER } from '../appliance/contract';
 import type { ServiceDeps } from '../deps';
 import { ApplianceQuery, type Appliance } from '../inventory/contract';
 import type { InventoryService } from '../inventory/service';
-import { isoAt } from '../store/clock';
+import { isoAt } from '../kit/time';
 import {
   JumpHostInput,
   NetSettings,
@@ -24,7 +24,7 @@ import {
 } from './contract';
 import { fleetKeyInfo, generateFleetKey, importFleetKey, loadFleetCredential } from './fleet-key';
 import { BASTION_PREFIX, HostKeyTrust } from './host-trust';
-import type { HostKey } from './host-key';
+import type { HostKey } from '../keys/host-key';
 import { formatKnownHosts, lookupKnownHost, parseKnownHosts, type KnownHostLine } from './known-hosts';
 import { NetRepo } from './repo';
 import { SshPool, type SshAuth, type SshEndpoint, type SshRoute } from './ssh-pool';

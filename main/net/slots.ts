@@ -1,5 +1,5 @@
 /** A counting semaphore: at most `size` holders at once, waiters served in arrival order. */
-import { FleetError } from '../api/errors';
+import { FleetError } from '../kit/errors';
 
 export class Slots {
   private used = 0;

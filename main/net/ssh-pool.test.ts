@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getEventListeners } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
-import { FleetError } from '../api/errors';
+import { FleetError } from '../kit/errors';
 import { SshPool, type HostKeyPolicy, type SshEndpoint, type SshRoute } from './ssh-pool';
 import { startTestSshServer, type TestSshServer } from './test-ssh-server';
-import type { HostKey } from './host-key';
-import { sshPair } from './openssh-keygen';
+import type { HostKey } from '../keys/host-key';
+import { sshPair } from '../keys/openssh-keygen';
 
 const fleetKey = sshPair('fleet-test');
 

@@ -11,15 +11,15 @@
 import ssh2 from 'ssh2';
 import type { Client as SshClient, ClientChannel, ConnectConfig, ParsedKey, PublicKeyAuthMethod } from 'ssh2';
 import type { Duplex } from 'node:stream';
-import { FleetError } from '../api/errors';
-import type { Rng } from '../store/clock';
-import { systemRng } from '../store/clock';
+import { FleetError } from '../kit/errors';
+import type { Rng } from '../kit/time';
+import { systemRng } from '../kit/time';
 import type { Logger } from '../store/log';
 import { silentLogger } from '../store/log';
 import type { FleetCredential } from './fleet-key';
-import { hostKeyFromBlob, type HostKey } from './host-key';
+import { hostKeyFromBlob, type HostKey } from '../keys/host-key';
 import { remoteCommand } from './remote-command';
-import { withKeyObjects } from './ssh-key-objects';
+import { withKeyObjects } from '../keys/ssh-key-objects';
 import { abortReason, Slots } from './slots';
 
 export interface SshEndpoint {

@@ -9,8 +9,8 @@ import { connect as tcpConnect, type AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import ssh2 from 'ssh2';
 import type { Connection, ParsedKey, Server as SshServer } from 'ssh2';
-import { fingerprintOf } from './host-key';
-import { sshPair } from './openssh-keygen';
+import { fingerprintOf } from '../keys/host-key';
+import { sshPair } from '../keys/openssh-keygen';
 
 export interface TestSshServerOptions {
   /** Public keys (OpenSSH `type base64` lines or PEM) allowed to log in. */

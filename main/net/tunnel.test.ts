@@ -6,12 +6,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, get, type Agent, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FleetError } from '../api/errors';
-import type { HostKey } from './host-key';
+import { FleetError } from '../kit/errors';
+import type { HostKey } from '../keys/host-key';
 import { SshPool, type HostKeyPolicy, type SshEndpoint } from './ssh-pool';
 import { startTestSshServer, type TestSshServer } from './test-ssh-server';
 import { SshTunnels } from './tunnel';
-import { sshPair } from './openssh-keygen';
+import { sshPair } from '../keys/openssh-keygen';
 
 const fleetKey = sshPair('fleet-test');
 

@@ -15,7 +15,7 @@
 import { Agent, type AgentOptions, type ClientRequestArgs } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ClientChannel } from 'ssh2';
-import { FleetError } from '../api/errors';
+import { FleetError } from '../kit/errors';
 import { chainKey, type SshEndpoint, type SshPool } from './ssh-pool';
 
 export interface SshTunnelsOptions {

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FleetError } from '../api/errors';
+import { FleetError } from '../kit/errors';
 import { openNodeVault, PASSPHRASE_ENV } from './node-vault';
 
 const posix = process.platform !== 'win32';

@@ -13,7 +13,7 @@ import { createCipheriv, createDecipheriv, randomBytes, scrypt, type ScryptOptio
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { FleetError } from '../api/errors';
+import { FleetError } from '../kit/errors';
 import type { VaultKind } from '../api/system-contract';
 import { SecretFolder, writePrivateFile } from './secret-folder';
 import type { Vault } from './vault';

@@ -3,7 +3,7 @@
  * letters, digits, dot, dash and underscore, starting with a letter or digit, at most 128 long.
  * That rules out path separators, `..`, hidden files and names Windows cannot store.
  */
-import { FleetError } from '../api/errors';
+import { FleetError } from '../kit/errors';
 
 const SECRET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 

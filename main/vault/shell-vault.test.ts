@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FleetError } from '../api/errors';
+import { FleetError } from '../kit/errors';
 import { createShellVault, type SecretSealer } from './shell-vault';
 
 /** Stands in for the OS keychain: a key the engine never sees. */

@@ -3,7 +3,7 @@
  * on the engine's request; the engine stores only the sealed bytes, one 0600 file per secret in
  * <data-dir>/vault. The engine never sees the keychain's key, and the shell never stores anything.
  */
-import { FleetError } from '../api/errors';
+import { FleetError } from '../kit/errors';
 import type { VaultKind } from '../api/system-contract';
 import { SecretFolder } from './secret-folder';
 import type { Vault } from './vault';

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFirmwareImage } from '../../main/appliance/image';
 import { parseHttpReply, parseOcactlReply } from '../../main/appliance/replies';
-import { generateEd25519 } from '../../main/net/openssh-keygen';
+import { generateEd25519 } from '../../main/keys/openssh-keygen';
 import { http, sftpPut, sshExec, type SshTarget } from '../../main/lab/testing';
 import { freePort } from '../support/loopback';
 import { startSshd, sshdUnavailable, type RunningSshd } from '../support/sshd';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { FleetError } from '../../main/api/errors';
+import { FleetError } from '../../main/kit/errors';
 import { SshPool, type HostKeyPolicy, type SshAuth, type SshEndpoint } from '../../main/net/ssh-pool';
 import { lookupKnownHost, parseKnownHosts } from '../../main/net/known-hosts';
 import { startTestSshServer, type TestSshServer } from '../../main/net/test-ssh-server';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { ApiError } from '../../main/api/client';
-import { FleetError } from '../../main/api/errors';
+import { FleetError } from '../../main/kit/errors';
 import type { ImportRowError } from '../../main/inventory/contract';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));

@@ -1,7 +1,7 @@
 /** A real engine on a real SQLite file in a fresh temp dir, with a manual clock and a memory vault. */
 import { rmSync } from 'node:fs';
 import { createEngine, type Engine } from '../../main/engine';
-import { ManualClock } from '../../main/store/clock';
+import { ManualClock } from '../../main/kit/time';
 import { silentLogger } from '../../main/store/log';
 import { memoryVault } from './memory-vault';
 import { tempDir } from './temp-dir';

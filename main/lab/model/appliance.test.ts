@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../store/clock';
+import { ManualClock } from '../../kit/time';
 import { HealthReply, StatusReply } from '../../appliance/contract';
 import type { ImageInspection } from '../../appliance/image';
 import { planFleet } from '../plan';

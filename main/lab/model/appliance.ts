@@ -31,7 +31,7 @@ import type {
 } from '../../appliance/contract';
 import { APPLIANCE_API_VERSION, DEFAULT_STAGING_DIR, MAX_CACHE_PAGE, worstHealth } from '../../appliance/contract';
 import type { ImageInspection } from '../../appliance/image';
-import type { Clock } from '../../store/clock';
+import type { Clock } from '../../kit/time';
 import { FAULT_IDS, type FaultId } from '../contract';
 import { catalogBytes, catalogId, catalogIndex, catalogPrefixBytes, CATALOG_MEAN_BYTES } from './catalog';
 import { ApplianceError } from './errors';

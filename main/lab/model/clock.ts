@@ -4,7 +4,7 @@
  * the real time, so at speed 1 it is just the wall clock. Processes that share a model (the agent's
  * ocactl and its HTTP daemon) build the same clock from the same (speed, labStart, realStart).
  */
-import type { Clock } from '../../store/clock';
+import type { Clock } from '../../kit/time';
 
 export class LabClock implements Clock {
   readonly realStart: number;

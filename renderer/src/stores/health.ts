@@ -12,7 +12,7 @@
  * refresh only what the current screen shows, at most about once a second however fast sweeps come.
  */
 import { create } from 'zustand';
-import type { OutputOf } from '../../../main/api/kit';
+import type { OutputOf } from '../../../main/kit/contract';
 import type {
   ActionItem,
   ApplianceHealth,

@@ -4,7 +4,7 @@
  * Stores call the engine; components read the stores. `inventory.changed` refreshes what is on screen.
  */
 import { create } from 'zustand';
-import type { OutputOf } from '../../../main/api/kit';
+import type { OutputOf } from '../../../main/kit/contract';
 import type {
   Appliance,
   ApplianceInput,

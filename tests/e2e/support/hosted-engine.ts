@@ -6,7 +6,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import type { HostKind } from '../../../main/api/dispatcher';
+import type { HostKind } from '../../../main/kit/context';
 import { createEngine, type Engine } from '../../../main/engine';
 import { defaultRendererDir, startBrowserHost, type BrowserHost } from '../../../main/host/browser-host';
 import { silentLogger } from '../../../main/store/log';
