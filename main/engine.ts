@@ -91,7 +91,9 @@ export function createEngine(options: EngineOptions): Engine {
   jobs.register(execKind(net, inventory));
   jobs.register(configStepsKind(net, inventory));
   jobs.recover();
-  const health = new HealthService(depsOf('health'), inventory, { runsMonitor: options.host !== 'cli', net, ...options.health });
+  // The windows' engines poll (on by default); CLI and test engines only when told to.
+  const runsMonitor = options.host === 'desktop' || options.host === 'browser';
+  const health = new HealthService(depsOf('health'), inventory, { runsMonitor, net, ...options.health });
 
   const handlers: Handlers = {
     system: {

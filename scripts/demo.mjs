@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run demo`: a lab of simulated appliances (60 in 12 sites) plus the app, in one command.
-// The lab and the app share a data directory (default .fleetdeck/demo in the checkout, or
-// --data-dir DIR). Without Electron, `npm start` runs the browser host and prints its URL.
+// The lab and the app share a data directory: --data-dir DIR, else FLEETDECK_DATA_DIR, else
+// .fleetdeck/demo in the checkout (printed first, with where the choice came from). Without Electron, `npm start` runs the browser host and prints its URL.
 // The lab stops when the app exits, unless --keep-lab is given.
 //   node scripts/demo.mjs [--data-dir DIR] [--appliances N] [--sites M] [--speed X] [--keep-lab]
 import { spawn } from 'node:child_process';
@@ -21,7 +21,9 @@ const { values } = parseArgs({
   },
   allowPositionals: false,
 });
-const dataDir = resolve(values['data-dir'] ?? join(root, '.fleetdeck', 'demo'));
+const envDir = process.env.FLEETDECK_DATA_DIR || undefined;
+const dataDir = resolve(values['data-dir'] ?? envDir ?? join(root, '.fleetdeck', 'demo'));
+const dataDirFrom = values['data-dir'] ? '--data-dir' : envDir ? 'FLEETDECK_DATA_DIR' : 'the default; set FLEETDECK_DATA_DIR or --data-dir to change it';
 
 register();
 const { Command } = await import('commander');
@@ -36,7 +38,7 @@ async function lab(...args) {
   return !failed;
 }
 
-console.log(`Fleetdeck demo: data in ${dataDir}`);
+console.log(`Fleetdeck demo: data in ${dataDir} (${dataDirFrom})`);
 const running = await (async () => {
   const { readManifest } = await import('../main/lab/manifest.ts');
   const { pidAlive } = await import('../main/lab/service.ts');

@@ -99,4 +99,18 @@ describe('fleetdeck exec / jobs against a lab fleet', () => {
     expect(await main(['exec', '--where', 'site=NOWHERE', '--data-dir', dataDir, '--', 'uptime'], none)).toBe(1);
     expect(none.errors.join('\n')).toMatch(/matches no appliance.*\(E_VALIDATION\)/);
   });
+
+  it('runs a changing action on two sites only with --confirm COUNT when there is no terminal', async () => {
+    const refused = capture();
+    expect(await main(['exec', '--all', '--accept-new', '--data-dir', dataDir, '--', 'ocactl', 'undrain'], refused)).toBe(1);
+    const text = refused.errors.join('\n');
+    expect(text).toMatch(/ocactl undrain would change 6 appliances in 2 sites .*Nothing was run\. \(E_CONFIRM\)/);
+    expect(text).toContain('add --confirm 6');
+    const wrong = capture();
+    expect(await main(['exec', '--all', '--confirm', '5', '--data-dir', dataDir, '--', 'ocactl', 'undrain'], wrong)).toBe(1);
+    expect(wrong.errors.join('\n')).toMatch(/the count typed \(5\) is not what the selection reaches now/);
+    const confirmed = capture();
+    expect(await main(['exec', '--all', '--confirm', '6', '--accept-new', '--json', '--data-dir', dataDir, '--', 'ocactl', 'undrain'], confirmed)).toBe(0);
+    expect(JSON.parse(confirmed.lines.filter(Boolean).at(-1)!)).toMatchObject({ state: 'done', total: 6, ok: 6 });
+  });
 });

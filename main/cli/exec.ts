@@ -3,7 +3,7 @@
  * and manage how appliances are reached (fleet key, host keys, jump hosts).
  *
  *   fleetdeck exec (--all | --where FILTER... | --serial S...) [--concurrency N] [--timeout SECONDS]
- *                  [--json] [--accept-new] -- CMD [ARG...]
+ *                  [--json] [--accept-new] [--confirm COUNT] -- CMD [ARG...]
  *   fleetdeck jobs list [--limit N] [--json]
  *   fleetdeck jobs show ID [--json]
  *   fleetdeck jobs retry ID [--accept-new] [--concurrency N] [--json]
@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import type { ApiClient } from '../api/client';
+import { ApiError, type ApiClient } from '../api/client';
 import type { Engine } from '../engine';
 import { LIFECYCLE_STATUSES, APPLIANCE_MODELS } from '../inventory/contract';
 import type { ExecSelection, Job, JobProgress, JobResult } from '../net/contract';
@@ -172,6 +172,21 @@ async function report(client: ApiClient, io: Io, job: Job, json: boolean): Promi
   return exitStatusOf(job, summary.notRun.length);
 }
 
+/**
+ * On a TTY, when the engine asks for a large change to be confirmed (E_CONFIRM): the user types the
+ * count; the answer (or null for anything but a whole number) goes back as confirmCount.
+ */
+async function askCount(io: Io, err: ApiError): Promise<number | null> {
+  io.err(err.message);
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = (await rl.question('Type the number of appliances to run it on them (anything else cancels): ').catch(() => '')).trim();
+    return /^\d+$/.test(answer) ? Number(answer) : null;
+  } finally {
+    rl.close();
+  }
+}
+
 /** On a TTY: show the fingerprints met for the first time, and trust them only if the user says so. */
 async function confirmFirstContact(client: ApiClient, io: Io, job: Job): Promise<boolean> {
   const { items } = await client.api.jobs.results({ id: job.id, limit: 20_000 });
@@ -209,6 +224,7 @@ export function execCommand(io: Io = processIo): Command {
     .option('--timeout <seconds>', 'per appliance: connect and command', wholeNumber(1, 3600))
     .option('--accept-new', 'trust host keys met for the first time (StrictHostKeyChecking=accept-new)', false)
     .option('--json', 'one JSON line per appliance as results arrive, then a summary line', false)
+    .option('--confirm <count>', 'the number of appliances a changing action reaches, typed back (needed above 10 appliances or 1 site)', wholeNumber(0, 1_000_000))
     .argument('<command...>', 'argv to run after --, e.g. -- ocactl status')
     .addHelpText(
       'after',
@@ -216,22 +232,32 @@ export function execCommand(io: Io = processIo): Command {
         '\nOn a terminal a progress bar shows done/total, ok, failed, rate and ETA; Ctrl-C cancels the job.\n' +
         'A host key met for the first time is shown for you to trust (y) or refuse; without a terminal it is refused\n' +
         '(E_HOSTKEY_UNKNOWN, with its fingerprint) unless --accept-new is given.\n' +
+        'A changing ocactl action (drain, undrain, reboot, firmware activate/commit/rollback, config set) on more than\n' +
+        '10 appliances or more than one site runs only with the count typed back: asked on a terminal, else --confirm COUNT.\n' +
         EXIT_STATUS_HELP,
     )
     .action(
-      action(io, 'exec', async (argv: string[], opts: { all?: boolean; where: string[]; serial: string[]; concurrency: number; timeout?: number; acceptNew: boolean; json: boolean }, cmd: Command) => {
+      action(io, 'exec', async (argv: string[], opts: { all?: boolean; where: string[]; serial: string[]; concurrency: number; timeout?: number; acceptNew: boolean; json: boolean; confirm?: number }, cmd: Command) => {
         const chosen = [opts.all ? 1 : 0, opts.where.length ? 1 : 0, opts.serial.length ? 1 : 0].reduce((a, b) => a + b, 0);
         if (chosen !== 1) throw new UsageError('choose the appliances with exactly one of --all, --where FILTER or --serial SERIAL');
         const selection: ExecSelection = opts.all ? { all: true } : opts.serial.length ? { serials: opts.serial } : { query: parseFilter(opts.where) };
         await withEngine(cmd, async (engine) => {
           const client = engine.client({ actor: cliActor(), host: 'cli' });
           const tty = Boolean(process.stderr.isTTY);
-          let job = await client.api.jobs.exec({
+          const request = {
             selection,
             argv,
             concurrency: opts.concurrency,
             acceptNew: opts.acceptNew,
             ...(opts.timeout ? { timeoutMs: opts.timeout * 1000 } : {}),
+            ...(opts.confirm !== undefined ? { confirmCount: opts.confirm } : {}),
+          };
+          let job = await client.api.jobs.exec(request).catch(async (err: unknown) => {
+            // A large change: on a terminal the user types the count; elsewhere the error says to.
+            if (!(err instanceof ApiError) || err.code !== 'E_CONFIRM' || opts.confirm !== undefined || opts.json || !tty || !process.stdin.isTTY) throw err;
+            const typed = await askCount(io, err);
+            if (typed === null) throw new ApiError('E_CONFIRM', 'Not confirmed; nothing was run.');
+            return client.api.jobs.exec({ ...request, confirmCount: typed });
           });
           job = await follow(engine, client, io, job, { json: opts.json, tty });
           if (!opts.json && tty && process.stdin.isTTY && (await confirmFirstContact(client, io, job))) {
@@ -241,8 +267,16 @@ export function execCommand(io: Io = processIo): Command {
           }
           process.exitCode = await report(client, io, job, opts.json);
         });
-      }),
+      }, explainConfirm(io)),
     );
+}
+
+/** After an E_CONFIRM refusal: how to confirm from a script. */
+function explainConfirm(io: Io) {
+  return (err: unknown) => {
+    const count = err instanceof ApiError && err.code === 'E_CONFIRM' ? (err.details as { count?: unknown } | undefined)?.count : undefined;
+    if (typeof count === 'number') io.err(`To run it anyway, add --confirm ${count} (the number of appliances it reaches).`);
+  };
 }
 
 export function jobsCommand(io: Io = processIo): Command {

@@ -25,7 +25,12 @@ interface Draft {
   fix: string;
   /** Component names whose `since` dates the problem. */
   from: string[];
+  /** The one ocactl command that applies the fix, when there is one. */
+  run?: string[];
 }
+
+const DRAIN = ['ocactl', 'drain'];
+const UNDRAIN = ['ocactl', 'undrain'];
 
 const severityOf = (c: ComponentHealth): Severity | null => (c.status === 'Error' ? 'Error' : c.status === 'Warning' ? 'Warning' : null);
 const RANK: Record<Severity, number> = { Warning: 1, Error: 2 };
@@ -46,7 +51,7 @@ function componentDraft(h: ApplianceHealth, c: ComponentHealth, names: Set<strin
         const usedPct = h.metrics && h.metrics.diskTotalBytes > 0 ? (h.metrics.diskUsedBytes / h.metrics.diskTotalBytes) * 100 : null;
         const failed = severity === 'Error' && (/fail|error|fault/i.test(c.message) || (usedPct !== null && usedPct < 95));
         if (failed) {
-          return { kind: 'disk-failure', severity, problem: c.message, fix: 'Open an RMA for the failed disk and drain the appliance (ocactl drain) until it is replaced.', from };
+          return { kind: 'disk-failure', severity, problem: c.message, fix: 'Open an RMA for the failed disk and drain the appliance (ocactl drain) until it is replaced.', from, run: DRAIN };
         }
         return { kind: 'disk-full', severity, problem: c.message, fix: 'Plan an eviction or a smaller fill for the next fill window.', from };
       }
@@ -114,11 +119,11 @@ export function actionItems(h: ApplianceHealth, since: Readonly<Record<string, s
   }
   if (h.reachable && h.metrics) {
     if (h.lifecycle === 'drained' && h.metrics.servingGbps > 0) {
-      drafts.push({ kind: 'lifecycle-mismatch', severity: 'Warning', problem: `The inventory says drained but it serves ${h.metrics.servingGbps} Gbps.`, fix: 'Drain it (ocactl drain) or set it online in the inventory.', from: [] });
+      drafts.push({ kind: 'lifecycle-mismatch', severity: 'Warning', problem: `The inventory says drained but it serves ${h.metrics.servingGbps} Gbps.`, fix: 'Drain it (ocactl drain) or set it online in the inventory.', from: [], run: DRAIN });
     }
     const serving = h.components.find((c) => c.name === 'serving' && c.source === 'appliance');
     if (h.lifecycle === 'online' && serving && /^Drain(ed|ing)\b/.test(serving.message)) {
-      drafts.push({ kind: 'lifecycle-mismatch', severity: 'Warning', problem: `The inventory says online but the appliance reports: ${serving.message}`, fix: 'Undrain it (ocactl undrain) or set it drained in the inventory, with the reason.', from: [] });
+      drafts.push({ kind: 'lifecycle-mismatch', severity: 'Warning', problem: `The inventory says online but the appliance reports: ${serving.message}`, fix: 'Undrain it (ocactl undrain) or set it drained in the inventory, with the reason.', from: [], run: UNDRAIN });
     }
   }
 
@@ -142,6 +147,7 @@ export function actionItems(h: ApplianceHealth, since: Readonly<Record<string, s
       partner: h.partner,
       problem: d.problem,
       suggestedFix: d.fix,
+      fixArgv: d.run ? [...d.run] : null,
       since: dates.length ? dates.sort()[0]! : d.kind === 'stale' && h.measuredAt ? h.measuredAt : fallback,
     };
   });

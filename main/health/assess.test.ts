@@ -165,6 +165,12 @@ describe('action items', () => {
     const symptoms = sample({ errorsPerSecond: 40, cacheHitRatio: 0.7 });
     const failedDisk = reached(undefined, T0, comp('disk', 'Error', 'Cache disk sdc failed.'), symptoms);
     expect(items(failedDisk).map((i) => i.id)).toEqual(['OCA1/disk-failure']);
+    expect(items(failedDisk)[0]!.fixArgv).toEqual(['ocactl', 'drain']);
+    // An online appliance that reports itself drained: the fix to run is undrain; a problem with
+    // no one-command fix offers none.
+    const drainedBox = items(reached(undefined, T0, comp('serving', 'Warning', 'Drained: routes withdrawn.'), sample({ servingGbps: 0 })));
+    expect(drainedBox.find((i) => i.id === 'OCA1/lifecycle-mismatch')?.fixArgv).toEqual(['ocactl', 'undrain']);
+    expect(items(reached(undefined, T0, comp('disk', 'Warning', 'Disk 91% full.')))[0]!.fixArgv).toBeNull();
     expect(view(failedDisk).h.components.filter((c) => c.status !== 'OK').map((c) => c.name)).toEqual(['disk', 'error-rate', 'cache-hit']);
     expect(items(reached(undefined, T0, OK_COMPONENTS, symptoms)).map((i) => i.id)).toEqual(['OCA1/error-rate', 'OCA1/cache-hit-low']);
   });
@@ -201,8 +207,10 @@ describe('action items', () => {
 
   it('flags a drained appliance that still serves, and sorts worst first then oldest', () => {
     expect(items(reached(undefined, T0), 'drained').map((i) => i.id)).toEqual(['OCA1/lifecycle-mismatch']);
+    // Its fix is one command a UI can offer to run: drain the box the inventory says is drained.
+    expect(items(reached(undefined, T0), 'drained')[0]!.fixArgv).toEqual(['ocactl', 'drain']);
     expect(items(reached(undefined, T0, OK_COMPONENTS, sample({ servingGbps: 0 })), 'drained')).toEqual([]);
-    const mk = (id: string, severity: 'Warning' | 'Error', since: string) => ({ id, severity, serial: null, site: 's', partner: 'p', problem: '', suggestedFix: '', since });
+    const mk = (id: string, severity: 'Warning' | 'Error', since: string) => ({ id, severity, serial: null, site: 's', partner: 'p', problem: '', suggestedFix: '', fixArgv: null, since });
     expect(sortItems([mk('a', 'Warning', '2026-01-01'), mk('b', 'Error', '2026-01-03'), mk('c', 'Error', '2026-01-02')]).map((i) => i.id)).toEqual(['c', 'b', 'a']);
   });
 });

@@ -131,6 +131,8 @@ export const ActionItem = z.object({
   problem: z.string(),
   /** What to do about it, in one sentence. */
   suggestedFix: z.string(),
+  /** The one ocactl command that applies the fix on this appliance (a UI offers to run it), when there is one. */
+  fixArgv: z.array(z.string()).nullable().default(null),
   since: z.string(),
 });
 export type ActionItem = z.infer<typeof ActionItem>;

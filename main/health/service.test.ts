@@ -55,6 +55,10 @@ describe('health monitor against a lab fleet', () => {
     mkdirSync(dataDir, { recursive: true });
     vault = await openNodeVault(dataDir);
     open();
+    // Polling is on by default (a sweep of the empty inventory ran at open): these tests sweep by
+    // hand, and the last one turns the interval on itself.
+    await engine.health.whenIdle();
+    await client.api.health.setMonitor({ enabled: false });
     fleet = await LabFleet.start({ dir: join(root, 'lab'), appliances: 8, sites: 3, seed: 11, speed: 1, authorizedKeys: '', clock: labClock });
     enrollLabFleet(engine.inventory, fleet, { tags: ['lab'] });
     await client.api.health.setMonitor({ timeoutMs: 400, concurrency: 8, historySize: 10 });

@@ -25,6 +25,30 @@ export const ExecSelection = z.union([
 ]);
 export type ExecSelection = z.input<typeof ExecSelection>;
 
+/** ocactl actions that change an appliance (serving, boot slot, configuration), not only read it. */
+export const CHANGING_OCACTL = ['drain', 'undrain', 'reboot', 'firmware activate', 'firmware commit', 'firmware rollback', 'config set'] as const;
+
+/**
+ * A changing action on more appliances than this, or on more than one site, runs only with the
+ * count typed back (`confirmCount`): the UI asks for it, the CLI takes `--confirm N`.
+ */
+export const CONFIRM_ABOVE = 10;
+
+/** The ocactl action argv names, when it changes appliances (see CHANGING_OCACTL); else null. */
+export function changingActionOf(argv: readonly string[]): string | null {
+  if (argv[0] !== 'ocactl') return null;
+  const changing: readonly string[] = CHANGING_OCACTL;
+  const two = argv.slice(1, 3).join(' ');
+  if (changing.includes(two)) return two;
+  const one = argv[1] ?? '';
+  return changing.includes(one) ? one : null;
+}
+
+/** Whether running argv on this reach needs the count typed back. */
+export function needsTypedCount(argv: readonly string[], reach: { total: number; sites: number }): boolean {
+  return changingActionOf(argv) !== null && (reach.total > CONFIRM_ABOVE || reach.sites > 1);
+}
+
 export const ExecRequest = z.object({
   selection: ExecSelection,
   /** argv; `ocactl <command> ...` replies are validated against the appliance API. */
@@ -34,6 +58,11 @@ export const ExecRequest = z.object({
   timeoutMs: z.number().int().min(100).max(3_600_000).optional(),
   /** Trust the host key of appliances met for the first time (as StrictHostKeyChecking=accept-new). */
   acceptNew: z.boolean().default(false),
+  /**
+   * The number of appliances the user typed to confirm a large change (see needsTypedCount). It
+   * must equal what the selection reaches when the job starts, else E_CONFIRM and nothing runs.
+   */
+  confirmCount: z.number().int().min(0).optional(),
 });
 export type ExecRequest = z.input<typeof ExecRequest>;
 
@@ -114,7 +143,13 @@ export const jobsMethods = {
   get: method('One job with its summary', z.object({ id: z.number().int() }), z.object({ job: Job, summary: JobSummary })),
   results: method(
     'Per-appliance results of a job',
-    z.object({ id: z.number().int(), offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(20_000).default(1000) }),
+    z.object({
+      id: z.number().int(),
+      offset: z.number().int().min(0).default(0),
+      limit: z.number().int().min(1).max(20_000).default(1000),
+      /** Only results in these states (e.g. `running`: which appliances a job still waits on); total counts those. */
+      state: z.array(ResultState).min(1).max(RESULT_STATES.length).optional(),
+    }),
     z.object({ total: z.number().int(), items: z.array(JobResult) }),
   ),
   cancel: method('Cancel a running job; results already in are kept', z.object({ id: z.number().int() }), Job),

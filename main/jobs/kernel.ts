@@ -90,9 +90,9 @@ export class JobsKernel {
         const job = this.mustFind(id);
         return { job: this.toJob(job), summary: this.summary(id) };
       },
-      results: ({ id, offset, limit }) => {
+      results: ({ id, offset, limit, state }) => {
         this.mustFind(id);
-        return this.repo.results(id, offset, limit);
+        return this.repo.results(id, offset, limit, state);
       },
       cancel: ({ id }) => this.cancel(id),
       pause: ({ id }) => this.pause(id),

@@ -305,9 +305,12 @@ export class JobsRepo {
     ).map((r) => ({ id: r.id, runner: r.runner, ownerPid: r.owner_pid, ownerHost: r.owner_host }));
   }
 
-  results(id: number, offset: number, limit: number): { total: number; items: JobResult[] } {
-    const total = (this.db.prepare('SELECT COUNT(*) AS n FROM job_results WHERE job_id = ?').get(id) as { n: number }).n;
-    const items = (this.db.prepare('SELECT * FROM job_results WHERE job_id = ? ORDER BY seq LIMIT ? OFFSET ?').all(id, limit, offset) as RawResult[]).map(toResult);
+  /** A page of results in run order; only those in `states` when given (the running ones, say). */
+  results(id: number, offset: number, limit: number, states?: readonly ResultState[]): { total: number; items: JobResult[] } {
+    const only = states?.length ? ` AND state IN (${states.map(() => '?').join(', ')})` : '';
+    const args = states?.length ? [id, ...states] : [id];
+    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM job_results WHERE job_id = ?${only}`).get(...args) as { n: number }).n;
+    const items = (this.db.prepare(`SELECT * FROM job_results WHERE job_id = ?${only} ORDER BY seq LIMIT ? OFFSET ?`).all(...args, limit, offset) as RawResult[]).map(toResult);
     return { total, items };
   }
 

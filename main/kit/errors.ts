@@ -7,6 +7,7 @@ import { z } from 'zod';
 
 export const ERROR_CODES = [
   'E_VALIDATION', // a message or form field did not match the contract
+  'E_CONFIRM', // a large change needs its size confirmed (the count typed back); nothing was done
   'E_NOT_FOUND', // the named record does not exist
   'E_CONFLICT', // the change collides with existing data (duplicate serial, ...)
   'E_IMPORT', // an import file has bad rows; nothing was changed
@@ -58,6 +59,8 @@ export const ERROR_DETAILS = {
   E_HOSTKEY_UNKNOWN: z.object({ presented: z.string(), keyType: z.string() }),
   E_TOO_LARGE: z.object({ bytes: z.number().optional(), limit: z.number() }),
   /** The names asked for that do not exist; `method` when the call named no method of the contract. */
+  /** What a large change would reach, for the count to be typed back. */
+  E_CONFIRM: z.object({ count: z.number().int(), sites: z.number().int(), partners: z.number().int(), action: z.string() }),
   E_NOT_FOUND: z.object({ missing: z.array(z.string()).optional(), method: z.string().optional() }),
 } satisfies Partial<Record<ErrorCode, z.ZodType>>;
 

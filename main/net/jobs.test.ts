@@ -120,6 +120,10 @@ describe('fan-out jobs against a lab fleet', () => {
     engine.net.sharedPool().close();
     try {
       const job = await client.api.jobs.exec({ selection: { query: { tag: ['lab'] } }, argv: ['ocactl', 'status'], concurrency: 10, timeoutMs: 2000 });
+      // While it runs, the stalled one is named as the one the job still waits on (the others answer at once).
+      const stillRunning = async () => (await client.api.jobs.results({ id: job.id, state: ['running'] })).items.map((r) => r.serial);
+      await expect.poll(stillRunning, { timeout: 1800, interval: 50 }).toEqual([serials[0]]);
+      expect((await client.api.jobs.results({ id: job.id, state: ['running', 'pending'] })).total).toBe(1);
       const done = await engine.jobs.wait(job.id);
       expect(done.progress).toMatchObject({ total: SIZE, ok: SIZE - 6, failed: 6 });
       const byserial = new Map((await client.api.jobs.results({ id: job.id })).items.map((r) => [r.serial, r]));
@@ -255,5 +259,29 @@ describe('fan-out jobs against a lab fleet', () => {
     await expect(client.api.jobs.exec({ selection: { serials: ['GHOST-1'] }, argv: ['true'] })).rejects.toBeInstanceOf(ApiError);
     await expect(client.api.jobs.exec({ selection: { all: true }, argv: [] })).rejects.toMatchObject({ code: 'E_VALIDATION' });
     await expect(client.api.jobs.get({ id: 9999 })).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
+  });
+
+  it('runs a changing action on more than one site only with the count typed back', async () => {
+    const before = (await client.api.jobs.list({ limit: 500 })).length;
+    const all = { all: true } as const;
+    await expect(client.api.jobs.exec({ selection: all, argv: ['ocactl', 'drain'], acceptNew: true })).rejects.toMatchObject({
+      code: 'E_CONFIRM',
+      message: expect.stringMatching(/^ocactl drain would change 10 appliances in 2 sites of \d+ partners?\. Confirm by typing the count \(10\), or stage it/),
+      details: { count: 10, sites: 2 },
+    });
+    await expect(client.api.jobs.exec({ selection: all, argv: ['ocactl', 'config', 'set', 'fill.window=02:00-06:00'], confirmCount: 9 })).rejects.toMatchObject({
+      code: 'E_CONFIRM',
+      message: expect.stringMatching(/^ocactl config set: the count typed \(9\) is not what the selection reaches now \(10 appliances/),
+    });
+    // Nothing ran: no job was recorded.
+    expect(await client.api.jobs.list({ limit: 500 })).toHaveLength(before);
+
+    // Reading needs no confirmation; neither does a change on one site of at most 10 appliances.
+    const site = (await client.api.inventory.getAppliance({ serial: serials[0]! })).appliance.site;
+    const read = await client.api.jobs.exec({ selection: all, argv: ['ocactl', 'status'], acceptNew: true });
+    const small = await client.api.jobs.exec({ selection: { query: { site: [site] } }, argv: ['ocactl', 'undrain'], acceptNew: true });
+    const confirmed = await client.api.jobs.exec({ selection: all, argv: ['ocactl', 'undrain'], acceptNew: true, confirmCount: 10 });
+    expect(confirmed.progress.total).toBe(10);
+    for (const job of [read, small, confirmed]) expect((await engine.jobs.wait(job.id)).state).toBe('done');
   });
 });

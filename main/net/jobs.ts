@@ -13,7 +13,7 @@ import type { InventoryService } from '../inventory/service';
 import type { JobsKernel } from '../jobs/kernel';
 import type { JobKind } from '../jobs/kind';
 import type { FinishedResult } from '../jobs/repo';
-import { ExecRequest, type Job } from './contract';
+import { changingActionOf, ExecRequest, needsTypedCount, type Job } from './contract';
 import type { NetService } from './service';
 import type { ExecResult } from './ssh-pool';
 
@@ -105,11 +105,31 @@ export function execKind(net: NetService, inventory: Pick<InventoryService, 'app
   };
 }
 
+/**
+ * A changing ocactl action on many appliances or several sites runs only when the caller typed the
+ * count back (`confirmCount`, equal to what the selection reaches now): E_CONFIRM otherwise.
+ */
+function confirmReach(argv: readonly string[], targets: ReadonlyArray<{ site: string; partner: string }>, confirmCount: number | undefined): void {
+  const total = targets.length;
+  const sites = new Set(targets.map((t) => t.site)).size;
+  if (!needsTypedCount(argv, { total, sites }) || confirmCount === total) return;
+  const partners = new Set(targets.map((t) => t.partner)).size;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const reach = `${plural(total, 'appliance')} in ${plural(sites, 'site')} of ${plural(partners, 'partner')}`;
+  const action = `ocactl ${changingActionOf(argv)}`;
+  const message =
+    confirmCount === undefined
+      ? `${action} would change ${reach}. Confirm by typing the count (${total}), or stage it: run it on one site first, then widen. Nothing was run.`
+      : `${action}: the count typed (${confirmCount}) is not what the selection reaches now (${reach}). Nothing was run.`;
+  throw new FleetError('E_CONFIRM', message, { count: total, sites, partners, action });
+}
+
 /** The contract's jobs.exec: a selection and a command, run as an exec job. */
 export async function startExec(kernel: JobsKernel, raw: unknown, actor: string): Promise<Job> {
   const req = ExecRequest.parse(raw);
   const targets = kernel.select(req.selection);
   if (targets.length === 0) throw new FleetError('E_VALIDATION', 'The selection matches no appliance; nothing was run.');
+  confirmReach(req.argv, targets, req.confirmCount);
   const spec: ExecSpec = { argv: req.argv, concurrency: req.concurrency, timeoutMs: req.timeoutMs ?? null, acceptNew: req.acceptNew };
   return kernel.start('exec', spec, targets, actor);
 }

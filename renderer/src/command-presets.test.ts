@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OCACTL_RESULTS } from '../../main/appliance/contract';
-import { buildPreset, DEFAULT_PARAMS, PRESETS, type PresetId } from './command-presets';
+import { buildPreset, DEFAULT_PARAMS, deviceActionFor, PRESETS, presetForArgv, type PresetId } from './command-presets';
 
 const argv = (id: PresetId, params: Partial<typeof DEFAULT_PARAMS> = {}) => {
   const r = buildPreset(id, { ...DEFAULT_PARAMS, ...params });
@@ -41,5 +41,23 @@ describe('ocactl presets', () => {
 
   it('mark the actions that change an appliance', () => {
     expect(PRESETS.filter((p) => p.changes).map((p) => p.id)).toEqual(['drain', 'undrain']);
+  });
+});
+
+describe('presets for a known argv, and the device action of a status change', () => {
+  it('finds the preset that builds an argv, none for others', () => {
+    expect(presetForArgv(['ocactl', 'drain'])).toBe('drain');
+    expect(presetForArgv(['ocactl', 'undrain'])).toBe('undrain');
+    expect(presetForArgv(['ocactl', 'status'])).toBe('status');
+    expect(presetForArgv(['ocactl', 'reboot'])).toBeNull();
+    expect(presetForArgv(['ocactl', 'drain', '--now'])).toBeNull();
+  });
+
+  it('drains with drained, undrains drained → online, nothing else', () => {
+    expect(deviceActionFor('online', 'drained')).toBe('drain');
+    expect(deviceActionFor('provisioning', 'drained')).toBe('drain');
+    expect(deviceActionFor('drained', 'online')).toBe('undrain');
+    expect(deviceActionFor('offline', 'online')).toBeNull();
+    expect(deviceActionFor('online', 'rma')).toBeNull();
   });
 });

@@ -101,3 +101,20 @@ export function buildPreset(id: PresetId, params: PresetParams): BuildResult {
     }
   }
 }
+
+/** The preset that builds exactly this argv with the default params (drain, undrain, status...), if any. */
+export function presetForArgv(argv: readonly string[]): PresetId | null {
+  const wanted = argv.join('\0');
+  for (const p of PRESETS) {
+    const built = buildPreset(p.id, DEFAULT_PARAMS);
+    if (built.ok && built.argv.join('\0') === wanted) return p.id;
+  }
+  return null;
+}
+
+/** What the status change means for the device: drain it when it becomes drained, undrain when drained becomes online. */
+export function deviceActionFor(current: string, next: string): 'drain' | 'undrain' | null {
+  if (next === 'drained' && current !== 'drained') return 'drain';
+  if (next === 'online' && current === 'drained') return 'undrain';
+  return null;
+}

@@ -3,6 +3,8 @@ import type { JobProgress } from '../../main/net/contract';
 import {
   applianceOfTarget,
   formatDuration,
+  honestEta,
+  runningAges,
   formatRate,
   notRunCount,
   outputPreview,
@@ -90,5 +92,47 @@ describe('job results on screen', () => {
   it('links appliance targets, not bastions', () => {
     expect(applianceOfTarget('appliance:LAB00001')).toBe('LAB00001');
     expect(applianceOfTarget('bastion:gw1')).toBeNull();
+  });
+});
+
+describe('honest ETA and the appliances still running', () => {
+  const now = Date.parse('2026-03-01T12:01:00Z');
+  it('lists running appliances longest first, with their seconds', () => {
+    expect(
+      runningAges(
+        [
+          { serial: 'B', startedAt: '2026-03-01T12:00:58Z' },
+          { serial: 'A', startedAt: '2026-03-01T12:00:15Z' },
+          { serial: 'C', startedAt: null },
+        ],
+        now,
+      ),
+    ).toEqual([
+      { serial: 'A', seconds: 45 },
+      { serial: 'B', seconds: 2 },
+      { serial: 'C', seconds: 0 },
+    ]);
+  });
+
+  it('keeps the estimate while nothing stalls', () => {
+    expect(honestEta({ rate: 10, running: 5, remaining: 100, etaSeconds: 10 }, [{ serial: 'A', seconds: 2 }])).toEqual({ text: '10 s', stalled: [] });
+  });
+
+  it('names the one the job waits on instead of a shrinking "0 s"', () => {
+    // 59 of 60 done at 2/s, one has run 45 s: the engine says 0 s left.
+    expect(honestEta({ rate: 2, running: 1, remaining: 0, etaSeconds: 0 }, [{ serial: 'LAB00003', seconds: 45 }])).toEqual({
+      text: 'waiting on LAB00003 (running 45 s)',
+      stalled: ['LAB00003'],
+    });
+  });
+
+  it('adds the stalled ones to the estimate for the rest', () => {
+    const out = honestEta({ rate: 5, running: 10, remaining: 50, etaSeconds: 10 }, [
+      { serial: 'X', seconds: 30 },
+      { serial: 'Y', seconds: 12 },
+      { serial: 'Z', seconds: 1 },
+    ]);
+    // Typical: 10 / 5 = 2 s per appliance; stalled past max(10, 8) s.
+    expect(out).toEqual({ text: '10 s + waiting on 2 slow appliances (X running 30 s)', stalled: ['X', 'Y'] });
   });
 });

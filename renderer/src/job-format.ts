@@ -139,3 +139,41 @@ export function replyPreview(output: string | null, max = 160): string {
   }
   return outputPreview(output, max);
 }
+
+/** A running appliance is stalled past this many seconds at least ... */
+export const STALL_MIN_S = 10;
+/** ... and past this many times the typical time per appliance (running / rate, Little's law). */
+export const STALL_FACTOR = 4;
+
+export interface RunningAge {
+  serial: string;
+  /** Seconds since it started. */
+  seconds: number;
+}
+
+/** Running appliances from their results: serial and seconds since they started, longest first. */
+export function runningAges(results: ReadonlyArray<{ serial: string; startedAt: string | null }>, nowMs: number): RunningAge[] {
+  return results
+    .map((r) => ({ serial: r.serial, seconds: r.startedAt ? Math.max(0, (nowMs - Date.parse(r.startedAt)) / 1000) : 0 }))
+    .sort((a, b) => b.seconds - a.seconds || a.serial.localeCompare(b.serial));
+}
+
+/**
+ * The ETA as it can honestly be said. The engine's figure is remaining / rate: when one appliance
+ * stalls (it runs until its timeout) that figure shrinks to "0 s" while the job waits on. Running
+ * ones far slower than the rest are named instead: "waiting on LAB00003 (running 45 s)", after
+ * the estimate for the rest when others are still to run.
+ */
+export function honestEta(p: Pick<JobProgress, 'rate' | 'running' | 'remaining' | 'etaSeconds'>, running: readonly RunningAge[]): { text: string; stalled: string[] } {
+  const typical = p.rate > 0 && p.running > 0 ? p.running / p.rate : 0;
+  const limit = Math.max(STALL_MIN_S, typical * STALL_FACTOR);
+  const stalled = running.filter((r) => r.seconds > limit);
+  if (stalled.length === 0) return { text: formatDuration(p.etaSeconds), stalled: [] };
+  const worst = stalled[0]!;
+  const who =
+    stalled.length === 1
+      ? `${worst.serial} (running ${formatDuration(worst.seconds)})`
+      : `${formatCount(stalled.length)} slow appliances (${worst.serial} running ${formatDuration(worst.seconds)})`;
+  const onlyStalled = p.remaining <= 0 && stalled.length >= p.running;
+  return { text: onlyStalled ? `waiting on ${who}` : `${formatDuration(p.etaSeconds)} + waiting on ${who}`, stalled: stalled.map((s) => s.serial) };
+}

@@ -8,12 +8,13 @@
  *
  * FLEETDECK_SCREENSHOTS=<dir> also writes light and dark screenshots of each screen there.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { chromiumAvailable, chromiumSkipReason, launchChromium } from './support/browser';
-import { serveApp, type ServedApp } from './support/serve';
+import { runCli, serveApp, type ServedApp } from './support/serve';
 
 if (!chromiumAvailable) console.log(`SKIPPED: live health end-to-end tests - ${chromiumSkipReason}`);
 
@@ -38,7 +39,12 @@ describe.skipIf(!chromiumAvailable)('live health in the browser host (Playwright
   const consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    app = await serveApp();
+    // Polling is on by default; this suite starts with it off to see the not-polled state and the
+    // note that says polling is off, then measures by hand (Poll now) and turns it on later.
+    const dataDir = mkdtempSync(join(tmpdir(), 'fleetdeck-e2e-'));
+    const off = runCli(dataDir, ['health', 'monitor', '--disable']);
+    if (off.status !== 0) throw new Error(`health monitor --disable failed: ${off.stderr || off.stdout}`);
+    app = await serveApp({ dataDir });
     const lab = app.cli(['lab', 'start', '--appliances', '24', '--sites', '4']);
     if (lab.status !== 0) throw new Error(`lab start failed: ${lab.stderr || lab.stdout}`);
     fleet = (JSON.parse(app.cli(['inventory', 'list', '--json', '--limit', '100']).stdout) as Listed).items;
@@ -56,6 +62,7 @@ describe.skipIf(!chromiumAvailable)('live health in the browser host (Playwright
     await browser?.close();
     app?.cli(['lab', 'stop']);
     await app?.stop();
+    if (app) rmSync(app.dataDir, { recursive: true, force: true });
   });
 
   const attr = (locator: Locator, name: string) => locator.getAttribute(name);
@@ -149,8 +156,11 @@ describe.skipIf(!chromiumAvailable)('live health in the browser host (Playwright
     await expect.poll(() => attr(row(failing.serial).getByTestId('health-badge'), 'data-status')).toBe('Error');
     const darkBadge = row(dark.serial).getByTestId('health-badge');
     await expect.poll(() => attr(darkBadge, 'data-reachable')).toBe('false');
-    expect(await attr(darkBadge, 'data-status')).toBe('OK'); // the last known state, greyed
-    expect(await row(dark.serial).getByTestId('health-age').textContent()).toMatch(/^unreachable, last seen \d+[sm] ago$/);
+    // The current state first, coloured as the roll-ups count it; then what was last known, and when.
+    expect(await darkBadge.textContent()).toBe('Unreachable');
+    expect(await attr(darkBadge, 'data-state')).toBe('unreachable');
+    expect(await attr(darkBadge, 'data-status')).not.toBe('OK');
+    expect(await row(dark.serial).getByTestId('health-age').textContent()).toMatch(/^last known OK \d+[sm] ago$/);
     expect(await row(dark.serial).textContent()).toContain('online');
 
     // The failing appliance's detail: the disk component, the metrics and the charts.
@@ -182,7 +192,8 @@ describe.skipIf(!chromiumAvailable)('live health in the browser host (Playwright
     const darkCard = page.getByTestId('appliance-health');
     await expect.poll(() => attr(darkCard, 'data-reachable')).toBe('false');
     expect(await page.getByTestId('health-last-error').textContent()).toContain('E_UNREACHABLE');
-    expect(await darkCard.getByTestId('health-age').textContent()).toMatch(/unreachable, last seen/);
+    expect(await darkCard.getByTestId('health-badge').textContent()).toBe('Unreachable');
+    expect(await darkCard.getByTestId('health-age').textContent()).toMatch(/^last known OK \d+[sm] ago$/);
     expect(await darkCard.getByTestId('metric-serving').textContent()).toMatch(/Gbps/); // last known metrics stay
     const age0 = Number(await attr(darkCard.getByTestId('health-age'), 'data-age'));
     await expect.poll(async () => Number(await attr(darkCard.getByTestId('health-age'), 'data-age')), { timeout: 5_000 }).toBeGreaterThanOrEqual(age0 + 2);
@@ -194,6 +205,8 @@ describe.skipIf(!chromiumAvailable)('live health in the browser host (Playwright
     await page.getByTestId('change-status').click();
     await page.getByTestId('status-select').selectOption('drained');
     await page.getByTestId('status-reason').fill('BGP neighbor renumbering, CHG-5120');
+    // The inventory only: this appliance keeps serving (the offer to drain the device is declined).
+    await page.getByTestId('status-device-action').uncheck();
     await page.getByTestId('status-save').click();
     await page.getByTestId('field-status').getByText('drained').waitFor();
 
@@ -210,9 +223,10 @@ describe.skipIf(!chromiumAvailable)('live health in the browser host (Playwright
     expect(await darkCard.getByTestId('health-lifecycle').textContent()).toContain('online');
     const darkLook = await badgeLook();
 
-    // Same last-known status word, but one is measured now (filled) and the other is not (greyed, dashed).
+    // One is measured OK now (filled); the other says Unreachable first (dashed, in the colour it is counted as).
     expect(drainedLook).toMatchObject({ status: 'OK', reachable: 'true', border: 'solid' });
-    expect(darkLook).toMatchObject({ status: 'OK', reachable: 'false', border: 'dashed' });
+    expect(darkLook).toMatchObject({ reachable: 'false', border: 'dashed' });
+    expect(['Warning', 'Error']).toContain(darkLook.status);
     expect(drainedLook.background).not.toBe(darkLook.background);
 
     // Side by side in the health list too: lifecycle drained + OK, lifecycle online + unreachable.
@@ -221,7 +235,11 @@ describe.skipIf(!chromiumAvailable)('live health in the browser host (Playwright
     await expect.poll(() => healthRow(drained.serial).getByTestId('health-row-lifecycle').textContent()).toBe('drained');
     expect(await attr(healthRow(drained.serial).getByTestId('health-badge'), 'data-reachable')).toBe('true');
     expect(await healthRow(dark.serial).getByTestId('health-row-lifecycle').textContent()).toBe('online');
-    expect(await healthRow(dark.serial).getByTestId('health-age').textContent()).toMatch(/unreachable/);
+    expect(await healthRow(dark.serial).getByTestId('health-badge').textContent()).toBe('Unreachable');
+    expect(await healthRow(dark.serial).getByTestId('health-age').textContent()).toMatch(/^last known OK/);
+    // What it serves now is unknown: no last-known Gbps beside an Unreachable.
+    expect(await healthRow(dark.serial).getByTestId('health-row-serving').textContent()).toBe('—');
+    expect(await healthRow(drained.serial).getByTestId('health-row-serving').textContent()).toMatch(/Gbps/);
     await screenshots('health-screen');
     await go('#/overview');
     await page.getByTestId('measured-health').getByTestId('health-totals').waitFor();

@@ -1,12 +1,14 @@
 /**
  * What needs attention, worst first: severity, where (partner, site, appliance: each a link),
- * the problem in one sentence, the suggested fix, and since when.
+ * the problem in one sentence, the suggested fix (with a button that runs it, when one ocactl
+ * command does), and since when.
  */
 import type { ActionItem } from '../../../main/health/contract';
 import { formatDateTime } from '../format';
 import { formatAge } from '../health-format';
 import { appliancesHash, hashFor } from '../route';
 import { HealthBadge, useSecondClock } from './HealthBadge';
+import { RunFixButton } from './RunFixButton';
 import '../health.css';
 
 interface ActionableListProps {
@@ -49,7 +51,7 @@ export function ActionableList({ items, compact }: ActionableListProps) {
             {item.problem}
           </span>
           <span className="fix" data-testid="actionable-fix">
-            {item.suggestedFix}
+            {item.suggestedFix} <RunFixButton item={item} />
           </span>
           {!compact && (
             <span className="since" title={formatDateTime(item.since)}>

@@ -1,7 +1,8 @@
 /**
  * One appliance's measured health, beside (never mixed with) the lifecycle status an operator set:
  * status and reachability with a live age, each component with where its status came from, the
- * latest metrics and small charts over the kept history. Unreachable: the last known state, greyed.
+ * latest metrics and small charts over the kept history. Unreachable: says so first; the last known
+ * components and metrics below it, greyed.
  */
 import { useMemo, useState } from 'react';
 import type { ApplianceHealth, MetricsSample } from '../../../main/health/contract';
@@ -104,7 +105,13 @@ function HealthBody({ health, history }: { health: ApplianceHealth; history: rea
                       <div className="source">{SOURCE_TEXT[c.source]}</div>
                     </td>
                     <td>
-                      <HealthBadge status={c.status} reachable={health.reachable || c.source === 'reachability'} small testId="component-status" />
+                      <HealthBadge
+                        status={c.status}
+                        reachable={health.reachable || c.source === 'reachability'}
+                        state={health.reachable || c.source === 'reachability' ? 'measured' : 'stale'}
+                        small
+                        testId="component-status"
+                      />
                     </td>
                     <td>{c.message}</td>
                   </tr>

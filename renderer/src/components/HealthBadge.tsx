@@ -1,42 +1,48 @@
 /**
  * Measured health as a filled badge with a round dot (lifecycle chips are outlined, with a square
- * marker: the two never look alike). An unreachable appliance shows its last known status greyed,
- * dashed, and the age of that measurement ticks beside it.
+ * marker: the two never look alike). The current state comes first: an unreachable appliance says
+ * "Unreachable" in the colour the roll-ups count it, with what was last known beside it; an RMA
+ * appliance (never polled) says "Not polled", muted.
  */
 import { useSyncExternalStore } from 'react';
 import type { ApplianceHealth, HealthStatus } from '../../../main/health/contract';
 import { formatDateTime } from '../format';
-import { ageAt, measuredLine, reachabilityLine } from '../health-format';
+import { ageAt, healthShown, type HealthShown } from '../health-format';
 import { useHealth } from '../stores/health';
 import '../health.css';
 
 interface BadgeProps {
   status: HealthStatus;
-  /** False: the last poll failed and this is the last known status. */
+  /** The word shown; the status by default ("Unreachable", "Not polled"). */
+  label?: string;
+  /** False: the last poll failed (the badge says Unreachable). */
   reachable?: boolean;
+  /** 'stale': a component of an appliance not reached now (its last known value, greyed). */
+  state?: HealthShown['state'] | 'stale';
   small?: boolean;
   title?: string;
   testId?: string;
   href?: string;
 }
 
-export function HealthBadge({ status, reachable = true, small, title, testId = 'health-badge', href }: BadgeProps) {
-  const className = `hb h-${status}${reachable ? '' : ' unreachable'}${small ? ' small' : ''}`;
-  const label = reachable ? status : `${status} (last known)`;
+export function HealthBadge({ status, label = status, reachable = true, state = 'measured', small, title, testId = 'health-badge', href }: BadgeProps) {
+  const look = state === 'unreachable' ? ' unreachable' : state === 'not-polled' || state === 'stale' ? ' stale' : '';
+  const className = `hb h-${status}${look}${small ? ' small' : ''}`;
   const props = {
     className,
     'data-testid': testId,
     'data-status': status,
     'data-reachable': String(reachable),
-    title: title ?? (reachable ? `Measured health: ${status}` : `Not reached at the last poll; last known health: ${status}`),
+    'data-state': state,
+    title: title ?? `Measured health: ${label}`,
     'aria-label': `Health ${label}`,
   };
   return href ? (
     <a href={href} {...props}>
-      {status}
+      {label}
     </a>
   ) : (
-    <span {...props}>{status}</span>
+    <span {...props}>{label}</span>
   );
 }
 
@@ -69,7 +75,7 @@ export function useSecondClock(): number {
 }
 
 interface AgeProps {
-  health: Pick<ApplianceHealth, 'reachable' | 'ageSeconds' | 'lastPollAt'>;
+  health: Pick<ApplianceHealth, 'status' | 'lastKnownStatus' | 'lifecycle' | 'reachable' | 'ageSeconds' | 'lastPollAt'>;
   /** When the reply carrying `health` arrived (Date.now()). */
   receivedAt: number;
   /** Say "measured 12s ago" for a reachable appliance too (the detail card). */
@@ -77,43 +83,53 @@ interface AgeProps {
 }
 
 /**
- * "unreachable, last seen 3m ago", live, in the danger colour; "not polled yet", muted (a new
- * appliance is not a problem); for a reachable appliance nothing, or "measured 4s ago".
+ * The line beside the badge: "last known OK 3m ago" for an unreachable appliance (live, in the
+ * danger colour), "not polled yet" / "not polled (rma)" muted, "measured 4s ago" when `always` or
+ * when the lifecycle does not colour the roll-ups; else nothing.
  */
 export function HealthAge({ health, receivedAt, always }: AgeProps) {
   const now = useSecondClock();
   const age = ageAt(health.ageSeconds, receivedAt, now);
-  const polled = health.lastPollAt !== null;
-  const line = reachabilityLine(health.reachable, age, polled) ?? (always ? measuredLine(age) : null);
-  if (!line) return null;
+  const shown = healthShown(health, age, always);
+  if (!shown.line) return null;
+  const tone = shown.state === 'unreachable' ? ' unreachable' : shown.state === 'measured' ? '' : ' not-polled';
   return (
     <span
-      className={`health-age${health.reachable ? '' : polled ? ' unreachable' : ' not-polled'}`}
+      className={`health-age${tone}`}
       data-testid="health-age"
       data-age={age === null ? '' : Math.floor(age)}
-      title={health.lastPollAt ? `${line}; last poll ${formatDateTime(health.lastPollAt)}` : line}
+      title={health.lastPollAt ? `${shown.line}; last poll ${formatDateTime(health.lastPollAt)}` : shown.line}
     >
-      {line}
+      {shown.line}
     </span>
   );
 }
 
 /**
- * One appliance's badge: its measured status when reached; when not, the engine's `lastKnownStatus`
- * greyed (the roll-ups count it by its measured status, which also weighs the failed polls: the
- * tooltip says so). Never polled: a plain Unknown, nothing alarming about a new appliance.
+ * One appliance's badge: the current state first (see healthShown). Unreachable: coloured as the
+ * roll-ups count it, the last known status in the tooltip and the line beside it.
  */
 export function ApplianceHealthBadge({ health, small, testId }: { health: ApplianceHealth; small?: boolean; testId?: string }) {
-  if (health.reachable) return <HealthBadge status={health.status} small={small} testId={testId} />;
-  if (health.lastPollAt === null) {
-    return <HealthBadge status="Unknown" small={small} testId={testId} title="Not polled yet: nothing is known about it." />;
-  }
-  const known = health.lastKnownStatus ?? 'Unknown';
+  const shown = healthShown(health, health.ageSeconds);
   const title =
-    health.lastKnownStatus == null
-      ? `Never reached; counted as ${health.status}.`
-      : `Not reached at the last poll. Last known health: ${known}; counted as ${health.status} while unreachable.`;
-  return <HealthBadge status={known} reachable={false} small={small} testId={testId} title={title} />;
+    shown.state === 'not-polled'
+      ? `Not polled while its lifecycle is ${health.lifecycle}${health.lastKnownStatus ? `; last known health ${health.lastKnownStatus}` : ''}.`
+      : shown.state === 'never-polled'
+        ? 'Not polled yet: nothing is known about it.'
+        : shown.state === 'unreachable'
+          ? `Not reached at the last poll${health.lastError ? ` (${health.lastError.code})` : ''}; counted as ${health.status}. Last known health: ${health.lastKnownStatus ?? 'none (never reached)'}.`
+          : `Measured health: ${health.status}`;
+  return (
+    <HealthBadge
+      status={shown.tone}
+      label={shown.label}
+      reachable={health.reachable}
+      state={shown.state}
+      small={small}
+      testId={testId}
+      title={title}
+    />
+  );
 }
 
 /** Badge and age together: what a table row or a list shows for one appliance. */

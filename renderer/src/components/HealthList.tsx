@@ -126,8 +126,14 @@ export function HealthList({ list, onRange, onOpen, emptyText }: HealthListProps
               <div className="cell" role="gridcell">
                 <HealthSummary health={h} receivedAt={receivedAt} small />
               </div>
-              <div className="cell num" role="gridcell">
-                {h.metrics ? formatGbps(h.metrics.servingGbps) : '—'}
+              <div
+                className={`cell num${h.metrics && !h.reachable ? ' muted' : ''}`}
+                role="gridcell"
+                data-testid="health-row-serving"
+                title={h.metrics && !h.reachable ? `Unknown now (not reached); last known ${formatGbps(h.metrics.servingGbps)}` : undefined}
+              >
+                {/* Not reached now: what it serves is unknown (the last known figure is in the tooltip). */}
+                {h.metrics && h.reachable ? formatGbps(h.metrics.servingGbps) : '—'}
               </div>
               <div className="cell muted" role="gridcell" title={worst}>
                 {worst}

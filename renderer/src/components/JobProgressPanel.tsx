@@ -1,7 +1,11 @@
-/** A job's live progress: a bar (ok, failed, not run, running) and its numbers, rate and ETA. */
+/**
+ * A job's live progress: a bar (ok, failed, not run, running) and its numbers, rate and ETA, and
+ * the appliances it still waits on (a stalled one is named in the ETA instead of a false "0 s").
+ */
 import type { Job } from '../../../main/net/contract';
 import { formatCount } from '../format';
-import { formatDuration, formatRate, notRunCount, percentDone } from '../job-format';
+import { formatDuration, formatRate, honestEta, notRunCount, percentDone } from '../job-format';
+import { RunningNow, useRunningNow } from './RunningNow';
 import { useNow } from '../use-now';
 import '../jobs.css';
 
@@ -23,6 +27,8 @@ export function JobProgressPanel({ job }: { job: Job }) {
   const width = (n: number) => `${p.total > 0 ? (n / p.total) * 100 : 0}%`;
   const end = job.finishedAt ? Date.parse(job.finishedAt) : now.getTime();
   const elapsed = Math.max(0, (end - Date.parse(job.createdAt)) / 1000);
+  const ages = useRunningNow(job.id, running);
+  const eta = honestEta(p, ages);
   return (
     <div
       className="card"
@@ -70,8 +76,9 @@ export function JobProgressPanel({ job }: { job: Job }) {
           <Num k={job.state === 'interrupted' ? 'interrupted' : 'cancelled'} v={formatCount(notRun)} tone={notRun ? 'notrun' : undefined} testId="job-count-notrun" />
         )}
         <Num k="rate" v={formatRate(p.rate)} testId="job-rate" />
-        {running && <Num k="ETA" v={formatDuration(p.etaSeconds)} testId="job-eta" />}
+        {running && <Num k="ETA" v={eta.text} tone={eta.stalled.length ? 'stalled' : undefined} testId="job-eta" />}
       </div>
+      {running && <RunningNow ages={ages} total={p.running} stalled={eta.stalled} />}
     </div>
   );
 }

@@ -122,9 +122,10 @@ export function JobResultsTable({ jobId, running }: { jobId: number; running: bo
                   {r.errorMessage}
                 </div>
                 <div className="cell mono" role="cell" title={replyPreview(r.output, 400)}>
-                  {r.output || r.stderr ? (
+                  {r.output || r.stderr || r.errorMessage ? (
+                    // A failure's full sentence is one click away too (the Error cell is one line).
                     <button type="button" className="btn link output-link" onClick={() => setOpened(r)} data-testid="result-open">
-                      {replyPreview(r.output ?? r.stderr, 100) || 'show'}
+                      {replyPreview(r.output ?? r.stderr, 100) || 'full error'}
                     </button>
                   ) : (
                     ''
@@ -155,7 +156,7 @@ function ResultDialog({ result, onClose }: { result: JobResult; onClose: () => v
         <span>finished {formatDateTime(result.finishedAt)}</span>
       </div>
       {result.errorCode && (
-        <p>
+        <p className="result-error" data-testid="result-error">
           <span className="err-code">{result.errorCode}</span>
           {result.errorMessage}
         </p>

@@ -1,7 +1,9 @@
 /**
  * What a job came to: which appliances passed, which failed (with why), which were never run, and
- * identical replies grouped together, largest group first. Retry runs the rest only.
+ * identical replies grouped together, largest group first. Retry runs the rest only. Failures get
+ * their own full-width row with each message wrapped in full (never cut in a small scroll box).
  */
+import { useState } from 'react';
 import type { JobSummary } from '../../../main/net/contract';
 import { formatCount } from '../format';
 import { outputPreview, prettyOutput, presentedFingerprint } from '../job-format';
@@ -11,6 +13,8 @@ import { CompareAndTrust } from './TrustKeyDialog';
 import '../jobs.css';
 
 const SHOWN_SERIALS = 60;
+/** Failures listed before "Show all": each in full, wrapped, so 20 is a screen or two. */
+const SHOWN_FAILED = 20;
 
 function SerialLinks({ serials, testId }: { serials: readonly string[]; testId?: string }) {
   const shown = serials.slice(0, SHOWN_SERIALS);
@@ -27,6 +31,8 @@ function SerialLinks({ serials, testId }: { serials: readonly string[]; testId?:
 }
 
 export function JobSummaryPanel({ summary }: { summary: JobSummary }) {
+  const [allFailed, setAllFailed] = useState(false);
+  const failedShown = allFailed ? summary.failed : summary.failed.slice(0, SHOWN_FAILED);
   // Replies only: never-run appliances are listed under "Not run". Groups come largest first and at
   // most 50, so the one-appliance replies are counted from the totals.
   const answered = summary.groups.filter((g) => g.state === 'ok' || g.state === 'failed');
@@ -43,13 +49,13 @@ export function JobSummaryPanel({ summary }: { summary: JobSummary }) {
           </h3>
           {summary.passed.length ? <SerialLinks serials={summary.passed} /> : <span className="muted">none</span>}
         </div>
-        <div data-testid="summary-failed">
+        <div data-testid="summary-failed" className={summary.failed.length ? 'summary-failed-wide' : undefined}>
           <h3>
             Failed <span className="muted">{formatCount(summary.failed.length)}</span>
           </h3>
           {summary.failed.length ? (
             <ul className="failed-list">
-              {summary.failed.map((f) => {
+              {failedShown.map((f) => {
                 const fp = f.errorCode === 'E_HOSTKEY_UNKNOWN' ? presentedFingerprint(f.errorMessage) : null;
                 return (
                   <li key={f.serial} data-testid="summary-failed-item" data-serial={f.serial} data-error={f.errorCode ?? undefined}>
@@ -57,7 +63,9 @@ export function JobSummaryPanel({ summary }: { summary: JobSummary }) {
                       {f.serial}
                     </a>{' '}
                     {f.errorCode && <span className="err-code">{f.errorCode}</span>}
-                    <span className="muted">{f.errorMessage}</span>
+                    <span className="failed-message" data-testid="summary-failed-message">
+                      {f.errorMessage}
+                    </span>
                     {fp && (
                       <div>
                         <CompareAndTrust serial={f.serial} fingerprint={fp} />
@@ -74,6 +82,11 @@ export function JobSummaryPanel({ summary }: { summary: JobSummary }) {
             </ul>
           ) : (
             <span className="muted">none</span>
+          )}
+          {summary.failed.length > failedShown.length && (
+            <button type="button" className="btn link small" onClick={() => setAllFailed(true)} data-testid="summary-failed-all">
+              Show all {formatCount(summary.failed.length)} failures
+            </button>
           )}
         </div>
         <div data-testid="summary-notrun">

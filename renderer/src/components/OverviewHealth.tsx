@@ -7,6 +7,7 @@ import { hashFor } from '../route';
 import { useHealth } from '../stores/health';
 import { ActionableList } from './ActionableList';
 import { HealthStrip, RollupBadge } from './HealthRollup';
+import { PollingNote } from './PollingNote';
 import '../health.css';
 
 const TOP_ITEMS = 5;
@@ -22,6 +23,7 @@ export function MeasuredHealthCard() {
           polled from the appliances · <a href={hashFor({ name: 'health', status: [] })}>details</a>
         </span>
       </div>
+      <PollingNote />
       {fleet ? (
         <HealthStrip fleet={fleet.data} />
       ) : (

@@ -6,15 +6,17 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import type { ExecSelection, JobPreview } from '../../../main/net/contract';
 import { formatCommand, splitCommand } from '../argv';
-import { buildPreset, DEFAULT_PARAMS, DIAG_CHOICES, PRESETS, presetById, type PresetId, type PresetParams } from '../command-presets';
+import { buildPreset, DEFAULT_PARAMS, DIAG_CHOICES, PRESETS, presetById, presetForArgv, type PresetId, type PresetParams } from '../command-presets';
 import { formatCount } from '../format';
 import { asApiError } from '../stores/engine';
 import { useJobs } from '../stores/jobs';
 import { useUi } from '../stores/ui';
+import { reachOf, typedCountFor, typedCountMatches } from '../typed-count';
 import { BlastRadius } from './BlastRadius';
 import { Field } from './Field';
 import { FormError } from './FormFooter';
 import { Modal } from './Modal';
+import { TypedCount } from './TypedCount';
 import '../jobs.css';
 
 export interface RunTarget {
@@ -44,18 +46,30 @@ export function RunCommandButton({ targets, className = 'btn' }: { targets: RunT
   );
 }
 
-export function RunCommandDialog({ targets, onClose }: { targets: RunTarget[]; onClose: () => void }) {
+interface RunCommandDialogProps {
+  targets: RunTarget[];
+  onClose: () => void;
+  /**
+   * A command chosen already (an actionable item's fix, the drain that goes with a status change):
+   * the dialog opens on its review, with the blast radius, and Back leads to the composer.
+   */
+  command?: readonly string[];
+  /** Shown above the review (why this command is offered). */
+  intro?: string;
+}
+
+export function RunCommandDialog({ targets, onClose, command: given, intro }: RunCommandDialogProps) {
   const exec = useJobs((s) => s.exec);
   const previewOf = useJobs((s) => s.preview);
   const navigate = useUi((s) => s.navigate);
-  const toast = useUi((s) => s.toast);
 
-  const [step, setStep] = useState<'compose' | 'review'>('compose');
+  const givenPreset = given ? presetForArgv(given) : null;
+  const [step, setStep] = useState<'compose' | 'review'>(given ? 'review' : 'compose');
   const [targetIndex, setTargetIndex] = useState(0);
-  const [mode, setMode] = useState<'ocactl' | 'raw'>('ocactl');
-  const [presetId, setPresetId] = useState<PresetId>('status');
+  const [mode, setMode] = useState<'ocactl' | 'raw'>(given && !givenPreset ? 'raw' : 'ocactl');
+  const [presetId, setPresetId] = useState<PresetId>(givenPreset ?? 'status');
   const [params, setParams] = useState<PresetParams>(DEFAULT_PARAMS);
-  const [raw, setRaw] = useState('');
+  const [raw, setRaw] = useState(given && !givenPreset ? formatCommand(given) : '');
   const [concurrency, setConcurrency] = useState(String(DEFAULT_CONCURRENCY));
   const [timeout, setTimeoutText] = useState('');
   const [acceptNew, setAcceptNew] = useState(false);
@@ -64,6 +78,7 @@ export function RunCommandDialog({ targets, onClose }: { targets: RunTarget[]; o
   const [busy, setBusy] = useState(false);
   const [previewRound, setPreviewRound] = useState(0);
   const [preview, setPreview] = useState<PreviewState | null>(null);
+  const [typedCount, setTypedCount] = useState('');
 
   const target = targets[Math.min(targetIndex, targets.length - 1)]!;
   const selectionJson = JSON.stringify(target.selection);
@@ -102,12 +117,13 @@ export function RunCommandDialog({ targets, onClose }: { targets: RunTarget[]; o
     setShowProblems(true);
     if (!valid) return;
     setRunError(null);
+    setTypedCount('');
     setPreviewRound((n) => n + 1);
     setStep('review');
   };
 
   const run = async () => {
-    if (!command.ok || !current?.data) return;
+    if (!command.ok || !current?.data || !typedOk) return;
     setBusy(true);
     setRunError(null);
     try {
@@ -118,8 +134,9 @@ export function RunCommandDialog({ targets, onClose }: { targets: RunTarget[]; o
         concurrency: Number(concurrency),
         ...(seconds !== null ? { timeoutMs: seconds * 1000 } : {}),
         acceptNew,
+        ...(mustType ? { confirmCount: Number(typedCount.trim()) } : {}),
       });
-      toast('info', `Job ${job.id} started on ${formatCount(job.progress.total)} appliance${job.progress.total === 1 ? '' : 's'}.`);
+      // No toast: the job's page opens and shows it; a toast would sit on its results.
       onClose();
       navigate({ name: 'job', id: job.id });
     } catch (err) {
@@ -128,6 +145,11 @@ export function RunCommandDialog({ targets, onClose }: { targets: RunTarget[]; o
       setBusy(false);
     }
   };
+
+  // A changing action beyond one site or 10 appliances: the count typed back (the engine checks it too).
+  const reach = current?.data ? reachOf(current.data) : null;
+  const mustType = command.ok && reach ? typedCountFor(command.argv, reach) : null;
+  const typedOk = !mustType || (reach !== null && typedCountMatches(typedCount, reach.total));
 
   const set = <K extends keyof PresetParams>(key: K, value: PresetParams[K]) => setParams((p) => ({ ...p, [key]: value }));
   const total = current?.data?.total ?? null;
@@ -275,6 +297,11 @@ export function RunCommandDialog({ targets, onClose }: { targets: RunTarget[]; o
         </form>
       ) : (
         <div className="run-form">
+          {intro && (
+            <p className="run-intro" data-testid="run-intro">
+              {intro}
+            </p>
+          )}
           <div>
             <h3>Command</h3>
             <div className="command-line" data-testid="review-command">
@@ -310,6 +337,7 @@ export function RunCommandDialog({ targets, onClose }: { targets: RunTarget[]; o
               <p className="muted">Counting appliances…</p>
             )}
           </div>
+          {mustType && reach && <TypedCount reach={reach} action={mustType} value={typedCount} onChange={setTypedCount} />}
           <FormError message={runError} testId="run-error" />
           <div className="run-foot">
             <button type="button" className="btn" onClick={() => setStep('compose')} disabled={busy}>
@@ -323,7 +351,7 @@ export function RunCommandDialog({ targets, onClose }: { targets: RunTarget[]; o
               type="button"
               className="btn primary"
               data-testid="confirm-run"
-              disabled={busy || !current?.data || current.data.total === 0}
+              disabled={busy || !current?.data || current.data.total === 0 || !typedOk}
               onClick={() => void run()}
             >
               {busy ? 'Starting…' : current?.data ? `Run on ${formatCount(current.data.total)} appliance${current.data.total === 1 ? '' : 's'}` : 'Run'}

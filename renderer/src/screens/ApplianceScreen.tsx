@@ -1,12 +1,14 @@
 /**
  * One appliance: every field, its lifecycle status with who/why/when, its audit trail; edit it,
- * change its status (a reason is required for drained, offline and rma), or delete it.
+ * change its status (a reason is required for drained, offline and rma; drained and back to online
+ * offer to drain/undrain the device too), or delete it.
  */
 import { useEffect, useState, type FormEvent } from 'react';
 import { LIFECYCLE_STATUSES, type Appliance, type LifecycleStatus } from '../../../main/inventory/contract';
 import { ApplianceForm } from '../components/ApplianceForm';
 import { AuditList } from '../components/AuditList';
 import { DetailPlaceholder } from '../components/DetailPlaceholder';
+import { DeviceActionDialog, DeviceActionOffer, type DeviceAction } from '../components/DeviceActionOffer';
 import { ApplianceHealthCard, HeaderHealth } from '../components/ApplianceHealthCard';
 import { Field } from '../components/Field';
 import { FieldRow } from '../components/FieldRow';
@@ -15,6 +17,7 @@ import { HostKeyWarning } from '../components/HostKeyWarning';
 import { ApplianceRunCommand } from '../components/TableRunCommand';
 import { Modal } from '../components/Modal';
 import { StatusChip } from '../components/StatusChip';
+import { deviceActionFor } from '../command-presets';
 import { formatCount, formatDateTime } from '../format';
 import { hashFor } from '../route';
 import { needsReason, statusChangeProblem } from '../status-change';
@@ -27,6 +30,8 @@ export function ApplianceScreen({ serial }: { serial: string }) {
   const loadAppliance = useInventory((s) => s.loadAppliance);
   const [mode, setMode] = useState<'view' | 'edit' | 'status'>('view');
   const [deleting, setDeleting] = useState(false);
+  /** After a status change: drain or undrain the device too (the review dialog). */
+  const [deviceRun, setDeviceRun] = useState<{ action: DeviceAction; status: LifecycleStatus } | null>(null);
   const toast = useUi((s) => s.toast);
 
   useEffect(() => {
@@ -75,12 +80,16 @@ export function ApplianceScreen({ serial }: { serial: string }) {
 
       <HostKeyWarning serial={a.serial} />
 
+      {deviceRun && <DeviceActionDialog serial={a.serial} action={deviceRun.action} status={deviceRun.status} onClose={() => setDeviceRun(null)} />}
+
       {mode === 'status' && (
         <StatusPanel
           appliance={a}
-          onDone={(next) => {
+          onDone={(next, device) => {
             setMode('view');
-            toast('info', `${a.serial} is now ${next}.`);
+            // With the device action the review says it (and a toast would follow onto the job's page).
+            if (device) setDeviceRun({ action: device, status: next });
+            else toast('info', `${a.serial} is now ${next}.`);
           }}
           onCancel={() => setMode('view')}
         />
@@ -213,11 +222,13 @@ function StatusPanel({
   onCancel,
 }: {
   appliance: Appliance;
-  onDone: (status: LifecycleStatus) => void;
+  /** `device`: also drain/undrain the appliance itself (the user left the offer checked). */
+  onDone: (status: LifecycleStatus, device: DeviceAction | null) => void;
   onCancel: () => void;
 }) {
   const setStatus = useInventory((s) => s.setStatus);
   const [next, setNext] = useState<LifecycleStatus>(appliance.status === 'online' ? 'drained' : 'online');
+  const [alsoDevice, setAlsoDevice] = useState(true);
   const [reason, setReason] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -233,7 +244,7 @@ function StatusPanel({
     setProblem(null);
     try {
       await setStatus(appliance.serial, next, reason);
-      onDone(next);
+      onDone(next, alsoDevice ? deviceActionFor(appliance.status, next) : null);
     } catch (err) {
       setProblem(asApiError(err).message);
     } finally {
@@ -290,6 +301,7 @@ function StatusPanel({
           {busy ? 'Saving…' : 'Set status'}
         </button>
       </div>
+      <DeviceActionOffer current={appliance.status} next={next} checked={alsoDevice} onChange={setAlsoDevice} />
     </form>
   );
 }

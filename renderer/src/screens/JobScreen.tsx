@@ -1,6 +1,8 @@
 /**
  * One job: its command and state, live progress, cancel (confirmed), per-appliance results, and
- * once it ends the summary with "Retry the failed and unreachable only".
+ * once it ends the summary with "Retry the failed and unreachable only" (shown only when something
+ * did not succeed). Starting, cancelling and retrying raise no toast: the page says it, and a toast
+ * would sit on the results.
  */
 import { useEffect, useState } from 'react';
 import type { Job, JobSummary } from '../../../main/net/contract';
@@ -46,7 +48,7 @@ export function JobScreen({ id }: { id: number }) {
   const running = job.state === 'running';
   const retryable = summary ? summary.failed.length + summary.notRun.length : 0;
   return (
-    <div className="page" data-testid="job-detail" data-job={job.id}>
+    <div className="page job-page" data-testid="job-detail" data-job={job.id}>
       <div className="crumbs">
         <a href={hashFor({ name: 'jobs' })}>Jobs</a> / {job.id}
       </div>
@@ -62,17 +64,16 @@ export function JobScreen({ id }: { id: number }) {
             Cancel job…
           </button>
         )}
-        {!running && (
-          <button
-            type="button"
-            className="btn primary"
-            data-testid="job-retry-failed"
-            disabled={!summary || retryable === 0}
-            title={retryable === 0 ? 'Every appliance succeeded' : undefined}
-            onClick={() => setRetrying(true)}
-          >
-            Retry the failed and unreachable only{summary && retryable > 0 ? ` (${formatCount(retryable)})` : ''}
+        {/* Retry only when there is something to retry: nothing failed, no button. */}
+        {!running && summary && retryable > 0 && (
+          <button type="button" className="btn primary" data-testid="job-retry-failed" onClick={() => setRetrying(true)}>
+            Retry the failed and unreachable only ({formatCount(retryable)})
           </button>
+        )}
+        {!running && summary && retryable === 0 && (
+          <span className="muted" data-testid="job-all-passed">
+            Every appliance succeeded
+          </span>
         )}
       </div>
       <p className="job-head-meta">
@@ -107,11 +108,10 @@ export function JobScreen({ id }: { id: number }) {
 
 function CancelDialog({ job, onClose }: { job: Job; onClose: () => void }) {
   const cancel = useJobs((s) => s.cancel);
-  const toast = useUi((s) => s.toast);
   const p = job.progress;
   const { busy, problem, confirm } = useConfirm(async () => {
+    // No toast: the page's state chip and numbers say it, and a toast would sit on the results.
     await cancel(job.id);
-    toast('info', `Job ${job.id} is being cancelled; results already received are kept.`);
     onClose();
   });
 
@@ -145,12 +145,11 @@ function CancelDialog({ job, onClose }: { job: Job; onClose: () => void }) {
 function RetryDialog({ job, summary, onClose }: { job: Job; summary: JobSummary; onClose: () => void }) {
   const retry = useJobs((s) => s.retry);
   const navigate = useUi((s) => s.navigate);
-  const toast = useUi((s) => s.toast);
   const [acceptNew, setAcceptNew] = useState(false);
   const n = summary.failed.length + summary.notRun.length;
   const { busy, problem, confirm } = useConfirm(async () => {
+    // No toast: the new job's page opens, and says "retry of job N".
     const next = await retry(job.id, acceptNew);
-    toast('info', `Job ${next.id} retries ${formatCount(next.progress.total)} appliance${next.progress.total === 1 ? '' : 's'} of job ${job.id}.`);
     onClose();
     navigate({ name: 'job', id: next.id });
   });

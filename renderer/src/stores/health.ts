@@ -344,6 +344,10 @@ export const useHealth = create<HealthState>()((set, get) => {
           if (get().list.key !== statusKey(route.status)) set({ list: emptyList(get().list.generation + 1, [...route.status]) });
           healthList.resetView();
           break;
+        case 'overview':
+          // The overview says so when polling is off.
+          void get().loadMonitor();
+          break;
         case 'appliance':
           // A different appliance's charts must not show under this one while it loads.
           if (get().appliance?.serial !== route.serial) {
