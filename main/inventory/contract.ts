@@ -272,6 +272,12 @@ export const ImportRequest = z.object({
   content: z.string().max(64 * 1024 * 1024, 'an import over RPC is at most 64 MiB; use the CLI for larger files'),
   /** Validate and report without changing anything. */
   dryRun: z.boolean().default(false),
+  /**
+   * Let the file replace host-key fingerprints already recorded (each change audited). Without it
+   * a row whose fingerprint differs from a recorded one is a bad row: a trusted key changes only
+   * through the host-key trust flow.
+   */
+  replaceHostKeys: z.boolean().default(false),
 });
 export type ImportRequest = z.input<typeof ImportRequest>;
 

@@ -287,7 +287,7 @@ export class NetService {
         `${serial} already has the trusted key ${current}. A different key is a mismatch: resolve its host-key alert instead.`,
       );
     }
-    this.trust.record(serial, fingerprint, actor);
+    this.trust.record(serial, fingerprint, actor, 'first-contact');
     this.deps.events.emit('net.changed', { kind: 'host-keys' });
     return { serial, fingerprint };
   }
@@ -300,7 +300,7 @@ export class NetService {
     const t = alert.target.startsWith(BASTION_PREFIX) ? alert.target : alert.target.replace(/^appliance:/, '');
     this.repo.transaction(() => {
       if (trustNewKey) {
-        this.trust.record(t, alert.presented, actor);
+        this.trust.record(t, alert.presented, actor, 'alert-resolved');
         this.repo.resolveAlertsOf(alert.target, actor, at);
       } else {
         this.repo.resolveAlert(id, 'dismissed', actor, at);
@@ -372,7 +372,7 @@ export class NetService {
       this.repo.transaction(() => {
         for (const { serial, key } of toRecord) {
           this.repo.rememberHostKey(`appliance:${serial}`, key, at);
-          this.trust.record(serial, key.fingerprint, actor);
+          this.trust.record(serial, key.fingerprint, actor, 'known-hosts');
         }
       });
       this.deps.events.emit('net.changed', { kind: 'host-keys' });
