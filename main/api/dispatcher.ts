@@ -7,6 +7,7 @@ import { contract, type Contract, type Domain } from './contract';
 import type { DomainHandlers, MethodSpec } from './kit';
 import { FleetError, type ErrorBody } from './errors';
 import type { Logger } from '../store/log';
+import { sqliteProblem } from '../store/db';
 
 export type HostKind = 'desktop' | 'browser' | 'cli' | 'test';
 
@@ -80,6 +81,12 @@ export class Dispatcher {
       if (err instanceof FleetError) return { ok: false, error: err.toBody() };
       if (err instanceof z.ZodError) {
         return { ok: false, error: { code: 'E_VALIDATION', message: describeZodError(err) } };
+      }
+      // The disk, not the call: a full disk, an I/O error, a damaged file, a database held by another process.
+      const storage = sqliteProblem(err);
+      if (storage) {
+        this.log.error('database failure', { method: name, error: err instanceof Error ? err.message : String(err) });
+        return { ok: false, error: storage.toBody() };
       }
       this.log.error('unexpected failure', { method: name, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
       return { ok: false, error: { code: 'E_INTERNAL', message: 'Something went wrong inside Fleetdeck; the engine log has the details.' } };
