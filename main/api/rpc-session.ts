@@ -181,7 +181,8 @@ export function serveChannel(channel: Channel, { server, events, ctx, limits, on
       try {
         parsed = JSON.parse(text);
       } catch {
-        send(JSON.stringify(notJsonRpc()));
+        const message = 'The message is not JSON.';
+        send(JSON.stringify(createJSONRPCErrorResponse(null, JSONRPCErrorCode.ParseError, message, { code: 'E_VALIDATION', message } satisfies ErrorBody)));
         return;
       }
       try {
