@@ -28,9 +28,10 @@ export function openDatabase(path: string, migrations: readonly Migration[] = MI
 }
 
 /** Owner-only modes, set even on files and folders that already exist (not on Windows: ACLs there). */
-function keepPrivate(path: string, mode: number): void {
+function keepPrivate(path: string, mode: number, kind: 'dir' | 'file'): void {
   if (process.platform === 'win32' || !existsSync(path)) return;
-  if ((statSync(path).mode & 0o777) === mode) return;
+  const stat = statSync(path);
+  if (stat.isDirectory() !== (kind === 'dir') || (stat.mode & 0o777) === mode) return;
   try {
     chmodSync(path, mode);
   } catch (err) {
@@ -44,11 +45,11 @@ function keepPrivate(path: string, mode: number): void {
 
 export function openFleetDatabase(dataDir: string): Db {
   const path = join(dataDir, DB_FILE);
-  keepPrivate(dataDir, 0o700);
+  keepPrivate(dataDir, 0o700, 'dir');
   let db: Db | null = null;
   try {
     db = openDatabase(path);
-    for (const file of [path, `${path}-wal`, `${path}-shm`]) keepPrivate(file, 0o600);
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) keepPrivate(file, 0o600, 'file');
     checkIntegrity(db, path);
     return db;
   } catch (err) {
