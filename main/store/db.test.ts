@@ -4,14 +4,14 @@
  * open), and a full disk during a change (through the dispatcher, not E_INTERNAL).
  */
 import Database from 'better-sqlite3';
-import { chmodSync, mkdirSync, openSync, readSync, statSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, readSync, statSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { APPLIANCES_HEADER, applianceRow, csv, rejectionOf, sampleSites } from '../../tests/support/inventory-fixtures';
 import { tempDir } from '../../tests/support/temp-dir';
 import { tempEngine, type TempEngine } from '../../tests/support/temp-engine';
 import { FleetError } from '../api/errors';
-import { DB_FILE, openFleetDatabase, sqliteProblem } from './db';
+import { DB_FILE, INTEGRITY_MARK, openFleetDatabase, sqliteProblem } from './db';
 
 const dirs: string[] = [];
 const fresh = () => {
@@ -84,6 +84,31 @@ describe('SQLite failures as sentences', () => {
     const err = thrown(() => openFleetDatabase(dir));
     expect(err.code).toBe('E_UNAVAILABLE');
     expect(err.message).toMatch(/is damaged .*Restore fleet\.sqlite from a backup, or move it aside/);
+  });
+
+  it('checks a large database at its first open of the day (a mark keeps the time of the last clean check)', () => {
+    const dir = fresh();
+    const path = join(dir, DB_FILE);
+    const db = new Database(path);
+    db.exec('CREATE TABLE junk (id INTEGER PRIMARY KEY, body TEXT); CREATE INDEX junk_body ON junk (body);');
+    const insert = db.prepare('INSERT INTO junk (body) VALUES (?)');
+    db.transaction(() => {
+      for (let i = 0; i < 90_000; i++) insert.run(`row ${i} `.repeat(12));
+    })();
+    db.close();
+    expect(statSync(path).size).toBeGreaterThan(16 * 1024 * 1024);
+    openFleetDatabase(dir).close();
+    const mark = join(dir, INTEGRITY_MARK);
+    expect(statSync(mark).isFile()).toBe(true);
+    const fd = openSync(path, 'r+');
+    writeSync(fd, Buffer.alloc(4096, 0xa5), 0, 4096, 4096 * 5);
+    closeSync(fd);
+    // Checked clean within the day: this open does not read the whole file again.
+    openFleetDatabase(dir).close();
+    // A day later it does, and finds the damage.
+    const dayAgo = new Date(Date.now() - 25 * 60 * 60 * 1000);
+    utimesSync(mark, dayAgo, dayAgo);
+    expect(thrown(() => openFleetDatabase(dir)).message).toMatch(/is damaged/);
   });
 
   it('a full disk during a change is E_UNAVAILABLE with a sentence, not E_INTERNAL', async () => {
