@@ -139,3 +139,21 @@ describe('importing hostile files', () => {
     expect((await client.api.net.listJumpHosts({})).jumpHosts).toEqual([]);
   });
 });
+
+describe('a bastion\'s trusted key', () => {
+  let t: TempEngine;
+  afterAll(() => t.dispose());
+
+  it('is kept by an edit that leaves it out and not replaced by one that names another', async () => {
+    t = tempEngine();
+    const client = t.engine.client({ actor: 'test:alice' });
+    const trusted = parsePublicKeyLine(sshPair().public)!.fingerprint;
+    const other = parsePublicKeyLine(sshPair().public)!.fingerprint;
+    await client.api.net.upsertJumpHost({ name: 'gw', host: '192.0.2.1', username: 'ops', hostKeyFingerprint: trusted });
+    expect(await client.api.net.upsertJumpHost({ name: 'gw', host: '192.0.2.1', port: 2222, username: 'ops' })).toMatchObject({ port: 2222, hostKeyFingerprint: trusted });
+    const r = await rejectionOf(client.api.net.upsertJumpHost({ name: 'gw', host: '192.0.2.1', username: 'ops', hostKeyFingerprint: other }));
+    expect(r.code).toBe('E_CONFLICT');
+    expect(r.message).toMatch(/has the trusted host key .*resolve the host-key alert/);
+    expect((await client.api.net.listJumpHosts({})).jumpHosts[0]).toMatchObject({ port: 2222, hostKeyFingerprint: trusted });
+  });
+});

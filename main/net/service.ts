@@ -248,6 +248,18 @@ export class NetService {
     const input = JumpHostInput.parse(raw);
     const jump: JumpHost = { ...input };
     this.repo.transaction(() => {
+      // A bastion's trusted key, like an appliance's, changes only through the trust flow (its
+      // host-key alert): an edit that leaves the key out keeps it, one that names another is refused.
+      const trusted = this.repo.jumpHost(jump.name)?.hostKeyFingerprint ?? null;
+      if (trusted !== null) {
+        if (jump.hostKeyFingerprint === null) jump.hostKeyFingerprint = trusted;
+        else if (jump.hostKeyFingerprint !== trusted) {
+          throw new FleetError(
+            'E_CONFLICT',
+            `The jump host ${jump.name} has the trusted host key ${trusted}; an edit does not replace it. If the bastion was re-installed, connect through it and resolve the host-key alert that raises.`,
+          );
+        }
+      }
       if (jump.via !== null) {
         if (!this.repo.jumpHost(jump.via)) throw new FleetError('E_VALIDATION', `The jump host ${jump.via} (via) does not exist; add it first.`);
       }
