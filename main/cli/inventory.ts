@@ -1,7 +1,7 @@
 /**
  * `fleetdeck inventory ...`: import, export, list and set-status, on the inventory service.
  *
- *   fleetdeck inventory import FILE [--kind sites|appliances] [--dry-run]
+ *   fleetdeck inventory import FILE [--kind sites|appliances] [--dry-run] [--replace-host-keys]
  *   fleetdeck inventory export --format csv|json [--kind sites|appliances] [--out FILE]
  *   fleetdeck inventory list [--text T] [--status S] [--site C] [--partner P] [--model M] [--tag T]
  *                            [--firmware F] [--sort FIELD] [--desc] [--limit N] [--offset N] [--json]
