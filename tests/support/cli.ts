@@ -44,9 +44,12 @@ export function runFleetdeck(dataDir: string, args: readonly string[], timeoutMs
 }
 
 /** The engine on the CLI's data dir (its file vault, no passphrase) for the length of `fn`. */
-/** The engine on a data dir for in-process set-up that no window may do (forgetting host keys). */
+/**
+ * The engine on a data dir for in-process set-up that no window may do (forgetting host keys);
+ * as the CLI's, it runs no health monitor, so it can sit beside a running `fleetdeck serve`.
+ */
 export async function withDataDirEngine<T>(dataDir: string, fn: (engine: Engine) => Promise<T> | T): Promise<T> {
-  const engine = createEngine({ dataDir, host: 'test', vault: await openNodeVault(dataDir, { env: {} }), log: silentLogger });
+  const engine = createEngine({ dataDir, host: 'cli', vault: await openNodeVault(dataDir, { env: {} }), log: silentLogger });
   try {
     return await fn(engine);
   } finally {
