@@ -15,7 +15,7 @@ import { MAX_PATTERN_LENGTH, patternListMatches } from './host-pattern';
  * times the length of every wildcard pattern): past this the file is refused before any matching.
  * Host lines that name hosts literally are found through an index and cost next to nothing.
  */
-export const MAX_SSH_CONFIG_WORK = 50_000_000;
+export const MAX_SSH_CONFIG_WORK = 20_000_000;
 
 export interface HostSettings {
   host: string | undefined;
