@@ -130,7 +130,12 @@ export function createEngine(options: EngineOptions): Engine {
     jobs,
     health,
     connect(channel, ctx) {
-      const end = serveChannel(channel, { server: rpc, events, ctx });
+      const end = serveChannel(channel, {
+        server: rpc,
+        events,
+        ctx,
+        onFailure: (what, err) => log.error(what, { error: err instanceof Error ? err.message : String(err) }),
+      });
       sessions.add(end);
       channel.onClose(() => sessions.delete(end));
       return end;

@@ -8,6 +8,7 @@ import type { DomainHandlers, MethodSpec } from '../kit/contract';
 import { FleetError, validationIssues, type ErrorBody } from '../kit/errors';
 import type { Logger } from '../store/log';
 import type { CallContext } from '../kit/context';
+import { sqliteProblem } from '../store/db';
 
 export type Handlers = { [D in Domain]: DomainHandlers<Contract[D], CallContext> };
 
@@ -77,6 +78,12 @@ export class Dispatcher {
       if (err instanceof FleetError) return { ok: false, error: err.toBody() };
       if (err instanceof z.ZodError) {
         return { ok: false, error: { code: 'E_VALIDATION', message: describeZodError(err), details: { issues: validationIssues(err) } } };
+      }
+      // The disk, not the call: a full disk, an I/O error, a damaged file, a database held by another process.
+      const storage = sqliteProblem(err);
+      if (storage) {
+        this.log.error('database failure', { method: name, error: err instanceof Error ? err.message : String(err) });
+        return { ok: false, error: storage.toBody() };
       }
       this.log.error('unexpected failure', { method: name, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
       return { ok: false, error: { code: 'E_INTERNAL', message: 'Something went wrong inside Fleetdeck; the engine log has the details.' } };

@@ -1,7 +1,7 @@
 /**
  * `fleetdeck inventory ...`: import, export, list and set-status, on the inventory service.
  *
- *   fleetdeck inventory import FILE [--kind sites|appliances] [--dry-run]
+ *   fleetdeck inventory import FILE [--kind sites|appliances] [--dry-run] [--replace-host-keys]
  *   fleetdeck inventory export --format csv|json [--kind sites|appliances] [--out FILE]
  *   fleetdeck inventory list [--text T] [--status S] [--site C] [--partner P] [--model M] [--tag T]
  *                            [--firmware F] [--sort FIELD] [--desc] [--limit N] [--offset N] [--json]
@@ -118,27 +118,29 @@ export function inventoryCommand(io: Io = processIo): Command {
     .argument('<file>', 'a .csv or .json file')
     .addOption(new Option('--kind <kind>', 'CSV only: what the file holds (default: from its header)').argParser(choice(KINDS)))
     .option('--dry-run', 'check the file and report what would change, without changing anything')
+    .option('--replace-host-keys', 'let the file replace or remove trusted host-key fingerprints (each change audited)')
     .addOption(dataDirOption())
     .action(
       action(
         io,
         'inventory import',
-        async (file: string, opts: { kind?: (typeof KINDS)[number]; dryRun?: boolean }, cmd: Command) => {
+        async (file: string, opts: { kind?: (typeof KINDS)[number]; dryRun?: boolean; replaceHostKeys?: boolean }, cmd: Command) => {
           const format = extname(file).toLowerCase();
           if (format !== '.csv' && format !== '.json') throw new UsageError(`${file}: the file name must end in .csv or .json`);
           const size = fileSize(file);
           const source = basename(file);
           const dryRun = opts.dryRun ?? false;
+          const replaceHostKeys = opts.replaceHostKeys ?? false;
           const report = await withEngine(cmd, async (engine) => {
             if (format === '.json') {
               if (size > MAX_JSON_BYTES) throw new UsageError(`${file} is over 512 MiB; import large fleets as CSV`);
-              return engine.inventory.importData({ format: 'json', content: readFileSync(file, 'utf8'), dryRun }, cliActor());
+              return engine.inventory.importData({ format: 'json', content: readFileSync(file, 'utf8'), dryRun, replaceHostKeys }, cliActor());
             }
             const stream = createReadStream(file);
             return progressWhile(
               size,
               () => stream.bytesRead,
-              engine.inventory.importStream(stream, { kind: opts.kind, dryRun, source }, cliActor()),
+              engine.inventory.importStream(stream, { kind: opts.kind, dryRun, source, replaceHostKeys }, cliActor()),
             );
           }).catch((err: unknown) => {
             throw err instanceof FleetError ? err.reworded(`${source}: ${err.message}`) : err;

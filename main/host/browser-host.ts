@@ -27,6 +27,10 @@ export interface BrowserHostOptions {
   rendererDir: string;
   /** Fixed token (tests); by default 32 random bytes, base64url. */
   token?: string;
+  /** Windows (WebSocket sessions) open at once; more are refused with 503 (default MAX_SESSIONS). */
+  maxSessions?: number;
+  /** How often each socket is pinged; one that has not answered the previous ping is closed (default HEARTBEAT_MS). */
+  heartbeatMs?: number;
 }
 
 export interface BrowserHost {
@@ -38,6 +42,12 @@ export interface BrowserHost {
 
 /** Imports of up to 64 MiB travel as JSON-RPC text; leave room for the envelope. */
 export const MAX_MESSAGE_BYTES = 80 * 1024 * 1024;
+
+/** Browser windows served at once: enough for any person, few enough that a loop opening sockets cannot exhaust the engine. */
+export const MAX_SESSIONS = 32;
+
+/** A socket that has not answered a ping within one interval is gone (a sleeping laptop, a dropped tunnel): its session ends. */
+export const HEARTBEAT_MS = 30_000;
 
 /** <repo>/out/renderer, where `npx electron-vite build` puts the renderer. */
 export function defaultRendererDir(): string {
@@ -113,14 +123,31 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   const actor = `browser:${actorName()}`;
   let policy: AccessPolicy | null = null;
   const sessions = new Set<WebSocket>();
+  const maxSessions = options.maxSessions ?? MAX_SESSIONS;
+  /** Upgrades accepted but not yet connected count too, so a burst cannot pass the cap. */
+  let opening = 0;
+  const alive = new WeakSet<WebSocket>();
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
   wss.on('connection', (ws) => {
     sessions.add(ws);
+    alive.add(ws);
+    ws.on('pong', () => alive.add(ws));
     ws.on('close', () => sessions.delete(ws));
     ws.on('error', () => ws.terminate());
     engine.connect(webSocketChannel(ws), { actor, host: 'browser' });
   });
+  const heartbeat = setInterval(() => {
+    for (const ws of sessions) {
+      if (!alive.has(ws)) {
+        ws.terminate(); // 'close' follows: the session ends and its slot frees
+        continue;
+      }
+      alive.delete(ws);
+      ws.ping();
+    }
+  }, options.heartbeatMs ?? HEARTBEAT_MS);
+  heartbeat.unref();
 
   const serveStatic = (req: IncomingMessage, res: ServerResponse, access: AccessPolicy, path: string, fromQuery: boolean) => {
     const found = resolveRendererFile(rendererDir, path);
@@ -173,7 +200,21 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     if (path !== '/rpc') return refuseUpgrade(socket, 404, 'Not found.');
     const verdict = access.check(req, queryToken);
     if (!verdict.ok) return refuseUpgrade(socket, verdict.status, verdict.reason);
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    if (sessions.size + opening >= maxSessions) {
+      return refuseUpgrade(socket, 503, `This Fleetdeck engine already serves ${maxSessions} windows; close one and reload.`);
+    }
+    opening++;
+    let counted = true;
+    const uncount = () => {
+      if (counted) opening--;
+      counted = false;
+    };
+    socket.once('close', uncount); // a handshake ws refuses never reaches the callback
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      uncount();
+      socket.off('close', uncount);
+      wss.emit('connection', ws, req);
+    });
   });
   server.on('clientError', (_err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
@@ -202,6 +243,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     port,
     token,
     async close() {
+      clearInterval(heartbeat);
       for (const ws of sessions) ws.terminate();
       wss.close();
       server.closeAllConnections();

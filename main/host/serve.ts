@@ -6,6 +6,7 @@ import { createEngine } from '../engine';
 import { resolveDataDir } from '../store/data-dir';
 import { openNodeVault } from '../vault/node-vault';
 import { defaultRendererDir, startBrowserHost } from './browser-host';
+import { logUnhandledRejections } from './process-guards';
 
 export interface ServeOptions {
   dataDir?: string;
@@ -35,6 +36,8 @@ export async function runServe(options: ServeOptions = {}): Promise<number> {
   const dataDir = resolveDataDir(options.dataDir);
   const vault = await openNodeVault(dataDir);
   const engine = createEngine({ dataDir, host: 'browser', vault });
+  // One stray rejection must not take every window's engine down with it.
+  const stopGuard = logUnhandledRejections(() => engine.deps.log);
   let engineClosed = false;
   // Listen for Ctrl+C before the URL is printed, so a stop right after it still closes cleanly.
   const stopped = options.until ?? firstSignal();
@@ -56,5 +59,6 @@ export async function runServe(options: ServeOptions = {}): Promise<number> {
     return 0;
   } finally {
     if (!engineClosed) engine.close();
+    stopGuard();
   }
 }

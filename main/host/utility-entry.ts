@@ -3,6 +3,7 @@
  * It never imports electron: the utility process gives it `process.parentPort`, typed here to the
  * little we use.
  */
+import { logUnhandledRejections } from './process-guards';
 import { runUtilityEngine, type ParentPort } from './utility-engine';
 
 const parentPort = (process as NodeJS.Process & { parentPort?: ParentPort }).parentPort;
@@ -12,4 +13,5 @@ if (!parentPort) {
   process.exit(2);
 }
 
-runUtilityEngine(parentPort, { onStop: () => process.exit(0) });
+const running = runUtilityEngine(parentPort, { onStop: () => process.exit(0) });
+logUnhandledRejections(() => running.current()?.deps.log ?? null);

@@ -166,15 +166,23 @@ export const AppliancePatch = z.object({
 export type AppliancePatch = z.infer<typeof AppliancePatch>;
 
 export const SORT_FIELDS = ['serial', 'hostname', 'site', 'partner', 'model', 'status', 'firmware', 'storageTb', 'updatedAt'] as const;
+/**
+ * Values one filter may list. Each becomes an SQL parameter; SQLite allows 32,766 in a statement,
+ * and past that a query would fail inside the engine instead of saying what was wrong.
+ */
+export const MAX_FILTER_VALUES = 1000;
+const FilterList = <T extends z.ZodType>(item: T, what: string) =>
+  z.array(item).max(MAX_FILTER_VALUES, `a filter lists at most ${MAX_FILTER_VALUES} ${what}; narrow it, or tag the appliances and filter by the tag`);
+
 export const ApplianceQuery = z.object({
   /** Free text over hostname, serial, IPv4, IPv6 and firmware version. */
   text: ShortText(200).optional(),
-  status: z.array(LifecycleStatus).optional(),
-  site: z.array(SiteCode).optional(),
-  partner: z.array(ShortText(120)).optional(),
-  model: z.array(ApplianceModel).optional(),
-  tag: z.array(Tag).optional(),
-  firmware: z.array(ShortText(64)).optional(),
+  status: FilterList(LifecycleStatus, 'statuses').optional(),
+  site: FilterList(SiteCode, 'sites').optional(),
+  partner: FilterList(ShortText(120), 'partners').optional(),
+  model: FilterList(ApplianceModel, 'models').optional(),
+  tag: FilterList(Tag, 'tags').optional(),
+  firmware: FilterList(ShortText(64), 'firmware versions').optional(),
   sort: z.enum(SORT_FIELDS).default('serial'),
   dir: z.enum(['asc', 'desc']).default('asc'),
   offset: z.number().int().min(0).default(0),
@@ -239,6 +247,12 @@ export const ImportRequest = z.object({
   content: z.string().max(64 * 1024 * 1024, 'an import over RPC is at most 64 MiB; use the CLI for larger files'),
   /** Validate and report without changing anything. */
   dryRun: z.boolean().default(false),
+  /**
+   * Let the file replace host-key fingerprints already recorded (each change audited). Without it
+   * a row whose fingerprint differs from a recorded one is a bad row: a trusted key changes only
+   * through the host-key trust flow.
+   */
+  replaceHostKeys: z.boolean().default(false),
 });
 export type ImportRequest = z.input<typeof ImportRequest>;
 

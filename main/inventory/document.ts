@@ -86,9 +86,29 @@ export function* readDocument(doc: unknown): Generator<ParsedRow> {
   }
 }
 
+/** How deep values may nest inside one item (an item is flat: its deepest part is the tags list). */
+export const MAX_ITEM_DEPTH = 8;
+
+/** The nesting depth of a value, counted without recursion (a deep document cannot overflow the stack), stopping past `limit`. */
+function depthOf(value: unknown, limit: number): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth + 1 > deepest) deepest = depth + 1;
+    if (deepest > limit) return deepest;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
 function itemRow(section: (typeof SECTIONS)[number], raw: unknown, index: number): ParsedRow {
   const line = index + 1;
   const path = `${section.key}[${index}]`;
+  if (depthOf(raw, MAX_ITEM_DEPTH) > MAX_ITEM_DEPTH) {
+    return { line, path, problems: [{ reason: `values nest more than ${MAX_ITEM_DEPTH} levels deep; an item holds plain fields and a list of tags` }] };
+  }
   const hostile: RowProblem[] = [];
   hostileStrings(raw, [], hostile);
   if (hostile.length) return { line, path, problems: hostile };

@@ -26,7 +26,8 @@ afterEach(() => t.dispose());
 
 const importCsv = (content: string, extra: { kind?: 'sites' | 'appliances'; dryRun?: boolean } = {}) =>
   inv.importData({ format: 'csv', content, ...extra }, ACTOR);
-const importJson = (doc: unknown, dryRun = false) => inv.importData({ format: 'json', content: JSON.stringify(doc), dryRun }, ACTOR);
+const importJson = (doc: unknown, dryRun = false, replaceHostKeys = false) =>
+  inv.importData({ format: 'json', content: JSON.stringify(doc), dryRun, replaceHostKeys }, ACTOR);
 const applianceCount = () => inv.listAppliances({ sort: 'serial', dir: 'asc', offset: 0, limit: 1 }).total;
 const auditCount = () => t.engine.deps.audit.list({ limit: 1000 }).length;
 const seedSamples = async () => {
@@ -378,8 +379,40 @@ describe('JSON documents', () => {
     expect(await importJson(one({ hostKeyFingerprint: `SHA256:${'B'.repeat(43)}`, statusReason: 'another story' }))).toMatchObject({
       unchanged: 1,
     });
-    expect(await importJson(one({ hostKeyFingerprint: null }))).toMatchObject({ updated: 1 });
+    // Removing a trusted key takes the option that says so.
+    expect(await importJson(one({ hostKeyFingerprint: null }), false, true)).toMatchObject({ updated: 1 });
     expect(inv.getAppliance('OCA2').appliance).toMatchObject({ notes: 'cage 4', hostKeyFingerprint: null, statusReason: 'PSU failed' });
+  });
+
+  it('does not replace or remove a trusted host key unless the import says so, and audits it when it does', async () => {
+    await importJson(doc);
+    const trusted = `SHA256:${'A'.repeat(43)}`;
+    const other = `SHA256:${'C'.repeat(43)}`;
+    inv.updateAppliance('OCA1', { hostKeyFingerprint: trusted }, ACTOR);
+    const one = (over: object) => ({ appliances: [{ ...doc.appliances[0]!, ...over }] });
+    for (const fingerprint of [other, null]) {
+      const r = await rejectionOf(importJson(one({ hostKeyFingerprint: fingerprint })));
+      expect(r.code).toBe('E_IMPORT');
+      expect(r.errors).toEqual([
+        {
+          line: 1,
+          path: 'appliances[0]',
+          field: 'hostKeyFingerprint',
+          reason: expect.stringMatching(new RegExp(`OCA1 has the trusted host key ${trusted.replace('+', '\\+')}.*only through the host-key trust flow`)),
+        },
+      ]);
+    }
+    // Neither a CSV row nor an edit does it either.
+    expect(() => inv.updateAppliance('OCA1', { hostKeyFingerprint: other }, ACTOR)).toThrow(/has the trusted host key .* an edit does not change or remove a trusted key/);
+    expect(() => inv.updateAppliance('OCA1', { hostKeyFingerprint: null }, ACTOR)).toThrow(/an edit does not change or remove a trusted key/);
+    expect(inv.getAppliance('OCA1').appliance.hostKeyFingerprint).toBe(trusted);
+    // The key the appliance already has, and rows that leave it out, go through.
+    expect(await importJson(one({ hostKeyFingerprint: trusted, notes: 'same key' }))).toMatchObject({ updated: 1 });
+
+    expect(await importJson(one({ hostKeyFingerprint: other }), false, true)).toMatchObject({ updated: 1 });
+    expect(inv.getAppliance('OCA1').appliance.hostKeyFingerprint).toBe(other);
+    const [entry] = t.engine.deps.audit.list({ target: 'appliance:OCA1', limit: 1 });
+    expect(entry).toMatchObject({ action: 'appliance.update', details: { hostKeyReplaced: true, changes: { hostKeyFingerprint: { from: trusted, to: other } } } });
   });
 
   it('keeps notes and the host key when an item leaves them out', async () => {

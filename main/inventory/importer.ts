@@ -20,6 +20,8 @@ export interface ImportRun {
   actor: string;
   /** Where the rows came from, for the audit log: a file name, `rpc`, `document`. */
   source: string;
+  /** Rows may replace a recorded host-key fingerprint (else such a row is refused). */
+  replaceHostKeys?: boolean;
 }
 
 /** What changed, for the `inventory.changed` event (keys are capped; empty means "refetch everything"). */
@@ -283,6 +285,17 @@ export class Importer {
           problems.add(row.line, row.path, desired.refused, 'status');
           continue;
         }
+        const replacesKey = before.hostKeyFingerprint !== null && desired.hostKeyFingerprint !== before.hostKeyFingerprint;
+        if (replacesKey && !run.replaceHostKeys) {
+          problems.add(
+            row.line,
+            row.path,
+            `${row.item.serial} has the trusted host key ${before.hostKeyFingerprint}; this row would ${desired.hostKeyFingerprint === null ? 'remove it' : `replace it with ${desired.hostKeyFingerprint}`}. ` +
+              'A trusted key changes only through the host-key trust flow (resolve the appliance\'s host-key alert), or import with the option to replace host keys',
+            'hostKeyFingerprint',
+          );
+          continue;
+        }
         const changes = applianceChanges(before, desired);
         if (Object.keys(changes).length === 0) {
           counts.unchanged++;
@@ -296,7 +309,7 @@ export class Importer {
             actor: run.actor,
             action: 'appliance.update',
             target: `appliance:${row.item.serial}`,
-            details: { via: 'import', source: run.source, changes },
+            details: { via: 'import', source: run.source, changes, ...(replacesKey ? { hostKeyReplaced: true } : {}) },
           });
           changed(`appliance:${row.item.serial}`);
         }

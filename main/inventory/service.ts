@@ -61,6 +61,8 @@ type InventoryHandlers = DomainHandlers<typeof inventoryMethods, CallContext>;
 
 export interface ImportOptions {
   dryRun?: boolean;
+  /** Rows may replace recorded host-key fingerprints (audited); otherwise such rows are refused. */
+  replaceHostKeys?: boolean;
   /** For the audit log: the file name, `rpc`, `lab`, ... */
   source?: string;
 }
@@ -248,6 +250,13 @@ export class InventoryService {
       if (next.ipv4 === null && next.ipv6 === null) {
         throw new FleetError('E_VALIDATION', 'An appliance needs a management IPv4 or IPv6 address.');
       }
+      if (before.hostKeyFingerprint !== null && next.hostKeyFingerprint !== before.hostKeyFingerprint) {
+        throw new FleetError(
+          'E_CONFLICT',
+          `${serial} has the trusted host key ${before.hostKeyFingerprint}; an edit does not change or remove a trusted key. ` +
+            'If the appliance was re-installed, connect to it and resolve the host-key alert that raises (fleetdeck net alerts), which records the new key.',
+        );
+      }
       const changes = applianceChanges(before, next);
       if (Object.keys(changes).length === 0) return false;
       this.repo.updateAppliance(current.id, next, at, 'tags' in changes);
@@ -256,6 +265,56 @@ export class InventoryService {
     });
     if (changed) this.changed('appliance', [serial]);
     return publicAppliance(this.repo.applianceBySerial(serial)!);
+  }
+
+  /**
+   * The host-key trust flow's way to record an appliance's key (main/net/host-trust.ts): first
+   * contact (accept-new, trust) or a resolved mismatch alert. Audited (`appliance.update`, via host-key trust);
+   * the only way a recorded key is replaced outside an import that says so.
+   */
+  recordHostKey(serial: string, fingerprint: string, actor: string, why: 'first-contact' | 'alert-resolved' | 'known-hosts'): Appliance {
+    const at = this.now();
+    const changed = this.repo.transaction(() => {
+      const current = this.mustFind(serial);
+      const before = recordOf(current);
+      if (before.hostKeyFingerprint === fingerprint) return false;
+      if (before.hostKeyFingerprint !== null && why !== 'alert-resolved') {
+        throw new FleetError(
+          'E_CONFLICT',
+          `${serial} already has the trusted host key ${before.hostKeyFingerprint}. A different key is a mismatch: resolve its host-key alert instead.`,
+        );
+      }
+      this.repo.updateAppliance(current.id, { ...before, hostKeyFingerprint: fingerprint }, at, false);
+      this.audit(actor, at, 'appliance.update', `appliance:${serial}`, {
+        via: 'host-key trust',
+        why,
+        changes: { hostKeyFingerprint: { from: before.hostKeyFingerprint, to: fingerprint } },
+      });
+      return true;
+    });
+    if (changed) this.changed('appliance', [serial]);
+    return publicAppliance(this.repo.applianceBySerial(serial)!);
+  }
+
+  /**
+   * Forget an appliance's recorded host key (in-process only: no window can ask for it), so that its
+   * next contact is a first contact again. Audited (`appliance.update`, via host-key trust).
+   */
+  forgetHostKey(serial: string, actor: string, reason: string): void {
+    const at = this.now();
+    const changed = this.repo.transaction(() => {
+      const current = this.mustFind(serial);
+      const before = recordOf(current);
+      if (before.hostKeyFingerprint === null) return false;
+      this.repo.updateAppliance(current.id, { ...before, hostKeyFingerprint: null }, at, false);
+      this.audit(actor, at, 'appliance.update', `appliance:${serial}`, {
+        via: 'host-key trust',
+        why: reason,
+        changes: { hostKeyFingerprint: { from: before.hostKeyFingerprint, to: null } },
+      });
+      return true;
+    });
+    if (changed) this.changed('appliance', [serial]);
   }
 
   /** Drained, offline and rma need a reason (E_VALIDATION otherwise); it is kept with the actor. */
@@ -342,31 +401,39 @@ export class InventoryService {
 
   /** CSV or JSON text (the RPC import). CSV infers sites/appliances from the header unless `kind` is given. */
   importData(
-    req: { format: 'csv' | 'json'; kind?: CsvKind | undefined; content: string; dryRun?: boolean },
+    req: { format: 'csv' | 'json'; kind?: CsvKind | undefined; content: string; dryRun?: boolean; replaceHostKeys?: boolean },
     actor: string,
   ): Promise<ImportReport> {
     const source = req.format === 'csv' ? `rpc:${req.kind ?? 'csv'}` : 'rpc:json';
     return this.runImport(
       () => (req.format === 'csv' ? readCsv(req.content, req.kind) : readDocument(parseDocumentText(req.content))),
-      { dryRun: req.dryRun ?? false, source },
+      { dryRun: req.dryRun ?? false, source, replaceHostKeys: req.replaceHostKeys ?? false },
       actor,
     );
   }
 
   /** A CSV stream, read as it arrives (the CLI's path for files of any size). */
   importStream(input: Readable, opts: ImportOptions & { kind?: CsvKind | undefined }, actor: string): Promise<ImportReport> {
-    return this.runImport(() => readCsv(input, opts.kind), { dryRun: opts.dryRun ?? false, source: opts.source ?? 'stream.csv' }, actor);
+    return this.runImport(
+      () => readCsv(input, opts.kind),
+      { dryRun: opts.dryRun ?? false, source: opts.source ?? 'stream.csv', replaceHostKeys: opts.replaceHostKeys ?? false },
+      actor,
+    );
   }
 
   /** A typed JSON document (the lab's seeding path); validated item by item like any import. */
   importDocument(doc: InventoryDocument, actor: string, opts: ImportOptions = {}): Promise<ImportReport> {
-    return this.runImport(() => readDocument(doc), { dryRun: opts.dryRun ?? false, source: opts.source ?? 'document' }, actor);
+    return this.runImport(
+      () => readDocument(doc),
+      { dryRun: opts.dryRun ?? false, source: opts.source ?? 'document', replaceHostKeys: opts.replaceHostKeys ?? false },
+      actor,
+    );
   }
 
   /** Imports run one at a time; each is one transaction at the end. */
   private runImport(
     rows: () => AsyncIterable<ParsedRow> | Iterable<ParsedRow>,
-    opts: { dryRun: boolean; source: string },
+    opts: { dryRun: boolean; source: string; replaceHostKeys: boolean },
     actor: string,
   ): Promise<ImportReport> {
     const run = async () => {

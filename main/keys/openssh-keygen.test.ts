@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import ssh2 from 'ssh2';
-import { generateEd25519 } from '../keys/openssh-keygen';
-import { fingerprintOf } from '../keys/host-key';
+import { generateEd25519 } from './openssh-keygen';
+import { fingerprintOf } from './host-key';
 
 describe('generateEd25519', () => {
   // ssh2's own generator makes about 1 unreadable key in 300; 1,500 keys would catch that with

@@ -4,7 +4,7 @@
  * zero byte of the public key now and then, about 1 key in 300, and ssh2 then cannot read the key.)
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { fingerprintOf } from '../keys/host-key';
+import { fingerprintOf } from './host-key';
 
 export interface OpenSshKeyPair {
   /** `-----BEGIN OPENSSH PRIVATE KEY-----` ... (unencrypted). */

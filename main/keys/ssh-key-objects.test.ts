@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import ssh2, { type ParsedKey } from 'ssh2';
 import { describe, expect, it } from 'vitest';
-import { generateEd25519 } from '../keys/openssh-keygen';
-import { withKeyObjects } from '../keys/ssh-key-objects';
+import { generateEd25519 } from './openssh-keygen';
+import { withKeyObjects } from './ssh-key-objects';
 
 function parse(text: string): ParsedKey {
   const parsed = ssh2.utils.parseKey(text);

@@ -153,7 +153,8 @@ export class LabService {
       })),
     };
     try {
-      await this.inventory.importDocument(doc, LAB_ACTOR, { source: 'lab' });
+      // The lab's appliances are its own: a lab started afresh has new host keys, and records them.
+      await this.inventory.importDocument(doc, LAB_ACTOR, { source: 'lab', replaceHostKeys: true });
       this.retireAbsent(new Set(manifest.appliances.map((a) => a.serial)));
     } catch (err) {
       await this.stopDaemon(manifest);

@@ -46,8 +46,21 @@ describe('fleet key', () => {
     }
   });
 
+  it('refuses to keep a key\'s passphrase in clear beside the key (plain-file vault) and says how to protect the vault', async () => {
+    const vault = await openNodeVault(mkdtempSync(join(dir, 'v-')), { env: {} });
+    expect(vault.kind).toBe('plain-file');
+    const k = sshKeygen('locked-plain', ['-t', 'ed25519'], 'correct horse');
+    await expect(importFleetKey(vault, { privateKey: k.pem, passphrase: 'correct horse' })).rejects.toMatchObject({
+      code: 'E_VALIDATION',
+      message: expect.stringMatching(/stored in clear beside the key.*set FLEETDECK_VAULT_PASSPHRASE/),
+    });
+    expect(await vault.list()).toEqual([]);
+    // A key without a passphrase is fine there (as OpenSSH keeps its own).
+    expect((await importFleetKey(vault, { privateKey: sshKeygen('open-plain', ['-t', 'ed25519']).pem })).passphraseProtected).toBe(false);
+  });
+
   it('imports a passphrase-protected key only with its passphrase', async () => {
-    const vault = await openNodeVault(mkdtempSync(join(dir, 'v-')));
+    const vault = await openNodeVault(mkdtempSync(join(dir, 'v-')), { passphrase: 'vault passphrase' });
     const k = sshKeygen('locked', ['-t', 'ed25519'], 'correct horse');
     await expect(importFleetKey(vault, { privateKey: k.pem })).rejects.toMatchObject({ code: 'E_VALIDATION', message: expect.stringMatching(/passphrase-protected/) });
     await expect(importFleetKey(vault, { privateKey: k.pem, passphrase: 'wrong' })).rejects.toMatchObject({ message: expect.stringMatching(/does not open/) });

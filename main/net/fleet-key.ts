@@ -86,6 +86,15 @@ export async function importFleetKey(
   const passphrase = input.passphrase ? Buffer.from(input.passphrase) : undefined;
   const key = parsePrivate(pem, passphrase);
   const needsPassphrase = ssh2.utils.parseKey(pem) instanceof Error;
+  if (needsPassphrase && vault.kind === 'plain-file') {
+    // The passphrase would sit unencrypted in the file next to the key it protects: it would protect nothing.
+    throw new FleetError(
+      'E_VALIDATION',
+      'This vault keeps secrets in plain files, so the key\'s passphrase would be stored in clear beside the key and protect nothing. ' +
+        'Get a protected vault first: set FLEETDECK_VAULT_PASSPHRASE (secrets are then encrypted with it) and restart Fleetdeck, or use the desktop app with the system keychain. ' +
+        'Or remove the passphrase from a copy of the key (ssh-keygen -p -f COPY) and import that.',
+    );
+  }
   await refuseOverwrite(vault, input.replace ?? false);
   await vault.set(FLEET_KEY, Buffer.from(pem));
   if (needsPassphrase && passphrase) await vault.set(FLEET_KEY_PASSPHRASE, passphrase);

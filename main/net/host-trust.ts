@@ -78,14 +78,14 @@ export class HostKeyTrust {
         { presented: key.fingerprint, keyType: key.type },
       );
     }
-    this.record(endpoint.label, key.fingerprint, options.actor);
+    this.record(endpoint.label, key.fingerprint, options.actor, 'first-contact');
     log.info('host key trusted on first contact (accept-new)', { target: t.target, fingerprint: key.fingerprint, actor: options.actor });
   }
 
   /** Record a fingerprint as trusted for an appliance (through the inventory, audited) or a jump host. */
-  record(label: string, fingerprint: string, actor: string): void {
+  record(label: string, fingerprint: string, actor: string, why: 'first-contact' | 'alert-resolved' | 'known-hosts'): void {
     const t = trustTarget(label);
     if (t.kind === 'bastion') this.deps.repo.setJumpHostFingerprint(t.name, fingerprint, isoAt(this.deps.clock));
-    else this.deps.inventory.updateAppliance(t.name, { hostKeyFingerprint: fingerprint }, actor);
+    else this.deps.inventory.recordHostKey(t.name, fingerprint, actor, why);
   }
 }

@@ -29,18 +29,42 @@ export function ocactlCommandOf(argv: readonly string[]): OcactlCommand | null {
   return Object.hasOwn(OCACTL_RESULTS, one) ? (one as OcactlCommand) : null;
 }
 
-function cut(text: string): string {
-  return text.length > MAX_STORED_OUTPUT ? text.slice(0, MAX_STORED_OUTPUT) + '\n[output cut at 64 KiB]' : text;
+/** Output as stored: at most MAX_STORED_OUTPUT bytes of UTF-8 (cut on a character boundary), marked when cut. */
+export function cut(text: string): string {
+  if (text.length <= MAX_STORED_OUTPUT / 3) return text; // 3 bytes per UTF-16 unit at most: fits
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= MAX_STORED_OUTPUT) return text;
+  let end = MAX_STORED_OUTPUT;
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--; // not inside a multi-byte character
+  return bytes.subarray(0, end).toString('utf8') + `\n[output cut at ${MAX_STORED_OUTPUT / 1024} KiB of ${bytes.length} bytes]`;
+}
+
+/** The serial an ocactl reply says it comes from, when its result names one. */
+function replySerial(result: unknown): string | null {
+  if (result === null || typeof result !== 'object') return null;
+  const serial = (result as { serial?: unknown }).serial;
+  return typeof serial === 'string' ? serial : null;
 }
 
 /** What one appliance's run means, from its exec result. */
-export function judge(argv: readonly string[], r: ExecResult): FinishedResult {
+export function judge(argv: readonly string[], r: ExecResult, serial?: string): FinishedResult {
   const command = ocactlCommandOf(argv);
   const base = { exitCode: r.exitCode, output: cut(r.stdout), stderr: r.stderr ? cut(r.stderr) : null };
   if (command) {
     try {
-      parseOcactlReply(command, r.stdout);
-      return { ...base, output: r.stdout.trim(), state: 'ok', errorCode: null, errorMessage: null };
+      const answeredAs = replySerial(parseOcactlReply(command, r.stdout));
+      if (serial !== undefined && answeredAs !== null && answeredAs !== serial) {
+        // Two inventory entries on one address, a re-addressed box, a NAT mistake: not this appliance.
+        return {
+          ...base,
+          state: 'failed',
+          errorCode: 'E_BAD_REPLY',
+          errorMessage:
+            `The address of ${serial} reaches a different appliance: it answered as ${answeredAs.slice(0, 64)}. ` +
+            'Nothing it reported was taken as this appliance\'s; check the address and port in the inventory.',
+        };
+      }
+      return { ...base, output: cut(r.stdout.trim()), state: 'ok', errorCode: null, errorMessage: null };
     } catch (err) {
       if (err instanceof ApplianceReplyError) return { ...base, state: 'failed', errorCode: err.code, errorMessage: err.message };
       if (err instanceof FleetError) return { ...base, state: 'failed', errorCode: err.code, errorMessage: err.message };
@@ -95,7 +119,7 @@ export function execKind(net: NetService, inventory: Pick<InventoryService, 'app
             maxOutputBytes: isOcactl ? MAX_REPLY_BYTES : MAX_STORED_OUTPUT,
             failOnOverflow: isOcactl,
           });
-          return judge(spec.argv, result);
+          return judge(spec.argv, result, target.serial);
         },
         close: () => {
           if (own) pool.close();

@@ -5,6 +5,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { parsePublicKeyLine, type HostKey } from '../keys/host-key';
+import { isWildcard, patternListMatches } from './host-pattern';
 
 export type KnownHostMarker = 'revoked' | 'cert-authority';
 
@@ -73,11 +74,6 @@ export function parseKnownHosts(text: string): { entries: KnownHostEntry[]; prob
   return { entries, problems };
 }
 
-function globToRegExp(pattern: string): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${body}$`, 'i');
-}
-
 function hashName(salt: Buffer, name: string): Buffer {
   return createHmac('sha1', salt).update(name).digest();
 }
@@ -86,16 +82,43 @@ function hashName(salt: Buffer, name: string): Buffer {
 export function entryMatches(entry: KnownHostEntry, host: string, port: number): boolean {
   const name = knownHostName(host, port);
   if (entry.hashed) return hashName(entry.hashed.salt, name).equals(entry.hashed.hash);
-  let matched = false;
-  for (const raw of entry.patterns ?? []) {
-    const negated = raw.startsWith('!');
-    const pattern = negated ? raw.slice(1) : raw;
-    if (globToRegExp(pattern).test(name)) {
-      if (negated) return false;
-      matched = true;
+  return patternListMatches(entry.patterns ?? [], name);
+}
+
+/**
+ * Entries arranged for many look-ups (an import matches every appliance of the inventory):
+ * entries naming hosts literally are found by name; only hashed and wildcard entries are tried
+ * one by one, and `scanned` says how many those are (the work each look-up costs).
+ */
+export class KnownHostsIndex {
+  private readonly byName = new Map<string, KnownHostEntry[]>();
+  private readonly scan: KnownHostEntry[] = [];
+
+  constructor(entries: readonly KnownHostEntry[]) {
+    for (const entry of entries) {
+      if (entry.marker === 'cert-authority') continue;
+      const positive = (entry.patterns ?? []).filter((p) => !p.startsWith('!'));
+      if (entry.hashed || positive.some(isWildcard)) {
+        this.scan.push(entry);
+        continue;
+      }
+      for (const name of new Set(positive.map((p) => p.toLowerCase()))) {
+        const list = this.byName.get(name);
+        if (list) list.push(entry);
+        else this.byName.set(name, [entry]);
+      }
     }
   }
-  return matched;
+
+  /** Hashed and wildcard entries: each look-up tries every one of them. */
+  get scanned(): number {
+    return this.scan.length;
+  }
+
+  lookup(host: string, port: number): { keys: HostKey[]; revoked: HostKey[] } {
+    const literal = this.byName.get(knownHostName(host, port).toLowerCase()) ?? [];
+    return lookupKnownHost(literal.length ? [...literal, ...this.scan] : this.scan, host, port);
+  }
 }
 
 /** Keys recorded for a host (trusted) and keys marked @revoked for it. */

@@ -38,7 +38,9 @@ describe('net service: trust, known_hosts, ssh_config, jump hosts', () => {
 
   beforeAll(async () => {
     mkdirSync(join(root, 'data'));
-    engine = createEngine({ dataDir: join(root, 'data'), host: 'test', vault: await openNodeVault(join(root, 'data')), log: fileLogger(logFile), checkOutputs: true });
+    // A passphrase vault: a key's passphrase is kept only where it is encrypted.
+    const vault = await openNodeVault(join(root, 'data'), { passphrase: 'test vault passphrase' });
+    engine = createEngine({ dataDir: join(root, 'data'), host: 'test', vault, log: fileLogger(logFile), checkOutputs: true });
     client = engine.client({ actor: 'test:alice' });
     await client.api.inventory.upsertSite(SITE);
     for (const [serial, ip, port] of [

@@ -4,7 +4,7 @@
  * known_hosts and ssh_config import/export, and the SSH pools other services run commands with.
  */
 import { userInfo } from 'node:os';
-import SSHConfig from 'ssh-config';
+import type { z } from 'zod';
 import { FleetError } from '../kit/errors';
 import type { CallContext } from '../kit/context';
 import type { DomainHandlers } from '../kit/contract';
@@ -28,11 +28,15 @@ import { generateEd25519 } from '../keys/openssh-keygen';
 import { fleetKeyInfo, generateFleetKey, importFleetKey, loadFleetCredential } from './fleet-key';
 import { BASTION_PREFIX, HostKeyTrust } from './host-trust';
 import type { HostKey } from '../keys/host-key';
-import { formatKnownHosts, lookupKnownHost, parseKnownHosts, type KnownHostLine } from './known-hosts';
+import { formatKnownHosts, KnownHostsIndex, parseKnownHosts, type KnownHostLine } from './known-hosts';
 import { NetRepo } from './repo';
 import { SshPool, type SshAuth, type SshEndpoint, type SshRoute } from './ssh-pool';
 import { sshAgentPath } from './ssh-agent';
 import { SshTunnels } from './tunnel';
+import { readSshConfig } from './ssh-config';
+
+/** Hashed or wildcard known_hosts entries times appliance names, at most, in one import (an HMAC or a pattern match each). */
+export const MAX_KNOWN_HOSTS_CHECKS = 5_000_000;
 
 const DEFAULT_SETTINGS: NetSettings = {
   auth: 'fleet-key',
@@ -45,6 +49,12 @@ const DEFAULT_SETTINGS: NetSettings = {
 const HOST_KEY_PREFERENCE = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'ssh-rsa'];
 
 export type NetHandlers = DomainHandlers<typeof netMethods, CallContext>;
+
+const describeIssues = (error: z.ZodError): string =>
+  error.issues
+    .slice(0, 3)
+    .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
+    .join('; ');
 
 export class NetService {
   readonly repo: NetRepo;
@@ -252,6 +262,18 @@ export class NetService {
     const input = JumpHostInput.parse(raw);
     const jump: JumpHost = { ...input };
     this.repo.transaction(() => {
+      // A bastion's trusted key, like an appliance's, changes only through the trust flow (its
+      // host-key alert): an edit that leaves the key out keeps it, one that names another is refused.
+      const trusted = this.repo.jumpHost(jump.name)?.hostKeyFingerprint ?? null;
+      if (trusted !== null) {
+        if (jump.hostKeyFingerprint === null) jump.hostKeyFingerprint = trusted;
+        else if (jump.hostKeyFingerprint !== trusted) {
+          throw new FleetError(
+            'E_CONFLICT',
+            `The jump host ${jump.name} has the trusted host key ${trusted}; an edit does not replace it. If the bastion was re-installed, connect through it and resolve the host-key alert that raises.`,
+          );
+        }
+      }
       if (jump.via !== null) {
         if (!this.repo.jumpHost(jump.via)) throw new FleetError('E_VALIDATION', `The jump host ${jump.via} (via) does not exist; add it first.`);
       }
@@ -291,7 +313,7 @@ export class NetService {
         `${serial} already has the trusted key ${current}. A different key is a mismatch: resolve its host-key alert instead.`,
       );
     }
-    this.trust.record(serial, fingerprint, actor);
+    this.trust.record(serial, fingerprint, actor, 'first-contact');
     this.deps.events.emit('changed', { kind: 'host-keys' });
     return { serial, fingerprint };
   }
@@ -304,7 +326,7 @@ export class NetService {
     const t = alert.target.startsWith(BASTION_PREFIX) ? alert.target : alert.target.replace(/^appliance:/, '');
     this.repo.transaction(() => {
       if (trustNewKey) {
-        this.trust.record(t, alert.presented, actor);
+        this.trust.record(t, alert.presented, actor, 'alert-resolved');
         this.repo.resolveAlertsOf(alert.target, actor, at);
       } else {
         this.repo.resolveAlert(id, 'dismissed', actor, at);
@@ -324,17 +346,37 @@ export class NetService {
     }
   }
 
-  importKnownHosts(content: string, dryRun: boolean, actor: string): KnownHostsImportReport {
+  /**
+   * Matching is bounded: entries that name hosts literally are found by name; hashed and wildcard
+   * entries are tried against every name of every appliance, and when that is more than
+   * MAX_KNOWN_HOSTS_CHECKS the file is refused up front. The engine answers other windows while
+   * an import matches (it yields between slices of appliances).
+   */
+  async importKnownHosts(content: string, dryRun: boolean, actor: string): Promise<KnownHostsImportReport> {
     const { entries, problems } = parseKnownHosts(content);
     const report: KnownHostsImportReport = { dryRun, entries: entries.length, recorded: [], matching: [], conflicts: [], problems };
-    const at = isoAt(this.deps.clock);
+    const index = new KnownHostsIndex(entries);
+    const appliances = this.allAppliances();
+    const names = appliances.reduce((n, a) => n + [a.hostname, a.ipv4, a.ipv6].filter(Boolean).length, 0);
+    if (index.scanned * names > MAX_KNOWN_HOSTS_CHECKS) {
+      throw new FleetError(
+        'E_IMPORT',
+        `This known_hosts file has ${index.scanned} hashed or wildcard entries; each must be tried against all ${names} names of the inventory's appliances, ` +
+          `more than one import does (${MAX_KNOWN_HOSTS_CHECKS.toLocaleString('en')} checks). Import a file with only the fleet's entries (ssh-keygen -F HOST -f FILE finds them), or one with plain host names.`,
+      );
+    }
     const toRecord: Array<{ serial: string; key: HostKey }> = [];
-    for (const a of this.allAppliances()) {
+    let slice = Date.now();
+    for (const a of appliances) {
+      if (Date.now() - slice > 20) {
+        await new Promise((resolve) => setImmediate(resolve));
+        slice = Date.now();
+      }
       const names = [a.hostname, a.ipv4, a.ipv6].filter((n): n is string => !!n);
       const found = new Map<string, HostKey>();
       const revoked = new Set<string>();
       for (const name of names) {
-        const r = lookupKnownHost(entries, name, a.sshPort);
+        const r = index.lookup(name, a.sshPort);
         r.keys.forEach((k) => found.set(k.fingerprint, k));
         r.revoked.forEach((k) => revoked.add(k.fingerprint));
       }
@@ -352,10 +394,11 @@ export class NetService {
       toRecord.push({ serial: a.serial, key: chosen });
     }
     if (!dryRun && toRecord.length) {
+      const at = isoAt(this.deps.clock);
       this.repo.transaction(() => {
         for (const { serial, key } of toRecord) {
           this.repo.rememberHostKey(`appliance:${serial}`, key, at);
-          this.trust.record(serial, key.fingerprint, actor);
+          this.trust.record(serial, key.fingerprint, actor, 'known-hosts');
         }
       });
       this.deps.events.emit('changed', { kind: 'host-keys' });
@@ -387,48 +430,50 @@ export class NetService {
   // ssh_config
 
   importSshConfig(content: string, dryRun: boolean): SshConfigImportReport {
-    const config = SSHConfig.parse(content);
-    const report: SshConfigImportReport = { dryRun, jumpHosts: [], routes: [], skipped: [] };
-    const aliases: string[] = [];
-    for (const line of config) {
-      if (!('param' in line) || line.param.toLowerCase() !== 'host') continue;
-      const values = Array.isArray(line.value) ? line.value.map((v) => v.val) : String(line.value).split(/\s+/);
-      for (const v of values) {
-        if (/[*?!]/.test(v)) report.skipped.push({ host: v, reason: 'a pattern, not one host' });
-        else aliases.push(v);
-      }
-    }
+    const config = readSshConfig(content);
+    const report: SshConfigImportReport = { dryRun, jumpHosts: [], routes: [], skipped: [...config.skipped] };
+    const aliases = new Set(config.aliases);
     const localUser = userInfo().username;
     const jumpHosts = new Map<string, JumpHost>();
+    /** Jump hosts that fail the jump-host form's checks: the import stops with every one of them. */
+    const invalid: Array<{ host: string; reason: string }> = [];
     const computed = (alias: string) => {
-      const c = config.compute(alias) as Record<string, string | string[] | undefined>;
-      const one = (k: string) => {
-        const v = c[k];
-        return Array.isArray(v) ? v[0] : v;
-      };
-      return { host: one('HostName') ?? alias, port: Number(one('Port') ?? 22), user: one('User') ?? localUser, proxyJump: one('ProxyJump') ?? null };
+      const c = config.settingsFor(alias);
+      return { host: c.host ?? alias, port: c.port ?? '22', user: c.user ?? localUser, proxyJump: c.proxyJump ?? null };
     };
     /** The jump host for one ProxyJump hop, `alias` or `[user@]host[:port]`, reached via `via`. */
     const hop = (spec: string, via: string | null): string => {
-      const known = aliases.includes(spec);
       let name: string;
       let host: string;
-      let port: number;
+      let port: string;
       let user: string;
-      if (known) {
-        const c = computed(spec);
-        ({ host, port, user } = c);
+      if (aliases.has(spec)) {
+        ({ host, port, user } = computed(spec));
         name = spec;
       } else {
-        const m = /^(?:([^@]+)@)?(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(spec);
-        if (!m) throw new FleetError('E_IMPORT', `ProxyJump hop "${spec}" is not [user@]host[:port].`);
+        const m = /^(?:([^@]+)@)?(\[[^\]]+\]|[^:]+)(?::([^:]+))?$/.exec(spec);
+        if (!m) throw new FleetError('E_IMPORT', `ProxyJump hop "${spec.slice(0, 80)}" is not [user@]host[:port].`);
         user = m[1] ?? localUser;
         host = m[2]!.replace(/^\[|\]$/g, '');
-        port = Number(m[3] ?? 22);
+        port = m[3] ?? '22';
         name = spec.replace(/[^A-Za-z0-9._@:-]/g, '-').slice(0, 64);
       }
       const previous = jumpHosts.get(name);
-      jumpHosts.set(name, { name, host, port, username: user, via: previous?.via ?? via, hostKeyFingerprint: this.repo.jumpHost(name)?.hostKeyFingerprint ?? null });
+      // The same checks as the jump-host form: a name, a host name or address (no shell characters,
+      // nothing that starts with "-"), a port 1-65535, a login user.
+      const checked = JumpHostInput.safeParse({
+        name,
+        host,
+        port: /^\d{1,5}$/.test(port) ? Number(port) : port,
+        username: user,
+        via: previous?.via ?? via,
+        hostKeyFingerprint: this.repo.jumpHost(name)?.hostKeyFingerprint ?? null,
+      });
+      if (!checked.success) {
+        invalid.push({ host: spec.slice(0, 80), reason: describeIssues(checked.error) });
+        return name;
+      }
+      jumpHosts.set(name, { ...checked.data });
       return name;
     };
     const chainOf = (proxyJump: string | null): string | null => {
@@ -437,11 +482,15 @@ export class NetService {
       for (const spec of proxyJump.split(',').map((s) => s.trim()).filter(Boolean)) via = hop(spec, via);
       return via;
     };
-    const appliances = this.allAppliances();
+    // Every name an appliance goes by, found in one step (not a scan of the inventory per host).
+    const byName = new Map<string, Appliance>();
+    for (const a of this.allAppliances()) {
+      for (const n of [a.serial, a.hostname, a.ipv4, a.ipv6]) if (n && !byName.has(n)) byName.set(n, a);
+    }
     const routes: Route[] = [];
-    for (const alias of aliases) {
+    for (const alias of config.aliases) {
       const c = computed(alias);
-      const appliance = appliances.find((a) => [a.serial, a.hostname, a.ipv4, a.ipv6].some((n) => n === alias || n === c.host));
+      const appliance = byName.get(alias) ?? byName.get(c.host);
       const last = chainOf(c.proxyJump);
       if (appliance) {
         if (last) routes.push({ scope: 'appliance', key: appliance.serial, jumpHost: last });
@@ -449,6 +498,17 @@ export class NetService {
       } else {
         hop(alias, last);
       }
+    }
+    if (invalid.length) {
+      throw new FleetError(
+        'E_IMPORT',
+        `${invalid.length} jump host${invalid.length === 1 ? '' : 's'} in this ssh_config ${invalid.length === 1 ? 'does' : 'do'} not pass the jump-host checks; nothing was imported: ` +
+          invalid
+            .slice(0, 5)
+            .map((i) => `${i.host}: ${i.reason}`)
+            .join('; ') + (invalid.length > 5 ? '; ...' : '.'),
+        { errors: invalid.slice(0, 100).map((i) => ({ line: 0, field: i.host, reason: i.reason })) },
+      );
     }
     report.jumpHosts = [...jumpHosts.values()];
     report.routes = routes;

@@ -121,6 +121,35 @@ describe('SshPool against real ssh2 servers', () => {
     }
   });
 
+  it('checks each appliance\'s recorded key before it shares a connection to the same address', async () => {
+    // A1 and A9 are two inventory entries that reach the same address and port; A9's recorded
+    // key is not the one that server holds.
+    const wrong = second.hostKeyFingerprint;
+    for (const together of [false, true]) {
+      const policy = pinned({ A1: target.hostKeyFingerprint, A9: wrong });
+      const pool = poolFor(policy);
+      const a1: SshRoute = { target: endpoint('A1', target), via: [] };
+      const a9: SshRoute = { target: endpoint('A9', target), via: [] };
+      const execsBefore = target.stats.execs.length;
+      const [first, other] = together
+        ? await Promise.all([codeOf(pool.exec(a1, ['echo', 'a1'])), codeOf(pool.exec(a9, ['echo', 'a9']))])
+        : [await codeOf(pool.exec(a1, ['echo', 'a1'])), await codeOf(pool.exec(a9, ['echo', 'a9']))];
+      expect(first, `together: ${together}`).toBe('resolved');
+      expect(other, `together: ${together}`).toBe('E_HOSTKEY_MISMATCH');
+      expect(policy.seen).toContain('A9');
+      expect(target.stats.execs.slice(execsBefore).map(String).some((c) => c.includes('a9'))).toBe(false);
+      // The connection stays good for the appliance it was verified for.
+      expect((await pool.exec(a1, ['echo', 'again'])).stdout.trim()).toBe('again');
+      expect(pool.snapshot()).toEqual([{ key: expect.stringContaining(`127.0.0.1:${target.port}`), users: 0 }]);
+    }
+    // A second entry whose recorded key is the same one shares the connection.
+    const pool = poolFor(pinned({ A1: target.hostKeyFingerprint, A9: target.hostKeyFingerprint }));
+    const before = target.stats.connections;
+    await pool.exec({ target: endpoint('A1', target), via: [] }, ['true']);
+    expect((await pool.exec({ target: endpoint('A9', target), via: [] }, ['echo', 'ok'])).stdout.trim()).toBe('ok');
+    expect(target.stats.connections - before).toBe(1);
+  });
+
   it('carries every appliance behind a bastion on one bastion connection', async () => {
     const policy = trustAll();
     const pool = poolFor(policy);

@@ -82,6 +82,8 @@ export interface ExecResult {
 interface Link {
   key: string;
   label: string;
+  /** The host key this connection's server proved it holds (checked for `label` in the handshake). */
+  hostKey: HostKey;
   client: SshClient;
   parent: Link | null;
   users: number;
@@ -258,7 +260,7 @@ export class SshPool {
     const existing = this.links.get(key);
     if (existing && !existing.closed && !existing.retired) {
       this.use(existing);
-      return existing;
+      return this.checkedFor(existing, chain[chain.length - 1]!);
     }
     let pending = this.pending.get(key);
     if (!pending) {
@@ -288,6 +290,22 @@ export class SshPool {
     pending.waiters--;
     if (link.closed) throw new FleetError('E_UNREACHABLE', `The connection to ${link.label} closed as it opened.`);
     this.use(link);
+    return this.checkedFor(link, chain[chain.length - 1]!);
+  }
+
+  /**
+   * Host keys are trusted per appliance, not per address: two inventory entries that reach the
+   * same address and port share a connection only if the key it verified is the one recorded for
+   * each of them. A refusal releases the use taken on the link and throws the policy's error.
+   */
+  private async checkedFor(link: Link, endpoint: SshEndpoint): Promise<Link> {
+    if (endpoint.label === link.label) return link;
+    try {
+      await this.options.hostKeys.verify(endpoint, link.hostKey);
+    } catch (err) {
+      this.releaseLink(link);
+      throw err instanceof FleetError ? err : new FleetError('E_HOSTKEY_UNKNOWN', `The host key of ${endpoint.label} could not be checked.`);
+    }
     return link;
   }
 
@@ -306,8 +324,8 @@ export class SshPool {
       }
     }
     try {
-      const client = await this.handshake(endpoint, sock, parent, abandon);
-      const link: Link = { key, label: endpoint.label, client, parent, users: 0, retired: false, closed: false, idleTimer: null, onClose: new Set() };
+      const { client, hostKey } = await this.handshake(endpoint, sock, parent, abandon);
+      const link: Link = { key, label: endpoint.label, hostKey, client, parent, users: 0, retired: false, closed: false, idleTimer: null, onClose: new Set() };
       this.opened.set(key, (this.opened.get(key) ?? 0) + 1);
       client.on('close', () => {
         this.forget(link);
@@ -327,10 +345,16 @@ export class SshPool {
     }
   }
 
-  private async handshake(endpoint: SshEndpoint, sock: Duplex | undefined, parent: Link | null, abandon: AbortSignal): Promise<SshClient> {
+  private async handshake(
+    endpoint: SshEndpoint,
+    sock: Duplex | undefined,
+    parent: Link | null,
+    abandon: AbortSignal,
+  ): Promise<{ client: SshClient; hostKey: HostKey }> {
     const auth = await this.authConfig(endpoint.username);
     const client = new ssh2.Client();
     let refusal: FleetError | null = null;
+    let verified: HostKey | null = null;
     let tcpConnected = sock !== undefined;
     const config: ConnectConfig = {
       host: endpoint.host,
@@ -341,8 +365,12 @@ export class SshPool {
       keepaliveCountMax: 3,
       ...auth,
       hostVerifier: (blob: Buffer, verify: (ok: boolean) => void) => {
-        this.options.hostKeys.verify(endpoint, hostKeyFromBlob(blob)).then(
-          () => verify(true),
+        const presented = hostKeyFromBlob(blob);
+        this.options.hostKeys.verify(endpoint, presented).then(
+          () => {
+            verified = presented;
+            verify(true);
+          },
           (err: unknown) => {
             refusal =
               err instanceof FleetError ? err : new FleetError('E_HOSTKEY_UNKNOWN', `The host key of ${endpoint.label} could not be checked.`);
@@ -354,14 +382,20 @@ export class SshPool {
     if (sock) config.sock = sock;
     // Errors after the handshake end the connection ('close' follows); they are only logged here.
     client.on('error', (err) => this.options.log.warn('ssh connection error', { target: endpoint.label, error: err.message }));
-    return new Promise<SshClient>((resolve, reject) => {
+    return new Promise<{ client: SshClient; hostKey: HostKey }>((resolve, reject) => {
       client.once('connect', () => {
         tcpConnected = true;
         // ssh2 leaves Nagle on: a packet written while an earlier one is unacknowledged then waits
         // for the appliance's delayed ACK (tens of ms). SSH packets here are small and latency-bound.
         client.setNoDelay(true);
       });
-      client.once('ready', () => resolve(client));
+      client.once('ready', () => {
+        if (verified) resolve({ client, hostKey: verified });
+        else {
+          client.end();
+          reject(new FleetError('E_HOSTKEY_UNKNOWN', `${endpoint.label} completed the handshake without a verified host key.`));
+        }
+      });
       client.once('error', (err: Error & { level?: string; code?: string }) => {
         client.end();
         reject(refusal ?? classifyConnectError(err, endpoint, tcpConnected, parent));

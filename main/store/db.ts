@@ -1,9 +1,16 @@
 /**
  * The fleet database: one SQLite file in the data dir, WAL, foreign keys on, versioned migrations
  * applied in order inside transactions. `PRAGMA user_version` records the schema version.
+ *
+ * Opening the fleet database also keeps its files private (data dir 0700, database files 0600,
+ * even when they already existed with wider modes), runs SQLite's quick integrity check, and turns
+ * SQLite's own errors ("file is not a database", "database or disk is full", disk I/O) into a
+ * sentence that says what happened and what to do (sqliteProblem, used by the dispatcher too).
  */
 import Database from 'better-sqlite3';
+import { chmodSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { FleetError } from '../kit/errors';
 import type { Migration } from './migrations';
 
 export type Db = Database.Database;
@@ -21,8 +28,117 @@ export function openDatabase(path: string, migrations: readonly Migration[]): Db
   return db;
 }
 
+/** Owner-only modes, set even on files and folders that already exist (not on Windows: ACLs there). */
+function keepPrivate(path: string, mode: number, kind: 'dir' | 'file'): void {
+  if (process.platform === 'win32' || !existsSync(path)) return;
+  const stat = statSync(path);
+  if (stat.isDirectory() !== (kind === 'dir') || (stat.mode & 0o777) === mode) return;
+  try {
+    chmodSync(path, mode);
+  } catch (err) {
+    throw new FleetError(
+      'E_FORBIDDEN',
+      `Fleetdeck cannot make ${path} private to you (mode ${mode.toString(8)}): ${(err as NodeJS.ErrnoException).code ?? String(err)}. ` +
+        'It holds the fleet inventory; use a data dir you own (--data-dir or FLEETDECK_DATA_DIR).',
+    );
+  }
+}
+
 export function openFleetDatabase(dataDir: string, migrations: readonly Migration[]): Db {
-  return openDatabase(join(dataDir, DB_FILE), migrations);
+  const path = join(dataDir, DB_FILE);
+  keepPrivate(dataDir, 0o700, 'dir');
+  let db: Db | null = null;
+  try {
+    db = openDatabase(path, migrations);
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) keepPrivate(file, 0o600, 'file');
+    checkIntegrity(db, path);
+    return db;
+  } catch (err) {
+    db?.close();
+    throw sqliteProblem(err, path) ?? err;
+  }
+}
+
+/** Below this size quick_check takes well under 100 ms and runs at every open. */
+const ALWAYS_CHECK_BYTES = 16 * 1024 * 1024;
+/** A larger database (quick_check reads all of it: about 1 s at 100,000 appliances) is checked at its first open each day. */
+const CHECK_EVERY_MS = 24 * 60 * 60 * 1000;
+export const INTEGRITY_MARK = 'fleet.sqlite.checked';
+
+/**
+ * SQLite's quick_check (structure, not index contents): a damaged file is refused before anything
+ * writes to it. A large database is checked once a day (the time of the last clean check is kept
+ * in INTEGRITY_MARK), so a CLI command on a big fleet does not pay a full read every time.
+ */
+function checkIntegrity(db: Db, path: string): void {
+  const mark = `${path.slice(0, -DB_FILE.length)}${INTEGRITY_MARK}`;
+  const bytes = (db.pragma('page_count', { simple: true }) as number) * (db.pragma('page_size', { simple: true }) as number);
+  if (bytes > ALWAYS_CHECK_BYTES && existsSync(mark) && Date.now() - statSync(mark).mtimeMs < CHECK_EVERY_MS) return;
+  const rows = db.pragma('quick_check(5)') as Array<{ quick_check: string }>;
+  const problems = rows.map((r) => r.quick_check).filter((r) => r !== 'ok');
+  if (problems.length) {
+    throw new FleetError(
+      'E_UNAVAILABLE',
+      `The fleet database ${path} is damaged (SQLite's integrity check: ${problems.join('; ').slice(0, 300)}). Fleetdeck stopped before changing it. ` +
+        'Restore fleet.sqlite from a backup, or move it aside to start with an empty inventory (secrets in the vault are kept apart and are not affected).',
+    );
+  }
+  try {
+    writeFileSync(mark, `${new Date().toISOString()}\n`, { mode: 0o600 });
+  } catch {
+    // Without the mark the next open checks again: slower, never less safe.
+  }
+}
+
+const SQLITE_FAMILIES = ['SQLITE_NOTADB', 'SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_CORRUPT', 'SQLITE_CANTOPEN', 'SQLITE_READONLY', 'SQLITE_BUSY', 'SQLITE_LOCKED'];
+
+/**
+ * A sentence for SQLite's own errors, by SQLite's error code; null for anything else (a constraint
+ * the caller's code broke is a bug, not something the user can fix).
+ */
+export function sqliteProblem(err: unknown, path = 'the fleet database'): FleetError | null {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return null;
+  // Extended codes (SQLITE_IOERR_WRITE, SQLITE_BUSY_SNAPSHOT, ...) belong to their family.
+  const family = SQLITE_FAMILIES.find((f) => code === f || code.startsWith(`${f}_`));
+  switch (family) {
+    case 'SQLITE_NOTADB':
+      return new FleetError(
+        'E_UNAVAILABLE',
+        `${path} is not a SQLite database (SQLite: file is not a database). It may be another program's file or encrypted. ` +
+          'Point Fleetdeck at its own data dir (--data-dir or FLEETDECK_DATA_DIR), or move the file aside to start with an empty inventory.',
+      );
+    case 'SQLITE_FULL':
+      return new FleetError(
+        'E_UNAVAILABLE',
+        `The disk holding ${path} is full (SQLite: database or disk is full); the change was not saved. Free some space on that disk, then try again.`,
+      );
+    case 'SQLITE_IOERR':
+      return new FleetError(
+        'E_UNAVAILABLE',
+        `Reading or writing ${path} failed at the disk (SQLite: ${code}); the change was not saved. Check the disk and its free space (a removed drive, a network share that dropped), then try again.`,
+      );
+    case 'SQLITE_CORRUPT':
+      return new FleetError(
+        'E_UNAVAILABLE',
+        `${path} is damaged (SQLite: database disk image is malformed). Restore fleet.sqlite from a backup, or move it aside to start with an empty inventory.`,
+      );
+    case 'SQLITE_CANTOPEN':
+      return new FleetError(
+        'E_UNAVAILABLE',
+        `${path} cannot be opened (SQLite: ${code}). Check that its folder exists and that you may write to it.`,
+      );
+    case 'SQLITE_READONLY':
+      return new FleetError(
+        'E_UNAVAILABLE',
+        `${path} is read-only (SQLite: ${code}); the change was not saved. Make the file and its folder writable for you, then try again.`,
+      );
+    case 'SQLITE_BUSY':
+    case 'SQLITE_LOCKED':
+      return new FleetError('E_UNAVAILABLE', `${path} is busy: another Fleetdeck process holds it for writing. Try again in a moment.`);
+    default:
+      return null;
+  }
 }
 
 export function schemaVersion(db: Db): number {

@@ -14,7 +14,7 @@ import type { ApiClient } from '../../main/api/client';
 import type { FaultId } from '../../main/lab/contract';
 import { readManifest, type LabManifest } from '../../main/lab/manifest';
 import { pidAlive } from '../../main/lab/service';
-import { CLI, CLI_ENV, REPO, runFleetdeck, withDataDirApi } from '../support/cli';
+import { CLI, CLI_ENV, REPO, runFleetdeck, withDataDirApi, withDataDirEngine } from '../support/cli';
 import { tempDir } from '../support/temp-dir';
 import { plainText, ptyUnavailable, spawnInPty, type PtySession } from './support/pty';
 
@@ -55,10 +55,11 @@ const fingerprintOf = (serial: string) => lab.appliances.find((a) => a.serial ==
 
 /** Forget the recorded host keys, as for appliances never contacted; returns the last audit id before. */
 async function forgetHostKeys(targets: readonly string[]): Promise<number> {
-  return withApi(async (api) => {
-    for (const serial of targets) await api.inventory.updateAppliance({ serial, patch: { hostKeyFingerprint: null } });
-    return (await api.inventory.audit({ limit: 1 }))[0]?.id ?? 0;
+  // A trusted key cannot be removed by an edit; the engine in-process can forget it (audited).
+  await withDataDirEngine(dataDir, (engine) => {
+    for (const serial of targets) engine.inventory.forgetHostKey(serial, 'test', 'test set-up: as never contacted');
   });
+  return withApi(async (api) => (await api.inventory.audit({ limit: 1 }))[0]?.id ?? 0);
 }
 
 /** One frame of the bar as cli-progress draws it: cursor to column 1, the line, erase to its end. */

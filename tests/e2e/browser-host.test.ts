@@ -44,6 +44,9 @@ describe.skipIf(skipReason !== null)(`browser host in Chromium${skipReason ? ` (
     await page.goto(host.url);
     await page.getByRole('heading', { name: /Fleet overview|No appliances yet/ }).waitFor({ timeout: 30_000 });
     expect(await page.title()).toContain('Fleetdeck');
+    // The token leaves the address bar once the page has it (the session goes on without it).
+    expect(page.url()).not.toContain('token');
+    expect(page.url()).not.toContain(host.token);
 
     // A reload without the token in the URL still works (sessionStorage + HttpOnly cookie).
     await page.goto(`http://127.0.0.1:${host.port}/#/overview`);

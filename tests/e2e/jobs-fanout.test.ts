@@ -11,6 +11,7 @@ import type { Page } from 'playwright-core';
 import { chromiumAvailable, chromiumSkipReason } from './support/browser';
 import type { ServedApp } from './support/serve';
 import { openAppSession, type AppSession } from './support/session';
+import { withDataDirEngine } from '../support/cli';
 
 if (!chromiumAvailable) console.log(`SKIPPED: jobs fan-out end-to-end tests - ${chromiumSkipReason}`);
 
@@ -220,10 +221,17 @@ describe.skipIf(!chromiumAvailable)('fan-out jobs and host keys in the browser h
     const fresh = bySite.get(sites[3]!)![0]!;
     await go(`#/appliances/${fresh.serial}`);
     await page.getByTestId('appliance-detail').waitFor();
+    // An edit may not remove a trusted key (only the trust flow changes it) ...
     await page.getByTestId('edit-appliance').click();
     await page.getByTestId('input-hostKeyFingerprint').fill('');
     await page.getByTestId('save-appliance').click();
+    await page.getByText(/an edit does not change or remove a trusted key/).waitFor();
+    expect(listed(fresh.serial).hostKeyFingerprint).toBe(fresh.hostKeyFingerprint);
+    // ... so the set-up of a never-contacted appliance forgets it in-process (audited).
+    await withDataDirEngine(app.dataDir, (engine) => engine.inventory.forgetHostKey(fresh.serial, 'test', 'test set-up: as never contacted'));
     await expect.poll(() => listed(fresh.serial).hostKeyFingerprint).toBeNull();
+    await page.reload();
+    await page.getByTestId('appliance-detail').waitFor();
 
     await composeStatus();
     await page.getByTestId('confirm-run').click();

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import type { ApiClient } from '../../main/api/client';
-import { createEngine } from '../../main/engine';
+import { createEngine, type Engine } from '../../main/engine';
 import { silentLogger } from '../../main/store/log';
 import { openNodeVault } from '../../main/vault/node-vault';
 
@@ -44,6 +44,19 @@ export function runFleetdeck(dataDir: string, args: readonly string[], timeoutMs
 }
 
 /** The engine on the CLI's data dir (its file vault, no passphrase) for the length of `fn`. */
+/**
+ * The engine on a data dir for in-process set-up that no window may do (forgetting host keys);
+ * as the CLI's, it runs no health monitor, so it can sit beside a running `fleetdeck serve`.
+ */
+export async function withDataDirEngine<T>(dataDir: string, fn: (engine: Engine) => Promise<T> | T): Promise<T> {
+  const engine = createEngine({ dataDir, host: 'cli', vault: await openNodeVault(dataDir, { env: {} }), log: silentLogger });
+  try {
+    return await fn(engine);
+  } finally {
+    engine.close();
+  }
+}
+
 export async function withDataDirApi<T>(dataDir: string, fn: (api: ApiClient['api']) => Promise<T>): Promise<T> {
   const engine = createEngine({ dataDir, host: 'test', vault: await openNodeVault(dataDir, { env: {} }), log: silentLogger });
   try {

@@ -69,11 +69,19 @@ function webSocketChannel(ws: WebSocket): Channel {
   };
 }
 
-/** The token the browser host printed in its URL (`?token=`); kept in sessionStorage across reloads. */
+/**
+ * The token the browser host printed in its URL (`?token=`); kept in sessionStorage across reloads
+ * and taken out of the address bar at once (no token in history, bookmarks or a shared screen).
+ * The session goes on with the stored token and the HttpOnly cookie the page came with.
+ */
 export function hostToken(): string | null {
-  const fromUrl = new URLSearchParams(window.location.search).get('token');
+  const params = new URLSearchParams(window.location.search);
+  const fromUrl = params.get('token');
   if (fromUrl) {
     sessionStorage.setItem('fleetdeck.token', fromUrl);
+    params.delete('token');
+    const query = params.toString();
+    window.history.replaceState(window.history.state, '', `${window.location.pathname}${query ? `?${query}` : ''}${window.location.hash}`);
     return fromUrl;
   }
   return sessionStorage.getItem('fleetdeck.token');
