@@ -1,26 +1,26 @@
 /** The shell: top bar, navigation, connection banner, the current screen, toasts. */
 import { useEffect } from 'react';
-import { NavBar } from './components/NavBar';
-import { Toasts } from './components/Toasts';
-import { TopBar } from './components/TopBar';
+import { NavBar } from './ui/NavBar';
+import { Toasts } from './ui/Toasts';
+import { TopBar } from './ui/TopBar';
 import type { Route } from './route';
-import { ApplianceScreen } from './screens/ApplianceScreen';
-import { AppliancesScreen } from './screens/AppliancesScreen';
-import { AuditScreen } from './screens/AuditScreen';
-import { ActionableScreen } from './screens/ActionableScreen';
-import { HealthScreen } from './screens/HealthScreen';
-import { HostKeysScreen } from './screens/HostKeysScreen';
-import { ImportExportScreen } from './screens/ImportExportScreen';
-import { JobScreen } from './screens/JobScreen';
-import { JobsScreen } from './screens/JobsScreen';
-import { OverviewScreen } from './screens/OverviewScreen';
-import { SiteScreen } from './screens/SiteScreen';
-import { SitesScreen } from './screens/SitesScreen';
+import { ApplianceScreen } from './features/inventory/ApplianceScreen';
+import { AppliancesScreen } from './features/inventory/AppliancesScreen';
+import { AuditScreen } from './features/audit/AuditScreen';
+import { ActionableScreen } from './features/health/ActionableScreen';
+import { HealthScreen } from './features/health/HealthScreen';
+import { HostKeysScreen } from './features/net/HostKeysScreen';
+import { ImportExportScreen } from './features/inventory/ImportExportScreen';
+import { JobScreen } from './features/jobs/JobScreen';
+import { JobsScreen } from './features/jobs/JobsScreen';
+import { OverviewScreen } from './features/overview/OverviewScreen';
+import { SiteScreen } from './features/inventory/SiteScreen';
+import { SitesScreen } from './features/inventory/SitesScreen';
 import { useEngine } from './stores/engine';
-import { followInventoryChanges } from './stores/inventory';
-import { followHealth } from './stores/health';
-import { followJobEvents } from './stores/jobs';
-import { followNetEvents } from './stores/net';
+import { followInventoryChanges } from './features/inventory/store';
+import { followHealth } from './features/health/store';
+import { followJobEvents } from './features/jobs/store';
+import { followNetEvents } from './features/net/store';
 import { useUi } from './stores/ui';
 
 export function App() {
