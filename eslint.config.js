@@ -39,7 +39,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^(\\.\\./)+main/(?!api/(client|channel|contract|errors|kit|wire|system-contract)$|[a-z-]+/contract$)',
+              regex: '^(\\.\\./)+main/(?!api/(client|channel|contract|errors|kit|wire|system-contract)$|kit/age$|[a-z-]+/contract$)',
               message: 'The renderer reaches the engine only through the contract and the API client.',
             },
             { regex: '^node:', message: 'The renderer runs in a browser sandbox.' },

@@ -1,5 +1,5 @@
 /** The shell: top bar, navigation, connection banner, the current screen, toasts. */
-import { useEffect } from 'react';
+import { useEffect, type MouseEvent } from 'react';
 import { NavBar } from './ui/NavBar';
 import { Toasts } from './ui/Toasts';
 import { TopBar } from './ui/TopBar';
@@ -50,6 +50,9 @@ export function App() {
 
   return (
     <div className="shell">
+      <a className="skip-link" href="#main" data-testid="skip-link" onClick={skipToMain}>
+        Skip to content
+      </a>
       <TopBar />
       <div className="banner-area">
         {state === 'lost' && (
@@ -62,7 +65,7 @@ export function App() {
         )}
       </div>
       <NavBar />
-      <main className="main" id="main">
+      <main className="main" id="main" tabIndex={-1}>
         {connected ? (
           <Screen route={route} />
         ) : state === 'failed' ? (
@@ -84,6 +87,12 @@ export function App() {
       <Toasts />
     </div>
   );
+}
+
+/** Hash links are routes here, so the skip link moves focus itself instead of changing the hash. */
+function skipToMain(e: MouseEvent<HTMLAnchorElement>) {
+  e.preventDefault();
+  document.getElementById('main')?.focus();
 }
 
 function Screen({ route }: { route: Route }) {

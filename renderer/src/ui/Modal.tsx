@@ -1,4 +1,7 @@
-/** A modal on the native <dialog>: focus stays inside, Escape closes, the page behind is inert. */
+/**
+ * A modal on the native <dialog>: focus stays inside, Escape closes, the page behind is inert, and on
+ * close focus goes back to what had it before (the button that opened the dialog), not to the page body.
+ */
 import { useEffect, useRef, type ReactNode } from 'react';
 
 interface ModalProps {
@@ -18,6 +21,7 @@ export function Modal({ title, onClose, children, narrow, testId }: ModalProps) 
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     if (!dialog.open) dialog.showModal();
     const onCancel = (e: Event) => {
       e.preventDefault();
@@ -27,6 +31,10 @@ export function Modal({ title, onClose, children, narrow, testId }: ModalProps) 
     return () => {
       dialog.removeEventListener('cancel', onCancel);
       if (dialog.open) dialog.close();
+      // After React removes the dialog; the opener may itself be gone (a row that was deleted).
+      if (opener) queueMicrotask(() => {
+        if (opener.isConnected) opener.focus();
+      });
     };
   }, []);
   return (

@@ -3,13 +3,13 @@ import { ageAt, diskPercent, formatAge, formatBytes, formatGbps, formatRatio, me
 
 describe('health formatting', () => {
   it('says ages the short way an operator reads them', () => {
-    expect(formatAge(0)).toBe('0s');
-    expect(formatAge(59.9)).toBe('59s');
-    expect(formatAge(185)).toBe('3m');
-    expect(formatAge(7260)).toBe('2h 1m');
-    expect(formatAge(7200)).toBe('2h');
-    expect(formatAge(200_000)).toBe('2d 7h');
-    expect(formatAge(-5)).toBe('0s');
+    expect(formatAge(0)).toBe('0 s');
+    expect(formatAge(59.9)).toBe('60 s');
+    expect(formatAge(185)).toBe('3 min');
+    expect(formatAge(7260)).toBe('2 h 1 min');
+    expect(formatAge(7200)).toBe('2 h');
+    expect(formatAge(200_000)).toBe('2 d 7 h');
+    expect(formatAge(-5)).toBe('0 s');
   });
 
   it('ticks an age from the engine’s answer, not from this computer’s clock', () => {
@@ -21,10 +21,10 @@ describe('health formatting', () => {
 
   it('reads reachability: unreachable with its age, never measured, not polled', () => {
     expect(reachabilityLine(true, 12, true)).toBeNull();
-    expect(reachabilityLine(false, 185, true)).toBe('unreachable, last seen 3m ago');
+    expect(reachabilityLine(false, 185, true)).toBe('unreachable, last seen 3 min ago');
     expect(reachabilityLine(false, null, true)).toBe('unreachable, never measured');
     expect(reachabilityLine(false, null, false)).toBe('not polled yet');
-    expect(measuredLine(4)).toBe('measured 4s ago');
+    expect(measuredLine(4)).toBe('measured 4 s ago');
     expect(measuredLine(null)).toBe('never measured');
   });
 

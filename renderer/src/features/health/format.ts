@@ -1,22 +1,14 @@
 /**
- * How measured health reads on screen: ages ("3m ago"), throughput, ratios, disk sizes, and the one
+ * How measured health reads on screen: ages ("3 min ago"), throughput, ratios, disk sizes, and the one
  * line that says whether an appliance was reached. Pure, so it is tested in Node.
  */
+import { formatAge } from '../../../../main/kit/age';
 import type { HealthStatus } from '../../../../main/health/contract';
 
 export const HEALTH_ORDER: readonly HealthStatus[] = ['OK', 'Warning', 'Error', 'Unknown'];
 
-/** 42 → "42s", 185 → "3m", 7260 → "2h 1m", 200000 → "2d 7h". */
-export function formatAge(seconds: number): string {
-  const s = Math.max(0, Math.floor(seconds));
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m`;
-  const h = Math.floor(m / 60);
-  if (h < 24) return m % 60 ? `${h}h ${m % 60}m` : `${h}h`;
-  const d = Math.floor(h / 24);
-  return h % 24 ? `${d}d ${h % 24}h` : `${d}d`;
-}
+/** Ages read the same as in the engine and the CLI: "45 s", "3 min", "2 h 1 min" (main/kit/age.ts). */
+export { formatAge };
 
 /**
  * The age of a measurement now: the engine's age when it answered plus the time since, so the

@@ -1,5 +1,6 @@
 /** How a job's numbers, states and outputs read on screen. Pure, so it is tested in Node. */
 import type { JobProgress, JobState, ResultState } from '../../../../main/net/contract';
+import { formatDuration } from '../../../../main/kit/age';
 import { formatCount } from '../../ui/format';
 
 /** 12.345 → "12.3/s"; below 1 per second, per minute reads better. */
@@ -9,19 +10,8 @@ export function formatRate(perSecond: number): string {
   return `${perSecond >= 100 ? Math.round(perSecond) : Math.round(perSecond * 10) / 10}/s`;
 }
 
-/** Seconds to "45 s", "3 min 20 s", "1 h 5 min"; null (not known yet) to "—". */
-export function formatDuration(seconds: number | null): string {
-  if (seconds === null || !Number.isFinite(seconds) || seconds < 0) return '—';
-  const s = Math.round(seconds);
-  if (s < 60) return `${s} s`;
-  if (s < 3600) {
-    const rest = s % 60;
-    return rest ? `${Math.floor(s / 60)} min ${rest} s` : `${s / 60} min`;
-  }
-  const m = Math.round(s / 60);
-  const rest = m % 60;
-  return rest ? `${Math.floor(m / 60)} h ${rest} min` : `${m / 60} h`;
-}
+/** Elapsed and ETA read as everywhere else (main/kit/age.ts): "45 s", "3 min 20 s", "1 h 5 min"; null is "—". */
+export { formatDuration };
 
 /** Whole percent of the appliances that have an answer (never 100 before the end). */
 export function percentDone(p: Pick<JobProgress, 'done' | 'total' | 'state'>): number {

@@ -3,6 +3,7 @@
  * An empty inventory gets a first-run screen instead (import a file, or start the lab fleet).
  */
 import { useEffect, useState } from 'react';
+import type { Overview } from '../../../../main/inventory/contract';
 import { formatCount, formatTb } from '../../ui/format';
 import { appliancesHash, hashFor } from '../../route';
 import { asApiError } from '../../stores/engine';
@@ -55,40 +56,59 @@ export function OverviewScreen() {
       <ActionableCard />
       <div className="tree" data-testid="partner-tree">
         {overview.partners.map((p) => (
-          <details key={p.id} className="partner" open data-testid="partner">
-            <summary>
-              <span className="partner-name">{p.name}</span>
-              <span className="muted">AS{p.asn}</span>
-              <span className="num">{formatCount(p.appliances)} appl.</span>
-              <span className="num">{formatTb(p.capacityTb)}</span>
-              <StatusCountChips counts={p.counts} hrefFor={(status) => appliancesHash({ partner: [p.name], status: [status] })} />
-              <PartnerHealth partner={p.name} />
-            </summary>
-            <div className="site-rows">
-              {p.sites.map((s) => (
-                <div key={s.code} className="site-row" data-testid="overview-site" data-code={s.code}>
-                  <span>
-                    <a href={hashFor({ name: 'site', code: s.code })}>
-                      <strong className="mono">{s.code}</strong> {s.name}
-                    </a>
-                  </span>
-                  <span className="muted">
-                    {s.city}, {s.country}
-                  </span>
-                  <span className="num">
-                    <a href={appliancesHash({ site: [s.code] })}>{formatCount(s.appliances)} appl.</a>
-                  </span>
-                  <span className="num">{formatTb(s.capacityTb)}</span>
-                  <StatusCountChips counts={s.counts} hrefFor={(status) => appliancesHash({ site: [s.code], status: [status] })} />
-                  <SiteHealth site={s.code} />
-                </div>
-              ))}
-              {p.sites.length === 0 && <div className="site-row muted">No sites.</div>}
-            </div>
-          </details>
+          <PartnerSection key={p.id} partner={p} />
         ))}
       </div>
     </div>
+  );
+}
+
+type PartnerOverview = Overview['partners'][number];
+
+/**
+ * One partner and its sites. A disclosure button (not `<details>`): the row carries links (status counts,
+ * health), and links inside a `<summary>` are interactive content nested in an interactive element.
+ */
+function PartnerSection({ partner: p }: { partner: PartnerOverview }) {
+  const [open, setOpen] = useState(true);
+  const sitesId = `partner-sites-${p.id}`;
+  return (
+    <section className="partner" data-testid="partner" data-open={open ? 'true' : 'false'} aria-label={p.name}>
+      <div className="partner-head">
+        <button type="button" className="partner-toggle" aria-expanded={open} aria-controls={sitesId} onClick={() => setOpen(!open)}>
+          <span className="marker" aria-hidden="true">
+            {open ? '▾' : '▸'}
+          </span>
+          <span className="partner-name">{p.name}</span>
+        </button>
+        <span className="muted">AS{p.asn}</span>
+        <span className="num">{formatCount(p.appliances)} appl.</span>
+        <span className="num">{formatTb(p.capacityTb)}</span>
+        <StatusCountChips counts={p.counts} hrefFor={(status) => appliancesHash({ partner: [p.name], status: [status] })} />
+        <PartnerHealth partner={p.name} />
+      </div>
+      <div className="site-rows" id={sitesId} hidden={!open}>
+        {p.sites.map((s) => (
+          <div key={s.code} className="site-row" data-testid="overview-site" data-code={s.code}>
+            <span>
+              <a href={hashFor({ name: 'site', code: s.code })}>
+                <strong className="mono">{s.code}</strong> {s.name}
+              </a>
+            </span>
+            <span className="muted">
+              {s.city}, {s.country}
+            </span>
+            <span className="num">
+              <a href={appliancesHash({ site: [s.code] })}>{formatCount(s.appliances)} appl.</a>
+            </span>
+            <span className="num">{formatTb(s.capacityTb)}</span>
+            <StatusCountChips counts={s.counts} hrefFor={(status) => appliancesHash({ site: [s.code], status: [status] })} />
+            <SiteHealth site={s.code} />
+          </div>
+        ))}
+        {p.sites.length === 0 && <div className="site-row muted">No sites.</div>}
+      </div>
+    </section>
   );
 }
 
