@@ -16,6 +16,11 @@ import { rowStyle, useTopOnNewQuery, useVirtualRows } from '../../ui/virtual-row
 interface Column {
   id: ColumnId;
   label: string;
+  /**
+   * Stays in view when the table scrolls sideways (serial and hostname: what a row is). Pinned columns
+   * come first; each sticks at the sum of the least widths before it, so their tracks are fixed in px.
+   */
+  pinned?: boolean;
   /** CSS grid track, and the least width it needs (for the table's min-width). */
   width: string;
   minPx: number;
@@ -28,13 +33,14 @@ interface Column {
 export type ColumnId = 'serial' | 'hostname' | 'site' | 'partner' | 'model' | 'status' | 'health' | 'firmware' | 'address' | 'storageTb' | 'tags';
 
 const COLUMNS: Column[] = [
-  { id: 'serial', label: 'Serial', width: '124px', minPx: 124, sort: 'serial', render: (a) => <span className="mono">{a.serial}</span> },
+  { id: 'serial', label: 'Serial', width: '124px', minPx: 124, pinned: true, sort: 'serial', render: (a) => <span className="mono">{a.serial}</span> },
   {
     id: 'hostname',
     label: 'Hostname',
-    width: 'minmax(180px, 1.6fr)',
-    minPx: 180,
+    width: 'minmax(250px, 2.4fr)',
+    minPx: 250,
     sort: 'hostname',
+    pinned: true,
     render: (a) => a.hostname,
     title: (a) => a.hostname,
   },
@@ -50,7 +56,7 @@ const COLUMNS: Column[] = [
   },
   { id: 'model', label: 'Model', width: '66px', minPx: 66, sort: 'model', render: (a) => a.model },
   { id: 'status', label: 'Lifecycle', width: '126px', minPx: 126, sort: 'status', render: (a) => <StatusChip status={a.status} /> },
-  { id: 'health', label: 'Health', width: 'minmax(240px, 1.5fr)', minPx: 240, render: (a) => <HealthCell serial={a.serial} /> },
+  { id: 'health', label: 'Health', width: 'minmax(190px, 1.2fr)', minPx: 190, render: (a) => <HealthCell serial={a.serial} /> },
   {
     id: 'firmware',
     label: 'Firmware',
@@ -91,6 +97,19 @@ const COLUMNS: Column[] = [
   },
 ];
 
+/** Where each pinned column sticks: the widths of the pinned columns before it (their least widths). */
+function pinOffsets(columns: readonly Column[]): Map<ColumnId, { left: number; last: boolean }> {
+  const out = new Map<ColumnId, { left: number; last: boolean }>();
+  let left = 0;
+  for (const c of columns) {
+    if (!c.pinned) break;
+    out.set(c.id, { left, last: false });
+    left += c.minPx;
+  }
+  const lastPinned = [...out.keys()].at(-1);
+  if (lastPinned) out.get(lastPinned)!.last = true;
+  return out;
+}
 
 interface ApplianceTableProps {
   query: ListQuery;
@@ -122,6 +141,9 @@ export function ApplianceTable({
   const selectRow = useInventory((s) => s.selectRow);
   const scrollRef = useRef<HTMLDivElement>(null);
   const columns = useMemo(() => COLUMNS.filter((c) => !hide.includes(c.id)), [hide]);
+  const pins = useMemo(() => pinOffsets(columns), [columns]);
+  const pinClass = (c: Column) => (pins.has(c.id) ? (pins.get(c.id)!.last ? ' pin pin-last' : ' pin') : '');
+  const pinStyle = (c: Column): CSSProperties | undefined => (pins.has(c.id) ? { left: pins.get(c.id)!.left } : undefined);
   // The column tracks go to CSS as custom properties; every row shares them.
   const gridVars = useMemo(
     () =>
@@ -230,7 +252,8 @@ export function ApplianceTable({
               <div
                 key={c.id}
                 role="columnheader"
-                className={`col-head${c.numeric ? ' num' : ''}`}
+                className={`col-head${c.numeric ? ' num' : ''}${pinClass(c)}`}
+                style={pinStyle(c)}
                 aria-sort={active ? (query.dir === 'asc' ? 'ascending' : 'descending') : undefined}
               >
                 {c.sort ? (
@@ -292,7 +315,7 @@ export function ApplianceTable({
               }}
             >
               {columns.map((c) => (
-                <div key={c.id} className={`cell${c.numeric ? ' num' : ''}`} role="gridcell" title={c.title?.(a)}>
+                <div key={c.id} className={`cell${c.numeric ? ' num' : ''}${pinClass(c)}`} style={pinStyle(c)} role="gridcell" title={c.title?.(a)}>
                   {c.render(a)}
                 </div>
               ))}
