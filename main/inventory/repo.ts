@@ -8,6 +8,7 @@ import type {
   Appliance,
   ApplianceModel,
   AuditEntry,
+  AuditQuery,
   LifecycleStatus,
   Partner,
   Site,
@@ -481,12 +482,31 @@ export class InventoryRepo {
     this.stmts.insertAudit.run(e.at, e.actor, e.action, e.target, JSON.stringify(e.details));
   }
 
-  listAudit(q: { target?: string | undefined; limit: number; beforeId?: number | undefined }): AuditEntry[] {
+  listAudit(q: Pick<AuditQuery, 'target' | 'appliance' | 'actor' | 'excludeActor' | 'action' | 'since' | 'until' | 'beforeId'> & { limit: number }): AuditEntry[] {
     const where: string[] = [];
     const params: unknown[] = [];
+    const inList = (column: string, values: readonly string[], not = false) => {
+      where.push(`${column} ${not ? 'NOT IN' : 'IN'} (${values.map(() => '?').join(', ')})`);
+      params.push(...values);
+    };
     if (q.target !== undefined) {
       where.push('target = ?');
       params.push(q.target);
+    }
+    if (q.appliance !== undefined) {
+      where.push('target = ?');
+      params.push(`appliance:${q.appliance}`);
+    }
+    if (q.actor?.length) inList('actor', q.actor);
+    if (q.excludeActor?.length) inList('actor', q.excludeActor, true);
+    if (q.action?.length) inList('action', q.action);
+    if (q.since !== undefined) {
+      where.push('at >= ?');
+      params.push(q.since);
+    }
+    if (q.until !== undefined) {
+      where.push('at < ?');
+      params.push(q.until);
     }
     if (q.beforeId !== undefined) {
       where.push('id < ?');
