@@ -56,7 +56,15 @@ describe.skipIf(!chromiumAvailable)('accessibility (axe-core, WCAG 2.1 AA) on ev
     { name: 'sites', open: async (p) => void (await go(p, '#/sites'), await p.locator('main table').first().waitFor()) },
     { name: 'site', open: async (p) => void (await go(p, `#/sites/${site}`), await p.locator('main h1').first().waitFor()) },
     { name: 'import', open: async (p) => void (await go(p, '#/import'), await p.locator('main h1').first().waitFor()) },
-    { name: 'audit', open: async (p) => void (await go(p, '#/audit'), await p.getByTestId('audit-entry').first().waitFor()) },
+    {
+      name: 'audit',
+      open: async (p) => {
+        await go(p, '#/audit');
+        // The lab's set-up rows are hidden by default: ask for them, so the list has entries to check.
+        await p.getByTestId('audit-hide-lab').uncheck();
+        await p.getByTestId('audit-entry').first().waitFor();
+      },
+    },
     { name: 'health', open: async (p) => void (await go(p, '#/health'), await p.getByTestId('monitor-panel').waitFor()) },
     { name: 'actionable', open: async (p) => void (await go(p, '#/health/actionable'), await p.locator('main h1').first().waitFor()) },
     {
@@ -154,6 +162,21 @@ describe.skipIf(!chromiumAvailable)('accessibility (axe-core, WCAG 2.1 AA) on ev
     await page.keyboard.press('Escape');
     await page.getByTestId('add-appliance-dialog').waitFor({ state: 'detached' });
     await expect.poll(() => page.evaluate(`document.activeElement?.getAttribute('data-testid')`)).toBe('add-appliance');
+  });
+
+  it('filters the audit log: lab set-up rows hidden by default, then by appliance', async () => {
+    const { page } = s;
+    await go(page, '#/overview');
+    await go(page, '#/audit');
+    await page.getByTestId('audit-filter').waitFor();
+    const targets = () => page.getByTestId('audit-entry').evaluateAll((els) => els.map((e) => e.querySelector('.target, [class*="target"]')?.textContent ?? e.textContent ?? ''));
+    await expect.poll(async () => (await page.getByTestId('audit-log').textContent()) ?? '').toMatch(/No audit entries match/);
+    await page.getByTestId('audit-hide-lab').uncheck();
+    await expect.poll(async () => (await targets()).length).toBeGreaterThan(12);
+    await page.getByTestId('audit-filter-appliance').fill(serial);
+    await page.getByTestId('audit-apply').click();
+    await expect.poll(async () => (await targets()).length).toBe(1);
+    expect((await targets())[0]).toContain(`appliance:${serial}`);
   });
 
   it('scrolls only the screen: the top bar and the navigation stay in view on a long overview', async () => {

@@ -8,13 +8,15 @@ interface AuditListProps {
   testId: string;
   /** Show the target column (the global log); a detail page knows its target. */
   showTarget?: boolean;
+  /** What an empty list says. */
+  emptyText?: string;
 }
 
-export function AuditList({ entries, testId, showTarget }: AuditListProps) {
+export function AuditList({ entries, testId, showTarget, emptyText = 'No audit entries yet.' }: AuditListProps) {
   if (entries.length === 0) {
     return (
       <p className="muted" data-testid={testId}>
-        No audit entries yet.
+        {emptyText}
       </p>
     );
   }

@@ -3,6 +3,7 @@
  * the user scrolls, cached per query), the open appliance and site, the sites list and the audit log.
  * Stores call the engine; components read the stores. `inventory.changed` refreshes what is on screen.
  */
+import { auditQueryFor, DEFAULT_AUDIT_FILTER, type AuditFilters } from '../audit/filter';
 import { create } from 'zustand';
 import type { OutputOf } from '../../../../main/api/kit';
 import type {
@@ -53,6 +54,8 @@ interface AuditState {
   loaded: boolean;
   loading: boolean;
   done: boolean;
+  /** The filters the entries answer (features/audit/filter.ts makes them from the form). */
+  filters: AuditFilters;
 }
 
 interface InventoryState {
@@ -74,7 +77,8 @@ interface InventoryState {
   loadAppliance(serial: string): Promise<void>;
   loadSites(): Promise<void>;
   loadSite(code: string): Promise<void>;
-  loadAudit(): Promise<void>;
+  /** (Re)loads the newest page; with filters, those replace the current ones. */
+  loadAudit(filters?: AuditFilters): Promise<void>;
   loadMoreAudit(): Promise<void>;
 
   createAppliance(input: ApplianceInput): Promise<Appliance>;
@@ -110,7 +114,9 @@ export const useInventory = create<InventoryState>()((set, get) => {
   async function refreshAuditHead(): Promise<void> {
     const { audit } = get();
     if (!audit.loaded) return;
-    const newest = await callEngine((c) => c.api.inventory.audit({ limit: AUDIT_PAGE }));
+    const filters = audit.filters;
+    const newest = await callEngine((c) => c.api.inventory.audit({ ...filters, limit: AUDIT_PAGE }));
+    if (get().audit.filters !== filters) return;
     const top = get().audit.entries[0]?.id ?? 0;
     const added = newest.filter((e) => e.id > top);
     if (added.length === 0) return;
@@ -127,7 +133,7 @@ export const useInventory = create<InventoryState>()((set, get) => {
     appliance: null,
     sites: null,
     site: null,
-    audit: { entries: [], loaded: false, loading: false, done: false },
+    audit: { entries: [], loaded: false, loading: false, done: false, filters: auditQueryFor(DEFAULT_AUDIT_FILTER) },
 
     async loadOverview() {
       try {
@@ -198,11 +204,14 @@ export const useInventory = create<InventoryState>()((set, get) => {
       }
     },
 
-    async loadAudit() {
-      set({ audit: { ...get().audit, loading: true } });
+    async loadAudit(next) {
+      const filters = next ?? get().audit.filters;
+      set({ audit: { ...get().audit, loading: true, filters } });
       try {
-        const entries = await callEngine((c) => c.api.inventory.audit({ limit: AUDIT_PAGE }));
-        set({ audit: { entries, loaded: true, loading: false, done: entries.length < AUDIT_PAGE } });
+        const entries = await callEngine((c) => c.api.inventory.audit({ ...filters, limit: AUDIT_PAGE }));
+        // A reply for filters that have since changed is not shown.
+        if (get().audit.filters !== filters) return;
+        set({ audit: { entries, loaded: true, loading: false, done: entries.length < AUDIT_PAGE, filters } });
       } catch (err) {
         set({ audit: { ...get().audit, loading: false } });
         toastError(err);
@@ -215,8 +224,9 @@ export const useInventory = create<InventoryState>()((set, get) => {
       if (audit.loading || audit.done || !last) return;
       set({ audit: { ...audit, loading: true } });
       try {
-        const more = await callEngine((c) => c.api.inventory.audit({ limit: AUDIT_PAGE, beforeId: last.id }));
+        const more = await callEngine((c) => c.api.inventory.audit({ ...audit.filters, limit: AUDIT_PAGE, beforeId: last.id }));
         const current = get().audit;
+        if (current.filters !== audit.filters) return;
         set({
           audit: { ...current, entries: [...current.entries, ...more], loading: false, done: more.length < AUDIT_PAGE },
         });
