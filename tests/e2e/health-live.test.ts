@@ -276,7 +276,7 @@ describe.skipIf(!chromiumAvailable)('live health in the browser host (Playwright
     await page.getByTestId('monitor-interval').fill('2');
     await page.getByTestId('monitor-interval').press('Enter');
     await page.getByTestId('monitor-toggle').check();
-    await expect.poll(() => page.getByTestId('monitor-state').textContent()).toMatch(/polling every 2s/);
+    await expect.poll(() => page.getByTestId('monitor-state').textContent()).toMatch(/polling every 2 s/);
     await page.evaluate('window.sameWindow = true');
 
     // New samples land in the charts on their own.

@@ -63,7 +63,7 @@ export function diskPercent(used: number, total: number): number {
 
 /**
  * One line on reachability: null when the last poll reached the appliance; otherwise
- * "unreachable, last seen 3m ago" (the status shown is the last known one) or "never reached".
+ * "unreachable, last seen 3 min ago" (the status shown is the last known one) or "never reached".
  */
 export function reachabilityLine(reachable: boolean, age: number | null, polled: boolean): string | null {
   if (reachable) return null;
@@ -71,7 +71,7 @@ export function reachabilityLine(reachable: boolean, age: number | null, polled:
   return `unreachable, last seen ${formatAge(age)} ago`;
 }
 
-/** "measured 12s ago" for a reachable appliance; "never measured" before the first poll. */
+/** "measured 12 s ago" for a reachable appliance; "never measured" before the first poll. */
 export function measuredLine(age: number | null): string {
   return age === null ? 'never measured' : `measured ${formatAge(age)} ago`;
 }
