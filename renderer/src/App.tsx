@@ -1,21 +1,16 @@
 /** The shell: top bar, navigation, connection banner, the current screen, toasts. */
-import { useEffect, type MouseEvent } from 'react';
+import { useEffect, type MouseEvent, type ReactElement } from 'react';
 import { NavBar } from './ui/NavBar';
 import { Toasts } from './ui/Toasts';
 import { TopBar } from './ui/TopBar';
-import type { Route } from './route';
-import { ApplianceScreen } from './features/inventory/ApplianceScreen';
-import { AppliancesScreen } from './features/inventory/AppliancesScreen';
-import { AuditScreen } from './features/audit/AuditScreen';
-import { ActionableScreen } from './features/health/ActionableScreen';
-import { HealthScreen } from './features/health/HealthScreen';
-import { HostKeysScreen } from './features/net/HostKeysScreen';
-import { ImportExportScreen } from './features/inventory/ImportExportScreen';
-import { JobScreen } from './features/jobs/JobScreen';
-import { JobsScreen } from './features/jobs/JobsScreen';
-import { OverviewScreen } from './features/overview/OverviewScreen';
-import { SiteScreen } from './features/inventory/SiteScreen';
-import { SitesScreen } from './features/inventory/SitesScreen';
+import type { Route, RouteName } from './route';
+import type { ScreenTable } from './screen-table';
+import { auditScreens } from './features/audit/routes';
+import { healthScreens } from './features/health/routes';
+import { inventoryScreens } from './features/inventory/routes';
+import { jobsScreens } from './features/jobs/routes';
+import { netScreens } from './features/net/routes';
+import { overviewScreens } from './features/overview/routes';
 import { useEngine } from './stores/engine';
 import { followInventoryChanges } from './features/inventory/store';
 import { followHealth } from './features/health/store';
@@ -95,31 +90,18 @@ function skipToMain(e: MouseEvent<HTMLAnchorElement>) {
   document.getElementById('main')?.focus();
 }
 
+/** The route table, assembled from the features; a route with no screen does not compile. */
+const SCREENS: ScreenTable<RouteName> = {
+  ...overviewScreens,
+  ...inventoryScreens,
+  ...auditScreens,
+  ...healthScreens,
+  ...jobsScreens,
+  ...netScreens,
+};
+
 function Screen({ route }: { route: Route }) {
-  switch (route.name) {
-    case 'overview':
-      return <OverviewScreen />;
-    case 'appliances':
-      return <AppliancesScreen query={route.query} />;
-    case 'appliance':
-      return <ApplianceScreen key={route.serial} serial={route.serial} />;
-    case 'sites':
-      return <SitesScreen />;
-    case 'site':
-      return <SiteScreen key={route.code} code={route.code} />;
-    case 'import':
-      return <ImportExportScreen />;
-    case 'audit':
-      return <AuditScreen />;
-    case 'health':
-      return <HealthScreen status={route.status} />;
-    case 'actionable':
-      return <ActionableScreen />;
-    case 'jobs':
-      return <JobsScreen />;
-    case 'job':
-      return <JobScreen key={route.id} id={route.id} />;
-    case 'hostkeys':
-      return <HostKeysScreen />;
-  }
+  // The table is keyed by route name, so the screen found takes this route's own shape.
+  const screen = SCREENS[route.name] as (r: Route) => ReactElement;
+  return screen(route);
 }
