@@ -17,13 +17,13 @@ const RANK: Record<HealthStatus, number> = { Error: 0, Warning: 1, Unknown: 2, O
 
 const COLUMNS = [
   { label: 'Serial', width: '124px', min: 124 },
-  { label: 'Hostname', width: 'minmax(160px, 1.3fr)', min: 160 },
+  { label: 'Hostname', width: 'minmax(250px, 2.2fr)', min: 250 },
   { label: 'Site', width: '72px', min: 72 },
   { label: 'Partner', width: 'minmax(110px, 1fr)', min: 110 },
   { label: 'Lifecycle', width: '126px', min: 126 },
-  { label: 'Health', width: 'minmax(290px, 1.5fr)', min: 290 },
+  { label: 'Health', width: 'minmax(240px, 1.4fr)', min: 240 },
   { label: 'Serving', width: '92px', min: 92, numeric: true },
-  { label: 'Worst component', width: 'minmax(180px, 2fr)', min: 180 },
+  { label: 'Worst component', width: 'minmax(180px, 1.6fr)', min: 180 },
 ] as const;
 
 function worstComponent(h: ApplianceHealth): string {
