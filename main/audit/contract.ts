@@ -16,11 +16,30 @@ export const AuditEntry = z.object({
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
 
-export const AuditQuery = z.object({
-  target: z.string().max(200).optional(),
-  limit: z.number().int().min(1).max(1000).default(100),
-  beforeId: z.number().int().optional(),
-});
+const AuditWords = z.array(z.string().trim().min(1).max(200)).max(50);
+const AuditTime = z.iso.datetime({ offset: true }).transform((t) => new Date(t).toISOString());
+
+/**
+ * Which audit entries to list. Every filter given must hold (AND); a list matches any of its words (OR).
+ * `excludeActor` hides the named actors (the lab's set-up rows: `lab:simulator`); `since`/`until` bound
+ * `at` (inclusive / exclusive); `appliance` is a serial, the same as target `appliance:SERIAL`.
+ */
+export const AuditQuery = z
+  .object({
+    target: z.string().max(200).optional(),
+    appliance: z.string().trim().min(1).max(200).optional(),
+    actor: AuditWords.optional(),
+    excludeActor: AuditWords.optional(),
+    action: AuditWords.optional(),
+    since: AuditTime.optional(),
+    until: AuditTime.optional(),
+    limit: z.number().int().min(1).max(1000).default(100),
+    beforeId: z.number().int().optional(),
+  })
+  .refine((q) => q.since === undefined || q.until === undefined || q.since < q.until, {
+    message: 'The start of the time range must be before its end.',
+    path: ['until'],
+  });
 export type AuditQuery = z.output<typeof AuditQuery>;
 
 /** One entry to append (the log stamps its id). */

@@ -18,9 +18,28 @@ export class AuditRepo {
   list(q: AuditQuery): AuditEntry[] {
     const where: string[] = [];
     const params: unknown[] = [];
+    const inList = (column: string, values: readonly string[], not = false) => {
+      where.push(`${column} ${not ? 'NOT IN' : 'IN'} (${values.map(() => '?').join(', ')})`);
+      params.push(...values);
+    };
     if (q.target !== undefined) {
       where.push('target = ?');
       params.push(q.target);
+    }
+    if (q.appliance !== undefined) {
+      where.push('target = ?');
+      params.push(`appliance:${q.appliance}`);
+    }
+    if (q.actor?.length) inList('actor', q.actor);
+    if (q.excludeActor?.length) inList('actor', q.excludeActor, true);
+    if (q.action?.length) inList('action', q.action);
+    if (q.since !== undefined) {
+      where.push('at >= ?');
+      params.push(q.since);
+    }
+    if (q.until !== undefined) {
+      where.push('at < ?');
+      params.push(q.until);
     }
     if (q.beforeId !== undefined) {
       where.push('id < ?');

@@ -9,6 +9,7 @@ import { HealthComponent, worstHealth, type HealthReply, type MetricsReply } fro
 import type { Appliance } from '../inventory/contract';
 import { MetricsSample, type ApplianceHealth, type ComponentHealth, type HealthStatus, type Thresholds } from './contract';
 import { thresholdComponents } from './thresholds';
+import { formatAge } from '../kit/age';
 
 /** Consecutive failed polls after which an unreachable appliance is an Error (before: Warning). */
 export const UNREACHABLE_ERROR_AFTER = 3;
@@ -68,17 +69,8 @@ export function applyOutcome(prev: HealthRecord | undefined, serial: string, out
   };
 }
 
-/** "45 s", "12 min", "3 h 5 min", "2 d 4 h". */
-export function formatAge(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 90) return `${s} s`;
-  const m = Math.round(s / 60);
-  if (m < 60) return `${m} min`;
-  const h = Math.floor(m / 60);
-  if (h < 48) return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
-  const d = Math.floor(h / 24);
-  return h % 24 ? `${d} d ${h % 24} h` : `${d} d`;
-}
+/** The one age formatter (main/kit/age.ts); re-exported for the health domain's callers. */
+export { formatAge };
 
 const secondsBetween = (from: string, now: number) => Math.max(0, (now - Date.parse(from)) / 1000);
 

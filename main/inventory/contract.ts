@@ -198,7 +198,8 @@ export const AppliancePage = z.object({
 export type AppliancePage = z.infer<typeof AppliancePage>;
 
 /** Audit entries are the shared audit log's (main/audit); inventory serves them to windows. */
-export { AuditEntry };
+export { AuditEntry, AuditQuery };
+
 
 export const StatusCounts = z.record(LifecycleStatus, z.number().int());
 export type StatusCounts = z.infer<typeof StatusCounts>;
@@ -305,7 +306,7 @@ export const inventoryMethods = {
   upsertSite: method('Add or edit a site', SiteInput, Site),
   importData: method('Import CSV or JSON; all or nothing', ImportRequest, ImportReport),
   exportData: method('Export CSV or JSON', ExportRequest, ExportResult),
-  audit: method('Audit log, newest first', AuditQuery, z.array(AuditEntry)),
+  audit: method('Audit log, newest first, filtered by actor, action, appliance and time', AuditQuery, z.array(AuditEntry)),
 };
 
 export const inventoryEvents = {

@@ -1,26 +1,21 @@
 /** The shell: top bar, navigation, connection banner, the current screen, toasts. */
-import { useEffect } from 'react';
-import { NavBar } from './components/NavBar';
-import { Toasts } from './components/Toasts';
-import { TopBar } from './components/TopBar';
-import type { Route } from './route';
-import { ApplianceScreen } from './screens/ApplianceScreen';
-import { AppliancesScreen } from './screens/AppliancesScreen';
-import { AuditScreen } from './screens/AuditScreen';
-import { ActionableScreen } from './screens/ActionableScreen';
-import { HealthScreen } from './screens/HealthScreen';
-import { HostKeysScreen } from './screens/HostKeysScreen';
-import { ImportExportScreen } from './screens/ImportExportScreen';
-import { JobScreen } from './screens/JobScreen';
-import { JobsScreen } from './screens/JobsScreen';
-import { OverviewScreen } from './screens/OverviewScreen';
-import { SiteScreen } from './screens/SiteScreen';
-import { SitesScreen } from './screens/SitesScreen';
+import { useEffect, type MouseEvent, type ReactElement } from 'react';
+import { NavBar } from './ui/NavBar';
+import { Toasts } from './ui/Toasts';
+import { TopBar } from './ui/TopBar';
+import type { Route, RouteName } from './route';
+import type { ScreenTable } from './screen-table';
+import { auditScreens } from './features/audit/routes';
+import { healthScreens } from './features/health/routes';
+import { inventoryScreens } from './features/inventory/routes';
+import { jobsScreens } from './features/jobs/routes';
+import { netScreens } from './features/net/routes';
+import { overviewScreens } from './features/overview/routes';
 import { useEngine } from './stores/engine';
-import { followInventoryChanges } from './stores/inventory';
-import { followHealth } from './stores/health';
-import { followJobEvents } from './stores/jobs';
-import { followNetEvents } from './stores/net';
+import { followInventoryChanges } from './features/inventory/store';
+import { followHealth } from './features/health/store';
+import { followJobEvents } from './features/jobs/store';
+import { followNetEvents } from './features/net/store';
 import { useUi } from './stores/ui';
 
 export function App() {
@@ -50,6 +45,9 @@ export function App() {
 
   return (
     <div className="shell">
+      <a className="skip-link" href="#main" data-testid="skip-link" onClick={skipToMain}>
+        Skip to content
+      </a>
       <TopBar />
       <div className="banner-area">
         {state === 'lost' && (
@@ -62,7 +60,7 @@ export function App() {
         )}
       </div>
       <NavBar />
-      <main className="main" id="main">
+      <main className="main" id="main" tabIndex={-1}>
         {connected ? (
           <Screen route={route} />
         ) : state === 'failed' ? (
@@ -86,31 +84,24 @@ export function App() {
   );
 }
 
+/** Hash links are routes here, so the skip link moves focus itself instead of changing the hash. */
+function skipToMain(e: MouseEvent<HTMLAnchorElement>) {
+  e.preventDefault();
+  document.getElementById('main')?.focus();
+}
+
+/** The route table, assembled from the features; a route with no screen does not compile. */
+const SCREENS: ScreenTable<RouteName> = {
+  ...overviewScreens,
+  ...inventoryScreens,
+  ...auditScreens,
+  ...healthScreens,
+  ...jobsScreens,
+  ...netScreens,
+};
+
 function Screen({ route }: { route: Route }) {
-  switch (route.name) {
-    case 'overview':
-      return <OverviewScreen />;
-    case 'appliances':
-      return <AppliancesScreen query={route.query} />;
-    case 'appliance':
-      return <ApplianceScreen key={route.serial} serial={route.serial} />;
-    case 'sites':
-      return <SitesScreen />;
-    case 'site':
-      return <SiteScreen key={route.code} code={route.code} />;
-    case 'import':
-      return <ImportExportScreen />;
-    case 'audit':
-      return <AuditScreen />;
-    case 'health':
-      return <HealthScreen status={route.status} />;
-    case 'actionable':
-      return <ActionableScreen />;
-    case 'jobs':
-      return <JobsScreen />;
-    case 'job':
-      return <JobScreen key={route.id} id={route.id} />;
-    case 'hostkeys':
-      return <HostKeysScreen />;
-  }
+  // The table is keyed by route name, so the screen found takes this route's own shape.
+  const screen = SCREENS[route.name] as (r: Route) => ReactElement;
+  return screen(route);
 }

@@ -1,7 +1,7 @@
 /** The renderer's entry: styles, the saved theme, then the app. */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import './styles.css';
+import './ui/styles.css';
 import { App } from './App';
 import { applyTheme, useUi } from './stores/ui';
 
