@@ -54,23 +54,23 @@ describe('healthShown: the current state first', () => {
   const base = { status: 'OK' as const, lastKnownStatus: 'OK' as const, reachable: true, lastPollAt: '2026-03-01T12:00:00Z', lifecycle: 'online' };
 
   it('says Unreachable, coloured as counted, then the last known state and its age', () => {
-    expect(healthShown({ ...base, status: 'Error', reachable: false }, 185)).toEqual({ label: 'Unreachable', tone: 'Error', state: 'unreachable', line: 'last known OK 3m ago' });
+    expect(healthShown({ ...base, status: 'Error', reachable: false }, 185)).toEqual({ label: 'Unreachable', tone: 'Error', state: 'unreachable', line: 'last known OK 3 min ago' });
     expect(healthShown({ ...base, status: 'Warning', lastKnownStatus: null, reachable: false }, null)).toMatchObject({ label: 'Unreachable', line: 'never reached' });
     // Offline or awaiting install: expected not to answer, so not coloured as a problem.
-    expect(healthShown({ ...base, status: 'Error', reachable: false, lifecycle: 'offline' }, 60)).toMatchObject({ label: 'Unreachable', tone: 'Unknown', line: 'last known OK 1m ago' });
+    expect(healthShown({ ...base, status: 'Error', reachable: false, lifecycle: 'offline' }, 60)).toMatchObject({ label: 'Unreachable', tone: 'Unknown', line: 'last known OK 60 s ago' });
     expect(healthShown({ ...base, status: 'Error', reachable: false, lifecycle: 'drained' }, 60).tone).toBe('Error');
   });
 
   it('never shows an RMA appliance as a green OK: Not polled, with what was last known', () => {
-    expect(healthShown({ ...base, lifecycle: 'rma' }, 3600)).toEqual({ label: 'Not polled', tone: 'Unknown', state: 'not-polled', line: 'not polled (rma); last known OK 1h ago' });
+    expect(healthShown({ ...base, lifecycle: 'rma' }, 3600)).toEqual({ label: 'Not polled', tone: 'Unknown', state: 'not-polled', line: 'not polled (rma); last known OK 1 h ago' });
     expect(healthShown({ ...base, lifecycle: 'rma', lastPollAt: null, lastKnownStatus: null }, null)).toMatchObject({ label: 'Not polled', line: 'not polled (rma)' });
   });
 
   it('gives the age of an OK outside online and drained, and of nothing else unless asked', () => {
-    expect(healthShown({ ...base, lifecycle: 'offline' }, 12)).toMatchObject({ label: 'OK', tone: 'OK', line: 'measured 12s ago' });
-    expect(healthShown({ ...base, lifecycle: 'awaiting-install' }, 12).line).toBe('measured 12s ago');
+    expect(healthShown({ ...base, lifecycle: 'offline' }, 12)).toMatchObject({ label: 'OK', tone: 'OK', line: 'measured 12 s ago' });
+    expect(healthShown({ ...base, lifecycle: 'awaiting-install' }, 12).line).toBe('measured 12 s ago');
     expect(healthShown(base, 12).line).toBeNull();
-    expect(healthShown({ ...base, lifecycle: 'drained' }, 12, true).line).toBe('measured 12s ago');
+    expect(healthShown({ ...base, lifecycle: 'drained' }, 12, true).line).toBe('measured 12 s ago');
     expect(healthShown({ ...base, lastPollAt: null, lastKnownStatus: null }, null)).toEqual({ label: 'Unknown', tone: 'Unknown', state: 'never-polled', line: 'not polled yet' });
   });
 });
