@@ -25,10 +25,9 @@ import { createInterface } from 'node:readline/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import type { ApiClient } from '../api/client';
-import type { Engine } from '../engine';
 import { LIFECYCLE_STATUSES, APPLIANCE_MODELS } from '../inventory/contract';
 import type { ExecSelection, Job, JobProgress, JobResult } from '../net/contract';
-import { action, cliActor, dataDirOption, processIo, UsageError, withEngine, type Io } from './io';
+import { action, cliActor, dataDirOption, onOutputClosed, outputClosed, processIo, UsageError, withEngine, type Io } from './io';
 
 const FILTER_KEYS = ['site', 'status', 'partner', 'model', 'tag', 'firmware', 'text'] as const;
 type FilterKey = (typeof FILTER_KEYS)[number];
@@ -92,7 +91,7 @@ interface RunOptions {
  * Follow a job to its end: progress bar on a TTY, NDJSON with --json, and Ctrl-C cancels it
  * (results already in are kept).
  */
-async function follow(engine: Engine, client: ApiClient, io: Io, job: Job, opts: RunOptions): Promise<Job> {
+async function follow(client: ApiClient, io: Io, job: Job, opts: RunOptions): Promise<Job> {
   const bar =
     opts.tty && !opts.json
       ? new cliProgress.SingleBar(
@@ -122,8 +121,17 @@ async function follow(engine: Engine, client: ApiClient, io: Io, job: Job, opts:
     void client.api.jobs.cancel({ id: job.id });
   };
   process.once('SIGINT', onSigint);
+  // The reader of our output went away (`| head`): nobody sees the rest, so the job is cancelled
+  // and recorded as cancelled (not left running to be found "interrupted" later).
+  const offClosed = onOutputClosed(() => {
+    cancelling = true;
+    bar?.stop();
+    io.err(`Output closed: cancelling job ${job.id}; results already in are kept (fleetdeck jobs retry ${job.id} runs the rest).`);
+    void client.api.jobs.cancel({ id: job.id }).catch(() => {});
+  });
+  if (outputClosed()) void client.api.jobs.cancel({ id: job.id }).catch(() => {});
   try {
-    const ended = await engine.jobs.wait(job.id);
+    const ended = await client.api.jobs.wait({ id: job.id });
     // Events still in flight when the job ended: the journal has every result.
     if (opts.json) {
       const { items } = await client.api.jobs.results({ id: job.id, limit: 20_000 });
@@ -132,6 +140,7 @@ async function follow(engine: Engine, client: ApiClient, io: Io, job: Job, opts:
     return ended;
   } finally {
     process.off('SIGINT', onSigint);
+    offClosed();
     offProgress();
     offResult();
     bar?.stop();
@@ -222,8 +231,7 @@ export function execCommand(io: Io = processIo): Command {
         const chosen = [opts.all ? 1 : 0, opts.where.length ? 1 : 0, opts.serial.length ? 1 : 0].reduce((a, b) => a + b, 0);
         if (chosen !== 1) throw new UsageError('choose the appliances with exactly one of --all, --where FILTER or --serial SERIAL');
         const selection: ExecSelection = opts.all ? { all: true } : opts.serial.length ? { serials: opts.serial } : { query: parseFilter(opts.where) };
-        await withEngine(cmd, async (engine) => {
-          const client = engine.client({ actor: cliActor(), host: 'cli' });
+        await withEngine(cmd, async ({ client }) => {
           const tty = Boolean(process.stderr.isTTY);
           let job = await client.api.jobs.exec({
             selection,
@@ -232,11 +240,11 @@ export function execCommand(io: Io = processIo): Command {
             acceptNew: opts.acceptNew,
             ...(opts.timeout ? { timeoutMs: opts.timeout * 1000 } : {}),
           });
-          job = await follow(engine, client, io, job, { json: opts.json, tty });
+          job = await follow(client, io, job, { json: opts.json, tty });
           if (!opts.json && tty && process.stdin.isTTY && (await confirmFirstContact(client, io, job))) {
             await report(client, io, job, false);
             const retry = await client.api.jobs.retry({ id: job.id });
-            job = await follow(engine, client, io, retry, { json: false, tty });
+            job = await follow(client, io, retry, { json: false, tty });
           }
           process.exitCode = await report(client, io, job, opts.json);
         });
@@ -254,8 +262,8 @@ export function jobsCommand(io: Io = processIo): Command {
     .option('--json', 'JSON output', false)
     .action(
       action(io, 'jobs list', async (opts: { limit: number; json: boolean }, cmd: Command) => {
-        await withEngine(cmd, async (engine) => {
-          const list = await engine.client({ actor: cliActor(), host: 'cli' }).api.jobs.list({ limit: opts.limit });
+        await withEngine(cmd, async ({ api }) => {
+          const list = await api.jobs.list({ limit: opts.limit });
           if (opts.json) return io.out(JSON.stringify(list));
           for (const j of list) {
             const p = j.progress;
@@ -272,8 +280,7 @@ export function jobsCommand(io: Io = processIo): Command {
     .option('--json', 'the job, its summary and every per-appliance result as JSON', false)
     .action(
       action(io, 'jobs show', async (id: number, opts: { json: boolean }, cmd: Command) => {
-        await withEngine(cmd, async (engine) => {
-          const client = engine.client({ actor: cliActor(), host: 'cli' });
+        await withEngine(cmd, async ({ client }) => {
           const { job, summary } = await client.api.jobs.get({ id });
           if (opts.json) {
             const { items } = await client.api.jobs.results({ id, limit: 20_000 });
@@ -296,10 +303,9 @@ export function jobsCommand(io: Io = processIo): Command {
     .addHelpText('after', EXIT_STATUS_HELP)
     .action(
       action(io, 'jobs retry', async (id: number, opts: { concurrency?: number; acceptNew: boolean; json: boolean }, cmd: Command) => {
-        await withEngine(cmd, async (engine) => {
-          const client = engine.client({ actor: cliActor(), host: 'cli' });
+        await withEngine(cmd, async ({ client }) => {
           const retry = await client.api.jobs.retry({ id, acceptNew: opts.acceptNew, ...(opts.concurrency ? { concurrency: opts.concurrency } : {}) });
-          const job = await follow(engine, client, io, retry, { json: opts.json, tty: Boolean(process.stderr.isTTY) });
+          const job = await follow(client, io, retry, { json: opts.json, tty: Boolean(process.stderr.isTTY) });
           process.exitCode = await report(client, io, job, opts.json);
         });
       }),
@@ -320,7 +326,7 @@ export function netCommand(io: Io = processIo): Command {
   const run = (name: string, fn: (client: ApiClient, ...args: never[]) => Promise<void>) =>
     action(io, `net ${name}`, async (...args: unknown[]) => {
       const cmd = args[args.length - 1] as Command;
-      await withEngine(cmd, (engine) => fn(engine.client({ actor: cliActor(), host: 'cli' }), ...(args.slice(0, -1) as never[])));
+      await withEngine(cmd, ({ client }) => fn(client, ...(args.slice(0, -1) as never[])));
     });
 
   net

@@ -118,8 +118,7 @@ export function healthCommand(io: Io = processIo): Command {
     .action(
       action(io, 'health', async (opts: { where: string[]; status?: HealthStatus[]; json: boolean }, cmd: Command) => {
         const query = selectionFrom(opts.where);
-        await withEngine(cmd, async (engine) => {
-          const client = engine.client({ actor: cliActor(), host: 'cli' });
+        await withEngine(cmd, async ({ client, local }) => {
           const view = await client.api.health.fleet({ query, ...(opts.status ? { status: opts.status } : {}) });
           if (opts.json) io.out(JSON.stringify(view));
           else for (const line of fleetLines(view)) io.out(line);
@@ -137,8 +136,7 @@ export function healthCommand(io: Io = processIo): Command {
     .action(
       action(io, 'health poll', async (opts: { where: string[]; serial: string[]; json: boolean }, cmd: Command) => {
         if (opts.where.length && opts.serial.length) throw new UsageError('choose the appliances with --where or --serial, not both');
-        await withEngine(cmd, async (engine) => {
-          const client = engine.client({ actor: cliActor(), host: 'cli' });
+        await withEngine(cmd, async ({ client, local }) => {
           let serials: string[] | undefined = opts.serial.length ? opts.serial : undefined;
           if (opts.where.length) {
             const page = await client.api.inventory.listAppliances({ ...parseFilter(opts.where), limit: 20_000 });
@@ -168,8 +166,7 @@ export function healthCommand(io: Io = processIo): Command {
     .option('--json', 'the items as one JSON array', false)
     .action(
       action(io, 'health actionable', async (opts: { site?: string[]; partner?: string[]; json: boolean }, cmd: Command) => {
-        await withEngine(cmd, async (engine) => {
-          const client = engine.client({ actor: cliActor(), host: 'cli' });
+        await withEngine(cmd, async ({ client, local }) => {
           const items = await client.api.health.actionable({ ...(opts.site ? { site: opts.site } : {}), ...(opts.partner ? { partner: opts.partner } : {}) });
           if (opts.json) io.out(JSON.stringify(items));
           else for (const line of itemLines(items)) io.out(line);
@@ -187,8 +184,7 @@ export function healthCommand(io: Io = processIo): Command {
     .action(
       action(io, 'health watch', async (opts: { where: string[]; interval?: number; sweeps?: number }, cmd: Command) => {
         const query = selectionFrom(opts.where);
-        await withEngine(cmd, async (engine) => {
-          const client = engine.client({ actor: cliActor(), host: 'cli' });
+        await withEngine(cmd, async ({ client, local }) => {
           const tty = Boolean(process.stdout.isTTY);
           const interval = opts.interval ?? (await client.api.health.monitor({})).intervalSec;
           let sweeps = 0;
@@ -198,7 +194,7 @@ export function healthCommand(io: Io = processIo): Command {
               done = true;
               process.off('SIGINT', finish);
               off();
-              engine.health.stopPolling();
+              local.stopPollingHere();
               resolve();
             };
             const off = client.on('health.swept', (report) => {
@@ -229,7 +225,7 @@ export function healthCommand(io: Io = processIo): Command {
               });
             });
             process.once('SIGINT', finish);
-            engine.health.startPolling(interval, query);
+            local.pollHere(interval, query);
           });
           // A sweep still in flight is cancelled when the engine closes.
         });
@@ -266,8 +262,7 @@ export function healthCommand(io: Io = processIo): Command {
             ...(opts.history !== undefined ? { historySize: opts.history } : {}),
             ...(opts.where.length ? { selection: parseFilter(opts.where) } : opts.all ? { selection: {} } : {}),
           };
-          await withEngine(cmd, async (engine) => {
-            const client = engine.client({ actor: cliActor(), host: 'cli' });
+          await withEngine(cmd, async ({ client }) => {
             const settings = Object.keys(patch).length ? await client.api.health.setMonitor(patch) : await client.api.health.monitor({});
             if (opts.json) return io.out(JSON.stringify(settings));
             const sel = Object.keys(settings.selection).length ? JSON.stringify(settings.selection) : 'every appliance not in rma';
@@ -308,8 +303,7 @@ export function healthCommand(io: Io = processIo): Command {
             ...(opts.staleAfter !== undefined ? { staleAfterSec: opts.staleAfter } : {}),
           };
           if (Object.keys(change).length && !opts.model) throw new UsageError('say which model to change with --model storage|flash');
-          await withEngine(cmd, async (engine) => {
-            const client = engine.client({ actor: cliActor(), host: 'cli' });
+          await withEngine(cmd, async ({ client }) => {
             let all: Thresholds[] = await client.api.health.thresholds({});
             if (opts.model && Object.keys(change).length) {
               const current = all.find((t) => t.model === opts.model)!;

@@ -19,6 +19,7 @@ import { ApplianceQuery } from '../inventory/contract';
 import type { InventoryService } from '../inventory/service';
 import { isoAt } from '../store/clock';
 import { ExecRequest, ExecSelection, type Job, type JobPreview, type JobProgress, type JobResult, type JobSummary, type jobsMethods } from './contract';
+import { groupResults } from './job-groups';
 import { ResultJournal, StartJournal } from './job-journal';
 import { JobsRepo, type FinishedEntry, type FinishedResult, type JobRow, type JobSpec } from './jobs-repo';
 import type { NetService } from './service';
@@ -121,6 +122,11 @@ export class JobsService {
         return this.repo.results(id, offset, limit);
       },
       cancel: ({ id }) => this.cancel(id),
+      wait: ({ id, timeoutMs }) => this.wait(id, timeoutMs),
+      groups: ({ id, by }) => {
+        this.mustFind(id);
+        return groupResults(this.repo.results(id, 0, 1_000_000).items, by);
+      },
       retry: ({ id, concurrency, acceptNew }, ctx) => this.retry(id, { concurrency, acceptNew }, ctx.actor),
     };
   }
@@ -161,8 +167,12 @@ export class JobsService {
   }
 
   /** Resolves when the job has ended (tests, the CLI). */
-  async wait(id: number): Promise<Job> {
-    await this.live.get(id)?.done;
+  async wait(id: number, timeoutMs?: number): Promise<Job> {
+    const done = this.live.get(id)?.done;
+    if (done && timeoutMs !== undefined) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([done, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]).finally(() => clearTimeout(timer));
+    } else await done;
     return this.toJob(this.mustFind(id));
   }
 

@@ -1,0 +1,117 @@
+#!/usr/bin/env node
+// The command-line programs built to plain JavaScript, so they start without compiling TypeScript:
+//   out/cli/fleetdeck.mjs     the `fleetdeck` command (main/cli/index.ts)
+//   out/cli/lab-daemon.mjs    the lab daemon the CLI and the app spawn (main/lab/daemon.ts)
+//   out/cli/ocactl.mjs        the reference agent's ocactl (main/lab/agent/ocactl-cli.ts)
+//   out/cli/ocactl-httpd.mjs  the reference agent's HTTP daemon (main/lab/agent/httpd.ts)
+//   out/cli/inputs.json       every source file that went in, to tell a stale build
+// Dependencies stay in node_modules (packages are external). `npm run build` and `npm ci` (prepare)
+// run this; bin/fleetdeck.mjs and resources/agent/* call ensureBuilt(), which rebuilds when a
+// source file is newer than the build (a fresh clone, an edit, a checkout of another branch).
+//   node scripts/build-cli.mjs [--if-stale]
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+export const OUT_DIR = join(ROOT, 'out', 'cli');
+const INPUTS = join(OUT_DIR, 'inputs.json');
+
+export const ENTRIES = {
+  fleetdeck: 'main/cli/index.ts',
+  'lab-daemon': 'main/lab/daemon.ts',
+  ocactl: 'main/lab/agent/ocactl-cli.ts',
+  'ocactl-httpd': 'main/lab/agent/httpd.ts',
+};
+
+/** Why the build in out/cli cannot be used as it is, or null when it is current. */
+export function staleReason() {
+  let manifest;
+  try {
+    manifest = JSON.parse(readFileSync(INPUTS, 'utf8'));
+  } catch {
+    return 'not built yet';
+  }
+  for (const name of Object.keys(ENTRIES)) if (!existsSync(join(OUT_DIR, `${name}.mjs`))) return `out/cli/${name}.mjs is missing`;
+  for (const file of manifest.inputs) {
+    let mtime;
+    try {
+      mtime = statSync(join(ROOT, file)).mtimeMs;
+    } catch {
+      // A source file that went in is gone: in a checkout that means it moved; in a package with no
+      // sources at all, the build is all there is.
+      if (!existsSync(join(ROOT, 'main'))) return null;
+      return `${file} is gone`;
+    }
+    if (mtime > manifest.builtAt) return `${file} changed`;
+  }
+  return null;
+}
+
+/** Builds every entry into out/cli; the files appear whole (written beside, then renamed). */
+export async function buildCli() {
+  const { build } = await import('esbuild');
+  const started = Date.now();
+  const tmp = join(OUT_DIR, `.build-${process.pid}-${started}`);
+  mkdirSync(tmp, { recursive: true });
+  try {
+    const result = await build({
+      absWorkingDir: ROOT,
+      entryPoints: Object.fromEntries(Object.entries(ENTRIES).map(([name, src]) => [name, join(ROOT, src)])),
+      outdir: tmp,
+      outExtension: { '.js': '.mjs' },
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20.19',
+      packages: 'external',
+      // Command groups are imported on demand (main/cli/index.ts); split, they and the packages
+      // they import load only when used.
+      splitting: true,
+      chunkNames: 'chunks/[name]-[hash]',
+      sourcemap: 'linked',
+      metafile: true,
+      logLevel: 'warning',
+    });
+    const inputs = Object.keys(result.metafile.inputs).filter((f) => !f.includes('node_modules'));
+    // Chunks are named by their content: new ones land beside the old ones first, then the entries
+    // that import them, then the manifest. Old chunks go once they are an hour old (a process
+    // started before this build may still load one).
+    const outputs = Object.keys(result.metafile.outputs).map((f) => relative(tmp, resolve(ROOT, f)));
+    mkdirSync(join(OUT_DIR, 'chunks'), { recursive: true });
+    for (const file of [...outputs.filter((f) => f.startsWith('chunks')), ...outputs.filter((f) => !f.startsWith('chunks'))]) {
+      renameSync(join(tmp, file), join(OUT_DIR, file));
+    }
+    const current = new Set(outputs);
+    for (const old of readdirSync(join(OUT_DIR, 'chunks'))) {
+      const file = join(OUT_DIR, 'chunks', old);
+      if (!current.has(`chunks/${old}`) && statSync(file).mtimeMs < started - 3_600_000) rmSync(file, { force: true });
+    }
+    const manifest = { builtAt: started, inputs };
+    writeFileSync(`${INPUTS}.${process.pid}`, JSON.stringify(manifest));
+    renameSync(`${INPUTS}.${process.pid}`, INPUTS);
+    return { ms: Date.now() - started, inputs: inputs.length };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** The path of a built entry, built first if the build is missing or older than its sources. */
+export async function ensureBuilt(name) {
+  const reason = staleReason();
+  if (reason) {
+    if (process.env['FLEETDECK_DEBUG'] === '1') process.stderr.write(`fleetdeck: building out/cli (${reason})\n`);
+    await buildCli();
+  }
+  return join(OUT_DIR, `${name}.mjs`);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const ifStale = process.argv.includes('--if-stale');
+  const reason = ifStale ? staleReason() : 'asked';
+  if (reason === null) console.log('out/cli is up to date');
+  else {
+    const { ms, inputs } = await buildCli();
+    console.log(`out/cli built from ${inputs} source files in ${ms} ms`);
+  }
+}
