@@ -26,8 +26,9 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import type { ApiClient } from '../api/client';
 import { LIFECYCLE_STATUSES, APPLIANCE_MODELS } from '../inventory/contract';
-import type { ExecSelection, Job, JobProgress, JobResult } from '../net/contract';
-import { action, cliActor, dataDirOption, onOutputClosed, outputClosed, processIo, UsageError, withEngine, type Io } from './io';
+import { GROUP_FIELDS, type ExecSelection, type Job, type JobGroups, type JobProgress, type JobResult } from '../net/contract';
+import { oneLine } from './terminal-text';
+import { action, dataDirOption, onOutputClosed, outputClosed, processIo, UsageError, withEngine, type Io } from './io';
 
 const FILTER_KEYS = ['site', 'status', 'partner', 'model', 'tag', 'firmware', 'text'] as const;
 type FilterKey = (typeof FILTER_KEYS)[number];
@@ -64,6 +65,43 @@ export function parseFilter(terms: readonly string[]): ExecFilter {
   }
   // status and model were checked against their enums above; the engine validates the rest.
   return out as ExecFilter;
+}
+
+/** Edit distance, for "did you mean" (short strings only). */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/**
+ * Site codes in a filter as the inventory spells them: `site=GRU1` finds `gru1` (codes compare
+ * without case). A code no site has is refused with the close ones, instead of "matches no appliance".
+ */
+export async function resolveFilter(api: ApiClient['api'], filter: ExecFilter, dataDir: string): Promise<ExecFilter> {
+  if (!filter.site?.length) return filter;
+  const codes = (await api.inventory.facets({})).sites.map((s) => s.code);
+  const site = filter.site.map((given) => {
+    if (codes.includes(given)) return given;
+    const same = codes.filter((c) => c.toLowerCase() === given.toLowerCase());
+    if (same.length === 1) return same[0]!;
+    const near = codes
+      .map((c) => ({ c, d: distance(c.toLowerCase(), given.toLowerCase()) }))
+      .filter((x) => x.d <= 2 || x.c.toLowerCase().startsWith(given.toLowerCase()))
+      .sort((x, y) => x.d - y.d || x.c.localeCompare(y.c))
+      .slice(0, 5)
+      .map((x) => x.c);
+    throw new UsageError(
+      codes.length === 0
+        ? `no site "${given}": the inventory in ${dataDir} has no sites (another data dir? --data-dir DIR or FLEETDECK_DATA_DIR)`
+        : `no site "${given}" in ${dataDir}${near.length ? `; did you mean ${near.join(', ')}?` : ` (${codes.length} sites, e.g. ${codes.slice(0, 5).join(', ')})`}`,
+    );
+  });
+  return { ...filter, site };
 }
 
 function wholeNumber(min: number, max: number) {
@@ -109,7 +147,7 @@ async function follow(client: ApiClient, io: Io, job: Job, opts: RunOptions): Pr
     if (id !== job.id) return;
     printed.add(result.serial);
     if (opts.json) io.out(resultLine(result));
-    else if (!result.ok && !bar) io.err(`${result.serial}: ${result.errorCode} ${result.errorMessage ?? ''}`.trim());
+    else if (!result.ok && !bar) io.err(`${result.serial}: ${result.errorCode} ${oneLine(result.errorMessage ?? '', 240)}`.trim());
   });
   // Ctrl-C: cancel the job and wait for the appliances in flight to stop; a second Ctrl-C
   // (the handler is gone by then) ends the process at once.
@@ -160,6 +198,43 @@ export function exitStatusOf(job: Pick<Job, 'state' | 'progress'>, notRun: numbe
   return job.state === 'cancelled' ? EXIT_CANCELLED : 1;
 }
 
+const SHOWN_GROUPS = 5;
+const SHOWN_FAILED = 20;
+
+/** A failed result in one line: its code and message, and for a raw command the end of its stderr. */
+function failureLine(f: { serial: string; errorCode: string | null; errorMessage: string | null }, stderr: string | null | undefined): string {
+  const tail = stderr?.trim() ? `: ${oneLine(stderr.trim().split('\n').slice(-3).join('\n'), 240)}` : '';
+  return `  failed ${f.serial}: ${f.errorCode ?? ''} ${oneLine(f.errorMessage ?? '', 240)}${tail}`.trimEnd();
+}
+
+/** Replies grouped by fields (--group-by): one line per distinct combination, largest first. */
+export function groupLines(g: JobGroups, limit = 20): string[] {
+  const out = [`${g.total} replies in ${g.groups.length} group(s) by ${g.by.join(', ')}:`];
+  for (const group of g.groups.slice(0, limit)) {
+    const values = g.by.map((field, i) => `${field}=${oneLine(group.values[i] ?? '-', 60)}`).join(' ');
+    const who = group.serials.length > 6 ? `${group.serials.slice(0, 6).join(', ')} and ${group.serials.length - 6} more` : group.serials.join(', ');
+    out.push(`  ${String(group.count).padStart(5)} × ${values}${group.outcome === 'ok' ? '' : `  (${group.outcome})`}  [${who}]`);
+  }
+  if (g.groups.length > limit) {
+    const rest = g.groups.slice(limit);
+    out.push(`  ... ${rest.length} more groups (${rest.reduce((n, x) => n + x.count, 0)} appliances) not printed`);
+  }
+  return out;
+}
+
+const groupByOption = () =>
+  new Option('--group-by <fields>', `group the replies by these fields, comma-separated: ${Object.keys(GROUP_FIELDS).join(', ')}, or a dotted path into the ocactl reply (firmware.active)`).argParser(
+    (value: string) => value.split(',').map((f) => f.trim()).filter(Boolean),
+  );
+
+/** With --group-by: the replies grouped (a JSON line with --json). */
+async function printGroups(client: ApiClient, io: Io, id: number, by: string[] | undefined, json: boolean): Promise<void> {
+  if (!by?.length) return;
+  const groups = await client.api.jobs.groups({ id, by });
+  if (json) io.out(JSON.stringify({ groups }));
+  else for (const line of groupLines(groups)) io.out(line);
+}
+
 /** Prints the job's outcome and returns its exit status. */
 async function report(client: ApiClient, io: Io, job: Job, json: boolean): Promise<number> {
   const { summary } = await client.api.jobs.get({ id: job.id });
@@ -168,13 +243,24 @@ async function report(client: ApiClient, io: Io, job: Job, json: boolean): Promi
     io.out(JSON.stringify({ job: job.id, state: job.state, total: p.total, ok: p.ok, failed: p.failed, notRun: summary.notRun.length }));
   } else {
     io.out(`job ${job.id} ${job.state}: ${p.ok} ok, ${p.failed} failed${summary.notRun.length ? `, ${summary.notRun.length} not run` : ''} of ${p.total}`);
-    for (const g of summary.groups.slice(0, 5)) {
+    for (const g of summary.groups.slice(0, SHOWN_GROUPS)) {
       const who = g.serials.length > 4 ? `${g.serials.slice(0, 4).join(', ')} and ${g.serials.length - 4} more` : g.serials.join(', ');
-      const what = g.state === 'ok' ? (g.output ?? '').trim().split('\n').slice(0, 3).join(' | ').slice(0, 160) : `${g.errorCode ?? g.state}`;
+      const what = g.state === 'ok' ? oneLine((g.output ?? '').trim().split('\n').slice(0, 3).join(' | '), 160) : `${g.errorCode ?? g.state}`;
       io.out(`  ${String(g.count).padStart(5)} × ${g.state}: ${what}  [${who}]`);
     }
-    for (const f of summary.failed.slice(0, 20)) io.out(`  failed ${f.serial}: ${f.errorCode} ${f.errorMessage ?? ''}`.trimEnd());
-    if (summary.failed.length > 20) io.out(`  ... and ${summary.failed.length - 20} more failed (fleetdeck jobs show ${job.id})`);
+    if (summary.groups.length > SHOWN_GROUPS) {
+      const rest = summary.groups.slice(SHOWN_GROUPS);
+      io.out(`  ... ${rest.length} more distinct replies (${rest.reduce((n, g) => n + g.count, 0)} appliances) not printed: fleetdeck jobs show ${job.id} --json, or --group-by FIELD`);
+    }
+    const shown = summary.failed.slice(0, SHOWN_FAILED);
+    // A raw command that failed says why on its stderr: show the end of it.
+    const stderrOf = new Map<string, string | null>();
+    if (shown.some((f) => f.errorCode === 'E_EXIT')) {
+      const { items } = await client.api.jobs.results({ id: job.id, limit: 20_000 });
+      for (const r of items) if (r.state === 'failed') stderrOf.set(r.serial, r.stderr);
+    }
+    for (const f of shown) io.out(failureLine(f, stderrOf.get(f.serial)));
+    if (summary.failed.length > SHOWN_FAILED) io.out(`  ... ${summary.failed.length - SHOWN_FAILED} more failed not printed (fleetdeck jobs show ${job.id} --json)`);
     if (p.failed + summary.notRun.length > 0) io.out(`retry the failed and unreachable only: fleetdeck jobs retry ${job.id}`);
   }
   return exitStatusOf(job, summary.notRun.length);
@@ -217,6 +303,7 @@ export function execCommand(io: Io = processIo): Command {
     .option('--timeout <seconds>', 'per appliance: connect and command', wholeNumber(1, 3600))
     .option('--accept-new', 'trust host keys met for the first time (StrictHostKeyChecking=accept-new)', false)
     .option('--json', 'one JSON line per appliance as results arrive, then a summary line', false)
+    .addOption(groupByOption())
     .argument('<command...>', 'argv to run after --, e.g. -- ocactl status')
     .addHelpText(
       'after',
@@ -227,11 +314,12 @@ export function execCommand(io: Io = processIo): Command {
         EXIT_STATUS_HELP,
     )
     .action(
-      action(io, 'exec', async (argv: string[], opts: { all?: boolean; where: string[]; serial: string[]; concurrency: number; timeout?: number; acceptNew: boolean; json: boolean }, cmd: Command) => {
+      action(io, 'exec', async (argv: string[], opts: { all?: boolean; where: string[]; serial: string[]; concurrency: number; timeout?: number; acceptNew: boolean; json: boolean; groupBy?: string[] }, cmd: Command) => {
         const chosen = [opts.all ? 1 : 0, opts.where.length ? 1 : 0, opts.serial.length ? 1 : 0].reduce((a, b) => a + b, 0);
         if (chosen !== 1) throw new UsageError('choose the appliances with exactly one of --all, --where FILTER or --serial SERIAL');
-        const selection: ExecSelection = opts.all ? { all: true } : opts.serial.length ? { serials: opts.serial } : { query: parseFilter(opts.where) };
-        await withEngine(cmd, async ({ client }) => {
+        const filter = opts.where.length ? parseFilter(opts.where) : null;
+        await withEngine(cmd, async ({ client, dataDir }) => {
+          const selection: ExecSelection = opts.all ? { all: true } : filter ? { query: await resolveFilter(client.api, filter, dataDir) } : { serials: opts.serial };
           const tty = Boolean(process.stderr.isTTY);
           let job = await client.api.jobs.exec({
             selection,
@@ -246,6 +334,7 @@ export function execCommand(io: Io = processIo): Command {
             const retry = await client.api.jobs.retry({ id: job.id });
             job = await follow(client, io, retry, { json: false, tty });
           }
+          await printGroups(client, io, job.id, opts.groupBy, opts.json);
           process.exitCode = await report(client, io, job, opts.json);
         });
       }),
@@ -278,15 +367,18 @@ export function jobsCommand(io: Io = processIo): Command {
     .argument('<id>', 'job id', wholeNumber(1, Number.MAX_SAFE_INTEGER))
     .addOption(dataDirOption())
     .option('--json', 'the job, its summary and every per-appliance result as JSON', false)
+    .addOption(groupByOption())
     .action(
-      action(io, 'jobs show', async (id: number, opts: { json: boolean }, cmd: Command) => {
+      action(io, 'jobs show', async (id: number, opts: { json: boolean; groupBy?: string[] }, cmd: Command) => {
         await withEngine(cmd, async ({ client }) => {
           const { job, summary } = await client.api.jobs.get({ id });
           if (opts.json) {
             const { items } = await client.api.jobs.results({ id, limit: 20_000 });
-            return io.out(JSON.stringify({ job, summary, results: items }));
+            const groups = opts.groupBy?.length ? { groups: await client.api.jobs.groups({ id, by: opts.groupBy }) } : {};
+            return io.out(JSON.stringify({ job, summary, results: items, ...groups }));
           }
           io.out(`job ${job.id} (${job.kind}) by ${job.actor}, ${job.createdAt}${job.retryOf ? `, retry of ${job.retryOf}` : ''}: ${job.argv.join(' ')}`);
+          await printGroups(client, io, id, opts.groupBy, false);
           process.exitCode = await report(client, io, job, false);
           if (job.state === 'interrupted') io.out(`Fleetdeck stopped while this job ran. Finish it: fleetdeck jobs retry ${job.id}`);
         });

@@ -19,8 +19,9 @@ import { HEALTH_STATUSES } from '../appliance/contract';
 import type { ActionItem, ApplianceHealth, HealthStatus, MonitorSettings, Rollup, SweepReport, Thresholds } from '../health/contract';
 import { formatAge } from '../health/assess';
 import { APPLIANCE_MODELS, type ApplianceModel } from '../inventory/contract';
-import { parseFilter } from './exec';
-import { action, cliActor, dataDirOption, processIo, UsageError, withEngine, type Io } from './io';
+import { parseFilter, resolveFilter } from './exec';
+import { terminalSafe } from './terminal-text';
+import { action, dataDirOption, processIo, UsageError, withEngine, type Io } from './io';
 
 const repeated = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -118,8 +119,8 @@ export function healthCommand(io: Io = processIo): Command {
     .action(
       action(io, 'health', async (opts: { where: string[]; status?: HealthStatus[]; json: boolean }, cmd: Command) => {
         const query = selectionFrom(opts.where);
-        await withEngine(cmd, async ({ client, local }) => {
-          const view = await client.api.health.fleet({ query, ...(opts.status ? { status: opts.status } : {}) });
+        await withEngine(cmd, async ({ client, dataDir }) => {
+          const view = await client.api.health.fleet({ query: await resolveFilter(client.api, query, dataDir), ...(opts.status ? { status: opts.status } : {}) });
           if (opts.json) io.out(JSON.stringify(view));
           else for (const line of fleetLines(view)) io.out(line);
         });
@@ -136,12 +137,12 @@ export function healthCommand(io: Io = processIo): Command {
     .action(
       action(io, 'health poll', async (opts: { where: string[]; serial: string[]; json: boolean }, cmd: Command) => {
         if (opts.where.length && opts.serial.length) throw new UsageError('choose the appliances with --where or --serial, not both');
-        await withEngine(cmd, async ({ client, local }) => {
+        await withEngine(cmd, async ({ client, dataDir }) => {
           let serials: string[] | undefined = opts.serial.length ? opts.serial : undefined;
           if (opts.where.length) {
-            const page = await client.api.inventory.listAppliances({ ...parseFilter(opts.where), limit: 20_000 });
+            const page = await client.api.inventory.listAppliances({ ...(await resolveFilter(client.api, parseFilter(opts.where), dataDir)), limit: 20_000 });
             serials = page.items.map((a) => a.serial);
-            if (serials.length === 0) throw new UsageError('no appliance matches the filter');
+            if (serials.length === 0) throw new UsageError(`no appliance in ${dataDir} matches the filter`);
           }
           const report = await client.api.health.pollNow(serials ? { serials } : {});
           if (opts.json) return io.out(JSON.stringify(report));
@@ -166,7 +167,7 @@ export function healthCommand(io: Io = processIo): Command {
     .option('--json', 'the items as one JSON array', false)
     .action(
       action(io, 'health actionable', async (opts: { site?: string[]; partner?: string[]; json: boolean }, cmd: Command) => {
-        await withEngine(cmd, async ({ client, local }) => {
+        await withEngine(cmd, async ({ client }) => {
           const items = await client.api.health.actionable({ ...(opts.site ? { site: opts.site } : {}), ...(opts.partner ? { partner: opts.partner } : {}) });
           if (opts.json) io.out(JSON.stringify(items));
           else for (const line of itemLines(items)) io.out(line);
@@ -213,7 +214,7 @@ export function healthCommand(io: Io = processIo): Command {
                     `Actionable: ${items.length}`,
                     ...itemLines(items.slice(0, 5)),
                   ];
-                  process.stdout.write('\u001b[H\u001b[2J' + lines.join('\n') + '\n');
+                  process.stdout.write('\u001b[H\u001b[2J' + lines.map(terminalSafe).join('\n') + '\n');
                 } else {
                   const c = view.totals.counts;
                   io.out(`${report.at} ${sweepLine(report)} | ${view.totals.status}: ${c.OK} OK, ${c.Warning} Warning, ${c.Error} Error, ${c.Unknown} Unknown, ${c.unreachable} unreachable`);

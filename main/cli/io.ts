@@ -7,6 +7,7 @@ import { Option, type Command } from 'commander';
 import { ApiError } from '../api/client';
 import { FleetError } from '../api/errors';
 import { throughDoor, type Door } from './door';
+import { terminalSafe } from './terminal-text';
 
 export interface Io {
   out(text: string): void;
@@ -17,12 +18,13 @@ export interface Io {
 const closed = { out: false, err: false };
 const outputClosedListeners = new Set<() => void>();
 
+/** Lines to the terminal, control characters shown escaped (terminal-text.ts): text from appliances is never obeyed. */
 export const processIo: Io = {
   out: (text) => {
-    if (!closed.out) process.stdout.write(text + '\n');
+    if (!closed.out) process.stdout.write(terminalSafe(text) + '\n');
   },
   err: (text) => {
-    if (!closed.err) process.stderr.write(text + '\n');
+    if (!closed.err) process.stderr.write(terminalSafe(text) + '\n');
   },
 };
 

@@ -15,7 +15,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ApiClient } from '../api/client';
 import { FAULT_EFFECTS, FAULT_IDS, type FaultId, type LabStatus } from '../lab/contract';
 import { readManifest } from '../lab/manifest';
-import { action, cliActor, dataDirOption, processIo, UsageError, withEngine, type Io } from './io';
+import { action, dataDirOption, processIo, UsageError, withEngine, type Io } from './io';
 
 function positiveInt(max: number) {
   return (value: string): number => {

@@ -140,7 +140,8 @@ export class HealthService {
   private load(): void {
     this.seenVersion = this.repo.dataVersion();
     const { records, unreadable } = this.repo.records();
-    const known = new Set(this.inventory.listAppliances(ApplianceQuery.parse({ limit: MAX_APPLIANCES })).items.map((a) => a.serial));
+    // Nothing measured yet (a new data dir, or the CLI's first run): no need to read the inventory.
+    const known = new Set(records.length === 0 ? [] : this.inventory.listAppliances(ApplianceQuery.parse({ limit: MAX_APPLIANCES })).items.map((a) => a.serial));
     const gone = records.filter((r) => !known.has(r.serial)).map((r) => r.serial);
     for (const r of records) if (known.has(r.serial)) this.records.set(r.serial, r);
     if (gone.length || unreadable.length) {
