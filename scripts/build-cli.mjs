@@ -16,6 +16,8 @@ import { fileURLToPath } from 'node:url';
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 export const OUT_DIR = join(ROOT, 'out', 'cli');
 const INPUTS = join(OUT_DIR, 'inputs.json');
+/** A chunk's file name: [name]-[hash].mjs, and its map. */
+const CHUNK = /-[A-Z0-9]{8}\.mjs(\.map)?$/;
 
 export const ENTRIES = {
   fleetdeck: 'main/cli/index.ts',
@@ -68,7 +70,9 @@ export async function buildCli() {
       // Command groups are imported on demand (main/cli/index.ts); split, they and the packages
       // they import load only when used.
       splitting: true,
-      chunkNames: 'chunks/[name]-[hash]',
+      // Chunks sit beside the entries (not in a subfolder): code that finds files relative to its own
+      // module (the renderer, the lab daemon) sees out/cli as the app's code sees out/main.
+      chunkNames: '[name]-[hash]',
       sourcemap: 'linked',
       metafile: true,
       logLevel: 'warning',
@@ -78,14 +82,12 @@ export async function buildCli() {
     // that import them, then the manifest. Old chunks go once they are an hour old (a process
     // started before this build may still load one).
     const outputs = Object.keys(result.metafile.outputs).map((f) => relative(tmp, resolve(ROOT, f)));
-    mkdirSync(join(OUT_DIR, 'chunks'), { recursive: true });
-    for (const file of [...outputs.filter((f) => f.startsWith('chunks')), ...outputs.filter((f) => !f.startsWith('chunks'))]) {
-      renameSync(join(tmp, file), join(OUT_DIR, file));
-    }
+    const isChunk = (f) => CHUNK.test(f);
+    for (const file of [...outputs.filter(isChunk), ...outputs.filter((f) => !isChunk(f))]) renameSync(join(tmp, file), join(OUT_DIR, file));
     const current = new Set(outputs);
-    for (const old of readdirSync(join(OUT_DIR, 'chunks'))) {
-      const file = join(OUT_DIR, 'chunks', old);
-      if (!current.has(`chunks/${old}`) && statSync(file).mtimeMs < started - 3_600_000) rmSync(file, { force: true });
+    for (const old of readdirSync(OUT_DIR)) {
+      const file = join(OUT_DIR, old);
+      if (isChunk(old) && !current.has(old) && statSync(file).mtimeMs < started - 3_600_000) rmSync(file, { force: true });
     }
     const manifest = { builtAt: started, inputs };
     writeFileSync(`${INPUTS}.${process.pid}`, JSON.stringify(manifest));
