@@ -11,6 +11,7 @@ import { JobStateChip } from '../components/JobChips';
 import { JobProgressPanel } from '../components/JobProgressPanel';
 import { JobResultsTable } from '../components/JobResultsTable';
 import { JobSummaryPanel } from '../components/JobSummaryPanel';
+import { JobGroupBy } from '../components/JobGroupBy';
 import { Modal } from '../components/Modal';
 import { formatCount, formatDateTime } from '../format';
 import { hashFor } from '../route';
@@ -93,6 +94,7 @@ export function JobScreen({ id }: { id: number }) {
       ) : summary ? (
         <JobSummaryPanel summary={summary} />
       ) : null}
+      {!running && <JobGroupBy jobId={job.id} />}
 
       <div className="card section">
         <h2>Results per appliance</h2>
