@@ -4,8 +4,7 @@
  */
 import { userInfo } from 'node:os';
 import { Option, type Command } from 'commander';
-import { ApiError } from '../api/client';
-import { FleetError } from '../api/errors';
+import { isErrorCode } from '../api/errors';
 import { throughDoor, type Door } from './door';
 import { terminalSafe } from './terminal-text';
 
@@ -78,7 +77,9 @@ export const debugging = () => process.env['FLEETDECK_DEBUG'] === '1';
 
 /** One line for any error; stack traces only with FLEETDECK_DEBUG=1. */
 export function describeError(err: unknown): string {
-  if (err instanceof FleetError || err instanceof ApiError) return `${err.message} (${err.code})`;
+  // FleetError (thrown in this process) or ApiError (from the client): both carry a stable code.
+  // Told by shape, so that loading this file does not load the API client (`fleetdeck --version`).
+  if (err instanceof Error && 'code' in err && isErrorCode(err.code)) return `${err.message} (${err.code})`;
   if (err instanceof Error) return err.message;
   return String(err);
 }
