@@ -334,8 +334,10 @@ export function execCommand(io: Io = processIo): Command {
             const retry = await client.api.jobs.retry({ id: job.id });
             job = await follow(client, io, retry, { json: false, tty });
           }
-          await printGroups(client, io, job.id, opts.groupBy, opts.json);
+          // The groups come after the summary on a terminal, before it with --json (the summary line stays last).
+          if (opts.json) await printGroups(client, io, job.id, opts.groupBy, true);
           process.exitCode = await report(client, io, job, opts.json);
+          if (!opts.json) await printGroups(client, io, job.id, opts.groupBy, false);
         });
       }),
     );
