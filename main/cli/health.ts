@@ -20,7 +20,7 @@ import type { ActionItem, ApplianceHealth, HealthStatus, MonitorSettings, Rollup
 import { formatAge } from '../health/assess';
 import { APPLIANCE_MODELS, type ApplianceModel } from '../inventory/contract';
 import { parseFilter, resolveFilter } from './exec';
-import { terminalSafe } from './terminal-text';
+import { oneLine, terminalSafe } from './terminal-text';
 import { action, dataDirOption, processIo, UsageError, withEngine, type Io } from './io';
 
 const repeated = (value: string, previous: string[] = []) => [...previous, value];
@@ -65,7 +65,7 @@ function reachLine(h: ApplianceHealth): string {
 function problemsOf(h: ApplianceHealth): string {
   return h.components
     .filter((c) => c.status !== 'OK')
-    .map((c) => `${c.name} ${c.status}`)
+    .map((c) => `${oneLine(c.name, 40)} ${c.status}`)
     .join(', ');
 }
 
@@ -94,7 +94,7 @@ export function itemLines(items: readonly ActionItem[]): string[] {
   const out: string[] = [];
   for (const i of items) {
     out.push(`${pad(i.severity, 8)} ${i.serial ?? '-'} (${i.site}, ${i.partner}) since ${i.since}`);
-    out.push(`         ${i.problem}`);
+    out.push(`         ${oneLine(i.problem, 300)}`);
     out.push(`         fix: ${i.suggestedFix}`);
   }
   return out;
@@ -151,7 +151,7 @@ export function healthCommand(io: Io = processIo): Command {
             const { items } = await client.api.health.fleet({ query: {} });
             const polled = serials ? new Set(serials) : null;
             for (const h of items.filter((x) => !x.reachable && x.lastError && (!polled || polled.has(x.serial)))) {
-              io.out(`  ${h.serial}: ${h.lastError!.code} ${h.lastError!.message}`);
+              io.out(`  ${h.serial}: ${h.lastError!.code} ${oneLine(h.lastError!.message, 240)}`);
             }
           }
         });
