@@ -249,8 +249,13 @@ async function report(client: ApiClient, io: Io, job: Job, json: boolean): Promi
       io.out(`  ${String(g.count).padStart(5)} × ${g.state}: ${what}  [${who}]`);
     }
     if (summary.groups.length > SHOWN_GROUPS) {
-      const rest = summary.groups.slice(SHOWN_GROUPS);
-      io.out(`  ... ${rest.length} more distinct replies (${rest.reduce((n, g) => n + g.count, 0)} appliances) not printed: fleetdeck jobs show ${job.id} --json, or --group-by FIELD`);
+      // The engine sends the 50 largest groups; the appliances not printed are counted from the totals.
+      const all = summary.passed.length + summary.failed.length + summary.notRun.length;
+      const printed = summary.groups.slice(0, SHOWN_GROUPS).reduce((n, g) => n + g.count, 0);
+      const more = summary.groups.length - SHOWN_GROUPS;
+      io.out(
+        `  ... ${summary.groups.length >= 50 ? `at least ${more}` : more} more distinct replies (${all - printed} appliances) not printed: fleetdeck jobs show ${job.id} --json, or --group-by FIELD`,
+      );
     }
     const shown = summary.failed.slice(0, SHOWN_FAILED);
     // A raw command that failed says why on its stderr: show the end of it.
