@@ -5,10 +5,11 @@
 //   out/cli/ocactl.mjs        the reference agent's ocactl (main/lab/agent/ocactl-cli.ts)
 //   out/cli/ocactl-httpd.mjs  the reference agent's HTTP daemon (main/lab/agent/httpd.ts)
 //   out/cli/inputs.json       every source file that went in, to tell a stale build
-// Dependencies stay in node_modules (packages are external). `npm run build` and `npm ci` (prepare)
+// Pure-JavaScript packages are bundled in; native ones (better-sqlite3, ssh2) load from node_modules.
+// `npm run build` and `npm ci` (prepare)
 // run this; bin/fleetdeck.mjs and resources/agent/* call ensureBuilt(), which rebuilds when a
 // source file is newer than the build (a fresh clone, an edit, a checkout of another branch).
-//   node scripts/build-cli.mjs [--if-stale]
+//   node scripts/build-cli.mjs [--if-stale] [--prepare]
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,9 @@ export const OUT_DIR = join(ROOT, 'out', 'cli');
 const INPUTS = join(OUT_DIR, 'inputs.json');
 /** A chunk's file name: [name]-[hash].mjs, and its map. */
 const CHUNK = /-[A-Z0-9]{8}\.mjs(\.map)?$/;
+
+/** Packages with native parts (or optional native parts), loaded from node_modules. */
+const EXTERNAL = ['better-sqlite3', 'ssh2', 'cpu-features', 'bufferutil', 'utf-8-validate', 'electron'];
 
 export const ENTRIES = {
   fleetdeck: 'main/cli/index.ts',
@@ -66,7 +70,10 @@ export async function buildCli() {
       format: 'esm',
       platform: 'node',
       target: 'node20.19',
-      packages: 'external',
+      // Pure-JavaScript packages are bundled (one file read instead of hundreds, no resolution at
+      // start); native ones stay in node_modules.
+      external: EXTERNAL,
+      banner: { js: "import { createRequire as __fleetdeckRequire } from 'node:module'; const require = __fleetdeckRequire(import.meta.url);" },
       // Command groups are imported on demand (main/cli/index.ts); split, they and the packages
       // they import load only when used.
       splitting: true,
@@ -77,7 +84,8 @@ export async function buildCli() {
       metafile: true,
       logLevel: 'warning',
     });
-    const inputs = Object.keys(result.metafile.inputs).filter((f) => !f.includes('node_modules'));
+    // The bundled packages count through the lock file (a pull that changes it rebuilds).
+    const inputs = [...Object.keys(result.metafile.inputs).filter((f) => !f.includes('node_modules')), ...(existsSync(join(ROOT, 'package-lock.json')) ? ['package-lock.json'] : [])];
     // Chunks are named by their content: new ones land beside the old ones first, then the entries
     // that import them, then the manifest. Old chunks go once they are an hour old (a process
     // started before this build may still load one).
@@ -110,6 +118,8 @@ export async function ensureBuilt(name) {
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const ifStale = process.argv.includes('--if-stale');
+  // npm's prepare (after npm ci): always build, but never fail the install.
+  const prepare = process.argv.includes('--prepare');
   const reason = ifStale ? staleReason() : 'asked';
   if (reason === null) console.log('out/cli is up to date');
   else {
@@ -118,7 +128,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
       console.log(`out/cli built from ${inputs} source files in ${ms} ms`);
     } catch (err) {
       // `npm ci --omit=dev` (no esbuild): installing must not fail; the CLI says so when it is run.
-      if (!ifStale || err?.code !== 'ERR_MODULE_NOT_FOUND') throw err;
+      if (!prepare || err?.code !== 'ERR_MODULE_NOT_FOUND') throw err;
       console.log(`out/cli not built: ${err.message} (npm ci with the dev dependencies builds it)`);
     }
   }
