@@ -55,6 +55,25 @@ export default tseslint.config(
     },
   },
   {
+    // The CLI goes through one door (main/cli/door.ts): the typed client and a declared in-process facade.
+    files: ['main/cli/**/*.ts'],
+    ignores: ['main/cli/door.ts', 'main/cli/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'main/ is the engine: plain Node. Inject what you need from electron/.' }],
+          patterns: [
+            {
+              regex: '^\\.\\./(engine|[a-z-]+/service|[a-z-]+/repo|net/jobs|store/db)$',
+              message: 'The CLI reaches the engine through its one door (main/cli/door.ts): the typed client, or a method of its declared in-process facade.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['renderer/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser } },
     plugins: { 'react-hooks': reactHooks },

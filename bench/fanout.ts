@@ -19,6 +19,7 @@ import { createEngine } from '../main/engine';
 import { silentLogger } from '../main/store/log';
 import { openNodeVault } from '../main/vault/node-vault';
 import { FLEET_KEY } from '../main/net/fleet-key';
+import { BENCH_PEERS, ensureSystemDeps } from '../scripts/system-deps.mjs';
 
 const N = Number(process.env['FANOUT_APPLIANCES'] ?? 1000);
 const SITES = Number(process.env['FANOUT_SITES'] ?? 50);
@@ -78,6 +79,9 @@ function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv, okLine: RegE
 }
 
 async function main(): Promise<void> {
+  // The peers, installed as the tests install theirs (apt-get as root on Debian), or the one command to run.
+  const peers = BENCH_PEERS.fanout.filter((d) => (d.pkg === 'pssh' ? TOOLS.has('pssh') : d.pkg === 'ansible' ? TOOLS.has('ansible') : TOOLS.has('pssh') || TOOLS.has('ansible')));
+  ensureSystemDeps({ deps: peers, purpose: 'the fan-out benchmark\'s peers' });
   const dir = mkdtempSync(join(tmpdir(), 'fleetdeck-bench-fanout-'));
   const engine = createEngine({ dataDir: dir, host: 'cli', vault: await openNodeVault(dir), log: silentLogger });
   const client = engine.client({ actor: 'bench:fanout' });
@@ -135,7 +139,7 @@ async function main(): Promise<void> {
 
     let pssh: Outcome;
     if (!TOOLS.has('pssh')) pssh = { skipped: 'not in FANOUT_TOOLS' };
-    else if (!installed('parallel-ssh')) pssh = { skipped: 'parallel-ssh is not installed (apt-get install -y pssh)' };
+    else if (!installed('parallel-ssh')) pssh = { skipped: 'parallel-ssh is not installed (node scripts/system-deps.mjs --bench installs it; Debian: apt-get install -y pssh)' };
     else {
       const hosts = join(dir, 'pssh-hosts');
       writeFileSync(hosts, appliances.map((a) => `${username}@${a.ipv4}:${a.sshPort}`).join('\n') + '\n');
@@ -147,7 +151,7 @@ async function main(): Promise<void> {
 
     let ansible: Outcome | { cold: Run; warm: Run };
     if (!TOOLS.has('ansible')) ansible = { skipped: 'not in FANOUT_TOOLS' };
-    else if (!installed('ansible')) ansible = { skipped: 'ansible is not installed (apt-get install -y ansible)' };
+    else if (!installed('ansible')) ansible = { skipped: 'ansible is not installed (node scripts/system-deps.mjs --bench installs it; Debian: apt-get install -y ansible)' };
     else {
       const inventory = join(dir, 'ansible-inventory.ini');
       writeFileSync(

@@ -21,6 +21,7 @@ import { readManifest } from '../main/lab/manifest';
 import { pidAlive } from '../main/lab/service';
 import { silentLogger } from '../main/store/log';
 import { openNodeVault } from '../main/vault/node-vault';
+import { BENCH_PEERS, ensureSystemDeps } from '../scripts/system-deps.mjs';
 
 const N = Number(process.env['HEALTH_BENCH_APPLIANCES'] ?? 1000);
 const SITES = Number(process.env['HEALTH_BENCH_SITES'] ?? 50);
@@ -67,6 +68,7 @@ function curlSweep(configFile: string): Promise<{ ms: number; ok: number; cpuS: 
 }
 
 async function main(): Promise<void> {
+  ensureSystemDeps({ deps: BENCH_PEERS.health, purpose: 'the health benchmark\'s peer' });
   const dir = mkdtempSync(join(tmpdir(), 'fleetdeck-bench-health-'));
   const engine = createEngine({ dataDir: dir, host: 'cli', vault: await openNodeVault(dir, { env: {} }), log: silentLogger, health: { runsMonitor: true } });
   const client = engine.client({ actor: 'bench:health' });

@@ -14,6 +14,7 @@ import { measureInventory } from './inventory-engine';
 import { appliancesCsv, sitesCsv } from './fleet-gen';
 import { chromiumAvailable, launchChromium } from '../tests/e2e/support/browser';
 import { runCli, serveApp } from '../tests/e2e/support/serve';
+import { BENCH_PEERS, ensureSystemDeps } from '../scripts/system-deps.mjs';
 
 const log = (msg: string) => process.stderr.write(`bench:inventory: ${msg}\n`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -95,6 +96,7 @@ async function servedRss(dataDir: string): Promise<number | null> {
 }
 
 async function main() {
+  ensureSystemDeps({ deps: BENCH_PEERS.inventory, purpose: 'the inventory benchmark\'s peer' });
   const appliances = Number(process.env['BENCH_APPLIANCES'] ?? 100_000);
   const dataDir = mkdtempSync(join(tmpdir(), 'fleetdeck-bench-inv-'));
   try {

@@ -22,7 +22,7 @@ function printTally() {
 const steps = [
   ['typecheck', 'npm', ['run', '-s', 'typecheck']],
   ['lint', 'npm', ['run', '-s', 'lint']],
-  ['build', 'npx', ['electron-vite', 'build']],
+  ['build', 'npm', ['run', '-s', 'build']],
   ['tests', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${RESULTS}`, ...process.argv.slice(2)]],
 ];
 

@@ -96,8 +96,12 @@ describe('fleetdeck exec / jobs against a lab fleet', () => {
     expect(await main(['exec', '--all', '--serial', 'X', '--data-dir', dataDir, '--', 'ocactl', 'status'], io)).toBe(1);
     expect(io.errors.join('\n')).toMatch(/exactly one of --all, --where/);
     const none = capture();
-    expect(await main(['exec', '--where', 'site=NOWHERE', '--data-dir', dataDir, '--', 'uptime'], none)).toBe(1);
+    expect(await main(['exec', '--where', 'status=rma', '--data-dir', dataDir, '--', 'uptime'], none)).toBe(1);
     expect(none.errors.join('\n')).toMatch(/matches no appliance.*\(E_VALIDATION\)/);
+    // A site code no site has is named, with the sites there are, instead of "matches no appliance".
+    const nowhere = capture();
+    expect(await main(['exec', '--where', 'site=NOWHERE', '--data-dir', dataDir, '--', 'uptime'], nowhere)).toBe(1);
+    expect(nowhere.errors.join('\n')).toMatch(/no site "NOWHERE" in .*\(\d+ sites, e\.g\. /);
   });
 
   it('runs a changing action on two sites only with --confirm COUNT when there is no terminal', async () => {

@@ -25,11 +25,12 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { ApiError, type ApiClient } from '../api/client';
-import type { Engine } from '../engine';
+import type { ApiClient } from '../api/client';
+import { detailsOf, FleetError } from '../kit/errors';
 import { LIFECYCLE_STATUSES, APPLIANCE_MODELS } from '../inventory/contract';
-import type { ExecSelection, Job, JobProgress, JobResult } from '../net/contract';
-import { action, cliActor, dataDirOption, processIo, UsageError, withEngine, type Io } from './io';
+import { GROUP_FIELDS, type ExecSelection, type Job, type JobGroups, type JobProgress, type JobResult } from '../net/contract';
+import { oneLine } from './terminal-text';
+import { action, dataDirOption, onOutputClosed, outputClosed, processIo, UsageError, withEngine, type Io } from './io';
 
 const FILTER_KEYS = ['site', 'status', 'partner', 'model', 'tag', 'firmware', 'text'] as const;
 type FilterKey = (typeof FILTER_KEYS)[number];
@@ -68,6 +69,43 @@ export function parseFilter(terms: readonly string[]): ExecFilter {
   return out as ExecFilter;
 }
 
+/** Edit distance, for "did you mean" (short strings only). */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/**
+ * Site codes in a filter as the inventory spells them: `site=GRU1` finds `gru1` (codes compare
+ * without case). A code no site has is refused with the close ones, instead of "matches no appliance".
+ */
+export async function resolveFilter(api: ApiClient['api'], filter: ExecFilter, dataDir: string): Promise<ExecFilter> {
+  if (!filter.site?.length) return filter;
+  const codes = (await api.inventory.facets({})).sites.map((s) => s.code);
+  const site = filter.site.map((given) => {
+    if (codes.includes(given)) return given;
+    const same = codes.filter((c) => c.toLowerCase() === given.toLowerCase());
+    if (same.length === 1) return same[0]!;
+    const near = codes
+      .map((c) => ({ c, d: distance(c.toLowerCase(), given.toLowerCase()) }))
+      .filter((x) => x.d <= 2 || x.c.toLowerCase().startsWith(given.toLowerCase()))
+      .sort((x, y) => x.d - y.d || x.c.localeCompare(y.c))
+      .slice(0, 5)
+      .map((x) => x.c);
+    throw new UsageError(
+      codes.length === 0
+        ? `no site "${given}": the inventory in ${dataDir} has no sites (another data dir? --data-dir DIR or FLEETDECK_DATA_DIR)`
+        : `no site "${given}" in ${dataDir}${near.length ? `; did you mean ${near.join(', ')}?` : ` (${codes.length} sites, e.g. ${codes.slice(0, 5).join(', ')})`}`,
+    );
+  });
+  return { ...filter, site };
+}
+
 function wholeNumber(min: number, max: number) {
   return (value: string): number => {
     const n = Number(value);
@@ -93,7 +131,7 @@ interface RunOptions {
  * Follow a job to its end: progress bar on a TTY, NDJSON with --json, and Ctrl-C cancels it
  * (results already in are kept).
  */
-async function follow(engine: Engine, client: ApiClient, io: Io, job: Job, opts: RunOptions): Promise<Job> {
+async function follow(client: ApiClient, io: Io, job: Job, opts: RunOptions): Promise<Job> {
   const bar =
     opts.tty && !opts.json
       ? new cliProgress.SingleBar(
@@ -111,7 +149,7 @@ async function follow(engine: Engine, client: ApiClient, io: Io, job: Job, opts:
     if (id !== job.id) return;
     printed.add(result.serial);
     if (opts.json) io.out(resultLine(result));
-    else if (!result.ok && !bar) io.err(`${result.serial}: ${result.errorCode} ${result.errorMessage ?? ''}`.trim());
+    else if (!result.ok && !bar) io.err(`${result.serial}: ${result.errorCode} ${oneLine(result.errorMessage ?? '', 240)}`.trim());
   });
   // Ctrl-C: cancel the job and wait for the appliances in flight to stop; a second Ctrl-C
   // (the handler is gone by then) ends the process at once.
@@ -123,8 +161,17 @@ async function follow(engine: Engine, client: ApiClient, io: Io, job: Job, opts:
     void client.api.jobs.cancel({ id: job.id });
   };
   process.once('SIGINT', onSigint);
+  // The reader of our output went away (`| head`): nobody sees the rest, so the job is cancelled
+  // and recorded as cancelled (not left running to be found "interrupted" later).
+  const offClosed = onOutputClosed(() => {
+    cancelling = true;
+    bar?.stop();
+    io.err(`Output closed: cancelling job ${job.id}; results already in are kept (fleetdeck jobs retry ${job.id} runs the rest).`);
+    void client.api.jobs.cancel({ id: job.id }).catch(() => {});
+  });
+  if (outputClosed()) void client.api.jobs.cancel({ id: job.id }).catch(() => {});
   try {
-    const ended = await engine.jobs.wait(job.id);
+    const ended = await client.api.jobs.wait({ id: job.id });
     // Events still in flight when the job ended: the journal has every result.
     if (opts.json) {
       const { items } = await client.api.jobs.results({ id: job.id, limit: 20_000 });
@@ -133,6 +180,7 @@ async function follow(engine: Engine, client: ApiClient, io: Io, job: Job, opts:
     return ended;
   } finally {
     process.off('SIGINT', onSigint);
+    offClosed();
     offProgress();
     offResult();
     bar?.stop();
@@ -152,6 +200,43 @@ export function exitStatusOf(job: Pick<Job, 'state' | 'progress'>, notRun: numbe
   return job.state === 'cancelled' ? EXIT_CANCELLED : 1;
 }
 
+const SHOWN_GROUPS = 5;
+const SHOWN_FAILED = 20;
+
+/** A failed result in one line: its code and message, and for a raw command the end of its stderr. */
+function failureLine(f: { serial: string; errorCode: string | null; errorMessage: string | null }, stderr: string | null | undefined): string {
+  const tail = stderr?.trim() ? `: ${oneLine(stderr.trim().split('\n').slice(-3).join('\n'), 240)}` : '';
+  return `  failed ${f.serial}: ${f.errorCode ?? ''} ${oneLine(f.errorMessage ?? '', 240)}${tail}`.trimEnd();
+}
+
+/** Replies grouped by fields (--group-by): one line per distinct combination, largest first. */
+export function groupLines(g: JobGroups, limit = 20): string[] {
+  const out = [`${g.total} replies in ${g.groups.length} group(s) by ${g.by.join(', ')}:`];
+  for (const group of g.groups.slice(0, limit)) {
+    const values = g.by.map((field, i) => `${field}=${oneLine(group.values[i] ?? '-', 60)}`).join(' ');
+    const who = group.serials.length > 6 ? `${group.serials.slice(0, 6).join(', ')} and ${group.serials.length - 6} more` : group.serials.join(', ');
+    out.push(`  ${String(group.count).padStart(5)} × ${values}${group.outcome === 'ok' ? '' : `  (${group.outcome})`}  [${who}]`);
+  }
+  if (g.groups.length > limit) {
+    const rest = g.groups.slice(limit);
+    out.push(`  ... ${rest.length} more groups (${rest.reduce((n, x) => n + x.count, 0)} appliances) not printed`);
+  }
+  return out;
+}
+
+const groupByOption = () =>
+  new Option('--group-by <fields>', `group the replies by these fields, comma-separated: ${Object.keys(GROUP_FIELDS).join(', ')}, or a dotted path into the ocactl reply (firmware.active)`).argParser(
+    (value: string) => value.split(',').map((f) => f.trim()).filter(Boolean),
+  );
+
+/** With --group-by: the replies grouped (a JSON line with --json). */
+async function printGroups(client: ApiClient, io: Io, id: number, by: string[] | undefined, json: boolean): Promise<void> {
+  if (!by?.length) return;
+  const groups = await client.api.jobs.groups({ id, by });
+  if (json) io.out(JSON.stringify({ groups }));
+  else for (const line of groupLines(groups)) io.out(line);
+}
+
 /** Prints the job's outcome and returns its exit status. */
 async function report(client: ApiClient, io: Io, job: Job, json: boolean): Promise<number> {
   const { summary } = await client.api.jobs.get({ id: job.id });
@@ -160,13 +245,29 @@ async function report(client: ApiClient, io: Io, job: Job, json: boolean): Promi
     io.out(JSON.stringify({ job: job.id, state: job.state, total: p.total, ok: p.ok, failed: p.failed, notRun: summary.notRun.length }));
   } else {
     io.out(`job ${job.id} ${job.state}: ${p.ok} ok, ${p.failed} failed${summary.notRun.length ? `, ${summary.notRun.length} not run` : ''} of ${p.total}`);
-    for (const g of summary.groups.slice(0, 5)) {
+    for (const g of summary.groups.slice(0, SHOWN_GROUPS)) {
       const who = g.serials.length > 4 ? `${g.serials.slice(0, 4).join(', ')} and ${g.serials.length - 4} more` : g.serials.join(', ');
-      const what = g.state === 'ok' ? (g.output ?? '').trim().split('\n').slice(0, 3).join(' | ').slice(0, 160) : `${g.errorCode ?? g.state}`;
+      const what = g.state === 'ok' ? oneLine((g.output ?? '').trim().split('\n').slice(0, 3).join(' | '), 160) : `${g.errorCode ?? g.state}`;
       io.out(`  ${String(g.count).padStart(5)} × ${g.state}: ${what}  [${who}]`);
     }
-    for (const f of summary.failed.slice(0, 20)) io.out(`  failed ${f.serial}: ${f.errorCode} ${f.errorMessage ?? ''}`.trimEnd());
-    if (summary.failed.length > 20) io.out(`  ... and ${summary.failed.length - 20} more failed (fleetdeck jobs show ${job.id})`);
+    if (summary.groups.length > SHOWN_GROUPS) {
+      // The engine sends the 50 largest groups; the appliances not printed are counted from the totals.
+      const all = summary.passed.length + summary.failed.length + summary.notRun.length;
+      const printed = summary.groups.slice(0, SHOWN_GROUPS).reduce((n, g) => n + g.count, 0);
+      const more = summary.groups.length - SHOWN_GROUPS;
+      io.out(
+        `  ... ${summary.groups.length >= 50 ? `at least ${more}` : more} more distinct replies (${all - printed} appliances) not printed: fleetdeck jobs show ${job.id} --json, or --group-by FIELD`,
+      );
+    }
+    const shown = summary.failed.slice(0, SHOWN_FAILED);
+    // A raw command that failed says why on its stderr: show the end of it.
+    const stderrOf = new Map<string, string | null>();
+    if (shown.some((f) => f.errorCode === 'E_EXIT')) {
+      const { items } = await client.api.jobs.results({ id: job.id, limit: 20_000 });
+      for (const r of items) if (r.state === 'failed') stderrOf.set(r.serial, r.stderr);
+    }
+    for (const f of shown) io.out(failureLine(f, stderrOf.get(f.serial)));
+    if (summary.failed.length > SHOWN_FAILED) io.out(`  ... ${summary.failed.length - SHOWN_FAILED} more failed not printed (fleetdeck jobs show ${job.id} --json)`);
     if (p.failed + summary.notRun.length > 0) io.out(`retry the failed and unreachable only: fleetdeck jobs retry ${job.id}`);
   }
   return exitStatusOf(job, summary.notRun.length);
@@ -176,7 +277,7 @@ async function report(client: ApiClient, io: Io, job: Job, json: boolean): Promi
  * On a TTY, when the engine asks for a large change to be confirmed (E_CONFIRM): the user types the
  * count; the answer (or null for anything but a whole number) goes back as confirmCount.
  */
-async function askCount(io: Io, err: ApiError): Promise<number | null> {
+async function askCount(io: Io, err: Error): Promise<number | null> {
   io.err(err.message);
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
@@ -225,6 +326,7 @@ export function execCommand(io: Io = processIo): Command {
     .option('--accept-new', 'trust host keys met for the first time (StrictHostKeyChecking=accept-new)', false)
     .option('--json', 'one JSON line per appliance as results arrive, then a summary line', false)
     .option('--confirm <count>', 'the number of appliances a changing action reaches, typed back (needed above 10 appliances or 1 site)', wholeNumber(0, 1_000_000))
+    .addOption(groupByOption())
     .argument('<command...>', 'argv to run after --, e.g. -- ocactl status')
     .addHelpText(
       'after',
@@ -237,12 +339,12 @@ export function execCommand(io: Io = processIo): Command {
         EXIT_STATUS_HELP,
     )
     .action(
-      action(io, 'exec', async (argv: string[], opts: { all?: boolean; where: string[]; serial: string[]; concurrency: number; timeout?: number; acceptNew: boolean; json: boolean; confirm?: number }, cmd: Command) => {
+      action(io, 'exec', async (argv: string[], opts: { all?: boolean; where: string[]; serial: string[]; concurrency: number; timeout?: number; acceptNew: boolean; json: boolean; confirm?: number; groupBy?: string[] }, cmd: Command) => {
         const chosen = [opts.all ? 1 : 0, opts.where.length ? 1 : 0, opts.serial.length ? 1 : 0].reduce((a, b) => a + b, 0);
         if (chosen !== 1) throw new UsageError('choose the appliances with exactly one of --all, --where FILTER or --serial SERIAL');
-        const selection: ExecSelection = opts.all ? { all: true } : opts.serial.length ? { serials: opts.serial } : { query: parseFilter(opts.where) };
-        await withEngine(cmd, async (engine) => {
-          const client = engine.client({ actor: cliActor(), host: 'cli' });
+        const filter = opts.where.length ? parseFilter(opts.where) : null;
+        await withEngine(cmd, async ({ client, dataDir }) => {
+          const selection: ExecSelection = opts.all ? { all: true } : filter ? { query: await resolveFilter(client.api, filter, dataDir) } : { serials: opts.serial };
           const tty = Boolean(process.stderr.isTTY);
           const request = {
             selection,
@@ -254,18 +356,21 @@ export function execCommand(io: Io = processIo): Command {
           };
           let job = await client.api.jobs.exec(request).catch(async (err: unknown) => {
             // A large change: on a terminal the user types the count; elsewhere the error says to.
-            if (!(err instanceof ApiError) || err.code !== 'E_CONFIRM' || opts.confirm !== undefined || opts.json || !tty || !process.stdin.isTTY) throw err;
+            if (!(err instanceof Error) || (err as { code?: unknown }).code !== 'E_CONFIRM' || opts.confirm !== undefined || opts.json || !tty || !process.stdin.isTTY) throw err;
             const typed = await askCount(io, err);
-            if (typed === null) throw new ApiError('E_CONFIRM', 'Not confirmed; nothing was run.');
+            if (typed === null) throw new FleetError('E_CONFIRM', 'Not confirmed; nothing was run.');
             return client.api.jobs.exec({ ...request, confirmCount: typed });
           });
-          job = await follow(engine, client, io, job, { json: opts.json, tty });
+          job = await follow(client, io, job, { json: opts.json, tty });
           if (!opts.json && tty && process.stdin.isTTY && (await confirmFirstContact(client, io, job))) {
             await report(client, io, job, false);
             const retry = await client.api.jobs.retry({ id: job.id });
-            job = await follow(engine, client, io, retry, { json: false, tty });
+            job = await follow(client, io, retry, { json: false, tty });
           }
+          // The groups come after the summary on a terminal, before it with --json (the summary line stays last).
+          if (opts.json) await printGroups(client, io, job.id, opts.groupBy, true);
           process.exitCode = await report(client, io, job, opts.json);
+          if (!opts.json) await printGroups(client, io, job.id, opts.groupBy, false);
         });
       }, explainConfirm(io)),
     );
@@ -274,8 +379,8 @@ export function execCommand(io: Io = processIo): Command {
 /** After an E_CONFIRM refusal: how to confirm from a script. */
 function explainConfirm(io: Io) {
   return (err: unknown) => {
-    const count = err instanceof ApiError && err.code === 'E_CONFIRM' ? (err.details as { count?: unknown } | undefined)?.count : undefined;
-    if (typeof count === 'number') io.err(`To run it anyway, add --confirm ${count} (the number of appliances it reaches).`);
+    const count = detailsOf(err, 'E_CONFIRM')?.count;
+    if (count !== undefined) io.err(`To run it anyway, add --confirm ${count} (the number of appliances it reaches).`);
   };
 }
 
@@ -289,8 +394,8 @@ export function jobsCommand(io: Io = processIo): Command {
     .option('--json', 'JSON output', false)
     .action(
       action(io, 'jobs list', async (opts: { limit: number; json: boolean }, cmd: Command) => {
-        await withEngine(cmd, async (engine) => {
-          const list = await engine.client({ actor: cliActor(), host: 'cli' }).api.jobs.list({ limit: opts.limit });
+        await withEngine(cmd, async ({ api }) => {
+          const list = await api.jobs.list({ limit: opts.limit });
           if (opts.json) return io.out(JSON.stringify(list));
           for (const j of list) {
             const p = j.progress;
@@ -305,16 +410,18 @@ export function jobsCommand(io: Io = processIo): Command {
     .argument('<id>', 'job id', wholeNumber(1, Number.MAX_SAFE_INTEGER))
     .addOption(dataDirOption())
     .option('--json', 'the job, its summary and every per-appliance result as JSON', false)
+    .addOption(groupByOption())
     .action(
-      action(io, 'jobs show', async (id: number, opts: { json: boolean }, cmd: Command) => {
-        await withEngine(cmd, async (engine) => {
-          const client = engine.client({ actor: cliActor(), host: 'cli' });
+      action(io, 'jobs show', async (id: number, opts: { json: boolean; groupBy?: string[] }, cmd: Command) => {
+        await withEngine(cmd, async ({ client }) => {
           const { job, summary } = await client.api.jobs.get({ id });
           if (opts.json) {
             const { items } = await client.api.jobs.results({ id, limit: 20_000 });
-            return io.out(JSON.stringify({ job, summary, results: items }));
+            const groups = opts.groupBy?.length ? { groups: await client.api.jobs.groups({ id, by: opts.groupBy }) } : {};
+            return io.out(JSON.stringify({ job, summary, results: items, ...groups }));
           }
           io.out(`job ${job.id} (${job.kind}) by ${job.actor}, ${job.createdAt}${job.retryOf ? `, retry of ${job.retryOf}` : ''}: ${job.argv.join(' ')}`);
+          await printGroups(client, io, id, opts.groupBy, false);
           process.exitCode = await report(client, io, job, false);
           if (job.state === 'interrupted') io.out(`Fleetdeck stopped while this job ran. Finish it: fleetdeck jobs retry ${job.id}`);
         });
@@ -331,10 +438,9 @@ export function jobsCommand(io: Io = processIo): Command {
     .addHelpText('after', EXIT_STATUS_HELP)
     .action(
       action(io, 'jobs retry', async (id: number, opts: { concurrency?: number; acceptNew: boolean; json: boolean }, cmd: Command) => {
-        await withEngine(cmd, async (engine) => {
-          const client = engine.client({ actor: cliActor(), host: 'cli' });
+        await withEngine(cmd, async ({ client }) => {
           const retry = await client.api.jobs.retry({ id, acceptNew: opts.acceptNew, ...(opts.concurrency ? { concurrency: opts.concurrency } : {}) });
-          const job = await follow(engine, client, io, retry, { json: opts.json, tty: Boolean(process.stderr.isTTY) });
+          const job = await follow(client, io, retry, { json: opts.json, tty: Boolean(process.stderr.isTTY) });
           process.exitCode = await report(client, io, job, opts.json);
         });
       }),
@@ -346,8 +452,8 @@ export function jobsCommand(io: Io = processIo): Command {
     .addOption(dataDirOption())
     .action(
       action(io, 'jobs pause', async (id: number, _opts: unknown, cmd: Command) => {
-        await withEngine(cmd, async (engine) => {
-          const job = await engine.client({ actor: cliActor(), host: 'cli' }).api.jobs.pause({ id });
+        await withEngine(cmd, async ({ api }) => {
+          const job = await api.jobs.pause({ id });
           io.out(`job ${job.id} paused`);
         });
       }),
@@ -361,10 +467,9 @@ export function jobsCommand(io: Io = processIo): Command {
     .addHelpText('after', EXIT_STATUS_HELP)
     .action(
       action(io, 'jobs resume', async (id: number, opts: { json: boolean }, cmd: Command) => {
-        await withEngine(cmd, async (engine) => {
-          const client = engine.client({ actor: cliActor(), host: 'cli' });
+        await withEngine(cmd, async ({ client }) => {
           const resumed = await client.api.jobs.resume({ id });
-          const job = await follow(engine, client, io, resumed, { json: opts.json, tty: Boolean(process.stderr.isTTY) });
+          const job = await follow(client, io, resumed, { json: opts.json, tty: Boolean(process.stderr.isTTY) });
           process.exitCode = await report(client, io, job, opts.json);
         });
       }),
@@ -385,7 +490,7 @@ export function netCommand(io: Io = processIo): Command {
   const run = (name: string, fn: (client: ApiClient, ...args: never[]) => Promise<void>) =>
     action(io, `net ${name}`, async (...args: unknown[]) => {
       const cmd = args[args.length - 1] as Command;
-      await withEngine(cmd, (engine) => fn(engine.client({ actor: cliActor(), host: 'cli' }), ...(args.slice(0, -1) as never[])));
+      await withEngine(cmd, ({ client }) => fn(client, ...(args.slice(0, -1) as never[])));
     });
 
   net

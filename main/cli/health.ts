@@ -19,8 +19,9 @@ import { HEALTH_STATUSES } from '../appliance/contract';
 import type { ActionItem, ApplianceHealth, HealthStatus, MonitorSettings, Rollup, SweepReport, Thresholds } from '../health/contract';
 import { formatAge } from '../health/assess';
 import { APPLIANCE_MODELS, type ApplianceModel } from '../inventory/contract';
-import { parseFilter } from './exec';
-import { action, cliActor, dataDirOption, processIo, UsageError, withEngine, type Io } from './io';
+import { parseFilter, resolveFilter } from './exec';
+import { oneLine, terminalSafe } from './terminal-text';
+import { action, dataDirOption, processIo, UsageError, withEngine, type Io } from './io';
 
 const repeated = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -64,7 +65,7 @@ function reachLine(h: ApplianceHealth): string {
 function problemsOf(h: ApplianceHealth): string {
   return h.components
     .filter((c) => c.status !== 'OK')
-    .map((c) => `${c.name} ${c.status}`)
+    .map((c) => `${oneLine(c.name, 40)} ${c.status}`)
     .join(', ');
 }
 
@@ -93,7 +94,7 @@ export function itemLines(items: readonly ActionItem[]): string[] {
   const out: string[] = [];
   for (const i of items) {
     out.push(`${pad(i.severity, 8)} ${i.serial ?? '-'} (${i.site}, ${i.partner}) since ${i.since}`);
-    out.push(`         ${i.problem}`);
+    out.push(`         ${oneLine(i.problem, 300)}`);
     out.push(`         fix: ${i.suggestedFix}`);
   }
   return out;
@@ -118,9 +119,8 @@ export function healthCommand(io: Io = processIo): Command {
     .action(
       action(io, 'health', async (opts: { where: string[]; status?: HealthStatus[]; json: boolean }, cmd: Command) => {
         const query = selectionFrom(opts.where);
-        await withEngine(cmd, async (engine) => {
-          const client = engine.client({ actor: cliActor(), host: 'cli' });
-          const view = await client.api.health.fleet({ query, ...(opts.status ? { status: opts.status } : {}) });
+        await withEngine(cmd, async ({ client, dataDir }) => {
+          const view = await client.api.health.fleet({ query: await resolveFilter(client.api, query, dataDir), ...(opts.status ? { status: opts.status } : {}) });
           if (opts.json) io.out(JSON.stringify(view));
           else for (const line of fleetLines(view)) io.out(line);
         });
@@ -137,13 +137,12 @@ export function healthCommand(io: Io = processIo): Command {
     .action(
       action(io, 'health poll', async (opts: { where: string[]; serial: string[]; json: boolean }, cmd: Command) => {
         if (opts.where.length && opts.serial.length) throw new UsageError('choose the appliances with --where or --serial, not both');
-        await withEngine(cmd, async (engine) => {
-          const client = engine.client({ actor: cliActor(), host: 'cli' });
+        await withEngine(cmd, async ({ client, dataDir }) => {
           let serials: string[] | undefined = opts.serial.length ? opts.serial : undefined;
           if (opts.where.length) {
-            const page = await client.api.inventory.listAppliances({ ...parseFilter(opts.where), limit: 20_000 });
+            const page = await client.api.inventory.listAppliances({ ...(await resolveFilter(client.api, parseFilter(opts.where), dataDir)), limit: 20_000 });
             serials = page.items.map((a) => a.serial);
-            if (serials.length === 0) throw new UsageError('no appliance matches the filter');
+            if (serials.length === 0) throw new UsageError(`no appliance in ${dataDir} matches the filter`);
           }
           const report = await client.api.health.pollNow(serials ? { serials } : {});
           if (opts.json) return io.out(JSON.stringify(report));
@@ -152,7 +151,7 @@ export function healthCommand(io: Io = processIo): Command {
             const { items } = await client.api.health.fleet({ query: {} });
             const polled = serials ? new Set(serials) : null;
             for (const h of items.filter((x) => !x.reachable && x.lastError && (!polled || polled.has(x.serial)))) {
-              io.out(`  ${h.serial}: ${h.lastError!.code} ${h.lastError!.message}`);
+              io.out(`  ${h.serial}: ${h.lastError!.code} ${oneLine(h.lastError!.message, 240)}`);
             }
           }
         });
@@ -168,8 +167,7 @@ export function healthCommand(io: Io = processIo): Command {
     .option('--json', 'the items as one JSON array', false)
     .action(
       action(io, 'health actionable', async (opts: { site?: string[]; partner?: string[]; json: boolean }, cmd: Command) => {
-        await withEngine(cmd, async (engine) => {
-          const client = engine.client({ actor: cliActor(), host: 'cli' });
+        await withEngine(cmd, async ({ client }) => {
           const items = await client.api.health.actionable({ ...(opts.site ? { site: opts.site } : {}), ...(opts.partner ? { partner: opts.partner } : {}) });
           if (opts.json) io.out(JSON.stringify(items));
           else for (const line of itemLines(items)) io.out(line);
@@ -187,8 +185,7 @@ export function healthCommand(io: Io = processIo): Command {
     .action(
       action(io, 'health watch', async (opts: { where: string[]; interval?: number; sweeps?: number }, cmd: Command) => {
         const query = selectionFrom(opts.where);
-        await withEngine(cmd, async (engine) => {
-          const client = engine.client({ actor: cliActor(), host: 'cli' });
+        await withEngine(cmd, async ({ client, local }) => {
           const tty = Boolean(process.stdout.isTTY);
           const interval = opts.interval ?? (await client.api.health.monitor({})).intervalSec;
           let sweeps = 0;
@@ -198,7 +195,7 @@ export function healthCommand(io: Io = processIo): Command {
               done = true;
               process.off('SIGINT', finish);
               off();
-              engine.health.stopPolling();
+              local.stopPollingHere();
               resolve();
             };
             const off = client.on('health.swept', (report) => {
@@ -217,7 +214,7 @@ export function healthCommand(io: Io = processIo): Command {
                     `Actionable: ${items.length}`,
                     ...itemLines(items.slice(0, 5)),
                   ];
-                  process.stdout.write('\u001b[H\u001b[2J' + lines.join('\n') + '\n');
+                  process.stdout.write('\u001b[H\u001b[2J' + lines.map(terminalSafe).join('\n') + '\n');
                 } else {
                   const c = view.totals.counts;
                   io.out(`${report.at} ${sweepLine(report)} | ${view.totals.status}: ${c.OK} OK, ${c.Warning} Warning, ${c.Error} Error, ${c.Unknown} Unknown, ${c.unreachable} unreachable`);
@@ -229,7 +226,7 @@ export function healthCommand(io: Io = processIo): Command {
               });
             });
             process.once('SIGINT', finish);
-            engine.health.startPolling(interval, query);
+            local.pollHere(interval, query);
           });
           // A sweep still in flight is cancelled when the engine closes.
         });
@@ -266,8 +263,7 @@ export function healthCommand(io: Io = processIo): Command {
             ...(opts.history !== undefined ? { historySize: opts.history } : {}),
             ...(opts.where.length ? { selection: parseFilter(opts.where) } : opts.all ? { selection: {} } : {}),
           };
-          await withEngine(cmd, async (engine) => {
-            const client = engine.client({ actor: cliActor(), host: 'cli' });
+          await withEngine(cmd, async ({ client }) => {
             const settings = Object.keys(patch).length ? await client.api.health.setMonitor(patch) : await client.api.health.monitor({});
             if (opts.json) return io.out(JSON.stringify(settings));
             const sel = Object.keys(settings.selection).length ? JSON.stringify(settings.selection) : 'every appliance not in rma';
@@ -308,8 +304,7 @@ export function healthCommand(io: Io = processIo): Command {
             ...(opts.staleAfter !== undefined ? { staleAfterSec: opts.staleAfter } : {}),
           };
           if (Object.keys(change).length && !opts.model) throw new UsageError('say which model to change with --model storage|flash');
-          await withEngine(cmd, async (engine) => {
-            const client = engine.client({ actor: cliActor(), host: 'cli' });
+          await withEngine(cmd, async ({ client }) => {
             let all: Thresholds[] = await client.api.health.thresholds({});
             if (opts.model && Object.keys(change).length) {
               const current = all.find((t) => t.model === opts.model)!;

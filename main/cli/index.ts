@@ -1,17 +1,46 @@
 /**
- * The `fleetdeck` command (bin/fleetdeck.mjs runs it through tsx). One file per command group;
- * a new group is one `addCommand` line below.
+ * The `fleetdeck` command, built to out/cli/fleetdeck.mjs by scripts/build-cli.mjs (bin/fleetdeck.mjs
+ * runs the build). One file per command group; a new group is one line in GROUPS below.
+ *
+ * A group's module (and through it the engine) is loaded only when the command line names it, so
+ * `fleetdeck --version` starts in a few tens of milliseconds; help and unknown commands load them all.
  */
 import { Command, CommanderError } from 'commander';
 import { ENGINE_VERSION } from '../version';
-import { inventoryCommand } from './inventory';
-import { debugging, describeError, processIo, type Io } from './io';
-import { labCommand } from './lab';
-import { fleetCommands } from './exec';
-import { healthCommand } from './health';
-import { serveCommand } from './serve';
+import { debugging, describeError, processIo, quietOnClosedOutput, type Io } from './io';
 
-export function program(io: Io = processIo): Command {
+type Group = (io: Io) => Promise<Command[]>;
+
+const GROUPS: Record<string, Group> = {
+  inventory: async (io) => [(await import('./inventory')).inventoryCommand(io)],
+  serve: async (io) => [(await import('./serve')).serveCommand(io)],
+  lab: async (io) => [(await import('./lab')).labCommand(io)],
+  health: async (io) => [(await import('./health')).healthCommand(io)],
+  exec: async (io) => (await import('./exec')).fleetCommands(io),
+};
+/** Commands that live in another group's module. */
+const GROUP_OF: Record<string, string> = { jobs: 'exec', net: 'exec' };
+const ORDER = ['inventory', 'serve', 'lab', 'health', 'exec'];
+
+/** The command word of argv (skipping global options), or undefined. */
+function commandWord(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--data-dir') i++;
+    else if (!a.startsWith('-')) return a;
+  }
+  return undefined;
+}
+
+/** The groups a command line needs: the one it names; none for a bare --version; all otherwise. */
+function groupsFor(argv: readonly string[]): string[] {
+  const word = commandWord(argv);
+  if (word === undefined) return argv.some((a) => a === '--version' || a === '-V') && !argv.some((a) => a === '--help' || a === '-h') ? [] : ORDER;
+  const group = GROUP_OF[word] ?? word;
+  return group in GROUPS && word !== 'help' ? [group] : ORDER;
+}
+
+export async function program(io: Io = processIo, groups: readonly string[] = ORDER): Promise<Command> {
   const fleetdeck = new Command('fleetdeck')
     .description('Fleet manager for CDN cache appliances embedded in ISP networks')
     .version(ENGINE_VERSION)
@@ -19,11 +48,7 @@ export function program(io: Io = processIo): Command {
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .exitOverride();
-  fleetdeck.addCommand(inventoryCommand(io));
-  fleetdeck.addCommand(serveCommand(io));
-  fleetdeck.addCommand(labCommand(io));
-  fleetdeck.addCommand(healthCommand(io));
-  for (const command of fleetCommands(io)) fleetdeck.addCommand(command);
+  for (const commands of await Promise.all(groups.map((g) => GROUPS[g]!(io)))) for (const command of commands) fleetdeck.addCommand(command);
   // Sub-commands report usage errors the same way and do not exit the process themselves.
   const inherit = (cmd: Command) => {
     cmd.exitOverride().configureOutput(fleetdeck.configureOutput()).showHelpAfterError('(add --help for usage)');
@@ -36,8 +61,9 @@ export function program(io: Io = processIo): Command {
 /** Runs one command line; resolves with the exit status. */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   process.exitCode = 0;
+  if (io === processIo) quietOnClosedOutput();
   try {
-    await program(io).parseAsync(argv, { from: 'user' });
+    await (await program(io, groupsFor(argv))).parseAsync(argv, { from: 'user' });
     return Number(process.exitCode ?? 0);
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode; // commander printed the message

@@ -15,7 +15,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { detailsOf, FleetError } from '../kit/errors';
+import { detailsOf, FleetError, isErrorCode } from '../kit/errors';
 import {
   APPLIANCE_MODELS,
   LIFECYCLE_STATUSES,
@@ -28,8 +28,8 @@ import {
 import { action, cliActor, dataDirOption, processIo, UsageError, withEngine, type Io } from './io';
 
 const KINDS = ['sites', 'appliances'] as const;
-/** A JSON document is parsed whole; beyond this, export CSV per kind instead. */
-const MAX_JSON_BYTES = 512 * 1024 * 1024;
+/** A JSON document travels whole as one message, as from the app; beyond this, import CSV per kind. */
+const MAX_JSON_BYTES = 64 * 1024 * 1024;
 
 function choice<T extends string>(values: readonly T[]) {
   return (value: string): T => {
@@ -131,19 +131,22 @@ export function inventoryCommand(io: Io = processIo): Command {
           const source = basename(file);
           const dryRun = opts.dryRun ?? false;
           const replaceHostKeys = opts.replaceHostKeys ?? false;
-          const report = await withEngine(cmd, async (engine) => {
+          const report = await withEngine(cmd, async ({ api, local }) => {
             if (format === '.json') {
-              if (size > MAX_JSON_BYTES) throw new UsageError(`${file} is over 512 MiB; import large fleets as CSV`);
-              return engine.inventory.importData({ format: 'json', content: readFileSync(file, 'utf8'), dryRun, replaceHostKeys }, cliActor());
+              if (size > MAX_JSON_BYTES) throw new UsageError(`${file} is over 64 MiB; import large fleets as CSV (streamed, any size)`);
+              return api.inventory.importData({ format: 'json', content: readFileSync(file, 'utf8'), dryRun, replaceHostKeys });
             }
             const stream = createReadStream(file);
             return progressWhile(
               size,
               () => stream.bytesRead,
-              engine.inventory.importStream(stream, { kind: opts.kind, dryRun, source, replaceHostKeys }, cliActor()),
+              local.importCsvStream(stream, { kind: opts.kind, dryRun, source, replaceHostKeys }, cliActor()),
             );
           }).catch((err: unknown) => {
-            throw err instanceof FleetError ? err.reworded(`${source}: ${err.message}`) : err;
+            if (err instanceof FleetError) throw err.reworded(`${source}: ${err.message}`);
+            // An error that crossed the client keeps its code and details; the file is named first.
+            if (err instanceof Error && 'code' in err && isErrorCode(err.code)) err.message = `${source}: ${err.message}`;
+            throw err;
           });
           io.out(describeReport(source, report));
         },
@@ -160,8 +163,8 @@ export function inventoryCommand(io: Io = processIo): Command {
     .addOption(dataDirOption())
     .action(
       action(io, 'inventory export', async (opts: { format: 'csv' | 'json'; kind: (typeof KINDS)[number]; out?: string }, cmd: Command) => {
-        await withEngine(cmd, async (engine) => {
-          const chunks = Readable.from(engine.inventory.exportChunks({ format: opts.format, kind: opts.kind }));
+        await withEngine(cmd, async ({ local }) => {
+          const chunks = Readable.from(local.exportChunks({ format: opts.format, kind: opts.kind }));
           if (!opts.out) {
             await pipeline(chunks, process.stdout, { end: false }).catch((err: NodeJS.ErrnoException) => {
               if (err.code !== 'EPIPE') throw err; // the reader (| head) went away: fine
@@ -232,18 +235,21 @@ export function inventoryCommand(io: Io = processIo): Command {
             limit: opts.limit,
             offset: opts.offset,
           } as ApplianceQuery; // checked by the engine's dispatcher, like any call
-          await withEngine(cmd, async (engine) => {
-            const client = engine.client({ actor: cliActor(), host: 'cli' });
-            try {
-              const page = await client.api.inventory.listAppliances(query);
-              if (opts.json) return io.out(JSON.stringify(page, null, 2));
-              if (page.items.length === 0) return io.out(page.total ? `No appliances past ${page.offset}; ${page.total} match.` : 'No appliances match.');
-              for (const line of table(page.items)) io.out(line);
-              const last = page.offset + page.items.length;
-              io.out(`\n${page.offset + 1}-${last} of ${page.total}${last < page.total ? ' (use --limit and --offset for more)' : ''}`);
-            } finally {
-              client.close();
+          await withEngine(cmd, async ({ api, dataDir }) => {
+            const page = await api.inventory.listAppliances(query);
+            if (opts.json) return io.out(JSON.stringify(page, null, 2));
+            if (page.items.length === 0) {
+              if (page.total) return io.out(`No appliances past ${page.offset}; ${page.total} match.`);
+              const inventoryTotal = (await api.inventory.listAppliances({ limit: 1 })).total;
+              return io.out(
+                inventoryTotal === 0
+                  ? `No appliances: the inventory in ${dataDir} is empty (another data dir? --data-dir DIR or FLEETDECK_DATA_DIR).`
+                  : `No appliances match, of ${inventoryTotal} in ${dataDir}.`,
+              );
             }
+            for (const line of table(page.items)) io.out(line);
+            const last = page.offset + page.items.length;
+            io.out(`\n${page.offset + 1}-${last} of ${page.total}${last < page.total ? ' (use --limit and --offset for more)' : ''}`);
           });
         },
       ),
@@ -258,14 +264,9 @@ export function inventoryCommand(io: Io = processIo): Command {
     .addOption(dataDirOption())
     .action(
       action(io, 'inventory set-status', async (serial: string, status: string, opts: { reason?: string }, cmd: Command) => {
-        await withEngine(cmd, async (engine) => {
-          const client = engine.client({ actor: cliActor(), host: 'cli' });
-          try {
-            const a = await client.api.inventory.setStatus({ serial, status: status as LifecycleStatus, reason: opts.reason });
-            io.out(`${a.serial} is ${a.status}${a.statusReason ? ` (${a.statusReason})` : ''}.`);
-          } finally {
-            client.close();
-          }
+        await withEngine(cmd, async ({ api }) => {
+          const a = await api.inventory.setStatus({ serial, status: status as LifecycleStatus, reason: opts.reason });
+          io.out(`${a.serial} is ${a.status}${a.statusReason ? ` (${a.statusReason})` : ''}.`);
         });
       }),
     );

@@ -4,21 +4,56 @@
  */
 import { userInfo } from 'node:os';
 import { Option, type Command } from 'commander';
-import { ApiError } from '../api/client';
-import { FleetError } from '../kit/errors';
-import { createEngine, type Engine } from '../engine';
-import { resolveDataDir } from '../store/data-dir';
-import { openNodeVault } from '../vault/node-vault';
+import { isErrorCode } from '../kit/errors';
+import { throughDoor, type Door } from './door';
+import { terminalSafe } from './terminal-text';
 
 export interface Io {
   out(text: string): void;
   err(text: string): void;
 }
 
+/** Set once the reader of stdout (or stderr) went away (`fleetdeck ... | head`): writes are dropped. */
+const closed = { out: false, err: false };
+const outputClosedListeners = new Set<() => void>();
+
+/** Lines to the terminal, control characters shown escaped (terminal-text.ts): text from appliances is never obeyed. */
 export const processIo: Io = {
-  out: (text) => process.stdout.write(text + '\n'),
-  err: (text) => process.stderr.write(text + '\n'),
+  out: (text) => {
+    if (!closed.out) process.stdout.write(terminalSafe(text) + '\n');
+  },
+  err: (text) => {
+    if (!closed.err) process.stderr.write(terminalSafe(text) + '\n');
+  },
 };
+
+/** Whether stdout's reader has gone away. */
+export const outputClosed = () => closed.out;
+
+/** Calls `listener` once when stdout's reader goes away; returns the function that stops listening. */
+export function onOutputClosed(listener: () => void): () => void {
+  outputClosedListeners.add(listener);
+  return () => outputClosedListeners.delete(listener);
+}
+
+let quiet = false;
+/**
+ * A closed stdout (EPIPE: `fleetdeck ... | head`) ends output quietly instead of with a stack
+ * trace: later writes are dropped and whoever listens (a job being followed) is told.
+ */
+export function quietOnClosedOutput(): void {
+  if (quiet) return;
+  quiet = true;
+  const watch = (stream: NodeJS.WriteStream, which: 'out' | 'err') =>
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+      if (closed[which]) return;
+      closed[which] = true;
+      if (which === 'out') for (const listener of [...outputClosedListeners]) listener();
+    });
+  watch(process.stdout, 'out');
+  watch(process.stderr, 'err');
+}
 
 export const dataDirOption = () => new Option('--data-dir <dir>', 'data directory (default: FLEETDECK_DATA_DIR or ~/.fleetdeck)');
 
@@ -30,15 +65,9 @@ export function dataDirOf(cmd: Command): string | undefined {
 /** Who acts, for the audit log. */
 export const cliActor = () => `cli:${userInfo().username}`;
 
-/** Opens the engine on the data directory for the length of `fn`. */
-export async function withEngine<T>(cmd: Command, fn: (engine: Engine) => Promise<T>): Promise<T> {
-  const dataDir = resolveDataDir(dataDirOf(cmd));
-  const engine = createEngine({ dataDir, host: 'cli', vault: await openNodeVault(dataDir) });
-  try {
-    return await fn(engine);
-  } finally {
-    engine.close();
-  }
+/** The engine on the command's data directory, through the CLI's one door (door.ts), for the length of `fn`. */
+export function withEngine<T>(cmd: Command, fn: (door: Door) => Promise<T>): Promise<T> {
+  return throughDoor(dataDirOf(cmd), cliActor(), fn);
 }
 
 /** A failure the user should read as it is (bad file name, bad option value). */
@@ -48,7 +77,9 @@ export const debugging = () => process.env['FLEETDECK_DEBUG'] === '1';
 
 /** One line for any error; stack traces only with FLEETDECK_DEBUG=1. */
 export function describeError(err: unknown): string {
-  if (err instanceof FleetError || err instanceof ApiError) return `${err.message} (${err.code})`;
+  // FleetError (thrown in this process) or ApiError (from the client): both carry a stable code.
+  // Told by shape, so that loading this file does not load the API client (`fleetdeck --version`).
+  if (err instanceof Error && 'code' in err && isErrorCode(err.code)) return `${err.message} (${err.code})`;
   if (err instanceof Error) return err.message;
   return String(err);
 }

@@ -15,7 +15,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ApiClient } from '../api/client';
 import { FAULT_EFFECTS, FAULT_IDS, type FaultId, type LabStatus } from '../lab/contract';
 import { readManifest } from '../lab/manifest';
-import { action, cliActor, dataDirOption, processIo, UsageError, withEngine, type Io } from './io';
+import { action, dataDirOption, processIo, UsageError, withEngine, type Io } from './io';
 
 function positiveInt(max: number) {
   return (value: string): number => {
@@ -37,14 +37,7 @@ function collect(value: string, previous: string[]): string[] {
 
 /** The engine on the command's data directory, through its API client (the same way in as the app). */
 function withClient<T>(cmd: Command, fn: (client: ApiClient, dataDir: string) => Promise<T>): Promise<T> {
-  return withEngine(cmd, async (engine) => {
-    const client = engine.client({ actor: cliActor(), host: 'cli' });
-    try {
-      return await fn(client, engine.dataDir);
-    } finally {
-      client.close();
-    }
-  });
+  return withEngine(cmd, ({ client, dataDir }) => fn(client, dataDir));
 }
 
 function describeStatus(status: LabStatus): string[] {

@@ -132,6 +132,41 @@ export const JobPreview = z.object({
 });
 export type JobPreview = z.infer<typeof JobPreview>;
 
+/**
+ * Fields a job's replies can be grouped by: a name below, or a dotted path into the `ocactl` reply's
+ * result (`firmware.active`). Replies that are not `ocactl` JSON group by their state and error code.
+ */
+export const GROUP_FIELDS = {
+  firmware: 'firmware.runningVersion',
+  health: 'health',
+  serving: 'serving',
+  model: 'model',
+  slot: 'firmware.active',
+  trial: 'firmware.trial',
+} as const;
+export type GroupFieldName = keyof typeof GROUP_FIELDS;
+const GroupField = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, 'a field name (firmware, health, serving, model, slot, trial) or a dotted path such as firmware.active');
+
+export const JobGroups = z.object({
+  by: z.array(z.string()),
+  /** Largest group first. `values` holds one entry per field of `by` (null: the reply has no such field). */
+  groups: z.array(
+    z.object({
+      values: z.array(z.string().nullable()),
+      /** ok, or the state and error code of replies that could not be read for these fields. */
+      outcome: z.string(),
+      count: z.number().int(),
+      serials: z.array(z.string()),
+    }),
+  ),
+  total: z.number().int(),
+});
+export type JobGroups = z.infer<typeof JobGroups>;
+
 export const jobsMethods = {
   preview: method('How many appliances a selection reaches, per partner and site (nothing is run)', z.object({ selection: ExecSelection }), JobPreview),
   exec: method('Run an ocactl action or a command on a selection of appliances, as a job', ExecRequest, Job),
@@ -153,6 +188,16 @@ export const jobsMethods = {
     z.object({ total: z.number().int(), items: z.array(JobResult) }),
   ),
   cancel: method('Cancel a running job; results already in are kept', z.object({ id: z.number().int() }), Job),
+  wait: method(
+    'Resolves when the job has ended (or at the timeout, with the job as it is then): how a command line follows a job',
+    z.object({ id: z.number().int(), timeoutMs: z.number().int().min(1).max(86_400_000).optional() }),
+    Job,
+  ),
+  groups: method(
+    'Group a job\'s replies by chosen fields (firmware version, health, serving state, ...): which appliances differ, at one look',
+    z.object({ id: z.number().int(), by: z.array(GroupField).min(1).max(6) }),
+    JobGroups,
+  ),
   pause: method('Pause a running job: no new target starts; targets under way finish their step', z.object({ id: z.number().int() }), Job),
   resume: method(
     'Resume a paused job, or a job of a resumable kind left running by a process that died (its targets reconciled first)',

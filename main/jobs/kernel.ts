@@ -22,6 +22,7 @@ import type { DomainHandlers } from '../kit/contract';
 import type { ServiceDeps } from '../deps';
 import { isoAt } from '../kit/time';
 import { GroupLimits } from '../kit/concurrency';
+import { groupResults } from './groups';
 import { ExecSelection, type Job, type JobPreview, type JobProgress, type JobResult, type JobSummary, type jobsMethods, type jobsEvents } from './contract';
 import type { JobKind, KindRun, StepOutcome, Target, TargetState } from './kind';
 import { ResultJournal, StartJournal } from './journal';
@@ -95,6 +96,11 @@ export class JobsKernel {
         return this.repo.results(id, offset, limit, state);
       },
       cancel: ({ id }) => this.cancel(id),
+      wait: ({ id, timeoutMs }) => this.wait(id, timeoutMs),
+      groups: ({ id, by }) => {
+        this.mustFind(id);
+        return groupResults(this.repo.results(id, 0, 1_000_000).items, by);
+      },
       pause: ({ id }) => this.pause(id),
       resume: ({ id }) => this.resume(id),
       retry: ({ id, concurrency, acceptNew }, ctx) => this.retry(id, { concurrency, acceptNew }, ctx.actor),
@@ -212,8 +218,12 @@ export class JobsKernel {
   }
 
   /** Resolves when the job has ended, or stopped running here (tests, the CLI). */
-  async wait(id: number): Promise<Job> {
-    await this.live.get(id)?.done;
+  async wait(id: number, timeoutMs?: number): Promise<Job> {
+    const done = this.live.get(id)?.done;
+    if (done && timeoutMs !== undefined) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([done, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]).finally(() => clearTimeout(timer));
+    } else await done;
     return this.toJob(this.mustFind(id));
   }
 

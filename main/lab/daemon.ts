@@ -1,5 +1,6 @@
 /**
- * The lab daemon: `node --import tsx main/lab/daemon.ts <lab-dir>`. Reads <lab-dir>/config.json,
+ * The lab daemon: `node out/cli/lab-daemon.mjs <lab-dir>` (built by scripts/build-cli.mjs; from the sources,
+ * `node --import tsx main/lab/daemon.ts <lab-dir>`). Reads <lab-dir>/config.json,
  * starts the fleet, publishes state.json and runs until POST /stop on its control API, SIGTERM or
  * SIGINT. The engine's lab.start spawns it detached, so the lab outlives the CLI that started it.
  */

@@ -37,14 +37,19 @@ export interface LabServiceOptions {
 }
 
 /**
- * The daemon's entry: beside this file in a source checkout, or found from a bundle in out/main.
- * It runs through tsx, resolved from the checkout (spawned with the checkout as cwd).
+ * How to start the daemon. From a build (the CLI's out/cli/fleetdeck.mjs, or the app's
+ * out/main/engine.js) it is the built out/cli/lab-daemon.mjs: plain Node, nothing compiled at start.
+ * From the TypeScript sources (tests, tsx) it is main/lab/daemon.ts through tsx, a dev dependency,
+ * resolved from the checkout (spawned with the checkout as cwd).
  */
-function daemonEntry(): { entry: string; root: string } {
-  const candidates = ['./daemon.ts', '../../main/lab/daemon.ts'].map((p) => fileURLToPath(new URL(p, import.meta.url)));
+function daemonEntry(): { args: string[]; root: string } {
+  const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+  const built = [here('./lab-daemon.mjs'), here('../cli/lab-daemon.mjs')].find((p) => existsSync(p));
+  if (built && !import.meta.url.endsWith('.ts')) return { args: [built], root: dirname(dirname(dirname(built))) };
+  const candidates = [here('./daemon.ts'), here('../../main/lab/daemon.ts')];
   const entry = candidates.find((p) => existsSync(p));
-  if (!entry) throw new FleetError('E_UNAVAILABLE', 'The lab needs the Fleetdeck source checkout (main/lab/daemon.ts was not found).');
-  return { entry, root: dirname(dirname(dirname(entry))) };
+  if (!entry) throw new FleetError('E_UNAVAILABLE', 'The lab needs a Fleetdeck build (out/cli/lab-daemon.mjs: npm run build) or its source checkout.');
+  return { args: ['--import', 'tsx', entry], root: dirname(dirname(dirname(entry))) };
 }
 
 export function pidAlive(pid: number): boolean {
@@ -200,10 +205,10 @@ export class LabService {
   private async spawnDaemon(appliances: number): Promise<LabManifest> {
     rmSync(join(this.labDir, STATE_FILE), { force: true });
     const logPath = join(this.labDir, LOG_FILE);
-    const { entry, root } = daemonEntry();
+    const { args, root } = daemonEntry();
     const logFd = openSync(logPath, 'a', 0o600);
     // `--import tsx` resolves from the cwd, the checkout; ELECTRON_RUN_AS_NODE makes Electron's binary a plain Node.
-    const child = spawn(process.execPath, ['--import', 'tsx', entry, this.labDir], {
+    const child = spawn(process.execPath, [...args, this.labDir], {
       cwd: root,
       detached: true,
       stdio: ['ignore', logFd, logFd],

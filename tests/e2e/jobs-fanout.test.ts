@@ -11,7 +11,7 @@ import type { Page } from 'playwright-core';
 import { chromiumAvailable, chromiumSkipReason } from './support/browser';
 import type { ServedApp } from './support/serve';
 import { openAppSession, type AppSession } from './support/session';
-import { withDataDirEngine } from '../support/cli';
+import { runFleetdeck, withDataDirEngine } from '../support/cli';
 
 if (!chromiumAvailable) console.log(`SKIPPED: jobs fan-out end-to-end tests - ${chromiumSkipReason}`);
 
@@ -103,6 +103,38 @@ describe.skipIf(!chromiumAvailable)('fan-out jobs and host keys in the browser h
     // Nothing to retry: every appliance passed, and no retry button is offered.
     await page.getByTestId('job-all-passed').waitFor();
     expect(await page.getByTestId('job-retry-failed').count()).toBe(0);
+  });
+
+  it('compares the replies of a finished job by firmware, health and serving state: the drained box is its own row', async () => {
+    const site = sites[0]!;
+    const members = bySite.get(site)!;
+    const odd = members[1]!.serial;
+    // exec takes the command after `--`, so the data dir goes first (app.cli puts it last).
+    const exec = async (args: string[]) => {
+      const r = await runFleetdeck(app.dataDir, ['exec', ...args]);
+      if (r.code !== 0) throw new Error(`fleetdeck exec ${args.join(' ')} failed (${r.code}): ${r.stderr}${r.stdout}`);
+      return r.stdout;
+    };
+    await exec(['--serial', odd, '--', 'ocactl', 'drain']);
+    try {
+      const id = Number(/job (\d+) done/.exec(await exec(['--where', `site=${site}`, '--', 'ocactl', 'status']))![1]);
+      await go(`#/jobs/${id}`);
+      await page.getByTestId('job-group-by-table').waitFor();
+      const rows = () =>
+        page.getByTestId('job-group-by-row').evaluateAll((els) => els.map((e) => ({ count: Number(e.getAttribute('data-count')), text: e.textContent ?? '' })));
+      // Firmware, health and serving by default: every appliance in one row; the drained one alone.
+      await expect.poll(async () => (await rows()).reduce((n, r) => n + r.count, 0)).toBe(members.length);
+      const oddRow = (await rows()).find((r) => r.text.includes(odd))!;
+      expect(oddRow.count).toBe(1);
+      expect(oddRow.text).toMatch(/drain(ing|ed)/);
+      // By serving state only: two rows, serving and not.
+      await page.getByTestId('group-by-firmware').uncheck();
+      await page.getByTestId('group-by-health').uncheck();
+      await expect.poll(async () => (await rows()).map((r) => r.count).sort((a, b) => a - b)).toEqual([1, members.length - 1]);
+      expect((await rows()).find((r) => r.count === members.length - 1)!.text).toContain('serving');
+    } finally {
+      await exec(['--serial', odd, '--', 'ocactl', 'undrain']);
+    }
   });
 
   it('shows live progress on a slow job, cancels it mid-way keeping what arrived, and retries only the rest', async () => {

@@ -13,6 +13,7 @@ import { JobStateChip } from './JobChips';
 import { JobProgressPanel } from './JobProgressPanel';
 import { JobResultsTable } from './JobResultsTable';
 import { JobSummaryPanel } from './JobSummaryPanel';
+import { JobGroupBy } from './JobGroupBy';
 import { Modal } from '../../ui/Modal';
 import { formatCount, formatDateTime } from '../../ui/format';
 import { hashFor } from '../../route';
@@ -94,6 +95,7 @@ export function JobScreen({ id }: { id: number }) {
       ) : summary ? (
         <JobSummaryPanel summary={summary} />
       ) : null}
+      {!running && <JobGroupBy jobId={job.id} />}
 
       <div className="card section">
         <h2>Results per appliance</h2>
