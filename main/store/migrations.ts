@@ -221,4 +221,32 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    // Another branch owns version 5; this empty step only keeps the versions consecutive on this
+    // branch. At merge the real version 5 replaces it (and later versions are re-filed after it).
+    version: 5,
+    name: 'reserved for another branch (empty here)',
+    sql: '',
+  },
+  {
+    version: 6,
+    name: 'inventory: free-text search through an FTS5 trigram index instead of scanning a covering index',
+    sql: `
+      -- Contentless (the text already lives in appliances.search), with positions (detail=full) so a
+      -- term of 3 or more characters is a phrase of its trigrams: exactly a case-insensitive substring.
+      CREATE VIRTUAL TABLE appliances_fts USING fts5(
+        search, content='', contentless_delete=1, tokenize='trigram', detail=full
+      );
+      INSERT INTO appliances_fts (rowid, search) SELECT id, search FROM appliances;
+      CREATE TRIGGER appliances_fts_insert AFTER INSERT ON appliances
+        BEGIN INSERT INTO appliances_fts (rowid, search) VALUES (new.id, new.search); END;
+      CREATE TRIGGER appliances_fts_delete AFTER DELETE ON appliances
+        BEGIN DELETE FROM appliances_fts WHERE rowid = old.id; END;
+      CREATE TRIGGER appliances_fts_update AFTER UPDATE ON appliances WHEN old.search IS NOT new.search
+        BEGIN
+          DELETE FROM appliances_fts WHERE rowid = old.id;
+          INSERT INTO appliances_fts (rowid, search) VALUES (new.id, new.search);
+        END;
+    `,
+  },
 ];
