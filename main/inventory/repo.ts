@@ -256,6 +256,9 @@ function applianceConditions(f: ApplianceFilter): Condition[] {
 
 let stageCounter = 0;
 
+/** New rows from which an import rebuilds the appliance indexes instead of updating them row by row. */
+const BULK_LOAD_ROWS = 5000;
+
 export class InventoryRepo {
   private readonly stmts: {
     partnerByName: Statement<[string], StoredPartner>;
@@ -685,6 +688,23 @@ export class ApplianceStage {
    * file order. New appliances start awaiting-install unless the row says otherwise.
    */
   insertNew(at: string, actor: string, source: string): void {
+    // A bulk load (at least as many new rows as stored ones): building the secondary indexes once
+    // afterwards, from sorted keys, is cheaper than updating each of them row by row. The indexes
+    // come back inside the same transaction; the UNIQUE serial index and every check stay in place.
+    const { fresh, stored } = this.db
+      .prepare<[], { fresh: number; stored: number }>(
+        `SELECT (SELECT count(*) FROM ${this.t} WHERE appliance_id IS NULL) AS fresh, (SELECT count(*) FROM appliances) AS stored`,
+      )
+      .get()!;
+    const rebuilt =
+      fresh >= BULK_LOAD_ROWS && fresh >= stored
+        ? this.db
+            .prepare<[], { name: string; sql: string }>(
+              `SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'appliances' AND sql IS NOT NULL`,
+            )
+            .all()
+        : [];
+    for (const index of rebuilt) this.db.exec(`DROP INDEX "${index.name}"`);
     this.db
       .prepare(
         `INSERT INTO appliances (serial, hostname, site_id, model, ipv4, ipv6, ssh_port, api_port, storage_tb, nic_gbps,
@@ -695,6 +715,7 @@ export class ApplianceStage {
            FROM ${this.t} WHERE appliance_id IS NULL ORDER BY seq`,
       )
       .run({ at, actor });
+    for (const index of rebuilt) this.db.exec(index.sql);
     this.db.exec(
       `UPDATE ${this.t} SET is_new = 1, appliance_id = (SELECT id FROM appliances WHERE serial = ${this.t}.serial)
         WHERE appliance_id IS NULL`,
