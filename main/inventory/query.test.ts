@@ -244,4 +244,12 @@ describe('the trigram index follows every change', () => {
     );
     expect(serials('ZETA-9')).toHaveLength(1);
   });
+
+  it('matches non-ASCII text as the haystack column holds it (ASCII letters folded, others as typed in lower case)', () => {
+    const [, , , fourth] = e.engine.inventory.repo.appliancesAfter('', 4);
+    e.engine.inventory.updateAppliance(fourth!.serial, { firmware: 'Größe-7' }, 'test');
+    expect(serials('GRÖßE-7')).toEqual([fourth!.serial]);
+    expect(serials('röß')).toEqual([fourth!.serial]);
+    expect(serials('ße')).toEqual([fourth!.serial]);
+  });
 });

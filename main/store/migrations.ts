@@ -233,9 +233,10 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'inventory: free-text search through an FTS5 trigram index instead of scanning a covering index',
     sql: `
       -- Contentless (the text already lives in appliances.search), with positions (detail=full) so a
-      -- term of 3 or more characters is a phrase of its trigrams: exactly a case-insensitive substring.
+      -- term of 3 or more characters is a phrase of its trigrams: exactly a substring. Case-sensitive
+      -- over the already lower-cased haystack, so it matches as LIKE on that column always did.
       CREATE VIRTUAL TABLE appliances_fts USING fts5(
-        search, content='', contentless_delete=1, tokenize='trigram', detail=full
+        search, content='', contentless_delete=1, tokenize='trigram case_sensitive 1', detail=full
       );
       INSERT INTO appliances_fts (rowid, search) SELECT id, search FROM appliances;
       -- The covering index of the haystack was for scanning it; terms under 3 characters still scan
