@@ -5,7 +5,7 @@
  * = + - @ TAB or CR gets a leading apostrophe; reading takes that apostrophe off again.
  */
 import { Readable } from 'node:stream';
-import { parse, type Info } from 'csv-parse';
+import { Parser } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
 import type { z } from 'zod';
 import {
@@ -148,6 +148,16 @@ function rowFrom(kind: CsvKind, columns: readonly Column[], record: readonly str
 const lineBreaks = (record: readonly string[]) => record.reduce((n, cell) => n + (cell.match(/\r\n|\r|\n/g)?.length ?? 0), 0);
 
 /**
+ * csv-parse's stream, each record tagged with the parser's line count as the record completes: what
+ * its `info` option reports, without the two objects `info` builds per record (a third of the parse).
+ */
+class LineTaggingParser extends Parser {
+  override push(record: unknown, encoding?: BufferEncoding): boolean {
+    return super.push(record === null ? null : { record, lines: this.info.lines }, encoding);
+  }
+}
+
+/**
  * Reads a CSV file as a stream of rows. Line numbers are physical lines of the file (the header
  * is line 1). A bad header ends the file with its problems; so does text that is not CSV at all.
  * `kind` is inferred from the header when not given.
@@ -157,9 +167,8 @@ export async function* readCsv(input: Readable | string, kind?: CsvKind): AsyncG
   // Text that is not CSV (an unclosed quote, a runaway record) is reported at its line and
   // parsing goes on, so every problem in the file is listed; the import then fails as a whole.
   const broken: ParsedRow[] = [];
-  const parser = parse({
+  const parser = new LineTaggingParser({
     bom: true,
-    info: true,
     relax_column_count: true,
     relax_quotes: true,
     skip_empty_lines: true,
@@ -175,9 +184,9 @@ export async function* readCsv(input: Readable | string, kind?: CsvKind): AsyncG
   let columns: readonly Column[] | null = null;
   let csvKind: CsvKind | null = kind ?? null;
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: Info }>) {
+    for await (const { record, lines } of parser as AsyncIterable<{ record: string[]; lines: number }>) {
       yield* broken.splice(0);
-      const line = info.lines - lineBreaks(record);
+      const line = lines - lineBreaks(record);
       if (columns === null) {
         const header = record.map((h) => h.trim().toLowerCase());
         csvKind ??= inferKind(header);

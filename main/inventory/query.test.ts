@@ -153,6 +153,31 @@ describe('appliance queries match their meaning', () => {
     ['offset past the end', { status: ['rma'], offset: 100_000 }],
     ['deep page of many', { status: ['online'], sort: 'hostname', offset: 5000, limit: 20 }],
     ['big page', { limit: 20_000, sort: 'partner', dir: 'desc' }],
+    // Free text through the trigram index: terms of 3+ characters are phrases of trigrams.
+    ['text: exactly three characters', { text: 'a79' }],
+    ['text: substring inside a word', { text: 'ca0079' }],
+    ['text: upper case finds lower case', { text: 'EXAMPLE.NET oca11' }],
+    ['text: mixed case', { text: 'Oca0079' }],
+    ['text: many matches, walked in sort order', { text: 'example.net', sort: 'hostname', dir: 'desc', offset: 700 }],
+    ['text: many matches with a filter', { text: '2026.1', status: ['online'], sort: 'storageTb' }],
+    // Terms under 3 characters have no trigram: they are matched on the haystack directly.
+    ['text: one character', { text: '7' }],
+    ['text: two characters', { text: 'a7' }],
+    ['text: short and long terms together', { text: '9 s1' }],
+    ['text: short term with a long one', { text: 'oca12 .s' }],
+    ['text: short term with filters', { text: ':a', tag: ['canary'] }],
+    // Characters FTS5 gives a meaning to are plain text here.
+    ['text: double quote', { text: '"oca1' }],
+    ['text: quote inside a term', { text: 'oc"a1' }],
+    ['text: star', { text: 'oca1*' }],
+    ['text: parentheses', { text: '(oca1)' }],
+    ['text: caret and minus', { text: '^oca -s12' }],
+    ['text: colon prefix (column filter syntax)', { text: 'search:oca1' }],
+    ['text: IPv6 with colons', { text: 'db8:1' }],
+    ['text: FTS keywords are words', { text: 'AND OR NOT NEAR' }],
+    ['text: keyword-looking substring', { text: 'NEt' }],
+    ['text: percent and underscore in a long term', { text: 'fw_100%' }],
+    ['text: non-ASCII', { text: 'ünïcode' }],
   ];
   it.each(cases)('%s', (_name, q) => {
     expect(run(q)).toEqual(reference(q));
@@ -172,15 +197,59 @@ describe('query plans use indexes', () => {
   ])('%s: no step reads the whole appliances table', (_name, q) => {
     const steps = plans(q).flatMap((s) => s.plan);
     expect(steps.length).toBeGreaterThan(0);
-    // A SCAN of appliances must go through an index (the covering search index for text).
+    // A SCAN of appliances must go through an index (free text of 3+ characters goes through the trigram index).
     for (const step of steps) {
       if (/^SCAN a\b/.test(step)) expect(step).toMatch(/USING (COVERING )?INDEX/);
     }
+  });
+
+  it('free text of 3+ characters is looked up in the trigram index, shorter terms on the haystack', () => {
+    const long = plans({ text: 'oca00791' }).flatMap((s) => s.plan);
+    expect(long.join(' | ')).toMatch(/SCAN appliances_fts VIRTUAL TABLE/);
+    const mixed = plans({ text: 'oca0079 .s', status: ['online'] }).flatMap((s) => s.plan);
+    expect(mixed.join(' | ')).toMatch(/appliances_fts VIRTUAL TABLE/);
+    const short = plans({ text: 'ca' }).flatMap((s) => s.plan);
+    expect(short.join(' | ')).not.toMatch(/appliances_fts/);
   });
 
   it('walks the sort index without sorting when many rows match', () => {
     const [, , page] = plans({ status: ['online'], sort: 'hostname' });
     expect(page!.plan.join(' | ')).toMatch(/SCAN a USING INDEX appliances_hostname/);
     expect(page!.plan.join(' | ')).not.toMatch(/TEMP B-TREE/);
+  });
+});
+
+describe('the trigram index follows every change', () => {
+  let e: TempEngine;
+  beforeAll(async () => {
+    e = tempEngine();
+    const doc = fleetDocument();
+    await e.engine.inventory.importDocument({ sites: doc.sites, appliances: doc.appliances!.slice(0, 50) }, 'test:seed');
+  });
+  afterAll(() => e.dispose());
+  const serials = (text: string) =>
+    e.engine.inventory.listAppliances(ApplianceQuery.parse({ text })).items.map((a) => a.serial);
+
+  it('finds an edited hostname by its new name only, and a deleted appliance no more', async () => {
+    const [first, second] = e.engine.inventory.repo.appliancesAfter('', 2);
+    e.engine.inventory.updateAppliance(first!.serial, { hostname: 'renamed-box.example.org' }, 'test');
+    expect(serials('renamed-box')).toEqual([first!.serial]);
+    expect(serials(first!.hostname)).toEqual([]);
+    e.engine.inventory.deleteAppliance(second!.serial, 'returned', 'test');
+    expect(serials(second!.serial)).toEqual([]);
+    // An import that changes firmware re-indexes the row too.
+    await e.engine.inventory.importDocument(
+      { appliances: [{ ...fleetDocument().appliances![2]!, firmware: 'zeta-9.9' }] },
+      'test:import',
+    );
+    expect(serials('ZETA-9')).toHaveLength(1);
+  });
+
+  it('matches non-ASCII text as the haystack column holds it (ASCII letters folded, others as typed in lower case)', () => {
+    const [, , , fourth] = e.engine.inventory.repo.appliancesAfter('', 4);
+    e.engine.inventory.updateAppliance(fourth!.serial, { firmware: 'Größe-7' }, 'test');
+    expect(serials('GRÖßE-7')).toEqual([fourth!.serial]);
+    expect(serials('röß')).toEqual([fourth!.serial]);
+    expect(serials('ße')).toEqual([fourth!.serial]);
   });
 });

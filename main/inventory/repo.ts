@@ -166,15 +166,60 @@ interface Condition {
   kind: 'text' | 'tag' | 'column';
   /** The condition as SQL over `a`, for finding and counting. */
   sql: string;
+  params: unknown[];
   /** The same condition as a cheap per-row test, for walking a sort index. */
   test: string;
-  params: unknown[];
+  testParams: unknown[];
+  /** When this is the only condition: the matching ids by the fastest way (same params as sql). */
+  ids?: string;
+  /** When this is the only condition: how many rows match (same params as sql). */
+  count?: string;
+}
+
+/** Free-text terms shorter than this have no trigram, so they are matched by LIKE on the haystack. */
+const TRIGRAM = 3;
+/** An FTS5 phrase: the term in double quotes, quotes inside doubled; nothing else is special in it. */
+const ftsPhrase = (term: string) => `"${term.replace(/"/g, '""')}"`;
+
+/**
+ * Free text: every term must occur in the haystack (serial, hostname, IPv4, IPv6, firmware),
+ * case-insensitively. Terms of 3+ characters are looked up in the trigram index (a phrase of a
+ * term's trigrams matches exactly where the term is a substring); shorter ones fall back to LIKE.
+ */
+function textCondition(text: string): Condition | null {
+  const terms = text.toLowerCase().split(/\s+/).filter(Boolean);
+  if (terms.length === 0) return null;
+  const long = terms.filter((t) => [...t].length >= TRIGRAM);
+  const short = terms.filter((t) => [...t].length < TRIGRAM).map(likePattern);
+  const like = `a.search LIKE ? ESCAPE '\\'`;
+  const test = terms.map(() => like).join(' AND ');
+  const testParams = terms.map(likePattern);
+  // Short terms alone: a scan of the haystack column (about 8 ms at 100,000 appliances).
+  if (long.length === 0) return { kind: 'text', sql: test, params: testParams, test, testParams };
+  const match = long.map(ftsPhrase).join(' AND ');
+  const inFts = `a.id IN (SELECT rowid FROM appliances_fts WHERE appliances_fts MATCH ?)`;
+  const sql = [inFts, ...short.map(() => like)].join(' AND ');
+  const onlyFts = short.length === 0;
+  return {
+    kind: 'text',
+    sql,
+    params: [match, ...short],
+    test,
+    testParams,
+    ...(onlyFts
+      ? {
+          ids: `SELECT rowid AS id FROM appliances_fts WHERE appliances_fts MATCH ?`,
+          count: `SELECT count(*) AS n FROM appliances_fts WHERE appliances_fts MATCH ?`,
+        }
+      : {}),
+  };
 }
 
 function applianceConditions(f: ApplianceFilter): Condition[] {
   const out: Condition[] = [];
   const list = (values: readonly unknown[]) => placeholders(values.length);
-  const column = (sql: string, params: readonly unknown[]) => out.push({ kind: 'column', sql, test: sql, params: [...params] });
+  const column = (sql: string, params: readonly unknown[]) =>
+    out.push({ kind: 'column', sql, test: sql, params: [...params], testParams: [...params] });
   if (f.status?.length) column(`a.status IN (${list(f.status)})`, f.status);
   if (f.model?.length) column(`a.model IN (${list(f.model)})`, f.model);
   if (f.firmware?.length) column(`a.firmware IN (${list(f.firmware)})`, f.firmware);
@@ -189,19 +234,21 @@ function applianceConditions(f: ApplianceFilter): Condition[] {
     out.push({
       kind: 'tag',
       sql: `a.id IN (SELECT appliance_id FROM appliance_tags WHERE tag IN (${list(f.tag)}))`,
-      test: `EXISTS (SELECT 1 FROM appliance_tags t WHERE t.appliance_id = a.id AND t.tag IN (${list(f.tag)}))`,
       params: [...f.tag],
+      test: `EXISTS (SELECT 1 FROM appliance_tags t WHERE t.appliance_id = a.id AND t.tag IN (${list(f.tag)}))`,
+      testParams: [...f.tag],
+      count: `SELECT count(DISTINCT appliance_id) AS n FROM appliance_tags WHERE tag IN (${list(f.tag)})`,
     });
   }
-  const terms = (f.text ?? '').toLowerCase().split(/\s+/).filter(Boolean).map(likePattern);
-  if (terms.length) {
-    const sql = terms.map(() => `a.search LIKE ? ESCAPE '\\'`).join(' AND ');
-    out.push({ kind: 'text', sql, test: sql, params: terms });
-  }
+  const text = textCondition(f.text ?? '');
+  if (text) out.push(text);
   return out;
 }
 
 let stageCounter = 0;
+
+/** New rows from which an import rebuilds the appliance indexes instead of updating them row by row. */
+const BULK_LOAD_ROWS = 5000;
 
 export class InventoryRepo {
   private readonly stmts: {
@@ -402,10 +449,9 @@ export class InventoryRepo {
     // matches are common and spread out (clustered matches, say one IP range, make walks long).
     const cap = Math.min(Math.max(4 * (f.offset + f.limit), 5000), 50_000);
     const only = conditions.length === 1 ? conditions[0]! : null;
+    const where = conditions.map((c) => c.sql).join(' AND ');
     const ids = run<{ id: number }[]>(
-      only?.kind === 'text'
-        ? `SELECT a.id AS id FROM appliances a INDEXED BY appliances_search WHERE ${only.sql} LIMIT ?`
-        : `SELECT a.id AS id FROM appliances a WHERE ${conditions.map((c) => c.sql).join(' AND ')} LIMIT ?`,
+      `${only?.ids ?? `SELECT a.id AS id FROM appliances a WHERE ${where}`} LIMIT ?`,
       [...params, cap + 1],
       'all',
     );
@@ -416,14 +462,10 @@ export class InventoryRepo {
       return { total, items: page(APPLIANCE_FROM, `WHERE a.id IN (SELECT value FROM json_each(?))`, [idList]) };
     }
 
-    const count =
-      only?.kind === 'text'
-        ? `SELECT count(*) AS n FROM appliances a INDEXED BY appliances_search WHERE ${only.sql}`
-        : only?.kind === 'tag'
-          ? `SELECT count(DISTINCT appliance_id) AS n FROM appliance_tags WHERE tag IN (${placeholders(only.params.length)})`
-          : `SELECT count(*) AS n FROM appliances a WHERE ${conditions.map((c) => c.sql).join(' AND ')}`;
+    const count = only?.count ?? `SELECT count(*) AS n FROM appliances a WHERE ${where}`;
     const total = run<{ n: number }>(count, params, 'get').n;
-    const items = f.offset < total ? page(walkFrom, `WHERE ${conditions.map((c) => c.test).join(' AND ')}`, params) : [];
+    const testParams = conditions.flatMap((c) => c.testParams);
+    const items = f.offset < total ? page(walkFrom, `WHERE ${conditions.map((c) => c.test).join(' AND ')}`, testParams) : [];
     return { total, items };
   }
 
@@ -612,6 +654,23 @@ export class ApplianceStage {
    * file order. New appliances start awaiting-install unless the row says otherwise.
    */
   insertNew(at: string, actor: string, source: string): void {
+    // A bulk load (at least as many new rows as stored ones): building the secondary indexes once
+    // afterwards, from sorted keys, is cheaper than updating each of them row by row. The indexes
+    // come back inside the same transaction; the UNIQUE serial index and every check stay in place.
+    const { fresh, stored } = this.db
+      .prepare<[], { fresh: number; stored: number }>(
+        `SELECT (SELECT count(*) FROM ${this.t} WHERE appliance_id IS NULL) AS fresh, (SELECT count(*) FROM appliances) AS stored`,
+      )
+      .get()!;
+    const rebuilt =
+      fresh >= BULK_LOAD_ROWS && fresh >= stored
+        ? this.db
+            .prepare<[], { name: string; sql: string }>(
+              `SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'appliances' AND sql IS NOT NULL`,
+            )
+            .all()
+        : [];
+    for (const index of rebuilt) this.db.exec(`DROP INDEX "${index.name}"`);
     this.db
       .prepare(
         `INSERT INTO appliances (serial, hostname, site_id, model, ipv4, ipv6, ssh_port, api_port, storage_tb, nic_gbps,
@@ -622,6 +681,7 @@ export class ApplianceStage {
            FROM ${this.t} WHERE appliance_id IS NULL ORDER BY seq`,
       )
       .run({ at, actor });
+    for (const index of rebuilt) this.db.exec(index.sql);
     this.db.exec(
       `UPDATE ${this.t} SET is_new = 1, appliance_id = (SELECT id FROM appliances WHERE serial = ${this.t}.serial)
         WHERE appliance_id IS NULL`,

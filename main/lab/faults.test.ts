@@ -2,7 +2,7 @@
  * Each lab fault does what it says, seen from outside over real sockets: through the ssh2 server
  * (exec and SFTP) and the HTTP port, as the manager would see it. One appliance per fault.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,8 +74,12 @@ describe('lab faults', () => {
   it('drop: cuts exec output, SFTP uploads and HTTP bodies mid-transfer', async () => {
     const a = on('drop');
     await expect(sshExec(target(a), 'ocactl status')).rejects.toThrow(/closed mid-command/);
-    await expect(sftpPut(target(a), '/var/lib/ocactl/staging/x.img', Buffer.alloc(200_000, 1))).rejects.toThrow();
-    await expect(http(a.apiPort, 'GET', '/v1/health')).rejects.toThrow();
+    await expect(sftpPut(target(a), '/var/lib/ocactl/staging/x.img', Buffer.alloc(200_000, 1))).rejects.toThrow(
+      /connection closed mid-transfer/,
+    );
+    const staged = join(dir, 'appliances', a.serial, 'staging', 'x.img');
+    expect(existsSync(staged) ? statSync(staged).size : 0).toBeLessThan(200_000);
+    await expect(http(a.apiPort, 'GET', '/v1/health')).rejects.toThrow(/response aborted/);
     off('drop');
     expect((await sshExec(target(a), 'ocactl status')).code).toBe(0);
   });
@@ -214,11 +218,21 @@ describe('lab faults', () => {
       client.connect({ host: '127.0.0.1', port: a.sshPort, username: 'oca', privateKey: key.privateKey });
     });
     client.on('error', () => undefined);
-    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+    const closed = new Promise<'closed'>((resolve) => client.once('close', () => resolve('closed')));
+    let output = '';
     lab.fleet.setFault(a.serial, 'unreachable', true);
-    client.exec('ocactl status', () => undefined);
-    await closed;
-    off('unreachable');
+    try {
+      client.exec('ocactl status', (err, stream) => {
+        if (!err) stream.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      });
+      // Cut promptly: well before the test's own timeout, so a connection left open fails here, by name.
+      const outcome = await Promise.race([closed, new Promise<'still open'>((r) => setTimeout(() => r('still open'), 3_000))]);
+      expect(outcome).toBe('closed');
+      expect(output).toBe('');
+    } finally {
+      client.end();
+      off('unreachable');
+    }
   });
 
   it('a reboot makes the appliance unreachable until it is back', async () => {

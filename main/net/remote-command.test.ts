@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { quoteWord, remoteCommand } from './remote-command';
 
 const HOSTILE = [
@@ -50,6 +52,34 @@ describe('remote command quoting', () => {
         return;
       }
       expect(roundTrip(shell, HOSTILE)).toEqual(HOSTILE);
+    });
+  }
+
+  // The program name is a word like any other: a hostile one must run that program, nothing else.
+  const HOSTILE_PROGRAMS = ['my program', 'prog;touch pwned', '$(touch pwned)', '`touch pwned`', "it's", 'a|touch pwned', '*', '-x'];
+  for (const shell of ['/bin/sh', '/bin/bash', '/bin/dash']) {
+    it(`a hostile program name runs that program and nothing else through ${shell}`, (ctx) => {
+      if (!existsSync(shell)) {
+        console.log(`SKIPPED: ${shell} is not installed here`);
+        ctx.skip();
+        return;
+      }
+      const dir = mkdtempSync(join(tmpdir(), 'fleetdeck-argv0-'));
+      try {
+        for (const name of HOSTILE_PROGRAMS) {
+          const program = join(dir, name);
+          writeFileSync(program, `#!/bin/sh\nprintf '%s\\0' ran "$@"\n`);
+          chmodSync(program, 0o755);
+          // Run from inside the directory by a relative name, as a bare program name would be.
+          const line = remoteCommand([`./${name}`, 'one arg', '$HOME']);
+          const out = execFileSync(shell, ['-c', line], { cwd: dir, encoding: 'utf8' });
+          expect(out.split('\0').slice(0, -1), `program ${JSON.stringify(name)}`).toEqual(['ran', 'one arg', '$HOME']);
+          expect(readdirSync(dir)).not.toContain('pwned');
+          rmSync(program);
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   }
 

@@ -130,3 +130,29 @@ describe('version 1: the audit log is append-only', () => {
     db.close();
   });
 });
+
+describe('version 6: free text through the trigram index', () => {
+  it('indexes the appliances stored before it, and follows changes after it', () => {
+    const path = join(dir, 'fts.sqlite');
+    const v5 = openDatabase(path, MIGRATIONS.slice(0, 5));
+    v5.exec(`
+      INSERT INTO partners (id, name, asn, created_at, updated_at) VALUES (1, 'Rio Fibra', 64512, 'x', 'x');
+      INSERT INTO sites (id, code, partner_id, name, city, country, latitude, longitude, timezone, maintenance_window,
+        fill_window, created_at, updated_at) VALUES (1, 'GRU1', 1, 'n', 'c', 'BR', 0, 0, 'UTC', '01:00-02:00', '02:00-03:00', 'x', 'x');
+      INSERT INTO appliances (id, serial, hostname, site_id, model, ipv4, ssh_port, api_port, storage_tb, nic_gbps, firmware,
+        status, notes, created_at, updated_at)
+        VALUES (7, 'OCA-OLD-1', 'old1.gru1.example.net', 1, 'storage', '10.9.8.7', 22, 443, 240, 100, '2026.1.0', 'online', '', 'x', 'x');`);
+    v5.close();
+    const db = openDatabase(path, MIGRATIONS);
+    const match = (phrase: string) =>
+      (db.prepare(`SELECT rowid AS id FROM appliances_fts WHERE appliances_fts MATCH ?`).all(`"${phrase}"`) as { id: number }[]).map((r) => r.id);
+    expect(match('old1.gru1')).toEqual([7]);
+    expect(match('10.9.8')).toEqual([7]);
+    db.prepare(`UPDATE appliances SET hostname = 'renamed.gru1.example.net' WHERE id = 7`).run();
+    expect(match('old1.gru1')).toEqual([]);
+    expect(match('renamed')).toEqual([7]);
+    db.prepare(`DELETE FROM appliances WHERE id = 7`).run();
+    expect(match('renamed')).toEqual([]);
+    db.close();
+  });
+});

@@ -7,18 +7,24 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PAGE } from '../../electron/channels';
 import type { BrowserHost } from '../../main/host/browser-host';
 import { hostedSkipReason, startHostedEngine, type HostedEngine } from './support/hosted-engine';
 
 const skipReason = hostedSkipReason();
 if (skipReason) console.log(`SKIPPED: desktop carrier in Chromium - ${skipReason}`);
 
-/** What electron/preload.ts does, with a WebSocket to the host standing in for the shell. */
+/**
+ * What electron/preload.ts does, with a WebSocket to the host standing in for the shell. The channel
+ * names come from electron/channels.ts, as the real preload's do: renaming one there without the page
+ * (renderer/src/api/carrier.ts) breaks this test.
+ */
 const FAKE_PRELOAD = `
+  const PAGE = ${JSON.stringify(PAGE)};
   window.fleetdeckDesktop = { platform: 'test' };
   window.__portsGiven = 0;
   window.addEventListener('message', (event) => {
-    if (event.data !== 'fleetdeck:want-port') return;
+    if (event.data !== PAGE.wantPort) return;
     const { port1, port2 } = new MessageChannel();
     const ws = new WebSocket('ws://' + location.host + '/rpc');
     const queue = [];
@@ -26,9 +32,11 @@ const FAKE_PRELOAD = `
     ws.onmessage = (m) => port1.postMessage(m.data);
     port1.onmessage = (m) => (ws.readyState === 1 ? ws.send(m.data) : queue.push(m.data));
     window.__portsGiven++;
-    window.postMessage('fleetdeck:port', '*', [port2]);
+    window.postMessage(PAGE.port, '*', [port2]);
   });
 `;
+/** The news the shell relays when the engine stops, as the preload posts it. */
+const ENGINE_STOPPED = { type: PAGE.engine, state: 'stopped', message: 'engine exited with code 9' };
 
 describe.skipIf(skipReason !== null)(`desktop carrier in Chromium${skipReason ? ` (SKIPPED: ${skipReason})` : ''}`, () => {
   let hosted: HostedEngine;
@@ -57,7 +65,7 @@ describe.skipIf(skipReason !== null)(`desktop carrier in Chromium${skipReason ? 
     await expect.poll(() => connection.getAttribute('data-state')).toBe('connected');
     expect(await page.evaluate('window.__portsGiven')).toBe(1);
 
-    await page.evaluate(`window.postMessage({ type: 'fleetdeck:engine', state: 'stopped', message: 'engine exited with code 9' }, '*')`);
+    await page.evaluate(`window.postMessage(${JSON.stringify(ENGINE_STOPPED)}, '*')`);
     await expect.poll(() => connection.getAttribute('data-state')).toBe('lost');
     await context.close();
   });

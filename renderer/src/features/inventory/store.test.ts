@@ -59,13 +59,41 @@ describe('appliance table paging', () => {
   });
 
   it('shows the rows of the newest query even when an older one answers later', async () => {
-    const store = useInventory.getState();
-    store.setListQuery({ ...EMPTY_QUERY, status: ['online'] });
-    store.setListQuery({ ...EMPTY_QUERY, status: ['drained'], sort: 'hostname', dir: 'desc' });
-    const drained = await other.api.inventory.listAppliances({ status: ['drained'], limit: 1 });
-    await until(() => useInventory.getState().list.total !== null, 'a total');
-    await new Promise((r) => setTimeout(r, 200));
+    // Hold the older query's reply until the newer one has landed, so it really arrives last.
+    const real = useEngine.getState().client!;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let olderAnswered: Promise<unknown> | null = null;
+    const inventory = new Proxy(real.api.inventory, {
+      get(target, method, receiver) {
+        const value: unknown = Reflect.get(target, method, receiver);
+        if (method !== 'listAppliances') return value;
+        return (q: Parameters<typeof target.listAppliances>[0]) => {
+          const reply = target.listAppliances(q);
+          if (!q.status?.includes('online')) return reply;
+          olderAnswered = reply.then(async (r) => (await gate, r));
+          return olderAnswered;
+        };
+      },
+    });
+    const api = new Proxy(real.api, { get: (target, key, receiver) => (key === 'inventory' ? inventory : Reflect.get(target, key, receiver)) });
+    useEngine.setState({ client: Object.create(real, { api: { value: api } }) as typeof real });
+    try {
+      const store = useInventory.getState();
+      store.setListQuery({ ...EMPTY_QUERY, status: ['online'] });
+      store.setListQuery({ ...EMPTY_QUERY, status: ['drained'], sort: 'hostname', dir: 'desc' });
+      const drained = await other.api.inventory.listAppliances({ status: ['drained'], limit: 1 });
+      await until(() => useInventory.getState().list.total === drained.total, 'the newer query to land');
+      expect(olderAnswered).not.toBeNull();
+      release();
+      await olderAnswered;
+      await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      release();
+      useEngine.setState({ client: real });
+    }
     const { list } = useInventory.getState();
+    const drained = await other.api.inventory.listAppliances({ status: ['drained'], limit: 1 });
     expect(list.total).toBe(drained.total);
     expect(list.pages[0]!.every((a) => a.status === 'drained')).toBe(true);
     const hostnames = list.pages[0]!.map((a) => a.hostname);
