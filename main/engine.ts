@@ -20,6 +20,7 @@ import { LabService } from './lab/service';
 import { NetService } from './net/service';
 import { JobsService } from './net/jobs';
 import { HealthService, type HealthServiceOptions } from './health/service';
+import { FirmwareService } from './firmware/service';
 import { ENGINE_VERSION } from './version';
 
 export interface EngineOptions {
@@ -47,6 +48,7 @@ export interface Engine {
   readonly net: NetService;
   readonly jobs: JobsService;
   readonly health: HealthService;
+  readonly firmware: FirmwareService;
   /** Serve one window over a carrier; returns the function that ends the session. */
   connect(channel: Channel, ctx: CallContext): () => void;
   /** An in-process typed client (CLI, tests). */
@@ -74,6 +76,7 @@ export function createEngine(options: EngineOptions): Engine {
   const net = new NetService(deps, inventory);
   const jobs = new JobsService(deps, inventory, net);
   const health = new HealthService(deps, inventory, { runsMonitor: options.host !== 'cli', net, ...options.health });
+  const firmware = new FirmwareService(deps, inventory);
 
   const handlers: Handlers = {
     system: {
@@ -91,6 +94,7 @@ export function createEngine(options: EngineOptions): Engine {
     net: net.handlers,
     jobs: jobs.handlers,
     health: health.handlers,
+    firmware: firmware.handlers,
   };
 
   const dispatcher = new Dispatcher(handlers, log, options.checkOutputs ?? false);
@@ -109,6 +113,7 @@ export function createEngine(options: EngineOptions): Engine {
     net,
     jobs,
     health,
+    firmware,
     connect(channel, ctx) {
       const end = serveChannel(channel, { server: rpc, events, ctx });
       sessions.add(end);

@@ -20,6 +20,8 @@ export const ERROR_CODES = [
   'E_EXIT', // a raw command (not an ocactl action) on an appliance exited non-zero or was killed; a job result's errorCode
   'E_VAULT_LOCKED',
   'E_UNAVAILABLE',
+  'E_SIGNATURE', // a firmware image is unsigned, badly signed or signed by a key nobody trusted
+  'E_IMAGE', // a file is not a valid firmware image (header, size or checksum)
   'E_INTERNAL',
 ] as const;
 

@@ -85,7 +85,7 @@ describe.skipIf(missing)('SSHSIG with the real ssh-keygen', () => {
   let ecdsaPub = '';
   let release: ReleaseKey;
   let image = '';
-  let message = Buffer.alloc(0);
+  let message: Buffer = Buffer.alloc(0);
 
   beforeAll(() => {
     dir = tempDir('fleetdeck-sshsig-');
@@ -124,7 +124,7 @@ describe.skipIf(missing)('SSHSIG with the real ssh-keygen', () => {
   it('agrees with ssh-keygen -Y verify on every case, with the reason for each refusal', () => {
     const good = sshSign('release', image);
     const altered = Buffer.from(message);
-    altered[altered.length - 1] ^= 1;
+    altered[altered.length - 1] = altered[altered.length - 1]! ^ 1;
     const alteredFile = join(dir, 'altered.img');
     writeFileSync(alteredFile, altered);
     // A key made by node:crypto for the hand-built signatures (ssh-keygen's private key format is its own).

@@ -76,6 +76,8 @@ export interface VerifiedSignature {
   hashAlgorithm: SshsigHash;
 }
 
+export const UNSIGNED_SENTENCE = `The image is not signed: sign it with ssh-keygen -Y sign -n ${FIRMWARE_NAMESPACE} -f KEY IMAGE and give the .sig file.`;
+
 export const fingerprintOfBlob = (blob: Buffer): string => `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
 
 /** Reads SSH wire strings; every read is bounds-checked (truncated blobs throw `malformed`). */
@@ -208,7 +210,7 @@ export function verifySshSignature(
   trusted: readonly ReleaseKey[],
   namespace: string = FIRMWARE_NAMESPACE,
 ): VerifiedSignature {
-  if (armored === null) throw new SignatureError('unsigned', 'The image is not signed: sign it with ssh-keygen -Y sign -n fleetdeck-firmware and give the .sig file.');
+  if (armored === null) throw new SignatureError('unsigned', UNSIGNED_SENTENCE);
   const sig = parseSshSignature(armored);
   if (sig.keyType !== ED25519 || sig.signatureType !== ED25519) {
     throw new SignatureError('key-type', `The image was signed with a ${sig.keyType} key; release signatures must be made with an ed25519 key.`);

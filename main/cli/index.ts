@@ -10,6 +10,7 @@ import { labCommand } from './lab';
 import { fleetCommands } from './exec';
 import { healthCommand } from './health';
 import { serveCommand } from './serve';
+import { firmwareCommand } from './firmware';
 
 export function program(io: Io = processIo): Command {
   const fleetdeck = new Command('fleetdeck')
@@ -23,6 +24,7 @@ export function program(io: Io = processIo): Command {
   fleetdeck.addCommand(serveCommand(io));
   fleetdeck.addCommand(labCommand(io));
   fleetdeck.addCommand(healthCommand(io));
+  fleetdeck.addCommand(firmwareCommand(io));
   for (const command of fleetCommands(io)) fleetdeck.addCommand(command);
   // Sub-commands report usage errors the same way and do not exit the process themselves.
   const inherit = (cmd: Command) => {

@@ -21,7 +21,7 @@ const key = generateEd25519('lab-sftp-openssh');
 let dir = '';
 let lab: LabRuntime;
 let keyFile = '';
-let image = Buffer.alloc(0);
+let image: Buffer = Buffer.alloc(0);
 let imageFile = '';
 
 function run(program: string, args: string[], stdin: string, deadlineMs = 20_000): Promise<{ code: number | null; stderr: string; hung: boolean }> {
