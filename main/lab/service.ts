@@ -20,6 +20,7 @@ import { fleetKeyInfo, importFleetKey } from '../net/fleet-key';
 import { LabStartInput, type FaultId, type LabApplianceFaults, type LabStatus, type labMethods } from './contract';
 import { callControl, ControlStatus } from './control';
 import { generateEd25519 } from '../net/openssh-keygen';
+import { parseReleaseKey } from '../appliance/sshsig';
 import { CONFIG_FILE, LOG_FILE, readManifest, STATE_FILE, type LabConfig, type LabManifest } from './manifest';
 import { planFleet } from './plan';
 import { parseAuthorizedKeys } from './ssh-server';
@@ -116,6 +117,14 @@ export class LabService {
     if (extra.problems.length) {
       throw new FleetError('E_VALIDATION', `An authorized key is not an OpenSSH public key (${extra.problems.join('; ')}).`);
     }
+    const releaseKeys = input.releaseKeys.flatMap((k) => k.split(/\r?\n/)).filter((l) => l.trim() && !l.trim().startsWith('#'));
+    for (const line of releaseKeys) {
+      try {
+        parseReleaseKey(line);
+      } catch (err) {
+        throw new FleetError('E_VALIDATION', `A release key is not usable: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
     this.refuseCollisions(input.appliances, input.sites, input.seed);
     const fleetKey = await this.fleetPublicKey();
 
@@ -126,6 +135,7 @@ export class LabService {
       speed: input.speed,
       seed: input.seed,
       authorizedKeys: [fleetKey, ...input.authorizedKeys.flatMap((k) => k.split(/\r?\n/)).filter((l) => l.trim() && !l.trim().startsWith('#'))],
+      ...(releaseKeys.length ? { releaseKeys } : {}),
       ...this.options.daemonConfig,
     };
     writeFileSync(join(this.labDir, CONFIG_FILE), JSON.stringify(config, null, 1), { mode: 0o600 });
