@@ -8,7 +8,8 @@
  *    order, so the size is the contiguous prefix that landed). A part longer than the image is
  *    started over.
  *  - Writes are pipelined (`concurrency` requests of `chunkBytes` in flight), as ssh2's fastPut
- *    does, which is what makes SFTP fast on a long link.
+ *    does, which is what makes SFTP fast on a long link. 8 x 256 KiB beat 64 x 32 KiB 2:1 against
+ *    OpenSSH sshd here (bench:staging); ssh2 splits a write larger than the server takes.
  *  - When complete, `<name>.part` is renamed to `<name>` and the signature is written beside it as
  *    `<name>.sig`; then stage-check. A checksum that differs (bytes corrupted on the way, or a hole
  *    left by a cut) deletes the file and uploads once more from zero before giving up.
@@ -56,7 +57,7 @@ export interface StageResult {
   sha256: string;
 }
 
-const DEFAULTS = { concurrency: 64, chunkBytes: 32 * 1024, attempts: 4, checkTimeoutMs: 120_000 };
+const DEFAULTS = { concurrency: 8, chunkBytes: 256 * 1024, attempts: 4, checkTimeoutMs: 120_000 };
 
 type Callback<T> = (err: (Error & { code?: number | string }) | null | undefined, value: T) => void;
 
