@@ -16,6 +16,11 @@ import { ManualClock } from '../store/clock';
 import { runFleetdeck } from '../../tests/support/cli';
 import { tempDir } from '../../tests/support/temp-dir';
 import { initAgent } from './agent/store';
+import { ApiError } from '../api/client';
+import { createEngine } from '../engine';
+import { silentLogger } from '../store/log';
+import { openNodeVault } from '../vault/node-vault';
+import { readManifest } from './manifest';
 import { ocactl, RELEASE_KEYS_FILE } from './agent/ocactl-cli';
 import { startLabRuntime, type LabRuntime } from './runtime';
 import { http, sftpPut, sshExec, type SshTarget } from './testing';
@@ -126,6 +131,30 @@ describe.skipIf(missing)('appliances verify release signatures before activating
     const res = await http(lab.manifest.appliances[3]!.apiPort, 'GET', '/v1/health');
     expect(parseHttpReply('GET /v1/health', res.status, res.body).status).toBe('Error');
   });
+
+  it('lab.start passes --release-key to the lab daemon, and refuses a key that is not ed25519', async () => {
+    const dataDir = join(dir, 'engine');
+    const engine = createEngine({ dataDir, host: 'test', vault: await openNodeVault(dataDir, { env: {} }), log: silentLogger, checkOutputs: true });
+    const api = engine.client({ actor: 'test' }).api;
+    try {
+      execFileSync(KEYGEN, ['-q', '-t', 'rsa', '-b', '2048', '-N', '', '-f', file('rsa')]);
+      const refused = await api.lab.start({ appliances: 1, sites: 1, releaseKeys: [readFileSync(`${file('rsa')}.pub`, 'utf8')] }).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(ApiError);
+      expect(refused).toMatchObject({ code: 'E_VALIDATION', message: expect.stringMatching(/ed25519/) });
+
+      await api.lab.start({ appliances: 1, sites: 1, seed: 77, authorizedKeys: [login.publicKey], releaseKeys: [releasePub] });
+      const port = readManifest(join(dataDir, 'lab'))!.appliances[0]!.sshPort;
+      const image = buildFirmwareImage('26.5.9', Buffer.alloc(10_000, 9));
+      await sftpPut({ port, privateKey: login.privateKey }, `${staging}/u.img`, image);
+      const out = await sshExec({ port, privateKey: login.privateKey }, 'ocactl firmware activate u.img');
+      expect(JSON.parse(out.stdout)).toMatchObject({ ok: false, error: { code: 'E_IMAGE' } });
+      await sftpPut({ port, privateKey: login.privateKey }, `${staging}/u.img.sig`, Buffer.from(sign('release', image, 'h.img')));
+      expect(JSON.parse((await sshExec({ port, privateKey: login.privateKey }, 'ocactl firmware activate u.img')).stdout)).toMatchObject({ ok: true });
+    } finally {
+      await api.lab.stop({}).catch(() => undefined);
+      engine.close();
+    }
+  }, 60_000);
 
   it("the reference agent's ocactl refuses what its release_keys do not vouch for", async () => {
     const agent = join(dir, 'agent');
