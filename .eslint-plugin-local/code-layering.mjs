@@ -18,15 +18,16 @@ import { dirname, relative, resolve } from 'node:path';
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..');
 
 /** Folders under main/ that are domains (one folder each: contract.ts, service.ts, repo.ts, ...). */
-export const DOMAINS = ['inventory', 'net', 'health', 'lab', 'jobs', 'rollouts', 'fills', 'provisioning', 'diagnostics'];
+export const DOMAINS = ['inventory', 'net', 'health', 'lab', 'jobs', 'firmware', 'rollouts', 'fills', 'provisioning', 'diagnostics'];
 
 /**
- * Modules of a domain that other domains may use besides its contract and service: net's
+ * Modules of a domain that other domains may use besides its contract and service: net's SSH pool
+ * (firmware stages images over its SFTP) and
  * transport to appliances (health polls through it); the jobs kernel's surface for the domains
  * that register job kinds on it (the kind interface, the kernel, its result types, the one way to
  * turn a filter into appliances).
  */
-export const PUBLIC_MODULES = ['main/net/appliance-http', 'main/jobs/kind', 'main/jobs/kernel', 'main/jobs/repo', 'main/jobs/targets'];
+export const PUBLIC_MODULES = ['main/net/appliance-http', 'main/net/ssh-pool', 'main/jobs/kind', 'main/jobs/kernel', 'main/jobs/repo', 'main/jobs/targets'];
 
 /** Layer of a repo-relative path (no extension), or null when the rule has nothing to say. */
 export function layerOf(path) {

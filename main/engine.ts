@@ -27,6 +27,7 @@ import { JobsKernel } from './jobs/kernel';
 import { execKind, startExec } from './net/jobs';
 import { configStepsKind } from './net/config-steps';
 import { HealthService, type HealthServiceOptions } from './health/service';
+import { FirmwareService } from './firmware/service';
 import { ENGINE_VERSION } from './version';
 
 export interface EngineOptions {
@@ -59,6 +60,7 @@ export interface Engine {
   readonly net: NetService;
   readonly jobs: JobsKernel;
   readonly health: HealthService;
+  readonly firmware: FirmwareService;
   /** Serve one window over a carrier; returns the function that ends the session. */
   connect(channel: Channel, ctx: CallContext): () => void;
   /** An in-process typed client (CLI, tests). */
@@ -94,6 +96,7 @@ export function createEngine(options: EngineOptions): Engine {
   // The windows' engines poll (on by default); CLI and test engines only when told to.
   const runsMonitor = options.host === 'desktop' || options.host === 'browser';
   const health = new HealthService(depsOf('health'), inventory, { runsMonitor, net, ...options.health });
+  const firmware = new FirmwareService(depsOf('firmware'), inventory);
 
   const handlers: Handlers = {
     system: {
@@ -111,6 +114,7 @@ export function createEngine(options: EngineOptions): Engine {
     net: net.handlers,
     jobs: { ...jobs.handlers, exec: (req, ctx) => startExec(jobs, req, ctx.actor) },
     health: health.handlers,
+    firmware: firmware.handlers,
   };
 
   const dispatcher = new Dispatcher(handlers, log, options.checkOutputs ?? false);
@@ -129,6 +133,7 @@ export function createEngine(options: EngineOptions): Engine {
     net,
     jobs,
     health,
+    firmware,
     connect(channel, ctx) {
       const end = serveChannel(channel, {
         server: rpc,

@@ -3,12 +3,13 @@
  * change once released). A domain adds its next migration to its own migrations.ts with the next
  * free number and, if it is a new domain, its list here.
  *
- * Next free version: 7.
+ * Next free version: 8.
  */
+import { firmwareMigrations } from './firmware/migrations';
 import { healthMigrations } from './health/migrations';
 import { inventoryMigrations } from './inventory/migrations';
 import { jobsMigrations } from './jobs/migrations';
 import { netMigrations } from './net/migrations';
 import { gatherMigrations } from './store/migrations';
 
-export const MIGRATIONS = gatherMigrations(inventoryMigrations, netMigrations, healthMigrations, jobsMigrations);
+export const MIGRATIONS = gatherMigrations(inventoryMigrations, netMigrations, healthMigrations, jobsMigrations, firmwareMigrations);

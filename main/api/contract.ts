@@ -9,6 +9,7 @@ import { inventoryEvents, inventoryMethods } from '../inventory/contract';
 import { labEvents, labMethods } from '../lab/contract';
 import { jobsEvents, jobsMethods, netEvents, netMethods } from '../net/contract';
 import { healthEvents, healthMethods } from '../health/contract';
+import { firmwareEvents, firmwareMethods } from '../firmware/contract';
 import { systemEvents, systemMethods } from './system-contract';
 
 export const contract = {
@@ -18,6 +19,7 @@ export const contract = {
   net: netMethods,
   jobs: jobsMethods,
   health: healthMethods,
+  firmware: firmwareMethods,
 } satisfies Record<string, MethodMap>;
 
 export const eventContract = {
@@ -27,6 +29,7 @@ export const eventContract = {
   net: netEvents,
   jobs: jobsEvents,
   health: healthEvents,
+  firmware: firmwareEvents,
 } satisfies Record<string, EventMap>;
 
 export type Contract = typeof contract;

@@ -16,18 +16,27 @@ export const ImageVersion = z
   .string()
   .regex(/^[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}$/, 'a version is 1-64 letters, digits or . + _ -');
 
+/**
+ * For demos and tests (`fleetdeck lab make-image --no-boot | --bad-health`): how a simulated
+ * appliance fares when it boots this image. Absent on real images: they boot and are healthy.
+ */
+export const LAB_BOOT_OUTCOMES = ['no-boot', 'bad-health'] as const;
+export type LabBootOutcome = (typeof LAB_BOOT_OUTCOMES)[number];
+
 export const ImageHeader = z.object({
   version: ImageVersion,
   payloadBytes: z.number().int().min(0),
   payloadSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  labBoot: z.enum(LAB_BOOT_OUTCOMES).optional(),
 });
 export type ImageHeader = z.infer<typeof ImageHeader>;
 
-export function buildFirmwareImage(version: string, payload: Buffer): Buffer {
+export function buildFirmwareImage(version: string, payload: Buffer, labBoot?: LabBootOutcome): Buffer {
   const header: ImageHeader = {
     version: ImageVersion.parse(version),
     payloadBytes: payload.length,
     payloadSha256: createHash('sha256').update(payload).digest('hex'),
+    ...(labBoot ? { labBoot } : {}),
   };
   return Buffer.concat([Buffer.from(IMAGE_MAGIC + JSON.stringify(header) + '\n'), payload]);
 }
@@ -37,6 +46,8 @@ export interface ImageInspection {
   /** SHA-256 of the whole file, hex. */
   sha256: string;
   version: string | null;
+  /** The header's lab boot outcome (test images only). */
+  labBoot?: LabBootOutcome;
   valid: boolean;
   problems: string[];
 }
@@ -97,5 +108,5 @@ export async function inspectFirmwareImage(path: string): Promise<ImageInspectio
   } else if (payloadHash.digest('hex') !== header.payloadSha256) {
     problems.push('the payload checksum does not match the header (the image was corrupted in transfer)');
   }
-  return { bytes, sha256, version: header.version, valid: problems.length === 0, problems };
+  return { bytes, sha256, version: header.version, ...(header.labBoot ? { labBoot: header.labBoot } : {}), valid: problems.length === 0, problems };
 }

@@ -1,15 +1,18 @@
 /**
  * `fleetdeck lab ...`: start, inspect and stop a lab of simulated appliances, and toggle faults.
  *
- *   fleetdeck lab start [--appliances N] [--sites M] [--speed X] [--authorized-key FILE]... [--data-dir DIR] [--json]
+ *   fleetdeck lab start [--appliances N] [--sites M] [--speed X] [--authorized-key FILE]... [--release-key FILE]... [--data-dir DIR] [--json]
  *   fleetdeck lab status [--data-dir DIR] [--json]
  *   fleetdeck lab stop [--data-dir DIR]
  *   fleetdeck lab fault <serial> <fault-id> [--off] [--data-dir DIR]
+ *   fleetdeck lab make-image VERSION --out FILE [--size BYTES] [--no-boot | --bad-health]
  *
  * Each command opens the engine on the data directory and goes through the lab domain's API, the
  * same way the app does. The lab itself runs in its own process until `lab stop`.
  */
-import { readFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { buildFirmwareImage, ImageVersion } from '../appliance/image';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ApiClient } from '../api/client';
@@ -62,10 +65,18 @@ export function labCommand(io: Io = processIo): Command {
     .addOption(new Option('--speed <x>', 'lab clock speed (1 = real time)').argParser(speed).default(1))
     .addOption(new Option('--seed <n>', 'behaviour model seed').argParser(positiveInt(2 ** 31 - 1)).default(1))
     .option('--authorized-key <file>', 'also trust this OpenSSH public key file (repeatable)', collect, [] as string[])
+    .option('--release-key <file>', 'appliances refuse to activate firmware not signed by this ed25519 key (repeatable)', collect, [] as string[])
     .addOption(dataDirOption())
     .option('--json', 'print the lab status as JSON')
     .action(
-      action(io, 'lab', async (opts: { appliances: number; sites: number; speed: number; seed: number; authorizedKey: string[]; json?: boolean }, cmd: Command) => {
+      action(io, 'lab', async (opts: { appliances: number; sites: number; speed: number; seed: number; authorizedKey: string[]; releaseKey: string[]; json?: boolean }, cmd: Command) => {
+        const releaseKeys = opts.releaseKey.map((file) => {
+          try {
+            return readFileSync(file, 'utf8');
+          } catch {
+            throw new UsageError(`cannot read the release key file ${file}`);
+          }
+        });
         const authorizedKeys = opts.authorizedKey.map((file) => {
           try {
             return readFileSync(file, 'utf8');
@@ -75,7 +86,7 @@ export function labCommand(io: Io = processIo): Command {
         });
         if (!opts.json) io.out(`Starting a lab of ${opts.appliances} appliances in ${opts.sites} sites...`);
         await withClient(cmd, async (client, dir) => {
-          const status = await client.api.lab.start({ appliances: opts.appliances, sites: opts.sites, speed: opts.speed, seed: opts.seed, authorizedKeys });
+          const status = await client.api.lab.start({ appliances: opts.appliances, sites: opts.sites, speed: opts.speed, seed: opts.seed, authorizedKeys, releaseKeys });
           if (opts.json) return io.out(JSON.stringify(status));
           for (const line of describeStatus(status)) io.out(line);
           const first = readManifest(join(dir, 'lab'))?.appliances[0];
@@ -134,6 +145,31 @@ export function labCommand(io: Io = processIo): Command {
           const result = await client.api.lab.setFault({ serial, fault: faultId as FaultId, on: !opts.off });
           io.out(`${result.serial}: ${result.faults.length ? result.faults.join(', ') : 'no faults'}`);
         });
+      }),
+    );
+
+  lab
+    .command('make-image')
+    .description('Write a firmware image in the appliance image format (for demos and tests)')
+    .argument('<version>', 'the version in its header, e.g. 26.2.0')
+    .requiredOption('--out <file>', 'where to write it')
+    .addOption(new Option('--size <bytes>', 'payload size in bytes (random bytes)').argParser(positiveInt(2 * 1024 ** 3)).default(1024 * 1024))
+    .addOption(new Option('--no-boot', 'a lab appliance activating it never boots it and falls back').conflicts('badHealth'))
+    .option('--bad-health', 'a lab appliance boots it but fails its health checks')
+    .action(
+      action(io, 'lab make-image', async (version: string, opts: { out: string; size: number; boot: boolean; badHealth?: boolean }) => {
+        const parsed = ImageVersion.safeParse(version);
+        if (!parsed.success) throw new UsageError(`"${version}" is not a version (${parsed.error.issues[0]?.message ?? 'invalid'})`);
+        const outcome = !opts.boot ? 'no-boot' : opts.badHealth ? 'bad-health' : undefined;
+        const image = buildFirmwareImage(parsed.data, randomBytes(opts.size), outcome);
+        try {
+          writeFileSync(opts.out, image, { flag: 'wx' });
+        } catch (err) {
+          throw new UsageError(`cannot write ${opts.out} (${(err as NodeJS.ErrnoException).code === 'EEXIST' ? 'it exists' : String(err)})`);
+        }
+        const sha = createHash('sha256').update(image).digest('hex');
+        io.out(`Wrote ${opts.out}: firmware ${parsed.data}, ${image.length} bytes, sha256 ${sha}${outcome ? ` (${outcome === 'no-boot' ? 'will not boot' : 'boots unhealthy'} on a lab appliance)` : ''}.`);
+        io.out(`Sign it: ssh-keygen -Y sign -n fleetdeck-firmware -f RELEASE_KEY ${opts.out}`);
       }),
     );
 

@@ -24,6 +24,8 @@ export const ERROR_CODES = [
   'E_EXIT', // a raw command (not an ocactl action) on an appliance exited non-zero or was killed; a job result's errorCode
   'E_VAULT_LOCKED',
   'E_UNAVAILABLE',
+  'E_SIGNATURE', // a firmware image is unsigned, badly signed or signed by a key nobody trusted
+  'E_IMAGE', // a file is not a valid firmware image (header, size or checksum)
   'E_INTERNAL',
 ] as const;
 
@@ -61,6 +63,8 @@ export const ERROR_DETAILS = {
   /** The names asked for that do not exist; `method` when the call named no method of the contract. */
   /** What a large change would reach, for the count to be typed back. */
   E_CONFIRM: z.object({ count: z.number().int(), sites: z.number().int(), partners: z.number().int(), action: z.string() }),
+  /** Why a firmware signature was refused, and who signed it where that could be read. */
+  E_SIGNATURE: z.object({ reason: z.string(), signer: z.string().optional() }),
   E_NOT_FOUND: z.object({ missing: z.array(z.string()).optional(), method: z.string().optional() }),
 } satisfies Partial<Record<ErrorCode, z.ZodType>>;
 

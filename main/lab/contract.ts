@@ -45,6 +45,12 @@ export const LabStartInput = z.object({
   speed: z.number().min(0.01).max(10_000).default(1),
   /** Extra OpenSSH public keys (authorized_keys lines) the appliances trust, besides the fleet key. */
   authorizedKeys: z.array(z.string().max(16_384)).max(32).default([]),
+  /**
+   * Release keys (ed25519 OpenSSH public key lines) the appliances verify firmware signatures with:
+   * `ocactl firmware activate` refuses an image without a good `<image>.sig` by one of them (E_IMAGE).
+   * None: the appliances activate unsigned images, as before.
+   */
+  releaseKeys: z.array(z.string().max(16_384)).max(32).default([]),
   /** Seed of the behaviour model; the same seed builds the same fleet. */
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
 });

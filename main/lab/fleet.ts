@@ -8,6 +8,7 @@
  * The fleet persists in its folder: host keys and ports in fleet.json (so a restarted lab keeps its
  * identity and the inventory's fingerprints stay true), model state in appliances.json at stop.
  */
+import { parseReleaseKey, type ReleaseKey } from '../appliance/sshsig';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -41,6 +42,8 @@ export interface FleetOptions {
   /** authorized_keys text: who may log in as `oca`. */
   authorizedKeys: string;
   stagingCapBytes?: number;
+  /** Release keys (public key lines) firmware must be signed with; none: unsigned images activate. */
+  releaseKeys?: readonly string[];
   slowDelayMs?: number;
   /** Inject a clock (tests); otherwise a LabClock at `speed`. */
   clock?: Clock;
@@ -118,6 +121,7 @@ export class LabFleet {
   private readonly http: HttpServer;
   private authorized: ParsedKey[];
   private stopped = false;
+  private readonly releaseKeys: readonly ReleaseKey[];
 
   private constructor(
     private readonly options: FleetOptions,
@@ -126,6 +130,7 @@ export class LabFleet {
     this.clock = clock;
     this.plan = planFleet(options.appliances, options.sites, options.seed);
     this.authorized = parseAuthorizedKeys(options.authorizedKeys).keys;
+    this.releaseKeys = (options.releaseKeys ?? []).map((line) => parseReleaseKey(line));
     this.http = createHttpServer((req, res) => {
       const member = this.byApiPort.get(req.socket.localPort ?? 0);
       if (!member) return void req.socket.destroy();
@@ -169,6 +174,7 @@ export class LabFleet {
       const staging = new StagingArea(appliance.state.stagingDir, join(this.options.dir, 'appliances', spec.serial, 'staging'), cap);
       const ssh = new ApplianceSsh(appliance, hostKey, () => generateEd25519(`${spec.serial}@elsewhere`).privateKey, staging, {
         authorizedKeys: () => this.authorized,
+        releaseKeys: this.releaseKeys,
         slowDelayMs: this.options.slowDelayMs,
       });
       const member: Member = {

@@ -65,6 +65,8 @@ export const LabConfig = z.object({
   /** authorized_keys lines: the fleet key's public half and any extra keys. Never private keys. */
   authorizedKeys: z.array(z.string()),
   stagingCapBytes: z.number().int().positive().optional(),
+  /** Release keys firmware must be signed with (public key lines); none: unsigned images activate. */
+  releaseKeys: z.array(z.string()).optional(),
   slowDelayMs: z.number().int().min(0).optional(),
 });
 export type LabConfig = z.infer<typeof LabConfig>;

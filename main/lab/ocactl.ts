@@ -4,6 +4,7 @@
  * same through ssh2 and through OpenSSH.
  */
 import { existsSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
 import {
   APPLIANCE_API_VERSION,
@@ -14,6 +15,7 @@ import {
   type OcactlCommand,
 } from '../appliance/contract';
 import { inspectFirmwareImage } from '../appliance/image';
+import { digestFile, MAX_SIGNATURE_TEXT, SignatureError, verifySshSignature, type ReleaseKey } from '../appliance/sshsig';
 import type { LabAppliance } from './model/appliance';
 import { ApplianceError } from './model/errors';
 import { bendReply } from './reply-faults';
@@ -22,6 +24,11 @@ export interface OcactlHost {
   appliance: LabAppliance;
   /** The real directory on this machine that holds the appliance's staging area. */
   stagingDisk: string;
+  /**
+   * Release keys: when there are any, `firmware activate` needs `<image>.sig` beside the image, an
+   * SSHSIG by one of them in the fleetdeck-firmware namespace, or refuses with E_IMAGE.
+   */
+  releaseKeys?: readonly ReleaseKey[];
 }
 
 export interface OcactlOutput {
@@ -84,6 +91,31 @@ function stagedFile(host: OcactlHost, arg: string | undefined): { name: string; 
   return { name, path };
 }
 
+/** Defence in depth: the appliance verifies the release signature itself before it activates an image. */
+async function checkSignature(host: OcactlHost, file: { name: string; path: string }): Promise<void> {
+  const keys = host.releaseKeys ?? [];
+  if (keys.length === 0) return;
+  let signature: Buffer | null = null;
+  try {
+    const fh = await open(`${file.path}.sig`, 'r');
+    try {
+      const buf = Buffer.alloc(MAX_SIGNATURE_TEXT + 1);
+      signature = buf.subarray(0, (await fh.read(buf, 0, buf.length, 0)).bytesRead);
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    signature = null;
+  }
+  try {
+    verifySshSignature(signature, await digestFile(file.path), keys);
+  } catch (err) {
+    if (!(err instanceof SignatureError)) throw err;
+    const why = signature === null ? `there is no ${file.name}.sig beside it in ${host.appliance.state.stagingDir}` : err.message;
+    throw new ApplianceError('E_IMAGE', `${file.name} is not activated: its release signature does not verify (${why}).`);
+  }
+}
+
 async function execute(host: OcactlHost, argv: readonly string[]): Promise<{ command: OcactlCommand; result: unknown }> {
   const a = host.appliance;
   const [first, second, ...rest] = argv;
@@ -96,7 +128,10 @@ async function execute(host: OcactlHost, argv: readonly string[]): Promise<{ com
         if (rest.length !== 1) usage(`firmware ${second} takes one image name`);
         const file = stagedFile(host, rest[0]);
         const inspection = await inspectFirmwareImage(file.path);
-        if (second === 'activate') return { command: 'firmware activate', result: a.activate(file.name, inspection) };
+        if (second === 'activate') {
+          await checkSignature(host, file);
+          return { command: 'firmware activate', result: a.activate(file.name, inspection) };
+        }
         return { command: 'firmware stage-check', result: { file: file.name, ...inspection } };
       }
       if (second === 'commit' && rest.length === 0) return { command: 'firmware commit', result: a.commit() };

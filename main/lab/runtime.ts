@@ -31,6 +31,7 @@ export async function startLabRuntime(dir: string, config: LabConfig, options: {
     speed: config.speed,
     authorizedKeys: config.authorizedKeys.join('\n'),
     stagingCapBytes: config.stagingCapBytes,
+    releaseKeys: config.releaseKeys,
     slowDelayMs: config.slowDelayMs,
     clock: options.clock,
   });

@@ -19,6 +19,7 @@ import type { InventoryDocument, InventoryService } from '../inventory/service';
 import type { NetService } from '../net/service';
 import { LabStartInput, type FaultId, type LabApplianceFaults, type LabStatus, type labMethods, type labEvents } from './contract';
 import { callControl, ControlStatus } from './control';
+import { parseReleaseKey } from '../appliance/sshsig';
 import { CONFIG_FILE, LOG_FILE, readManifest, STATE_FILE, type LabConfig, type LabManifest } from './manifest';
 import { planFleet } from './plan';
 import { parseAuthorizedKeys } from './ssh-server';
@@ -122,6 +123,14 @@ export class LabService {
     if (extra.problems.length) {
       throw new FleetError('E_VALIDATION', `An authorized key is not an OpenSSH public key (${extra.problems.join('; ')}).`);
     }
+    const releaseKeys = input.releaseKeys.flatMap((k) => k.split(/\r?\n/)).filter((l) => l.trim() && !l.trim().startsWith('#'));
+    for (const line of releaseKeys) {
+      try {
+        parseReleaseKey(line);
+      } catch (err) {
+        throw new FleetError('E_VALIDATION', `A release key is not usable: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
     this.refuseCollisions(input.appliances, input.sites, input.seed);
     const fleetKey = await this.net.ensureFleetPublicKey(LAB_ACTOR);
 
@@ -132,6 +141,7 @@ export class LabService {
       speed: input.speed,
       seed: input.seed,
       authorizedKeys: [fleetKey, ...input.authorizedKeys.flatMap((k) => k.split(/\r?\n/)).filter((l) => l.trim() && !l.trim().startsWith('#'))],
+      ...(releaseKeys.length ? { releaseKeys } : {}),
       ...this.options.daemonConfig,
     };
     writeFileSync(join(this.labDir, CONFIG_FILE), JSON.stringify(config, null, 1), { mode: 0o600 });

@@ -4,7 +4,7 @@
  * land on disk for real, capped per appliance. Faults: `corrupt` flips bits in what is written,
  * `drop` cuts the connection mid-transfer, `slow` throttles writes.
  */
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { constants as fsConstants, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import ssh2 from 'ssh2';
@@ -93,6 +93,38 @@ const fileAttrs = (size: number, mtimeMs: number): Attributes => ({
   mtime: Math.floor(mtimeMs / 1000),
 });
 
+const { OPEN_MODE } = ssh2.utils.sftp;
+/**
+ * SFTP open flags as numeric fs flags. Every combination a client may send, not only the ones with a
+ * string name: OpenSSH's scp opens with WRITE|CREAT (no TRUNC) and a resumed upload with WRITE alone.
+ */
+export function openFlags(flags: number): number | null {
+  const read = (flags & OPEN_MODE.READ) !== 0;
+  const write = (flags & OPEN_MODE.WRITE) !== 0;
+  if (!read && !write) return null;
+  let out = read && write ? fsConstants.O_RDWR : write ? fsConstants.O_WRONLY : fsConstants.O_RDONLY;
+  if (flags & OPEN_MODE.APPEND) out |= fsConstants.O_APPEND;
+  if (flags & OPEN_MODE.CREAT) out |= fsConstants.O_CREAT;
+  if (flags & OPEN_MODE.TRUNC) out |= fsConstants.O_TRUNC;
+  if (flags & OPEN_MODE.EXCL) out |= fsConstants.O_EXCL;
+  return out;
+}
+
+/** ssh2's server-side SFTP object keeps its channel's protocol private; these are the calls sshd makes. */
+interface SubsystemChannel {
+  outgoing: { id: number; state: string };
+  _protocol: { exitStatus(id: number, status: number): void; channelEOF(id: number): void };
+}
+
+function endSubsystem(sftp: SFTPWrapper): void {
+  const channel = sftp as unknown as SubsystemChannel;
+  if (channel.outgoing.state === 'open') {
+    channel._protocol.exitStatus(channel.outgoing.id, 0);
+    channel._protocol.channelEOF(channel.outgoing.id);
+  }
+  sftp.end();
+}
+
 /** Serve the SFTP protocol for one session over the staging area. */
 export function serveStagingSftp(sftp: SFTPWrapper, options: SftpSessionOptions): void {
   const { area } = options;
@@ -139,8 +171,8 @@ export function serveStagingSftp(sftp: SFTPWrapper, options: SftpSessionOptions)
     void (async () => {
       const name = area.nameOf(filename);
       if (!name) return outside(reqId);
-      const mode = ssh2.utils.sftp.flagsToString(flags);
-      if (!mode) return sftp.status(reqId, STATUS_CODE.OP_UNSUPPORTED, 'Unsupported open flags');
+      const mode = openFlags(flags);
+      if (mode === null) return sftp.status(reqId, STATUS_CODE.OP_UNSUPPORTED, 'Unsupported open flags');
       try {
         area.ensureDisk();
         const path = join(area.disk, name);
@@ -286,5 +318,11 @@ export function serveStagingSftp(sftp: SFTPWrapper, options: SftpSessionOptions)
     handles.clear();
   };
   sftp.on('close', closeAll);
-  sftp.on('end', closeAll);
+  // The client sent EOF on the channel (OpenSSH's sftp and scp do after the last CLOSE, then wait
+  // for the server to close its side). Answer as sshd does when its sftp-server exits: exit status 0,
+  // EOF, close. Without the close they hang; without the status scp exits 1 after a good upload.
+  sftp.on('end', () => {
+    closeAll();
+    endSubsystem(sftp);
+  });
 }

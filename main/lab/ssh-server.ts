@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import ssh2 from 'ssh2';
 import type { AuthContext, Connection, ParsedKey, ServerChannel } from 'ssh2';
 import { APPLIANCE_LOGIN_USER } from '../appliance/contract';
+import type { ReleaseKey } from '../appliance/sshsig';
 import { withKeyObjects } from '../keys/ssh-key-objects';
 import type { LabAppliance } from './model/appliance';
 import { runOcactl, splitCommandLine } from './ocactl';
@@ -20,6 +21,8 @@ export interface SshFrontOptions {
   /** Public keys allowed to log in (the fleet key and any extra keys). Shared by the whole lab. */
   authorizedKeys: () => readonly ParsedKey[];
   slowDelayMs?: number;
+  /** Release keys `ocactl firmware activate` verifies image signatures with (none: no check). */
+  releaseKeys?: readonly ReleaseKey[];
 }
 
 /** Parse authorized_keys text (one key per line, # comments) into ssh2 keys; bad lines are reported. */
@@ -121,7 +124,7 @@ export class ApplianceSsh {
       channel.end();
       return;
     }
-    const out = await runOcactl({ appliance: this.appliance, stagingDisk: this.staging.disk }, words.slice(1));
+    const out = await runOcactl({ appliance: this.appliance, stagingDisk: this.staging.disk, releaseKeys: this.options.releaseKeys }, words.slice(1));
     const faults = this.appliance.faults;
     if (faults.includes('slow')) await delay(this.options.slowDelayMs ?? DEFAULT_SLOW_DELAY_MS);
     if (faults.includes('drop')) {

@@ -9,7 +9,7 @@
  * exchange: a refused key ends the connection before any credential is offered.
  */
 import ssh2 from 'ssh2';
-import type { Client as SshClient, ClientChannel, ConnectConfig, ParsedKey, PublicKeyAuthMethod } from 'ssh2';
+import type { Client as SshClient, ClientChannel, ConnectConfig, ParsedKey, PublicKeyAuthMethod, SFTPWrapper } from 'ssh2';
 import type { Duplex } from 'node:stream';
 import { FleetError } from '../kit/errors';
 import type { Rng } from '../kit/time';
@@ -215,6 +215,48 @@ export class SshPool {
     link.onClose.add(onLinkClose);
     stream.once('close', release);
     return stream;
+  }
+
+  /**
+   * An SFTP session on the route's pooled connection (through its bastions, like exec): the same
+   * host-key-checked link. The session holds one use of the link until `end()` (or the link drops,
+   * which fails the session's pending requests). `timeoutMs` and `signal` bound opening it only.
+   */
+  async sftp(route: SshRoute, options: Pick<ExecOptions, 'timeoutMs' | 'signal'> = {}): Promise<SftpSession> {
+    if (this.closed) throw new FleetError('E_UNAVAILABLE', 'The SSH pool is closed.');
+    const label = route.target.label;
+    const { signal, cleanup } = operationSignal(this.callers, label, options);
+    let link: Link;
+    let sftp: SFTPWrapper;
+    try {
+      link = await this.acquireLink(routeChain(route), signal);
+      try {
+        sftp = await raceAbort(openSftp(link, label), signal);
+      } catch (err) {
+        this.releaseLink(link);
+        throw err;
+      }
+    } finally {
+      cleanup();
+    }
+    let ended = false;
+    let markClosed!: () => void;
+    const whenClosed = new Promise<void>((resolve) => (markClosed = resolve));
+    const onLinkClose = () => end();
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      markClosed();
+      link.onClose.delete(onLinkClose);
+      sftp.end();
+      this.releaseLink(link);
+    };
+    if (link.closed) {
+      end();
+      throw new FleetError('E_UNREACHABLE', `The connection to ${label} dropped as SFTP opened.`);
+    }
+    link.onClose.add(onLinkClose);
+    return { sftp, end, closed: () => ended || link.closed, whenClosed };
   }
 
   /** Open connections by route key, with how many operations use each. */
@@ -511,6 +553,32 @@ function forward(parent: Link, host: string, port: number, what: string): Promis
       });
     } catch (err) {
       reject(new FleetError('E_UNREACHABLE', `The connection to the bastion ${parent.label} is gone: ${(err as Error).message}.`));
+    }
+  });
+}
+
+export interface SftpSession {
+  sftp: SFTPWrapper;
+  /** Close the SFTP channel and give the connection back to the pool. */
+  end(): void;
+  /** True once ended or the connection dropped. */
+  closed(): boolean;
+  /**
+   * Resolves once ended or the connection dropped. ssh2 never answers a request made on an SFTP
+   * channel that already closed: race requests against this.
+   */
+  whenClosed: Promise<void>;
+}
+
+function openSftp(link: Link, label: string): Promise<SFTPWrapper> {
+  return new Promise((resolve, reject) => {
+    try {
+      link.client.sftp((err, sftp) => {
+        if (err) reject(new FleetError('E_UNREACHABLE', `${label} refused an SFTP session: ${err.message}.`));
+        else resolve(sftp);
+      });
+    } catch (err) {
+      reject(new FleetError('E_UNREACHABLE', `The connection to ${label} is gone: ${(err as Error).message}.`));
     }
   });
 }

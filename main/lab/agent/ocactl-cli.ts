@@ -3,9 +3,10 @@
  * against the model kept in the agent's state folder. Prints one JSON envelope, exits with its status.
  * `ocactl agent-fault <fault-id> [--off]` toggles a lab fault on this host (not part of the API).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { APPLIANCE_API_VERSION, EXIT_CODE_OF } from '../../appliance/contract';
+import { parseReleaseKey, type ReleaseKey } from '../../appliance/sshsig';
 import { FaultId } from '../contract';
 import { runOcactl } from '../ocactl';
 import { delay, DEFAULT_SLOW_DELAY_MS } from '../reply-faults';
@@ -16,6 +17,19 @@ function refuse(code: 'E_UNAVAILABLE' | 'E_USAGE', command: string, message: str
     stdout: JSON.stringify({ api: APPLIANCE_API_VERSION, ok: false, command, error: { code, message } }) + '\n',
     exitCode: EXIT_CODE_OF[code],
   };
+}
+
+/** The agent's release keys file in its state folder: one ed25519 public key line each (see docs/firmware.md). */
+export const RELEASE_KEYS_FILE = 'release_keys';
+
+/** The release keys this host verifies firmware with; a line that is not an ed25519 key fails loudly. */
+function readReleaseKeys(dir: string): ReleaseKey[] {
+  const path = join(dir, RELEASE_KEYS_FILE);
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8')
+    .split(/\r?\n/)
+    .filter((l) => l.trim() && !l.trim().startsWith('#'))
+    .map((line) => parseReleaseKey(line));
 }
 
 export async function ocactl(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<{ stdout: string; exitCode: number; slow?: boolean }> {
@@ -32,7 +46,7 @@ export async function ocactl(argv: readonly string[], env: NodeJS.ProcessEnv): P
     }
     // A rebooting appliance does not run commands; here sshd still answers, so ocactl says so.
     if (appliance.isDown()) return refuse('E_UNAVAILABLE', argv[0] ?? '', 'The appliance is rebooting.');
-    const out = await runOcactl({ appliance, stagingDisk: appliance.state.stagingDir }, argv);
+    const out = await runOcactl({ appliance, stagingDisk: appliance.state.stagingDir, releaseKeys: readReleaseKeys(dir) }, argv);
     // `slow` waits after the state is saved and unlocked, so the HTTP side is not held up too.
     return { stdout: out.stdout, exitCode: out.exitCode, slow: appliance.hasFault('slow') };
   });

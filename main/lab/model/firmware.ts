@@ -42,8 +42,8 @@ export class FirmwareAndBoot extends Subsystem {
     s.slots[target] = {
       version: image.version,
       installedAt: now,
-      boots: !this.hasFault('no-boot-image'),
-      healthy: !this.hasFault('bad-health-image'),
+      boots: !this.hasFault('no-boot-image') && image.labBoot !== 'no-boot',
+      healthy: !this.hasFault('bad-health-image') && image.labBoot !== 'bad-health',
     };
     s.pending = target;
     this.log(now, 'info', 'firmware', `installed ${image.version} into slot ${target}; it boots at the next reboot`);
