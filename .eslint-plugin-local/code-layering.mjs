@@ -22,7 +22,7 @@ export const DOMAINS = ['inventory', 'net', 'health', 'lab', 'jobs', 'firmware',
 
 /**
  * Modules of a domain that other domains may use besides its contract and service: net's SSH pool
- * (firmware stages images over its SFTP) and
+ * (firmware stages images over its SFTP) and its HTTP
  * transport to appliances (health polls through it); the jobs kernel's surface for the domains
  * that register job kinds on it (the kind interface, the kernel, its result types, the one way to
  * turn a filter into appliances).
