@@ -147,9 +147,13 @@ export class HealthService {
   private load(): void {
     this.seenVersion = this.repo.dataVersion();
     const { records, unreadable } = this.repo.records();
-    const known = new Set(selectAppliances(this.inventory).map((a) => a.serial));
-    const gone = records.filter((r) => !known.has(r.serial)).map((r) => r.serial);
-    for (const r of records) if (known.has(r.serial)) this.records.set(r.serial, r);
+    // One lookup per stored state, not the whole inventory read into memory (a CLI command on a
+    // fleet of 100,000 opens this engine too).
+    const gone: string[] = [];
+    for (const r of records) {
+      if (this.inventory.has(r.serial)) this.records.set(r.serial, r);
+      else gone.push(r.serial);
+    }
     if (gone.length || unreadable.length) {
       this.repo.deleteRecords([...gone, ...unreadable]);
       if (unreadable.length) this.deps.log.warn('health: dropped unreadable stored states', { serials: unreadable.slice(0, 20), count: unreadable.length });

@@ -129,6 +129,11 @@ export class InventoryService {
     return { total, offset: query.offset, items: items.map(publicAppliance) };
   }
 
+  /** Whether the inventory holds this serial (one indexed lookup). */
+  has(serial: string): boolean {
+    return this.repo.applianceBySerial(serial) !== undefined;
+  }
+
   /** One appliance alone, without its site and audit trail (hot paths: fan-out, host-key checks). */
   appliance(serial: string): Appliance {
     const appliance = this.repo.applianceBySerial(serial);

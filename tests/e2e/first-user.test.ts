@@ -84,7 +84,7 @@ describe.skipIf(!chromiumAvailable)('what a first-time user stumbled on (Playwri
     await shot('overview-polled-by-default');
 
     await go('#/health');
-    await expect.poll(() => page.getByTestId('monitor-state').textContent()).toBe('polling every 30s');
+    await expect.poll(() => page.getByTestId('monitor-state').textContent()).toBe('polling every 30 s');
     await page.getByTestId('monitor-toggle').uncheck();
     await expect.poll(() => page.getByTestId('monitor-state').textContent()).toBe('polling is off');
     await go('#/overview');
@@ -93,7 +93,7 @@ describe.skipIf(!chromiumAvailable)('what a first-time user stumbled on (Playwri
     await go('#/health');
     await page.getByTestId('monitor-toggle').check();
     // On again: a sweep starts at once.
-    await expect.poll(() => page.getByTestId('monitor-state').textContent()).toMatch(/^polling every 30s/);
+    await expect.poll(() => page.getByTestId('monitor-state').textContent()).toMatch(/^polling every 30 s/);
   }, 90_000);
 
   it('asks for the count typed back before draining the whole fleet, and points to staging it', async () => {
