@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     reporters: ['default'],
+    // The engine reaches loopback only in tests (made-up fleets, polling on by default): main/net/loopback-guard.ts.
+    env: { FLEETDECK_LOOPBACK_ONLY: '1' },
   },
 });

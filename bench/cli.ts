@@ -7,6 +7,7 @@
  * Each figure is the median of CLI_BENCH_RUNS (9) runs after one warm-up. Env: CLI_BENCH_APPLIANCES (10000).
  * Prints one JSON object as its last line.
  */
+import './loopback-only';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';

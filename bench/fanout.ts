@@ -11,6 +11,7 @@
  * FANOUT_CONCURRENCY (100), FANOUT_TOOL_TIMEOUT_S (900), FANOUT_TOOLS (fleetdeck,pssh,ansible: the
  * peers to run; Fleetdeck always runs), FANOUT_WARM_ROUNDS (1: warm runs, the best one is reported).
  */
+import './loopback-only';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';

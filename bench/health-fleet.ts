@@ -6,6 +6,7 @@
  * the bytes each reply puts on the wire. Prints one JSON object as its last line.
  * Env: HEALTH_FLEET_APPLIANCES (10000), HEALTH_FLEET_SITES (1000).
  */
+import './loopback-only';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';

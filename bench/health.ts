@@ -12,6 +12,7 @@
  * Prints one JSON object as its last line. Env: HEALTH_BENCH_APPLIANCES (1000), HEALTH_BENCH_SITES
  * (50), HEALTH_BENCH_INTERVAL_S (10), HEALTH_BENCH_WINDOW_S (60), HEALTH_BENCH_CONCURRENCY (100).
  */
+import './loopback-only';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';

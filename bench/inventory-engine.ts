@@ -3,6 +3,7 @@
  * streaming path the CLI uses, then filtered queries as the fleet table issues them.
  * `measureInventory(dataDir)` is what `npm run bench:inventory` reports.
  */
+import './loopback-only';
 import { createReadStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createEngine } from '../main/engine';

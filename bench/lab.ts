@@ -7,6 +7,7 @@
  * on a sample, and memory after that traffic. Goals: start < 30 s, RSS < 1.5 GB, idle CPU < 10%.
  * Prints one JSON object as its last line. Env: LAB_BENCH_APPLIANCES, LAB_BENCH_SITES, LAB_BENCH_IDLE_S.
  */
+import './loopback-only';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';

@@ -9,6 +9,7 @@
  * last line: fleetdeck.seconds, sftp.seconds, scp.seconds and the ratios. Env: STAGING_MIB (512),
  * STAGING_CONCURRENCY (8), STAGING_CHUNK_KIB (256).
  */
+import './loopback-only';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, createWriteStream, rmSync, statSync, writeFileSync } from 'node:fs';

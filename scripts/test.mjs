@@ -26,6 +26,8 @@ const steps = [
   ['tests', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${RESULTS}`, ...process.argv.slice(2)]],
 ];
 
+// Every engine the tests start (in-process, `fleetdeck serve`, the CLI) reaches loopback only.
+process.env.FLEETDECK_LOOPBACK_ONLY = '1';
 const started = Date.now();
 if (!ensureSystemDeps()) {
   console.error('fleetdeck: some tests need the packages above; they will report SKIPPED where they cannot run.');

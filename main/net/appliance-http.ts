@@ -4,6 +4,7 @@
  * fingerprint, and the reply validated against the contract (main/appliance/replies.ts).
  * Every failure is a FleetError for that one appliance; callers sweeping a fleet carry on.
  */
+import { refuseOffLoopback } from './loopback-guard';
 import { request as httpRequest, type Agent, type IncomingMessage } from 'node:http';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { FleetError } from '../kit/errors';
@@ -74,6 +75,7 @@ export async function httpCall(endpoint: HttpEndpoint, method: string, path: str
   const limit = options.maxBytes ?? MAX_REPLY_BYTES;
   const timeoutMs = options.timeoutMs ?? 15_000;
   const label = endpoint.label;
+  refuseOffLoopback(endpoint.host, `HTTP to ${label}`);
   const payload = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body));
   return new Promise<RawReply>((resolve, reject) => {
     let settled = false;

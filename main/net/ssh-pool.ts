@@ -8,6 +8,7 @@
  * Host keys are checked by the injected policy inside ssh2's hostVerifier, which runs during key
  * exchange: a refused key ends the connection before any credential is offered.
  */
+import { refuseOffLoopback } from './loopback-guard';
 import ssh2 from 'ssh2';
 import type { Client as SshClient, ClientChannel, ConnectConfig, ParsedKey, PublicKeyAuthMethod, SFTPWrapper } from 'ssh2';
 import type { Duplex } from 'node:stream';
@@ -393,6 +394,7 @@ export class SshPool {
     parent: Link | null,
     abandon: AbortSignal,
   ): Promise<{ client: SshClient; hostKey: HostKey }> {
+    refuseOffLoopback(endpoint.host, `SSH to ${endpoint.host}:${endpoint.port}`);
     const auth = await this.authConfig(endpoint.username);
     const client = new ssh2.Client();
     let refusal: FleetError | null = null;
@@ -545,6 +547,7 @@ function classifyConnectError(
 /** A direct-tcpip channel from `parent`'s host to host:port; `what` names the destination in messages. */
 function forward(parent: Link, host: string, port: number, what: string): Promise<ClientChannel> {
   return new Promise((resolve, reject) => {
+    refuseOffLoopback(host, `A channel to ${what}`); // thrown here: the promise rejects with it
     try {
       parent.client.forwardOut('127.0.0.1', 0, host, port, (err, stream) => {
         if (err) {
