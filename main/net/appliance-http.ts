@@ -75,7 +75,8 @@ export async function httpCall(endpoint: HttpEndpoint, method: string, path: str
   const limit = options.maxBytes ?? MAX_REPLY_BYTES;
   const timeoutMs = options.timeoutMs ?? 15_000;
   const label = endpoint.label;
-  refuseOffLoopback(endpoint.host, `HTTP to ${label}`);
+  // Connections from this machine only: through a bastion's tunnel the bastion reaches the address.
+  if (!(options.agent as { throughBastion?: boolean } | undefined)?.throughBastion) refuseOffLoopback(endpoint.host, `HTTP to ${label}`);
   const payload = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body));
   return new Promise<RawReply>((resolve, reject) => {
     let settled = false;

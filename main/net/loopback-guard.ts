@@ -1,6 +1,8 @@
 /**
  * A guard for tests and benchmarks: with FLEETDECK_LOOPBACK_ONLY=1 in the environment the engine
- * opens no connection (SSH, a forwarded channel, HTTP) to anything but a loopback address. Their
+ * opens no connection from this machine (SSH, HTTP) to anything but a loopback address. (A hop
+ * behind a bastion is reached by the bastion; the tests' bastions are on loopback and map the
+ * addresses they are asked for to loopback.) Their
  * fleets are made up (documentation and private-range addresses) and the engine polls by default,
  * so without this a served test engine would send traffic to addresses that are not ours.
  * `npm test`, vitest's config and every benchmark set it; the app and the CLI never do.

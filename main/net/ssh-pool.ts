@@ -394,7 +394,8 @@ export class SshPool {
     parent: Link | null,
     abandon: AbortSignal,
   ): Promise<{ client: SshClient; hostKey: HostKey }> {
-    refuseOffLoopback(endpoint.host, `SSH to ${endpoint.host}:${endpoint.port}`);
+    // A direct connection from this machine (a hop behind a bastion is the bastion's to reach).
+    if (sock === undefined) refuseOffLoopback(endpoint.host, `SSH to ${endpoint.host}:${endpoint.port}`);
     const auth = await this.authConfig(endpoint.username);
     const client = new ssh2.Client();
     let refusal: FleetError | null = null;
@@ -547,7 +548,6 @@ function classifyConnectError(
 /** A direct-tcpip channel from `parent`'s host to host:port; `what` names the destination in messages. */
 function forward(parent: Link, host: string, port: number, what: string): Promise<ClientChannel> {
   return new Promise((resolve, reject) => {
-    refuseOffLoopback(host, `A channel to ${what}`); // thrown here: the promise rejects with it
     try {
       parent.client.forwardOut('127.0.0.1', 0, host, port, (err, stream) => {
         if (err) {

@@ -87,6 +87,8 @@ export class SshTunnels {
 
 /** A keep-alive http.Agent whose sockets are channels through one bastion chain. */
 class TunnelAgent extends Agent {
+  /** Its sockets are channels from a bastion, not connections from this machine (see loopback-guard.ts). */
+  readonly throughBastion = true;
   constructor(
     private readonly tunnels: SshTunnels,
     private readonly via: readonly SshEndpoint[],
