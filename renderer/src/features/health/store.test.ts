@@ -187,3 +187,10 @@ describe('health store', () => {
     expect((await other.api.health.monitor({})).intervalSec).toBe(30);
   });
 });
+
+describe('an appliance the engine does not know', () => {
+  it('is marked missing: E_NOT_FOUND whose details name no method (a method this engine lacks would)', async () => {
+    await useHealth.getState().loadAppliance('NO-SUCH-OCA');
+    expect(useHealth.getState().appliance).toMatchObject({ serial: 'NO-SUCH-OCA', missing: true });
+  });
+});

@@ -13,6 +13,7 @@
  */
 import { create } from 'zustand';
 import type { OutputOf } from '../../../../main/kit/contract';
+import { detailsOf } from '../../../../main/kit/errors';
 import type {
   ActionItem,
   ApplianceHealth,
@@ -269,7 +270,8 @@ export const useHealth = create<HealthState>()((set, get) => {
             history: kept?.history ?? [],
             receivedAt: kept?.receivedAt ?? Date.now(),
             error: e.message,
-            missing: e.code === 'E_NOT_FOUND' && !/no method/i.test(e.message),
+            // Not found: the appliance, not a method this engine lacks (that names the method in details).
+            missing: e.code === 'E_NOT_FOUND' && detailsOf(e, 'E_NOT_FOUND')?.method === undefined,
           },
         });
       }

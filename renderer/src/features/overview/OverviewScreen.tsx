@@ -4,6 +4,7 @@
  */
 import { useEffect, useState } from 'react';
 import type { Overview } from '../../../../main/inventory/contract';
+import { detailsOf } from '../../../../main/kit/errors';
 import { formatCount, formatTb } from '../../ui/format';
 import { appliancesHash, hashFor } from '../../route';
 import { asApiError } from '../../stores/engine';
@@ -137,7 +138,8 @@ function FirstRun() {
       toast('info', `The lab fleet is running: ${lab.appliances} simulated appliances at ${lab.sites} sites.`);
     } catch (err) {
       const e = asApiError(err);
-      const missing = (e.code === 'E_NOT_FOUND' && /no method/i.test(e.message)) || e.code === 'E_UNAVAILABLE';
+      // A method this engine lacks comes back as E_NOT_FOUND naming the method (details), or E_UNAVAILABLE.
+      const missing = detailsOf(e, 'E_NOT_FOUND')?.method !== undefined || e.code === 'E_UNAVAILABLE';
       const message = missing ? `The lab is not part of this engine. (${e.message})` : e.message;
       setProblem(`${message} [${e.code}]`);
     } finally {
