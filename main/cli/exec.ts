@@ -115,8 +115,6 @@ function wholeNumber(min: number, max: number) {
 }
 const repeated = (value: string, previous: string[] = []) => [...previous, value];
 
-const FINGERPRINT_IN_TEXT = /SHA256:[A-Za-z0-9+/]{43}/;
-
 /** One appliance's result as `--json` prints it (one JSON object per line). */
 function resultLine(r: JobResult): string {
   return JSON.stringify({ serial: r.serial, ok: r.ok, state: r.state, exitCode: r.exitCode, output: r.output, stderr: r.stderr, errorCode: r.errorCode, errorMessage: r.errorMessage });
@@ -293,7 +291,7 @@ async function confirmFirstContact(client: ApiClient, io: Io, job: Job): Promise
   const { items } = await client.api.jobs.results({ id: job.id, limit: 20_000 });
   const unknown = items
     .filter((r) => r.errorCode === 'E_HOSTKEY_UNKNOWN')
-    .map((r) => ({ serial: r.serial, fingerprint: FINGERPRINT_IN_TEXT.exec(r.errorMessage ?? '')?.[0] }))
+    .map((r) => ({ serial: r.serial, fingerprint: detailsOf({ code: r.errorCode, details: r.errorDetails }, 'E_HOSTKEY_UNKNOWN')?.presented }))
     .filter((u): u is { serial: string; fingerprint: string } => !!u.fingerprint);
   if (unknown.length === 0) return false;
   io.err(`First contact with ${unknown.length} appliance(s); compare these host keys with the site survey:`);

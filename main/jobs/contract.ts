@@ -108,6 +108,8 @@ export const JobResult = z.object({
   stderr: z.string().nullable(),
   errorCode: z.string().nullable(),
   errorMessage: z.string().nullable(),
+  /** The error's details as its code defines them (ERROR_DETAILS): read these, not the sentence. */
+  errorDetails: z.record(z.string(), z.unknown()).nullable(),
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
 });
@@ -115,7 +117,7 @@ export type JobResult = z.infer<typeof JobResult>;
 
 export const JobSummary = z.object({
   passed: z.array(z.string()),
-  failed: z.array(z.object({ serial: z.string(), errorCode: z.string().nullable(), errorMessage: z.string().nullable() })),
+  failed: z.array(z.object({ serial: z.string(), errorCode: z.string().nullable(), errorMessage: z.string().nullable(), errorDetails: z.record(z.string(), z.unknown()).nullable() })),
   notRun: z.array(z.object({ serial: z.string(), state: ResultState })),
   /** Appliances that gave the same reply, largest group first. */
   groups: z.array(z.object({ count: z.number().int(), state: ResultState, exitCode: z.number().int().nullable(), errorCode: z.string().nullable(), output: z.string().nullable(), serials: z.array(z.string()) })),

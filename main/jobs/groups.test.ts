@@ -6,7 +6,7 @@ const status = (serial: string, firmware: string, health: string, serving: strin
   JSON.stringify({ api: 1, ok: true, command: 'status', result: { serial, health, serving, firmware: { runningVersion: firmware, active: 'A' } } });
 
 function result(serial: string, state: JobResult['state'], output: string | null, errorCode: string | null = null): JobResult {
-  return { serial, state, ok: state === 'ok', exitCode: state === 'ok' ? 0 : null, output, stderr: null, errorCode, errorMessage: null, startedAt: null, finishedAt: null };
+  return { serial, state, ok: state === 'ok', exitCode: state === 'ok' ? 0 : null, output, stderr: null, errorCode, errorMessage: null, errorDetails: null, startedAt: null, finishedAt: null };
 }
 
 describe('groupResults', () => {

@@ -67,6 +67,11 @@ function runByAnotherProcess(job: { ownerPid: number | null; ownerHost: string |
   }
 }
 
+/** An error's details as a plain record for the journal (details are objects by their schemas). */
+export function detailsRecord(details: unknown): Record<string, unknown> | null {
+  return details && typeof details === 'object' ? (details as Record<string, unknown>) : null;
+}
+
 function toFleetError(err: unknown): FleetError {
   return err instanceof FleetError ? err : new FleetError('E_INTERNAL', err instanceof Error ? err.message : String(err));
 }
@@ -354,6 +359,7 @@ export class JobsKernel {
             stderr: outcome.stderr,
             errorCode: outcome.errorCode,
             errorMessage: outcome.errorMessage,
+            errorDetails: outcome.errorDetails ?? null,
             startedAt: startedAt.get(serial) ?? null,
             finishedAt,
           };
@@ -458,7 +464,7 @@ export class JobsKernel {
     const settle = (err: unknown): StepOutcome => {
       const e = toFleetError(err);
       const state = signal.aborted && (e.code === 'E_CANCELLED' || e.code === 'E_UNAVAILABLE') ? 'cancelled' : 'failed';
-      return { state, exitCode: null, output: null, stderr: null, errorCode: e.code, errorMessage: e.message };
+      return { state, exitCode: null, output: null, stderr: null, errorCode: e.code, errorMessage: e.message, errorDetails: detailsRecord(e.details) };
     };
 
     const runTarget = async (t: TargetState): Promise<void> => {
@@ -627,7 +633,7 @@ export class JobsKernel {
     const groups = new Map<string, JobSummary['groups'][number]>();
     for (const r of items) {
       if (r.state === 'ok') passed.push(r.serial);
-      else if (r.state === 'failed') failed.push({ serial: r.serial, errorCode: r.errorCode, errorMessage: r.errorMessage });
+      else if (r.state === 'failed') failed.push({ serial: r.serial, errorCode: r.errorCode, errorMessage: r.errorMessage, errorDetails: r.errorDetails });
       else notRun.push({ serial: r.serial, state: r.state });
       const output = r.state === 'ok' ? r.output : null;
       const key = createHash('sha256')

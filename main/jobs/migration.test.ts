@@ -38,7 +38,7 @@ describe('jobs written at schema v4', () => {
       expect(job).toMatchObject({ kind: 'ocactl', state: 'done', argv: ['ocactl', 'status'], concurrency: 5, paused: false });
       expect(job.progress).toMatchObject({ total: 2, ok: 1, failed: 1, done: 2 });
       expect(summary.passed).toEqual(['A1']);
-      expect(summary.failed).toEqual([{ serial: 'A2', errorCode: 'E_TIMEOUT', errorMessage: 'timed out' }]);
+      expect(summary.failed).toEqual([{ serial: 'A2', errorCode: 'E_TIMEOUT', errorMessage: 'timed out', errorDetails: null }]);
       // Even on a host that resumes jobs, a raw command is not re-run by surprise.
       const orphan = await client.api.jobs.get({ id: 2 });
       expect(orphan.job.state).toBe('interrupted');

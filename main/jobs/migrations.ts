@@ -17,4 +17,9 @@ export const jobsMigrations: readonly Migration[] = [
       ALTER TABLE job_results ADD COLUMN context TEXT CHECK (context IS NULL OR json_valid(context));
     `,
   },
+  {
+    version: 8,
+    name: 'jobs: the typed details of a failed target (as the error code defines them), so windows read fingerprints and counts, not sentences',
+    sql: `ALTER TABLE job_results ADD COLUMN error_details TEXT CHECK (error_details IS NULL OR json_valid(error_details));`,
+  },
 ];

@@ -78,6 +78,7 @@ interface RawResult {
   stderr: string | null;
   error_code: string | null;
   error_message: string | null;
+  error_details: string | null;
   started_at: string | null;
   finished_at: string | null;
 }
@@ -105,6 +106,7 @@ const toResult = (r: RawResult): JobResult => ({
   stderr: r.stderr,
   errorCode: r.error_code,
   errorMessage: r.error_message,
+  errorDetails: r.error_details === null ? null : (JSON.parse(r.error_details) as Record<string, unknown>),
   startedAt: r.started_at,
   finishedAt: r.finished_at,
 });
@@ -116,6 +118,8 @@ export interface FinishedResult {
   stderr: string | null;
   errorCode: string | null;
   errorMessage: string | null;
+  /** The error's typed details (ERROR_DETAILS of its code), when it has them. */
+  errorDetails?: Record<string, unknown> | null;
 }
 
 /** One appliance's journaled end, as finishMany writes it. */
@@ -152,7 +156,7 @@ export class JobsRepo {
       ),
       finish: db.prepare(
         `UPDATE job_results SET state = @state, exit_code = @exitCode, output = @output, stderr = @stderr,
-           error_code = @errorCode, error_message = @errorMessage, finished_at = @at, context = COALESCE(@context, context)
+           error_code = @errorCode, error_message = @errorMessage, error_details = @errorDetails, finished_at = @at, context = COALESCE(@context, context)
          WHERE job_id = @id AND serial = @serial`,
       ),
     };
@@ -273,7 +277,7 @@ export class JobsRepo {
   /** Journal a batch of results in one transaction: all of them are durable, or none. */
   finishMany(id: number, entries: readonly FinishedEntry[]): void {
     this.db.transaction(() => {
-      for (const e of entries) this.stmts.finish.run({ ...e.outcome, at: e.finishedAt, id, serial: e.serial, context: json(e.context) });
+      for (const e of entries) this.stmts.finish.run({ ...e.outcome, errorDetails: e.outcome.errorDetails ? JSON.stringify(e.outcome.errorDetails) : null, at: e.finishedAt, id, serial: e.serial, context: json(e.context) });
     })();
   }
 

@@ -68,6 +68,9 @@ describe('fan-out jobs against a lab fleet', () => {
     const { items } = await client.api.jobs.results({ id: job.id });
     expect(items[0]).toMatchObject({ state: 'failed', errorCode: 'E_HOSTKEY_UNKNOWN' });
     expect(items[0]!.errorMessage).toContain(fingerprints.get(serials[0]!)!);
+    // Windows and the CLI read the key from the result's typed details (journaled), not from the sentence.
+    expect(items[0]!.errorDetails).toEqual({ presented: fingerprints.get(serials[0]!)!, keyType: 'ssh-ed25519' });
+    expect((await client.api.jobs.get({ id: job.id })).summary.failed[0]!.errorDetails).toEqual(items[0]!.errorDetails);
     expect((await client.api.inventory.getAppliance({ serial: serials[0]! })).appliance.hostKeyFingerprint).toBeNull();
   });
 

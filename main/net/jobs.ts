@@ -10,7 +10,7 @@ import { FleetError } from '../kit/errors';
 import { MAX_REPLY_BYTES, OCACTL_RESULTS, type OcactlCommand } from '../appliance/contract';
 import { ApplianceReplyError, parseOcactlReply } from '../appliance/replies';
 import type { InventoryService } from '../inventory/service';
-import type { JobsKernel } from '../jobs/kernel';
+import { detailsRecord, type JobsKernel } from '../jobs/kernel';
 import type { JobKind } from '../jobs/kind';
 import type { FinishedResult } from '../jobs/repo';
 import { changingActionOf, ExecRequest, needsTypedCount, type Job } from './contract';
@@ -67,7 +67,7 @@ export function judge(argv: readonly string[], r: ExecResult, serial?: string): 
       return { ...base, output: cut(r.stdout.trim()), state: 'ok', errorCode: null, errorMessage: null };
     } catch (err) {
       if (err instanceof ApplianceReplyError) return { ...base, state: 'failed', errorCode: err.code, errorMessage: err.message };
-      if (err instanceof FleetError) return { ...base, state: 'failed', errorCode: err.code, errorMessage: err.message };
+      if (err instanceof FleetError) return { ...base, state: 'failed', errorCode: err.code, errorMessage: err.message, errorDetails: detailsRecord(err.details) };
       throw err;
     }
   }

@@ -25,7 +25,7 @@ const ROW_POLL_MS = 1500;
 
 export function ResultAction({ result }: { result: JobResult }) {
   if (result.errorCode === 'E_HOSTKEY_UNKNOWN') {
-    const fp = presentedFingerprint(result.errorMessage);
+    const fp = presentedFingerprint(result);
     return fp ? <CompareAndTrust serial={result.serial} fingerprint={fp} /> : null;
   }
   if (result.errorCode === 'E_HOSTKEY_MISMATCH') {

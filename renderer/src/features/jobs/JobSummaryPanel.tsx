@@ -56,7 +56,7 @@ export function JobSummaryPanel({ summary }: { summary: JobSummary }) {
           {summary.failed.length ? (
             <ul className="failed-list">
               {failedShown.map((f) => {
-                const fp = f.errorCode === 'E_HOSTKEY_UNKNOWN' ? presentedFingerprint(f.errorMessage) : null;
+                const fp = f.errorCode === 'E_HOSTKEY_UNKNOWN' ? presentedFingerprint(f) : null;
                 return (
                   <li key={f.serial} data-testid="summary-failed-item" data-serial={f.serial} data-error={f.errorCode ?? undefined}>
                     <a className="mono" href={hashFor({ name: 'appliance', serial: f.serial })}>

@@ -60,11 +60,13 @@ describe('job numbers on screen', () => {
 });
 
 describe('job results on screen', () => {
-  it('finds the presented fingerprint in an E_HOSTKEY_UNKNOWN message', () => {
+  it('reads the presented fingerprint from the details of an E_HOSTKEY_UNKNOWN result', () => {
     const fp = 'SHA256:' + 'a'.repeat(42) + 'Z';
-    expect(presentedFingerprint(`First contact with LAB00001: it presents the ssh-ed25519 key ${fp}. Compare it with the site survey`)).toBe(fp);
-    expect(presentedFingerprint('exited with status 1')).toBeNull();
-    expect(presentedFingerprint(null)).toBeNull();
+    expect(presentedFingerprint({ errorCode: 'E_HOSTKEY_UNKNOWN', errorDetails: { presented: fp, keyType: 'ssh-ed25519' } })).toBe(fp);
+    // The sentence is for people: a fingerprint in it is not read, and details of another code are not taken.
+    expect(presentedFingerprint({ errorCode: 'E_HOSTKEY_UNKNOWN', errorDetails: null })).toBeNull();
+    expect(presentedFingerprint({ errorCode: 'E_HOSTKEY_MISMATCH', errorDetails: { presented: fp, expected: fp } })).toBeNull();
+    expect(presentedFingerprint({ errorCode: 'E_HOSTKEY_UNKNOWN', errorDetails: { presented: 42 } })).toBeNull();
   });
 
   it('previews the first line of an output and pretty-prints JSON replies', () => {

@@ -1,6 +1,7 @@
 /** How a job's numbers, states and outputs read on screen. Pure, so it is tested in Node. */
 import type { JobProgress, JobState, ResultState } from '../../../../main/net/contract';
 import { formatDuration } from '../../../../main/kit/age';
+import { detailsOf } from '../../../../main/kit/errors';
 import { formatCount } from '../../ui/format';
 
 /** 12.345 → "12.3/s"; below 1 per second, per minute reads better. */
@@ -50,11 +51,9 @@ export const RESULT_STATE_TEXT: Record<ResultState, string> = {
   interrupted: 'interrupted',
 };
 
-const FINGERPRINT = /SHA256:[A-Za-z0-9+/]{43}/;
-
-/** The fingerprint an E_HOSTKEY_UNKNOWN message shows (the key the appliance presented). */
-export function presentedFingerprint(message: string | null): string | null {
-  return message ? (FINGERPRINT.exec(message)?.[0] ?? null) : null;
+/** The fingerprint an E_HOSTKEY_UNKNOWN result carries in its details (the key the appliance presented). */
+export function presentedFingerprint(r: { errorCode: string | null; errorDetails: Record<string, unknown> | null }): string | null {
+  return detailsOf({ code: r.errorCode, details: r.errorDetails }, 'E_HOSTKEY_UNKNOWN')?.presented ?? null;
 }
 
 /** The first line of an output, cut to `max` characters, for a table cell. */

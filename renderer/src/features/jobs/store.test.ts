@@ -46,6 +46,7 @@ const result = (serial: string, state: JobResult['state']): JobResult => ({
   stderr: null,
   errorCode: null,
   errorMessage: null,
+  errorDetails: null,
   startedAt: null,
   finishedAt: null,
 });
