@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiClient } from '../../../../main/api/client';
 import type { Job, JobProgress, JobResult } from '../../../../main/net/contract';
 import { useEngine } from '../../stores/engine';
-import { emptyResults, followJobEvents, RESULT_PAGE, resultAt, useJobs, withPage, withProgress, withResults } from './store';
+import { emptyResults, followJobEvents, RESULT_PAGE, resultAt, toResultsPage, useJobs, withProgress, withResults } from './store';
 import { alertsForAppliance, followNetEvents, newAlertIds, useNet } from '../net/store';
 import { until } from '../../../../tests/support/wait';
 
@@ -63,8 +63,7 @@ describe('job store steps', () => {
 
   it('replaces arrived rows where they are loaded and leaves the rest for their page', () => {
     const rows = Array.from({ length: RESULT_PAGE + 2 }, (_, i) => result(`S${i}`, 'pending'));
-    let r = withPage(emptyResults(), 0, rows.length, rows.slice(0, RESULT_PAGE));
-    r = withPage(r, 1, rows.length, rows.slice(RESULT_PAGE));
+    const r = { ...emptyResults(1), total: rows.length, pages: { 0: toResultsPage(rows.slice(0, RESULT_PAGE)), 1: toResultsPage(rows.slice(RESULT_PAGE)) } };
     expect(resultAt(r, RESULT_PAGE + 1)?.serial).toBe(`S${RESULT_PAGE + 1}`);
     const before = r.pages[0];
     const next = withResults(r, [result('S3', 'ok'), result(`S${RESULT_PAGE}`, 'failed'), result('NOT-LOADED', 'ok')]);

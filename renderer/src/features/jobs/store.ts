@@ -7,6 +7,7 @@ import { create } from 'zustand';
 import type { ApiError } from '../../api';
 import type { ExecRequest, ExecSelection, Job, JobPreview, JobProgress, JobResult, JobSummary } from '../../../../main/net/contract';
 import { asApiError, callEngine, useEngine } from '../../stores/engine';
+import { pagedList, type PagedListState } from '../../stores/paged-list';
 
 /** Result rows per jobs.results call while scrolling. */
 export const RESULT_PAGE = 500;
@@ -16,17 +17,14 @@ const ROW_REFRESH_MS = 1_000;
 /** Result events are applied in batches: a fast job sends hundreds a second. */
 const RESULT_FLUSH_MS = 150;
 
-export interface ResultsState {
-  total: number | null;
-  /** Page index → rows, in the job's order. */
-  pages: Record<number, JobResult[]>;
-  /** Pages fetched since the last refresh. */
-  fresh: Record<number, true>;
-  /** serial → row index, for the rows loaded. */
-  index: Record<string, number>;
-  generation: number;
-  error: string | null;
+/** One page of a job's results, with where each serial sits in it (results arrive by serial). */
+export interface ResultsPage {
+  rows: JobResult[];
+  at: Record<string, number>;
 }
+
+/** The open job's results as the shared paged list keeps them; `key` is the job's id. */
+export type ResultsState = PagedListState<ResultsPage>;
 
 export interface JobView {
   id: number;
@@ -70,81 +68,57 @@ export function withProgress(job: Job, progress: JobProgress): Job {
   return { ...job, state: progress.state, progress };
 }
 
-export function emptyResults(generation = 0): ResultsState {
-  return { total: null, pages: {}, fresh: {}, index: {}, generation, error: null };
+export function emptyResults(id: number | null = null, generation = 0): ResultsState {
+  return { key: id === null ? null : String(id), total: null, pages: {}, fresh: {}, generation, error: null };
 }
 
 export function resultAt(results: ResultsState, index: number): JobResult | undefined {
-  return results.pages[Math.floor(index / RESULT_PAGE)]?.[index % RESULT_PAGE];
+  return results.pages[Math.floor(index / RESULT_PAGE)]?.rows[index % RESULT_PAGE];
 }
 
-/** Results with one page of rows in place. */
-export function withPage(results: ResultsState, page: number, total: number, items: JobResult[]): ResultsState {
-  const index = { ...results.index };
-  items.forEach((r, i) => (index[r.serial] = page * RESULT_PAGE + i));
-  return { ...results, total, pages: { ...results.pages, [page]: items }, fresh: { ...results.fresh, [page]: true }, index, error: null };
+export function toResultsPage(rows: JobResult[]): ResultsPage {
+  const at: Record<string, number> = {};
+  rows.forEach((r, i) => (at[r.serial] = i));
+  return { rows, at };
 }
 
 /** Results with arrived rows replaced where they are loaded; rows not loaded come with their page. */
 export function withResults(results: ResultsState, arrived: readonly JobResult[]): ResultsState {
-  let pages: Record<number, JobResult[]> | null = null;
-  for (const r of arrived) {
-    const at = results.index[r.serial];
-    if (at === undefined) continue;
-    const page = Math.floor(at / RESULT_PAGE);
-    pages ??= { ...results.pages };
-    const rows = pages[page] === results.pages[page] ? [...(pages[page] ?? [])] : pages[page]!;
-    rows[at % RESULT_PAGE] = r;
-    pages[page] = rows;
+  let pages: Record<number, ResultsPage> | null = null;
+  for (const [n, page] of Object.entries(results.pages)) {
+    let rows: JobResult[] | null = null;
+    for (const r of arrived) {
+      const i = page.at[r.serial];
+      if (i === undefined) continue;
+      rows ??= [...page.rows];
+      rows[i] = r;
+    }
+    if (rows) (pages ??= { ...results.pages })[Number(n)] = { rows, at: page.at };
   }
   return pages ? { ...results, pages } : results;
 }
 
 // ---------------------------------------------------------------------------------------------
 
-const inflight = new Set<string>();
-let visibleRows = { start: 0, end: 0 };
 let lastRowRefresh = 0;
 let listReload: ReturnType<typeof setTimeout> | null = null;
 
 export const useJobs = create<JobsState>()((set, get) => {
-  function fetchPage(id: number, page: number): void {
-    const view = get().view;
-    if (!view || view.id !== id) return;
-    const generation = view.results.generation;
-    const key = `${id}:${generation}:${page}`;
-    if (inflight.has(key)) return;
-    inflight.add(key);
-    callEngine((c) => c.api.jobs.results({ id, offset: page * RESULT_PAGE, limit: RESULT_PAGE }))
-      .then((reply) => {
-        const current = get().view;
-        if (!current || current.id !== id || current.results.generation !== generation) return;
-        set({ view: { ...current, results: withPage(current.results, page, reply.total, reply.items) } });
-      })
-      .catch((err: unknown) => {
-        const current = get().view;
-        if (!current || current.id !== id) return;
-        set({ view: { ...current, results: { ...current.results, error: asApiError(err).message, total: current.results.total ?? 0 } } });
-      })
-      .finally(() => inflight.delete(key));
-  }
-
-  function neededPages(): number[] {
-    const total = get().view?.results.total ?? null;
-    const last = total === null ? 0 : Math.max(0, Math.min(visibleRows.end, total - 1));
-    const first = Math.min(visibleRows.start, last);
-    const pages: number[] = [];
-    for (let p = Math.floor(first / RESULT_PAGE); p <= Math.floor(last / RESULT_PAGE); p++) pages.push(p);
-    return pages;
-  }
+  const resultPages = pagedList<ResultsState, ResultsPage, { total: number; items: JobResult[] }>({
+    pageSize: RESULT_PAGE,
+    read: () => get().view?.results ?? emptyResults(),
+    write: (results) => {
+      const view = get().view;
+      if (view && results.key === String(view.id)) set({ view: { ...view, results } });
+    },
+    fetch: (results, offset, limit) => callEngine((c) => c.api.jobs.results({ id: Number(results.key), offset, limit })),
+    toPage: (reply) => toResultsPage(reply.items),
+  });
 
   /** Refetch the rows in view (others are refetched when they scroll in). */
   function refreshRows(): void {
-    const view = get().view;
-    if (!view) return;
     lastRowRefresh = Date.now();
-    set({ view: { ...view, results: { ...view.results, fresh: {}, generation: view.results.generation + 1 } } });
-    for (const p of neededPages()) fetchPage(view.id, p);
+    resultPages.refresh();
   }
 
   async function reloadView(id: number): Promise<void> {
@@ -193,18 +167,14 @@ export const useJobs = create<JobsState>()((set, get) => {
 
     async openJob(id) {
       if (get().view?.id !== id) {
-        visibleRows = { start: 0, end: 0 };
-        set({ view: { id, job: null, summary: null, error: null, results: emptyResults((get().view?.results.generation ?? 0) + 1) } });
-      }
-      fetchPage(id, 0);
+        set({ view: { id, job: null, summary: null, error: null, results: emptyResults(id, (get().view?.results.generation ?? 0) + 1) } });
+        resultPages.restart();
+      } else resultPages.refresh();
       await reloadView(id);
     },
 
     ensureResults(start, end) {
-      visibleRows = { start, end };
-      const view = get().view;
-      if (!view) return;
-      for (const p of neededPages()) if (!view.results.fresh[p]) fetchPage(view.id, p);
+      resultPages.showRows(start, end);
     },
 
     pollRows() {
