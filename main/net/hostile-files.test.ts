@@ -14,6 +14,7 @@ import { parsePublicKeyLine } from '../keys/host-key';
 import { hostPatternMatches, patternListMatches } from './host-pattern';
 import { entryMatches, parseKnownHosts } from './known-hosts';
 import { sshPair } from '../keys/openssh-keygen';
+import { GRU1_SITE } from '../../tests/support/inventory-fixtures';
 
 const STARS = '*'.repeat(40) + 'b';
 
@@ -57,19 +58,7 @@ describe('importing hostile files', () => {
   beforeAll(async () => {
     t = tempEngine();
     client = t.engine.client({ actor: 'test:alice' });
-    await client.api.inventory.upsertSite({
-      code: 'GRU1',
-      partner: 'Vivo',
-      asn: 26599,
-      name: 'Sao Paulo 1',
-      city: 'Sao Paulo',
-      country: 'BR',
-      latitude: -23.5,
-      longitude: -46.6,
-      timezone: 'America/Sao_Paulo',
-      maintenanceWindow: '02:00-06:00',
-      fillWindow: '02:00-14:00',
-    });
+    await client.api.inventory.upsertSite(GRU1_SITE);
     await client.api.inventory.createAppliance({
       serial: 'OCA-1',
       hostname: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.isp.net',

@@ -11,20 +11,9 @@ import { parsePublicKeyLine } from '../keys/host-key';
 import { lookupKnownHost, parseKnownHosts } from './known-hosts';
 import { startTestSshServer } from './test-ssh-server';
 import { sshPair } from '../keys/openssh-keygen';
+import { GRU1_SITE } from '../../tests/support/inventory-fixtures';
 
-const SITE = {
-  code: 'GRU1',
-  partner: 'Vivo',
-  asn: 26599,
-  name: 'Sao Paulo 1',
-  city: 'Sao Paulo',
-  country: 'BR',
-  latitude: -23.5,
-  longitude: -46.6,
-  timezone: 'America/Sao_Paulo',
-  maintenanceWindow: '02:00-06:00',
-  fillWindow: '02:00-14:00',
-};
+const SITE = GRU1_SITE;
 
 function hostKey() {
   return parsePublicKeyLine(sshPair().public)!;

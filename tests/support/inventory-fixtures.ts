@@ -18,6 +18,21 @@ export const sampleAppliances = () => readFileSync(SAMPLE_APPLIANCES, 'utf8');
 export const SITES_HEADER = 'code,partner,asn,name,city,country,latitude,longitude,timezone,maintenance_window,fill_window';
 export const APPLIANCES_HEADER = 'serial,hostname,site,model,ipv4,ipv6,ssh_port,api_port,storage_tb,nic_gbps,firmware,status,tags';
 
+/** One site as the inventory forms and upsertSite take it (GRU1, Vivo), for tests that need a site to hang appliances on. */
+export const GRU1_SITE = {
+  code: 'GRU1',
+  partner: 'Vivo',
+  asn: 26599,
+  name: 'Sao Paulo 1',
+  city: 'Sao Paulo',
+  country: 'BR',
+  latitude: -23.5,
+  longitude: -46.6,
+  timezone: 'America/Sao_Paulo',
+  maintenanceWindow: '02:00-06:00',
+  fillWindow: '02:00-14:00',
+} as const;
+
 /** A CSV file from a header and rows (each row already comma-joined). */
 export const csv = (header: string, ...rows: string[]) => [header, ...rows].join('\n') + '\n';
 
