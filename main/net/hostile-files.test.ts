@@ -127,6 +127,27 @@ describe('importing hostile files', () => {
     }
     expect((await client.api.net.listJumpHosts({})).jumpHosts).toEqual([]);
   });
+
+  it('names the Host line of each jump host that fails the checks', async () => {
+    const content = [
+      '# fleet bastions',
+      'Host gw-ok',
+      '  HostName gw.isp.net',
+      'Host gw-bad',
+      '  HostName gw.isp.net',
+      '  Port 99999',
+      'Host oca-7',
+      '  ProxyJump gw-ok,ops@-evil.example',
+      '',
+    ].join('\n');
+    const r = await rejectionOf(client.api.net.importSshConfig({ content, dryRun: true }));
+    expect(r.code).toBe('E_IMPORT');
+    expect(r.errors).toEqual([
+      { line: 4, field: 'gw-bad', reason: expect.stringMatching(/port: a port is 1-65535/) },
+      { line: 7, field: 'ops@-evil.example', reason: expect.stringMatching(/host: /) },
+    ]);
+    expect(r.message).toMatch(/line 4, gw-bad: .*line 7, ops@-evil\.example: /);
+  });
 });
 
 describe('a bastion\'s trusted key', () => {

@@ -436,7 +436,9 @@ export class NetService {
     const localUser = userInfo().username;
     const jumpHosts = new Map<string, JumpHost>();
     /** Jump hosts that fail the jump-host form's checks: the import stops with every one of them. */
-    const invalid: Array<{ host: string; reason: string }> = [];
+    const invalid: Array<{ host: string; line: number; reason: string }> = [];
+    /** The Host block being read, whose ProxyJump names the hops that are not aliases themselves. */
+    let reading = '';
     const computed = (alias: string) => {
       const c = config.settingsFor(alias);
       return { host: c.host ?? alias, port: c.port ?? '22', user: c.user ?? localUser, proxyJump: c.proxyJump ?? null };
@@ -470,7 +472,7 @@ export class NetService {
         hostKeyFingerprint: this.repo.jumpHost(name)?.hostKeyFingerprint ?? null,
       });
       if (!checked.success) {
-        invalid.push({ host: spec.slice(0, 80), reason: describeIssues(checked.error) });
+        invalid.push({ host: spec.slice(0, 80), line: config.lineOf(aliases.has(spec) ? spec : reading), reason: describeIssues(checked.error) });
         return name;
       }
       jumpHosts.set(name, { ...checked.data });
@@ -489,6 +491,7 @@ export class NetService {
     }
     const routes: Route[] = [];
     for (const alias of config.aliases) {
+      reading = alias;
       const c = computed(alias);
       const appliance = byName.get(alias) ?? byName.get(c.host);
       const last = chainOf(c.proxyJump);
@@ -505,9 +508,9 @@ export class NetService {
         `${invalid.length} jump host${invalid.length === 1 ? '' : 's'} in this ssh_config ${invalid.length === 1 ? 'does' : 'do'} not pass the jump-host checks; nothing was imported: ` +
           invalid
             .slice(0, 5)
-            .map((i) => `${i.host}: ${i.reason}`)
+            .map((i) => `line ${i.line}, ${i.host}: ${i.reason}`)
             .join('; ') + (invalid.length > 5 ? '; ...' : '.'),
-        { errors: invalid.slice(0, 100).map((i) => ({ line: 0, field: i.host, reason: i.reason })) },
+        { errors: invalid.slice(0, 100).map((i) => ({ line: i.line, field: i.host, reason: i.reason })) },
       );
     }
     report.jumpHosts = [...jumpHosts.values()];

@@ -36,6 +36,19 @@ export interface ParsedSshConfig {
   skipped: Array<{ host: string; reason: string }>;
   /** HostName, Port, User and ProxyJump for a host, first value wins as in OpenSSH. */
   settingsFor(alias: string): HostSettings;
+  /** The line (from 1) of the first Host line that names `alias`, or 0 when none does. */
+  lineOf(alias: string): number;
+}
+
+/** Where each name given on a Host line first appears (`Host a b` and `Host=a`), by line from 1. */
+function hostLines(content: string): Map<string, number> {
+  const lines = new Map<string, number>();
+  content.split(/\r?\n/).forEach((text, i) => {
+    const m = /^\s*host(?:\s*=\s*|\s+)(.*)$/i.exec(text);
+    if (!m) return;
+    for (const name of m[1]!.split(/\s+/)) if (name && !lines.has(name)) lines.set(name, i + 1);
+  });
+  return lines;
 }
 
 const WANTED = new Map<string, keyof HostSettings>([
@@ -113,6 +126,7 @@ export function readSshConfig(content: string): ParsedSshConfig {
         "Import the Host blocks of the fleet's jump hosts and appliances, with fewer or shorter wildcard patterns.",
     );
   }
+  let lines: Map<string, number> | null = null;
   return {
     aliases: [...aliases],
     skipped,
@@ -125,6 +139,10 @@ export function readSshConfig(content: string): ParsedSshConfig {
         for (const { key, value } of block.settings) found[key] ??= value;
       }
       return { host: found.host, port: found.port, user: found.user, proxyJump: found.proxyJump };
+    },
+    lineOf(alias) {
+      lines ??= hostLines(content);
+      return lines.get(alias) ?? 0;
     },
   };
 }
