@@ -11,6 +11,7 @@ import { inventoryScreens } from './features/inventory/routes';
 import { jobsScreens } from './features/jobs/routes';
 import { netScreens } from './features/net/routes';
 import { overviewScreens } from './features/overview/routes';
+import { mapScreens } from './features/map/routes';
 import { useEngine } from './stores/engine';
 import { followInventoryChanges } from './features/inventory/store';
 import { followHealth } from './features/health/store';
@@ -98,6 +99,7 @@ const SCREENS: ScreenTable<RouteName> = {
   ...healthScreens,
   ...jobsScreens,
   ...netScreens,
+  ...mapScreens,
 };
 
 function Screen({ route }: { route: Route }) {

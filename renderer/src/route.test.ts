@@ -22,6 +22,8 @@ describe('hash routes', () => {
       { name: 'site', code: 'GRU-1' },
       { name: 'import' },
       { name: 'audit' },
+      { name: 'map', partner: null, size: 'capacity' },
+      { name: 'map', partner: 'Claro Brasil & Co', size: 'serving' },
     ];
     for (const route of routes) expect(parseHash(hashFor(route))).toEqual(route);
   });

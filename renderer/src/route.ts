@@ -40,7 +40,11 @@ export type Route =
   | { name: 'actionable' }
   | { name: 'jobs' }
   | { name: 'job'; id: number }
-  | { name: 'hostkeys' };
+  | { name: 'hostkeys' }
+  | { name: 'map'; partner: string | null; size: MapSize };
+
+/** What a site's circle on the map is sized by. */
+export type MapSize = 'capacity' | 'serving';
 
 export type RouteName = Route['name'];
 
@@ -157,6 +161,11 @@ export function parseHash(hash: string): Route {
       return arg !== null && /^[1-9]\d{0,14}$/.test(arg) ? { name: 'job', id: Number(arg) } : { name: 'jobs' };
     case 'hostkeys':
       return { name: 'hostkeys' };
+    case 'map': {
+      const params = new URLSearchParams(search);
+      const partner = (params.get('partner') ?? '').trim().slice(0, 200);
+      return { name: 'map', partner: partner || null, size: params.get('size') === 'serving' ? 'serving' : 'capacity' };
+    }
     default:
       return { name: 'overview' };
   }
@@ -194,6 +203,13 @@ export function hashFor(route: Route): string {
       return `#/jobs/${route.id}`;
     case 'hostkeys':
       return '#/hostkeys';
+    case 'map': {
+      const params = new URLSearchParams();
+      if (route.partner) params.set('partner', route.partner);
+      if (route.size !== 'capacity') params.set('size', route.size);
+      const search = params.toString();
+      return search ? `#/map?${search}` : '#/map';
+    }
   }
 }
 
@@ -203,7 +219,7 @@ export function appliancesHash(filters: Partial<ListQuery>): string {
 }
 
 /** Which left-nav entry a route belongs to. */
-export function navSection(route: Route): 'overview' | 'appliances' | 'sites' | 'import' | 'audit' | 'health' | 'jobs' | 'hostkeys' {
+export function navSection(route: Route): 'overview' | 'map' | 'appliances' | 'sites' | 'import' | 'audit' | 'health' | 'jobs' | 'hostkeys' {
   switch (route.name) {
     case 'appliance':
     case 'appliances':

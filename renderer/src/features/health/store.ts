@@ -369,6 +369,9 @@ export const useHealth = create<HealthState>()((set, get) => {
           void get().loadFleet();
           void get().loadActionable();
           break;
+        case 'map':
+          void get().loadFleet();
+          break;
         case 'appliances':
         case 'site':
           // Only the rows in view, and only when a sweep measured one of them.

@@ -305,6 +305,7 @@ export const useInventory = create<InventoryState>()((set, get) => {
           void get().loadAppliance(route.serial);
           break;
         case 'sites':
+        case 'map':
           void get().loadSites();
           break;
         case 'site':
