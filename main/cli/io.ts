@@ -4,7 +4,7 @@
  */
 import { userInfo } from 'node:os';
 import { Option, type Command } from 'commander';
-import { isErrorCode } from '../kit/errors';
+import { isErrorCode } from '../kit/error-codes';
 import { throughDoor, type Door } from './door';
 import { terminalSafe } from './terminal-text';
 

@@ -5,31 +5,9 @@
  */
 import { z } from 'zod';
 
-export const ERROR_CODES = [
-  'E_VALIDATION', // a message or form field did not match the contract
-  'E_CONFIRM', // a large change needs its size confirmed (the count typed back); nothing was done
-  'E_NOT_FOUND', // the named record does not exist
-  'E_CONFLICT', // the change collides with existing data (duplicate serial, ...)
-  'E_IMPORT', // an import file has bad rows; nothing was changed
-  'E_UNAUTHORIZED', // wrong or missing token
-  'E_FORBIDDEN', // the request came from somewhere it may not
-  'E_TIMEOUT',
-  'E_CANCELLED',
-  'E_UNREACHABLE',
-  'E_HOSTKEY_MISMATCH',
-  'E_HOSTKEY_UNKNOWN',
-  'E_AUTH',
-  'E_BAD_REPLY', // an appliance answered with something the contract does not allow
-  'E_TOO_LARGE',
-  'E_EXIT', // a raw command (not an ocactl action) on an appliance exited non-zero or was killed; a job result's errorCode
-  'E_VAULT_LOCKED',
-  'E_UNAVAILABLE',
-  'E_SIGNATURE', // a firmware image is unsigned, badly signed or signed by a key nobody trusted
-  'E_IMAGE', // a file is not a valid firmware image (header, size or checksum)
-  'E_INTERNAL',
-] as const;
+import { ERROR_CODES, isErrorCode, type ErrorCode } from './error-codes';
 
-export type ErrorCode = (typeof ERROR_CODES)[number];
+export { ERROR_CODES, isErrorCode, type ErrorCode };
 
 /** One problem with a message: where (`['patch', 'ipv4']`, `[]` for the whole message) and what. */
 export const ValidationIssue = z.object({
@@ -97,10 +75,6 @@ export class FleetError<C extends ErrorCode = ErrorCode> extends Error {
   toBody(): ErrorBody {
     return (this.details === undefined ? { code: this.code, message: this.message } : { code: this.code, message: this.message, details: this.details }) as ErrorBody;
   }
-}
-
-export function isErrorCode(value: unknown): value is ErrorCode {
-  return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
 }
 
 /**
