@@ -28,6 +28,8 @@ import { execKind, startExec } from './net/jobs';
 import { configStepsKind } from './net/config-steps';
 import { HealthService, type HealthServiceOptions } from './health/service';
 import { FirmwareService } from './firmware/service';
+import { CapacityService } from './capacity/service';
+import { LAB_TAG } from './lab/service';
 import { ENGINE_VERSION } from './version';
 
 export interface EngineOptions {
@@ -61,6 +63,7 @@ export interface Engine {
   readonly jobs: JobsKernel;
   readonly health: HealthService;
   readonly firmware: FirmwareService;
+  readonly capacity: CapacityService;
   /** Serve one window over a carrier; returns the function that ends the session. */
   connect(channel: Channel, ctx: CallContext): () => void;
   /** An in-process typed client (CLI, tests). */
@@ -97,6 +100,17 @@ export function createEngine(options: EngineOptions): Engine {
   const runsMonitor = options.host === 'desktop' || options.host === 'browser';
   const health = new HealthService(depsOf('health'), inventory, { runsMonitor, net, ...options.health });
   const firmware = new FirmwareService(depsOf('firmware'), inventory);
+  const capacity = new CapacityService(depsOf('capacity'), inventory, health);
+  // Each sweep's serving per site is a candidate for the day's peak; a lab brings months of history.
+  const quietly = (what: string, fn: () => unknown) => {
+    try {
+      fn();
+    } catch (err) {
+      log.error(what, { error: err instanceof Error ? err.message : String(err) });
+    }
+  };
+  events.scoped('health').on('swept', () => quietly('capacity: recording peaks', () => capacity.recordSweep()));
+  events.scoped('lab').on('changed', ({ running }) => running && quietly('capacity: lab history', () => capacity.seedLabHistory(LAB_TAG)));
 
   const handlers: Handlers = {
     system: {
@@ -115,6 +129,7 @@ export function createEngine(options: EngineOptions): Engine {
     jobs: { ...jobs.handlers, exec: (req, ctx) => startExec(jobs, req, ctx.actor) },
     health: health.handlers,
     firmware: firmware.handlers,
+    capacity: capacity.handlers,
   };
 
   const dispatcher = new Dispatcher(handlers, log, options.checkOutputs ?? false);
@@ -134,6 +149,7 @@ export function createEngine(options: EngineOptions): Engine {
     jobs,
     health,
     firmware,
+    capacity,
     connect(channel, ctx) {
       const end = serveChannel(channel, {
         server: rpc,

@@ -3,8 +3,9 @@
  * change once released). A domain adds its next migration to its own migrations.ts with the next
  * free number and, if it is a new domain, its list here.
  *
- * Next free version: 9.
+ * Next free version: 10.
  */
+import { capacityMigrations } from './capacity/migrations';
 import { firmwareMigrations } from './firmware/migrations';
 import { healthMigrations } from './health/migrations';
 import { inventoryMigrations } from './inventory/migrations';
@@ -12,4 +13,4 @@ import { jobsMigrations } from './jobs/migrations';
 import { netMigrations } from './net/migrations';
 import { gatherMigrations } from './store/migrations';
 
-export const MIGRATIONS = gatherMigrations(inventoryMigrations, netMigrations, healthMigrations, jobsMigrations, firmwareMigrations);
+export const MIGRATIONS = gatherMigrations(inventoryMigrations, netMigrations, healthMigrations, jobsMigrations, firmwareMigrations, capacityMigrations);

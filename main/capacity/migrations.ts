@@ -1,0 +1,22 @@
+/**
+ * The capacity domain's schema: each site's daily serving peak and its serving capacity that day.
+ * Never edit a released migration: add the next version here and list it in main/migrations.ts.
+ */
+import type { Migration } from '../store/migrations';
+
+export const capacityMigrations: readonly Migration[] = [
+  {
+    version: 9,
+    name: 'capacity: daily serving peak and serving capacity per site',
+    sql: `
+      CREATE TABLE site_daily_peaks (
+        site TEXT NOT NULL REFERENCES sites(code) ON DELETE CASCADE ON UPDATE CASCADE,
+        day TEXT NOT NULL CHECK (day GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+        peak_gbps REAL NOT NULL CHECK (peak_gbps >= 0),
+        capacity_gbps REAL NOT NULL CHECK (capacity_gbps >= 0),
+        source TEXT NOT NULL CHECK (source IN ('polled', 'lab')),
+        PRIMARY KEY (site, day)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
+];
