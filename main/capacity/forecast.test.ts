@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, adviseCapacity, forecastPeaks, mape, sarima, seasonalNaive, HOLDOUT_DAYS } from './forecast';
+import { addDays, adviseCapacity, forecastPeaks, mape, plausible, sarima, seasonalNaive, HOLDOUT_DAYS } from './forecast';
 
 /** Trend + weekly season, no noise: the answer is known for every future day. */
 const series = (n: number, base = 100, slope = 0.5, amp = 10) => Array.from({ length: n }, (_, i) => base + slope * i + amp * Math.sin((2 * Math.PI * i) / 7));
@@ -31,6 +31,16 @@ describe('capacity forecasts on series with known answers', () => {
     const g = forecastPeaks(flat, 14);
     expect(g.scores.seasonalNaive).toBe(0);
     expect(g.values.slice(0, 7)).toEqual(seasonalNaive(flat, 7));
+  });
+
+  it('takes a model that runs away for what it is: the baseline forecasts instead', () => {
+    expect(plausible([100, 140], [90, 100])).toBe(true);
+    expect(plausible([100, 151], [90, 100])).toBe(false);
+    expect(plausible([100, NaN], [90, 100])).toBe(false);
+    // A series that jumps in its last days: SARIMA's double differencing extrapolates the jump.
+    const jumpy = [...Array.from({ length: 84 }, (_, i) => 100 + (i % 7)), ...Array.from({ length: 14 }, (_, i) => 100 + 40 * i)];
+    const f = forecastPeaks(jumpy, 56);
+    expect(Math.max(...f.values)).toBeLessThanOrEqual(Math.max(...jumpy) * 1.5);
   });
 
   it('too little history: the baseline only, and says it could not score', () => {

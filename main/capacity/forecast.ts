@@ -69,12 +69,21 @@ export function forecastPeaks(history: readonly number[], horizon: number): Fore
   const useModel = history.length >= MIN_MODEL_DAYS && (scores.sarima === null || scores.seasonalNaive === null || scores.sarima <= scores.seasonalNaive);
   if (useModel) {
     const values = sarima(history, horizon);
-    if (values.every(Number.isFinite)) return { method: 'sarima', values: values.map(round), scores };
+    if (plausible(values, history)) return { method: 'sarima', values: values.map(round), scores };
   }
   return { method: 'seasonal-naive', values: seasonalNaive(history, horizon).map(round), scores };
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
+
+/** How far above the history's highest peak a forecast may go before it is taken for a model gone astray. */
+export const MAX_GROWTH = 1.5;
+
+/** A model's forecast is used only when it is finite and stays within MAX_GROWTH of the history's highest peak. */
+export function plausible(values: readonly number[], history: readonly number[]): boolean {
+  const top = Math.max(...history);
+  return values.every((v) => Number.isFinite(v) && v >= 0 && v <= top * MAX_GROWTH);
+}
 
 export interface CapacityAdvice {
   /** Highest forecast peak over the horizon as a share of capacity. */

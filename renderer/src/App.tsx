@@ -12,6 +12,7 @@ import { jobsScreens } from './features/jobs/routes';
 import { netScreens } from './features/net/routes';
 import { overviewScreens } from './features/overview/routes';
 import { mapScreens } from './features/map/routes';
+import { capacityScreens } from './features/capacity/routes';
 import { useEngine } from './stores/engine';
 import { followInventoryChanges } from './features/inventory/store';
 import { followHealth } from './features/health/store';
@@ -100,6 +101,7 @@ const SCREENS: ScreenTable<RouteName> = {
   ...jobsScreens,
   ...netScreens,
   ...mapScreens,
+  ...capacityScreens,
 };
 
 function Screen({ route }: { route: Route }) {

@@ -24,6 +24,8 @@ describe('hash routes', () => {
       { name: 'audit' },
       { name: 'map', partner: null, size: 'capacity' },
       { name: 'map', partner: 'Claro Brasil & Co', size: 'serving' },
+      { name: 'capacity', site: null },
+      { name: 'capacity', site: 'GRU 1/x' },
     ];
     for (const route of routes) expect(parseHash(hashFor(route))).toEqual(route);
   });

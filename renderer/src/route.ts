@@ -41,7 +41,8 @@ export type Route =
   | { name: 'jobs' }
   | { name: 'job'; id: number }
   | { name: 'hostkeys' }
-  | { name: 'map'; partner: string | null; size: MapSize };
+  | { name: 'map'; partner: string | null; size: MapSize }
+  | { name: 'capacity'; site: string | null };
 
 /** What a site's circle on the map is sized by. */
 export type MapSize = 'capacity' | 'serving';
@@ -161,6 +162,10 @@ export function parseHash(hash: string): Route {
       return arg !== null && /^[1-9]\d{0,14}$/.test(arg) ? { name: 'job', id: Number(arg) } : { name: 'jobs' };
     case 'hostkeys':
       return { name: 'hostkeys' };
+    case 'capacity': {
+      const site = (new URLSearchParams(search).get('site') ?? '').trim().slice(0, 32);
+      return { name: 'capacity', site: site || null };
+    }
     case 'map': {
       const params = new URLSearchParams(search);
       const partner = (params.get('partner') ?? '').trim().slice(0, 200);
@@ -203,6 +208,8 @@ export function hashFor(route: Route): string {
       return `#/jobs/${route.id}`;
     case 'hostkeys':
       return '#/hostkeys';
+    case 'capacity':
+      return route.site ? `#/capacity?${new URLSearchParams({ site: route.site }).toString()}` : '#/capacity';
     case 'map': {
       const params = new URLSearchParams();
       if (route.partner) params.set('partner', route.partner);
@@ -219,7 +226,7 @@ export function appliancesHash(filters: Partial<ListQuery>): string {
 }
 
 /** Which left-nav entry a route belongs to. */
-export function navSection(route: Route): 'overview' | 'map' | 'appliances' | 'sites' | 'import' | 'audit' | 'health' | 'jobs' | 'hostkeys' {
+export function navSection(route: Route): 'overview' | 'map' | 'capacity' | 'appliances' | 'sites' | 'import' | 'audit' | 'health' | 'jobs' | 'hostkeys' {
   switch (route.name) {
     case 'appliance':
     case 'appliances':

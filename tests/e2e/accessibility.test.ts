@@ -78,6 +78,7 @@ describe.skipIf(!chromiumAvailable)('accessibility (axe-core, WCAG 2.1 AA) on ev
     { name: 'jobs', open: async (p) => void (await go(p, '#/jobs'), await p.locator('main table').first().waitFor()) },
     { name: 'hostkeys', open: async (p) => void (await go(p, '#/hostkeys'), await p.locator('main h1').first().waitFor()) },
     { name: 'map', open: async (p) => void (await go(p, '#/map'), await p.getByTestId('map-site').first().waitFor()) },
+    { name: 'capacity', open: async (p) => void (await go(p, '#/capacity?site=' + site), await p.getByTestId('capacity-site').waitFor()) },
     {
       name: 'add-appliance-dialog',
       open: async (p) => {

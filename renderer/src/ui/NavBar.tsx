@@ -7,6 +7,7 @@ import { HostKeyBadge } from '../features/net/HostKeyWarning';
 const LINKS = [
   { section: 'overview', href: '#/overview', label: 'Overview' },
   { section: 'map', href: '#/map', label: 'Map' },
+  { section: 'capacity', href: '#/capacity', label: 'Capacity' },
   { section: 'appliances', href: '#/appliances', label: 'Appliances' },
   { section: 'sites', href: '#/sites', label: 'Sites' },
   { section: 'health', href: '#/health', label: 'Health' },

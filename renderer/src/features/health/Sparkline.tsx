@@ -44,13 +44,13 @@ export function useEffectiveTheme(): 'light' | 'dark' {
   return choice;
 }
 
-function cssVar(name: string, fallback: string): string {
+export function cssVar(name: string, fallback: string): string {
   const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
   return v || fallback;
 }
 
 /** '#1f6feb' → 'rgba(31,111,235,0.18)'; other notations are returned as they are. */
-function withAlpha(color: string, alpha: number): string {
+export function withAlpha(color: string, alpha: number): string {
   const m = /^#([0-9a-f]{6})$/i.exec(color);
   if (!m) return color;
   const n = parseInt(m[1]!, 16);

@@ -1,8 +1,10 @@
 /**
- * The fleet map in Chromium against a real lab behind `fleetdeck serve`: one circle per site, in the
- * colour of the site's measured roll-up as the engine reports it (a disk failure turns its site
- * Error), the partner filter, the numbers on hover, and a click that opens the site.
- * FLEETDECK_SCREENSHOTS=<dir> also writes the screenshot docs/images/map.png is made from.
+ * The fleet at a glance in Chromium against a real lab behind `fleetdeck serve`. The map: one circle
+ * per site, in the colour of the site's measured roll-up as the engine reports it (a disk failure
+ * turns its site Error), the partner filter, the numbers on hover, a click that opens the site.
+ * Capacity: the lab's months of history, the site that grows towards capacity listed first with its
+ * advice, and its chart drawn with axes and every series.
+ * FLEETDECK_SCREENSHOTS=<dir> also writes the screenshots docs/images/ are made from.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,7 +23,7 @@ interface SiteRollup {
   status: string;
 }
 
-describe.skipIf(!chromiumAvailable)('the fleet map (Playwright + Chromium, real lab)', () => {
+describe.skipIf(!chromiumAvailable)('the fleet map and capacity (Playwright + Chromium, real lab)', () => {
   let session: AppSession;
   let app: ServedApp;
   let page: Page;
@@ -102,5 +104,30 @@ describe.skipIf(!chromiumAvailable)('the fleet map (Playwright + Chromium, real 
     await page.getByText('by serving').click();
     await expect.poll(() => page.evaluate(() => (globalThis as unknown as { location: { hash: string } }).location.hash)).toBe('#/map?size=serving');
     await expect.poll(() => circles().count()).toBe(6);
+  });
+
+  it('lists the site growing towards capacity first, with its advice, and charts its peaks and forecast', async () => {
+    const cliView = JSON.parse(cli(['capacity', '--json'])) as { sites: Array<{ site: string; advice: { crossesOn: string | null; sentence: string } | null }> };
+    const hot = cliView.sites[0]!;
+    expect(hot.advice?.crossesOn).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    await go('#/capacity');
+    // The first look forecasts every site (three model fits each): give it time on a loaded machine.
+    await expect.poll(() => page.getByTestId('capacity-row').count(), { timeout: 30_000 }).toBe(6);
+    const first = page.getByTestId('capacity-row').first();
+    expect(await first.getAttribute('data-site')).toBe(hot.site);
+    expect(await first.textContent()).toContain(hot.advice!.sentence);
+    await first.getByRole('link').click();
+    await expect.poll(() => page.getByTestId('capacity-advice').textContent(), { timeout: 20_000 }).toBe(hot.advice!.sentence);
+    const chart = page.getByTestId('capacity-chart');
+    // 180 generated days, and today's peak once health has polled the site.
+    const days = (JSON.parse(cli(['capacity', '--site', hot.site, '--json'])) as { days: number }).days;
+    expect(days).toBeGreaterThanOrEqual(180);
+    expect(await chart.getAttribute('data-points')).toBe(String(days + 56));
+    expect(await chart.locator('canvas').count()).toBe(1);
+    expect(await chart.locator('.u-axis').count()).toBe(2);
+    const legend = (await chart.locator('.u-legend .u-series th').allTextContents()).map((t) => t.trim());
+    expect(legend).toEqual(expect.arrayContaining(['daily peak', 'forecast', 'capacity', '90 %']));
+    expect(await page.getByTestId('capacity-scores').textContent()).toMatch(/same weekday last week \d+ %, SARIMA \d+ %\. 18\d days of history/);
+    if (SHOTS) await page.screenshot({ path: join(SHOTS, 'capacity.png') });
   });
 });
