@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import type { JSONRPCServer } from 'json-rpc-2.0';
 import { EventBus } from './api/events';
 import { Dispatcher, type Handlers } from './api/dispatcher';
-import type { CallContext, HostKind } from './kit/context';
+import { randomUUID } from 'node:crypto';
+import type { CallContext, HostKind, WindowSession } from './kit/context';
 import { createRpcServer, serveChannel } from './api/rpc-session';
 import { channelPair, type Channel } from './api/channel';
 import { createApiClient, type ApiClient } from './api/client';
@@ -28,6 +29,7 @@ import { execKind, startExec } from './net/jobs';
 import { configStepsKind } from './net/config-steps';
 import { HealthService, type HealthServiceOptions } from './health/service';
 import { FirmwareService } from './firmware/service';
+import { TerminalService } from './terminal/service';
 import { ENGINE_VERSION } from './version';
 
 export interface EngineOptions {
@@ -61,6 +63,7 @@ export interface Engine {
   readonly jobs: JobsKernel;
   readonly health: HealthService;
   readonly firmware: FirmwareService;
+  readonly terminal: TerminalService;
   /** Serve one window over a carrier; returns the function that ends the session. */
   connect(channel: Channel, ctx: CallContext): () => void;
   /** An in-process typed client (CLI, tests). */
@@ -97,6 +100,7 @@ export function createEngine(options: EngineOptions): Engine {
   const runsMonitor = options.host === 'desktop' || options.host === 'browser';
   const health = new HealthService(depsOf('health'), inventory, { runsMonitor, net, ...options.health });
   const firmware = new FirmwareService(depsOf('firmware'), inventory);
+  const terminal = new TerminalService(depsOf('terminal'), inventory, net);
 
   const handlers: Handlers = {
     system: {
@@ -115,6 +119,7 @@ export function createEngine(options: EngineOptions): Engine {
     jobs: { ...jobs.handlers, exec: (req, ctx) => startExec(jobs, req, ctx.actor) },
     health: health.handlers,
     firmware: firmware.handlers,
+    terminal: terminal.handlers,
   };
 
   const dispatcher = new Dispatcher(handlers, log, options.checkOutputs ?? false);
@@ -134,7 +139,22 @@ export function createEngine(options: EngineOptions): Engine {
     jobs,
     health,
     firmware,
-    connect(channel, ctx) {
+    terminal,
+    connect(channel, callerCtx) {
+      // Each window gets an id (events addressed to it alone) and hears when its carrier closes.
+      const closers = new Set<() => void>();
+      const window: WindowSession = callerCtx.window ?? {
+        id: randomUUID(),
+        onClose: (listener) => {
+          closers.add(listener);
+          return () => closers.delete(listener);
+        },
+      };
+      channel.onClose(() => {
+        for (const listener of [...closers]) listener();
+        closers.clear();
+      });
+      const ctx: CallContext = { ...callerCtx, window };
       const end = serveChannel(channel, {
         server: rpc,
         events,
@@ -153,6 +173,7 @@ export function createEngine(options: EngineOptions): Engine {
     close() {
       events.emit('system.shutdown', { reason: 'engine closed' });
       for (const end of [...sessions]) end();
+      terminal.close();
       jobs.stop();
       health.close();
       net.close();
