@@ -69,6 +69,11 @@ export const terminalMethods = {
     z.object({ sessionIds: z.array(SessionId).min(1).max(200), data: Keystrokes, confirm: z.number().int().min(0) }),
     z.object({ sent: z.array(Serial) }),
   ),
+  run: method(
+    'Run one command line on an appliance (as `ssh host CMD`: its shell decides what runs) and return its output and exit status',
+    z.object({ serial: Serial, argv: z.array(z.string().max(4096)).min(1).max(256), timeoutMs: z.number().int().min(1000).max(3_600_000).default(120_000) }),
+    z.object({ exitCode: z.number().int().nullable(), signal: z.string().nullable(), stdout: z.string(), stderr: z.string(), truncated: z.boolean() }),
+  ),
   settings: method('Terminal settings', z.object({}).default({}), TerminalSettings),
   updateSettings: method('Change terminal settings (audited)', TerminalSettings.partial(), TerminalSettings),
   listFiles: method('Files in an appliance\'s staging area (over SFTP)', z.object({ serial: Serial, area: FileArea.default('staging') }), z.object({ path: z.string(), files: z.array(AreaFile) })),

@@ -93,6 +93,7 @@ export class TerminalService {
       },
       list: (_input, ctx) => [...this.sessions.values()].filter((s) => s.window === ctx.window?.id).map((s) => ({ ...s.info })),
       broadcast: ({ sessionIds, data, confirm }, ctx) => this.broadcast(sessionIds, data, confirm, ctx),
+      run: ({ serial, argv, timeoutMs }, ctx) => this.run(serial, argv, timeoutMs, ctx.actor),
       settings: () => this.settings(),
       updateSettings: (patch, ctx) => this.updateSettings(patch, ctx.actor),
       listFiles: ({ serial, area }) => this.listFiles(serial, area),
@@ -235,6 +236,20 @@ export class TerminalService {
       // The engine may be closing its database as its windows close.
       this.deps.log.warn('terminal audit entry not written', { sessionId: s.info.sessionId, error: (err as Error).message });
     }
+  }
+
+  /** One command line, as `ssh host CMD`; audited with the program's name only (arguments may hold secrets). */
+  async run(serial: string, argv: readonly string[], timeoutMs: number, actor: string) {
+    const { appliance } = this.inventory.getAppliance(serial);
+    const startedMs = this.deps.clock.now();
+    const result = await this.net.sharedPool().exec(this.net.routeFor(appliance), argv, { timeoutMs, maxOutputBytes: 8 * 1024 * 1024 });
+    this.deps.audit.append({
+      actor,
+      action: 'terminal.run',
+      target: `appliance:${appliance.serial}`,
+      details: { program: argv[0]!.slice(0, 100), exitCode: result.exitCode, durationMs: Math.max(0, this.deps.clock.now() - startedMs) },
+    });
+    return result;
   }
 
   private own(sessionId: string, ctx: CallContext): Session {
