@@ -44,6 +44,7 @@ async function waitForScreen(page: Page, pattern: RegExp, scope = page.getByTest
     if (pattern.test(text)) return text;
     await page.waitForTimeout(100);
   }
+  await page.screenshot({ path: '/tmp/terminal-e2e-failure.png' }).catch(() => undefined);
   throw new Error(`${pattern} did not show in the terminal; it shows:\n${text}`);
 }
 
@@ -89,6 +90,7 @@ describe.skipIf(!chromiumAvailable)('terminal and staging files against the lab 
     await go(`#/appliances/${a.serial}`);
     await page.getByTestId('open-terminal').click();
     const view = page.getByTestId('terminal-view').first();
+    await view.scrollIntoViewIfNeeded();
     await waitForScreen(page, /restricted appliance shell/);
     await view.getByTestId('terminal-box').click();
     await page.keyboard.type('ocactl status');
@@ -118,7 +120,7 @@ describe.skipIf(!chromiumAvailable)('terminal and staging files against the lab 
       await page.getByTestId('terminals-serial').fill(a.serial);
       await page.getByTestId('terminals-serial').press('Enter');
       await page.locator(`[data-testid="terminal-tab"][data-serial="${a.serial}"]`).waitFor();
-      await waitForScreen(page, /\$ $/m);
+      await waitForScreen(page, /\$\s*$/);
     }
     await page.locator(`[data-testid="broadcast-target"][data-serial="${one.serial}"]`).check();
     await page.locator(`[data-testid="broadcast-target"][data-serial="${two.serial}"]`).check();

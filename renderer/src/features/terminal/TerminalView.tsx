@@ -74,6 +74,8 @@ export function TerminalView({ sessionId }: { sessionId: string }) {
     const observer = new ResizeObserver(() => refit());
     observer.observe(el);
     refit();
+    // xterm.js draws only while on screen: bring a new terminal into view, with the keyboard on it.
+    el.scrollIntoView({ block: 'nearest' });
     term.focus();
     return () => {
       observer.disconnect();
