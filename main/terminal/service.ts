@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { posix } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { ClientChannel, SFTPWrapper, Stats } from 'ssh2';
-import { DEFAULT_STAGING_DIR } from '../appliance/contract';
+import { parseOcactlReply } from '../appliance/replies';
 import type { ServiceDeps } from '../deps';
 import type { DomainHandlers } from '../kit/contract';
 import type { CallContext, WindowSession } from '../kit/context';
@@ -65,6 +65,8 @@ interface Session {
 
 export class TerminalService {
   private readonly sessions = new Map<string, Session>();
+  /** Each appliance's staging folder, as it reported it. */
+  private readonly stagingDirs = new Map<string, string>();
   readonly handlers: DomainHandlers<typeof terminalMethods, CallContext>;
 
   constructor(
@@ -296,9 +298,23 @@ export class TerminalService {
 
   // Files in the staging area
 
-  private areaDir(area: FileArea): string {
-    if (area === 'staging') return DEFAULT_STAGING_DIR;
-    throw new FleetError('E_VALIDATION', `There is no file area "${String(area)}".`);
+  /**
+   * The area's folder on the appliance: the staging folder `ocactl status` reports
+   * (firmware.stagingDir; DEFAULT_STAGING_DIR on a production appliance), asked once per appliance.
+   */
+  private async areaDir(serial: string, area: FileArea): Promise<string> {
+    if (area !== 'staging') throw new FleetError('E_VALIDATION', `There is no file area "${String(area)}".`);
+    const known = this.stagingDirs.get(serial);
+    if (known) return known;
+    const { appliance } = this.inventory.getAppliance(serial);
+    const out = await this.net.sharedPool().exec(this.net.routeFor(appliance), ['ocactl', 'status'], { timeoutMs: OPEN_TIMEOUT_MS });
+    const reported = parseOcactlReply('status', out.stdout).firmware.stagingDir;
+    const dir = posix.normalize(reported).replace(/\/+$/, '');
+    if (!posix.isAbsolute(dir) || dir === '/' || dir.split('/').includes('..')) {
+      throw new FleetError('E_BAD_REPLY', `${serial} reports its staging folder as ${JSON.stringify(reported.slice(0, 200))}, which is not a folder the file browser will open.`);
+    }
+    this.stagingDirs.set(serial, dir);
+    return dir;
   }
 
   private async withSftp<T>(serial: string, fn: (sftp: SFTPWrapper) => Promise<T>): Promise<T> {
@@ -315,7 +331,7 @@ export class TerminalService {
   }
 
   async listFiles(serial: string, area: FileArea): Promise<{ path: string; files: AreaFile[] }> {
-    const dir = this.areaDir(area);
+    const dir = await this.areaDir(serial, area);
     return this.withSftp(serial, async (sftp) => {
       const entries = await new Promise<Array<{ filename: string; attrs: Stats }>>((resolve, reject) =>
         sftp.readdir(dir, (err, list) => (err ? reject(sftpError(err, `list ${dir} on ${serial}`)) : resolve(list as Array<{ filename: string; attrs: Stats }>))),
@@ -341,8 +357,8 @@ export class TerminalService {
   }
 
   /** The path of a plain file name inside the area; a sentence for anything else. */
-  private pathIn(area: FileArea, name: string): string {
-    const dir = this.areaDir(area);
+  private async pathIn(serial: string, area: FileArea, name: string): Promise<string> {
+    const dir = await this.areaDir(serial, area);
     const parsed = AreaFileName.safeParse(name);
     if (!parsed.success || posix.dirname(posix.join(dir, name)) !== dir) {
       const shown = JSON.stringify(name.slice(0, 80));
@@ -352,7 +368,7 @@ export class TerminalService {
   }
 
   async download(serial: string, area: FileArea, name: string): Promise<{ name: string; size: number; data: string }> {
-    const path = this.pathIn(area, name);
+    const path = await this.pathIn(serial, area, name);
     return this.withSftp(serial, async (sftp) => {
       const attrs = await lstat(sftp, path, serial);
       refuseNonPlain(attrs, name);
@@ -380,7 +396,7 @@ export class TerminalService {
   }
 
   async upload(serial: string, area: FileArea, name: string, offset: number, data: Buffer, actor: string): Promise<{ name: string; size: number }> {
-    const path = this.pathIn(area, name);
+    const path = await this.pathIn(serial, area, name);
     if (data.length > MAX_UPLOAD_CHUNK_BYTES) throw new FleetError('E_TOO_LARGE', `An upload piece may hold ${MAX_UPLOAD_CHUNK_BYTES} bytes; this one holds ${data.length}.`);
     const size = await this.withSftp(serial, async (sftp) => {
       const existing = await lstat(sftp, path, serial).catch((err: unknown) => {
