@@ -21,6 +21,8 @@ export interface ShellHost {
   ocactl(argv: readonly string[]): Promise<{ stdout: string; stderr: string; exitCode: number }>;
   /** The staging area's files (name and size), as SFTP shows them at DEFAULT_STAGING_DIR. */
   listStaging(): Promise<Array<{ name: string; size: number }>>;
+  /** The pty's size as the client last set it (null without a pty): `stty size` prints it. */
+  ptySize?: () => { cols: number; rows: number } | null;
 }
 
 export interface ShellTerminal {
@@ -35,6 +37,7 @@ const HELP = [
   '  uptime                   time since boot',
   '  df [-h]                  cache and staging disk use',
   '  hostname                 this appliance\'s name',
+  '  stty size                the terminal\'s rows and columns',
   `  ls [${DEFAULT_STAGING_DIR}|${SHELL_LOG_DIR}] [-l]   the staging area or the log folder`,
   `  cat ${SHELL_LOG_PATH}   the appliance log`,
   '  clear                    clear the screen',
@@ -237,6 +240,19 @@ export class RestrictedShell {
       }
       case 'uptime':
         return this.uptime();
+      case 'stty': {
+        const size = this.host.ptySize?.() ?? null;
+        if (args.length !== 1 || args[0] !== 'size') {
+          this.print('stty: only stty size is available here');
+          return 1;
+        }
+        if (!size) {
+          this.print('stty: standard input is not a terminal');
+          return 1;
+        }
+        this.print(`${size.rows} ${size.cols}`);
+        return 0;
+      }
       case 'df':
         return this.df(args);
       case 'ls':

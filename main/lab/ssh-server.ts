@@ -99,15 +99,18 @@ export class ApplianceSsh {
       client.on('session', (acceptSession) => {
         const session = acceptSession();
         // A terminal: the restricted appliance shell (main/lab/shell.ts) on a pty the client sized.
-        let pty = false;
-        session.on('pty', (accept) => {
-          pty = true;
+        let pty: { cols: number; rows: number } | null = null;
+        session.on('pty', (accept, _reject, info) => {
+          pty = { cols: info.cols, rows: info.rows };
           accept?.();
         });
-        session.on('window-change', (accept) => accept?.());
+        session.on('window-change', (accept, _reject, info) => {
+          if (pty) pty = { cols: info.cols, rows: info.rows };
+          accept?.();
+        });
         session.on('shell', (accept) => {
           if (this.appliance.isDown() || this.appliance.hasFault('unreachable')) return void drop();
-          serveShell(accept(), pty, this.shellHost());
+          serveShell(accept(), pty !== null, { ...this.shellHost(), ptySize: () => pty });
         });
         session.on('env', (accept) => accept?.());
         session.on('exec', (accept, _reject, info) => {

@@ -90,10 +90,13 @@ describe('terminals on lab appliances', { timeout: 60_000 }, () => {
 
   it('resizes the pty the shell runs on', async () => {
     const s = await a.api.terminal.open({ serial: serials[1]!, cols: 80, rows: 24 });
-    const lab = fleet.appliance(serials[1]!);
-    expect(lab).toBeDefined();
+    await waitFor('a', s.sessionId, /\$ $/);
+    await a.api.terminal.write({ sessionId: s.sessionId, data: 'stty size\r' });
+    await waitFor('a', s.sessionId, /\r\n24 80\r\n/);
     await a.api.terminal.resize({ sessionId: s.sessionId, cols: 132, rows: 50 });
     expect((await a.api.terminal.list({})).find((t) => t.sessionId === s.sessionId)).toMatchObject({ cols: 132, rows: 50 });
+    await a.api.terminal.write({ sessionId: s.sessionId, data: 'stty size\r' });
+    await waitFor('a', s.sessionId, /\r\n50 132\r\n/);
     await a.api.terminal.close({ sessionId: s.sessionId });
     await until(() => closed.has(s.sessionId), 'the session to close');
   });

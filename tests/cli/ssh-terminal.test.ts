@@ -5,7 +5,8 @@
  * the line there and the CLI keeps running; Ctrl-D logs out with status 0), and `-- CMD` runs one
  * command with its exit status through plain pipes.
  */
-import { rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readManifest, type LabManifest } from '../../main/lab/manifest';
@@ -22,6 +23,20 @@ let dataDir: string;
 let lab: LabManifest;
 let serial = '';
 const terminals: PtySession[] = [];
+
+/** The pty of the running `fleetdeck ssh SERIAL` of this data dir (its stdin). */
+function ttyOf(serial: string): string {
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    if (argv.includes(CLI) && argv.includes(dataDir) && argv.includes('ssh') && argv.includes(serial)) return readlinkSync(`/proc/${pid}/fd/0`);
+  }
+  throw new Error(`no fleetdeck ssh ${serial} process found`);
+}
 
 function terminal(args: string[], size?: { cols: number; rows: number }): PtySession {
   const session = spawnInPty([process.execPath, CLI, '--data-dir', dataDir, ...args], { cwd: REPO, env: CLI_ENV, ...size });
@@ -72,14 +87,20 @@ describe.skipIf(noPty !== null)('fleetdeck ssh', { timeout: 90_000 }, () => {
     await t.waitFor(/restricted appliance shell[\s\S]*\$ $/);
     t.write('ocactl status\r');
     await t.waitFor(new RegExp(`"serial":"${serial}"`));
-    t.write('stty -a\r');
-    await t.waitFor(/stty: not available in this restricted shell/);
+    t.write('vi /etc/hosts\r');
+    await t.waitFor(/vi: not available in this restricted shell/);
     t.write('half a line');
     await t.waitFor(/\$ half a line$/);
     t.interrupt();
     // The appliance shell drops the line (the pty's own ONLCR may add a CR to the CR LF).
     await t.waitFor((x) => /half a line\^C\r+\n[^\n]*\$ $/.test(x.output));
     expect(t.running).toBe(true);
+    // Resize the pty from outside, as a terminal window does: the CLI gets SIGWINCH and tells the appliance.
+    t.write('stty size\r');
+    await t.waitFor((x) => /\r+\n30 100\r+\n/.test(x.output));
+    execFileSync('stty', ['-F', ttyOf(serial), 'cols', '77', 'rows', '19']);
+    t.write('stty size\r');
+    await t.waitFor((x) => /\r+\n19 77\r+\n/.test(x.output));
     t.write('\u0004');
     expect((await t.exit()).code, t.text).toBe(0);
     await withDataDirEngine(dataDir, (engine) => {

@@ -106,6 +106,9 @@ describe.skipIf(skipReason !== null)("the agent's restricted shell behind OpenSS
     channel.setWindow(40, 120, 0, 0);
     channel.write('uptime\r');
     await until(() => /up \d/.test(out), 'uptime', { timeoutMs: 20_000 });
+    // sshd sets the new size on the pty and the shell reads it there.
+    channel.write('stty size\r');
+    await until(() => /\n40 120\r?\n/.test(out), 'the new size from stty size', { timeoutMs: 20_000 });
     channel.write('exit 5\r');
     expect(await exit).toBe(5);
   });

@@ -19,6 +19,7 @@ export async function shellMain(env: NodeJS.ProcessEnv = process.env): Promise<n
       return { stdout: out.stdout, stderr: '', exitCode: out.exitCode };
     },
     listStaging: () => listStagingFiles(join(agentDir(env), 'staging')),
+    ptySize: () => (process.stdout.isTTY ? { cols: process.stdout.columns, rows: process.stdout.rows } : null),
   };
   // A pty in raw mode (Node's) still turns \n into \r\n on output (OPOST): the shell's own \r\n would double it.
   const onTty = process.stdout.isTTY === true;
