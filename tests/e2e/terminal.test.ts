@@ -151,8 +151,19 @@ describe.skipIf(!chromiumAvailable)('terminal and staging files against the lab 
     await go(`#/appliances/${a.serial}`);
     await page.getByTestId('toggle-files').click();
     const body = Buffer.alloc(1_300_000, 7);
+    // Record every progress line the page shows while the upload runs (it is quick on loopback).
+    await page.evaluate(() => {
+      const g = globalThis as unknown as { progressSeen: string[]; document: { body: unknown; querySelector(s: string): { textContent: string } | null }; MutationObserver: new (cb: () => void) => { observe(n: unknown, o: object): void } };
+      g.progressSeen = [];
+      new g.MutationObserver(() => {
+        const el = g.document.querySelector('[data-testid="files-progress"]');
+        if (el) g.progressSeen.push(el.textContent);
+      }).observe(g.document.body, { subtree: true, childList: true, characterData: true });
+    });
     await page.getByTestId('files-upload').setInputFiles({ name: 'site-notes.bin', mimeType: 'application/octet-stream', buffer: body });
     await page.locator('[data-testid="files-row"][data-name="site-notes.bin"]').waitFor();
+    const progress = await page.evaluate(() => (globalThis as unknown as { progressSeen: string[] }).progressSeen);
+    expect(progress.some((p) => /Uploading site-notes\.bin: 512 KiB of 1\.2 MiB/.test(p)), progress.join(' / ')).toBe(true);
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       page.locator('[data-testid="files-row"][data-name="site-notes.bin"]').getByTestId('files-download').click(),
