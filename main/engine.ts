@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import type { JSONRPCServer } from 'json-rpc-2.0';
 import { EventBus } from './api/events';
 import { Dispatcher, type Handlers } from './api/dispatcher';
-import type { CallContext, HostKind } from './kit/context';
+import { randomUUID } from 'node:crypto';
+import type { CallContext, HostKind, WindowSession } from './kit/context';
 import { createRpcServer, serveChannel } from './api/rpc-session';
 import { channelPair, type Channel } from './api/channel';
 import { createApiClient, type ApiClient } from './api/client';
@@ -30,6 +31,7 @@ import { HealthService, type HealthServiceOptions } from './health/service';
 import { FirmwareService } from './firmware/service';
 import { CapacityService } from './capacity/service';
 import { LAB_TAG } from './lab/service';
+import { TerminalService } from './terminal/service';
 import { ENGINE_VERSION } from './version';
 
 export interface EngineOptions {
@@ -64,6 +66,7 @@ export interface Engine {
   readonly health: HealthService;
   readonly firmware: FirmwareService;
   readonly capacity: CapacityService;
+  readonly terminal: TerminalService;
   /** Serve one window over a carrier; returns the function that ends the session. */
   connect(channel: Channel, ctx: CallContext): () => void;
   /** An in-process typed client (CLI, tests). */
@@ -111,6 +114,7 @@ export function createEngine(options: EngineOptions): Engine {
   };
   events.scoped('health').on('swept', () => quietly('capacity: recording peaks', () => capacity.recordSweep()));
   events.scoped('lab').on('changed', ({ running }) => running && quietly('capacity: lab history', () => capacity.seedLabHistory(LAB_TAG)));
+  const terminal = new TerminalService(depsOf('terminal'), inventory, net);
 
   const handlers: Handlers = {
     system: {
@@ -130,6 +134,7 @@ export function createEngine(options: EngineOptions): Engine {
     health: health.handlers,
     firmware: firmware.handlers,
     capacity: capacity.handlers,
+    terminal: terminal.handlers,
   };
 
   const dispatcher = new Dispatcher(handlers, log, options.checkOutputs ?? false);
@@ -150,7 +155,22 @@ export function createEngine(options: EngineOptions): Engine {
     health,
     firmware,
     capacity,
-    connect(channel, ctx) {
+    terminal,
+    connect(channel, callerCtx) {
+      // Each window gets an id (events addressed to it alone) and hears when its carrier closes.
+      const closers = new Set<() => void>();
+      const window: WindowSession = callerCtx.window ?? {
+        id: randomUUID(),
+        onClose: (listener) => {
+          closers.add(listener);
+          return () => closers.delete(listener);
+        },
+      };
+      channel.onClose(() => {
+        for (const listener of [...closers]) listener();
+        closers.clear();
+      });
+      const ctx: CallContext = { ...callerCtx, window };
       const end = serveChannel(channel, {
         server: rpc,
         events,
@@ -169,6 +189,7 @@ export function createEngine(options: EngineOptions): Engine {
     close() {
       events.emit('system.shutdown', { reason: 'engine closed' });
       for (const end of [...sessions]) end();
+      terminal.close();
       jobs.stop();
       health.close();
       net.close();

@@ -11,6 +11,7 @@ import { jobsEvents, jobsMethods, netEvents, netMethods } from '../net/contract'
 import { healthEvents, healthMethods } from '../health/contract';
 import { firmwareEvents, firmwareMethods } from '../firmware/contract';
 import { capacityEvents, capacityMethods } from '../capacity/contract';
+import { terminalEvents, terminalMethods } from '../terminal/contract';
 import { systemEvents, systemMethods } from './system-contract';
 
 export const contract = {
@@ -22,6 +23,7 @@ export const contract = {
   health: healthMethods,
   firmware: firmwareMethods,
   capacity: capacityMethods,
+  terminal: terminalMethods,
 } satisfies Record<string, MethodMap>;
 
 export const eventContract = {
@@ -33,6 +35,7 @@ export const eventContract = {
   health: healthEvents,
   firmware: firmwareEvents,
   capacity: capacityEvents,
+  terminal: terminalEvents,
 } satisfies Record<string, EventMap>;
 
 export type Contract = typeof contract;

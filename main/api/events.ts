@@ -2,15 +2,16 @@
 import type { DomainEvents } from '../kit/events';
 import type { EventContract, EventName, EventPayload } from './contract';
 
-export type EventListener = (name: EventName, payload: unknown) => void;
+/** `to`: the one window the event is for (CallContext.window.id); undefined for every window. */
+export type EventListener = (name: EventName, payload: unknown, to?: string) => void;
 
 export class EventBus {
   private readonly listeners = new Set<EventListener>();
 
-  emit<N extends EventName>(name: N, payload: EventPayload<N>): void {
+  emit<N extends EventName>(name: N, payload: EventPayload<N>, to?: string): void {
     for (const listener of this.listeners) {
       try {
-        listener(name, payload);
+        listener(name, payload, to);
       } catch {
         // A window that fails to take an event must not break the service that emitted it.
       }
@@ -27,6 +28,7 @@ export class EventBus {
     const prefix = `${domain}.`;
     return {
       emit: (name, payload) => this.emit(`${prefix}${name}` as EventName, payload as never),
+      emitTo: (window, name, payload) => this.emit(`${prefix}${name}` as EventName, payload as never, window),
       on: (name, listener) =>
         this.subscribe((full, payload) => {
           if (full === `${prefix}${name}`) listener(payload as never);

@@ -107,7 +107,9 @@ export function serveChannel(channel: Channel, { server, events, ctx, limits, on
       fail('a reply could not be sent', err);
     }
   };
-  const unsubscribe = events.subscribe((name, payload) => {
+  const unsubscribe = events.subscribe((name, payload, to) => {
+    // An event addressed to one window (a terminal's output) goes to that window only.
+    if (to !== undefined && to !== ctx.window?.id) return;
     send(JSON.stringify({ jsonrpc: '2.0', method: EVENT_METHOD, params: { name, payload } }));
   });
 

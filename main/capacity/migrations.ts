@@ -6,7 +6,7 @@ import type { Migration } from '../store/migrations';
 
 export const capacityMigrations: readonly Migration[] = [
   {
-    version: 9,
+    version: 15,
     name: 'capacity: daily serving peak and serving capacity per site',
     sql: `
       CREATE TABLE site_daily_peaks (

@@ -18,7 +18,7 @@ export const jobsMigrations: readonly Migration[] = [
     `,
   },
   {
-    version: 8,
+    version: 14,
     name: 'jobs: the typed details of a failed target (as the error code defines them), so windows read fingerprints and counts, not sentences',
     sql: `ALTER TABLE job_results ADD COLUMN error_details TEXT CHECK (error_details IS NULL OR json_valid(error_details));`,
   },

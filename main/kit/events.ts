@@ -8,6 +8,8 @@ import type { EventMap } from './contract';
 
 export interface DomainEvents<E extends EventMap> {
   emit<K extends keyof E & string>(name: K, payload: z.output<E[K]>): void;
+  /** Send an event to one window only (CallContext.window.id), not to every window. */
+  emitTo<K extends keyof E & string>(window: string, name: K, payload: z.output<E[K]>): void;
   /** Listen to one of this domain's own events; returns the function that stops listening. */
   on<K extends keyof E & string>(name: K, listener: (payload: z.output<E[K]>) => void): () => void;
 }

@@ -14,6 +14,8 @@ import type { LabAppliance } from './model/appliance';
 import { runOcactl, splitCommandLine } from './ocactl';
 import { delay, DEFAULT_SLOW_DELAY_MS } from './reply-faults';
 import { serveStagingSftp, type StagingArea } from './sftp-staging';
+import { listStagingFiles, serveShell } from './shell-channel';
+import type { ShellHost } from './shell';
 
 export const SSH_IDENT = 'OpenSSH_9.2p1 Fleetdeck-lab';
 
@@ -96,8 +98,20 @@ export class ApplianceSsh {
     client.on('ready', () => {
       client.on('session', (acceptSession) => {
         const session = acceptSession();
-        session.on('pty', (_accept, reject) => reject?.());
-        session.on('shell', (_accept, reject) => reject());
+        // A terminal: the restricted appliance shell (main/lab/shell.ts) on a pty the client sized.
+        let pty: { cols: number; rows: number } | null = null;
+        session.on('pty', (accept, _reject, info) => {
+          pty = { cols: info.cols, rows: info.rows };
+          accept?.();
+        });
+        session.on('window-change', (accept, _reject, info) => {
+          if (pty) pty = { cols: info.cols, rows: info.rows };
+          accept?.();
+        });
+        session.on('shell', (accept) => {
+          if (this.appliance.isDown() || this.appliance.hasFault('unreachable')) return void drop();
+          serveShell(accept(), pty !== null, { ...this.shellHost(), ptySize: () => pty });
+        });
         session.on('env', (accept) => accept?.());
         session.on('exec', (accept, _reject, info) => {
           const channel = accept();
@@ -110,6 +124,13 @@ export class ApplianceSsh {
         });
       });
     });
+  }
+
+  private shellHost(): ShellHost {
+    return {
+      ocactl: (argv) => runOcactl({ appliance: this.appliance, stagingDisk: this.staging.disk, releaseKeys: this.options.releaseKeys }, argv),
+      listStaging: () => listStagingFiles(this.staging.disk),
+    };
   }
 
   private async exec(channel: ServerChannel, command: string, client: Connection, drop: () => void): Promise<void> {

@@ -260,6 +260,47 @@ export class SshPool {
     return { sftp, end, closed: () => ended || link.closed, whenClosed };
   }
 
+  /**
+   * An interactive shell on a pty (an operator's terminal) over the route's pooled connection,
+   * through its bastions, with the same host-key checks as exec. The channel holds one use of the
+   * link until it closes; a link that drops closes it. `timeoutMs` and `signal` bound opening it only.
+   * Not counted against the pool's concurrency: a terminal stays open for as long as its operator wants.
+   */
+  async shell(route: SshRoute, pty: { cols: number; rows: number; term?: string }, options: Pick<ExecOptions, 'timeoutMs' | 'signal'> = {}): Promise<ClientChannel> {
+    if (this.closed) throw new FleetError('E_UNAVAILABLE', 'The SSH pool is closed.');
+    const label = route.target.label;
+    const { signal, cleanup } = operationSignal(this.callers, label, options);
+    let link: Link;
+    let stream: ClientChannel;
+    try {
+      link = await this.acquireLink(routeChain(route), signal);
+      try {
+        stream = await raceAbort(openShell(link, label, pty), signal);
+      } catch (err) {
+        this.releaseLink(link);
+        throw err;
+      }
+    } finally {
+      cleanup();
+    }
+    let released = false;
+    const onLinkClose = () => stream.destroy();
+    const release = () => {
+      if (released) return;
+      released = true;
+      link.onClose.delete(onLinkClose);
+      this.releaseLink(link);
+    };
+    if (link.closed) {
+      release();
+      stream.destroy();
+      throw new FleetError('E_UNREACHABLE', `The connection to ${label} dropped as the terminal opened.`);
+    }
+    link.onClose.add(onLinkClose);
+    stream.once('close', release);
+    return stream;
+  }
+
   /** Open connections by route key, with how many operations use each. */
   snapshot(): Array<{ key: string; users: number }> {
     return [...this.links.values()].filter((l) => !l.closed).map((l) => ({ key: l.key, users: l.users }));
@@ -571,6 +612,19 @@ export interface SftpSession {
    * channel that already closed: race requests against this.
    */
   whenClosed: Promise<void>;
+}
+
+function openShell(link: Link, label: string, pty: { cols: number; rows: number; term?: string }): Promise<ClientChannel> {
+  return new Promise((resolve, reject) => {
+    try {
+      link.client.shell({ term: pty.term ?? 'xterm-256color', cols: pty.cols, rows: pty.rows }, (err, stream) => {
+        if (err) reject(new FleetError('E_UNREACHABLE', `${label} refused a terminal: ${err.message}.`));
+        else resolve(stream);
+      });
+    } catch (err) {
+      reject(new FleetError('E_UNREACHABLE', `The connection to ${label} is gone: ${(err as Error).message}.`));
+    }
+  });
 }
 
 function openSftp(link: Link, label: string): Promise<SFTPWrapper> {

@@ -13,6 +13,8 @@ import { netScreens } from './features/net/routes';
 import { overviewScreens } from './features/overview/routes';
 import { mapScreens } from './features/map/routes';
 import { capacityScreens } from './features/capacity/routes';
+import { terminalScreens } from './features/terminal/routes';
+import { followTerminalEvents } from './features/terminal/store';
 import { useEngine } from './stores/engine';
 import { followInventoryChanges } from './features/inventory/store';
 import { followHealth } from './features/health/store';
@@ -44,6 +46,7 @@ export function App() {
   useEffect(() => (connected ? followHealth() : undefined), [connected]);
   useEffect(() => (connected ? followJobEvents() : undefined), [connected]);
   useEffect(() => (connected ? followNetEvents() : undefined), [connected]);
+  useEffect(() => (connected ? followTerminalEvents() : undefined), [connected]);
 
   return (
     <div className="shell">
@@ -102,6 +105,7 @@ const SCREENS: ScreenTable<RouteName> = {
   ...netScreens,
   ...mapScreens,
   ...capacityScreens,
+  ...terminalScreens,
 };
 
 function Screen({ route }: { route: Route }) {

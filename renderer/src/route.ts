@@ -42,7 +42,8 @@ export type Route =
   | { name: 'job'; id: number }
   | { name: 'hostkeys' }
   | { name: 'map'; partner: string | null; size: MapSize }
-  | { name: 'capacity'; site: string | null };
+  | { name: 'capacity'; site: string | null }
+  | { name: 'terminals' };
 
 /** What a site's circle on the map is sized by. */
 export type MapSize = 'capacity' | 'serving';
@@ -171,6 +172,8 @@ export function parseHash(hash: string): Route {
       const partner = (params.get('partner') ?? '').trim().slice(0, 200);
       return { name: 'map', partner: partner || null, size: params.get('size') === 'serving' ? 'serving' : 'capacity' };
     }
+    case 'terminals':
+      return { name: 'terminals' };
     default:
       return { name: 'overview' };
   }
@@ -217,6 +220,8 @@ export function hashFor(route: Route): string {
       const search = params.toString();
       return search ? `#/map?${search}` : '#/map';
     }
+    case 'terminals':
+      return '#/terminals';
   }
 }
 
@@ -226,7 +231,7 @@ export function appliancesHash(filters: Partial<ListQuery>): string {
 }
 
 /** Which left-nav entry a route belongs to. */
-export function navSection(route: Route): 'overview' | 'map' | 'capacity' | 'appliances' | 'sites' | 'import' | 'audit' | 'health' | 'jobs' | 'hostkeys' {
+export function navSection(route: Route): 'overview' | 'map' | 'capacity' | 'appliances' | 'sites' | 'import' | 'audit' | 'health' | 'jobs' | 'hostkeys' | 'terminals' {
   switch (route.name) {
     case 'appliance':
     case 'appliances':

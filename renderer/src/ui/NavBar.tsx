@@ -13,6 +13,7 @@ const LINKS = [
   { section: 'health', href: '#/health', label: 'Health' },
   { section: 'jobs', href: '#/jobs', label: 'Jobs' },
   { section: 'hostkeys', href: '#/hostkeys', label: 'Host keys' },
+  { section: 'terminals', href: '#/terminals', label: 'Terminals' },
   { section: 'import', href: '#/import', label: 'Import / Export' },
   { section: 'audit', href: '#/audit', label: 'Audit' },
 ] as const;

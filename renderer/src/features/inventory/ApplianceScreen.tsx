@@ -24,6 +24,7 @@ import { needsReason, statusChangeProblem } from './status-change';
 import { asApiError } from '../../stores/engine';
 import { useInventory } from './store';
 import { useUi } from '../../stores/ui';
+import { ApplianceTerminalCard } from '../terminal/ApplianceTerminalCard';
 
 export function ApplianceScreen({ serial }: { serial: string }) {
   const detail = useInventory((s) => (s.appliance?.key === serial ? s.appliance : null));
@@ -204,6 +205,8 @@ export function ApplianceScreen({ serial }: { serial: string }) {
       )}
 
       {mode !== 'edit' && <ApplianceHealthCard serial={a.serial} lifecycle={a.status} />}
+
+      {mode !== 'edit' && <ApplianceTerminalCard serial={a.serial} />}
 
       <div className="card section">
         <h2>Audit</h2>

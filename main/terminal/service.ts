@@ -1,0 +1,443 @@
+/**
+ * Terminals on appliances: a pty and the appliance's shell over net's shared pool (the route's
+ * jump hosts and the strict host-key trust every job uses), output sent as `terminal.output` to
+ * the window that opened the session only, input, resize and close from that window only. A
+ * window that goes away closes its terminals. Each session is audited when it opens and when it
+ * ends (who, which appliance, how long, bytes); a transcript of its output is kept only when the
+ * setting says so, and typed input is never recorded anywhere.
+ *
+ * The file browser reads and writes the appliance's staging area over SFTP (the pool's sftp()):
+ * plain file names only; symbolic links, folders and anything outside the area are refused with a
+ * sentence.
+ */
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { posix } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import type { ClientChannel, SFTPWrapper, Stats } from 'ssh2';
+import { parseOcactlReply } from '../appliance/replies';
+import type { ServiceDeps } from '../deps';
+import type { DomainHandlers } from '../kit/contract';
+import type { CallContext, WindowSession } from '../kit/context';
+import { fieldError, FleetError } from '../kit/errors';
+import type { InventoryService } from '../inventory/service';
+import type { NetService } from '../net/service';
+import type { SftpSession } from '../net/ssh-pool';
+import {
+  AreaFileName,
+  MAX_DOWNLOAD_BYTES,
+  MAX_UPLOAD_CHUNK_BYTES,
+  TerminalSettings,
+  type AreaFile,
+  type FileArea,
+  type TerminalSession,
+  terminalEvents,
+  terminalMethods,
+} from './contract';
+
+/** Output is sent in events of at most this many characters, gathered for FLUSH_MS. */
+export const MAX_EVENT_CHARS = 32 * 1024;
+const FLUSH_MS = 8;
+/** Output waiting for its window past this: the appliance's channel is paused until it is sent. */
+export const MAX_PENDING_CHARS = 256 * 1024;
+export const MAX_SESSIONS_PER_WINDOW = 32;
+export const MAX_SESSIONS = 256;
+const OPEN_TIMEOUT_MS = 20_000;
+const SETTINGS_FILE = 'terminal-settings.json';
+
+interface Session {
+  info: TerminalSession;
+  window: string;
+  actor: string;
+  channel: ClientChannel;
+  startedMs: number;
+  seq: number;
+  pending: string;
+  timer: NodeJS.Timeout | null;
+  bytesIn: number;
+  bytesOut: number;
+  exitCode: number | null;
+  ended: boolean;
+  transcript: string | null;
+  stopListening: () => void;
+}
+
+export class TerminalService {
+  private readonly sessions = new Map<string, Session>();
+  /** Each appliance's staging folder, as it reported it. */
+  private readonly stagingDirs = new Map<string, string>();
+  readonly handlers: DomainHandlers<typeof terminalMethods, CallContext>;
+
+  constructor(
+    private readonly deps: ServiceDeps<typeof terminalEvents>,
+    private readonly inventory: InventoryService,
+    private readonly net: NetService,
+  ) {
+    this.handlers = {
+      open: (input, ctx) => this.open(input.serial, input.cols, input.rows, ctx),
+      write: ({ sessionId, data }, ctx) => {
+        this.write(this.own(sessionId, ctx), data);
+        return { ok: true as const };
+      },
+      resize: ({ sessionId, cols, rows }, ctx) => {
+        const s = this.own(sessionId, ctx);
+        s.info.cols = cols;
+        s.info.rows = rows;
+        s.channel.setWindow(rows, cols, 0, 0);
+        return { ok: true as const };
+      },
+      close: ({ sessionId }, ctx) => {
+        const s = this.sessions.get(sessionId);
+        if (!s || s.window !== ctx.window?.id) return { closed: false };
+        this.end(s, 'closed by the operator');
+        return { closed: true };
+      },
+      list: (_input, ctx) => [...this.sessions.values()].filter((s) => s.window === ctx.window?.id).map((s) => ({ ...s.info })),
+      broadcast: ({ sessionIds, data, confirm }, ctx) => this.broadcast(sessionIds, data, confirm, ctx),
+      run: ({ serial, argv, timeoutMs }, ctx) => this.run(serial, argv, timeoutMs, ctx.actor),
+      settings: () => this.settings(),
+      updateSettings: (patch, ctx) => this.updateSettings(patch, ctx.actor),
+      listFiles: ({ serial, area }) => this.listFiles(serial, area),
+      download: ({ serial, area, name }) => this.download(serial, area, name),
+      upload: ({ serial, area, name, offset, data }, ctx) => this.upload(serial, area, name, offset, Buffer.from(data, 'base64'), ctx.actor),
+    };
+  }
+
+  // Settings (a small JSON file in the data dir: no table of its own yet)
+
+  settings(): TerminalSettings {
+    try {
+      return TerminalSettings.parse(JSON.parse(readFileSync(join(this.deps.dataDir, SETTINGS_FILE), 'utf8')));
+    } catch {
+      return { transcript: false };
+    }
+  }
+
+  updateSettings(patch: Partial<TerminalSettings>, actor: string): TerminalSettings {
+    const next = TerminalSettings.parse({ ...this.settings(), ...patch });
+    const path = join(this.deps.dataDir, SETTINGS_FILE);
+    writeFileSync(`${path}.tmp`, JSON.stringify(next), { mode: 0o600 });
+    renameSync(`${path}.tmp`, path);
+    this.deps.audit.append({ actor, action: 'terminal.settings', target: 'terminal:settings', details: { ...next } });
+    return next;
+  }
+
+  // Sessions
+
+  async open(serial: string, cols: number, rows: number, ctx: CallContext): Promise<TerminalSession> {
+    const window = ctx.window;
+    if (!window) throw new FleetError('E_UNAVAILABLE', 'A terminal needs a window to show it in; this caller has none.');
+    const mine = [...this.sessions.values()].filter((s) => s.window === window.id).length;
+    if (mine >= MAX_SESSIONS_PER_WINDOW) throw new FleetError('E_TOO_LARGE', `This window has ${mine} terminals open already; close one first.`);
+    if (this.sessions.size >= MAX_SESSIONS) throw new FleetError('E_TOO_LARGE', `${this.sessions.size} terminals are open in this engine already; close some first.`);
+    const { appliance } = this.inventory.getAppliance(serial);
+    const route = this.net.routeFor(appliance);
+    const channel = await this.net.sharedPool().shell(route, { cols, rows }, { timeoutMs: OPEN_TIMEOUT_MS });
+    const sessionId = `t-${randomBytes(8).toString('hex')}`;
+    const openedAt = new Date(this.deps.clock.now()).toISOString();
+    const transcript = this.settings().transcript ? this.startTranscript(sessionId, appliance.serial, openedAt) : null;
+    const session: Session = {
+      info: { sessionId, serial: appliance.serial, hostname: appliance.hostname, via: route.via.map((v) => v.label), openedAt, cols, rows },
+      window: window.id,
+      actor: ctx.actor,
+      channel,
+      startedMs: this.deps.clock.now(),
+      seq: 0,
+      pending: '',
+      timer: null,
+      bytesIn: 0,
+      bytesOut: 0,
+      exitCode: null,
+      ended: false,
+      transcript,
+      stopListening: () => undefined,
+    };
+    this.sessions.set(sessionId, session);
+    this.deps.audit.append({
+      actor: ctx.actor,
+      action: 'terminal.open',
+      target: `appliance:${appliance.serial}`,
+      details: { sessionId, via: session.info.via, transcript: transcript !== null },
+    });
+    this.wire(session, window);
+    return { ...session.info };
+  }
+
+  private wire(s: Session, window: WindowSession): void {
+    const decoder = new StringDecoder('utf8');
+    const take = (chunk: Buffer) => {
+      s.bytesOut += chunk.length;
+      this.queue(s, decoder.write(chunk));
+    };
+    s.channel.on('data', take);
+    s.channel.stderr.on('data', take);
+    s.channel.on('exit', (code: number | null) => {
+      s.exitCode = typeof code === 'number' ? code : null;
+    });
+    s.channel.on('close', () => this.end(s, s.exitCode === null ? 'the connection closed' : `the shell exited with status ${s.exitCode}`));
+    s.stopListening = window.onClose(() => this.end(s, 'the window closed'));
+  }
+
+  /** Gathers output for a few milliseconds and sends it in bounded events; pauses the channel when the window falls behind. */
+  private queue(s: Session, text: string): void {
+    if (!text || s.ended) return;
+    s.pending += text;
+    if (s.transcript) {
+      try {
+        appendFileSync(s.transcript, text);
+      } catch (err) {
+        this.deps.log.warn('terminal transcript write failed', { sessionId: s.info.sessionId, error: (err as Error).message });
+        s.transcript = null;
+      }
+    }
+    if (s.pending.length > MAX_PENDING_CHARS) s.channel.pause();
+    s.timer ??= setTimeout(() => this.flush(s), FLUSH_MS);
+  }
+
+  private flush(s: Session): void {
+    if (s.timer) clearTimeout(s.timer);
+    s.timer = null;
+    while (s.pending.length > 0) {
+      let cut = Math.min(s.pending.length, MAX_EVENT_CHARS);
+      // Never split a surrogate pair between two events.
+      const last = s.pending.charCodeAt(cut - 1);
+      if (cut < s.pending.length && last >= 0xd800 && last <= 0xdbff) cut--;
+      const data = s.pending.slice(0, cut);
+      s.pending = s.pending.slice(cut);
+      this.deps.events.emitTo(s.window, 'output', { sessionId: s.info.sessionId, seq: s.seq++, data });
+    }
+    if (!s.ended) s.channel.resume();
+  }
+
+  private write(s: Session, data: string): void {
+    if (s.ended) throw new FleetError('E_UNAVAILABLE', `The terminal on ${s.info.serial} has ended.`);
+    s.bytesIn += Buffer.byteLength(data);
+    s.channel.write(data);
+  }
+
+  private end(s: Session, reason: string): void {
+    if (s.ended) return;
+    this.flush(s);
+    s.ended = true;
+    this.sessions.delete(s.info.sessionId);
+    s.stopListening();
+    s.channel.removeAllListeners('data');
+    s.channel.stderr.removeAllListeners('data');
+    s.channel.close();
+    this.deps.events.emitTo(s.window, 'closed', { sessionId: s.info.sessionId, exitCode: s.exitCode, reason });
+    const durationMs = Math.max(0, this.deps.clock.now() - s.startedMs);
+    try {
+      this.deps.audit.append({
+        actor: s.actor,
+        action: 'terminal.close',
+        target: `appliance:${s.info.serial}`,
+        details: { sessionId: s.info.sessionId, durationMs, bytesIn: s.bytesIn, bytesOut: s.bytesOut, exitCode: s.exitCode, reason },
+      });
+    } catch (err) {
+      // The engine may be closing its database as its windows close.
+      this.deps.log.warn('terminal audit entry not written', { sessionId: s.info.sessionId, error: (err as Error).message });
+    }
+  }
+
+  /** One command line, as `ssh host CMD`; audited with the program's name only (arguments may hold secrets). */
+  async run(serial: string, argv: readonly string[], timeoutMs: number, actor: string) {
+    const { appliance } = this.inventory.getAppliance(serial);
+    const startedMs = this.deps.clock.now();
+    const result = await this.net.sharedPool().exec(this.net.routeFor(appliance), argv, { timeoutMs, maxOutputBytes: 8 * 1024 * 1024 });
+    this.deps.audit.append({
+      actor,
+      action: 'terminal.run',
+      target: `appliance:${appliance.serial}`,
+      details: { program: argv[0]!.slice(0, 100), exitCode: result.exitCode, durationMs: Math.max(0, this.deps.clock.now() - startedMs) },
+    });
+    return result;
+  }
+
+  private own(sessionId: string, ctx: CallContext): Session {
+    const s = this.sessions.get(sessionId);
+    if (!s || s.window !== ctx.window?.id) throw new FleetError('E_NOT_FOUND', `There is no open terminal ${sessionId} in this window.`);
+    return s;
+  }
+
+  private broadcast(sessionIds: readonly string[], data: string, confirm: number, ctx: CallContext): { sent: string[] } {
+    const unique = [...new Set(sessionIds)];
+    const targets = unique.map((id) => this.own(id, ctx));
+    if (confirm !== targets.length) {
+      throw new FleetError('E_CONFIRM', `Input to ${targets.length} terminals needs their count (${targets.length}) confirmed; nothing was sent.`, {
+        count: targets.length,
+        sites: 0,
+        partners: 0,
+        action: 'terminal.broadcast',
+      });
+    }
+    for (const s of targets) this.write(s, data);
+    const sent = targets.map((s) => s.info.serial);
+    // Which appliances got input, and how much: never the input itself (it may hold a secret).
+    this.deps.audit.append({ actor: ctx.actor, action: 'terminal.broadcast', target: `terminal:${sent.length}`, details: { serials: sent, bytes: Buffer.byteLength(data) } });
+    return { sent };
+  }
+
+  private startTranscript(sessionId: string, serial: string, openedAt: string): string | null {
+    try {
+      const dir = join(this.deps.dataDir, 'transcripts');
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const path = join(dir, `${openedAt.replace(/[:.]/g, '-')}-${serial}-${sessionId}.log`);
+      writeFileSync(path, '', { mode: 0o600 });
+      return path;
+    } catch (err) {
+      this.deps.log.warn('terminal transcript not started', { sessionId, error: (err as Error).message });
+      return null;
+    }
+  }
+
+  /** Ends every terminal (the engine is closing). */
+  close(): void {
+    for (const s of [...this.sessions.values()]) this.end(s, 'the engine closed');
+  }
+
+  // Files in the staging area
+
+  /**
+   * The area's folder on the appliance: the staging folder `ocactl status` reports
+   * (firmware.stagingDir; DEFAULT_STAGING_DIR on a production appliance), asked once per appliance.
+   */
+  private async areaDir(serial: string, area: FileArea): Promise<string> {
+    if (area !== 'staging') throw new FleetError('E_VALIDATION', `There is no file area "${String(area)}".`);
+    const known = this.stagingDirs.get(serial);
+    if (known) return known;
+    const { appliance } = this.inventory.getAppliance(serial);
+    const out = await this.net.sharedPool().exec(this.net.routeFor(appliance), ['ocactl', 'status'], { timeoutMs: OPEN_TIMEOUT_MS });
+    const reported = parseOcactlReply('status', out.stdout).firmware.stagingDir;
+    const dir = posix.normalize(reported).replace(/\/+$/, '');
+    if (!posix.isAbsolute(dir) || dir === '/' || dir.split('/').includes('..')) {
+      throw new FleetError('E_BAD_REPLY', `${serial} reports its staging folder as ${JSON.stringify(reported.slice(0, 200))}, which is not a folder the file browser will open.`);
+    }
+    this.stagingDirs.set(serial, dir);
+    return dir;
+  }
+
+  private async withSftp<T>(serial: string, fn: (sftp: SFTPWrapper) => Promise<T>): Promise<T> {
+    const { appliance } = this.inventory.getAppliance(serial);
+    const session: SftpSession = await this.net.sharedPool().sftp(this.net.routeFor(appliance), { timeoutMs: OPEN_TIMEOUT_MS });
+    try {
+      const closed = session.whenClosed.then(() => {
+        throw new FleetError('E_UNREACHABLE', `The connection to ${serial} dropped during the file transfer.`);
+      });
+      return await Promise.race([fn(session.sftp), closed]);
+    } finally {
+      session.end();
+    }
+  }
+
+  async listFiles(serial: string, area: FileArea): Promise<{ path: string; files: AreaFile[] }> {
+    const dir = await this.areaDir(serial, area);
+    return this.withSftp(serial, async (sftp) => {
+      const entries = await new Promise<Array<{ filename: string; attrs: Stats }>>((resolve, reject) =>
+        sftp.readdir(dir, (err, list) => (err ? reject(sftpError(err, `list ${dir} on ${serial}`)) : resolve(list as Array<{ filename: string; attrs: Stats }>))),
+      );
+      const files = entries
+        .filter((e) => e.filename !== '.' && e.filename !== '..')
+        .map((e): AreaFile => {
+          const mode = e.attrs.mode ?? 0;
+          const kind = mode & 0o170000;
+          const refused =
+            kind === 0o120000
+              ? 'a symbolic link: the file browser opens plain files only'
+              : kind === 0o040000
+                ? 'a folder: the file browser opens plain files only'
+                : !AreaFileName.safeParse(e.filename).success
+                  ? 'its name is outside the rules (letters, digits, . _ + -)'
+                  : null;
+          return { name: e.filename, size: e.attrs.size ?? 0, modifiedAt: e.attrs.mtime ? new Date(e.attrs.mtime * 1000).toISOString() : null, refused };
+        })
+        .sort((a, b) => a.name.localeCompare(b.name));
+      return { path: dir, files };
+    });
+  }
+
+  /** The path of a plain file name inside the area; a sentence for anything else. */
+  private async pathIn(serial: string, area: FileArea, name: string): Promise<string> {
+    const dir = await this.areaDir(serial, area);
+    const parsed = AreaFileName.safeParse(name);
+    if (!parsed.success || posix.dirname(posix.join(dir, name)) !== dir) {
+      const shown = JSON.stringify(name.slice(0, 80));
+      throw fieldError(['name'], `${shown} is not a plain file name in ${dir}: names are letters, digits or . _ + -, with no folders, no .. and no leading dot.`);
+    }
+    return posix.join(dir, name);
+  }
+
+  async download(serial: string, area: FileArea, name: string): Promise<{ name: string; size: number; data: string }> {
+    const path = await this.pathIn(serial, area, name);
+    return this.withSftp(serial, async (sftp) => {
+      const attrs = await lstat(sftp, path, serial);
+      refuseNonPlain(attrs, name);
+      if ((attrs.size ?? 0) > MAX_DOWNLOAD_BYTES) {
+        throw new FleetError('E_TOO_LARGE', `${name} is ${attrs.size} bytes; the file browser downloads at most ${MAX_DOWNLOAD_BYTES / (1024 * 1024)} MiB.`);
+      }
+      const data = await new Promise<Buffer>((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        const stream = sftp.createReadStream(path);
+        stream.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > MAX_DOWNLOAD_BYTES) {
+            stream.destroy();
+            reject(new FleetError('E_TOO_LARGE', `${name} grew past ${MAX_DOWNLOAD_BYTES / (1024 * 1024)} MiB while it was read.`));
+            return;
+          }
+          chunks.push(c);
+        });
+        stream.on('error', (err: Error) => reject(sftpError(err, `read ${path} on ${serial}`)));
+        stream.on('end', () => resolve(Buffer.concat(chunks)));
+      });
+      return { name, size: data.length, data: data.toString('base64') };
+    });
+  }
+
+  async upload(serial: string, area: FileArea, name: string, offset: number, data: Buffer, actor: string): Promise<{ name: string; size: number }> {
+    const path = await this.pathIn(serial, area, name);
+    if (data.length > MAX_UPLOAD_CHUNK_BYTES) throw new FleetError('E_TOO_LARGE', `An upload piece may hold ${MAX_UPLOAD_CHUNK_BYTES} bytes; this one holds ${data.length}.`);
+    const size = await this.withSftp(serial, async (sftp) => {
+      const existing = await lstat(sftp, path, serial).catch((err: unknown) => {
+        if (err instanceof FleetError && err.code === 'E_NOT_FOUND') return null;
+        throw err;
+      });
+      if (existing) refuseNonPlain(existing, name);
+      if (offset > 0 && (existing?.size ?? 0) !== offset) {
+        throw new FleetError('E_CONFLICT', `${name} on ${serial} holds ${existing?.size ?? 0} bytes, not the ${offset} this piece follows; start the upload again.`);
+      }
+      const handle = await new Promise<Buffer>((resolve, reject) =>
+        sftp.open(path, offset === 0 ? 'w' : 'r+', (err, h) => (err ? reject(sftpError(err, `open ${path} on ${serial}`)) : resolve(h))),
+      );
+      try {
+        if (data.length > 0) {
+          await new Promise<void>((resolve, reject) =>
+            sftp.write(handle, data, 0, data.length, offset, (err) => (err ? reject(sftpError(err, `write ${path} on ${serial}`)) : resolve())),
+          );
+        }
+      } finally {
+        await new Promise<void>((resolve) => sftp.close(handle, () => resolve()));
+      }
+      return offset + data.length;
+    });
+    if (offset === 0) this.deps.audit.append({ actor, action: 'terminal.upload', target: `appliance:${serial}`, details: { path } });
+    return { name, size };
+  }
+}
+
+function lstat(sftp: SFTPWrapper, path: string, serial: string): Promise<Stats> {
+  return new Promise((resolve, reject) => sftp.lstat(path, (err, attrs) => (err ? reject(sftpError(err, `look at ${path} on ${serial}`)) : resolve(attrs))));
+}
+
+function refuseNonPlain(attrs: Stats, name: string): void {
+  if (attrs.isSymbolicLink()) throw new FleetError('E_FORBIDDEN', `${name} is a symbolic link; the file browser opens plain files in the staging area only.`);
+  if (!attrs.isFile()) throw new FleetError('E_FORBIDDEN', `${name} is not a plain file; the file browser opens plain files in the staging area only.`);
+}
+
+function sftpError(err: Error & { code?: number | string }, what: string): FleetError {
+  // SFTP status 2: no such file; 3: permission denied.
+  if (err.code === 2) return new FleetError('E_NOT_FOUND', `Could not ${what}: there is no such file.`);
+  if (err.code === 3) return new FleetError('E_FORBIDDEN', `Could not ${what}: permission denied.`);
+  return new FleetError('E_UNREACHABLE', `Could not ${what}: ${err.message}.`);
+}

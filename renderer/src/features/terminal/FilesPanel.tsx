@@ -1,0 +1,148 @@
+/**
+ * The appliance's staging area over SFTP: its files (a symbolic link, a folder or an odd name is
+ * shown with why it will not be opened), upload with a progress bar (sent in pieces, in order),
+ * and download. Names are checked by the engine too: anything outside the area is refused there.
+ */
+import { useCallback, useEffect, useState, type ChangeEvent } from 'react';
+import type { AreaFile } from '../../../../main/terminal/contract';
+import { MAX_UPLOAD_CHUNK_BYTES } from '../../../../main/terminal/contract';
+import { asApiError, callEngine } from '../../stores/engine';
+import { toastError, useUi } from '../../stores/ui';
+import { formatBytes } from './format';
+
+function toBase64(bytes: Uint8Array): string {
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(text);
+}
+
+function fromBase64(data: string): Uint8Array<ArrayBuffer> {
+  const text = atob(data);
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  return out;
+}
+
+export function FilesPanel({ serial }: { serial: string }) {
+  const [path, setPath] = useState<string | null>(null);
+  const [files, setFiles] = useState<AreaFile[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [progress, setProgress] = useState<{ name: string; sent: number; total: number } | null>(null);
+
+  const [version, setVersion] = useState(0);
+  const load = useCallback(() => setVersion((v) => v + 1), []);
+
+  useEffect(() => {
+    let live = true;
+    callEngine((c) => c.api.terminal.listFiles({ serial })).then(
+      (listed) => {
+        if (!live) return;
+        setPath(listed.path);
+        setFiles(listed.files);
+        setError(null);
+      },
+      (err: unknown) => {
+        if (live) setError(`${asApiError(err).message} (${asApiError(err).code})`);
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [serial, version]);
+
+  const upload = async (e: ChangeEvent<HTMLInputElement>) => {
+    const file = e.target.files?.[0];
+    e.target.value = '';
+    if (!file) return;
+    setProgress({ name: file.name, sent: 0, total: file.size });
+    try {
+      let offset = 0;
+      do {
+        const piece = new Uint8Array(await file.slice(offset, offset + MAX_UPLOAD_CHUNK_BYTES).arrayBuffer());
+        await callEngine((c) => c.api.terminal.upload({ serial, name: file.name, offset, data: toBase64(piece) }));
+        offset += piece.length;
+        setProgress({ name: file.name, sent: offset, total: file.size });
+      } while (offset < file.size);
+      useUi.getState().toast('info', `${file.name} uploaded to ${serial} (${formatBytes(file.size)}).`);
+    } catch (err) {
+      toastError(err);
+    } finally {
+      setProgress(null);
+      load();
+    }
+  };
+
+  const download = async (name: string) => {
+    try {
+      const got = await callEngine((c) => c.api.terminal.download({ serial, name }));
+      const url = URL.createObjectURL(new Blob([fromBase64(got.data)], { type: 'application/octet-stream' }));
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = got.name;
+      a.rel = 'noopener';
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    } catch (err) {
+      toastError(err);
+    }
+  };
+
+  return (
+    <div className="card section" data-testid="files-panel">
+      <h2>Staging files {path && <span className="muted mono">{path}</span>}</h2>
+      <div className="actions">
+        <label className="btn small">
+          Upload…
+          <input type="file" className="sr-only" data-testid="files-upload" onChange={(e) => void upload(e)} disabled={progress !== null} />
+        </label>
+        <button type="button" className="btn small" onClick={load}>
+          Refresh
+        </button>
+      </div>
+      {progress && (
+        <div data-testid="files-progress">
+          Uploading {progress.name}: {formatBytes(progress.sent)} of {formatBytes(progress.total)}
+          <progress max={Math.max(1, progress.total)} value={progress.sent} />
+        </div>
+      )}
+      {error && (
+        <p className="error" role="alert" data-testid="files-error">
+          {error}
+        </p>
+      )}
+      {files && files.length === 0 && <p className="muted">The staging area is empty.</p>}
+      {files && files.length > 0 && (
+        <table className="terminal-files" data-testid="files-table">
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Size</th>
+              <th>Modified</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {files.map((f) => (
+              <tr key={f.name} data-testid="files-row" data-name={f.name}>
+                <td className="mono">{f.name}</td>
+                <td>{formatBytes(f.size)}</td>
+                <td>{f.modifiedAt ?? '—'}</td>
+                <td>
+                  {f.refused ? (
+                    <span className="muted">not opened: {f.refused}</span>
+                  ) : (
+                    <button type="button" className="btn small" data-testid="files-download" onClick={() => void download(f.name)}>
+                      Download
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
