@@ -28,6 +28,7 @@ import { execKind, startExec } from './net/jobs';
 import { configStepsKind } from './net/config-steps';
 import { HealthService, type HealthServiceOptions } from './health/service';
 import { FirmwareService } from './firmware/service';
+import { DiagnosticsService } from './diagnostics/service';
 import { ENGINE_VERSION } from './version';
 
 export interface EngineOptions {
@@ -61,6 +62,7 @@ export interface Engine {
   readonly jobs: JobsKernel;
   readonly health: HealthService;
   readonly firmware: FirmwareService;
+  readonly diagnostics: DiagnosticsService;
   /** Serve one window over a carrier; returns the function that ends the session. */
   connect(channel: Channel, ctx: CallContext): () => void;
   /** An in-process typed client (CLI, tests). */
@@ -92,10 +94,12 @@ export function createEngine(options: EngineOptions): Engine {
   const jobs = new JobsKernel(depsOf('jobs'), inventory, { resume: options.resumeJobs ?? options.host !== 'cli' });
   jobs.register(execKind(net, inventory));
   jobs.register(configStepsKind(net, inventory));
-  jobs.recover();
   // The windows' engines poll (on by default); CLI and test engines only when told to.
   const runsMonitor = options.host === 'desktop' || options.host === 'browser';
   const health = new HealthService(depsOf('health'), inventory, { runsMonitor, net, ...options.health });
+  // Registers the diag-suite kind: before recover().
+  const diagnostics = new DiagnosticsService(depsOf('diagnostics'), inventory, net, jobs, health);
+  jobs.recover();
   const firmware = new FirmwareService(depsOf('firmware'), inventory);
 
   const handlers: Handlers = {
@@ -115,6 +119,7 @@ export function createEngine(options: EngineOptions): Engine {
     jobs: { ...jobs.handlers, exec: (req, ctx) => startExec(jobs, req, ctx.actor) },
     health: health.handlers,
     firmware: firmware.handlers,
+    diagnostics: diagnostics.handlers,
   };
 
   const dispatcher = new Dispatcher(handlers, log, options.checkOutputs ?? false);
@@ -134,6 +139,7 @@ export function createEngine(options: EngineOptions): Engine {
     jobs,
     health,
     firmware,
+    diagnostics,
     connect(channel, ctx) {
       const end = serveChannel(channel, {
         server: rpc,
