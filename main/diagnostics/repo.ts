@@ -88,9 +88,14 @@ export class DiagnosticsRepo {
   runs(filter: { serial?: string | undefined; site?: string | undefined; jobId?: number | undefined }, limit: number): DiagRun[] {
     const where: string[] = [];
     const args: (string | number)[] = [];
-    if (filter.serial !== undefined) (where.push('r.serial = ?'), args.push(filter.serial));
-    if (filter.site !== undefined) (where.push('r.site = ?'), args.push(filter.site));
-    if (filter.jobId !== undefined) (where.push('s.job_id = ?'), args.push(filter.jobId));
+    const add = (clause: string, arg: string | number | undefined) => {
+      if (arg === undefined) return;
+      where.push(clause);
+      args.push(arg);
+    };
+    add('r.serial = ?', filter.serial);
+    add('r.site = ?', filter.site);
+    add('s.job_id = ?', filter.jobId);
     const rows = this.db.prepare(`${RUN_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY r.id DESC LIMIT ?`).all(...args, limit) as RawRun[];
     return this.withResults(rows);
   }
