@@ -94,6 +94,9 @@ export const Comparison = z.object({
 });
 export type Comparison = z.infer<typeof Comparison>;
 
+/** The largest bundle returned inline (a window saves it as a download). */
+export const MAX_INLINE_BUNDLE = 32 * 1024 * 1024;
+
 export const BundleInput = z
   .object({
     serial: Serial.optional(),
@@ -102,6 +105,8 @@ export const BundleInput = z
     out: z.string().min(1).max(4096).optional(),
     /** Log entries read from each appliance. */
     logLimit: z.number().int().min(1).max(1000).default(500),
+    /** Also return the archive's bytes (base64), for a window to save it (at most MAX_INLINE_BUNDLE bytes). */
+    inline: z.boolean().default(false),
   })
   .refine((b) => (b.serial === undefined) !== (b.site === undefined), { message: 'give a serial or a site, not both', path: ['serial'] });
 export type BundleInput = z.input<typeof BundleInput>;
@@ -116,6 +121,8 @@ export const BundleReport = z.object({
   unreachable: z.array(z.object({ serial: z.string(), code: z.string(), message: z.string() })),
   /** Secrets replaced by [REDACTED]. */
   redactions: z.number().int(),
+  /** The archive itself (base64) when asked for with `inline`. */
+  base64: z.string().optional(),
 });
 export type BundleReport = z.infer<typeof BundleReport>;
 

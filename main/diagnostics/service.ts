@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { DIAG_CHECKS, MAX_REPLY_BYTES, type OcactlCommand, type OcactlResult } from '../appliance/contract';
 import { ApplianceReplyError, parseOcactlReply } from '../appliance/replies';
@@ -22,6 +22,7 @@ import { isoAt } from '../kit/time';
 import type { NetService } from '../net/service';
 import { writeBundle, type BundleEntry } from './bundle';
 import {
+  MAX_INLINE_BUNDLE,
   type BundleReport,
   type CheckChange,
   type CheckResult,
@@ -108,7 +109,7 @@ export class DiagnosticsService {
     return parseOcactlReply(command, r.stdout);
   }
 
-  async bundle(input: { serial?: string | undefined; site?: string | undefined; out?: string | undefined; logLimit: number }): Promise<BundleReport> {
+  async bundle(input: { serial?: string | undefined; site?: string | undefined; out?: string | undefined; logLimit: number; inline?: boolean }): Promise<BundleReport> {
     const appliances = input.serial !== undefined ? [this.inventory.appliance(input.serial)] : this.siteAppliances(input.site!);
     const name = input.serial ?? input.site!;
     const stamp = isoAt(this.deps.clock).replace(/[:.]/g, '-');
@@ -156,7 +157,13 @@ export class DiagnosticsService {
     const entries = [{ name: 'manifest.json', content: manifest }, ...appliances.flatMap((a) => perAppliance.get(a.serial) ?? [])];
     const written = await writeBundle(path, top, entries, new Date(this.deps.clock.now()));
     this.deps.log.info('diagnostics bundle written', { path, appliances: appliances.length, redactions: written.redactions });
-    return { path, bytes: (await stat(path)).size, files: written.files, appliances: appliances.length, unreachable, redactions: written.redactions };
+    const bytes = (await stat(path)).size;
+    const report: BundleReport = { path, bytes, files: written.files, appliances: appliances.length, unreachable, redactions: written.redactions };
+    if (input.inline) {
+      if (bytes > MAX_INLINE_BUNDLE) throw new FleetError('E_TOO_LARGE', `The bundle is ${bytes} bytes, too large to hand to a window; it is at ${path}.`, { bytes, limit: MAX_INLINE_BUNDLE });
+      report.base64 = (await readFile(path)).toString('base64');
+    }
+    return report;
   }
 
   private siteAppliances(site: string): Appliance[] {

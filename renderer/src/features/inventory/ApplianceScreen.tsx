@@ -24,8 +24,10 @@ import { needsReason, statusChangeProblem } from './status-change';
 import { asApiError } from '../../stores/engine';
 import { useInventory } from './store';
 import { useUi } from '../../stores/ui';
+import { DiagnosticsPanel } from '../diagnostics/DiagnosticsPanel';
+import type { DiagCheck } from '../../../../main/diagnostics/contract';
 
-export function ApplianceScreen({ serial }: { serial: string }) {
+export function ApplianceScreen({ serial, checks }: { serial: string; checks?: DiagCheck[] | undefined }) {
   const detail = useInventory((s) => (s.appliance?.key === serial ? s.appliance : null));
   const loadAppliance = useInventory((s) => s.loadAppliance);
   const [mode, setMode] = useState<'view' | 'edit' | 'status'>('view');
@@ -204,6 +206,8 @@ export function ApplianceScreen({ serial }: { serial: string }) {
       )}
 
       {mode !== 'edit' && <ApplianceHealthCard serial={a.serial} lifecycle={a.status} />}
+
+      {mode !== 'edit' && <DiagnosticsPanel subject={{ serial: a.serial }} focus={checks} />}
 
       <div className="card section">
         <h2>Audit</h2>
