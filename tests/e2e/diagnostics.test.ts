@@ -5,11 +5,11 @@
  * disk, in which bay, and what to do; the history and the comparison with the last good run; a
  * bundle downloads as a tar.gz; the site's drift report names an appliance whose hostname differs.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { chromiumAvailable, chromiumSkipReason } from './support/browser';
-import type { ServedApp } from './support/serve';
+import { CLI, REPO, type ServedApp } from './support/serve';
 import { openAppSession, type AppSession } from './support/session';
 
 if (!chromiumAvailable) console.log(`SKIPPED: diagnostics end-to-end tests - ${chromiumSkipReason}`);
@@ -33,6 +33,11 @@ describe.skipIf(!chromiumAvailable)('diagnostics in the browser host (Playwright
     if (r.status !== 0) throw new Error(`fleetdeck ${args.join(' ')} failed (${r.status}): ${r.stderr}${r.stdout}`);
     return r.stdout;
   };
+  /** A command whose argv ends with an appliance command (`exec ... -- ocactl ...`): the data dir goes first. */
+  const fleetExec = (args: string[]) => {
+    const r = spawnSync(process.execPath, [CLI, '--data-dir', app.dataDir, ...args], { encoding: 'utf8', cwd: REPO });
+    if (r.status !== 0) throw new Error(`fleetdeck ${args.join(' ')} failed (${r.status}): ${r.stderr}${r.stdout}`);
+  };
   const go = async (hash: string) => {
     await page.evaluate((h) => ((globalThis as unknown as { location: { hash: string } }).location.hash = h), hash);
   };
@@ -46,11 +51,11 @@ describe.skipIf(!chromiumAvailable)('diagnostics in the browser host (Playwright
         app = served;
         cli(['lab', 'start', '--appliances', '6', '--sites', '1']);
         // First contact: record the host keys (diagnostics never trusts a new key by itself).
-        cli(['exec', '--all', '--accept-new', '--', 'ocactl', 'status']);
+        fleetExec(['exec', '--all', '--accept-new', '--', 'ocactl', 'status']);
         const fleet = (JSON.parse(cli(['inventory', 'list', '--json', '--limit', '100'])) as { items: Listed[] }).items.sort((a, b) => a.serial.localeCompare(b.serial));
         [failing, good, renamed] = fleet as [Listed, Listed, Listed];
         cli(['lab', 'fault', failing.serial, 'disk-failure']);
-        cli(['exec', '--serial', renamed.serial, '--', 'ocactl', 'config', 'set', 'hostname=renamed.example.test']);
+        fleetExec(['exec', '--serial', renamed.serial, '--', 'ocactl', 'config', 'set', 'hostname=renamed.example.test']);
       },
     });
     page = session.page;
@@ -74,8 +79,8 @@ describe.skipIf(!chromiumAvailable)('diagnostics in the browser host (Playwright
     await panel.waitFor();
     expect(await page.getByTestId('diag-choose-disk').isChecked()).toBe(true);
     expect(await page.getByTestId('diag-choose-bgp').isChecked()).toBe(false);
-    expect(await page.getByTestId('diag-run').textContent()).toBe('Run disk, cache, throughput');
-    await page.getByTestId('diag-run').click();
+    expect(await page.getByTestId('diag-run-button').textContent()).toBe('Run disk, cache, throughput');
+    await page.getByTestId('diag-run-button').click();
 
     await expect.poll(() => check('disk').getAttribute('data-status'), { timeout: 60_000 }).toBe('Error');
     expect(await check('disk').getByTestId('diag-check-summary').textContent()).toMatch(/Cache disk sdc failed/);
@@ -95,11 +100,11 @@ describe.skipIf(!chromiumAvailable)('diagnostics in the browser host (Playwright
     await go(`#/appliances/${good.serial}`);
     await page.getByTestId('diagnostics-panel').waitFor();
     await page.getByTestId('diag-choose-throughput').uncheck();
-    await page.getByTestId('diag-run').click();
+    await page.getByTestId('diag-run-button').click();
     await expect.poll(() => check('disk').getAttribute('data-status'), { timeout: 60_000 }).toBe('OK');
-    await expect.poll(() => page.getByTestId('diag-run').isEnabled()).toBe(true);
+    await expect.poll(() => page.getByTestId('diag-run-button').isEnabled()).toBe(true);
     cli(['lab', 'fault', good.serial, 'disk-failure']);
-    await page.getByTestId('diag-run').click();
+    await page.getByTestId('diag-run-button').click();
     await expect.poll(() => check('disk').getAttribute('data-status'), { timeout: 60_000 }).toBe('Error');
 
     await page.getByTestId('diag-tab-history').click();

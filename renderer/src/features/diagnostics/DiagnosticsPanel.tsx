@@ -236,7 +236,7 @@ export function DiagnosticsPanel({ subject, focus }: { subject: Subject; focus?:
         <button
           type="button"
           className="btn primary"
-          data-testid="diag-run"
+          data-testid="diag-run-button"
           disabled={chosen.length === 0 || runningJob !== undefined}
           onClick={() => {
             setTab('latest');
