@@ -202,9 +202,6 @@ export function DiagnosticsPanel({ subject, focus }: { subject: Subject; focus?:
     if (serial) void loadComparison(serial);
     // eslint-disable-next-line react-hooks/exhaustive-deps -- the subject is identified by its key
   }, [key]);
-  useEffect(() => {
-    if (focus?.length) setChosen([...focus]);
-  }, [focus]);
 
   const list = runs?.data ?? [];
   // The newest run per appliance (an appliance: its newest run; a site: each appliance's newest).

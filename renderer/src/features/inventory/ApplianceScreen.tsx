@@ -207,7 +207,7 @@ export function ApplianceScreen({ serial, checks }: { serial: string; checks?: D
 
       {mode !== 'edit' && <ApplianceHealthCard serial={a.serial} lifecycle={a.status} />}
 
-      {mode !== 'edit' && <DiagnosticsPanel subject={{ serial: a.serial }} focus={checks} />}
+      {mode !== 'edit' && <DiagnosticsPanel key={checks?.join(',') ?? ''} subject={{ serial: a.serial }} focus={checks} />}
 
       <div className="card section">
         <h2>Audit</h2>
