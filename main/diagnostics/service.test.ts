@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../engine';
 import { LabFleet } from '../lab/fleet';
-import { DIAG_CHECK_MS } from '../lab/diag-probes';
+import { DIAG_CHECK_MS, THROUGHPUT_TEST_BYTES } from '../lab/diag-probes';
 import { silentLogger } from '../store/log';
 import { openNodeVault } from '../vault/node-vault';
 import { enrollLabFleet } from '../../tests/support/lab-inventory';
@@ -78,7 +78,7 @@ describe('diagnostics on the lab', () => {
     // Checks take real time, and the throughput test really moved bytes over the loopback.
     for (const r of h.results) expect(r.durationMs).toBeGreaterThanOrEqual(DIAG_CHECK_MS[r.check]);
     const t = resultOf(h, 'throughput');
-    expect(t).toMatchObject({ unit: 'Gbps', details: { testBytes: 32 * 1024 * 1024 } });
+    expect(t).toMatchObject({ unit: 'Gbps', details: { testBytes: THROUGHPUT_TEST_BYTES } });
     expect(t.value).toBeGreaterThan(0);
     expect(t.action).toBeNull();
 

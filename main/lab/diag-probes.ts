@@ -14,7 +14,7 @@ import { delay } from './reply-faults';
 /** Real time each check spends besides what it measures (ms): a disk scan takes longer than a BGP read. */
 export const DIAG_CHECK_MS: Record<DiagCheck, number> = { disk: 350, nic: 120, bgp: 40, cache: 200, throughput: 0, reachability: 160 };
 /** Bytes the throughput test pushes over the loopback. */
-export const THROUGHPUT_TEST_BYTES = 32 * 1024 * 1024;
+export const THROUGHPUT_TEST_BYTES = 16 * 1024 * 1024;
 const CHUNK = 256 * 1024;
 
 /**

@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseOcactlReply } from '../../main/appliance/replies';
 import { interpret } from '../../main/diagnostics/interpret';
-import { DIAG_CHECK_MS } from '../../main/lab/diag-probes';
+import { DIAG_CHECK_MS, THROUGHPUT_TEST_BYTES } from '../../main/lab/diag-probes';
 import { initAgent } from '../../main/lab/agent/store';
 import { generateEd25519 } from '../../main/keys/openssh-keygen';
 import { SshPool, type SshRoute } from '../../main/net/ssh-pool';
@@ -65,7 +65,7 @@ describe.skipIf(skipReason !== null)('diagnostics on the reference agent behind 
     expect(disk.wallMs).toBeGreaterThanOrEqual(DIAG_CHECK_MS.disk);
     const t = await diag('throughput');
     expect(t.reply.status).toBe('OK');
-    expect(t.reply.details).toMatchObject({ testBytes: 32 * 1024 * 1024 });
+    expect(t.reply.details).toMatchObject({ testBytes: THROUGHPUT_TEST_BYTES });
     expect(t.reply.details.measuredGbps).toBeGreaterThan(0);
     expect(interpret(t.reply, new Date().toISOString())).toMatchObject({ unit: 'Gbps', value: t.reply.details.measuredGbps, action: null });
   });
