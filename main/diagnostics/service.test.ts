@@ -154,6 +154,14 @@ describe('diagnostics on the lab', () => {
     expect(diskRuns[0]!.results.find((r) => r.check === 'disk')!.details.failedDevice).toBe('sdc');
   }, 60_000);
 
+  it('a window may not name the file a bundle is written to; it gets the archive inline', async () => {
+    const window = engine.client({ actor: 'browser:test', host: 'browser' }).api;
+    await expect(window.diagnostics.bundle({ serial: healthy, out: join(root, 'chosen.tar.gz') })).rejects.toMatchObject({ code: 'E_FORBIDDEN' });
+    const report = await window.diagnostics.bundle({ serial: healthy, inline: true });
+    expect(Buffer.from(report.base64!, 'base64').length).toBe(report.bytes);
+    expect(report.path.startsWith(join(dataDir, 'bundles'))).toBe(true);
+  }, 60_000);
+
   it('lists configuration drift against the inventory and among site peers', async () => {
     const site = engine.inventory.appliance(healthy).site;
     const peers = serials.filter((s) => engine.inventory.appliance(s).site === site);

@@ -64,7 +64,13 @@ export class DiagnosticsService {
       history: ({ serial, site, jobId, limit }) => this.repo.runs({ serial, site, jobId }, limit),
       get: ({ id }) => this.mustRun(id),
       compare: ({ serial, runId }) => this.compare(serial, runId),
-      bundle: (input) => this.bundle(input),
+      bundle: (input, ctx) => {
+        // A window names no file on the engine's machine: it gets the archive inline (its own download).
+        if (input.out !== undefined && (ctx.host === 'desktop' || ctx.host === 'browser')) {
+          throw new FleetError('E_FORBIDDEN', 'A window cannot choose where the engine writes a bundle; ask for it inline and save the download.');
+        }
+        return this.bundle(input);
+      },
       drift: (input) => this.drift(input),
     };
   }
