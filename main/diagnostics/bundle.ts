@@ -9,6 +9,7 @@
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
+import { pack } from 'tar-stream';
 
 export const REDACTED = '[REDACTED]';
 
@@ -61,8 +62,6 @@ export interface BundleEntry {
  * Returns the names written and the number of secrets redacted.
  */
 export async function writeBundle(path: string, top: string, entries: readonly BundleEntry[], mtime: Date): Promise<{ files: string[]; redactions: number }> {
-  // Loaded when a bundle is written, not at every engine start.
-  const { pack } = await import('tar-stream');
   const tar = pack();
   const files: string[] = [];
   let redactions = 0;
