@@ -32,6 +32,7 @@ import { FirmwareService } from './firmware/service';
 import { CapacityService } from './capacity/service';
 import { LAB_TAG } from './lab/service';
 import { TerminalService } from './terminal/service';
+import { DiagnosticsService } from './diagnostics/service';
 import { ENGINE_VERSION } from './version';
 
 export interface EngineOptions {
@@ -67,6 +68,7 @@ export interface Engine {
   readonly firmware: FirmwareService;
   readonly capacity: CapacityService;
   readonly terminal: TerminalService;
+  readonly diagnostics: DiagnosticsService;
   /** Serve one window over a carrier; returns the function that ends the session. */
   connect(channel: Channel, ctx: CallContext): () => void;
   /** An in-process typed client (CLI, tests). */
@@ -98,10 +100,12 @@ export function createEngine(options: EngineOptions): Engine {
   const jobs = new JobsKernel(depsOf('jobs'), inventory, { resume: options.resumeJobs ?? options.host !== 'cli' });
   jobs.register(execKind(net, inventory));
   jobs.register(configStepsKind(net, inventory));
-  jobs.recover();
   // The windows' engines poll (on by default); CLI and test engines only when told to.
   const runsMonitor = options.host === 'desktop' || options.host === 'browser';
   const health = new HealthService(depsOf('health'), inventory, { runsMonitor, net, ...options.health });
+  // Registers the diag-suite kind: before recover().
+  const diagnostics = new DiagnosticsService(depsOf('diagnostics'), inventory, net, jobs, health);
+  jobs.recover();
   const firmware = new FirmwareService(depsOf('firmware'), inventory);
   const capacity = new CapacityService(depsOf('capacity'), inventory, health);
   // Each sweep's serving per site is a candidate for the day's peak; a lab brings months of history.
@@ -135,6 +139,7 @@ export function createEngine(options: EngineOptions): Engine {
     firmware: firmware.handlers,
     capacity: capacity.handlers,
     terminal: terminal.handlers,
+    diagnostics: diagnostics.handlers,
   };
 
   const dispatcher = new Dispatcher(handlers, log, options.checkOutputs ?? false);
@@ -156,6 +161,7 @@ export function createEngine(options: EngineOptions): Engine {
     firmware,
     capacity,
     terminal,
+    diagnostics,
     connect(channel, callerCtx) {
       // Each window gets an id (events addressed to it alone) and hears when its carrier closes.
       const closers = new Set<() => void>();

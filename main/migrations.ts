@@ -6,11 +6,15 @@
  * Next free version: 10.
  */
 import { capacityMigrations } from './capacity/migrations';
+import { diagnosticsMigrations } from './diagnostics/migrations';
 import { firmwareMigrations } from './firmware/migrations';
 import { healthMigrations } from './health/migrations';
 import { inventoryMigrations } from './inventory/migrations';
 import { jobsMigrations } from './jobs/migrations';
 import { netMigrations } from './net/migrations';
-import { gatherMigrations } from './store/migrations';
+import { gatherMigrations, type Migration } from './store/migrations';
 
-export const MIGRATIONS = gatherMigrations(inventoryMigrations, netMigrations, healthMigrations, jobsMigrations, firmwareMigrations, capacityMigrations);
+/** MERGE IN PROGRESS: versions of branches not merged yet. */
+const pending: Migration[] = [8, 9, 10, 11, 13].map((version) => ({ version, name: `pending (${version})`, sql: '' }));
+
+export const MIGRATIONS = gatherMigrations(inventoryMigrations, netMigrations, healthMigrations, jobsMigrations, firmwareMigrations, diagnosticsMigrations, capacityMigrations, pending);

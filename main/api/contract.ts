@@ -12,6 +12,7 @@ import { healthEvents, healthMethods } from '../health/contract';
 import { firmwareEvents, firmwareMethods } from '../firmware/contract';
 import { capacityEvents, capacityMethods } from '../capacity/contract';
 import { terminalEvents, terminalMethods } from '../terminal/contract';
+import { diagnosticsEvents, diagnosticsMethods } from '../diagnostics/contract';
 import { systemEvents, systemMethods } from './system-contract';
 
 export const contract = {
@@ -24,6 +25,7 @@ export const contract = {
   firmware: firmwareMethods,
   capacity: capacityMethods,
   terminal: terminalMethods,
+  diagnostics: diagnosticsMethods,
 } satisfies Record<string, MethodMap>;
 
 export const eventContract = {
@@ -36,6 +38,7 @@ export const eventContract = {
   firmware: firmwareEvents,
   capacity: capacityEvents,
   terminal: terminalEvents,
+  diagnostics: diagnosticsEvents,
 } satisfies Record<string, EventMap>;
 
 export type Contract = typeof contract;

@@ -129,7 +129,7 @@ interface RunOptions {
  * Follow a job to its end: progress bar on a TTY, NDJSON with --json, and Ctrl-C cancels it
  * (results already in are kept).
  */
-async function follow(client: ApiClient, io: Io, job: Job, opts: RunOptions): Promise<Job> {
+export async function follow(client: ApiClient, io: Io, job: Job, opts: RunOptions): Promise<Job> {
   const bar =
     opts.tty && !opts.json
       ? new cliProgress.SingleBar(

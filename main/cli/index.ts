@@ -20,10 +20,11 @@ const GROUPS: Record<string, Group> = {
   firmware: async (io) => [(await import('./firmware')).firmwareCommand(io)],
   capacity: async (io) => [(await import('./capacity')).capacityCommand(io)],
   ssh: async (io) => [(await import('./ssh')).sshCommand(io)],
+  diag: async (io) => (await import('./diag')).diagCommands(io),
 };
 /** Commands that live in another group's module. */
-const GROUP_OF: Record<string, string> = { jobs: 'exec', net: 'exec' };
-const ORDER = ['inventory', 'serve', 'lab', 'health', 'firmware', 'capacity', 'exec', 'ssh'];
+const GROUP_OF: Record<string, string> = { jobs: 'exec', net: 'exec', config: 'diag' };
+const ORDER = ['inventory', 'serve', 'lab', 'health', 'firmware', 'capacity', 'exec', 'ssh', 'diag'];
 
 /** The command word of argv (skipping global options), or undefined. */
 function commandWord(argv: readonly string[]): string | undefined {

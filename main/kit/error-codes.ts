@@ -23,6 +23,7 @@ export const ERROR_CODES = [
   'E_UNAVAILABLE',
   'E_SIGNATURE', // a firmware image is unsigned, badly signed or signed by a key nobody trusted
   'E_IMAGE', // a file is not a valid firmware image (header, size or checksum)
+  'E_DIAG_FAILED', // a diagnostics run found a check in Error; a job result's errorCode
   'E_INTERNAL',
 ] as const;
 

@@ -18,6 +18,7 @@ export const FAULT_IDS = [
   'disk-failure',
   'bgp-down',
   'unreachable',
+  'nic-errors',
 ] as const;
 export const FaultId = z.enum(FAULT_IDS);
 export type FaultId = z.infer<typeof FaultId>;
@@ -36,6 +37,7 @@ export const FAULT_EFFECTS: Record<FaultId, string> = {
   'disk-failure': 'a cache disk fails: health Error, fills fail, serving halves',
   'bgp-down': 'the BGP session drops: health Error, serving falls to zero',
   unreachable: 'every connection is reset (SSH and HTTP), as if the appliance were offline',
+  'nic-errors': 'the service NIC eth0 takes CRC errors and flaps: health Warning, the nic diagnostic Error',
 };
 
 export const LabStartInput = z.object({

@@ -19,6 +19,7 @@ import { digestFile, MAX_SIGNATURE_TEXT, SignatureError, verifySshSignature, typ
 import type { LabAppliance } from './model/appliance';
 import { ApplianceError } from './model/errors';
 import { bendReply } from './reply-faults';
+import { runDiagnostic } from './diag-probes';
 
 export interface OcactlHost {
   appliance: LabAppliance;
@@ -156,7 +157,7 @@ async function execute(host: OcactlHost, argv: readonly string[]): Promise<{ com
       if (!second || rest.length > 0 || !(DIAG_CHECKS as readonly string[]).includes(second)) {
         return usage(`diag needs one check: ${DIAG_CHECKS.join(', ')}`);
       }
-      return { command: 'diag', result: a.diag(second as DiagCheck) };
+      return { command: 'diag', result: await runDiagnostic(a, second as DiagCheck) };
     case 'cache': {
       if (second !== 'list') usage('cache list [--offset N] [--limit N]');
       const opts = options(rest, ['offset', 'limit']);

@@ -20,6 +20,7 @@ import { followInventoryChanges } from './features/inventory/store';
 import { followHealth } from './features/health/store';
 import { followJobEvents } from './features/jobs/store';
 import { followNetEvents } from './features/net/store';
+import { followDiagnostics } from './features/diagnostics/store';
 import { useUi } from './stores/ui';
 
 export function App() {
@@ -47,6 +48,7 @@ export function App() {
   useEffect(() => (connected ? followJobEvents() : undefined), [connected]);
   useEffect(() => (connected ? followNetEvents() : undefined), [connected]);
   useEffect(() => (connected ? followTerminalEvents() : undefined), [connected]);
+  useEffect(() => (connected ? followDiagnostics() : undefined), [connected]);
 
   return (
     <div className="shell">

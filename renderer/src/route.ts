@@ -11,7 +11,7 @@ import {
   type ApplianceQuery,
   type LifecycleStatus,
 } from '../../main/inventory/contract';
-import { HEALTH_STATUSES, type HealthStatus } from '../../main/appliance/contract';
+import { DIAG_CHECKS, HEALTH_STATUSES, type DiagCheck, type HealthStatus } from '../../main/appliance/contract';
 
 export type SortField = (typeof SORT_FIELDS)[number];
 export type SortDir = 'asc' | 'desc';
@@ -31,7 +31,7 @@ export interface ListQuery {
 export type Route =
   | { name: 'overview' }
   | { name: 'appliances'; query: ListQuery }
-  | { name: 'appliance'; serial: string }
+  | { name: 'appliance'; serial: string; /** Diagnostics checks to offer first (a health item links here). */ checks?: DiagCheck[] }
   | { name: 'sites' }
   | { name: 'site'; code: string }
   | { name: 'import' }
@@ -147,7 +147,10 @@ export function parseHash(hash: string): Route {
   const arg = second !== undefined ? decodeSegment(second) : null;
   switch (head) {
     case 'appliances':
-      if (arg) return { name: 'appliance', serial: arg };
+      if (arg) {
+        const checks = unique((new URLSearchParams(search).get('diag') ?? '').split(',')).filter((c) => oneOf(DIAG_CHECKS, c));
+        return checks.length ? { name: 'appliance', serial: arg, checks } : { name: 'appliance', serial: arg };
+      }
       return { name: 'appliances', query: parseListQuery(search) };
     case 'sites':
       if (arg) return { name: 'site', code: arg };
@@ -188,7 +191,7 @@ export function hashFor(route: Route): string {
       return search ? `#/appliances?${search}` : '#/appliances';
     }
     case 'appliance':
-      return `#/appliances/${encodeURIComponent(route.serial)}`;
+      return `#/appliances/${encodeURIComponent(route.serial)}${route.checks?.length ? `?diag=${route.checks.join(',')}` : ''}`;
     case 'sites':
       return '#/sites';
     case 'site':

@@ -34,7 +34,7 @@ import { FAULT_IDS, type FaultId } from '../contract';
 import { CacheAndFills } from './cache';
 import { ConfigAndBgp } from './config-bgp';
 import { ApplianceCore } from './core';
-import { Diagnostics } from './diagnostics';
+import { Diagnostics, type DiagProbe } from './diagnostics';
 import { FirmwareAndBoot } from './firmware';
 import { HealthAndMetrics } from './health';
 import { iso, type ApplianceState } from './state';
@@ -223,8 +223,13 @@ export class LabAppliance {
     return this.healthAndMetrics.metrics();
   }
 
-  diag(check: DiagCheck): DiagReply {
-    return this.diagnostics.diag(check);
+  diag(check: DiagCheck, probe?: DiagProbe): DiagReply {
+    return this.diagnostics.diag(check, probe);
+  }
+
+  /** The ocad service runs (the appliance is up and its image passes its health checks). */
+  serviceUp(): boolean {
+    return !this.isDown() && this.firmware.runningHealthy();
   }
 
   // -------------------------------------------------------------------------------------------

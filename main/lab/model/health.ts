@@ -33,7 +33,9 @@ export class HealthAndMetrics extends Subsystem {
 
     const serving = this.routing.servingGbps(now);
     out.push(
-      serving > 0.9 * s.nicGbps
+      this.hasFault('nic-errors')
+        ? { name: 'nic', status: 'Warning', message: 'eth0 is taking CRC errors and flapping; run the nic diagnostic.' }
+        : serving > 0.9 * s.nicGbps
         ? { name: 'nic', status: 'Warning', message: `Serving ${serving} Gbps on a ${s.nicGbps} Gbps link (over 90%).` }
         : { name: 'nic', status: 'OK', message: `${s.nicGbps} Gbps link up.` },
     );

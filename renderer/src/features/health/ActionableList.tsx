@@ -9,7 +9,19 @@ import { formatAge } from './format';
 import { appliancesHash, hashFor } from '../../route';
 import { HealthBadge, useSecondClock } from './HealthBadge';
 import { RunFixButton } from './RunFixButton';
+import { CHECKS_FOR_ACTION } from '../../../../main/diagnostics/contract';
 import './health.css';
+
+/** A link to the appliance's diagnostics with the checks that explain this item chosen. */
+function DiagnoseLink({ item }: { item: ActionItem }) {
+  const checks = CHECKS_FOR_ACTION[item.id.slice(item.id.indexOf('/') + 1)];
+  if (!item.serial || !checks) return null;
+  return (
+    <a className="diag-link" data-testid="actionable-diagnose" href={hashFor({ name: 'appliance', serial: item.serial, checks: [...checks] })}>
+      Diagnose ({checks.join(', ')})
+    </a>
+  );
+}
 
 interface ActionableListProps {
   items: readonly ActionItem[];
@@ -52,6 +64,7 @@ export function ActionableList({ items, compact }: ActionableListProps) {
           </span>
           <span className="fix" data-testid="actionable-fix">
             {item.suggestedFix} <RunFixButton item={item} />
+            <DiagnoseLink item={item} />
           </span>
           {!compact && (
             <span className="since" title={formatDateTime(item.since)}>

@@ -25,8 +25,10 @@ import { asApiError } from '../../stores/engine';
 import { useInventory } from './store';
 import { useUi } from '../../stores/ui';
 import { ApplianceTerminalCard } from '../terminal/ApplianceTerminalCard';
+import { DiagnosticsPanel } from '../diagnostics/DiagnosticsPanel';
+import type { DiagCheck } from '../../../../main/diagnostics/contract';
 
-export function ApplianceScreen({ serial }: { serial: string }) {
+export function ApplianceScreen({ serial, checks }: { serial: string; checks?: DiagCheck[] | undefined }) {
   const detail = useInventory((s) => (s.appliance?.key === serial ? s.appliance : null));
   const loadAppliance = useInventory((s) => s.loadAppliance);
   const [mode, setMode] = useState<'view' | 'edit' | 'status'>('view');
@@ -207,6 +209,7 @@ export function ApplianceScreen({ serial }: { serial: string }) {
       {mode !== 'edit' && <ApplianceHealthCard serial={a.serial} lifecycle={a.status} />}
 
       {mode !== 'edit' && <ApplianceTerminalCard serial={a.serial} />}
+      {mode !== 'edit' && <DiagnosticsPanel key={checks?.join(',') ?? ''} subject={{ serial: a.serial }} focus={checks} />}
 
       <div className="card section">
         <h2>Audit</h2>

@@ -16,6 +16,7 @@ import { appliancesHash, EMPTY_QUERY, hashFor, type ListQuery, type SortDir, typ
 import { useInventory } from './store';
 import { useUi } from '../../stores/ui';
 import { useNow } from '../../ui/use-now';
+import { DiagnosticsPanel } from '../diagnostics/DiagnosticsPanel';
 
 const SITE_HIDDEN = ['site', 'partner'] as const;
 
@@ -138,6 +139,8 @@ export function SiteScreen({ code }: { code: string }) {
           onOpen={(serial) => navigate({ name: 'appliance', serial })}
         />
       </div>
+
+      <DiagnosticsPanel subject={{ site: site.code }} />
 
       <div className="card section">
         <h2>Audit</h2>

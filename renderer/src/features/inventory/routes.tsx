@@ -8,7 +8,7 @@ import { SitesScreen } from './SitesScreen';
 
 export const inventoryScreens: ScreenTable<'appliances' | 'appliance' | 'sites' | 'site' | 'import'> = {
   appliances: (r) => <AppliancesScreen query={r.query} />,
-  appliance: (r) => <ApplianceScreen key={r.serial} serial={r.serial} />,
+  appliance: (r) => <ApplianceScreen key={r.serial} serial={r.serial} checks={r.checks} />,
   sites: () => <SitesScreen />,
   site: (r) => <SiteScreen key={r.code} code={r.code} />,
   import: () => <ImportExportScreen />,
