@@ -28,6 +28,8 @@ import { execKind, startExec } from './net/jobs';
 import { configStepsKind } from './net/config-steps';
 import { HealthService, type HealthServiceOptions } from './health/service';
 import { FirmwareService } from './firmware/service';
+import { ProvisioningService } from './provisioning/service';
+import { provisionKind } from './provisioning/kind';
 import { ENGINE_VERSION } from './version';
 
 export interface EngineOptions {
@@ -61,6 +63,7 @@ export interface Engine {
   readonly jobs: JobsKernel;
   readonly health: HealthService;
   readonly firmware: FirmwareService;
+  readonly provisioning: ProvisioningService;
   /** Serve one window over a carrier; returns the function that ends the session. */
   connect(channel: Channel, ctx: CallContext): () => void;
   /** An in-process typed client (CLI, tests). */
@@ -92,6 +95,8 @@ export function createEngine(options: EngineOptions): Engine {
   const jobs = new JobsKernel(depsOf('jobs'), inventory, { resume: options.resumeJobs ?? options.host !== 'cli' });
   jobs.register(execKind(net, inventory));
   jobs.register(configStepsKind(net, inventory));
+  const provisioning = new ProvisioningService(depsOf('provisioning'), inventory, net, jobs);
+  jobs.register(provisionKind(provisioning));
   jobs.recover();
   // The windows' engines poll (on by default); CLI and test engines only when told to.
   const runsMonitor = options.host === 'desktop' || options.host === 'browser';
@@ -115,6 +120,7 @@ export function createEngine(options: EngineOptions): Engine {
     jobs: { ...jobs.handlers, exec: (req, ctx) => startExec(jobs, req, ctx.actor) },
     health: health.handlers,
     firmware: firmware.handlers,
+    provisioning: provisioning.handlers,
   };
 
   const dispatcher = new Dispatcher(handlers, log, options.checkOutputs ?? false);
@@ -134,6 +140,7 @@ export function createEngine(options: EngineOptions): Engine {
     jobs,
     health,
     firmware,
+    provisioning,
     connect(channel, ctx) {
       const end = serveChannel(channel, {
         server: rpc,

@@ -10,6 +10,8 @@ import { healthMigrations } from './health/migrations';
 import { inventoryMigrations } from './inventory/migrations';
 import { jobsMigrations } from './jobs/migrations';
 import { netMigrations } from './net/migrations';
+import { provisioningMigrations } from './provisioning/migrations';
+import { branchPlaceholderMigrations } from './provisioning/migration-placeholders';
 import { gatherMigrations } from './store/migrations';
 
-export const MIGRATIONS = gatherMigrations(inventoryMigrations, netMigrations, healthMigrations, jobsMigrations, firmwareMigrations);
+export const MIGRATIONS = gatherMigrations(inventoryMigrations, netMigrations, healthMigrations, jobsMigrations, firmwareMigrations, branchPlaceholderMigrations, provisioningMigrations);
