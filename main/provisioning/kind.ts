@@ -101,6 +101,8 @@ export function provisionKind(service: ProvisioningService): JobKind<ProvisionSp
     group: (target) => target.site,
     afterCrash: 'reconcile',
     async open(spec, actor) {
+      // The fleet key the appliances get (made now when there is none, before any appliance is touched).
+      await service.fleetPublicKey(actor);
       const fleet = service.fleetAccess();
       const ocactl = async <C extends Parameters<typeof parseOcactlReply>[0]>(serial: string, command: C, argv: string[], signal: AbortSignal) => {
         const r = await fleet.exec(serial, ['ocactl', ...argv], spec.timeoutMs, signal);

@@ -340,11 +340,11 @@ export class ProvisioningService {
 
   /** ocactl over the fleet key (the engine's shared pool, strict host-key checking). */
   fleetAccess(): { exec(serial: string, argv: string[], timeoutMs: number, signal: AbortSignal): Promise<{ stdout: string }>; close(): void } {
-    const pool = this.net.sharedPool();
     const route = this.net.router();
     return {
+      // The shared pool is taken at each call: it is replaced when the fleet key or the settings change.
       exec: (serial, argv, timeoutMs, signal) =>
-        pool.exec(route(this.inventory.appliance(serial)), argv, { timeoutMs, signal, maxOutputBytes: 1024 * 1024, failOnOverflow: true }),
+        this.net.sharedPool().exec(route(this.inventory.appliance(serial)), argv, { timeoutMs, signal, maxOutputBytes: 1024 * 1024, failOnOverflow: true }),
       close: () => undefined,
     };
   }
