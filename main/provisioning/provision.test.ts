@@ -77,7 +77,7 @@ describe('provisioning a factory-fresh lab site', () => {
     const [good, wrongSerial, wrongKey, good2] = survey.appliances as Record<string, string | number | null>[];
     const realSerial = String(wrongSerial!['serial']);
     wrongSerial!['serial'] = 'FAC-SOMEONE-ELSE';
-    wrongKey!['hostKeyFingerprint'] = good!['hostKeyFingerprint'];
+    wrongKey!['hostKeyFingerprint'] = good!['hostKeyFingerprint'] ?? null;
     const passwords = survey.appliances.map((a) => String(a['factoryPassword']));
 
     const client = engine.client({ actor: 'test:engineer' }).api;
