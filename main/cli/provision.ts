@@ -104,19 +104,20 @@ async function follow(client: ApiClient, io: Io, job: Job, json: boolean, tty: b
   }
 }
 
-/** On a TTY: the first-contact keys, confirmed one by one by the engineer. Returns how many were confirmed. */
-async function confirmKeys(client: ApiClient, io: Io, view: ProvisioningSite): Promise<number> {
-  const unknown = view.appliances.filter((a) => a.state === 'failed' && a.errorCode === 'E_HOSTKEY_UNKNOWN' && a.presentedFingerprint);
-  if (unknown.length === 0) return 0;
+/** On a TTY: the first-contact keys not asked about yet, confirmed one by one by the engineer. Returns the confirmed serials. */
+async function confirmKeys(client: ApiClient, io: Io, view: ProvisioningSite, asked: Set<string>): Promise<string[]> {
+  const unknown = view.appliances.filter((a) => a.state === 'failed' && a.errorCode === 'E_HOSTKEY_UNKNOWN' && a.presentedFingerprint && !asked.has(a.serial));
+  if (unknown.length === 0) return [];
   io.err(`${unknown.length} appliance(s) show a host key nobody has vouched for; compare each with its label or console:`);
   const rl = createInterface({ input: process.stdin, output: process.stderr });
-  let confirmed = 0;
+  const confirmed: string[] = [];
   try {
     for (const a of unknown) {
+      asked.add(a.serial);
       const answer = (await rl.question(`  ${a.serial}  ${a.presentedFingerprint}  matches? [y/N] `).catch(() => '')).trim().toLowerCase();
       if (answer === 'y' || answer === 'yes') {
         await client.api.provisioning.confirmHostKey({ serial: a.serial, fingerprint: a.presentedFingerprint! });
-        confirmed++;
+        confirmed.push(a.serial);
       }
     }
   } finally {
@@ -169,14 +170,19 @@ export function provisionCommands(io: Io = processIo): Command[] {
         const started = Date.now();
         await withEngine(cmd, async ({ client }) => {
           let failed = true;
-          for (let round = 0; round < 3; round++) {
-            const job = await client.api.provisioning.start({ site, acceptNew: opts.acceptNew ?? false, concurrency: opts.concurrency });
+          const asked = new Set<string>();
+          let only: string[] | undefined;
+          for (;;) {
+            const job = await client.api.provisioning.start({ site, acceptNew: opts.acceptNew ?? false, concurrency: opts.concurrency, ...(only ? { serials: only } : {}) });
             if (!opts.json) io.err(`Provisioning ${job.progress.total} appliance(s) of ${site} (job ${job.id})...`);
             await follow(client, io, job, opts.json ?? false, tty);
             const view = await client.api.provisioning.site({ site });
             failed = view.appliances.some((a) => a.state !== 'done');
             // First contacts confirmed at the prompt: provision those (the rest skip their finished steps).
-            if (failed && tty && !opts.json && (await confirmKeys(client, io, view)) > 0) continue;
+            if (failed && tty && !opts.json) {
+              only = await confirmKeys(client, io, view, asked);
+              if (only.length > 0) continue;
+            }
             if (opts.json) io.out(JSON.stringify({ site: view.site, seconds: (Date.now() - started) / 1000, appliances: view.appliances }));
             else for (const l of checklistLines(view)) io.out(l);
             break;

@@ -67,8 +67,15 @@ function outcomeOf(err: unknown, hint: string | null): StepOutcome & { hint: str
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
     if (signal.aborted) return reject(new FleetError('E_CANCELLED', 'Cancelled.'));
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), reject(new FleetError('E_CANCELLED', 'Cancelled.'))), { once: true });
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(new FleetError('E_CANCELLED', 'Cancelled.'));
+    };
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 
 /** The config keys and values the survey asks for, on this appliance's interfaces. */
