@@ -11,6 +11,8 @@ import { inventoryScreens } from './features/inventory/routes';
 import { jobsScreens } from './features/jobs/routes';
 import { netScreens } from './features/net/routes';
 import { overviewScreens } from './features/overview/routes';
+import { provisioningScreens } from './features/provisioning/routes';
+import { followProvisioning } from './features/provisioning/store';
 import { useEngine } from './stores/engine';
 import { followInventoryChanges } from './features/inventory/store';
 import { followHealth } from './features/health/store';
@@ -42,6 +44,7 @@ export function App() {
   useEffect(() => (connected ? followHealth() : undefined), [connected]);
   useEffect(() => (connected ? followJobEvents() : undefined), [connected]);
   useEffect(() => (connected ? followNetEvents() : undefined), [connected]);
+  useEffect(() => (connected ? followProvisioning() : undefined), [connected]);
 
   return (
     <div className="shell">
@@ -98,6 +101,7 @@ const SCREENS: ScreenTable<RouteName> = {
   ...healthScreens,
   ...jobsScreens,
   ...netScreens,
+  ...provisioningScreens,
 };
 
 function Screen({ route }: { route: Route }) {

@@ -40,7 +40,9 @@ export type Route =
   | { name: 'actionable' }
   | { name: 'jobs' }
   | { name: 'job'; id: number }
-  | { name: 'hostkeys' };
+  | { name: 'hostkeys' }
+  | { name: 'provisioning' }
+  | { name: 'provisioning-site'; code: string };
 
 export type RouteName = Route['name'];
 
@@ -157,6 +159,8 @@ export function parseHash(hash: string): Route {
       return arg !== null && /^[1-9]\d{0,14}$/.test(arg) ? { name: 'job', id: Number(arg) } : { name: 'jobs' };
     case 'hostkeys':
       return { name: 'hostkeys' };
+    case 'provisioning':
+      return arg ? { name: 'provisioning-site', code: arg } : { name: 'provisioning' };
     default:
       return { name: 'overview' };
   }
@@ -194,6 +198,10 @@ export function hashFor(route: Route): string {
       return `#/jobs/${route.id}`;
     case 'hostkeys':
       return '#/hostkeys';
+    case 'provisioning':
+      return '#/provisioning';
+    case 'provisioning-site':
+      return `#/provisioning/${encodeURIComponent(route.code)}`;
   }
 }
 
@@ -203,7 +211,7 @@ export function appliancesHash(filters: Partial<ListQuery>): string {
 }
 
 /** Which left-nav entry a route belongs to. */
-export function navSection(route: Route): 'overview' | 'appliances' | 'sites' | 'import' | 'audit' | 'health' | 'jobs' | 'hostkeys' {
+export function navSection(route: Route): 'overview' | 'appliances' | 'sites' | 'import' | 'audit' | 'health' | 'jobs' | 'hostkeys' | 'provisioning' {
   switch (route.name) {
     case 'appliance':
     case 'appliances':
@@ -215,6 +223,8 @@ export function navSection(route: Route): 'overview' | 'appliances' | 'sites' | 
       return 'health';
     case 'job':
       return 'jobs';
+    case 'provisioning-site':
+      return 'provisioning';
     default:
       return route.name;
   }

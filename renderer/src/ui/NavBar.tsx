@@ -8,6 +8,7 @@ const LINKS = [
   { section: 'overview', href: '#/overview', label: 'Overview' },
   { section: 'appliances', href: '#/appliances', label: 'Appliances' },
   { section: 'sites', href: '#/sites', label: 'Sites' },
+  { section: 'provisioning', href: '#/provisioning', label: 'Provisioning' },
   { section: 'health', href: '#/health', label: 'Health' },
   { section: 'jobs', href: '#/jobs', label: 'Jobs' },
   { section: 'hostkeys', href: '#/hostkeys', label: 'Host keys' },
