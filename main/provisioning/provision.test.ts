@@ -30,10 +30,10 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function setup(): Promise<Setup> {
+async function setup(slowDelayMs?: number): Promise<Setup> {
   const dir = tempDir();
   // Speed 60: the BGP session settles in a sixth of a second instead of ten.
-  const fleet = await LabFleet.start({ dir: join(dir, 'lab'), appliances: 1, sites: 1, seed: 1, speed: 60, authorizedKeys: '' });
+  const fleet = await LabFleet.start({ dir: join(dir, 'lab'), appliances: 1, sites: 1, seed: 1, speed: 60, authorizedKeys: '', slowDelayMs });
   const vault = memoryVault();
   mkdirSync(join(dir, 'data'), { recursive: true });
   // The default logger: a real engine.log in the data dir (grepped below).
@@ -189,4 +189,35 @@ describe('provisioning a factory-fresh lab site', () => {
     const audit = (await client.provisioning.site({ site: 'fac2' })).audit;
     expect(audit.find((e) => e.action === 'provisioning.expected-rekey')?.details).toMatchObject({ reason: 'disk replaced, re-imaged by the vendor', previous: presented });
   }, 60_000);
+
+  it('after the engine stops mid-job, the next engine reconciles each appliance with what it reports and finishes; no change is made twice', async () => {
+    const { engine, fleet, vault, dir } = await setup(150);
+    const survey = await addFactorySite(fleet, { code: 'fac3', appliances: 3 });
+    const serials = survey.appliances.map((a) => String(a['serial']));
+    const client = engine.client({ actor: 'test:engineer' }).api;
+    await client.provisioning.importSurvey({ content: JSON.stringify(survey), fileName: 'fac3.json' });
+    // Every ocactl reply is slowed, so the engine stops between a change and its reply.
+    for (const s of serials) fleet.setFault(s, 'slow', true);
+    const job = await client.provisioning.start({ site: 'fac3', acceptNew: false });
+    const stepsDone = (serial: string) => engine.provisioning.repo.row(serial)!.steps_done;
+    // Stop the engine once an appliance took the survey's configuration but its reply is still on the way.
+    const changedNotReplied = () => serials.some((s) => stepsDone(s) === 4 && fleet.appliance(s)!.state.config.hostname !== 'localhost');
+    for (let i = 0; i < 2000 && !changedNotReplied(); i++) await new Promise((r) => setTimeout(r, 5));
+    expect(changedNotReplied()).toBe(true);
+    engine.close();
+    for (const s of serials) fleet.setFault(s, 'slow', false);
+
+    const next = createEngine({ dataDir: join(dir, 'data'), host: 'test', vault, checkOutputs: true });
+    cleanups.push(() => next.close());
+    const ended = await next.client({ actor: 'test:engineer' }).api.jobs.wait({ id: job.id, timeoutMs: 120_000 });
+    expect(ended.state).toBe('done');
+    expect(ended.progress.ok).toBe(3);
+    for (const s of serials) {
+      const lab = fleet.appliance(s)!;
+      expect(next.inventory.appliance(s).status).toBe('online');
+      expect(lab.state.access?.keys).toHaveLength(1);
+      // The survey's configuration went in exactly once.
+      expect(lab.logs({ limit: 200 }).filter((e) => e.component === 'config')).toHaveLength(1);
+    }
+  }, 90_000);
 });
