@@ -107,6 +107,7 @@ function readCsvSurvey(text: string): ParsedSurvey {
     const value = applianceRow(raw, line, null, errors, toColumn);
     if (value && site) out.push({ line, path: null, value });
   }
+  duplicateSerials(out, errors);
   if (sites.size > 1) errors.push({ line: 2, field: 'site', reason: `a survey is for one site; this file names ${sites.size} different sites` });
   if (out.length === 0 && errors.length === 0) errors.push({ line: 1, reason: 'the survey lists no appliances' });
   if (errors.length) fail(errors);
@@ -152,22 +153,24 @@ function readJsonSurvey(text: string): ParsedSurvey {
       if (value) out.push({ line: i + 1, path, value });
     });
   }
+  duplicateSerials(out, errors);
   if (errors.length) fail(errors);
   return { site, partner, siteItem, appliances: out };
 }
 
-/** Parse a survey; throws E_IMPORT listing every bad row. Duplicate serials are bad rows too. */
+/** Parse a survey; throws E_IMPORT listing every bad row (a serial listed twice is a bad row too). */
 export function readSurvey(text: string, fileName: string): ParsedSurvey {
   const json = /\.json$/i.test(fileName) || /^\s*[{[]/.test(text);
-  const survey = json ? readJsonSurvey(text) : readCsvSurvey(text);
+  return json ? readJsonSurvey(text) : readCsvSurvey(text);
+}
+
+/** A serial listed twice: the second and later rows are bad rows. */
+function duplicateSerials(appliances: ParsedSurvey['appliances'], errors: ImportRowError[]): void {
   const seen = new Map<string, number>();
-  const errors: ImportRowError[] = [];
-  for (const a of survey.appliances) {
+  for (const a of appliances) {
     const key = a.value.serial.toUpperCase();
     const first = seen.get(key);
     if (first !== undefined) errors.push({ line: a.line, ...(a.path ? { path: a.path } : {}), field: 'serial', reason: `serial ${a.value.serial} is listed twice (first on line ${first})` });
     else seen.set(key, a.line);
   }
-  if (errors.length) fail(errors);
-  return survey;
 }
