@@ -129,6 +129,8 @@ export function ProvisioningSiteScreen({ code }: { code: string }) {
   const online = data.appliances.filter((a) => a.state === 'done').length;
   const pending = data.appliances.length - online;
   const running = data.job?.state === 'running';
+  const stepsDone = data.appliances.reduce((n, a) => n + a.stepsDone, 0);
+  const stepsAll = data.appliances.length * PROVISION_STEPS.length;
   return (
     <div className="page">
       <div className="page-head">
@@ -148,6 +150,9 @@ export function ProvisioningSiteScreen({ code }: { code: string }) {
             <input type="checkbox" checked={acceptNew} onChange={(e) => setAcceptNew(e.target.checked)} data-testid="provision-accept-new" /> trust host keys met for the first
             time without asking
           </label>
+          <progress value={stepsDone} max={stepsAll} data-testid="prov-progress" aria-label="Checklist steps done across the site">
+            {stepsDone} of {stepsAll}
+          </progress>
           {data.job && (
             <a href={hashFor({ name: 'job', id: data.job.id })} data-testid="prov-job">
               job {data.job.id}: {data.job.state}
