@@ -33,6 +33,8 @@ import { CapacityService } from './capacity/service';
 import { LAB_TAG } from './lab/service';
 import { TerminalService } from './terminal/service';
 import { DiagnosticsService } from './diagnostics/service';
+import { ProvisioningService } from './provisioning/service';
+import { provisionKind } from './provisioning/kind';
 import { ENGINE_VERSION } from './version';
 
 export interface EngineOptions {
@@ -69,6 +71,7 @@ export interface Engine {
   readonly capacity: CapacityService;
   readonly terminal: TerminalService;
   readonly diagnostics: DiagnosticsService;
+  readonly provisioning: ProvisioningService;
   /** Serve one window over a carrier; returns the function that ends the session. */
   connect(channel: Channel, ctx: CallContext): () => void;
   /** An in-process typed client (CLI, tests). */
@@ -100,11 +103,14 @@ export function createEngine(options: EngineOptions): Engine {
   const jobs = new JobsKernel(depsOf('jobs'), inventory, { resume: options.resumeJobs ?? options.host !== 'cli' });
   jobs.register(execKind(net, inventory));
   jobs.register(configStepsKind(net, inventory));
+  const provisioning = new ProvisioningService(depsOf('provisioning'), inventory, net, jobs);
+  jobs.register(provisionKind(provisioning));
   // The windows' engines poll (on by default); CLI and test engines only when told to.
   const runsMonitor = options.host === 'desktop' || options.host === 'browser';
   const health = new HealthService(depsOf('health'), inventory, { runsMonitor, net, ...options.health });
-  // Registers the diag-suite kind: before recover().
+  // Registers the diag-suite kind.
   const diagnostics = new DiagnosticsService(depsOf('diagnostics'), inventory, net, jobs, health);
+  // Every kind is registered: jobs left running by a process that died resume now.
   jobs.recover();
   const firmware = new FirmwareService(depsOf('firmware'), inventory);
   const capacity = new CapacityService(depsOf('capacity'), inventory, health);
@@ -140,6 +146,7 @@ export function createEngine(options: EngineOptions): Engine {
     capacity: capacity.handlers,
     terminal: terminal.handlers,
     diagnostics: diagnostics.handlers,
+    provisioning: provisioning.handlers,
   };
 
   const dispatcher = new Dispatcher(handlers, log, options.checkOutputs ?? false);
@@ -162,6 +169,7 @@ export function createEngine(options: EngineOptions): Engine {
     capacity,
     terminal,
     diagnostics,
+    provisioning,
     connect(channel, callerCtx) {
       // Each window gets an id (events addressed to it alone) and hears when its carrier closes.
       const closers = new Set<() => void>();

@@ -13,6 +13,7 @@ import { firmwareEvents, firmwareMethods } from '../firmware/contract';
 import { capacityEvents, capacityMethods } from '../capacity/contract';
 import { terminalEvents, terminalMethods } from '../terminal/contract';
 import { diagnosticsEvents, diagnosticsMethods } from '../diagnostics/contract';
+import { provisioningEvents, provisioningMethods } from '../provisioning/contract';
 import { systemEvents, systemMethods } from './system-contract';
 
 export const contract = {
@@ -26,6 +27,7 @@ export const contract = {
   capacity: capacityMethods,
   terminal: terminalMethods,
   diagnostics: diagnosticsMethods,
+  provisioning: provisioningMethods,
 } satisfies Record<string, MethodMap>;
 
 export const eventContract = {
@@ -39,6 +41,7 @@ export const eventContract = {
   capacity: capacityEvents,
   terminal: terminalEvents,
   diagnostics: diagnosticsEvents,
+  provisioning: provisioningEvents,
 } satisfies Record<string, EventMap>;
 
 export type Contract = typeof contract;

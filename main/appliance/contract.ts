@@ -6,6 +6,7 @@
  * Pure zod, no Node: the renderer may import the types.
  */
 import { z } from 'zod';
+import { AccessReply } from './access';
 
 export const APPLIANCE_API_VERSION = 1;
 /** Login user on every appliance. */
@@ -303,6 +304,9 @@ export const OCACTL_RESULTS = {
   diag: DiagReply,
   'cache list': CachePage,
   logs: LogsReply,
+  'access status': AccessReply,
+  'access add-key': AccessReply,
+  'access password-login': AccessReply,
 } as const;
 export type OcactlCommand = keyof typeof OCACTL_RESULTS;
 export const OCACTL_COMMANDS = Object.keys(OCACTL_RESULTS) as OcactlCommand[];

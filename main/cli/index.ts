@@ -21,10 +21,11 @@ const GROUPS: Record<string, Group> = {
   capacity: async (io) => [(await import('./capacity')).capacityCommand(io)],
   ssh: async (io) => [(await import('./ssh')).sshCommand(io)],
   diag: async (io) => (await import('./diag')).diagCommands(io),
+  provision: async (io) => (await import('./provision')).provisionCommands(io),
 };
 /** Commands that live in another group's module. */
-const GROUP_OF: Record<string, string> = { jobs: 'exec', net: 'exec', config: 'diag' };
-const ORDER = ['inventory', 'serve', 'lab', 'health', 'firmware', 'capacity', 'exec', 'ssh', 'diag'];
+const GROUP_OF: Record<string, string> = { jobs: 'exec', net: 'exec', config: 'diag', 'site-survey': 'provision' };
+const ORDER = ['inventory', 'serve', 'lab', 'health', 'firmware', 'capacity', 'exec', 'ssh', 'diag', 'provision'];
 
 /** The command word of argv (skipping global options), or undefined. */
 function commandWord(argv: readonly string[]): string | undefined {

@@ -5,6 +5,7 @@
  *   fleetdeck lab status [--data-dir DIR] [--json]
  *   fleetdeck lab stop [--data-dir DIR]
  *   fleetdeck lab fault <serial> <fault-id> [--off] [--data-dir DIR]
+ *   fleetdeck lab add-site CODE --appliances N --factory --survey-out FILE [--without-fingerprints]
  *   fleetdeck lab make-image VERSION --out FILE [--size BYTES] [--no-boot | --bad-health]
  *
  * Each command opens the engine on the data directory and goes through the lab domain's API, the
@@ -111,6 +112,28 @@ export function labCommand(io: Io = processIo): Command {
           const status = await client.api.lab.status({});
           if (opts.json) io.out(JSON.stringify(status));
           else for (const line of describeStatus(status)) io.out(line);
+        });
+      }),
+    );
+
+  lab
+    .command('add-site')
+    .description('Add a site of factory-fresh appliances to the running lab and write its site survey')
+    .argument('<code>', 'the new site code')
+    .addOption(new Option('--appliances <n>', 'number of appliances').argParser(positiveInt(200)).default(10))
+    .option('--factory', 'factory-fresh: factory password only, no fleet key, no network or BGP configuration, an unrecorded host key')
+    .requiredOption('--survey-out <file>', 'write the matching site survey (JSON, with the factory passwords) here')
+    .option('--without-fingerprints', 'leave the factory host-key fingerprints out of the survey')
+    .addOption(dataDirOption())
+    .action(
+      action(io, 'lab add-site', async (code: string, opts: { appliances: number; factory?: boolean; surveyOut: string; withoutFingerprints?: boolean }, cmd: Command) => {
+        if (!opts.factory) throw new UsageError('only factory-fresh sites can be added (--factory); `lab start` builds a configured fleet');
+        await withClient(cmd, async (client) => {
+          const { survey } = await client.api.lab.addSite({ code, appliances: opts.appliances, withoutFingerprints: opts.withoutFingerprints ?? false });
+          // The survey carries factory passwords: readable by its owner only.
+          writeFileSync(opts.surveyOut, JSON.stringify(survey, null, 1) + '\n', { mode: 0o600 });
+          io.out(`Added factory-fresh site ${code} with ${opts.appliances} appliance(s) to the lab; survey written to ${opts.surveyOut}.`);
+          io.out(`Next: fleetdeck site-survey import ${opts.surveyOut} && fleetdeck provision --site ${code}`);
         });
       }),
     );

@@ -83,6 +83,15 @@ export const labMethods = {
     z.object({ serial: z.string().min(1).max(64), fault: FaultId, on: z.boolean().default(true) }),
     LabApplianceFaults,
   ),
+  addSite: method(
+    'Add a site of factory-fresh appliances (factory password only, no fleet key, no network or BGP configuration) to the running lab; returns the matching site survey',
+    z.object({
+      code: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/, 'a site code is 1-32 letters, digits, dash or underscore'),
+      appliances: z.number().int().min(1).max(200),
+      withoutFingerprints: z.boolean().default(false),
+    }),
+    z.object({ survey: z.record(z.string(), z.unknown()) }),
+  ),
 };
 
 export const labEvents = {

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { FleetError } from '../kit/errors';
 import { FaultId, LabApplianceFaults } from './contract';
 import type { LabFleet } from './fleet';
+import { AddSiteRequest, addFactorySite } from './factory-site';
 import { readManifest, TOKEN_FILE } from './manifest';
 
 export const ControlStatus = z.object({
@@ -84,6 +85,21 @@ export function startControlServer(options: ControlServerOptions): Promise<{ ser
           return send(res, 404, { error: { code: 'E_NOT_FOUND', message: `There is no lab appliance ${parsed.data.serial}.` } });
         }
         return send(res, 200, { serial: parsed.data.serial, faults });
+      }
+      if (route === 'POST /add-site') {
+        let body: unknown;
+        try {
+          body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        } catch {
+          return send(res, 400, { error: { code: 'E_VALIDATION', message: 'The body is not JSON.' } });
+        }
+        const parsed = AddSiteRequest.safeParse(body);
+        if (!parsed.success) return send(res, 400, { error: { code: 'E_VALIDATION', message: parsed.error.issues[0]?.message ?? 'invalid' } });
+        addFactorySite(fleet, parsed.data).then(
+          (survey) => send(res, 200, survey),
+          (err: unknown) => send(res, 400, { error: { code: 'E_VALIDATION', message: err instanceof Error ? err.message : String(err) } }),
+        );
+        return;
       }
       if (route === 'POST /stop') {
         send(res, 200, { stopping: true });

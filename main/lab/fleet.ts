@@ -235,6 +235,38 @@ export class LabFleet {
     else this.http.emit('connection', socket);
   }
 
+  /**
+   * Add an appliance outside the plan (a factory-fresh site, main/lab/factory-site.ts) with its own
+   * host key and ports. It lives until the lab stops (a restarted lab rebuilds the plan only).
+   */
+  async addAppliance(site: string, state: ApplianceState, hostKey: string): Promise<{ sshPort: number; apiPort: number; fingerprint: string }> {
+    if (this.members.has(state.serial)) throw new Error(`the lab already has ${state.serial}`);
+    const appliance = new LabAppliance(state, this.clock);
+    const staging = new StagingArea(state.stagingDir, join(this.options.dir, 'appliances', state.serial, 'staging'), this.options.stagingCapBytes ?? DEFAULT_STAGING_CAP);
+    const ssh = new ApplianceSsh(appliance, hostKey, () => generateEd25519(`${state.serial}@elsewhere`).privateKey, staging, {
+      authorizedKeys: () => this.authorized,
+      releaseKeys: this.releaseKeys,
+      slowDelayMs: this.options.slowDelayMs,
+    });
+    const member: Member = {
+      appliance,
+      site,
+      hostname: state.config.hostname,
+      hostKey,
+      fingerprint: fingerprintOfPrivate(hostKey),
+      ssh,
+      sshServer: createServer((socket) => this.onSocket(member, 'ssh', socket)),
+      apiServer: createServer((socket) => this.onSocket(member, 'api', socket)),
+    };
+    member.sshServer.on('error', () => undefined);
+    member.apiServer.on('error', () => undefined);
+    this.members.set(state.serial, member);
+    const sshPort = await listen(member.sshServer, 0);
+    const apiPort = await listen(member.apiServer, 0);
+    this.byApiPort.set(apiPort, member);
+    return { sshPort, apiPort, fingerprint: member.fingerprint };
+  }
+
   /** Replace who may log in (authorized_keys text). */
   setAuthorizedKeys(text: string): void {
     this.authorized = parseAuthorizedKeys(text).keys;

@@ -18,6 +18,7 @@ import { inspectFirmwareImage } from '../appliance/image';
 import { digestFile, MAX_SIGNATURE_TEXT, SignatureError, verifySshSignature, type ReleaseKey } from '../appliance/sshsig';
 import type { LabAppliance } from './model/appliance';
 import { ApplianceError } from './model/errors';
+import { accessCommand } from './model/factory';
 import { bendReply } from './reply-faults';
 import { runDiagnostic } from './diag-probes';
 
@@ -48,6 +49,7 @@ const USAGE = [
   `  diag ${DIAG_CHECKS.join('|')}`,
   '  cache list [--offset N] [--limit N]',
   '  logs [--since <ISO time>] [--limit N]',
+  '  access status | access add-key <type> <base64> | access password-login on|off',
 ].join('\n');
 
 const IMAGE_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/;
@@ -173,6 +175,8 @@ async function execute(host: OcactlHost, argv: readonly string[]): Promise<{ com
       if (since !== undefined && Number.isNaN(since)) usage(`--since must be an ISO time such as 2026-01-01T00:00:00Z, not "${sinceRaw}"`);
       return { command: 'logs', result: { entries: a.logs({ since, limit: Math.max(1, intOption(opts, 'limit', 100, 1000)) }) } };
     }
+    case 'access':
+      return accessCommand(a.state, argv.slice(1));
     default:
       return usage(first === undefined ? 'no command given' : `unknown command "${first}"`);
   }
@@ -192,7 +196,7 @@ export async function runOcactl(host: OcactlHost, argv: readonly string[]): Prom
         ? err
         : new ApplianceError('E_INTERNAL', `ocactl failed: ${err instanceof Error ? err.message : String(err)}`);
     exitCode = EXIT_CODE_OF[error.code];
-    const command = argv.slice(0, argv[0] === 'firmware' || argv[0] === 'config' || argv[0] === 'bgp' || argv[0] === 'cache' ? 2 : 1).join(' ');
+    const command = argv.slice(0, argv[0] === 'firmware' || argv[0] === 'config' || argv[0] === 'bgp' || argv[0] === 'cache' || argv[0] === 'access' ? 2 : 1).join(' ');
     json = JSON.stringify({ api: APPLIANCE_API_VERSION, ok: false, command, error: error.toBody() });
   }
   return { stdout: bendReply(json, faults) + '\n', stderr: '', exitCode };

@@ -93,6 +93,12 @@ export class LabService {
       status: () => this.status(),
       stop: (_input, ctx) => this.stop(ctx.actor),
       setFault: (input, ctx) => this.setFault(input.serial, input.fault, input.on, ctx.actor),
+      addSite: async (input, ctx) => {
+        if (!this.running()) throw new FleetError('E_UNAVAILABLE', 'No lab is running (start one with `fleetdeck lab start`).');
+        const survey = (await callControl(this.labDir, 'POST', '/add-site', input, 60_000)) as Record<string, unknown>;
+        this.deps.log.info('lab factory site added', { actor: ctx.actor, site: input.code, appliances: input.appliances });
+        return { survey };
+      },
     };
   }
 

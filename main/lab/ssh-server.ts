@@ -11,6 +11,7 @@ import { APPLIANCE_LOGIN_USER } from '../appliance/contract';
 import type { ReleaseKey } from '../appliance/sshsig';
 import { withKeyObjects } from '../keys/ssh-key-objects';
 import type { LabAppliance } from './model/appliance';
+import { authenticateFactory } from './factory-auth';
 import { runOcactl, splitCommandLine } from './ocactl';
 import { delay, DEFAULT_SLOW_DELAY_MS } from './reply-faults';
 import { serveStagingSftp, type StagingArea } from './sftp-staging';
@@ -94,7 +95,12 @@ export class ApplianceSsh {
     const socket = (client as unknown as { _sock?: Socket })._sock;
     const drop = () => (socket ? socket.destroy() : client.end());
     client.on('error', () => undefined);
-    client.on('authentication', (ctx) => authenticate(ctx, this.options.authorizedKeys()));
+    client.on('authentication', (ctx) => {
+      // A factory-fresh appliance has its own logins (factory password, keys installed on it).
+      const access = this.appliance.state.access;
+      if (access) authenticateFactory(ctx, access);
+      else authenticate(ctx, this.options.authorizedKeys());
+    });
     client.on('ready', () => {
       client.on('session', (acceptSession) => {
         const session = acceptSession();

@@ -15,6 +15,8 @@ import { mapScreens } from './features/map/routes';
 import { capacityScreens } from './features/capacity/routes';
 import { terminalScreens } from './features/terminal/routes';
 import { followTerminalEvents } from './features/terminal/store';
+import { provisioningScreens } from './features/provisioning/routes';
+import { followProvisioning } from './features/provisioning/store';
 import { useEngine } from './stores/engine';
 import { followInventoryChanges } from './features/inventory/store';
 import { followHealth } from './features/health/store';
@@ -49,6 +51,7 @@ export function App() {
   useEffect(() => (connected ? followNetEvents() : undefined), [connected]);
   useEffect(() => (connected ? followTerminalEvents() : undefined), [connected]);
   useEffect(() => (connected ? followDiagnostics() : undefined), [connected]);
+  useEffect(() => (connected ? followProvisioning() : undefined), [connected]);
 
   return (
     <div className="shell">
@@ -108,6 +111,7 @@ const SCREENS: ScreenTable<RouteName> = {
   ...mapScreens,
   ...capacityScreens,
   ...terminalScreens,
+  ...provisioningScreens,
 };
 
 function Screen({ route }: { route: Route }) {

@@ -43,7 +43,9 @@ export type Route =
   | { name: 'hostkeys' }
   | { name: 'map'; partner: string | null; size: MapSize }
   | { name: 'capacity'; site: string | null }
-  | { name: 'terminals' };
+  | { name: 'terminals' }
+  | { name: 'provisioning' }
+  | { name: 'provisioning-site'; code: string };
 
 /** What a site's circle on the map is sized by. */
 export type MapSize = 'capacity' | 'serving';
@@ -177,6 +179,8 @@ export function parseHash(hash: string): Route {
     }
     case 'terminals':
       return { name: 'terminals' };
+    case 'provisioning':
+      return arg ? { name: 'provisioning-site', code: arg } : { name: 'provisioning' };
     default:
       return { name: 'overview' };
   }
@@ -225,6 +229,10 @@ export function hashFor(route: Route): string {
     }
     case 'terminals':
       return '#/terminals';
+    case 'provisioning':
+      return '#/provisioning';
+    case 'provisioning-site':
+      return `#/provisioning/${encodeURIComponent(route.code)}`;
   }
 }
 
@@ -234,7 +242,7 @@ export function appliancesHash(filters: Partial<ListQuery>): string {
 }
 
 /** Which left-nav entry a route belongs to. */
-export function navSection(route: Route): 'overview' | 'map' | 'capacity' | 'appliances' | 'sites' | 'import' | 'audit' | 'health' | 'jobs' | 'hostkeys' | 'terminals' {
+export function navSection(route: Route): 'overview' | 'map' | 'capacity' | 'appliances' | 'sites' | 'import' | 'audit' | 'health' | 'jobs' | 'hostkeys' | 'terminals' | 'provisioning' {
   switch (route.name) {
     case 'appliance':
     case 'appliances':
@@ -246,6 +254,8 @@ export function navSection(route: Route): 'overview' | 'map' | 'capacity' | 'app
       return 'health';
     case 'job':
       return 'jobs';
+    case 'provisioning-site':
+      return 'provisioning';
     default:
       return route.name;
   }

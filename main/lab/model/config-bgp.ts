@@ -59,7 +59,8 @@ export class ConfigAndBgp extends Subsystem {
   }
 
   bgpState(now: number): BgpStatusReply['state'] {
-    if (this.hasFault('bgp-down')) return 'Idle';
+    // No neighbor configured (a factory-fresh appliance): no session at all.
+    if (this.hasFault('bgp-down') || this.state.config.bgp.neighbor.address === '') return 'Idle';
     return now - this.state.bgpChangedAt < BGP_SETTLE_MS ? 'Active' : 'Established';
   }
 

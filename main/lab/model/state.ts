@@ -98,6 +98,19 @@ export interface ApplianceState {
   fillFreeAt: number;
   logs: [number, LogEntry['level'], string, string][];
   faults: FaultId[];
+  /**
+   * Logins of a factory-fresh appliance (model/factory.ts): its own password and keys. Absent on
+   * the fleet's appliances, whose logins are the lab's shared authorized keys.
+   */
+  access?: FactoryAccess;
+}
+
+export interface FactoryAccess {
+  /** The factory password (the survey's credential). */
+  password: string;
+  passwordLogin: boolean;
+  /** authorized_keys lines installed on this appliance. */
+  keys: string[];
 }
 
 export interface ApplianceSpec {

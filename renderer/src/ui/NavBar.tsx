@@ -10,6 +10,7 @@ const LINKS = [
   { section: 'capacity', href: '#/capacity', label: 'Capacity' },
   { section: 'appliances', href: '#/appliances', label: 'Appliances' },
   { section: 'sites', href: '#/sites', label: 'Sites' },
+  { section: 'provisioning', href: '#/provisioning', label: 'Provisioning' },
   { section: 'health', href: '#/health', label: 'Health' },
   { section: 'jobs', href: '#/jobs', label: 'Jobs' },
   { section: 'hostkeys', href: '#/hostkeys', label: 'Host keys' },

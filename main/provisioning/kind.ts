@@ -1,0 +1,316 @@
+/**
+ * The `provision` job kind: a site's factory-fresh appliances, each through the checklist of
+ * PROVISION_STEPS (contract.ts), in parallel, on the jobs kernel (journal before acting, reconcile
+ * after a crash by asking the appliance). Every step can be run again safely, and reconcile asks
+ * the appliance whether the step under way took effect:
+ *
+ *   find       GET /v1/health at the survey address: reachable, and the serial the survey says
+ *   host-key   read the presented key (nothing offered): the survey's fingerprint, else one an
+ *              engineer confirmed, else --accept-new; anything else stops the appliance
+ *   secure     log in with the factory password (host key pinned), install the fleet key, turn
+ *              password login off, record the host key in the inventory; status `provisioning`
+ *   drain      (fleet key from here on) drained before the BGP session changes
+ *   configure  hostname, service addresses and the BGP session from the survey
+ *   accept     BGP Established, then the acceptance checks (ocactl diag nic, disk, bgp, reachability)
+ *   online     undrain, inventory `online`, the factory credential leaves the vault
+ */
+import { z } from 'zod';
+import { AccessReply } from '../appliance/access';
+import type { ApplianceConfig, DiagCheck } from '../appliance/contract';
+import { ApplianceReplyError, parseOcactlReply } from '../appliance/replies';
+import { FleetError } from '../kit/errors';
+import type { JobKind, StepOutcome } from '../jobs/kind';
+import { failed, ok } from '../jobs/kind';
+import { callAppliance } from '../net/appliance-http';
+import type { ProvisionStep } from './contract';
+import { PROVISION_STEPS } from './contract';
+import { factoryLogin, presentedHostKey } from './factory-ssh';
+import type { ProvisioningService, SurveyedAppliance } from './service';
+
+export const PROVISION_KIND = 'provision';
+
+export const ProvisionSpec = z.object({
+  site: z.string(),
+  acceptNew: z.boolean().default(false),
+  concurrency: z.number().int().min(1).max(1000).default(20),
+  perGroup: z.number().int().min(1).max(1000).nullable().default(null),
+  maxFailures: z.number().int().min(0).nullable().default(null),
+  /** Each SSH or HTTP exchange. */
+  timeoutMs: z.number().int().min(100).max(600_000).default(20_000),
+  /** How long the BGP session may take to come up after the configuration is pushed. */
+  bgpTimeoutMs: z.number().int().min(100).max(3_600_000).default(180_000),
+  /** How long a drain may take. */
+  drainTimeoutMs: z.number().int().min(100).max(3_600_000).default(600_000),
+});
+export type ProvisionSpec = z.infer<typeof ProvisionSpec>;
+
+/** The acceptance checks (ocactl diag) and what to do when one fails. */
+export const ACCEPTANCE_CHECKS: readonly { check: DiagCheck; hint: string }[] = [
+  { check: 'nic', hint: 'Check the serving link (optics, cabling, the switch port) and retry.' },
+  { check: 'disk', hint: 'A cache disk is faulty or full: open an RMA for the disk or the appliance, then retry.' },
+  { check: 'bgp', hint: 'Check the BGP session with the ISP: the neighbor address and ASN on both sides must match the survey.' },
+  { check: 'reachability', hint: 'The neighbor or the origin does not answer: check the ISP router and the upstream path, then retry.' },
+];
+
+interface Context {
+  fingerprint?: string;
+}
+
+const contextOf = (raw: unknown): Context => (raw && typeof raw === 'object' ? (raw as Context) : {});
+
+/** An outcome from a failure: a FleetError or an appliance refusal keeps its code; anything else is a bug. */
+function outcomeOf(err: unknown, hint: string | null): StepOutcome & { hint: string | null } {
+  if (err instanceof FleetError || err instanceof ApplianceReplyError) return { ...failed(err.code, err.message), hint };
+  throw err;
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal.aborted) return reject(new FleetError('E_CANCELLED', 'Cancelled.'));
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(new FleetError('E_CANCELLED', 'Cancelled.'));
+    };
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+
+/** The config keys and values the survey asks for, on this appliance's interfaces. */
+export function surveyConfig(a: SurveyedAppliance, config: ApplianceConfig): { key: string; value: string }[] {
+  const serving = config.interfaces.find((i) => i.name !== 'mgmt0') ?? null;
+  const out = [{ key: 'hostname', value: a.survey.hostname }];
+  if (serving && a.survey.serviceIpv4) out.push({ key: `interface.${serving.name}.ipv4`, value: a.survey.serviceIpv4 });
+  if (serving && a.survey.serviceIpv6) out.push({ key: `interface.${serving.name}.ipv6`, value: a.survey.serviceIpv6 });
+  out.push({ key: 'bgp.asn', value: String(a.survey.localAsn) }, { key: 'bgp.neighbor', value: a.survey.bgpNeighbor }, { key: 'bgp.neighbor-asn', value: String(a.survey.bgpNeighborAsn) });
+  return out;
+}
+
+function configHas(config: ApplianceConfig, key: string, value: string): boolean {
+  if (key === 'hostname') return config.hostname === value;
+  if (key === 'bgp.asn') return String(config.bgp.localAsn) === value;
+  if (key === 'bgp.neighbor') return config.bgp.neighbor.address === value;
+  if (key === 'bgp.neighbor-asn') return String(config.bgp.neighbor.asn) === value;
+  const m = /^interface\.(.+)\.(ipv4|ipv6)$/.exec(key);
+  const iface = m ? config.interfaces.find((i) => i.name === m[1]) : undefined;
+  return !!iface && iface[m![2] as 'ipv4' | 'ipv6'] === value;
+}
+
+export function provisionKind(service: ProvisioningService): JobKind<ProvisionSpec> {
+  return {
+    name: PROVISION_KIND,
+    spec: ProvisionSpec,
+    label: () => 'provision',
+    describe: (spec) => ['provision', '--site', spec.site, ...(spec.acceptNew ? ['--accept-new'] : [])],
+    steps: () => PROVISION_STEPS.length,
+    group: (target) => target.site,
+    afterCrash: 'reconcile',
+    async open(spec, actor) {
+      // The fleet key the appliances get (made now when there is none, before any appliance is touched).
+      await service.fleetPublicKey(actor);
+      const fleet = service.fleetAccess();
+      const ocactl = async <C extends Parameters<typeof parseOcactlReply>[0]>(serial: string, command: C, argv: string[], signal: AbortSignal) => {
+        const r = await fleet.exec(serial, ['ocactl', ...argv], spec.timeoutMs, signal);
+        return parseOcactlReply(command, r.stdout);
+      };
+
+      /** Where the appliance really is for the secure step: the fleet key logs in and password login is off. */
+      const secured = async (serial: string, signal: AbortSignal): Promise<boolean> => {
+        try {
+          const access = await ocactl(serial, 'access status', ['access', 'status'], signal);
+          return !access.passwordLogin;
+        } catch (err) {
+          if (err instanceof FleetError || err instanceof ApplianceReplyError) return false;
+          throw err;
+        }
+      };
+
+      const steps: Record<ProvisionStep, (a: SurveyedAppliance, ctx: Context, signal: AbortSignal) => Promise<StepOutcome & { hint?: string | null }>> = {
+        async find(a, _ctx, signal) {
+          const endpoint = { label: a.serial, host: a.host, port: a.survey.apiPort, tls: null };
+          let health;
+          try {
+            health = await callAppliance(endpoint, 'GET /v1/health', { timeoutMs: spec.timeoutMs, signal });
+          } catch (err) {
+            return outcomeOf(err, `Check power, cabling and the survey address (${a.host}:${a.survey.apiPort}), then retry.`);
+          }
+          if (health.serial !== a.serial) {
+            return {
+              ...failed('E_SERIAL_MISMATCH', `The appliance at ${a.host} reports serial ${health.serial}, not ${a.serial} as the survey says. Nothing was changed on it.`),
+              hint: 'Check which appliance is racked at this address: correct the survey (serial or address) and import it again, or move the appliance, then retry.',
+            };
+          }
+          return ok({ output: `found ${a.serial} at ${a.host}` });
+        },
+
+        async ['host-key'](a, _ctx, signal) {
+          let key;
+          try {
+            key = await presentedHostKey({ serial: a.serial, host: a.host, port: a.survey.sshPort }, spec.timeoutMs, signal);
+          } catch (err) {
+            return outcomeOf(err, 'Check that SSH answers at the survey address, then retry.');
+          }
+          service.notePresented(a.serial, key.fingerprint);
+          const recorded = service.recordedFingerprint(a.serial);
+          if (recorded === key.fingerprint) return ok({ output: `host key ${key.fingerprint} (recorded)`, context: { fingerprint: key.fingerprint } });
+          // After an expected re-key the survey's factory key is the old one: the new key needs a confirmation.
+          const surveyed = a.rekeyReason ? null : a.survey.hostKeyFingerprint;
+          const expected = surveyed ?? a.confirmedFingerprint;
+          if (expected !== null && expected !== key.fingerprint) {
+            const from = surveyed ? 'the survey says' : 'was confirmed';
+            return {
+              ...failed('E_HOSTKEY_MISMATCH', `${a.serial} presents the host key ${key.fingerprint}, but ${expected} ${from}. Nothing was sent to it.`),
+              hint: 'Do not provision it: it may not be the appliance that was shipped. If it was re-imaged at the site, record an expected re-key with the reason; otherwise report it.',
+            };
+          }
+          if (expected === null) {
+            if (!spec.acceptNew) {
+              return {
+                ...failed('E_HOSTKEY_UNKNOWN', `${a.serial} presents the ${key.type} host key ${key.fingerprint} and nobody has vouched for it.`),
+                hint: `Compare ${key.fingerprint} with the appliance's label or console, then confirm it (provisioning view, or run again with --accept-new).`,
+              };
+            }
+            service.auditAcceptNew(a.serial, key.fingerprint, actor);
+          }
+          return ok({ output: `host key ${key.fingerprint}`, context: { fingerprint: key.fingerprint } });
+        },
+
+        async secure(a, ctx, signal) {
+          const fingerprint = ctx.fingerprint;
+          if (!fingerprint) return { ...failed('E_INTERNAL', 'The host key step left no fingerprint.'), hint: 'Retry the appliance.' };
+          service.trustFingerprint(a.serial, fingerprint, actor);
+          service.markProvisioning(a.serial, actor);
+          if (await secured(a.serial, signal)) return ok({ output: 'fleet key already installed; password login off', context: ctx });
+          const password = await service.factoryPassword(a.serial);
+          if (password === null) {
+            return {
+              ...failed('E_AUTH', `There is no factory credential for ${a.serial} in the vault.`),
+              hint: 'Import the survey again with the factory password of this appliance, then retry.',
+            };
+          }
+          const publicKey = await service.fleetPublicKey(actor);
+          const [type, base64] = publicKey.trim().split(/\s+/);
+          let session;
+          try {
+            session = await factoryLogin({ serial: a.serial, host: a.host, port: a.survey.sshPort }, fingerprint, password, spec.timeoutMs, signal);
+          } catch (err) {
+            return outcomeOf(err, err instanceof FleetError && err.code === 'E_AUTH' ? 'The factory password in the survey is wrong or was changed: get the right one from the vendor, import the survey again, then retry.' : 'Retry the appliance.');
+          }
+          try {
+            const added = AccessReply.parse(parseOcactlReply('access add-key', (await session.exec(['ocactl', 'access', 'add-key', type!, base64!], spec.timeoutMs)).stdout));
+            if (added.authorizedKeys.length === 0) return { ...failed('E_BAD_REPLY', `${a.serial} did not keep the fleet key.`), hint: 'Retry the appliance.' };
+            const off = parseOcactlReply('access password-login', (await session.exec(['ocactl', 'access', 'password-login', 'off'], spec.timeoutMs)).stdout);
+            if (off.passwordLogin) return { ...failed('E_BAD_REPLY', `${a.serial} still takes its factory password.`), hint: 'Retry the appliance.' };
+          } catch (err) {
+            return outcomeOf(err, 'Retry the appliance.');
+          } finally {
+            session.end();
+          }
+          return ok({ output: 'fleet key installed; password login off', context: ctx });
+        },
+
+        async drain(a, ctx, signal) {
+          const until = Date.now() + spec.drainTimeoutMs;
+          try {
+            for (;;) {
+              const r = await ocactl(a.serial, 'drain', ['drain'], signal);
+              if (r.serving === 'drained') return ok({ output: 'drained', context: ctx });
+              if (Date.now() > until) {
+                return { ...failed('E_TIMEOUT', `${a.serial} is still ${r.serving} (${r.servingGbps} Gbps) after ${Math.round(spec.drainTimeoutMs / 1000)} s.`), hint: 'Retry once serving has wound down.' };
+              }
+              await sleep(2000, signal);
+            }
+          } catch (err) {
+            return outcomeOf(err, 'Retry the appliance.');
+          }
+        },
+
+        async configure(a, ctx, signal) {
+          try {
+            const config = await ocactl(a.serial, 'config get', ['config', 'get'], signal);
+            const wanted = surveyConfig(a, config).filter((kv) => !configHas(config, kv.key, kv.value));
+            if (wanted.length === 0) return ok({ output: 'configuration already as the survey says', context: ctx });
+            await ocactl(a.serial, 'config set', ['config', 'set', ...wanted.map((kv) => `${kv.key}=${kv.value}`)], signal);
+            return ok({ output: `set ${wanted.map((kv) => kv.key).join(', ')}`, context: ctx });
+          } catch (err) {
+            return outcomeOf(err, 'Check the survey values (addresses, ASNs) and retry.');
+          }
+        },
+
+        async accept(a, ctx, signal) {
+          try {
+            const until = Date.now() + spec.bgpTimeoutMs;
+            for (;;) {
+              const bgp = await ocactl(a.serial, 'bgp status', ['bgp', 'status'], signal);
+              if (bgp.state === 'Established') break;
+              if (Date.now() > until) {
+                return {
+                  ...failed('E_BGP_DOWN', `The BGP session with ${bgp.neighbor} (AS${bgp.peerAsn}) is ${bgp.state} after ${Math.round(spec.bgpTimeoutMs / 1000)} s${bgp.lastError ? `: ${bgp.lastError}` : ''}.`),
+                  hint: 'Check the ISP router: the neighbor address and ASN on both sides must match the survey; then retry.',
+                };
+              }
+              await sleep(1000, signal);
+            }
+            const passed: string[] = [];
+            for (const { check, hint } of ACCEPTANCE_CHECKS) {
+              const d = await ocactl(a.serial, 'diag', ['diag', check], signal);
+              if (d.status !== 'OK') {
+                return { ...failed('E_CHECK_FAILED', `Acceptance check ${check} is ${d.status}: ${d.message}`), hint };
+              }
+              passed.push(check);
+            }
+            return ok({ output: `BGP established; checks passed: ${passed.join(', ')}`, context: ctx });
+          } catch (err) {
+            return outcomeOf(err, 'Retry the appliance.');
+          }
+        },
+
+        async online(a, ctx, signal) {
+          try {
+            const r = await ocactl(a.serial, 'undrain', ['undrain'], signal);
+            if (r.serving !== 'serving') return { ...failed('E_STATE', `${a.serial} is still ${r.serving} after undrain.`), hint: 'Retry the appliance.' };
+          } catch (err) {
+            return outcomeOf(err, 'Retry the appliance.');
+          }
+          await service.markOnline(a.serial, actor);
+          return ok({ output: 'undrained; online', context: ctx });
+        },
+      };
+
+      return {
+        async act(step, target, signal) {
+          const a = service.surveyed(target.serial);
+          const name = PROVISION_STEPS[step]!;
+          service.checklist(a.serial, { state: 'running', stepsDone: step, error: null });
+          const outcome = await steps[name](a, contextOf(target.context), signal);
+          const { hint = null, ...result } = outcome;
+          if (result.state === 'ok') service.checklist(a.serial, { state: step + 1 === PROVISION_STEPS.length ? 'done' : 'running', stepsDone: step + 1 });
+          else service.checklist(a.serial, { state: 'failed', error: { code: result.errorCode ?? 'E_INTERNAL', message: result.errorMessage ?? 'failed', hint } });
+          return result;
+        },
+        async reconcile(step, target, signal) {
+          const a = service.surveyed(target.serial);
+          const name = PROVISION_STEPS[step]!;
+          // Steps that only read, or that check before they change, are simply run again.
+          if (name === 'secure') {
+            const fingerprint = contextOf(target.context).fingerprint;
+            if (fingerprint) service.trustFingerprint(a.serial, fingerprint, actor);
+            return (await secured(a.serial, signal)) ? 'done' : 'redo';
+          }
+          if (name === 'configure') {
+            try {
+              const config = await ocactl(a.serial, 'config get', ['config', 'get'], signal);
+              return surveyConfig(a, config).every((kv) => configHas(config, kv.key, kv.value)) ? 'done' : 'redo';
+            } catch {
+              return 'redo';
+            }
+          }
+          return 'redo';
+        },
+        close: () => fleet.close(),
+      };
+    },
+  };
+}

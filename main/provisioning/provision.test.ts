@@ -1,0 +1,223 @@
+/**
+ * Provisioning end to end against a real lab (ssh2 and HTTP servers on 127.0.0.1) and a real
+ * engine on a real SQLite file: survey import, the provision job, the factory password refused
+ * afterwards and the fleet key taken, wrong serial / wrong host key stopping exactly those
+ * appliances, first-contact confirmation and the expected re-key path.
+ */
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import ssh2 from 'ssh2';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createEngine, type Engine } from '../engine';
+import { addFactorySite, type FactorySurvey } from '../lab/factory-site';
+import { LabFleet } from '../lab/fleet';
+import { sshExec } from '../lab/testing';
+import { FLEET_KEY } from '../net/fleet-key';
+import { memoryVault } from '../../tests/support/memory-vault';
+import { tempDir } from '../../tests/support/temp-dir';
+import type { Vault } from '../vault/vault';
+import type { JobResult } from '../jobs/contract';
+
+interface Setup {
+  engine: Engine;
+  fleet: LabFleet;
+  vault: Vault;
+  dir: string;
+}
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function setup(slowDelayMs?: number): Promise<Setup> {
+  const dir = tempDir();
+  // Speed 60: the BGP session settles in a sixth of a second instead of ten.
+  const fleet = await LabFleet.start({ dir: join(dir, 'lab'), appliances: 1, sites: 1, seed: 1, speed: 60, authorizedKeys: '', slowDelayMs });
+  const vault = memoryVault();
+  mkdirSync(join(dir, 'data'), { recursive: true });
+  // The default logger: a real engine.log in the data dir (grepped below).
+  const engine = createEngine({ dataDir: join(dir, 'data'), host: 'test', vault, checkOutputs: true });
+  cleanups.push(async () => {
+    engine.close();
+    await fleet.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { engine, fleet, vault, dir };
+}
+
+/** Try the factory password; resolves true when it logs in. */
+function passwordLogsIn(port: number, password: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = new ssh2.Client();
+    c.on('ready', () => (c.end(), resolve(true)));
+    c.on('error', () => resolve(false));
+    c.connect({ host: '127.0.0.1', port, username: 'oca', password, tryKeyboard: true, readyTimeout: 5000, hostVerifier: () => true });
+    c.on('keyboard-interactive', (_n, _i, _l, prompts, finish) => finish(prompts.map(() => password)));
+  });
+}
+
+async function results(engine: Engine, jobId: number): Promise<Map<string, JobResult>> {
+  const client = engine.client({ actor: 'test:engineer' }).api;
+  await client.jobs.wait({ id: jobId, timeoutMs: 120_000 });
+  const page = await client.jobs.results({ id: jobId, offset: 0, limit: 100 });
+  return new Map(page.items.map((r) => [r.serial, r]));
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name));
+}
+
+describe('provisioning a factory-fresh lab site', () => {
+  it('provisions from the survey; a wrong serial and a wrong host key stop exactly those appliances; secrets stay in the vault', async () => {
+    const { engine, fleet, vault, dir } = await setup();
+    const survey: FactorySurvey = await addFactorySite(fleet, { code: 'fac1', appliances: 4 });
+    const [good, wrongSerial, wrongKey, good2] = survey.appliances as Record<string, string | number | null>[];
+    const realSerial = String(wrongSerial!['serial']);
+    wrongSerial!['serial'] = 'FAC-SOMEONE-ELSE';
+    wrongKey!['hostKeyFingerprint'] = good!['hostKeyFingerprint'] ?? null;
+    const passwords = survey.appliances.map((a) => String(a['factoryPassword']));
+
+    const client = engine.client({ actor: 'test:engineer' }).api;
+    const report = await client.provisioning.importSurvey({ content: JSON.stringify(survey), fileName: 'fac1.json' });
+    expect(report).toMatchObject({ site: 'fac1', appliances: 4, created: 4, credentials: 4 });
+    expect(engine.inventory.appliance(String(good!['serial'])).status).toBe('awaiting-install');
+    expect(await vault.list()).toContain(`provisioning.factory-password.${String(good!['serial'])}`);
+
+    const started = await client.provisioning.start({ site: 'fac1', acceptNew: false });
+    const byserial = await results(engine, started.id);
+    expect(byserial.get(String(good!['serial']))?.state).toBe('ok');
+    expect(byserial.get(String(good2!['serial']))?.state).toBe('ok');
+    expect(byserial.get('FAC-SOMEONE-ELSE')).toMatchObject({ state: 'failed', errorCode: 'E_SERIAL_MISMATCH' });
+    expect(byserial.get('FAC-SOMEONE-ELSE')?.errorMessage).toContain(realSerial);
+    expect(byserial.get(String(wrongKey!['serial']))).toMatchObject({ state: 'failed', errorCode: 'E_HOSTKEY_MISMATCH' });
+
+    // Checklists: the good ones done, the stopped ones stopped at their step with what to do.
+    const view = await client.provisioning.site({ site: 'fac1' });
+    const row = (serial: string) => view.appliances.find((a) => a.serial === serial)!;
+    expect(row(String(good!['serial']))).toMatchObject({ state: 'done', stepsDone: 7, status: 'online' });
+    expect(row('FAC-SOMEONE-ELSE')).toMatchObject({ state: 'failed', stepsDone: 0, errorCode: 'E_SERIAL_MISMATCH' });
+    expect(row('FAC-SOMEONE-ELSE').hint).toMatch(/survey/);
+    expect(row(String(wrongKey!['serial']))).toMatchObject({ state: 'failed', stepsDone: 1, status: 'awaiting-install' });
+    expect(view.audit.map((e) => e.action)).toEqual(expect.arrayContaining(['provisioning.survey-import', 'provisioning.start', 'provisioning.online']));
+
+    // The provisioned appliance: inventory online with its key recorded, configured as surveyed, serving.
+    const goodSerial = String(good!['serial']);
+    const stored = engine.inventory.appliance(goodSerial);
+    expect(stored.status).toBe('online');
+    expect(stored.hostKeyFingerprint).toBe(good!['hostKeyFingerprint']);
+    const lab = fleet.appliance(goodSerial)!;
+    expect(lab.configGet().hostname).toBe(good!['hostname']);
+    expect(lab.configGet().bgp.neighbor.address).toBe(good!['bgpNeighbor']);
+    expect(lab.bgpStatus().state).toBe('Established');
+    expect(lab.status().serving).toBe('serving');
+
+    // After provisioning the factory password no longer logs in, and the fleet key does.
+    const port = Number(good!['sshPort']);
+    expect(await passwordLogsIn(port, passwords[0]!)).toBe(false);
+    const fleetKey = (await vault.get(FLEET_KEY))!.toString('utf8');
+    const viaKey = await sshExec({ port, privateKey: fleetKey }, 'ocactl access status');
+    expect(JSON.parse(viaKey.stdout).result).toMatchObject({ passwordLogin: false });
+    // The wrong-key appliance was never logged into: its factory password still works, it has no key.
+    expect(await passwordLogsIn(Number(wrongKey!['sshPort']), passwords[2]!)).toBe(true);
+    expect(fleet.appliance(String(wrongKey!['serial']))!.state.access?.keys).toEqual([]);
+
+    // No factory password in SQLite (database, WAL) or the logs.
+    const files = filesUnder(join(dir, 'data'));
+    expect(files.some((f) => f.endsWith('.log'))).toBe(true);
+    expect(files.some((f) => /\.(db|sqlite)$/.test(f) || f.includes('.db'))).toBe(true);
+    for (const file of files) {
+      const text = readFileSync(file).toString('latin1');
+      for (const p of passwords) expect(text.includes(p), `${p} found in ${file}`).toBe(false);
+    }
+  }, 60_000);
+
+  it('without a survey fingerprint: stops for confirmation, continues after it; an expected re-key starts over with a reason', async () => {
+    const { engine, fleet } = await setup();
+    const survey = await addFactorySite(fleet, { code: 'fac2', appliances: 2, withoutFingerprints: true });
+    const client = engine.client({ actor: 'test:engineer' }).api;
+    await client.provisioning.importSurvey({ content: JSON.stringify(survey), fileName: 'fac2.json' });
+    const [a, b] = survey.appliances.map((x) => String(x['serial']));
+
+    let job = await client.provisioning.start({ site: 'fac2', acceptNew: false });
+    let r = await results(engine, job.id);
+    expect(r.get(a!)).toMatchObject({ state: 'failed', errorCode: 'E_HOSTKEY_UNKNOWN' });
+    const presented = (await client.provisioning.site({ site: 'fac2' })).appliances.find((x) => x.serial === a)!.presentedFingerprint!;
+    expect(presented).toMatch(/^SHA256:/);
+    expect(engine.inventory.appliance(a!).hostKeyFingerprint).toBeNull();
+
+    // Confirming a key other than the one presented is refused.
+    await expect(client.provisioning.confirmHostKey({ serial: a!, fingerprint: `SHA256:${'A'.repeat(43)}` })).rejects.toMatchObject({ code: 'E_CONFLICT' });
+    await client.provisioning.confirmHostKey({ serial: a!, fingerprint: presented });
+    job = await client.provisioning.start({ site: 'fac2', acceptNew: false });
+    r = await results(engine, job.id);
+    expect(r.get(a!)?.state).toBe('ok');
+    // b was not confirmed: still stopped.
+    expect(r.get(b!)).toMatchObject({ state: 'failed', errorCode: 'E_HOSTKEY_UNKNOWN' });
+    // --accept-new takes it.
+    job = await client.provisioning.start({ site: 'fac2', acceptNew: true });
+    r = await results(engine, job.id);
+    expect([...r.keys()]).toEqual([b]);
+    expect(r.get(b!)?.state).toBe('ok');
+
+    // Re-imaged at the site: new host key, factory logins again.
+    const lab = fleet.appliance(a!)!;
+    lab.setFault('host-key-rotation', true);
+    lab.state.access = { password: 'reimaged-factory-pw', passwordLogin: true, keys: [] };
+    await expect(client.provisioning.expectRekey({ serial: a!, reason: 'x' })).rejects.toMatchObject({ code: 'E_VALIDATION' });
+    await client.provisioning.expectRekey({ serial: a!, reason: 'disk replaced, re-imaged by the vendor' });
+    expect(engine.inventory.appliance(a!).hostKeyFingerprint).toBeNull();
+    expect(engine.inventory.appliance(a!).status).toBe('awaiting-install');
+    // The survey's credential is the old one: the re-imaged box wants the new one, from a new survey.
+    const again = structuredClone(survey);
+    again.appliances = again.appliances.filter((x) => x['serial'] === a);
+    again.appliances[0]!['factoryPassword'] = 'reimaged-factory-pw';
+    await client.provisioning.importSurvey({ content: JSON.stringify(again), fileName: 'fac2-again.json' });
+    job = await client.provisioning.start({ site: 'fac2', acceptNew: false });
+    r = await results(engine, job.id);
+    // A re-key still needs the new key confirmed: it is not accepting a mismatch.
+    expect(r.get(a!)).toMatchObject({ state: 'failed', errorCode: 'E_HOSTKEY_UNKNOWN' });
+    const newKey = (await client.provisioning.site({ site: 'fac2' })).appliances.find((x) => x.serial === a)!.presentedFingerprint!;
+    expect(newKey).not.toBe(presented);
+    await client.provisioning.confirmHostKey({ serial: a!, fingerprint: newKey });
+    job = await client.provisioning.start({ site: 'fac2', acceptNew: false });
+    r = await results(engine, job.id);
+    expect(r.get(a!)?.state).toBe('ok');
+    expect(engine.inventory.appliance(a!).hostKeyFingerprint).toBe(newKey);
+    const audit = (await client.provisioning.site({ site: 'fac2' })).audit;
+    expect(audit.find((e) => e.action === 'provisioning.expected-rekey')?.details).toMatchObject({ reason: 'disk replaced, re-imaged by the vendor', previous: presented });
+  }, 60_000);
+
+  it('after the engine stops mid-job, the next engine reconciles each appliance with what it reports and finishes; no change is made twice', async () => {
+    const { engine, fleet, vault, dir } = await setup(150);
+    const survey = await addFactorySite(fleet, { code: 'fac3', appliances: 3 });
+    const serials = survey.appliances.map((a) => String(a['serial']));
+    const client = engine.client({ actor: 'test:engineer' }).api;
+    await client.provisioning.importSurvey({ content: JSON.stringify(survey), fileName: 'fac3.json' });
+    // Every ocactl reply is slowed, so the engine stops between a change and its reply.
+    for (const s of serials) fleet.setFault(s, 'slow', true);
+    const job = await client.provisioning.start({ site: 'fac3', acceptNew: false });
+    const stepsDone = (serial: string) => engine.provisioning.repo.row(serial)!.steps_done;
+    // Stop the engine once an appliance took the survey's configuration but its reply is still on the way.
+    const changedNotReplied = () => serials.some((s) => stepsDone(s) === 4 && fleet.appliance(s)!.state.config.hostname !== 'localhost');
+    for (let i = 0; i < 2000 && !changedNotReplied(); i++) await new Promise((r) => setTimeout(r, 5));
+    expect(changedNotReplied()).toBe(true);
+    engine.close();
+    for (const s of serials) fleet.setFault(s, 'slow', false);
+
+    const next = createEngine({ dataDir: join(dir, 'data'), host: 'test', vault, checkOutputs: true });
+    cleanups.push(() => next.close());
+    const ended = await next.client({ actor: 'test:engineer' }).api.jobs.wait({ id: job.id, timeoutMs: 120_000 });
+    expect(ended.state).toBe('done');
+    expect(ended.progress.ok).toBe(3);
+    for (const s of serials) {
+      const lab = fleet.appliance(s)!;
+      expect(next.inventory.appliance(s).status).toBe('online');
+      expect(lab.state.access?.keys).toHaveLength(1);
+      // The survey's configuration went in exactly once.
+      expect(lab.logs({ limit: 200 }).filter((e) => e.component === 'config')).toHaveLength(1);
+    }
+  }, 90_000);
+});

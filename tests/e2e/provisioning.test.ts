@@ -1,0 +1,88 @@
+/**
+ * Provisioning a factory-fresh site from the UI, as a field engineer would: a real `fleetdeck
+ * serve`, a real lab with a factory-fresh site added by `fleetdeck lab add-site --factory`,
+ * Debian's Chromium driven by Playwright. Import the survey file, provision the site, watch each
+ * appliance's checklist, confirm inline the host key of the appliance the vendor sent no
+ * fingerprint for, and see it all online with the audit of who did what.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { chromiumAvailable, chromiumSkipReason } from './support/browser';
+import type { ServedApp } from './support/serve';
+import { openAppSession, type AppSession } from './support/session';
+
+if (!chromiumAvailable) console.log(`SKIPPED: provisioning end-to-end test - ${chromiumSkipReason}`);
+
+describe.skipIf(!chromiumAvailable)('provisioning a factory-fresh site in the browser host (Playwright + Chromium)', () => {
+  let session: AppSession;
+  let app: ServedApp;
+  let page: Page;
+  let surveyFile = '';
+  let serials: string[] = [];
+
+  const cli = (args: string[]) => {
+    const r = app.cli(args);
+    if (r.status !== 0) throw new Error(`fleetdeck ${args.join(' ')} failed (${r.status}): ${r.stderr}${r.stdout}`);
+    return r.stdout;
+  };
+
+  beforeAll(async () => {
+    session = await openAppSession({
+      timeoutMs: 20_000,
+      stopLab: true,
+      prepare: (served) => {
+        app = served;
+        cli(['lab', 'start', '--appliances', '2', '--sites', '1']);
+        surveyFile = join(app.dataDir, 'facui-survey.json');
+        cli(['lab', 'add-site', 'facui', '--appliances', '3', '--factory', '--survey-out', surveyFile]);
+        // The vendor sent no fingerprint for the third appliance: its key must be confirmed on site.
+        const survey = JSON.parse(readFileSync(surveyFile, 'utf8')) as { appliances: Record<string, unknown>[] };
+        survey.appliances[2]!['hostKeyFingerprint'] = null;
+        writeFileSync(surveyFile, JSON.stringify(survey));
+        serials = survey.appliances.map((a) => String(a['serial']));
+      },
+    });
+    page = session.page;
+    await page.getByTestId('nav-provisioning').waitFor();
+  });
+
+  afterAll(() => session?.close());
+
+  it('imports the survey, provisions the site with live checklists, and takes the unvouched host key only once confirmed', async () => {
+    const started = Date.now();
+    await page.getByTestId('nav-provisioning').click();
+    await page.getByTestId('survey-file').setInputFiles(surveyFile);
+    await expect.poll(async () => page.getByTestId('survey-import-report').textContent(), { timeout: 15_000 }).toMatch(/site facui: 3 appliances \(3 new\), 3 factory credential/);
+    await page.getByTestId('prov-site-facui').click();
+    await page.getByTestId('prov-row').first().waitFor();
+    expect(await page.getByTestId('prov-row').count()).toBe(3);
+
+    await page.getByTestId('provision-start').click();
+    const row = (serial: string) => page.locator(`[data-testid="prov-row"][data-serial="${serial}"]`);
+    // The two with a survey fingerprint go through; the third stops at its host key, showing it.
+    for (const serial of serials.slice(0, 2)) await expect.poll(() => row(serial).getAttribute('data-state'), { timeout: 120_000 }).toBe('done');
+    const third = row(serials[2]!);
+    await expect.poll(() => third.getAttribute('data-state'), { timeout: 60_000 }).toBe('failed');
+    expect(await third.locator('[data-testid="prov-step"][data-step="host-key"]').getAttribute('data-state')).toBe('failed');
+    const shown = (await third.getByTestId('prov-presented-fp').textContent())!.trim();
+    expect(shown).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
+    // Nothing was recorded for it before the confirmation.
+    const before = JSON.parse(cli(['inventory', 'list', '--json', '--text', serials[2]!])).items[0] as { status: string; hostKeyFingerprint: string | null };
+    expect(before).toMatchObject({ status: 'awaiting-install', hostKeyFingerprint: null });
+
+    await third.getByTestId('prov-confirm-key').click();
+    await expect.poll(() => third.getAttribute('data-state'), { timeout: 120_000 }).toBe('done');
+    await expect.poll(async () => page.getByTestId('prov-online-count').textContent(), { timeout: 10_000 }).toBe('3 of 3 online');
+    console.log(`MEASURED (UI): 3-appliance factory-fresh site, survey import to all online with one confirmation: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+    const listed = JSON.parse(cli(['inventory', 'list', '--json', '--site', 'facui'])).items as { serial: string; status: string; hostKeyFingerprint: string | null }[];
+    expect(listed.map((a) => a.status)).toEqual(['online', 'online', 'online']);
+    expect(listed.find((a) => a.serial === serials[2])!.hostKeyFingerprint).toBe(shown);
+
+    // Who did what: the import, the runs, the confirmation, each appliance online.
+    const actions = await page.getByTestId('prov-audit').locator('[data-testid="audit-entry"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-action')));
+    expect(actions).toEqual(expect.arrayContaining(['provisioning.survey-import', 'provisioning.start', 'provisioning.hostkey-confirmed', 'provisioning.online']));
+  }, 300_000);
+});
