@@ -200,28 +200,32 @@ export const healthMethods = {
       offset: z.number().int(),
       items: z.array(ApplianceHealth),
     }),
+    { writes: false },
   ),
   appliance: method(
     'One appliance: last known health and its bounded metrics history, oldest first',
     z.object({ serial: Serial }),
     z.object({ health: ApplianceHealth, history: z.array(MetricsSample) }),
+    { writes: false },
   ),
   actionable: method(
     'What needs attention, worst first, each with a suggested fix',
     z.object({ site: z.array(SiteCode).optional(), partner: z.array(ShortText(120)).optional() }).default({}),
     z.array(ActionItem),
+    { writes: false },
   ),
-  monitor: method('Polling settings', z.object({}).default({}), MonitorSettings),
+  monitor: method('Polling settings', z.object({}).default({}), MonitorSettings, { writes: false }),
   // selection without its default here, so a patch that does not name it keeps the stored one.
-  setMonitor: method('Change polling settings (starts or stops polling)', MonitorSettings.extend({ selection: MonitorSelection }).partial(), MonitorSettings),
-  monitorStatus: method('Is this engine polling now; sweeps run and ticks skipped since it started', z.object({}).default({}), MonitorStatus),
+  setMonitor: method('Change polling settings (starts or stops polling)', MonitorSettings.extend({ selection: MonitorSelection }).partial(), MonitorSettings, { writes: true }),
+  monitorStatus: method('Is this engine polling now; sweeps run and ticks skipped since it started', z.object({}).default({}), MonitorStatus, { writes: false }),
   pollNow: method(
     'Poll now, outside the interval (all selected, or the given serials)',
     z.object({ serials: z.array(Serial).max(MAX_SERIALS).optional() }).default({}),
     SweepReport,
+    { writes: true },
   ),
-  thresholds: method('Thresholds per model', z.object({}).default({}), z.array(Thresholds)),
-  setThresholds: method('Change the thresholds of one model', Thresholds, z.array(Thresholds)),
+  thresholds: method('Thresholds per model', z.object({}).default({}), z.array(Thresholds), { writes: false }),
+  setThresholds: method('Change the thresholds of one model', Thresholds, z.array(Thresholds), { writes: true }),
 };
 
 export const healthEvents = {

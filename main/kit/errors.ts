@@ -26,6 +26,7 @@ export const ERROR_CODES = [
   'E_UNAVAILABLE',
   'E_SIGNATURE', // a firmware image is unsigned, badly signed or signed by a key nobody trusted
   'E_IMAGE', // a file is not a valid firmware image (header, size or checksum)
+  'E_READ_ONLY', // the engine shows a snapshot (or is otherwise read-only) and the call would change something
   'E_INTERNAL',
 ] as const;
 
