@@ -185,6 +185,11 @@ export const FleetRequest = z
   .prefault({});
 export type FleetRequest = z.output<typeof FleetRequest>;
 
+/** How far back a history chart reaches: up to a day in one-minute points, beyond in fifteen-minute points. */
+export const HistoryRange = z.enum(['1h', '6h', '24h', '7d', '30d']);
+export type HistoryRange = z.infer<typeof HistoryRange>;
+export const HISTORY_RANGE_MS: Record<HistoryRange, number> = { '1h': 3_600_000, '6h': 6 * 3_600_000, '24h': 24 * 3_600_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 };
+
 export const healthMethods = {
   fleet: method(
     'Health of the selected appliances with roll-ups per site and partner; the items narrowed, sorted and paged as asked',
@@ -223,6 +228,12 @@ export const healthMethods = {
     z.object({ serials: z.array(Serial).max(MAX_SERIALS).optional() }).default({}),
     SweepReport,
     { writes: true },
+  ),
+  history: method(
+    'Metrics history of one appliance from SQLite: one-minute points up to a day back, fifteen-minute points up to 30 days',
+    z.object({ serial: Serial, range: HistoryRange.default('24h') }),
+    z.object({ step: z.enum(['minute', 'quarter']), from: z.string(), to: z.string(), points: z.array(MetricsSample) }),
+    { writes: false },
   ),
   thresholds: method('Thresholds per model', z.object({}).default({}), z.array(Thresholds), { writes: false }),
   setThresholds: method('Change the thresholds of one model', Thresholds, z.array(Thresholds), { writes: true }),
