@@ -28,6 +28,9 @@ import { execKind, startExec } from './net/jobs';
 import { configStepsKind } from './net/config-steps';
 import { HealthService, type HealthServiceOptions } from './health/service';
 import { FirmwareService } from './firmware/service';
+import { SnapshotsService } from './snapshots/service';
+import type { CurrentSnapshot } from './snapshots/contract';
+import { refuseWrites } from './snapshots/repo';
 import { ENGINE_VERSION } from './version';
 
 export interface EngineOptions {
@@ -46,6 +49,18 @@ export interface EngineOptions {
    * (default: every host but the CLI, which opens an engine per command; see docs/jobs.md).
    */
   resumeJobs?: boolean;
+  /**
+   * This engine shows a snapshot (docs/snapshots.md): dataDir holds a copy of the snapshot file,
+   * every method the contract marks `writes` is refused with E_READ_ONLY, the database is opened
+   * query-only, and nothing polls, resumes or reaches an appliance. Give it a clock fixed at the
+   * snapshot's time so ages read as they did then.
+   */
+  snapshot?: CurrentSnapshot & object;
+}
+
+/** The sentence a refused write ends with on a snapshot's engine. */
+export function readOnlyReason(s: CurrentSnapshot & object): string {
+  return `this is a read-only snapshot (taken by ${s.takenBy} on ${s.hostName} at ${s.takenAt}); open the live fleet to change anything.`;
 }
 
 export interface Engine {
@@ -61,6 +76,7 @@ export interface Engine {
   readonly jobs: JobsKernel;
   readonly health: HealthService;
   readonly firmware: FirmwareService;
+  readonly snapshots: SnapshotsService;
   /** Serve one window over a carrier; returns the function that ends the session. */
   connect(channel: Channel, ctx: CallContext): () => void;
   /** An in-process typed client (CLI, tests). */
@@ -89,14 +105,19 @@ export function createEngine(options: EngineOptions): Engine {
   const inventory = new InventoryService(depsOf('inventory'));
   const net = new NetService(depsOf('net'), inventory);
   const lab = new LabService(depsOf('lab'), inventory, net);
-  const jobs = new JobsKernel(depsOf('jobs'), inventory, { resume: options.resumeJobs ?? options.host !== 'cli' });
+  const snapshot = options.snapshot ?? null;
+  const jobs = new JobsKernel(depsOf('jobs'), inventory, { resume: snapshot ? false : (options.resumeJobs ?? options.host !== 'cli') });
   jobs.register(execKind(net, inventory));
   jobs.register(configStepsKind(net, inventory));
-  jobs.recover();
-  // The windows' engines poll (on by default); CLI and test engines only when told to.
-  const runsMonitor = options.host === 'desktop' || options.host === 'browser';
-  const health = new HealthService(depsOf('health'), inventory, { runsMonitor, net, ...options.health });
+  // A snapshot shows its jobs as they were when it was taken.
+  if (!snapshot) jobs.recover();
+  // The windows' engines poll (on by default); CLI and test engines only when told to; a snapshot's never.
+  const runsMonitor = !snapshot && (options.host === 'desktop' || options.host === 'browser');
+  const health = new HealthService(depsOf('health'), inventory, { runsMonitor, net, ...options.health, ...(snapshot ? { runsMonitor: false } : {}) });
   const firmware = new FirmwareService(depsOf('firmware'), inventory);
+  const snapshots = new SnapshotsService(depsOf('snapshots'), inventory, snapshot);
+  // Belt and braces: whatever a service might write on a snapshot's engine, SQLite refuses.
+  if (snapshot) refuseWrites(db);
 
   const handlers: Handlers = {
     system: {
@@ -115,9 +136,10 @@ export function createEngine(options: EngineOptions): Engine {
     jobs: { ...jobs.handlers, exec: (req, ctx) => startExec(jobs, req, ctx.actor) },
     health: health.handlers,
     firmware: firmware.handlers,
+    snapshots: snapshots.handlers,
   };
 
-  const dispatcher = new Dispatcher(handlers, log, options.checkOutputs ?? false);
+  const dispatcher = new Dispatcher(handlers, log, options.checkOutputs ?? false, snapshot ? readOnlyReason(snapshot) : null);
   const rpc = createRpcServer(dispatcher);
   const sessions = new Set<() => void>();
 
@@ -134,6 +156,7 @@ export function createEngine(options: EngineOptions): Engine {
     jobs,
     health,
     firmware,
+    snapshots,
     connect(channel, ctx) {
       const end = serveChannel(channel, {
         server: rpc,
