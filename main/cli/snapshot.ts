@@ -9,7 +9,7 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import type { SnapshotDiff, SnapshotInfo } from '../snapshots/contract';
-import { parseFilter } from './exec';
+import { parseFilter, resolveFilter } from './exec';
 import { action, dataDirOption, processIo, withEngine, type Io } from './io';
 
 const repeated = (value: string, previous: string[] = []) => [...previous, value];
@@ -57,8 +57,9 @@ export function snapshotCommand(io: Io = processIo): Command {
     .option('--json', 'the result as one JSON object', false)
     .action(
       action(io, 'snapshot export', async (opts: { out: string; where: string[]; force: boolean; json: boolean }, cmd: Command) => {
-        const where = opts.where.length ? parseFilter(opts.where) : undefined;
-        await withEngine(cmd, async ({ api }) => {
+        const parsed = opts.where.length ? parseFilter(opts.where) : undefined;
+        await withEngine(cmd, async ({ api, dataDir }) => {
+          const where = parsed ? await resolveFilter(api, parsed, dataDir) : undefined;
           const r = await api.snapshots.export({ out: resolve(opts.out), overwrite: opts.force, ...(where ? { where, whereText: opts.where.join(',') } : {}) });
           if (opts.json) return io.out(JSON.stringify(r));
           io.out(`Wrote ${r.file}: ${mib(r.bytes)} in ${r.seconds.toFixed(2)} s`);
