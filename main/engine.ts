@@ -28,7 +28,7 @@ import { execKind, startExec } from './net/jobs';
 import { configStepsKind } from './net/config-steps';
 import { HealthService, type HealthServiceOptions } from './health/service';
 import { FirmwareService } from './firmware/service';
-import { SnapshotsService } from './snapshots/service';
+import { SnapshotsService, type SnapshotOpener } from './snapshots/service';
 import type { CurrentSnapshot } from './snapshots/contract';
 import { refuseWrites } from './snapshots/repo';
 import { ENGINE_VERSION } from './version';
@@ -56,6 +56,8 @@ export interface EngineOptions {
    * snapshot's time so ages read as they did then.
    */
   snapshot?: CurrentSnapshot & object;
+  /** How this host opens a snapshot in a window of its own ("Open snapshot…"; `fleetdeck serve` gives one). */
+  openSnapshot?: SnapshotOpener;
 }
 
 /** The sentence a refused write ends with on a snapshot's engine. */
@@ -115,7 +117,7 @@ export function createEngine(options: EngineOptions): Engine {
   const runsMonitor = !snapshot && (options.host === 'desktop' || options.host === 'browser');
   const health = new HealthService(depsOf('health'), inventory, { runsMonitor, net, ...options.health, ...(snapshot ? { runsMonitor: false } : {}) });
   const firmware = new FirmwareService(depsOf('firmware'), inventory);
-  const snapshots = new SnapshotsService(depsOf('snapshots'), inventory, snapshot);
+  const snapshots = new SnapshotsService(depsOf('snapshots'), inventory, snapshot, options.openSnapshot ?? null);
   // Belt and braces: whatever a service might write on a snapshot's engine, SQLite refuses.
   if (snapshot) refuseWrites(db);
 

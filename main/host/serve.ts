@@ -5,9 +5,10 @@
 import { createEngine } from '../engine';
 import { resolveDataDir } from '../store/data-dir';
 import { openNodeVault } from '../vault/node-vault';
-import { defaultRendererDir, startBrowserHost } from './browser-host';
+import { defaultRendererDir, startBrowserHost, type BrowserHost } from './browser-host';
 import { logUnhandledRejections } from './process-guards';
-import { openSnapshotEngine } from './snapshot-engine';
+import { openSnapshotEngine, type SnapshotEngine } from './snapshot-engine';
+import type { SnapshotOpener } from '../snapshots/service';
 
 export interface ServeOptions {
   dataDir?: string;
@@ -39,8 +40,35 @@ export async function runServe(options: ServeOptions = {}): Promise<number> {
   const opened = options.snapshot ? openSnapshotEngine(options.snapshot, 'browser') : null;
   const dataDir = opened ? opened.info.file : resolveDataDir(options.dataDir);
   const vault = opened ? null : await openNodeVault(dataDir);
-  const engine = opened?.engine ?? createEngine({ dataDir, host: 'browser', vault: vault! });
-  const closeEngine = () => (opened ? opened.dispose() : engine.close());
+  // "Open snapshot…" in a window of the live fleet: the snapshot's own read-only engine behind a
+  // second browser host on another loopback port (one at a time; opening another replaces it).
+  let side: { snapshot: SnapshotEngine; host: BrowserHost } | null = null;
+  const closeSide = async () => {
+    const s = side;
+    side = null;
+    if (s) {
+      s.snapshot.dispose();
+      await s.host.close();
+    }
+  };
+  const openSnapshot: SnapshotOpener = async (file) => {
+    await closeSide();
+    const snapshot = openSnapshotEngine(file, 'browser');
+    try {
+      const host = await startBrowserHost({ engine: snapshot.engine, host: options.host, rendererDir: options.rendererDir ?? defaultRendererDir() });
+      side = { snapshot, host };
+      return { url: host.url, info: snapshot.info };
+    } catch (err) {
+      snapshot.dispose();
+      throw err;
+    }
+  };
+  const engine = opened?.engine ?? createEngine({ dataDir, host: 'browser', vault: vault!, openSnapshot });
+  const closeEngine = () => {
+    void closeSide();
+    if (opened) opened.dispose();
+    else engine.close();
+  };
   // One stray rejection must not take every window's engine down with it.
   const stopGuard = logUnhandledRejections(() => engine.deps.log);
   let engineClosed = false;

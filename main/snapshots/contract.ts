@@ -78,6 +78,12 @@ export const snapshotsMethods = {
     z.object({ file: z.string(), bytes: z.number().int(), seconds: z.number(), info: SnapshotInfo }),
     { writes: true },
   ),
+  open: method(
+    'Open a snapshot file read-only in a window of its own (the host serves it beside the live fleet); returns where to open that window',
+    z.object({ file: z.string().min(1).max(4096) }),
+    z.object({ url: z.string(), info: CurrentSnapshot.unwrap() }),
+    { writes: false },
+  ),
   inspect: method('Read the record of a snapshot file (when, where, by whom) without opening it', z.object({ file: z.string().min(1).max(4096) }), SnapshotInfo, { writes: false }),
   diff: method(
     'Compare two snapshot files: appliances added, removed and changed, health and firmware between them',

@@ -20,6 +20,9 @@ import { diffSnapshots } from './diff';
 import { SNAPSHOT_FORMAT, SnapshotInfo, type CurrentSnapshot, type SnapshotWhere, type snapshotsEvents, type snapshotsMethods } from './contract';
 import { counts, dropTable, finish, keepOnly, openFile, readMeta, tables, writeMeta } from './repo';
 
+/** The host's side of "Open snapshot…": serve the file read-only, answer the URL of a window on it. */
+export type SnapshotOpener = (file: string) => Promise<{ url: string; info: CurrentSnapshot & object }>;
+
 export type SnapshotsHandlers = DomainHandlers<typeof snapshotsMethods, CallContext>;
 
 /**
@@ -80,13 +83,29 @@ export class SnapshotsService {
     private readonly inventory: InventoryService,
     /** What this engine shows: null for a live fleet. */
     private readonly current: CurrentSnapshot = null,
+    /** How the host opens a snapshot in a window of its own (absent: this host cannot). */
+    private readonly opener: SnapshotOpener | null = null,
   ) {
     this.handlers = {
       current: () => this.current,
       export: (req, ctx) => this.export(req, ctx.actor),
+      open: ({ file }) => this.open(file),
       inspect: ({ file }) => inspectSnapshot(file),
       diff: ({ a, b }) => diffSnapshots(resolve(a), resolve(b), inspectSnapshot(a), inspectSnapshot(b)),
     };
+  }
+
+  async open(file: string): Promise<{ url: string; info: CurrentSnapshot & object }> {
+    if (!this.opener) {
+      throw new FleetError(
+        'E_UNAVAILABLE',
+        this.current
+          ? 'This window already shows a snapshot; open another from the live fleet, or run `fleetdeck serve --snapshot FILE`.'
+          : 'This app cannot open a snapshot in a window yet; run `fleetdeck serve --snapshot FILE` and open the URL it prints.',
+      );
+    }
+    inspectSnapshot(file);
+    return this.opener(resolve(file));
   }
 
   async export(req: { out: string; where?: SnapshotWhere | undefined; whereText?: string | undefined; overwrite: boolean }, actor: string) {

@@ -11,6 +11,9 @@ import { inventoryScreens } from './features/inventory/routes';
 import { jobsScreens } from './features/jobs/routes';
 import { netScreens } from './features/net/routes';
 import { overviewScreens } from './features/overview/routes';
+import { snapshotsScreens } from './features/snapshots/routes';
+import { SnapshotBanner } from './features/snapshots/SnapshotBanner';
+import { useSnapshots } from './features/snapshots/store';
 import { useEngine } from './stores/engine';
 import { followInventoryChanges } from './features/inventory/store';
 import { followHealth } from './features/health/store';
@@ -42,6 +45,9 @@ export function App() {
   useEffect(() => (connected ? followHealth() : undefined), [connected]);
   useEffect(() => (connected ? followJobEvents() : undefined), [connected]);
   useEffect(() => (connected ? followNetEvents() : undefined), [connected]);
+  useEffect(() => {
+    if (connected) void useSnapshots.getState().loadCurrent();
+  }, [connected]);
 
   return (
     <div className="shell">
@@ -50,6 +56,7 @@ export function App() {
       </a>
       <TopBar />
       <div className="banner-area">
+        <SnapshotBanner />
         {state === 'lost' && (
           <div className="banner" role="alert" data-testid="connection-lost">
             <span>{message ?? 'The connection to the engine was lost.'} Changes cannot be saved until it is back.</span>
@@ -98,6 +105,7 @@ const SCREENS: ScreenTable<RouteName> = {
   ...healthScreens,
   ...jobsScreens,
   ...netScreens,
+  ...snapshotsScreens,
 };
 
 function Screen({ route }: { route: Route }) {

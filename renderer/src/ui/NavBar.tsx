@@ -13,6 +13,7 @@ const LINKS = [
   { section: 'hostkeys', href: '#/hostkeys', label: 'Host keys' },
   { section: 'import', href: '#/import', label: 'Import / Export' },
   { section: 'audit', href: '#/audit', label: 'Audit' },
+  { section: 'snapshots', href: '#/snapshots', label: 'Snapshots' },
 ] as const;
 
 /** How secrets are kept on this machine, in two words; the tooltip has the full sentence. */
