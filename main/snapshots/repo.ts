@@ -131,10 +131,13 @@ export function counts(db: Db): { appliances: number; sites: number } {
   };
 }
 
-/** One file, no WAL beside it, free pages (and what deleted rows left in them) gone. */
-export function finish(db: Db): void {
+/**
+ * One file, no WAL beside it; after deleting (a filter, a secret-bearing table) VACUUM rewrites it
+ * so the free pages, and what the deleted rows left in them, are gone.
+ */
+export function finish(db: Db, deleted: boolean): void {
   db.pragma('journal_mode = DELETE');
-  db.exec('VACUUM');
+  if (deleted) db.exec('VACUUM');
 }
 
 export function openFile(path: string, readonly: boolean): Db {

@@ -144,7 +144,7 @@ export class SnapshotsService {
         };
         // Strings as they are, numbers and lists as JSON; a null (no filter) is left out.
         writeMeta(db, Object.fromEntries(Object.entries(info).filter(([, v]) => v !== null).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])));
-        finish(db);
+        finish(db, excluded.length > 0 || keep !== null);
       } finally {
         db.close();
       }
