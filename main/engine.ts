@@ -35,6 +35,9 @@ import { TerminalService } from './terminal/service';
 import { DiagnosticsService } from './diagnostics/service';
 import { ProvisioningService } from './provisioning/service';
 import { provisionKind } from './provisioning/kind';
+import { SnapshotsService, type SnapshotOpener } from './snapshots/service';
+import type { CurrentSnapshot } from './snapshots/contract';
+import { refuseWrites } from './snapshots/repo';
 import { ENGINE_VERSION } from './version';
 
 export interface EngineOptions {
@@ -53,6 +56,20 @@ export interface EngineOptions {
    * (default: every host but the CLI, which opens an engine per command; see docs/jobs.md).
    */
   resumeJobs?: boolean;
+  /**
+   * This engine shows a snapshot (docs/snapshots.md): dataDir holds a copy of the snapshot file,
+   * every method the contract marks `writes` is refused with E_READ_ONLY, the database is opened
+   * query-only, and nothing polls, resumes or reaches an appliance. Give it a clock fixed at the
+   * snapshot's time so ages read as they did then.
+   */
+  snapshot?: CurrentSnapshot & object;
+  /** How this host opens a snapshot in a window of its own ("Open snapshot…"; `fleetdeck serve` gives one). */
+  openSnapshot?: SnapshotOpener;
+}
+
+/** The sentence a refused write ends with on a snapshot's engine. */
+export function readOnlyReason(s: CurrentSnapshot & object): string {
+  return `this is a read-only snapshot (taken by ${s.takenBy} on ${s.hostName} at ${s.takenAt}); open the live fleet to change anything.`;
 }
 
 export interface Engine {
@@ -72,6 +89,7 @@ export interface Engine {
   readonly terminal: TerminalService;
   readonly diagnostics: DiagnosticsService;
   readonly provisioning: ProvisioningService;
+  readonly snapshots: SnapshotsService;
   /** Serve one window over a carrier; returns the function that ends the session. */
   connect(channel: Channel, ctx: CallContext): () => void;
   /** An in-process typed client (CLI, tests). */
@@ -100,18 +118,20 @@ export function createEngine(options: EngineOptions): Engine {
   const inventory = new InventoryService(depsOf('inventory'));
   const net = new NetService(depsOf('net'), inventory);
   const lab = new LabService(depsOf('lab'), inventory, net);
-  const jobs = new JobsKernel(depsOf('jobs'), inventory, { resume: options.resumeJobs ?? options.host !== 'cli' });
+  const snapshot = options.snapshot ?? null;
+  const jobs = new JobsKernel(depsOf('jobs'), inventory, { resume: snapshot ? false : (options.resumeJobs ?? options.host !== 'cli') });
   jobs.register(execKind(net, inventory));
   jobs.register(configStepsKind(net, inventory));
   const provisioning = new ProvisioningService(depsOf('provisioning'), inventory, net, jobs);
   jobs.register(provisionKind(provisioning));
-  // The windows' engines poll (on by default); CLI and test engines only when told to.
-  const runsMonitor = options.host === 'desktop' || options.host === 'browser';
-  const health = new HealthService(depsOf('health'), inventory, { runsMonitor, net, ...options.health });
+  // The windows' engines poll (on by default); CLI and test engines only when told to; a snapshot's never.
+  const runsMonitor = !snapshot && (options.host === 'desktop' || options.host === 'browser');
+  const health = new HealthService(depsOf('health'), inventory, { runsMonitor, net, ...options.health, ...(snapshot ? { runsMonitor: false } : {}) });
   // Registers the diag-suite kind.
   const diagnostics = new DiagnosticsService(depsOf('diagnostics'), inventory, net, jobs, health);
-  // Every kind is registered: jobs left running by a process that died resume now.
-  jobs.recover();
+  // Every kind is registered: jobs left running by a process that died resume now (a snapshot shows
+  // its jobs as they were when it was taken).
+  if (!snapshot) jobs.recover();
   const firmware = new FirmwareService(depsOf('firmware'), inventory);
   const capacity = new CapacityService(depsOf('capacity'), inventory, health);
   // Each sweep's serving per site is a candidate for the day's peak; a lab brings months of history.
@@ -125,6 +145,9 @@ export function createEngine(options: EngineOptions): Engine {
   events.scoped('health').on('swept', () => quietly('capacity: recording peaks', () => capacity.recordSweep()));
   events.scoped('lab').on('changed', ({ running }) => running && quietly('capacity: lab history', () => capacity.seedLabHistory(LAB_TAG)));
   const terminal = new TerminalService(depsOf('terminal'), inventory, net);
+  const snapshots = new SnapshotsService(depsOf('snapshots'), inventory, snapshot, options.openSnapshot ?? null);
+  // Belt and braces: whatever a service might write on a snapshot's engine, SQLite refuses.
+  if (snapshot) refuseWrites(db);
 
   const handlers: Handlers = {
     system: {
@@ -147,9 +170,10 @@ export function createEngine(options: EngineOptions): Engine {
     terminal: terminal.handlers,
     diagnostics: diagnostics.handlers,
     provisioning: provisioning.handlers,
+    snapshots: snapshots.handlers,
   };
 
-  const dispatcher = new Dispatcher(handlers, log, options.checkOutputs ?? false);
+  const dispatcher = new Dispatcher(handlers, log, options.checkOutputs ?? false, snapshot ? readOnlyReason(snapshot) : null);
   const rpc = createRpcServer(dispatcher);
   const sessions = new Set<() => void>();
 
@@ -170,6 +194,7 @@ export function createEngine(options: EngineOptions): Engine {
     terminal,
     diagnostics,
     provisioning,
+    snapshots,
     connect(channel, callerCtx) {
       // Each window gets an id (events addressed to it alone) and hears when its carrier closes.
       const closers = new Set<() => void>();

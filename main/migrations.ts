@@ -16,6 +16,6 @@ import { netMigrations } from './net/migrations';
 import { gatherMigrations, type Migration } from './store/migrations';
 
 /** MERGE IN PROGRESS: versions of branches not merged yet. */
-const pending: Migration[] = [8, 9, 10, 13].map((version) => ({ version, name: `pending (${version})`, sql: '' }));
+const pending: Migration[] = [8, 9, 10].map((version) => ({ version, name: `pending (${version})`, sql: '' }));
 
 export const MIGRATIONS = gatherMigrations(inventoryMigrations, netMigrations, healthMigrations, jobsMigrations, firmwareMigrations, diagnosticsMigrations, provisioningMigrations, capacityMigrations, pending);

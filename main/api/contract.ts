@@ -14,6 +14,7 @@ import { capacityEvents, capacityMethods } from '../capacity/contract';
 import { terminalEvents, terminalMethods } from '../terminal/contract';
 import { diagnosticsEvents, diagnosticsMethods } from '../diagnostics/contract';
 import { provisioningEvents, provisioningMethods } from '../provisioning/contract';
+import { snapshotsEvents, snapshotsMethods } from '../snapshots/contract';
 import { systemEvents, systemMethods } from './system-contract';
 
 export const contract = {
@@ -28,6 +29,7 @@ export const contract = {
   terminal: terminalMethods,
   diagnostics: diagnosticsMethods,
   provisioning: provisioningMethods,
+  snapshots: snapshotsMethods,
 } satisfies Record<string, MethodMap>;
 
 export const eventContract = {
@@ -42,6 +44,7 @@ export const eventContract = {
   terminal: terminalEvents,
   diagnostics: diagnosticsEvents,
   provisioning: provisioningEvents,
+  snapshots: snapshotsEvents,
 } satisfies Record<string, EventMap>;
 
 export type Contract = typeof contract;

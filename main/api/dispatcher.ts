@@ -38,6 +38,11 @@ export class Dispatcher {
     private readonly log: Logger,
     /** Validate results against the output schema too (on in tests, to catch contract drift). */
     private readonly checkOutputs = false,
+    /**
+     * Set when this engine is read-only (it shows a snapshot): why, in a sentence. Every method the
+     * contract marks `writes: true` is then refused with E_READ_ONLY before its input is looked at.
+     */
+    private readonly readOnly: string | null = null,
   ) {}
 
   async dispatch(name: unknown, params: unknown, ctx: CallContext): Promise<DispatchResult> {
@@ -47,6 +52,9 @@ export class Dispatcher {
     const found = lookupMethod(name);
     if (!found) {
       return { ok: false, error: { code: 'E_NOT_FOUND', message: `There is no method "${name.slice(0, 80)}".`, details: { method: name.slice(0, 80) } } };
+    }
+    if (this.readOnly !== null && found.spec.writes) {
+      return { ok: false, error: { code: 'E_READ_ONLY', message: `${name} would change something, and ${this.readOnly}` } };
     }
     const parsed = found.spec.input.safeParse(params ?? {});
     if (!parsed.success) {

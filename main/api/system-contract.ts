@@ -20,8 +20,8 @@ export const EngineInfo = z.object({
 export type EngineInfo = z.infer<typeof EngineInfo>;
 
 export const systemMethods = {
-  info: method('Engine version, data directory and vault kind', z.object({}).default({}), EngineInfo),
-  ping: method('Round trip check', z.object({ nonce: z.string().max(100) }), z.object({ nonce: z.string(), at: z.string() })),
+  info: method('Engine version, data directory and vault kind', z.object({}).default({}), EngineInfo, { writes: false }),
+  ping: method('Round trip check', z.object({ nonce: z.string().max(100) }), z.object({ nonce: z.string(), at: z.string() }), { writes: false }),
 };
 
 export const systemEvents = {

@@ -55,12 +55,12 @@ export const capacityMethods = {
   sites: method(
     'Every site: capacity now, its last daily peak and the forecast advice, the sites that need attention first',
     z.object({ partner: z.string().max(200).optional() }).default({}),
-    z.array(SiteCapacity),
+    z.array(SiteCapacity), { writes: false },
   ),
   site: method(
     'One site: its daily peaks against capacity, the forecast with both methods scored, and the advice',
     z.object({ site: SiteCode, days: z.number().int().min(7).max(366).default(FORECAST_DAYS) }),
-    SiteForecast,
+    SiteForecast, { writes: false },
   ),
 };
 

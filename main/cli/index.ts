@@ -22,10 +22,11 @@ const GROUPS: Record<string, Group> = {
   ssh: async (io) => [(await import('./ssh')).sshCommand(io)],
   diag: async (io) => (await import('./diag')).diagCommands(io),
   provision: async (io) => (await import('./provision')).provisionCommands(io),
+  snapshot: async (io) => [(await import('./snapshot')).snapshotCommand(io)],
 };
 /** Commands that live in another group's module. */
 const GROUP_OF: Record<string, string> = { jobs: 'exec', net: 'exec', config: 'diag', 'site-survey': 'provision' };
-const ORDER = ['inventory', 'serve', 'lab', 'health', 'firmware', 'capacity', 'exec', 'ssh', 'diag', 'provision'];
+const ORDER = ['inventory', 'serve', 'lab', 'health', 'firmware', 'capacity', 'snapshot', 'exec', 'ssh', 'diag', 'provision'];
 
 /** The command word of argv (skipping global options), or undefined. */
 function commandWord(argv: readonly string[]): string | undefined {

@@ -186,20 +186,20 @@ export const CHECKS_FOR_ACTION: Record<string, readonly DiagCheck[]> = {
 };
 
 export const diagnosticsMethods = {
-  run: method('Run a diagnostics suite on a selection of appliances (a job)', RunInput, z.object({ jobId: z.number().int(), appliances: z.number().int() })),
+  run: method('Run a diagnostics suite on a selection of appliances (a job)', RunInput, z.object({ jobId: z.number().int(), appliances: z.number().int() }), { writes: true }),
   history: method(
     'Diagnostics runs, newest first, for an appliance, a site or a job',
     z.object({ serial: Serial.optional(), site: SiteCode.optional(), jobId: z.number().int().optional(), limit: z.number().int().min(1).max(500).default(20) }),
-    z.array(DiagRun),
+    z.array(DiagRun), { writes: false },
   ),
-  get: method('One diagnostics run', z.object({ id: z.number().int() }), DiagRun),
+  get: method('One diagnostics run', z.object({ id: z.number().int() }), DiagRun, { writes: false }),
   compare: method(
     "What changed since the appliance's last good run (against its newest run, or the run given)",
     z.object({ serial: Serial, runId: z.number().int().optional() }),
-    Comparison,
+    Comparison, { writes: false },
   ),
-  bundle: method('Write a diagnostics bundle (tar.gz, secrets redacted) for an appliance or a site', BundleInput, BundleReport),
-  drift: method('Read every selected appliance\'s configuration and list where it differs from the inventory and its site peers', DriftInput, DriftReport),
+  bundle: method('Write a diagnostics bundle (tar.gz, secrets redacted) for an appliance or a site', BundleInput, BundleReport, { writes: true }),
+  drift: method('Read every selected appliance\'s configuration and list where it differs from the inventory and its site peers', DriftInput, DriftReport, { writes: true }),
 };
 
 export const diagnosticsEvents = {

@@ -53,12 +53,12 @@ export const ImportInput = z.object({
 });
 
 export const firmwareMethods = {
-  list: method('Every image in the store, newest first', z.object({}).default({}), z.array(FirmwareImage)),
-  import: method('Import a signed image file into the store (refused when unsigned, badly signed or signed by an untrusted key)', ImportInput, FirmwareImage),
-  remove: method('Remove an image from the store', z.object({ version: ImageVersion }), z.object({ removed: z.boolean() })),
-  keys: method('The trusted release keys', z.object({}).default({}), z.array(ReleaseKeyRecord)),
-  trustKey: method('Trust a release key (an ed25519 OpenSSH public key line)', z.object({ publicKey: z.string().min(1).max(16_384) }), ReleaseKeyRecord),
-  untrustKey: method('Stop trusting a release key', z.object({ fingerprint: Fingerprint }), z.object({ removed: z.boolean() })),
+  list: method('Every image in the store, newest first', z.object({}).default({}), z.array(FirmwareImage), { writes: false }),
+  import: method('Import a signed image file into the store (refused when unsigned, badly signed or signed by an untrusted key)', ImportInput, FirmwareImage, { writes: true }),
+  remove: method('Remove an image from the store', z.object({ version: ImageVersion }), z.object({ removed: z.boolean() }), { writes: true }),
+  keys: method('The trusted release keys', z.object({}).default({}), z.array(ReleaseKeyRecord), { writes: false }),
+  trustKey: method('Trust a release key (an ed25519 OpenSSH public key line)', z.object({ publicKey: z.string().min(1).max(16_384) }), ReleaseKeyRecord, { writes: true }),
+  untrustKey: method('Stop trusting a release key', z.object({ fingerprint: Fingerprint }), z.object({ removed: z.boolean() }), { writes: true }),
 };
 
 export const firmwareEvents = {

@@ -185,6 +185,11 @@ export const FleetRequest = z
   .prefault({});
 export type FleetRequest = z.output<typeof FleetRequest>;
 
+/** How far back a history chart reaches: up to a day in one-minute points, beyond in fifteen-minute points. */
+export const HistoryRange = z.enum(['1h', '6h', '24h', '7d', '30d']);
+export type HistoryRange = z.infer<typeof HistoryRange>;
+export const HISTORY_RANGE_MS: Record<HistoryRange, number> = { '1h': 3_600_000, '6h': 6 * 3_600_000, '24h': 24 * 3_600_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 };
+
 export const healthMethods = {
   fleet: method(
     'Health of the selected appliances with roll-ups per site and partner; the items narrowed, sorted and paged as asked',
@@ -200,28 +205,38 @@ export const healthMethods = {
       offset: z.number().int(),
       items: z.array(ApplianceHealth),
     }),
+    { writes: false },
   ),
   appliance: method(
     'One appliance: last known health and its bounded metrics history, oldest first',
     z.object({ serial: Serial }),
     z.object({ health: ApplianceHealth, history: z.array(MetricsSample) }),
+    { writes: false },
   ),
   actionable: method(
     'What needs attention, worst first, each with a suggested fix',
     z.object({ site: z.array(SiteCode).optional(), partner: z.array(ShortText(120)).optional() }).default({}),
     z.array(ActionItem),
+    { writes: false },
   ),
-  monitor: method('Polling settings', z.object({}).default({}), MonitorSettings),
+  monitor: method('Polling settings', z.object({}).default({}), MonitorSettings, { writes: false }),
   // selection without its default here, so a patch that does not name it keeps the stored one.
-  setMonitor: method('Change polling settings (starts or stops polling)', MonitorSettings.extend({ selection: MonitorSelection }).partial(), MonitorSettings),
-  monitorStatus: method('Is this engine polling now; sweeps run and ticks skipped since it started', z.object({}).default({}), MonitorStatus),
+  setMonitor: method('Change polling settings (starts or stops polling)', MonitorSettings.extend({ selection: MonitorSelection }).partial(), MonitorSettings, { writes: true }),
+  monitorStatus: method('Is this engine polling now; sweeps run and ticks skipped since it started', z.object({}).default({}), MonitorStatus, { writes: false }),
   pollNow: method(
     'Poll now, outside the interval (all selected, or the given serials)',
     z.object({ serials: z.array(Serial).max(MAX_SERIALS).optional() }).default({}),
     SweepReport,
+    { writes: true },
   ),
-  thresholds: method('Thresholds per model', z.object({}).default({}), z.array(Thresholds)),
-  setThresholds: method('Change the thresholds of one model', Thresholds, z.array(Thresholds)),
+  history: method(
+    'Metrics history of one appliance from SQLite: one-minute points up to a day back, fifteen-minute points up to 30 days',
+    z.object({ serial: Serial, range: HistoryRange.default('24h') }),
+    z.object({ step: z.enum(['minute', 'quarter']), from: z.string(), to: z.string(), points: z.array(MetricsSample) }),
+    { writes: false },
+  ),
+  thresholds: method('Thresholds per model', z.object({}).default({}), z.array(Thresholds), { writes: false }),
+  setThresholds: method('Change the thresholds of one model', Thresholds, z.array(Thresholds), { writes: true }),
 };
 
 export const healthEvents = {

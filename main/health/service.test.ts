@@ -303,8 +303,11 @@ describe('health monitor against a lab fleet', () => {
     expect(after.get('LAB00008')).toMatchObject({ status: 'Unknown', reachable: true });
     expect(component(after.get('LAB00008'), 'freshness')).toMatchObject({ status: 'Unknown', message: expect.stringMatching(/10 min ago/) });
     expect((await client.api.health.actionable({})).some((i) => i.id === 'LAB00008/stale')).toBe(true);
-    // The history restarts from the last known sample.
-    expect((await client.api.health.appliance({ serial: 'LAB00008' })).history).toHaveLength(1);
+    // The history restarts from SQLite: the one-minute points measured before the restart, then the last known sample.
+    const { history, health } = await client.api.health.appliance({ serial: 'LAB00008' });
+    expect(history.length).toBeGreaterThan(1);
+    expect(history.map((s) => s.at)).toEqual([...history.map((s) => s.at)].sort());
+    expect(history.at(-1)!.at).toBe(health.measuredAt);
   });
 
   it('keeps a bounded history, oldest first', async () => {
@@ -317,7 +320,12 @@ describe('health monitor against a lab fleet', () => {
     expect(history.map((s) => s.at)).toEqual([...history.map((s) => s.at)].sort());
     expect(history.at(-1)!.at).toBe(health.measuredAt);
     await client.api.health.setMonitor({ historySize: 20 });
-    expect((await client.api.health.appliance({ serial: 'LAB00008' })).history).toHaveLength(10);
+    // The ring keeps its 10 samples; a larger size is filled before them with older one-minute points from SQLite.
+    const wider = (await client.api.health.appliance({ serial: 'LAB00008' })).history;
+    expect(wider.slice(-10)).toEqual(history);
+    expect(wider.length).toBeGreaterThan(10);
+    expect(wider.length).toBeLessThanOrEqual(20);
+    expect(wider.map((s) => s.at)).toEqual([...wider.map((s) => s.at)].sort());
     expect((await client.api.inventory.audit({ limit: 1 }))[0]).toMatchObject({
       actor: 'test:engineer',
       action: 'health.monitor',

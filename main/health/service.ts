@@ -27,9 +27,12 @@ import {
   type MonitorSelection,
   type MonitorStatus,
   type SweepReport,
+  HISTORY_RANGE_MS,
+  type HistoryRange,
   type healthEvents,
 } from './contract';
-import { MetricsRing } from './history';
+import { MetricsHistory, MetricsRing } from './history';
+import { HistoryRepo } from './history-repo';
 import { eachLimited } from '../kit/concurrency';
 import { selectAppliances } from '../jobs/targets';
 import { errorInfo, pollAppliance } from './poller';
@@ -90,6 +93,8 @@ export class HealthService {
   readonly handlers: HealthHandlers;
   private readonly records = new Map<string, HealthRecord>();
   private readonly history = new Map<string, MetricsRing>();
+  /** The downsampled history in SQLite (charts offline and after a restart). */
+  readonly metrics: MetricsHistory;
   private readonly ticker: Ticker;
   private readonly runsMonitor: boolean;
   private readonly net: NetService | null;
@@ -121,6 +126,7 @@ export class HealthService {
     options: HealthServiceOptions = {},
   ) {
     this.repo = new HealthRepo(deps.db);
+    this.metrics = new MetricsHistory(new HistoryRepo(deps.db), deps.clock);
     this.monitorSetting = deps.settings.setting('health', 'monitor', MonitorSettings, DEFAULT_MONITOR);
     // Every request in flight listens on the one shutdown signal (up to `concurrency` at once).
     setMaxListeners(0, this.abort.signal);
@@ -132,6 +138,7 @@ export class HealthService {
     this.handlers = {
       fleet: (input) => this.fleet(input),
       appliance: ({ serial }) => this.appliance(serial),
+      history: ({ serial, range }) => this.historyOf(serial, range),
       actionable: (filter) => this.actionable(filter),
       monitor: () => this.settings(),
       setMonitor: (patch, ctx) => this.setMonitor(patch, ctx.actor),
@@ -156,6 +163,7 @@ export class HealthService {
     }
     if (gone.length || unreadable.length) {
       this.repo.deleteRecords([...gone, ...unreadable]);
+      if (gone.length) this.metrics.forget(gone);
       if (unreadable.length) this.deps.log.warn('health: dropped unreadable stored states', { serials: unreadable.slice(0, 20), count: unreadable.length });
     }
     const size = this.settings().historySize;
@@ -288,7 +296,29 @@ export class HealthService {
   appliance(serial: string): { health: ApplianceHealth; history: MetricsSample[] } {
     const { appliance } = this.inventory.getAppliance(serial);
     const [health] = this.assessAll([appliance]);
-    return { health: health!, history: this.history.get(serial)?.toArray() ?? [] };
+    return { health: health!, history: this.recentHistory(serial) };
+  }
+
+  /**
+   * The ring's samples, preceded (when the ring holds fewer than historySize, as after a restart or
+   * on a snapshot) by the one-minute points of the last day from SQLite that are older than its first.
+   */
+  private recentHistory(serial: string): MetricsSample[] {
+    const recent = this.history.get(serial)?.toArray() ?? [];
+    const size = this.settings().historySize;
+    if (recent.length >= size) return recent;
+    const now = this.deps.clock.now();
+    const before = recent.length ? Date.parse(recent[0]!.at) - 60_000 : now;
+    const older = this.metrics.read(serial, now - HISTORY_RANGE_MS['24h'], before, 'minute');
+    return [...older.slice(Math.max(0, older.length - (size - recent.length))), ...recent];
+  }
+
+  historyOf(serial: string, range: HistoryRange) {
+    this.inventory.getAppliance(serial);
+    const to = this.deps.clock.now();
+    const from = to - HISTORY_RANGE_MS[range];
+    const step = HISTORY_RANGE_MS[range] <= HISTORY_RANGE_MS['24h'] ? ('minute' as const) : ('quarter' as const);
+    return { step, from: new Date(from).toISOString(), to: new Date(to).toISOString(), points: this.metrics.read(serial, from, to, step) };
   }
 
   actionable(filter: { site?: string[] | undefined; partner?: string[] | undefined }): ActionItem[] {
@@ -406,12 +436,16 @@ export class HealthService {
       this.syncFromDisk();
       let reached = 0;
       const changed: HealthRecord[] = [];
+      const measured: { serial: string; sample: MetricsSample }[] = [];
       outcomes.forEach((outcome, i) => {
         const a = appliances[i]!;
         let record = applyOutcome(this.records.get(a.serial), a.serial, outcome);
         if (outcome.kind === 'reached') {
           reached++;
-          if (outcome.metrics && record.metrics) this.ring(a.serial, settings.historySize).push(record.metrics);
+          if (outcome.metrics && record.metrics) {
+            this.ring(a.serial, settings.historySize).push(record.metrics);
+            measured.push({ serial: a.serial, sample: record.metrics });
+          }
         }
         record = updateSince(record, componentsOf(record, thresholds[a.model], Date.parse(outcome.at)), outcome.at);
         changed.push(record);
@@ -424,6 +458,7 @@ export class HealthService {
       };
       for (const r of changed) this.records.set(r.serial, r);
       this.repo.saveRecords(changed);
+      this.metrics.record(measured);
       const at = isoAt(this.deps.clock);
       this.sweeps++;
       this.lastSweep = { ...report, at };

@@ -5,8 +5,10 @@
 import { createEngine } from '../engine';
 import { resolveDataDir } from '../store/data-dir';
 import { openNodeVault } from '../vault/node-vault';
-import { defaultRendererDir, startBrowserHost } from './browser-host';
+import { defaultRendererDir, startBrowserHost, type BrowserHost } from './browser-host';
 import { logUnhandledRejections } from './process-guards';
+import { openSnapshotEngine, type SnapshotEngine } from './snapshot-engine';
+import type { SnapshotOpener } from '../snapshots/service';
 
 export interface ServeOptions {
   dataDir?: string;
@@ -16,6 +18,8 @@ export interface ServeOptions {
   print?: (line: string) => void;
   /** Resolves when the host should stop; by default the first SIGINT or SIGTERM. */
   until?: Promise<void>;
+  /** Serve this snapshot file read-only instead of the data dir (docs/snapshots.md). */
+  snapshot?: string;
 }
 
 function firstSignal(): Promise<void> {
@@ -33,9 +37,38 @@ function firstSignal(): Promise<void> {
 /** Runs the browser host; resolves with the exit code once it has stopped. */
 export async function runServe(options: ServeOptions = {}): Promise<number> {
   const print = options.print ?? ((line: string) => process.stdout.write(line + '\n'));
-  const dataDir = resolveDataDir(options.dataDir);
-  const vault = await openNodeVault(dataDir);
-  const engine = createEngine({ dataDir, host: 'browser', vault });
+  const opened = options.snapshot ? openSnapshotEngine(options.snapshot, 'browser') : null;
+  const dataDir = opened ? opened.info.file : resolveDataDir(options.dataDir);
+  const vault = opened ? null : await openNodeVault(dataDir);
+  // "Open snapshot…" in a window of the live fleet: the snapshot's own read-only engine behind a
+  // second browser host on another loopback port (one at a time; opening another replaces it).
+  let side: { snapshot: SnapshotEngine; host: BrowserHost } | null = null;
+  const closeSide = async () => {
+    const s = side;
+    side = null;
+    if (s) {
+      s.snapshot.dispose();
+      await s.host.close();
+    }
+  };
+  const openSnapshot: SnapshotOpener = async (file) => {
+    await closeSide();
+    const snapshot = openSnapshotEngine(file, 'browser');
+    try {
+      const host = await startBrowserHost({ engine: snapshot.engine, host: options.host, rendererDir: options.rendererDir ?? defaultRendererDir() });
+      side = { snapshot, host };
+      return { url: host.url, info: snapshot.info };
+    } catch (err) {
+      snapshot.dispose();
+      throw err;
+    }
+  };
+  const engine = opened?.engine ?? createEngine({ dataDir, host: 'browser', vault: vault!, openSnapshot });
+  const closeEngine = () => {
+    void closeSide();
+    if (opened) opened.dispose();
+    else engine.close();
+  };
   // One stray rejection must not take every window's engine down with it.
   const stopGuard = logUnhandledRejections(() => engine.deps.log);
   let engineClosed = false;
@@ -48,17 +81,23 @@ export async function runServe(options: ServeOptions = {}): Promise<number> {
       host: options.host,
       rendererDir: options.rendererDir ?? defaultRendererDir(),
     });
-    print(`Fleetdeck is serving ${dataDir} at ${host.url}`);
-    print(`Vault: ${vault.describe()}`);
+    if (opened) {
+      const s = opened.info;
+      print(`Fleetdeck is serving the snapshot ${s.file} read-only at ${host.url}`);
+      print(`Snapshot taken by ${s.takenBy} on ${s.hostName} (${s.dataDir}) at ${s.takenAt}: ${s.appliances} appliances${s.where ? `, where ${s.where}` : ''}. Every change is refused; nothing is polled.`);
+    } else {
+      print(`Fleetdeck is serving ${dataDir} at ${host.url}`);
+      print(`Vault: ${vault!.describe()}`);
+    }
     print('Open the URL above in a browser on this machine; press Ctrl+C to stop.');
     await stopped;
     // Close the engine first so every window receives system.shutdown before its socket goes.
     engineClosed = true;
-    engine.close();
+    closeEngine();
     await host.close();
     return 0;
   } finally {
-    if (!engineClosed) engine.close();
+    if (!engineClosed) closeEngine();
     stopGuard();
   }
 }

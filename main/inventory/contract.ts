@@ -277,36 +277,40 @@ export const ExportRequest = z.object({ format: DataFormat, kind: DataKind.optio
 export const ExportResult = z.object({ filename: z.string(), mime: z.string(), content: z.string() });
 
 export const inventoryMethods = {
-  overview: method('Partners, sites and status counts of the whole fleet', z.object({}).default({}), Overview),
-  facets: method('Values for the filter pickers', z.object({}).default({}), Facets),
-  listAppliances: method('Query appliances with free text, filters, sort and paging', ApplianceQuery, AppliancePage),
+  overview: method('Partners, sites and status counts of the whole fleet', z.object({}).default({}), Overview, { writes: false }),
+  facets: method('Values for the filter pickers', z.object({}).default({}), Facets, { writes: false }),
+  listAppliances: method('Query appliances with free text, filters, sort and paging', ApplianceQuery, AppliancePage, { writes: false }),
   getAppliance: method(
     'One appliance with its site and recent audit entries',
     z.object({ serial: Serial }),
     z.object({ appliance: Appliance, site: Site, audit: z.array(AuditEntry) }),
+    { writes: false },
   ),
-  createAppliance: method('Add an appliance', ApplianceInput, Appliance),
-  updateAppliance: method('Edit an appliance', z.object({ serial: Serial, patch: AppliancePatch }), Appliance),
+  createAppliance: method('Add an appliance', ApplianceInput, Appliance, { writes: true }),
+  updateAppliance: method('Edit an appliance', z.object({ serial: Serial, patch: AppliancePatch }), Appliance, { writes: true }),
   setStatus: method(
     'Change lifecycle status; drained, offline and rma need a reason',
     z.object({ serial: Serial, status: LifecycleStatus, reason: ShortText(500).optional() }),
     Appliance,
+    { writes: true },
   ),
   deleteAppliance: method(
     'Remove an appliance from the inventory (audited)',
     z.object({ serial: Serial, reason: ShortText(500).min(1, 'a reason is required') }),
     z.object({ deleted: z.boolean() }),
+    { writes: true },
   ),
-  listSites: method('Every site with counts', z.object({}).default({}), z.array(SiteSummary)),
+  listSites: method('Every site with counts', z.object({}).default({}), z.array(SiteSummary), { writes: false }),
   getSite: method(
     'One site with its appliances and audit entries',
     z.object({ code: SiteCode }),
     z.object({ site: SiteSummary, audit: z.array(AuditEntry) }),
+    { writes: false },
   ),
-  upsertSite: method('Add or edit a site', SiteInput, Site),
-  importData: method('Import CSV or JSON; all or nothing', ImportRequest, ImportReport),
-  exportData: method('Export CSV or JSON', ExportRequest, ExportResult),
-  audit: method('Audit log, newest first, filtered by actor, action, appliance and time', AuditQuery, z.array(AuditEntry)),
+  upsertSite: method('Add or edit a site', SiteInput, Site, { writes: true }),
+  importData: method('Import CSV or JSON; all or nothing', ImportRequest, ImportReport, { writes: true }),
+  exportData: method('Export CSV or JSON', ExportRequest, ExportResult, { writes: false }),
+  audit: method('Audit log, newest first, filtered by actor, action, appliance and time', AuditQuery, z.array(AuditEntry), { writes: false }),
 };
 
 export const inventoryEvents = {

@@ -170,14 +170,15 @@ export const JobGroups = z.object({
 export type JobGroups = z.infer<typeof JobGroups>;
 
 export const jobsMethods = {
-  preview: method('How many appliances a selection reaches, per partner and site (nothing is run)', z.object({ selection: ExecSelection }), JobPreview),
-  exec: method('Run an ocactl action or a command on a selection of appliances, as a job', ExecRequest, Job),
+  preview: method('How many appliances a selection reaches, per partner and site (nothing is run)', z.object({ selection: ExecSelection }), JobPreview, { writes: false }),
+  exec: method('Run an ocactl action or a command on a selection of appliances, as a job', ExecRequest, Job, { writes: true }),
   list: method(
     'Jobs, newest first',
     z.object({ limit: z.number().int().min(1).max(500).default(50), state: JobState.optional() }),
     z.array(Job),
+    { writes: false },
   ),
-  get: method('One job with its summary', z.object({ id: z.number().int() }), z.object({ job: Job, summary: JobSummary })),
+  get: method('One job with its summary', z.object({ id: z.number().int() }), z.object({ job: Job, summary: JobSummary }), { writes: false }),
   results: method(
     'Per-appliance results of a job',
     z.object({
@@ -188,28 +189,33 @@ export const jobsMethods = {
       state: z.array(ResultState).min(1).max(RESULT_STATES.length).optional(),
     }),
     z.object({ total: z.number().int(), items: z.array(JobResult) }),
+    { writes: false },
   ),
-  cancel: method('Cancel a running job; results already in are kept', z.object({ id: z.number().int() }), Job),
+  cancel: method('Cancel a running job; results already in are kept', z.object({ id: z.number().int() }), Job, { writes: true }),
   wait: method(
     'Resolves when the job has ended (or at the timeout, with the job as it is then): how a command line follows a job',
     z.object({ id: z.number().int(), timeoutMs: z.number().int().min(1).max(86_400_000).optional() }),
     Job,
+    { writes: false },
   ),
   groups: method(
     'Group a job\'s replies by chosen fields (firmware version, health, serving state, ...): which appliances differ, at one look',
     z.object({ id: z.number().int(), by: z.array(GroupField).min(1).max(6) }),
     JobGroups,
+    { writes: false },
   ),
-  pause: method('Pause a running job: no new target starts; targets under way finish their step', z.object({ id: z.number().int() }), Job),
+  pause: method('Pause a running job: no new target starts; targets under way finish their step', z.object({ id: z.number().int() }), Job, { writes: true }),
   resume: method(
     'Resume a paused job, or a job of a resumable kind left running by a process that died (its targets reconciled first)',
     z.object({ id: z.number().int() }),
     Job,
+    { writes: true },
   ),
   retry: method(
     'Run a job again on the appliances that did not succeed (failed, unreachable, cancelled, interrupted)',
     z.object({ id: z.number().int(), concurrency: z.number().int().min(1).max(1000).optional(), acceptNew: z.boolean().default(false) }),
     Job,
+    { writes: true },
   ),
 };
 

@@ -10,14 +10,28 @@ export interface MethodSpec<I extends z.ZodType = z.ZodType, O extends z.ZodType
   readonly output: O;
   /** One line for docs and the CLI's help. */
   readonly summary: string;
+  /**
+   * Whether the call changes anything: the fleet database, the vault, a file the engine keeps, or an
+   * appliance (an action, a poll). A read-only engine (a snapshot, docs/snapshots.md) refuses every
+   * method with `writes: true` with E_READ_ONLY, at the dispatcher, before the service sees it.
+   * Required on every method, so a new one cannot be added without deciding.
+   */
+  readonly writes: boolean;
+}
+
+/** How a method behaves beyond its schemas. */
+export interface MethodTraits {
+  /** See MethodSpec.writes. */
+  readonly writes: boolean;
 }
 
 export function method<I extends z.ZodType, O extends z.ZodType>(
   summary: string,
   input: I,
   output: O,
+  traits: MethodTraits,
 ): MethodSpec<I, O> {
-  return { input, output, summary };
+  return { input, output, summary, writes: traits.writes };
 }
 
 export type MethodMap = Record<string, MethodSpec>;

@@ -24,6 +24,7 @@ export const ERROR_CODES = [
   'E_SIGNATURE', // a firmware image is unsigned, badly signed or signed by a key nobody trusted
   'E_IMAGE', // a file is not a valid firmware image (header, size or checksum)
   'E_DIAG_FAILED', // a diagnostics run found a check in Error; a job result's errorCode
+  'E_READ_ONLY', // the engine shows a snapshot (or is otherwise read-only) and the call would change something
   'E_INTERNAL',
 ] as const;
 

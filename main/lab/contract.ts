@@ -75,13 +75,14 @@ export const LabStatus = z.object({
 export type LabStatus = z.infer<typeof LabStatus>;
 
 export const labMethods = {
-  start: method('Start a lab of simulated appliances and write it into the inventory', LabStartInput, LabStatus),
-  status: method('Is a lab running, how big, which faults are on', z.object({}).default({}), LabStatus),
-  stop: method('Stop the running lab (its appliances stay in the inventory)', z.object({}).default({}), z.object({ stopped: z.boolean() })),
+  start: method('Start a lab of simulated appliances and write it into the inventory', LabStartInput, LabStatus, { writes: true }),
+  status: method('Is a lab running, how big, which faults are on', z.object({}).default({}), LabStatus, { writes: false }),
+  stop: method('Stop the running lab (its appliances stay in the inventory)', z.object({}).default({}), z.object({ stopped: z.boolean() }), { writes: true }),
   setFault: method(
     'Turn a fault on or off for one lab appliance',
     z.object({ serial: z.string().min(1).max(64), fault: FaultId, on: z.boolean().default(true) }),
     LabApplianceFaults,
+    { writes: true },
   ),
   addSite: method(
     'Add a site of factory-fresh appliances (factory password only, no fleet key, no network or BGP configuration) to the running lab; returns the matching site survey',
@@ -90,7 +91,7 @@ export const labMethods = {
       appliances: z.number().int().min(1).max(200),
       withoutFingerprints: z.boolean().default(false),
     }),
-    z.object({ survey: z.record(z.string(), z.unknown()) }),
+    z.object({ survey: z.record(z.string(), z.unknown()) }), { writes: true },
   ),
 };
 

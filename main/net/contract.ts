@@ -106,13 +106,14 @@ export const SshConfigImportReport = z.object({
 export type SshConfigImportReport = z.infer<typeof SshConfigImportReport>;
 
 export const netMethods = {
-  settings: method('SSH settings: auth mode, login user, timeouts', z.object({}).default({}), NetSettings),
-  updateSettings: method('Change SSH settings', NetSettings.partial(), NetSettings),
-  fleetKey: method('The fleet SSH key (public half only), or null', z.object({}).default({}), FleetKeyInfo.nullable()),
+  settings: method('SSH settings: auth mode, login user, timeouts', z.object({}).default({}), NetSettings, { writes: false }),
+  updateSettings: method('Change SSH settings', NetSettings.partial(), NetSettings, { writes: true }),
+  fleetKey: method('The fleet SSH key (public half only), or null', z.object({}).default({}), FleetKeyInfo.nullable(), { writes: false }),
   generateFleetKey: method(
     'Generate the fleet ed25519 key (kept in the vault)',
     z.object({ comment: ShortText(120).optional(), replace: z.boolean().default(false) }),
     FleetKeyInfo,
+    { writes: true },
   ),
   importFleetKey: method(
     'Import an OpenSSH private key (ed25519, ECDSA, RSA; passphrase-protected too) into the vault',
@@ -122,40 +123,47 @@ export const netMethods = {
       replace: z.boolean().default(false),
     }),
     FleetKeyInfo,
+    { writes: true },
   ),
-  listJumpHosts: method('Jump hosts (bastions) and routes', z.object({}).default({}), z.object({ jumpHosts: z.array(JumpHost), routes: z.array(Route) })),
-  upsertJumpHost: method('Add or change a jump host', JumpHostInput, JumpHost),
-  deleteJumpHost: method('Remove a jump host (and the routes through it)', z.object({ name: JumpHostName }), z.object({ deleted: z.boolean() })),
+  listJumpHosts: method('Jump hosts (bastions) and routes', z.object({}).default({}), z.object({ jumpHosts: z.array(JumpHost), routes: z.array(Route) }), { writes: false }),
+  upsertJumpHost: method('Add or change a jump host', JumpHostInput, JumpHost, { writes: true }),
+  deleteJumpHost: method('Remove a jump host (and the routes through it)', z.object({ name: JumpHostName }), z.object({ deleted: z.boolean() }), { writes: true }),
   setRoute: method(
     'Reach a site or one appliance through a jump host (null: directly)',
     z.object({ scope: RouteScope, key: z.union([SiteCode, Serial]), jumpHost: JumpHostName.nullable() }),
     z.object({ routes: z.array(Route) }),
+    { writes: true },
   ),
   importSshConfig: method(
     'Import Host blocks (HostName, Port, User, ProxyJump chains) from an OpenSSH client config',
     z.object({ content: z.string().max(4 * 1024 * 1024), dryRun: z.boolean().default(false) }),
     SshConfigImportReport,
+    { writes: true },
   ),
   importKnownHosts: method(
     'Record appliance host keys from an OpenSSH known_hosts file (hashed entries and [host]:port included)',
     z.object({ content: z.string().max(16 * 1024 * 1024), dryRun: z.boolean().default(false) }),
     KnownHostsImportReport,
+    { writes: true },
   ),
   exportKnownHosts: method(
     'Trusted appliance and bastion host keys as an OpenSSH known_hosts file',
     z.object({ hashed: z.boolean().default(false) }),
     z.object({ content: z.string(), entries: z.number().int(), missingKeys: z.array(z.string()) }),
+    { writes: false },
   ),
   trustHostKey: method(
     'Trust the host key an appliance presented at first contact (after comparing the fingerprint out of band)',
     z.object({ serial: Serial, fingerprint: Fingerprint }),
     z.object({ serial: z.string(), fingerprint: z.string() }),
+    { writes: true },
   ),
-  hostKeyAlerts: method('Host-key mismatches, newest first', z.object({ open: z.boolean().default(true) }), z.array(HostKeyAlert)),
+  hostKeyAlerts: method('Host-key mismatches, newest first', z.object({ open: z.boolean().default(true) }), z.array(HostKeyAlert), { writes: false }),
   resolveHostKeyAlert: method(
     'Close a host-key alert: trust the new key (it was a legitimate re-install) or dismiss it',
     z.object({ id: z.number().int(), trustNewKey: z.boolean() }),
     HostKeyAlert,
+    { writes: true },
   ),
 };
 

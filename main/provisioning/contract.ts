@@ -131,20 +131,20 @@ export const provisioningMethods = {
   importSurvey: method(
     'Import a site survey (CSV or JSON, all or nothing): creates the site and its appliances as awaiting-install; factory credentials go to the vault',
     SurveyImportInput,
-    SurveyImportReport,
+    SurveyImportReport, { writes: true },
   ),
-  sites: method('Sites with surveyed appliances, with how many are online', z.object({}).default({}), z.array(SurveyedSite)),
-  site: method('A site’s provisioning: each appliance’s checklist, the last job and the audit', z.object({ site: SiteCode }), ProvisioningSite),
-  start: method('Provision a site (one job; appliances in parallel; re-running continues where each stopped)', StartInput, Job),
+  sites: method('Sites with surveyed appliances, with how many are online', z.object({}).default({}), z.array(SurveyedSite), { writes: false }),
+  site: method('A site’s provisioning: each appliance’s checklist, the last job and the audit', z.object({ site: SiteCode }), ProvisioningSite, { writes: false }),
+  start: method('Provision a site (one job; appliances in parallel; re-running continues where each stopped)', StartInput, Job, { writes: true }),
   confirmHostKey: method(
     'Confirm the host key an appliance presented at first contact (compared with the label or the vendor), so provisioning trusts it',
     z.object({ serial: Serial, fingerprint: HostKeyFingerprint }),
-    ProvisioningAppliance,
+    ProvisioningAppliance, { writes: true },
   ),
   expectRekey: method(
     'An appliance was re-imaged at the site: forget its recorded host key and provision it again from the start (the new key still needs a confirmation); audited',
     z.object({ serial: Serial, reason: ShortText(500).min(3, 'say why the appliance was re-imaged') }),
-    ProvisioningAppliance,
+    ProvisioningAppliance, { writes: true },
   ),
 };
 

@@ -17,6 +17,9 @@ import { terminalScreens } from './features/terminal/routes';
 import { followTerminalEvents } from './features/terminal/store';
 import { provisioningScreens } from './features/provisioning/routes';
 import { followProvisioning } from './features/provisioning/store';
+import { snapshotsScreens } from './features/snapshots/routes';
+import { SnapshotBanner } from './features/snapshots/SnapshotBanner';
+import { useSnapshots } from './features/snapshots/store';
 import { useEngine } from './stores/engine';
 import { followInventoryChanges } from './features/inventory/store';
 import { followHealth } from './features/health/store';
@@ -52,6 +55,9 @@ export function App() {
   useEffect(() => (connected ? followTerminalEvents() : undefined), [connected]);
   useEffect(() => (connected ? followDiagnostics() : undefined), [connected]);
   useEffect(() => (connected ? followProvisioning() : undefined), [connected]);
+  useEffect(() => {
+    if (connected) void useSnapshots.getState().loadCurrent();
+  }, [connected]);
 
   return (
     <div className="shell">
@@ -60,6 +66,7 @@ export function App() {
       </a>
       <TopBar />
       <div className="banner-area">
+        <SnapshotBanner />
         {state === 'lost' && (
           <div className="banner" role="alert" data-testid="connection-lost">
             <span>{message ?? 'The connection to the engine was lost.'} Changes cannot be saved until it is back.</span>
@@ -112,6 +119,7 @@ const SCREENS: ScreenTable<RouteName> = {
   ...capacityScreens,
   ...terminalScreens,
   ...provisioningScreens,
+  ...snapshotsScreens,
 };
 
 function Screen({ route }: { route: Route }) {

@@ -45,7 +45,8 @@ export type Route =
   | { name: 'capacity'; site: string | null }
   | { name: 'terminals' }
   | { name: 'provisioning' }
-  | { name: 'provisioning-site'; code: string };
+  | { name: 'provisioning-site'; code: string }
+  | { name: 'snapshots' };
 
 /** What a site's circle on the map is sized by. */
 export type MapSize = 'capacity' | 'serving';
@@ -181,6 +182,8 @@ export function parseHash(hash: string): Route {
       return { name: 'terminals' };
     case 'provisioning':
       return arg ? { name: 'provisioning-site', code: arg } : { name: 'provisioning' };
+    case 'snapshots':
+      return { name: 'snapshots' };
     default:
       return { name: 'overview' };
   }
@@ -233,6 +236,8 @@ export function hashFor(route: Route): string {
       return '#/provisioning';
     case 'provisioning-site':
       return `#/provisioning/${encodeURIComponent(route.code)}`;
+    case 'snapshots':
+      return '#/snapshots';
   }
 }
 
@@ -242,7 +247,7 @@ export function appliancesHash(filters: Partial<ListQuery>): string {
 }
 
 /** Which left-nav entry a route belongs to. */
-export function navSection(route: Route): 'overview' | 'map' | 'capacity' | 'appliances' | 'sites' | 'import' | 'audit' | 'health' | 'jobs' | 'hostkeys' | 'terminals' | 'provisioning' {
+export function navSection(route: Route): 'overview' | 'map' | 'capacity' | 'appliances' | 'sites' | 'import' | 'audit' | 'health' | 'jobs' | 'hostkeys' | 'terminals' | 'provisioning' | 'snapshots' {
   switch (route.name) {
     case 'appliance':
     case 'appliances':

@@ -17,6 +17,7 @@ const LINKS = [
   { section: 'terminals', href: '#/terminals', label: 'Terminals' },
   { section: 'import', href: '#/import', label: 'Import / Export' },
   { section: 'audit', href: '#/audit', label: 'Audit' },
+  { section: 'snapshots', href: '#/snapshots', label: 'Snapshots' },
 ] as const;
 
 /** How secrets are kept on this machine, in two words; the tooltip has the full sentence. */

@@ -25,9 +25,9 @@ export function runCli(dataDir: string, args: string[]) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-export async function serveApp(opts: { dataDir?: string } = {}): Promise<ServedApp> {
+export async function serveApp(opts: { dataDir?: string; args?: readonly string[] } = {}): Promise<ServedApp> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'fleetdeck-e2e-'));
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', dataDir], {
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', dataDir, ...(opts.args ?? [])], {
     cwd: REPO,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, FLEETDECK_VAULT_PASSPHRASE: '' },

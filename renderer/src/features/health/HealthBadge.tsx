@@ -69,6 +69,15 @@ function subscribeClock(listener: () => void): () => void {
   };
 }
 
+/**
+ * On a snapshot ages stand still: the engine measured them at the snapshot's moment, and no time
+ * passes there (features/snapshots sets this when the engine says it shows one).
+ */
+let agesFrozen = false;
+export function freezeAges(frozen: boolean): void {
+  agesFrozen = frozen;
+}
+
 /** Milliseconds now, re-rendering once a second. */
 export function useSecondClock(): number {
   return useSyncExternalStore(subscribeClock, () => clockNow);
@@ -89,7 +98,7 @@ interface AgeProps {
  */
 export function HealthAge({ health, receivedAt, always }: AgeProps) {
   const now = useSecondClock();
-  const age = ageAt(health.ageSeconds, receivedAt, now);
+  const age = ageAt(health.ageSeconds, receivedAt, agesFrozen ? receivedAt : now);
   const shown = healthShown(health, age, always);
   if (!shown.line) return null;
   const tone = shown.state === 'unreachable' ? ' unreachable' : shown.state === 'measured' ? '' : ' not-polled';
