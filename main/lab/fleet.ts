@@ -22,6 +22,8 @@ import { generateEd25519 } from '../keys/openssh-keygen';
 import type { ManifestAppliance } from './manifest';
 import { createApplianceState, LabAppliance, type ApplianceState } from './model/appliance';
 import { LabClock } from './model/clock';
+import { labDemand } from './model/lab-demand';
+import { SiteServing, type DemandSource } from './model/site-serving';
 import { planFleet, type FleetPlan } from './plan';
 import { StagingArea } from './sftp-staging';
 import { ApplianceSsh, parseAuthorizedKeys } from './ssh-server';
@@ -47,6 +49,8 @@ export interface FleetOptions {
   slowDelayMs?: number;
   /** Inject a clock (tests); otherwise a LabClock at `speed`. */
   clock?: Clock;
+  /** What each site watches (site-serving.ts); by default the lab's demand model. */
+  demand?: DemandSource;
 }
 
 const FleetFile = z.object({
@@ -116,6 +120,7 @@ export class LabFleet {
   readonly clock: Clock;
   readonly plan: FleetPlan;
   private readonly members = new Map<string, Member>();
+  private readonly sites = new Map<string, SiteServing>();
   private readonly byApiPort = new Map<number, Member>();
   private readonly sockets = new Set<Socket>();
   private readonly http: HttpServer;
@@ -169,8 +174,10 @@ export class LabFleet {
       const hostKey = identity?.hostKey ?? generateEd25519(`${spec.serial}@lab`).privateKey;
       const saved = savedStates.get(spec.serial);
       // A restarted lab continues each appliance where it stopped, with its faults cleared.
-      const state = saved && saved.v === 1 ? { ...saved, faults: [] } : createApplianceState(spec, now);
+      const state = saved && saved.v === 1 ? { ...saved, faults: [], ...(spec.fillWindow ? { fillWindow: spec.fillWindow } : {}) } : createApplianceState(spec, now);
       const appliance = new LabAppliance(state, this.clock);
+      this.siteOf(spec.site, spec.timezone).add(appliance);
+      appliance.attachSite(this.siteOf(spec.site, spec.timezone));
       const staging = new StagingArea(appliance.state.stagingDir, join(this.options.dir, 'appliances', spec.serial, 'staging'), cap);
       const ssh = new ApplianceSsh(appliance, hostKey, () => generateEd25519(`${spec.serial}@elsewhere`).privateKey, staging, {
         authorizedKeys: () => this.authorized,
@@ -238,6 +245,15 @@ export class LabFleet {
   /** Replace who may log in (authorized_keys text). */
   setAuthorizedKeys(text: string): void {
     this.authorized = parseAuthorizedKeys(text).keys;
+  }
+
+  private siteOf(code: string, timeZone: string): SiteServing {
+    let site = this.sites.get(code);
+    if (!site) {
+      site = new SiteServing(code, timeZone, this.options.demand ?? labDemand());
+      this.sites.set(code, site);
+    }
+    return site;
   }
 
   appliance(serial: string): LabAppliance | undefined {
