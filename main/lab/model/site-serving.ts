@@ -71,17 +71,15 @@ export class SiteServing implements SiteHook {
   hitRatio(serial: string, now: number): number | null {
     if (!this.members.has(serial)) return null;
     const day = localDay(this.timeZone, now);
+    for (const m of this.members.values()) if (m.state.serial !== serial) m.advance(now);
     const signature = [...this.members.values()].map((m) => cacheSignature(m.state)).join('|');
     const s = this.split;
     const fresh = s && s.day === day && (s.signature === signature || now - s.at < RECOMPUTE_MS) && now >= s.at;
-    if (!fresh) {
-      for (const m of this.members.values()) m.advance(now);
-      this.split = this.compute(day, now);
-    }
+    if (!fresh) this.split = this.compute(day, now, signature);
     return this.split!.hit.get(serial) ?? null;
   }
 
-  private compute(day: string, now: number): Split {
+  private compute(day: string, now: number, signature: string): Split {
     const members = [...this.members.values()];
     const served = new Map<string, number>(members.map((m) => [m.state.serial, 0]));
     let missed = 0;
@@ -99,7 +97,6 @@ export class SiteServing implements SiteHook {
       const misses = (missed * m.state.peakGbps) / peak;
       hit.set(m.state.serial, mine + misses === 0 ? 1 : mine / (mine + misses));
     }
-    const signature = members.map((m) => cacheSignature(m.state)).join('|');
     return { day, signature, at: now, hit };
   }
 
