@@ -19,6 +19,7 @@ import type { ApiClient } from '../api/client';
 import { FAULT_EFFECTS, FAULT_IDS, type FaultId, type LabStatus } from '../lab/contract';
 import { readManifest } from '../lab/manifest';
 import { action, dataDirOption, processIo, UsageError, withEngine, type Io } from './io';
+import { labDemandCommand } from './lab-demand';
 
 function positiveInt(max: number) {
   return (value: string): number => {
@@ -172,6 +173,8 @@ export function labCommand(io: Io = processIo): Command {
         io.out(`Sign it: ssh-keygen -Y sign -n fleetdeck-firmware -f RELEASE_KEY ${opts.out}`);
       }),
     );
+
+  lab.addCommand(labDemandCommand(io));
 
   return lab;
 }
