@@ -121,6 +121,7 @@ export class LabFleet {
   readonly plan: FleetPlan;
   private readonly members = new Map<string, Member>();
   private readonly sites = new Map<string, SiteServing>();
+  private demand: DemandSource | null = null;
   private readonly byApiPort = new Map<number, Member>();
   private readonly sockets = new Set<Socket>();
   private readonly http: HttpServer;
@@ -250,7 +251,7 @@ export class LabFleet {
   private siteOf(code: string, timeZone: string): SiteServing {
     let site = this.sites.get(code);
     if (!site) {
-      site = new SiteServing(code, timeZone, this.options.demand ?? labDemand());
+      site = new SiteServing(code, timeZone, (this.demand ??= this.options.demand ?? labDemand({ seed: this.options.seed, ...this.plan })));
       this.sites.set(code, site);
     }
     return site;

@@ -1,12 +1,33 @@
 /**
- * The demand a lab fleet's sites watch, for their appliances' serving (site-serving.ts). One place
- * to plug the lab's demand model in; until it is there, a Zipf stand-in over the lab catalog.
+ * The demand a lab fleet's sites watch, for their appliances' serving (site-serving.ts): the lab's
+ * demand model (demand.ts), the same one `lab demand export` writes, from the lab's seed.
  */
-import { zipfDemand, type DemandSource } from './site-serving';
+import { catalogId } from './catalog';
+import { labDemandModel, type DemandModel } from './demand';
+import type { DemandSource } from './site-serving';
 
-let shared: DemandSource | null = null;
+/** Site-days kept as [contentId, bytes] lists (each site asks for today, now and then yesterday). */
+const KEEP = 64;
 
-export function labDemand(): DemandSource {
-  shared ??= zipfDemand();
-  return shared;
+/** A DemandSource over a demand model: the titles a site streamed on a local day, with their bytes. */
+export function demandSourceOf(model: DemandModel): DemandSource {
+  const lists = new Map<string, (readonly [string, number])[]>();
+  return {
+    siteDay(site, day) {
+      const key = `${site}/${day}`;
+      let list = lists.get(key);
+      if (!list) {
+        const d = model.siteDay(site, day);
+        list = [];
+        for (let i = 0; i < d.bytes.length; i++) if (d.bytes[i]! > 0) list.push([catalogId(i), d.bytes[i]!]);
+        if (lists.size >= KEEP) lists.delete(lists.keys().next().value!);
+        lists.set(key, list);
+      }
+      return list;
+    },
+  };
+}
+
+export function labDemand(plan: Parameters<typeof labDemandModel>[0]): DemandSource {
+  return demandSourceOf(labDemandModel(plan));
 }
