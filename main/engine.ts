@@ -29,6 +29,7 @@ import { configStepsKind } from './net/config-steps';
 import { HealthService, type HealthServiceOptions } from './health/service';
 import { FirmwareService } from './firmware/service';
 import { ENGINE_VERSION } from './version';
+import { FillsExecService } from './fills/exec/service';
 
 export interface EngineOptions {
   dataDir: string;
@@ -61,6 +62,7 @@ export interface Engine {
   readonly jobs: JobsKernel;
   readonly health: HealthService;
   readonly firmware: FirmwareService;
+  readonly fills: FillsExecService;
   /** Serve one window over a carrier; returns the function that ends the session. */
   connect(channel: Channel, ctx: CallContext): () => void;
   /** An in-process typed client (CLI, tests). */
@@ -92,6 +94,8 @@ export function createEngine(options: EngineOptions): Engine {
   const jobs = new JobsKernel(depsOf('jobs'), inventory, { resume: options.resumeJobs ?? options.host !== 'cli' });
   jobs.register(execKind(net, inventory));
   jobs.register(configStepsKind(net, inventory));
+  const fills = new FillsExecService(depsOf('fills'), inventory, net, jobs);
+  jobs.register(fills.kind());
   jobs.recover();
   // The windows' engines poll (on by default); CLI and test engines only when told to.
   const runsMonitor = options.host === 'desktop' || options.host === 'browser';
@@ -115,6 +119,7 @@ export function createEngine(options: EngineOptions): Engine {
     jobs: { ...jobs.handlers, exec: (req, ctx) => startExec(jobs, req, ctx.actor) },
     health: health.handlers,
     firmware: firmware.handlers,
+    fills: fills.handlers,
   };
 
   const dispatcher = new Dispatcher(handlers, log, options.checkOutputs ?? false);
@@ -134,6 +139,7 @@ export function createEngine(options: EngineOptions): Engine {
     jobs,
     health,
     firmware,
+    fills,
     connect(channel, ctx) {
       const end = serveChannel(channel, {
         server: rpc,

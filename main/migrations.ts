@@ -11,5 +11,7 @@ import { inventoryMigrations } from './inventory/migrations';
 import { jobsMigrations } from './jobs/migrations';
 import { netMigrations } from './net/migrations';
 import { gatherMigrations } from './store/migrations';
+import { fillsExecMigrations } from './fills/exec/migrations';
+import { migrationGapPlaceholders } from './fills/exec/migration-gap';
 
-export const MIGRATIONS = gatherMigrations(inventoryMigrations, netMigrations, healthMigrations, jobsMigrations, firmwareMigrations);
+export const MIGRATIONS = gatherMigrations(inventoryMigrations, netMigrations, healthMigrations, jobsMigrations, firmwareMigrations, migrationGapPlaceholders, fillsExecMigrations);
