@@ -108,27 +108,36 @@ export function rendezvousScore(applianceKey: number, weight: number, title: num
 }
 
 const INDEX_SPAN = 2 ** 23;
-const LOG_STEPS = 2 ** 20;
-const LOG_CEILING = 60;
+const HIGH_WORD = new Uint32Array(new Float64Array(1).buffer);
+const AS_FLOAT = new Float64Array(HIGH_WORD.buffer);
+const BIG_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 0;
 
 /**
- * Positions of `key` sorted by key descending (ties: lower position first), only those with key > 0.
- * Packs each (key, position) into one float and sorts natively: V8 sorts a Float64Array several
- * times faster than any comparator sort. Keys are compared on ln(key) to 2^-20 (one part in a
- * million), which is finer than any forecast.
+ * A positive double's order as a 29-bit integer, larger first: its high 32 bits (sign, exponent
+ * and 20 bits of mantissa) order positive doubles as numbers do; two more bits are dropped, so
+ * keys within 4 parts in a million of each other tie (broken by position).
  */
-export function orderByDescending(key: ArrayLike<number>): Int32Array {
+function descendingRank(k: number): number {
+  AS_FLOAT[0] = k;
+  const high = HIGH_WORD[BIG_ENDIAN ? 0 : 1]!;
+  return (0x7fffffff - high) >>> 2;
+}
+
+/**
+ * Positions of `key` sorted by key descending (ties: lower position first), only those with key
+ * above `floor` (default 0). Packs each (key, position) into one float and sorts natively: V8 sorts
+ * a Float64Array several times faster than any comparator sort.
+ */
+export function orderByDescending(key: ArrayLike<number>, floor = 0): Int32Array {
   const n = key.length;
   if (n >= INDEX_SPAN) throw new RangeError(`at most ${INDEX_SPAN - 1} titles`);
   let count = 0;
-  for (let i = 0; i < n; i++) if (key[i]! > 0) count++;
+  for (let i = 0; i < n; i++) if (key[i]! > floor) count++;
   const packed = new Float64Array(count);
   let j = 0;
   for (let i = 0; i < n; i++) {
     const k = key[i]!;
-    if (!(k > 0)) continue;
-    const l = Math.min(2 * LOG_CEILING, Math.max(0, LOG_CEILING - Math.log(k)));
-    packed[j++] = Math.floor(l * LOG_STEPS) * INDEX_SPAN + i;
+    if (k > floor) packed[j++] = descendingRank(k) * INDEX_SPAN + i;
   }
   packed.sort();
   const order = new Int32Array(count);
@@ -136,14 +145,47 @@ export function orderByDescending(key: ArrayLike<number>): Int32Array {
   return order;
 }
 
+/**
+ * A key floor below which titles cannot matter: the titles with key above it weigh at least
+ * `budget` bytes (0 when all positive keys together weigh less). Found by bisection in log space,
+ * so a site sorts only its candidates, not the whole catalog.
+ */
+export function keyFloor(key: ArrayLike<number>, bytes: ArrayLike<number>, budget: number): number {
+  let lo = Infinity;
+  let hi = 0;
+  let all = 0;
+  for (let i = 0; i < key.length; i++) {
+    const k = key[i]!;
+    if (k > 0) {
+      if (k < lo) lo = k;
+      if (k > hi) hi = k;
+      all += bytes[i]!;
+    }
+  }
+  if (all <= budget || hi === 0) return 0;
+  // Invariant: weight(keys > lo') >= budget at the returned floor.
+  let low = Math.log(lo) - 1e-9;
+  let high = Math.log(hi);
+  for (let it = 0; it < 18; it++) {
+    const mid = (low + high) / 2;
+    const t = Math.exp(mid);
+    let w = 0;
+    for (let i = 0; i < key.length; i++) if (key[i]! > t) w += bytes[i]!;
+    if (w >= budget) low = mid;
+    else high = mid;
+  }
+  return Math.exp(low);
+}
+
 /** Fractional-knapsack bound: the most demand `capacity` bytes can serve, as a share of the total. */
-export function fractionalBound(value: Float64Array, bytes: Float64Array, capacity: number, order?: Int32Array): number {
+export function fractionalBound(value: Float64Array, bytes: Float64Array, capacity: number): number {
   let total = 0;
   for (let i = 0; i < value.length; i++) total += value[i]!;
   if (total === 0) return 0;
   const density = new Float64Array(value.length);
   for (let i = 0; i < value.length; i++) density[i] = bytes[i]! > 0 ? value[i]! / bytes[i]! : 0;
-  const ranked = order ?? orderByDescending(density);
+  // Only titles above the floor can be in the knapsack: together they already fill it.
+  const ranked = orderByDescending(density, keyFloor(density, bytes, capacity));
   let left = capacity;
   let served = 0;
   for (const i of ranked) {
@@ -176,18 +218,23 @@ export function placeSite(input: PlacementInput): SitePlacementResult {
   const free = apps.map((a) => Math.max(0, a.capacityBytes));
   const lists: number[][] = apps.map(() => []);
 
-  // Who holds what now: per title, the appliances (as a small list) holding it.
-  const heldBy = new Map<number, number[]>();
+  // Who holds what now: per title, the first appliance holding it (-1: none) and any others.
+  const holder = new Int32Array(n).fill(-1);
+  const moreHolders = new Map<number, number[]>();
   const serialIndex = new Map(apps.map((a, k) => [a.serial, k]));
   if (input.previous) {
     for (const [serial, held] of input.previous) {
       const k = serialIndex.get(serial);
       if (k === undefined) continue;
-      for (const i of asSet(held)) {
-        if (i < 0 || i >= n) continue;
-        const list = heldBy.get(i);
-        if (list) list.push(k);
-        else heldBy.set(i, [k]);
+      for (const i of held) {
+        if (!(i >= 0 && i < n)) continue;
+        if (holder[i] === -1) holder[i] = k;
+        else if (holder[i] !== k) {
+          const more = moreHolders.get(i);
+          if (more) {
+            if (!more.includes(k)) more.push(k);
+          } else moreHolders.set(i, [k]);
+        }
       }
     }
   }
@@ -200,23 +247,31 @@ export function placeSite(input: PlacementInput): SitePlacementResult {
   for (let i = 0; i < n; i++) density[i] = bytes[i]! > 0 ? value[i]! / bytes[i]! : 0;
   const boost = 1 + opts.hysteresis;
   const ranked = new Float64Array(n);
-  for (let i = 0; i < n; i++) ranked[i] = heldBy.has(i) ? density[i]! * boost : density[i]!;
-  const order = orderByDescending(ranked);
+  for (let i = 0; i < n; i++) ranked[i] = holder[i] !== -1 ? density[i]! * boost : density[i]!;
+  // Sort only the candidates: titles whose rank key is above a floor that leaves a third more
+  // than the site holds; the rest only when the candidates did not fill it.
+  const floor = keyFloor(ranked, bytes, capacity * 1.33);
+  const head = orderByDescending(ranked, floor);
 
   // 2 + 3: replicas and selection down the ranking while the site has room.
   const replicas = new Uint8Array(n);
   const selected: number[] = [];
   let left = capacity;
-  for (const i of order) {
-    const b = bytes[i]!;
-    if (b > left) continue;
-    const share = totalValue > 0 ? value[i]! / totalValue : 0;
-    let r = Math.min(m, Math.max(1, Math.ceil(opts.replicaFactor * m * share)), 255);
-    while (r > 1 && r * b > left) r--;
-    replicas[i] = r;
-    selected.push(i);
-    left -= r * b;
-  }
+  const select = (order: Int32Array) => {
+    for (const i of order) {
+      const b = bytes[i]!;
+      if (b > left) continue;
+      const share = totalValue > 0 ? value[i]! / totalValue : 0;
+      let r = Math.min(m, Math.max(1, Math.ceil(opts.replicaFactor * m * share)), 255);
+      while (r > 1 && r * b > left) r--;
+      replicas[i] = r;
+      selected.push(i);
+      left -= r * b;
+    }
+  };
+  select(head);
+  // The candidates left more than 1 % of the site empty (many copies, odd sizes): go on down the ranking.
+  if (floor > 0 && left > capacity * 0.01) select(orderByDescending(ranked.map((k) => (k > floor ? 0 : k))));
 
   // 4: tiers. Flash takes the head of the selection, in the hysteresis order (held-on-flash first among equals).
   const flash: number[] = [];
@@ -227,20 +282,25 @@ export function placeSite(input: PlacementInput): SitePlacementResult {
   let placedBytes = 0;
   const placedTitle = new Uint8Array(n);
 
+  const inTier = new Uint8Array(m);
+  const chosen: number[] = [];
+  const takeHeld = (k: number, b: number, want: number): boolean => {
+    if (chosen.length >= want || !inTier[k] || free[k]! < b || chosen.includes(k)) return false;
+    chosen.push(k);
+    free[k] = free[k]! - b;
+    return true;
+  };
   const place = (i: number, tier: readonly number[], want: number): number => {
     const b = bytes[i]!;
-    let placed = 0;
-    const chosen: number[] = [];
+    chosen.length = 0;
+    for (const k of tier) inTier[k] = 1;
     // A title stays where it is when its appliance is in this tier and has room.
-    for (const k of heldBy.get(i) ?? []) {
-      if (placed >= want) break;
-      if (tier.includes(k) && free[k]! >= b) {
-        chosen.push(k);
-        free[k] = free[k]! - b;
-        placed++;
-      }
+    if (holder[i] !== -1) {
+      takeHeld(holder[i]!, b, want);
+      const more = moreHolders.get(i);
+      if (more) for (const k of more) takeHeld(k, b, want);
     }
-    while (placed < want) {
+    while (chosen.length < want) {
       let best = -1;
       let bestScore = -Infinity;
       for (const k of tier) {
@@ -254,10 +314,10 @@ export function placeSite(input: PlacementInput): SitePlacementResult {
       if (best < 0) break;
       chosen.push(best);
       free[best] = free[best]! - b;
-      placed++;
     }
+    for (const k of tier) inTier[k] = 0;
     for (const k of chosen) lists[k]!.push(i);
-    return placed;
+    return chosen.length;
   };
 
   let flashLeft = flash.reduce((s, k) => s + free[k]!, 0);
