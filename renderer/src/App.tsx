@@ -10,6 +10,7 @@ import { healthScreens } from './features/health/routes';
 import { inventoryScreens } from './features/inventory/routes';
 import { jobsScreens } from './features/jobs/routes';
 import { netScreens } from './features/net/routes';
+import { fillsScreens } from './features/fills/routes';
 import { overviewScreens } from './features/overview/routes';
 import { useEngine } from './stores/engine';
 import { followInventoryChanges } from './features/inventory/store';
@@ -98,6 +99,7 @@ const SCREENS: ScreenTable<RouteName> = {
   ...healthScreens,
   ...jobsScreens,
   ...netScreens,
+  ...fillsScreens,
 };
 
 function Screen({ route }: { route: Route }) {

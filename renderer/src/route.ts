@@ -40,7 +40,8 @@ export type Route =
   | { name: 'actionable' }
   | { name: 'jobs' }
   | { name: 'job'; id: number }
-  | { name: 'hostkeys' };
+  | { name: 'hostkeys' }
+  | { name: 'fills'; site: string | null; run: number | null };
 
 export type RouteName = Route['name'];
 
@@ -157,6 +158,10 @@ export function parseHash(hash: string): Route {
       return arg !== null && /^[1-9]\d{0,14}$/.test(arg) ? { name: 'job', id: Number(arg) } : { name: 'jobs' };
     case 'hostkeys':
       return { name: 'hostkeys' };
+    case 'fills': {
+      const run = new URLSearchParams(search).get('run');
+      return { name: 'fills', site: arg, run: run !== null && /^[1-9]\d{0,14}$/.test(run) ? Number(run) : null };
+    }
     default:
       return { name: 'overview' };
   }
@@ -194,6 +199,8 @@ export function hashFor(route: Route): string {
       return `#/jobs/${route.id}`;
     case 'hostkeys':
       return '#/hostkeys';
+    case 'fills':
+      return `#/fills${route.site ? `/${encodeURIComponent(route.site)}` : ''}${route.run ? `?run=${route.run}` : ''}`;
   }
 }
 
@@ -203,7 +210,7 @@ export function appliancesHash(filters: Partial<ListQuery>): string {
 }
 
 /** Which left-nav entry a route belongs to. */
-export function navSection(route: Route): 'overview' | 'appliances' | 'sites' | 'import' | 'audit' | 'health' | 'jobs' | 'hostkeys' {
+export function navSection(route: Route): 'overview' | 'appliances' | 'sites' | 'import' | 'audit' | 'health' | 'jobs' | 'hostkeys' | 'fills' {
   switch (route.name) {
     case 'appliance':
     case 'appliances':
