@@ -160,6 +160,7 @@ export function createEngine(options: EngineOptions): Engine {
       events.emit('system.shutdown', { reason: 'engine closed' });
       for (const end of [...sessions]) end();
       jobs.stop();
+      fills.close();
       health.close();
       net.close();
       db.close();

@@ -31,6 +31,7 @@ export class FillsExecService {
   readonly api: ApplianceApi;
   private readonly jobsRepo: JobsRepo;
   private readonly lastProgress = new Map<number, number>();
+  private readonly trailing = new Map<number, ReturnType<typeof setTimeout>>();
 
   constructor(
     private readonly deps: ServiceDeps<typeof fillsExecEvents>,
@@ -171,12 +172,28 @@ export class FillsExecService {
   }
 
   private progressed(runId: number): void {
-    const now = Date.now();
-    if (now - (this.lastProgress.get(runId) ?? 0) < PROGRESS_EVERY_MS) return;
-    this.lastProgress.set(runId, now);
+    const since = Date.now() - (this.lastProgress.get(runId) ?? 0);
+    if (since < PROGRESS_EVERY_MS) {
+      // Throttled, but the last change is always sent (trailing).
+      if (!this.trailing.has(runId)) {
+        const timer = setTimeout(() => {
+          this.trailing.delete(runId);
+          this.progressed(runId);
+        }, PROGRESS_EVERY_MS - since);
+        timer.unref?.();
+        this.trailing.set(runId, timer);
+      }
+      return;
+    }
+    this.lastProgress.set(runId, Date.now());
     const run = this.repo.get(runId);
     if (!run) return;
     const t = this.repo.totals(runId);
-    this.deps.events.emit('progress', { runId, state: run.state, bytesTotal: t.bytesTotal, bytesDone: t.bytesDone });
+    this.deps.events.emit('progress', { runId, state: this.settle(run).state, bytesTotal: t.bytesTotal, bytesDone: t.bytesDone });
+  }
+
+  close(): void {
+    for (const timer of this.trailing.values()) clearTimeout(timer);
+    this.trailing.clear();
   }
 }

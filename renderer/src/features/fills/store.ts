@@ -69,8 +69,14 @@ export function followFills(): () => void {
       if (pending !== null) void useFills.getState().refresh(pending);
     }, 300);
   });
+  // A run ends with its job: refetch when the job of the run on screen finishes.
+  const offJob = client.on('jobs.finished', (p) => {
+    const run = useFills.getState().run;
+    if (run && run.jobId === p.id) void useFills.getState().refresh(run.id);
+  });
   return () => {
     off();
+    offJob();
     if (timer) clearTimeout(timer);
   };
 }
