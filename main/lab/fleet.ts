@@ -24,6 +24,7 @@ import { createApplianceState, LabAppliance, type ApplianceState } from './model
 import { LabClock } from './model/clock';
 import { labDemand } from './model/lab-demand';
 import { SiteServing, type DemandSource } from './model/site-serving';
+import { localDay } from '../kit/windows';
 import { planFleet, type FleetPlan } from './plan';
 import { StagingArea } from './sftp-staging';
 import { ApplianceSsh, parseAuthorizedKeys } from './ssh-server';
@@ -161,6 +162,8 @@ export class LabFleet {
       options.clock ?? new LabClock(options.speed, undefined, reuse && saved.success ? Math.max(Date.now(), saved.data.labTime) : undefined);
     const fleet = new LabFleet(options, clock);
     await fleet.build(reuse ? fleetFile.data : null, reuse && saved.success ? saved.data.states : []);
+    // Each site's demand for today, read in the background, one site at a time.
+    void fleet.servingReady();
     return fleet;
   }
 
@@ -251,10 +254,16 @@ export class LabFleet {
   private siteOf(code: string, timeZone: string): SiteServing {
     let site = this.sites.get(code);
     if (!site) {
-      site = new SiteServing(code, timeZone, (this.demand ??= this.options.demand ?? labDemand({ seed: this.options.seed, ...this.plan })));
+      site = new SiteServing(code, timeZone, (this.demand ??= this.options.demand ?? labDemand({ seed: this.options.seed, ...this.plan })), true);
       this.sites.set(code, site);
     }
     return site;
+  }
+
+  /** Resolves when every site serves today's demand from what it holds (computed in the background). */
+  async servingReady(): Promise<void> {
+    const now = this.clock.now();
+    for (const site of this.sites.values()) await site.warm(localDay(site.timeZone, now), now);
   }
 
   appliance(serial: string): LabAppliance | undefined {

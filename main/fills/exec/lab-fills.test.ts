@@ -47,6 +47,7 @@ async function setup(labStart: number) {
     rmSync(dir, { recursive: true, force: true });
   });
   const serials = enrollLabFleet(engine.inventory, fleet);
+  await fleet.servingReady();
   return { fleet, engine, clock, serials };
 }
 

@@ -58,10 +58,14 @@ export class SiteServing implements SiteHook {
   private split: Split | null = null;
   private readonly members = new Map<string, SiteMember>();
 
+  private warming: { day: string; done: Promise<void> } | null = null;
+
   constructor(
     readonly site: string,
     readonly timeZone: string,
     private readonly demand: DemandSource,
+    /** Compute a day's first split in the background (a lab serving requests); tests compute at once. */
+    private readonly background = false,
   ) {}
 
   add(member: SiteMember): void {
@@ -71,12 +75,33 @@ export class SiteServing implements SiteHook {
   hitRatio(serial: string, now: number): number | null {
     if (!this.members.has(serial)) return null;
     const day = localDay(this.timeZone, now);
+    const s = this.split;
+    if (this.background && (!s || s.day !== day)) {
+      // The first split of a day reads the day's whole demand (a few hundred ms): not while a
+      // request waits. Until it is there, the appliance reports as if alone (null).
+      this.warm(day, now);
+      return null;
+    }
     for (const m of this.members.values()) if (m.state.serial !== serial) m.advance(now);
     const signature = [...this.members.values()].map((m) => cacheSignature(m.state)).join('|');
-    const s = this.split;
     const fresh = s && s.day === day && (s.signature === signature || now - s.at < RECOMPUTE_MS) && now >= s.at;
     if (!fresh) this.split = this.compute(day, now, signature);
     return this.split!.hit.get(serial) ?? null;
+  }
+
+  /** Compute the day's split soon (off the current request); resolves when it is there. */
+  warm(day: string, now: number): Promise<void> {
+    if (this.warming?.day === day) return this.warming.done;
+    const done = new Promise<void>((resolve) => {
+      setImmediate(() => {
+        for (const m of this.members.values()) m.advance(now);
+        const signature = [...this.members.values()].map((m) => cacheSignature(m.state)).join('|');
+        this.split = this.compute(day, now, signature);
+        resolve();
+      });
+    });
+    this.warming = { day, done };
+    return done;
   }
 
   private compute(day: string, now: number, signature: string): Split {
