@@ -162,8 +162,9 @@ export class LabFleet {
       options.clock ?? new LabClock(options.speed, undefined, reuse && saved.success ? Math.max(Date.now(), saved.data.labTime) : undefined);
     const fleet = new LabFleet(options, clock);
     await fleet.build(reuse ? fleetFile.data : null, reuse && saved.success ? saved.data.states : []);
-    // Each site's demand for today, read in the background, one site at a time.
-    void fleet.servingReady();
+    // Each site's demand for today, read before the lab answers (a few hundred ms a site), so no
+    // request waits for it; a new local day is read in the background.
+    await fleet.servingReady();
     return fleet;
   }
 

@@ -1,8 +1,8 @@
 /**
  * A lab site's appliances serving its demand from what they actually hold. The site's demand for a
  * local day (content id → bytes streamed) is steered to the appliances that hold each item, split
- * evenly among them; what no appliance in the site holds is a miss, fetched over the ISP's transit
- * (origin), shared among the appliances by their peak capacity. So an appliance's hit ratio, the
+ * among them by their peak capacity; what no appliance in the site holds is a miss, fetched over
+ * the ISP's transit (origin), shared among all the site's appliances the same way. So an appliance's hit ratio, the
  * traffic it serves and the transit it causes follow its cache and its peers' against the demand:
  * a better placement shows up as more offload in /v1/metrics.
  *
@@ -111,9 +111,15 @@ export class SiteServing implements SiteHook {
     const holders: SiteMember[] = [];
     for (const [contentId, bytes] of this.demand.siteDay(this.site, day)) {
       holders.length = 0;
-      for (const m of members) if (m.cachedBytes(contentId) !== null) holders.push(m);
+      let weight = 0;
+      for (const m of members) {
+        if (m.cachedBytes(contentId) !== null) {
+          holders.push(m);
+          weight += m.state.peakGbps;
+        }
+      }
       if (holders.length === 0) missed += bytes;
-      else for (const m of holders) served.set(m.state.serial, served.get(m.state.serial)! + bytes / holders.length);
+      else for (const m of holders) served.set(m.state.serial, served.get(m.state.serial)! + (bytes * m.state.peakGbps) / weight);
     }
     const peak = members.reduce((sum, m) => sum + m.state.peakGbps, 0) || 1;
     const hit = new Map<string, number>();
