@@ -18,10 +18,11 @@ const GROUPS: Record<string, Group> = {
   health: async (io) => [(await import('./health')).healthCommand(io)],
   exec: async (io) => (await import('./exec')).fleetCommands(io),
   firmware: async (io) => [(await import('./firmware')).firmwareCommand(io)],
+  fills: async (io) => (await import('./fills')).fillsCommands(io),
 };
 /** Commands that live in another group's module. */
-const GROUP_OF: Record<string, string> = { jobs: 'exec', net: 'exec' };
-const ORDER = ['inventory', 'serve', 'lab', 'health', 'firmware', 'exec'];
+const GROUP_OF: Record<string, string> = { jobs: 'exec', net: 'exec', catalog: 'fills', demand: 'fills' };
+const ORDER = ['inventory', 'serve', 'lab', 'health', 'firmware', 'fills', 'exec'];
 
 /** The command word of argv (skipping global options), or undefined. */
 function commandWord(argv: readonly string[]): string | undefined {
