@@ -25,9 +25,10 @@ export const DOMAINS = ['inventory', 'net', 'health', 'lab', 'jobs', 'firmware',
  * (firmware stages images over its SFTP) and its HTTP
  * transport to appliances (health polls through it); the jobs kernel's surface for the domains
  * that register job kinds on it (the kind interface, the kernel, its result types, the one way to
- * turn a filter into appliances).
+ * turn a filter into appliances); the inventory importer's CSV parser and row checks, which the
+ * fills domain's catalog and demand imports reuse.
  */
-export const PUBLIC_MODULES = ['main/net/appliance-http', 'main/net/ssh-pool', 'main/jobs/kind', 'main/jobs/kernel', 'main/jobs/repo', 'main/jobs/targets'];
+export const PUBLIC_MODULES = ['main/net/appliance-http', 'main/net/ssh-pool', 'main/jobs/kind', 'main/jobs/kernel', 'main/jobs/repo', 'main/jobs/targets', 'main/inventory/csv', 'main/inventory/import-items'];
 
 /** Layer of a repo-relative path (no extension), or null when the rule has nothing to say. */
 export function layerOf(path) {

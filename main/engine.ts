@@ -28,6 +28,7 @@ import { execKind, startExec } from './net/jobs';
 import { configStepsKind } from './net/config-steps';
 import { HealthService, type HealthServiceOptions } from './health/service';
 import { FirmwareService } from './firmware/service';
+import { FillsService } from './fills/service';
 import { ENGINE_VERSION } from './version';
 import { FillsExecService } from './fills/exec/service';
 
@@ -62,7 +63,8 @@ export interface Engine {
   readonly jobs: JobsKernel;
   readonly health: HealthService;
   readonly firmware: FirmwareService;
-  readonly fills: FillsExecService;
+  readonly fills: FillsService;
+  readonly fillsExec: FillsExecService;
   /** Serve one window over a carrier; returns the function that ends the session. */
   connect(channel: Channel, ctx: CallContext): () => void;
   /** An in-process typed client (CLI, tests). */
@@ -94,13 +96,14 @@ export function createEngine(options: EngineOptions): Engine {
   const jobs = new JobsKernel(depsOf('jobs'), inventory, { resume: options.resumeJobs ?? options.host !== 'cli' });
   jobs.register(execKind(net, inventory));
   jobs.register(configStepsKind(net, inventory));
-  const fills = new FillsExecService(depsOf('fills'), inventory, net, jobs);
-  jobs.register(fills.kind());
+  const fillsExec = new FillsExecService(depsOf('fills'), inventory, net, jobs);
+  jobs.register(fillsExec.kind());
   jobs.recover();
   // The windows' engines poll (on by default); CLI and test engines only when told to.
   const runsMonitor = options.host === 'desktop' || options.host === 'browser';
   const health = new HealthService(depsOf('health'), inventory, { runsMonitor, net, ...options.health });
   const firmware = new FirmwareService(depsOf('firmware'), inventory);
+  const fills = new FillsService(depsOf('fills'), inventory);
 
   const handlers: Handlers = {
     system: {
@@ -119,7 +122,7 @@ export function createEngine(options: EngineOptions): Engine {
     jobs: { ...jobs.handlers, exec: (req, ctx) => startExec(jobs, req, ctx.actor) },
     health: health.handlers,
     firmware: firmware.handlers,
-    fills: fills.handlers,
+    fills: { ...fills.handlers, ...fillsExec.handlers },
   };
 
   const dispatcher = new Dispatcher(handlers, log, options.checkOutputs ?? false);
@@ -140,6 +143,7 @@ export function createEngine(options: EngineOptions): Engine {
     health,
     firmware,
     fills,
+    fillsExec,
     connect(channel, ctx) {
       const end = serveChannel(channel, {
         server: rpc,
@@ -160,7 +164,7 @@ export function createEngine(options: EngineOptions): Engine {
       events.emit('system.shutdown', { reason: 'engine closed' });
       for (const end of [...sessions]) end();
       jobs.stop();
-      fills.close();
+      fillsExec.close();
       health.close();
       net.close();
       db.close();

@@ -5,6 +5,7 @@
  *
  * Next free version: 8.
  */
+import { fillsMigrations, standInForVersion8 } from './fills/migrations';
 import { firmwareMigrations } from './firmware/migrations';
 import { healthMigrations } from './health/migrations';
 import { inventoryMigrations } from './inventory/migrations';
@@ -12,6 +13,5 @@ import { jobsMigrations } from './jobs/migrations';
 import { netMigrations } from './net/migrations';
 import { gatherMigrations } from './store/migrations';
 import { fillsExecMigrations } from './fills/exec/migrations';
-import { migrationGapPlaceholders } from './fills/exec/migration-gap';
 
-export const MIGRATIONS = gatherMigrations(inventoryMigrations, netMigrations, healthMigrations, jobsMigrations, firmwareMigrations, migrationGapPlaceholders, fillsExecMigrations);
+export const MIGRATIONS = gatherMigrations(inventoryMigrations, netMigrations, healthMigrations, jobsMigrations, firmwareMigrations, standInForVersion8, fillsMigrations, fillsExecMigrations);

@@ -10,6 +10,7 @@ import { labEvents, labMethods } from '../lab/contract';
 import { jobsEvents, jobsMethods, netEvents, netMethods } from '../net/contract';
 import { healthEvents, healthMethods } from '../health/contract';
 import { firmwareEvents, firmwareMethods } from '../firmware/contract';
+import { fillsEvents, fillsMethods } from '../fills/contract';
 import { fillsExecEvents, fillsExecMethods } from '../fills/exec/contract';
 import { systemEvents, systemMethods } from './system-contract';
 
@@ -21,7 +22,7 @@ export const contract = {
   jobs: jobsMethods,
   health: healthMethods,
   firmware: firmwareMethods,
-  fills: fillsExecMethods,
+  fills: { ...fillsMethods, ...fillsExecMethods },
 } satisfies Record<string, MethodMap>;
 
 export const eventContract = {
@@ -32,7 +33,7 @@ export const eventContract = {
   jobs: jobsEvents,
   health: healthEvents,
   firmware: firmwareEvents,
-  fills: fillsExecEvents,
+  fills: { ...fillsEvents, ...fillsExecEvents },
 } satisfies Record<string, EventMap>;
 
 export type Contract = typeof contract;

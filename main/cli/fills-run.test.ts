@@ -71,11 +71,11 @@ describe('fleetdeck fills against a lab fleet', () => {
     expect(run.plan.outOfCycle).toEqual({ maxGbps: 1, maxBytes: 20e9 });
 
     const refused = capture();
-    expect(await main(['fills', 'run', String(run.id), '--data-dir', dataDir], refused)).toBe(1);
+    expect(await main(['fills', 'start', String(run.id), '--data-dir', dataDir], refused)).toBe(1);
     expect(refused.errors.join('\n')).toMatch(/--confirm 1/);
 
     const ran = capture();
-    const status = await main(['fills', 'run', String(run.id), '--confirm', '1', '--poll-ms', '30', '--json', '--data-dir', dataDir], ran);
+    const status = await main(['fills', 'start', String(run.id), '--confirm', '1', '--poll-ms', '30', '--json', '--data-dir', dataDir], ran);
     expect(ran.errors.filter(Boolean)).toEqual([]);
     expect(status).toBe(0);
     const last = JSON.parse(ran.lines.filter(Boolean).at(-1)!) as { event: string; run: { state: string; progress: { phase: string }[] } };

@@ -1,11 +1,14 @@
 /**
  * `fleetdeck fills` — the execution side: turn a placement into a site's fill plan, run it, follow it.
  *
+ *   fleetdeck fills run PLAN_ID [--site S] [--yes] [--out-of-cycle --max-gbps G --max-gb N --confirm COUNT] [--poll-ms MS] [--json]
  *   fleetdeck fills prepare --placement FILE.json [--out-of-cycle --max-gbps G --max-gb N] [--json]
- *   fleetdeck fills run ID [--yes] [--confirm COUNT] [--poll-ms MS] [--json]
- *   fleetdeck fills status [ID] [--site S] [--json]
+ *   fleetdeck fills start RUN_ID [--yes] [--confirm COUNT] [--poll-ms MS] [--json]
+ *   fleetdeck fills status [RUN_ID] [--site S] [--json]
  *
- * `run` runs the job in this process and follows it to its end: a byte progress bar on a terminal,
+ * `run` takes a stored placement plan (fleetdeck fills plan), makes each site's fill plan against
+ * what its appliances hold now and runs it; `prepare` + `start` do the same from a placement file.
+ * The job runs in this process and is followed to its end: a byte progress bar on a terminal,
  * JSON lines with --json; Ctrl-C cancels (what has landed stays; `fleetdeck jobs retry JOB` goes on).
  */
 import { readFile } from 'node:fs/promises';
@@ -131,13 +134,13 @@ export function fillsRunCommands(io: Io = processIo): Command[] {
           });
           if (opts.json) return io.out(JSON.stringify(run));
           for (const line of planLines(run)) io.out(line);
-          io.out(`Run it: fleetdeck fills run ${run.id}`);
+          io.out(`Start it: fleetdeck fills start ${run.id}`);
         });
       }),
     );
 
-  const run = new Command('run')
-    .description('Run a prepared fill plan: post the fills inside the window, follow them, verify each appliance holds what was asked')
+  const start = new Command('start')
+    .description('Start a prepared fill run: post the fills inside the window, follow them, verify each appliance holds what was asked')
     .argument('<id>', 'the fill run id (fleetdeck fills prepare)', whole)
     .option('--yes', 'start without asking (needed without a terminal)', false)
     .option('--confirm <count>', 'out of cycle: the number of appliances, typed back', whole)
@@ -150,36 +153,92 @@ export function fillsRunCommands(io: Io = processIo): Command[] {
         'Exit status: 0 every appliance verified; 1 an appliance failed or was not run; 130 cancelled.',
     )
     .action(
-      action(io, 'fills run', async (id: number, opts: { yes: boolean; confirm?: number; pollMs: number; json: boolean }, cmd: Command) => {
-        await withEngine(cmd, async ({ client, api }) => {
-          const tty = Boolean(process.stderr.isTTY) && Boolean(process.stdin.isTTY);
-          const planned = await api.fills.getRun({ id });
-          if (!opts.json) for (const line of planLines(planned)) io.out(line);
-          let confirm = opts.confirm ?? null;
-          if (planned.outOfCycle && confirm === null) {
-            if (!tty) throw new FleetError('E_CONFIRM', `An out-of-cycle fill needs the number of appliances typed back: add --confirm ${planned.plan.appliances.length}.`);
-            const typed = await ask(io, `Out of cycle on ${planned.plan.appliances.length} appliances of ${planned.site}: type the number of appliances to start (anything else cancels): `);
-            if (!/^\d+$/.test(typed)) throw new FleetError('E_CONFIRM', 'Not confirmed; nothing was run.');
-            confirm = Number(typed);
-          } else if (!planned.outOfCycle && !opts.yes) {
-            if (!tty) throw new UsageError('add --yes to start fills without a terminal');
-            const answer = await ask(io, `Start fills on ${planned.plan.appliances.length} appliances of ${planned.site} (${gb(planned.plan.totals.fillBytes)})? [y/N] `);
-            if (answer !== 'y' && answer !== 'yes') return io.err('Not started.');
-          }
-          const started = await api.fills.run({ id, confirm, pollMs: opts.pollMs });
-          const ended = await follow(client, io, started, { json: opts.json, tty: Boolean(process.stderr.isTTY) });
-          if (opts.json) io.out(JSON.stringify({ event: 'run', run: ended }));
-          else {
-            io.out(`Fill run ${ended.id}: ${ended.state}`);
-            for (const p of ended.progress) io.out(`  ${pad(p.serial, 12)} ${pad(p.phase, 9)} ${gb(p.bytesDone)}/${gb(p.bytesTotal)}${p.retries ? ` (${p.retries} retries)` : ''}${p.message ? `  ${p.message}` : ''}`);
-            if (ended.state !== 'done' && ended.jobId !== null) io.out(`retry what did not finish: fleetdeck jobs retry ${ended.jobId}`);
-          }
-          process.exitCode = ended.state === 'done' ? 0 : ended.state === 'cancelled' ? EXIT_CANCELLED : 1;
+      action(io, 'fills start', async (id: number, opts: { yes: boolean; confirm?: number; pollMs: number; json: boolean }, cmd: Command) => {
+        await withEngine(cmd, async ({ client }) => {
+          process.exitCode = await startRun(io, client, id, opts);
         });
       }),
     );
 
-  const status = new Command('status')
+  const run = new Command('run')
+    .description("Run a stored placement plan (fleetdeck fills plan): each site's fill plan against what its appliances hold now, run inside its window")
+    .argument('<plan-id>', 'the plan id (fleetdeck fills plans)', whole)
+    .option('--site <code>', 'only this site of the plan')
+    .option('--yes', 'start without asking (needed without a terminal)', false)
+    .option('--out-of-cycle', 'a hot release: start now, outside the fill window (needs --max-gbps, --max-gb and the count typed back)', false)
+    .option('--max-gbps <gbps>', 'out of cycle: rate cap per appliance', positive)
+    .option('--max-gb <gb>', 'out of cycle: at most this many GB per appliance', positive)
+    .option('--confirm <count>', 'out of cycle: the number of appliances, typed back', whole)
+    .option('--poll-ms <ms>', 'how often each fill is polled', whole, 5000)
+    .addOption(dataDirOption())
+    .option('--json', 'progress and each final run as JSON lines', false)
+    .addHelpText('after', '\nExit status: 0 every appliance of every site verified; 1 an appliance failed or was not run; 130 cancelled.')
+    .action(
+      action(
+        io,
+        'fills run',
+        async (
+          planId: number,
+          opts: { site?: string; yes: boolean; outOfCycle: boolean; maxGbps?: number; maxGb?: number; confirm?: number; pollMs: number; json: boolean },
+          cmd: Command,
+        ) => {
+          if (opts.outOfCycle && (opts.maxGbps === undefined || opts.maxGb === undefined)) throw new UsageError('an out-of-cycle fill needs --max-gbps and --max-gb');
+          await withEngine(cmd, async ({ client, api }) => {
+            const plan = await api.fills.getPlan({ id: planId });
+            const sites = plan.sites.map((s) => s.site).filter((s) => !opts.site || s.toLowerCase() === opts.site.toLowerCase());
+            if (sites.length === 0) throw new UsageError(`plan ${planId} has no site ${opts.site ?? ''}`.trim());
+            let status = 0;
+            for (const site of sites) {
+              const placement = await api.fills.placement({ site, planId });
+              const prepared = await api.fills.prepare({
+                placement,
+                placementId: String(planId),
+                outOfCycle: opts.outOfCycle ? { maxGbps: opts.maxGbps!, maxBytes: Math.round(opts.maxGb! * 1e9) } : null,
+              });
+              const code = await startRun(io, client, prepared.id, opts);
+              status = Math.max(status, code);
+            }
+            process.exitCode = status;
+          });
+        },
+      ),
+    );
+  return [prepare, run, start, statusCommand(io)];
+}
+
+/** Start a prepared run (asking first on a terminal) and follow it; returns the exit status. */
+async function startRun(io: Io, client: ApiClient, id: number, opts: { yes: boolean; confirm?: number; pollMs: number; json: boolean }): Promise<number> {
+  const { api } = client;
+  const tty = Boolean(process.stderr.isTTY) && Boolean(process.stdin.isTTY);
+  const planned = await api.fills.getRun({ id });
+  if (!opts.json) for (const line of planLines(planned)) io.out(line);
+  let confirm = opts.confirm ?? null;
+  if (planned.outOfCycle && confirm === null) {
+    if (!tty) throw new FleetError('E_CONFIRM', `An out-of-cycle fill needs the number of appliances typed back: add --confirm ${planned.plan.appliances.length}.`);
+    const typed = await ask(io, `Out of cycle on ${planned.plan.appliances.length} appliances of ${planned.site}: type the number of appliances to start (anything else cancels): `);
+    if (!/^\d+$/.test(typed)) throw new FleetError('E_CONFIRM', 'Not confirmed; nothing was run.');
+    confirm = Number(typed);
+  } else if (!planned.outOfCycle && !opts.yes) {
+    if (!tty) throw new UsageError('add --yes to start fills without a terminal');
+    const answer = await ask(io, `Start fills on ${planned.plan.appliances.length} appliances of ${planned.site} (${gb(planned.plan.totals.fillBytes)})? [y/N] `);
+    if (answer !== 'y' && answer !== 'yes') {
+      io.err('Not started.');
+      return 1;
+    }
+  }
+  const started = await api.fills.run({ id, confirm, pollMs: opts.pollMs });
+  const ended = await follow(client, io, started, { json: opts.json, tty: Boolean(process.stderr.isTTY) });
+  if (opts.json) io.out(JSON.stringify({ event: 'run', run: ended }));
+  else {
+    io.out(`Fill run ${ended.id}: ${ended.state}`);
+    for (const p of ended.progress) io.out(`  ${pad(p.serial, 12)} ${pad(p.phase, 9)} ${gb(p.bytesDone)}/${gb(p.bytesTotal)}${p.retries ? ` (${p.retries} retries)` : ''}${p.message ? `  ${p.message}` : ''}`);
+    if (ended.state !== 'done' && ended.jobId !== null) io.out(`retry what did not finish: fleetdeck jobs retry ${ended.jobId}`);
+  }
+  return ended.state === 'done' ? 0 : ended.state === 'cancelled' ? EXIT_CANCELLED : 1;
+}
+
+function statusCommand(io: Io): Command {
+  return new Command('status')
     .description('Fill runs and their progress (one run in detail with ID)')
     .argument('[id]', 'a fill run id', whole)
     .option('--site <code>', 'runs of one site')
@@ -197,13 +256,12 @@ export function fillsRunCommands(io: Io = processIo): Command[] {
           }
           const runs = await api.fills.listRuns({ ...(opts.site ? { site: opts.site } : {}), limit: 50 });
           if (opts.json) return io.out(JSON.stringify(runs));
-          if (runs.length === 0) return io.out('No fill runs yet (fleetdeck fills prepare --placement FILE).');
+          if (runs.length === 0) return io.out('No fill runs yet (fleetdeck fills run PLAN_ID).');
           io.out(`${pad('RUN', 5)} ${pad('SITE', 8)} ${pad('STATE', 10)} ${pad('JOB', 6)} ${pad('FILLED', 24)} ${pad('VERIFIED', 9)} STARTS`);
           for (const r of runs) io.out(summaryLine(r));
         });
       }),
     );
-  return [prepare, run, status];
 }
 
 /** `fleetdeck fills` with the execution commands (the planning commands join it from main/cli/fills.ts). */

@@ -18,10 +18,17 @@ const GROUPS: Record<string, Group> = {
   health: async (io) => [(await import('./health')).healthCommand(io)],
   exec: async (io) => (await import('./exec')).fleetCommands(io),
   firmware: async (io) => [(await import('./firmware')).firmwareCommand(io)],
-  fills: async (io) => [(await import('./fills-run')).fillsCommand(io)],
+  fills: async (io) => {
+    const [planning, execution] = await Promise.all([import('./fills'), import('./fills-run')]);
+    const commands = planning.fillsCommands(io);
+    // The execution commands (prepare, run, status) join the planning ones under `fills`.
+    const fills = commands.find((c) => c.name() === 'fills')!;
+    for (const c of execution.fillsRunCommands(io)) fills.addCommand(c);
+    return commands;
+  },
 };
 /** Commands that live in another group's module. */
-const GROUP_OF: Record<string, string> = { jobs: 'exec', net: 'exec' };
+const GROUP_OF: Record<string, string> = { jobs: 'exec', net: 'exec', catalog: 'fills', demand: 'fills' };
 const ORDER = ['inventory', 'serve', 'lab', 'health', 'firmware', 'fills', 'exec'];
 
 /** The command word of argv (skipping global options), or undefined. */
