@@ -4,11 +4,12 @@
  * verified, and read back by `fills status`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEngine } from '../engine';
 import { LabFleet } from '../lab/fleet';
+import { startLabRuntime, type LabRuntime } from '../lab/runtime';
 import { LabClock } from '../lab/model/clock';
 import { catalogBytes, catalogId } from '../lab/model/catalog';
 import { silentLogger } from '../store/log';
@@ -89,4 +90,46 @@ describe('fleetdeck fills against a lab fleet', () => {
     expect(runs[0]).toMatchObject({ id: run.id, state: 'done', verified: 1 });
     expect(runs[0]!.bytesDone).toBe(runs[0]!.bytesTotal);
   }, 60_000);
+});
+
+describe('fleetdeck fills run PLAN_ID: a stored plan from the lab demand, filled out of cycle', () => {
+  const root = mkdtempSync(join(tmpdir(), 'fleetdeck-cli-fillsplan-'));
+  const dataDir = join(root, 'data');
+  let lab: LabRuntime;
+
+  beforeAll(async () => {
+    mkdirSync(dataDir, { recursive: true });
+    lab = await startLabRuntime(join(dataDir, 'lab'), { appliances: 3, sites: 1, speed: 400, seed: 2, authorizedKeys: [] }, { clock: new LabClock(400) });
+    const engine = createEngine({ dataDir, host: 'test', vault: await openNodeVault(dataDir), log: silentLogger });
+    try {
+      enrollLabFleet(engine.inventory, lab.fleet);
+    } finally {
+      engine.close();
+    }
+  }, 60_000);
+  afterAll(async () => {
+    await lab?.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('plans from imported demand, then fills each appliance of the site and verifies it', async () => {
+    const out = join(root, 'export');
+    const run = async (args: string[]) => {
+      const io = capture();
+      const status = await main([...args, '--data-dir', dataDir], io);
+      expect(status, `${args.join(' ')}: ${io.errors.join('\n')}`).toBe(0);
+      return io;
+    };
+    await run(['lab', 'demand', 'export', '--days', '3', '--out', out]);
+    const files = readdirSync(out);
+    await run(['catalog', 'import', join(out, files.find((f) => f.startsWith('catalog'))!)]);
+    for (const f of files.filter((f) => f.startsWith('demand'))) await run(['demand', 'import', join(out, f)]);
+    const site = lab.fleet.plan.sites[0]!.code;
+    const plan = JSON.parse((await run(['fills', 'plan', '--site', site, '--json'])).lines[0]!) as { id: number };
+    const ran = await run(['fills', 'run', String(plan.id), '--out-of-cycle', '--max-gbps', '1', '--max-gb', '8', '--confirm', '3', '--poll-ms', '30', '--json']);
+    const last = JSON.parse(ran.lines.filter(Boolean).at(-1)!) as { run: { state: string; placementId: string; progress: { phase: string; bytesTotal: number }[] } };
+    expect(last.run.placementId).toBe(String(plan.id));
+    expect(last.run.state).toBe('done');
+    expect(last.run.progress.map((p) => p.phase)).toEqual(['verified', 'verified', 'verified']);
+  }, 120_000);
 });
