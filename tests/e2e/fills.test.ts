@@ -4,13 +4,14 @@
  * and shown (planned vs current offload vs the target, bytes to move, the window timeline chart);
  * an out-of-cycle run is started and followed live to every appliance verified.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { LabFleet } from '../../main/lab/fleet';
 import { LabClock } from '../../main/lab/model/clock';
 import { catalogBytes, catalogId } from '../../main/lab/model/catalog';
+import { catalogCsvLines, dayString, DEMAND_CSV_HEADER, demandCsvLines, labDemandModel } from '../../main/lab/model/demand';
 import type { SitePlacement } from '../../main/fills/placement-contract';
 import { enrollLabFleet } from '../support/lab-inventory';
 import { hostedSkipReason, startHostedEngine, type HostedEngine } from './support/hosted-engine';
@@ -83,6 +84,32 @@ describe.skipIf(skip !== null)('the fills screen (Playwright + Chromium)', () =>
     expect(await page.getByTestId('fills-progress-row').count()).toBe(serials.length);
     expect(await page.getByTestId('fills-progress-row').first().getAttribute('data-phase')).toBe('planned');
   }, 60_000);
+
+  it('for a run made from a stored plan, shows the placement’s offload against its bound and the forecast quality', async () => {
+    // The lab's demand, handed over as files and imported, then planned: what `fills run PLAN_ID` does.
+    const model = labDemandModel({ seed: 2, ...fleet.plan });
+    const last = Math.floor(Date.now() / 86_400_000) - 1;
+    const catalogFile = join(hosted.dataDir, 'catalog.csv');
+    const demandFile = join(hosted.dataDir, 'demand.csv');
+    writeFileSync(catalogFile, [...catalogCsvLines(model)].join('\n') + '\n');
+    const rows = [DEMAND_CSV_HEADER];
+    for (let d = last - 2; d <= last; d++) rows.push(...demandCsvLines(model, site, dayString(d)));
+    writeFileSync(demandFile, rows.join('\n') + '\n');
+    const api = hosted.engine.client({ actor: 'e2e' }).api;
+    await api.fills.importCatalog({ path: catalogFile });
+    await api.fills.importDemand({ path: demandFile });
+    const plan = await api.fills.plan({ site });
+    const summary = plan.sites.find((x) => x.site === site)!;
+    const placement = await api.fills.placement({ site, planId: plan.id });
+    const run = await api.fills.prepare({ placement, placementId: String(plan.id) });
+    await page.evaluate((h) => ((globalThis as unknown as { location: { hash: string } }).location.hash = h), `#/fills/${site}?run=${run.id}`);
+    await page.getByTestId('fills-plan-quality').waitFor();
+    const pct = (x: number) => `${Math.round(x * 1000) / 10} %`;
+    expect(await page.getByTestId('plan-offload').textContent()).toBe(pct(summary.offload));
+    expect(await page.getByTestId('plan-bound').textContent()).toBe(pct(summary.bound));
+    expect(summary.offload).toBeLessThanOrEqual(summary.bound + 1e-9);
+    expect(await page.getByTestId('forecast-quality').textContent()).toContain(pct(summary.quality!.hitRatio));
+  }, 120_000);
 
   it('follows an out-of-cycle run live until every appliance is verified', async () => {
     const api = hosted.engine.client({ actor: 'e2e' }).api;

@@ -4,7 +4,7 @@
  * appliance fills, at what rate) and each appliance's live progress.
  */
 import { useEffect, useState } from 'react';
-import type { FillRun } from './types';
+import type { FillRun, SitePlanSummary } from './types';
 import type { SiteSummary } from '../../../../main/inventory/contract';
 import { callEngine } from '../../stores/engine';
 import { hashFor } from '../../route';
@@ -119,6 +119,7 @@ function RunDetail({ run }: { run: FillRun }) {
       {bar('Current', t.valueHeld, 'offload-current')}
       {bar('Planned', t.valuePlanned, 'offload-planned')}
       {bar('Bound (target)', t.valueTarget, 'offload-bound')}
+      <PlanQuality run={run} />
       <h3>Bytes to move</h3>
       <dl className="tiles" data-testid="fills-bytes">
         <div>
@@ -180,5 +181,39 @@ function RunDetail({ run }: { run: FillRun }) {
         </tbody>
       </table>
     </section>
+  );
+}
+
+/** For a run made from a stored plan: the placement's offload against its bound, and yesterday's forecast quality. */
+function PlanQuality({ run }: { run: FillRun }) {
+  const [loaded, setLoaded] = useState<{ key: string; summary: SitePlanSummary | null } | null>(null);
+  const planId = run.placementId !== null && /^[1-9]\d*$/.test(run.placementId) ? Number(run.placementId) : null;
+  const key = `${planId}/${run.site}`;
+  useEffect(() => {
+    if (planId === null) return;
+    void callEngine((c) => c.api.fills.getPlan({ id: planId })).then(
+      (plan) => setLoaded({ key, summary: plan.sites.find((s) => s.site === run.site) ?? null }),
+      () => setLoaded({ key, summary: null }),
+    );
+  }, [planId, run.site, key]);
+  const summary = loaded?.key === key ? loaded.summary : null;
+  if (planId === null || !summary) return null;
+  const q = summary.quality;
+  return (
+    <div data-testid="fills-plan-quality">
+      <h3>Placement (plan #{planId})</h3>
+      <p>
+        Forecast offload <strong data-testid="plan-offload">{percent(summary.offload, 1)}</strong> of the site&apos;s demand, against a bound of{' '}
+        <strong data-testid="plan-bound">{percent(summary.bound, 1)}</strong> (fractional knapsack over the site&apos;s capacity).
+      </p>
+      {q ? (
+        <p data-testid="forecast-quality">
+          Yesterday&apos;s forecast ({q.day}): its placement would have served {percent(q.hitRatio, 1)} of the demand, an oracle&apos;s {percent(q.oracleHitRatio, 1)}; churn{' '}
+          {bytes(q.churnBytes)}.
+        </p>
+      ) : (
+        <p className="muted">No forecast quality yet (it needs a day of history before the plan&apos;s day).</p>
+      )}
+    </div>
   );
 }

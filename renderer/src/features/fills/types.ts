@@ -4,3 +4,4 @@ import type { Api } from '../../../../main/api/contract';
 export type FillRun = Awaited<ReturnType<Api['fills']['getRun']>>;
 export type FillRunSummary = Awaited<ReturnType<Api['fills']['listRuns']>>[number];
 export type ApplianceFillPlan = FillRun['plan']['appliances'][number];
+export type SitePlanSummary = Awaited<ReturnType<Api['fills']['getPlan']>>['sites'][number];
