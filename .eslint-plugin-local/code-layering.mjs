@@ -25,10 +25,11 @@ export const DOMAINS = ['inventory', 'net', 'health', 'lab', 'jobs', 'firmware',
  * (firmware stages images over its SFTP) and its HTTP
  * transport to appliances (health polls through it); the jobs kernel's surface for the domains
  * that register job kinds on it (the kind interface, the kernel, its result types, the one way to
- * turn a filter into appliances); the inventory importer's row pieces and the loopback guard
- * (provisioning reads site surveys with them and reaches factory-fresh appliances by password).
+ * turn a filter into appliances); the inventory importer's CSV parser and row pieces and the loopback
+ * guard (provisioning reads site surveys with them and reaches factory-fresh appliances by password;
+ * the fills domain's catalog and demand imports reuse the parser).
  */
-export const PUBLIC_MODULES = ['main/net/appliance-http', 'main/net/ssh-pool', 'main/net/loopback-guard', 'main/inventory/import-items', 'main/inventory/document', 'main/jobs/kind', 'main/jobs/kernel', 'main/jobs/repo', 'main/jobs/targets'];
+export const PUBLIC_MODULES = ['main/net/appliance-http', 'main/net/ssh-pool', 'main/net/loopback-guard', 'main/inventory/csv', 'main/inventory/import-items', 'main/inventory/document', 'main/jobs/kind', 'main/jobs/kernel', 'main/jobs/repo', 'main/jobs/targets'];
 
 /** Layer of a repo-relative path (no extension), or null when the rule has nothing to say. */
 export function layerOf(path) {

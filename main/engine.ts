@@ -38,7 +38,9 @@ import { provisionKind } from './provisioning/kind';
 import { SnapshotsService, type SnapshotOpener } from './snapshots/service';
 import type { CurrentSnapshot } from './snapshots/contract';
 import { refuseWrites } from './snapshots/repo';
+import { FillsService } from './fills/service';
 import { ENGINE_VERSION } from './version';
+import { FillsExecService } from './fills/exec/service';
 
 export interface EngineOptions {
   dataDir: string;
@@ -90,6 +92,8 @@ export interface Engine {
   readonly diagnostics: DiagnosticsService;
   readonly provisioning: ProvisioningService;
   readonly snapshots: SnapshotsService;
+  readonly fills: FillsService;
+  readonly fillsExec: FillsExecService;
   /** Serve one window over a carrier; returns the function that ends the session. */
   connect(channel: Channel, ctx: CallContext): () => void;
   /** An in-process typed client (CLI, tests). */
@@ -124,6 +128,8 @@ export function createEngine(options: EngineOptions): Engine {
   jobs.register(configStepsKind(net, inventory));
   const provisioning = new ProvisioningService(depsOf('provisioning'), inventory, net, jobs);
   jobs.register(provisionKind(provisioning));
+  const fillsExec = new FillsExecService(depsOf('fills'), inventory, net, jobs);
+  jobs.register(fillsExec.kind());
   // The windows' engines poll (on by default); CLI and test engines only when told to; a snapshot's never.
   const runsMonitor = !snapshot && (options.host === 'desktop' || options.host === 'browser');
   const health = new HealthService(depsOf('health'), inventory, { runsMonitor, net, ...options.health, ...(snapshot ? { runsMonitor: false } : {}) });
@@ -133,6 +139,7 @@ export function createEngine(options: EngineOptions): Engine {
   // its jobs as they were when it was taken).
   if (!snapshot) jobs.recover();
   const firmware = new FirmwareService(depsOf('firmware'), inventory);
+  const fills = new FillsService(depsOf('fills'), inventory);
   const capacity = new CapacityService(depsOf('capacity'), inventory, health);
   // Each sweep's serving per site is a candidate for the day's peak; a lab brings months of history.
   const quietly = (what: string, fn: () => unknown) => {
@@ -171,6 +178,7 @@ export function createEngine(options: EngineOptions): Engine {
     diagnostics: diagnostics.handlers,
     provisioning: provisioning.handlers,
     snapshots: snapshots.handlers,
+    fills: { ...fills.handlers, ...fillsExec.handlers },
   };
 
   const dispatcher = new Dispatcher(handlers, log, options.checkOutputs ?? false, snapshot ? readOnlyReason(snapshot) : null);
@@ -195,6 +203,8 @@ export function createEngine(options: EngineOptions): Engine {
     diagnostics,
     provisioning,
     snapshots,
+    fills,
+    fillsExec,
     connect(channel, callerCtx) {
       // Each window gets an id (events addressed to it alone) and hears when its carrier closes.
       const closers = new Set<() => void>();
@@ -230,6 +240,7 @@ export function createEngine(options: EngineOptions): Engine {
       for (const end of [...sessions]) end();
       terminal.close();
       jobs.stop();
+      fillsExec.close();
       health.close();
       net.close();
       db.close();

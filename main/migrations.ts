@@ -7,6 +7,8 @@
  */
 import { capacityMigrations } from './capacity/migrations';
 import { diagnosticsMigrations } from './diagnostics/migrations';
+import { fillsMigrations } from './fills/migrations';
+import { fillsExecMigrations } from './fills/exec/migrations';
 import { provisioningMigrations } from './provisioning/migrations';
 import { firmwareMigrations } from './firmware/migrations';
 import { healthMigrations } from './health/migrations';
@@ -16,6 +18,6 @@ import { netMigrations } from './net/migrations';
 import { gatherMigrations, type Migration } from './store/migrations';
 
 /** MERGE IN PROGRESS: versions of branches not merged yet. */
-const pending: Migration[] = [8, 9, 10].map((version) => ({ version, name: `pending (${version})`, sql: '' }));
+const pending: Migration[] = [8].map((version) => ({ version, name: `pending (${version})`, sql: '' }));
 
-export const MIGRATIONS = gatherMigrations(inventoryMigrations, netMigrations, healthMigrations, jobsMigrations, firmwareMigrations, diagnosticsMigrations, provisioningMigrations, capacityMigrations, pending);
+export const MIGRATIONS = gatherMigrations(inventoryMigrations, netMigrations, healthMigrations, jobsMigrations, firmwareMigrations, fillsMigrations, fillsExecMigrations, diagnosticsMigrations, provisioningMigrations, capacityMigrations, pending);

@@ -15,6 +15,8 @@ import { terminalEvents, terminalMethods } from '../terminal/contract';
 import { diagnosticsEvents, diagnosticsMethods } from '../diagnostics/contract';
 import { provisioningEvents, provisioningMethods } from '../provisioning/contract';
 import { snapshotsEvents, snapshotsMethods } from '../snapshots/contract';
+import { fillsEvents, fillsMethods } from '../fills/contract';
+import { fillsExecEvents, fillsExecMethods } from '../fills/exec/contract';
 import { systemEvents, systemMethods } from './system-contract';
 
 export const contract = {
@@ -30,6 +32,7 @@ export const contract = {
   diagnostics: diagnosticsMethods,
   provisioning: provisioningMethods,
   snapshots: snapshotsMethods,
+  fills: { ...fillsMethods, ...fillsExecMethods },
 } satisfies Record<string, MethodMap>;
 
 export const eventContract = {
@@ -45,6 +48,7 @@ export const eventContract = {
   diagnostics: diagnosticsEvents,
   provisioning: provisioningEvents,
   snapshots: snapshotsEvents,
+  fills: { ...fillsEvents, ...fillsExecEvents },
 } satisfies Record<string, EventMap>;
 
 export type Contract = typeof contract;

@@ -369,6 +369,10 @@ export const MetricsReply = z.object({
   disk: z.object({ usedBytes: Bytes, totalBytes: Bytes }),
   fill: FillProgress,
   errorsPerSecond: z.number().min(0),
+  /** Client demand on this appliance that it did not serve from its cache: fetched over the ISP's transit (Gbps). */
+  originGbps: z.number().min(0).optional(),
+  /** Fill traffic this appliance sends to peers in its site (Gbps). */
+  peerFillGbps: z.number().min(0).optional(),
 });
 export type MetricsReply = z.infer<typeof MetricsReply>;
 
@@ -387,6 +391,10 @@ export const FillRequest = z
     items: z.array(FillItem).min(1, 'a fill needs at least one item').max(MAX_FILL_ITEMS, `a fill has at most ${MAX_FILL_ITEMS} items`),
     /** Content to delete first to make room. */
     evict: z.array(ContentId).max(MAX_FILL_ITEMS).default([]),
+    /** An out-of-cycle fill (a hot release): runs now, outside the site's fill window. */
+    outOfWindow: z.boolean().optional(),
+    /** Cap this fill's rate below the appliance's own fill rate (Gbps). */
+    maxGbps: z.number().positive().max(1000).optional(),
   })
   .refine((r) => new Set(r.items.map((i) => i.contentId)).size === r.items.length, {
     message: 'each content id appears once in a fill',

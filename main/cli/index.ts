@@ -23,10 +23,18 @@ const GROUPS: Record<string, Group> = {
   diag: async (io) => (await import('./diag')).diagCommands(io),
   provision: async (io) => (await import('./provision')).provisionCommands(io),
   snapshot: async (io) => [(await import('./snapshot')).snapshotCommand(io)],
+  fills: async (io) => {
+    const [planning, execution] = await Promise.all([import('./fills'), import('./fills-run')]);
+    const commands = planning.fillsCommands(io);
+    // The execution commands (prepare, run, status) join the planning ones under `fills`.
+    const fills = commands.find((c) => c.name() === 'fills')!;
+    for (const c of execution.fillsRunCommands(io)) fills.addCommand(c);
+    return commands;
+  },
 };
 /** Commands that live in another group's module. */
-const GROUP_OF: Record<string, string> = { jobs: 'exec', net: 'exec', config: 'diag', 'site-survey': 'provision' };
-const ORDER = ['inventory', 'serve', 'lab', 'health', 'firmware', 'capacity', 'snapshot', 'exec', 'ssh', 'diag', 'provision'];
+const GROUP_OF: Record<string, string> = { jobs: 'exec', net: 'exec', config: 'diag', 'site-survey': 'provision', catalog: 'fills', demand: 'fills' };
+const ORDER = ['inventory', 'serve', 'lab', 'health', 'firmware', 'capacity', 'snapshot', 'fills', 'exec', 'ssh', 'diag', 'provision'];
 
 /** The command word of argv (skipping global options), or undefined. */
 function commandWord(argv: readonly string[]): string | undefined {

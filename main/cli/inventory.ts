@@ -62,7 +62,7 @@ function fileSize(file: string): number {
 }
 
 /** Every bad row of a failed import, one per line, in file order. */
-function explainImport(io: Io, err: unknown): void {
+export function explainImport(io: Io, err: unknown): void {
   const details = detailsOf(err, 'E_IMPORT');
   if (!details) return;
   for (const e of details.errors) {

@@ -20,6 +20,7 @@ import type { ApiClient } from '../api/client';
 import { FAULT_EFFECTS, FAULT_IDS, type FaultId, type LabStatus } from '../lab/contract';
 import { readManifest } from '../lab/manifest';
 import { action, dataDirOption, processIo, UsageError, withEngine, type Io } from './io';
+import { labDemandCommand } from './lab-demand';
 
 function positiveInt(max: number) {
   return (value: string): number => {
@@ -195,6 +196,8 @@ export function labCommand(io: Io = processIo): Command {
         io.out(`Sign it: ssh-keygen -Y sign -n fleetdeck-firmware -f RELEASE_KEY ${opts.out}`);
       }),
     );
+
+  lab.addCommand(labDemandCommand(io));
 
   return lab;
 }

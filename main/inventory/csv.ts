@@ -151,7 +151,7 @@ const lineBreaks = (record: readonly string[]) => record.reduce((n, cell) => n +
  * csv-parse's stream, each record tagged with the parser's line count as the record completes: what
  * its `info` option reports, without the two objects `info` builds per record (a third of the parse).
  */
-class LineTaggingParser extends Parser {
+export class LineTaggingParser extends Parser {
   override push(record: unknown, encoding?: BufferEncoding): boolean {
     return super.push(record === null ? null : { record, lines: this.info.lines }, encoding);
   }
@@ -219,7 +219,7 @@ export async function* readCsv(input: Readable | string, kind?: CsvKind): AsyncG
   }
 }
 
-function notCsvReason(err: Error | undefined): string {
+export function notCsvReason(err: Error | undefined): string {
   const code = (err as { code?: unknown } | undefined)?.code;
   if (code === 'CSV_MAX_RECORD_SIZE') return `a row is longer than ${MAX_RECORD_CHARS} characters; this is not an inventory file`;
   if (code === 'CSV_QUOTE_NOT_CLOSED') return 'a quoted value is never closed (a " is missing)';

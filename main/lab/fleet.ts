@@ -22,12 +22,17 @@ import { generateEd25519 } from '../keys/openssh-keygen';
 import type { ManifestAppliance } from './manifest';
 import { createApplianceState, LabAppliance, type ApplianceState } from './model/appliance';
 import { LabClock } from './model/clock';
+import { labDemand } from './model/lab-demand';
+import { SiteServing, type DemandSource } from './model/site-serving';
+import { localDay } from '../kit/windows';
 import { planFleet, type FleetPlan } from './plan';
 import { StagingArea } from './sftp-staging';
 import { ApplianceSsh, parseAuthorizedKeys } from './ssh-server';
 import { fingerprintOf } from '../keys/host-key';
 
 export const LAB_HOST = '127.0.0.1';
+/** Labs of up to this many sites read every site's demand before they answer (fleet start). */
+export const WARM_SITES_AT_START = 12;
 export const DEFAULT_STAGING_CAP = 1024 ** 3;
 /** A stalled connection is held this long (real time) before the lab lets go of it. */
 export const STALL_HOLD_MS = 10 * 60_000;
@@ -47,6 +52,8 @@ export interface FleetOptions {
   slowDelayMs?: number;
   /** Inject a clock (tests); otherwise a LabClock at `speed`. */
   clock?: Clock;
+  /** What each site watches (site-serving.ts); by default the lab's demand model. */
+  demand?: DemandSource;
 }
 
 const FleetFile = z.object({
@@ -116,6 +123,8 @@ export class LabFleet {
   readonly clock: Clock;
   readonly plan: FleetPlan;
   private readonly members = new Map<string, Member>();
+  private readonly sites = new Map<string, SiteServing>();
+  private demand: DemandSource | null = null;
   private readonly byApiPort = new Map<number, Member>();
   private readonly sockets = new Set<Socket>();
   private readonly http: HttpServer;
@@ -155,6 +164,12 @@ export class LabFleet {
       options.clock ?? new LabClock(options.speed, undefined, reuse && saved.success ? Math.max(Date.now(), saved.data.labTime) : undefined);
     const fleet = new LabFleet(options, clock);
     await fleet.build(reuse ? fleetFile.data : null, reuse && saved.success ? saved.data.states : []);
+    // Each site's demand for today costs about 0.6 s to read (demand.ts). A lab of up to
+    // WARM_SITES_AT_START sites reads it before it answers, so no request waits for it; a larger one
+    // reads it in the background, one site at a time (until then its appliances report as if alone).
+    // A new local day is read in the background.
+    if (fleet.plan.sites.length <= WARM_SITES_AT_START) await fleet.servingReady();
+    else void fleet.servingReady();
     return fleet;
   }
 
@@ -169,8 +184,10 @@ export class LabFleet {
       const hostKey = identity?.hostKey ?? generateEd25519(`${spec.serial}@lab`).privateKey;
       const saved = savedStates.get(spec.serial);
       // A restarted lab continues each appliance where it stopped, with its faults cleared.
-      const state = saved && saved.v === 1 ? { ...saved, faults: [] } : createApplianceState(spec, now);
+      const state = saved && saved.v === 1 ? { ...saved, faults: [], ...(spec.fillWindow ? { fillWindow: spec.fillWindow } : {}) } : createApplianceState(spec, now);
       const appliance = new LabAppliance(state, this.clock);
+      this.siteOf(spec.site, spec.timezone).add(appliance);
+      appliance.attachSite(this.siteOf(spec.site, spec.timezone));
       const staging = new StagingArea(appliance.state.stagingDir, join(this.options.dir, 'appliances', spec.serial, 'staging'), cap);
       const ssh = new ApplianceSsh(appliance, hostKey, () => generateEd25519(`${spec.serial}@elsewhere`).privateKey, staging, {
         authorizedKeys: () => this.authorized,
@@ -270,6 +287,21 @@ export class LabFleet {
   /** Replace who may log in (authorized_keys text). */
   setAuthorizedKeys(text: string): void {
     this.authorized = parseAuthorizedKeys(text).keys;
+  }
+
+  private siteOf(code: string, timeZone: string): SiteServing {
+    let site = this.sites.get(code);
+    if (!site) {
+      site = new SiteServing(code, timeZone, (this.demand ??= this.options.demand ?? labDemand({ seed: this.options.seed, ...this.plan })), true);
+      this.sites.set(code, site);
+    }
+    return site;
+  }
+
+  /** Resolves when every site serves today's demand from what it holds (computed in the background). */
+  async servingReady(): Promise<void> {
+    const now = this.clock.now();
+    for (const site of this.sites.values()) await site.warm(localDay(site.timeZone, now), now);
   }
 
   appliance(serial: string): LabAppliance | undefined {

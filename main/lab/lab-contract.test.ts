@@ -125,6 +125,8 @@ describe('HTTP API', () => {
     const posted = await http(a.apiPort, 'POST', '/v1/fill', {
       manifestId: 'nightly-1',
       items: [{ contentId: 'title-x', bytes: 3e9, source: 'origin' }],
+      // 15:00 in São Paulo: outside the 02:00-14:00 fill window, so only an out-of-cycle fill runs now.
+      outOfWindow: true,
     });
     expect(posted.status).toBe(202);
     const job = parseHttpReply('POST /v1/fill', 202, posted.body);

@@ -149,6 +149,7 @@ export function planFleet(appliances: number, siteCount: number, seed: number): 
           },
         ],
         bgp: { localAsn: LAB_SERVICE_ASN, neighbor: { address: `100.${second}.${third}.1`, asn: site.asn } },
+        fillWindow: site.fillWindow,
       });
     }
   });

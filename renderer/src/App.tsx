@@ -10,6 +10,7 @@ import { healthScreens } from './features/health/routes';
 import { inventoryScreens } from './features/inventory/routes';
 import { jobsScreens } from './features/jobs/routes';
 import { netScreens } from './features/net/routes';
+import { fillsScreens } from './features/fills/routes';
 import { overviewScreens } from './features/overview/routes';
 import { mapScreens } from './features/map/routes';
 import { capacityScreens } from './features/capacity/routes';
@@ -120,6 +121,7 @@ const SCREENS: ScreenTable<RouteName> = {
   ...terminalScreens,
   ...provisioningScreens,
   ...snapshotsScreens,
+  ...fillsScreens,
 };
 
 function Screen({ route }: { route: Route }) {

@@ -46,7 +46,8 @@ export type Route =
   | { name: 'terminals' }
   | { name: 'provisioning' }
   | { name: 'provisioning-site'; code: string }
-  | { name: 'snapshots' };
+  | { name: 'snapshots' }
+  | { name: 'fills'; site: string | null; run: number | null };
 
 /** What a site's circle on the map is sized by. */
 export type MapSize = 'capacity' | 'serving';
@@ -184,6 +185,10 @@ export function parseHash(hash: string): Route {
       return arg ? { name: 'provisioning-site', code: arg } : { name: 'provisioning' };
     case 'snapshots':
       return { name: 'snapshots' };
+    case 'fills': {
+      const run = new URLSearchParams(search).get('run');
+      return { name: 'fills', site: arg, run: run !== null && /^[1-9]\d{0,14}$/.test(run) ? Number(run) : null };
+    }
     default:
       return { name: 'overview' };
   }
@@ -238,6 +243,8 @@ export function hashFor(route: Route): string {
       return `#/provisioning/${encodeURIComponent(route.code)}`;
     case 'snapshots':
       return '#/snapshots';
+    case 'fills':
+      return `#/fills${route.site ? `/${encodeURIComponent(route.site)}` : ''}${route.run ? `?run=${route.run}` : ''}`;
   }
 }
 
@@ -247,7 +254,7 @@ export function appliancesHash(filters: Partial<ListQuery>): string {
 }
 
 /** Which left-nav entry a route belongs to. */
-export function navSection(route: Route): 'overview' | 'map' | 'capacity' | 'appliances' | 'sites' | 'import' | 'audit' | 'health' | 'jobs' | 'hostkeys' | 'terminals' | 'provisioning' | 'snapshots' {
+export function navSection(route: Route): 'overview' | 'map' | 'capacity' | 'appliances' | 'sites' | 'import' | 'audit' | 'health' | 'jobs' | 'hostkeys' | 'terminals' | 'provisioning' | 'snapshots' | 'fills' {
   switch (route.name) {
     case 'appliance':
     case 'appliances':

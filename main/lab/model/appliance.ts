@@ -31,7 +31,8 @@ import { APPLIANCE_API_VERSION } from '../../appliance/contract';
 import type { ImageInspection } from '../../appliance/image';
 import type { Clock } from '../../kit/time';
 import { FAULT_IDS, type FaultId } from '../contract';
-import { CacheAndFills } from './cache';
+import { CacheAndFills, type FillRequestIn } from './cache';
+import type { SiteHook } from './site-serving';
 import { ConfigAndBgp } from './config-bgp';
 import { ApplianceCore } from './core';
 import { Diagnostics, type DiagProbe } from './diagnostics';
@@ -68,7 +69,7 @@ export class LabAppliance {
     this.cache = new CacheAndFills(this.core);
     this.firmware = new FirmwareAndBoot(this.core, this.cache);
     this.routing = new ConfigAndBgp(this.core, this.firmware);
-    this.healthAndMetrics = new HealthAndMetrics(this.core, this.firmware, this.routing);
+    this.healthAndMetrics = new HealthAndMetrics(this.core, this.firmware, this.routing, this.cache);
     this.diagnostics = new Diagnostics(this.core, this.firmware, this.routing, this.healthAndMetrics);
   }
 
@@ -243,8 +244,18 @@ export class LabAppliance {
     return this.cache.cacheList(offset, limit);
   }
 
-  startFill(request: { manifestId?: string | undefined; items: { contentId: string; bytes: number; source: string }[]; evict: string[] }): FillJob {
+  startFill(request: FillRequestIn): FillJob {
     return this.cache.startFill(request);
+  }
+
+  /** The fill item being transferred now and its rate (for a peer's egress), or null. */
+  currentFillItem(now: number): { source: string; gbps: number } | null {
+    return this.cache.currentFillItem(now);
+  }
+
+  /** Join a lab site: demand is served from what the site's appliances hold, peers send fills. */
+  attachSite(site: SiteHook | null): void {
+    this.core.site = site;
   }
 
   fillJob(id: string): FillJob {

@@ -7,7 +7,25 @@ import { MAX_CACHE_PAGE } from '../../appliance/contract';
 import { catalogBytes, catalogId, catalogIndex } from './catalog';
 import { Subsystem } from './core';
 import { ApplianceError } from './errors';
+import { afterOpenMs, isOpen, openMsBetween, parseWindow, type DailyWindow } from '../../kit/windows';
+import type { SiteHook } from './site-serving';
 import { fmtTb, iso, MAX_FINISHED_FILLS, round, type FillJobState } from './state';
+
+export interface FillRequestIn {
+  manifestId?: string | undefined;
+  items: { contentId: string; bytes: number; source: string }[];
+  evict: string[];
+  outOfWindow?: boolean | undefined;
+  maxGbps?: number | undefined;
+}
+
+function peerSourceUsable(site: SiteHook | null, source: string, contentId: string): boolean {
+  if (!source.startsWith('peer:')) return true;
+  // Alone (no site known, as on the reference agent) the appliance trusts the manager's choice.
+  if (!site) return true;
+  const peer = source.slice(5);
+  return site.peerFillGbps(peer) !== null && site.peerHolds(peer, contentId);
+}
 
 export class CacheAndFills extends Subsystem {
   private addedIndex: Map<string, number> | null = null;
@@ -61,17 +79,13 @@ export class CacheAndFills extends Subsystem {
     return { total, totalBytes: c.usedBytes, offset, limit: lim, items };
   }
 
-  private fillBytesPerMs(): number {
-    return (this.state.fillGbps * 1e9) / 8 / 1000;
-  }
-
   private reservedBytes(): number {
     let r = 0;
     for (const j of this.state.fills) if (j.state === 'queued' || j.state === 'running') r += j.bytesTotal - j.bytesDone;
     return r;
   }
 
-  startFill(request: { manifestId?: string | undefined; items: { contentId: string; bytes: number; source: string }[]; evict: string[] }): FillJob {
+  startFill(request: FillRequestIn): FillJob {
     const now = this.advance();
     const s = this.state;
     if (this.hasFault('disk-failure')) {
@@ -91,9 +105,15 @@ export class CacheAndFills extends Subsystem {
     for (const j of s.fills) if (j.state === 'queued' || j.state === 'running') for (const [id] of j.queue) inFlight.add(id);
     const queue: [string, number, string][] = [];
     let skipped = 0;
+    let fallbacks = 0;
     for (const item of request.items) {
       if ((!evictSet.has(item.contentId) && this.cachedBytes(item.contentId) !== null) || inFlight.has(item.contentId)) skipped++;
-      else queue.push([item.contentId, item.bytes, item.source]);
+      else {
+        // A peer that is not in this site, or does not hold the item, cannot send it: the origin does.
+        const source = peerSourceUsable(this.core.site, item.source, item.contentId) ? item.source : 'origin';
+        if (source !== item.source) fallbacks++;
+        queue.push([item.contentId, item.bytes, source]);
+      }
     }
     const need = queue.reduce((sum, [, b]) => sum + b, 0);
     const freed = evictions.reduce((sum, e) => sum + e.bytes, 0);
@@ -120,22 +140,30 @@ export class CacheAndFills extends Subsystem {
       bytesTotal: need,
       bytesDone: 0,
       error: null,
+      ...(request.outOfWindow ? { outOfWindow: true } : {}),
+      ...(request.maxGbps !== undefined ? { capGbps: request.maxGbps } : {}),
+      doneMs: 0,
     };
     s.fills.push(job);
-    this.log(now, 'info', 'fill', `${job.id} accepted: ${queue.length} items, ${fmtTb(need)}, ${evictions.length} evicted`);
+    this.log(
+      now,
+      'info',
+      'fill',
+      `${job.id} accepted: ${queue.length} items, ${fmtTb(need)}, ${evictions.length} evicted${fallbacks ? `, ${fallbacks} from the origin instead of a peer` : ''}${job.outOfWindow ? ', out of cycle' : ''}`,
+    );
     this.advanceFills(now);
     this.trimFills();
-    return this.fillReply(job);
+    return this.fillReply(job, now);
   }
 
   fillJob(id: string): FillJob {
-    this.advance();
+    const now = this.advance();
     const job = this.state.fills.find((j) => j.id === id);
     if (!job) throw new ApplianceError('E_NOT_FOUND', `There is no fill "${id}" on this appliance (the last ${MAX_FINISHED_FILLS} are kept).`);
-    return this.fillReply(job);
+    return this.fillReply(job, now);
   }
 
-  private fillReply(job: FillJobState): FillJob {
+  private fillReply(job: FillJobState, now: number): FillJob {
     return {
       id: job.id,
       manifestId: job.manifestId,
@@ -150,7 +178,7 @@ export class CacheAndFills extends Subsystem {
       bytesTotal: job.bytesTotal,
       bytesDone: job.bytesDone,
       progress: job.bytesTotal === 0 ? (job.state === 'done' ? 1 : 0) : round(job.bytesDone / job.bytesTotal, 4),
-      rateGbps: job.state === 'running' ? this.state.fillGbps : 0,
+      rateGbps: job.state === 'running' ? (this.currentItem(job, now)?.gbps ?? 0) : 0,
       error: job.error,
     };
   }
@@ -169,35 +197,88 @@ export class CacheAndFills extends Subsystem {
     c.usedBytes -= bytes;
   }
 
-  /** Fill bytes that have arrived by now land in the cache; finished jobs end. */
+  /** The Gbps one item of a job moves at: the fill rate (or the job's cap), and a peer's if slower. */
+  private itemGbps(job: FillJobState, source: string): number {
+    let gbps = Math.min(this.state.fillGbps, job.capGbps ?? Infinity);
+    if (source.startsWith('peer:')) gbps = Math.min(gbps, this.core.site?.peerFillGbps(source.slice(5)) ?? gbps);
+    return gbps;
+  }
+
+  /** Open transfer time between two instants: the site's fill window, unless the job is out of cycle. */
+  private openMs(job: FillJobState, from: number, to: number): number {
+    const w = this.window(job);
+    return w ? openMsBetween(this.state.timezone, w, from, to) : Math.max(0, to - from);
+  }
+
+  private afterOpen(job: FillJobState, from: number, ms: number): number {
+    const w = this.window(job);
+    return w ? afterOpenMs(this.state.timezone, w, from, ms) : from + ms;
+  }
+
+  private window(job: FillJobState): DailyWindow | null {
+    const text = this.state.fillWindow;
+    if (job.outOfWindow || !text) return null;
+    return parseWindow(text);
+  }
+
+  /** The item of a running job being transferred at `now` and its rate; null outside the window or when idle. */
+  currentItem(job: FillJobState, now: number): { source: string; gbps: number } | null {
+    if (job.state !== 'running') return null;
+    const w = this.window(job);
+    if (w && !isOpen(this.state.timezone, w, now)) return null;
+    const next = job.queue[job.itemsDone];
+    return next ? { source: next[2], gbps: this.itemGbps(job, next[2]) } : null;
+  }
+
+  /** The item being filled now on this appliance (for its peers' egress), or null. */
+  currentFillItem(now: number): { source: string; gbps: number } | null {
+    const running = this.state.fills.find((j) => j.state === 'running');
+    return running ? this.currentItem(running, now) : null;
+  }
+
+  /**
+   * Fill bytes that have arrived by now land in the cache; finished jobs end. A job transfers only
+   * while its site's fill window is open (an out-of-cycle job at any time), one item after another,
+   * each at its rate (fill rate, the job's cap, a peer's rate).
+   */
   advanceFills(now: number): void {
     const s = this.state;
-    const rate = this.fillBytesPerMs();
     for (const job of s.fills) {
       if (job.state === 'done' || job.state === 'failed') continue;
       if (job.state === 'queued') {
-        const start = Math.max(job.createdAt, s.fillFreeAt, s.bootedAt);
+        const ready = Math.max(job.createdAt, s.fillFreeAt, s.bootedAt);
+        const start = this.afterOpen(job, ready, 0);
         if (start > now) return;
         job.state = 'running';
         job.startedAt = start;
         this.log(start, 'info', 'fill', `${job.id} started`);
       }
       const started = job.startedAt!;
-      const done = Math.min(job.bytesTotal, Math.floor((now - started) * rate));
-      let cumulative = 0;
-      for (let i = 0; i < job.queue.length; i++) {
+      const elapsed = this.openMs(job, started, now);
+      let doneMs = job.doneMs ?? 0;
+      let partial = 0;
+      let landedBytes = 0;
+      for (let i = 0; i < job.itemsDone; i++) landedBytes += job.queue[i]![1];
+      for (let i = job.itemsDone; i < job.queue.length; i++) {
         const [id, bytes, source] = job.queue[i]!;
-        cumulative += bytes;
-        if (i < job.itemsDone) continue;
-        if (cumulative > done) break;
-        this.state.cache.added.push([id, bytes, started + Math.ceil(cumulative / rate), source]);
+        const perMs = (this.itemGbps(job, source) * 1e9) / 8 / 1000;
+        const ms = bytes / perMs;
+        if (doneMs + ms > elapsed) {
+          partial = Math.floor((elapsed - doneMs) * perMs);
+          break;
+        }
+        doneMs += ms;
+        landedBytes += bytes;
+        this.state.cache.added.push([id, bytes, Math.ceil(this.afterOpen(job, started, doneMs)), source]);
         this.addedIndex?.set(id, this.state.cache.added.length - 1);
         this.state.cache.usedBytes += bytes;
         job.itemsDone = i + 1;
       }
-      job.bytesDone = done;
-      if (done < job.bytesTotal) return;
-      this.endFill(job, started + Math.ceil(job.bytesTotal / rate), 'done', null);
+      job.doneMs = doneMs;
+      job.bytesDone = Math.min(job.bytesTotal, landedBytes + partial);
+      if (job.itemsDone < job.queue.length) return;
+      job.bytesDone = job.bytesTotal;
+      this.endFill(job, Math.ceil(this.afterOpen(job, started, doneMs)), 'done', null);
     }
   }
 

@@ -64,14 +64,21 @@ export class ConfigAndBgp extends Subsystem {
     return now - this.state.bgpChangedAt < BGP_SETTLE_MS ? 'Active' : 'Established';
   }
 
-  servingGbps(now = this.advance()): number {
+  /** Client demand steered to this appliance now (Gbps): the daily curve, a drain, a failed disk. */
+  demandGbps(now = this.advance()): number {
     const s = this.state;
     if (s.downUntil !== null || s.serving === 'drained' || !this.firmware.runningHealthy()) return 0;
     if (this.bgpState(now) !== 'Established') return 0;
     let gbps = s.peakGbps * demandShare(s.timezone, s.seed, now);
     if (s.serving === 'draining' && s.drainStartedAt !== null) gbps *= Math.max(0, 1 - (now - s.drainStartedAt) / DRAIN_MS);
     if (this.hasFault('disk-failure')) gbps *= 0.5;
-    return round(gbps);
+    return gbps;
+  }
+
+  /** What it serves from its cache (Gbps): in a lab site, the demand it holds content for (site-serving.ts). */
+  servingGbps(now = this.advance()): number {
+    const hit = this.core.site?.hitRatio(this.state.serial, now) ?? null;
+    return round(this.demandGbps(now) * (hit ?? 1));
   }
 
   configGet(): ApplianceConfig {

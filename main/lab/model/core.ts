@@ -6,9 +6,13 @@
 import type { LogEntry } from '../../appliance/contract';
 import type { Clock } from '../../kit/time';
 import type { FaultId } from '../contract';
+import type { SiteHook } from './site-serving';
 import { iso, MAX_LOGS, type ApplianceState } from './state';
 
 export class ApplianceCore {
+  /** The appliance's site in a lab fleet (demand, peers); null alone (the reference agent, unit tests). */
+  site: SiteHook | null = null;
+
   constructor(
     readonly state: ApplianceState,
     readonly clock: Clock,

@@ -4,6 +4,7 @@
  */
 import type { HealthComponent, HealthReply, MetricsReply } from '../../appliance/contract';
 import { worstHealth } from '../../appliance/contract';
+import type { CacheAndFills } from './cache';
 import type { ConfigAndBgp } from './config-bgp';
 import { Subsystem, type ApplianceCore } from './core';
 import type { FirmwareAndBoot } from './firmware';
@@ -15,6 +16,7 @@ export class HealthAndMetrics extends Subsystem {
     core: ApplianceCore,
     private readonly firmware: FirmwareAndBoot,
     private readonly routing: ConfigAndBgp,
+    private readonly cache: CacheAndFills,
   ) {
     super(core);
   }
@@ -80,21 +82,29 @@ export class HealthAndMetrics extends Subsystem {
     const n = wobble(s.seed, minute + 7);
     const failed = this.hasFault('disk-failure');
     const running = s.fills.find((j) => j.state === 'running');
+    // In a lab site the hit ratio follows what the site's appliances hold against its demand.
+    const siteHit = this.core.site?.hitRatio(s.serial, now) ?? null;
+    const hitRatio = siteHit ?? KIND_PROFILES[s.kind].hitRatio + 0.01 * n - (failed ? 0.2 : 0);
+    const demand = this.routing.demandGbps(now);
+    const originGbps = siteHit === null ? demand * (1 - hitRatio) : Math.max(0, demand - servingGbps);
+    const item = running ? this.cache.currentFillItem(now) : null;
     return {
       serial: s.serial,
       at: iso(now),
       servingGbps,
       connections: Math.round((servingGbps * 1000) / 5.2 * (1 + 0.02 * n)),
-      cacheHitRatio: round(Math.min(1, Math.max(0, KIND_PROFILES[s.kind].hitRatio + 0.01 * n - (failed ? 0.2 : 0))), 4),
+      cacheHitRatio: round(Math.min(1, Math.max(0, hitRatio)), 4),
       disk: { usedBytes: s.cache.usedBytes, totalBytes: s.storageBytes },
       fill: {
         active: running !== undefined,
         jobId: running?.id ?? null,
         progress: running ? round(running.bytesDone / Math.max(1, running.bytesTotal), 4) : null,
-        rateGbps: running ? s.fillGbps : 0,
+        rateGbps: item?.gbps ?? 0,
         queued: s.fills.filter((j) => j.state === 'queued').length,
       },
       errorsPerSecond: round(Math.max(0, servingGbps * 0.002 * (1 + n)) + (failed ? 35 + 5 * n : 0)),
+      originGbps: round(originGbps),
+      peerFillGbps: round(this.core.site?.peerEgressGbps(s.serial, now) ?? 0),
     };
   }
 }

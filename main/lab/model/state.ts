@@ -58,6 +58,12 @@ export interface FillJobState {
   bytesTotal: number;
   bytesDone: number;
   error: string | null;
+  /** An out-of-cycle fill runs outside the site's fill window (fill-window.ts). */
+  outOfWindow?: boolean;
+  /** A rate cap asked for by the manager, below the model's own (Gbps). */
+  capGbps?: number;
+  /** Transfer time (ms of open window) of the items already landed. */
+  doneMs?: number;
 }
 
 export interface ApplianceState {
@@ -70,6 +76,8 @@ export interface ApplianceState {
   nicGbps: number;
   peakGbps: number;
   fillGbps: number;
+  /** The site's fill window in its time zone (HH:MM-HH:MM); absent: fills run at any time. */
+  fillWindow?: string;
   bootSeconds: number;
   stagingDir: string;
   bootedAt: number;
@@ -126,6 +134,8 @@ export interface ApplianceSpec {
   interfaces: ApplianceConfig['interfaces'];
   bgp: ApplianceConfig['bgp'];
   stagingDir?: string;
+  /** The site's fill window (HH:MM-HH:MM, site time); absent: fills run at any time. */
+  fillWindow?: string;
 }
 
 export const iso = (ms: number) => new Date(ms).toISOString();
@@ -151,6 +161,7 @@ export function createApplianceState(spec: ApplianceSpec, now: number): Applianc
     nicGbps: spec.nicGbps,
     peakGbps: spec.nicGbps * profile.peakShare,
     fillGbps: profile.fillGbps,
+    ...(spec.fillWindow ? { fillWindow: spec.fillWindow } : {}),
     bootSeconds: profile.bootSeconds,
     stagingDir: spec.stagingDir ?? DEFAULT_STAGING_DIR,
     bootedAt,

@@ -13,6 +13,7 @@ const LINKS = [
   { section: 'provisioning', href: '#/provisioning', label: 'Provisioning' },
   { section: 'health', href: '#/health', label: 'Health' },
   { section: 'jobs', href: '#/jobs', label: 'Jobs' },
+  { section: 'fills', href: '#/fills', label: 'Fills' },
   { section: 'hostkeys', href: '#/hostkeys', label: 'Host keys' },
   { section: 'terminals', href: '#/terminals', label: 'Terminals' },
   { section: 'import', href: '#/import', label: 'Import / Export' },

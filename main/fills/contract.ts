@@ -1,0 +1,131 @@
+/**
+ * Fills contract (model side): the catalog and demand logs a streaming service hands over, and
+ * plans: per site and day, what each appliance should hold (placement-contract.ts), with the
+ * forecast's offload against its bound and yesterday's forecast quality. Execution of the fills
+ * (main/fills/exec/) builds on the plans.
+ */
+import { z } from 'zod';
+import { method } from '../kit/contract';
+import { ContentId, PlacementDay, SitePlacement } from './placement-contract';
+
+export { ContentId, PlacementDay, SitePlacement };
+
+export const CATALOG_KINDS = ['video', 'audio', 'subtitles', 'other'] as const;
+export const CatalogKind = z.enum(CATALOG_KINDS, { message: `a kind is one of ${CATALOG_KINDS.join(', ')}` });
+
+/** A real calendar day (2026-02-30 is refused). */
+export const CalendarDay = PlacementDay.refine((d) => {
+  const t = Date.parse(`${d}T00:00:00Z`);
+  return Number.isFinite(t) && new Date(t).toISOString().slice(0, 10) === d;
+}, 'not a calendar day');
+
+/** Largest asset: 10 TB (an encode is gigabytes; this only refuses nonsense). */
+const MAX_ASSET_BYTES = 1e13;
+
+export const CatalogRow = z.strictObject({
+  contentId: ContentId,
+  title: z.string().min(1, 'title is required').max(300),
+  bytes: z.number().int('bytes is a whole number').min(1, 'bytes must be at least 1').max(MAX_ASSET_BYTES, 'bytes is more than 10 TB'),
+  kind: CatalogKind,
+  releaseDate: CalendarDay,
+});
+export type CatalogRow = z.output<typeof CatalogRow>;
+
+export const DemandRow = z
+  .strictObject({
+    site: z.string().min(1).max(64),
+    day: CalendarDay,
+    contentId: ContentId,
+    /** Bytes streamed that day; when left out, plays x the asset's size. */
+    bytes: z.number().int('bytes is a whole number').min(0).max(1e18).optional(),
+    plays: z.number().int('plays is a whole number').min(0).max(1e12).optional(),
+  })
+  .refine((r) => r.bytes !== undefined || r.plays !== undefined, { message: 'give bytes or plays', path: ['bytes'] });
+export type DemandRow = z.output<typeof DemandRow>;
+
+const LocalPath = z.string().min(1, 'name a file').max(4096);
+
+export const CatalogImportReport = z.object({
+  rows: z.number().int(),
+  created: z.number().int(),
+  updated: z.number().int(),
+  unchanged: z.number().int(),
+  titles: z.number().int(),
+});
+export type CatalogImportReport = z.infer<typeof CatalogImportReport>;
+
+export const DemandImportReport = z.object({
+  rows: z.number().int(),
+  sites: z.array(z.string()),
+  firstDay: z.string().nullable(),
+  lastDay: z.string().nullable(),
+  /** Site-days the file held: each replaces what was stored for that site and day. */
+  siteDays: z.number().int(),
+  bytes: z.number(),
+});
+export type DemandImportReport = z.infer<typeof DemandImportReport>;
+
+export const ForecastQuality = z.object({
+  /** The day judged: the last day of history before the plan's day. */
+  day: z.string(),
+  /** Share of that day's demand (bytes) the placement made from the forecast would have served. */
+  hitRatio: z.number(),
+  /** The same for the placement an oracle knowing the day's demand would have made. */
+  oracleHitRatio: z.number(),
+  /** Bytes that placement would have filled relative to the day before's. */
+  churnBytes: z.number(),
+});
+export type ForecastQuality = z.infer<typeof ForecastQuality>;
+
+export const SitePlanSummary = z.object({
+  site: z.string(),
+  day: z.string(),
+  appliances: z.number().int(),
+  capacityBytes: z.number(),
+  /** Days of demand history the forecast used. */
+  historyDays: z.number().int(),
+  titles: z.number().int(),
+  copies: z.number().int(),
+  placedBytes: z.number(),
+  /** Forecast demand of the day (bytes). */
+  forecastBytes: z.number(),
+  /** Share of the forecast demand the placement serves from the site. */
+  offload: z.number(),
+  /** Fractional-knapsack bound on that share over the site's capacity. */
+  bound: z.number(),
+  /** Bytes to fill relative to the site's previous plan (all placed bytes when there is none). */
+  churnBytes: z.number(),
+  previousPlanId: z.number().int().nullable(),
+  dropped: z.number().int(),
+  quality: ForecastQuality.nullable(),
+});
+export type SitePlanSummary = z.infer<typeof SitePlanSummary>;
+
+export const Plan = z.object({
+  id: z.number().int(),
+  createdAt: z.string(),
+  createdBy: z.string(),
+  sites: z.array(SitePlanSummary),
+});
+export type Plan = z.infer<typeof Plan>;
+
+export const PlanRequest = z.object({
+  /** One site; all sites with demand history when left out. */
+  site: z.string().min(1).max(64).optional(),
+  /** The day to plan for; default: tomorrow in each site's time zone. */
+  day: CalendarDay.optional(),
+});
+
+export const fillsMethods = {
+  importCatalog: method('Import a catalog file (CSV or JSON lines) on the engine machine; all or nothing', z.object({ path: LocalPath }), CatalogImportReport, { writes: true }),
+  importDemand: method('Import demand logs (CSV or JSON lines) on the engine machine; all or nothing', z.object({ path: LocalPath }), DemandImportReport, { writes: true }),
+  plan: method('Forecast and place tomorrow for one site or all, and store the plan', PlanRequest, Plan, { writes: true }),
+  getPlan: method('A stored plan', z.object({ id: z.number().int().min(1) }), Plan, { writes: false }),
+  listPlans: method('Stored plans, newest first', z.object({ limit: z.number().int().min(1).max(200).default(20) }).default({ limit: 20 }), z.array(Plan), { writes: false }),
+  placement: method("A site's target contents in a stored plan (the latest plan of the site when no id is given)", z.object({ site: z.string().min(1).max(64), planId: z.number().int().min(1).optional() }), SitePlacement, { writes: false }),
+};
+
+export const fillsEvents = {
+  /** Catalog, demand or plans changed. */
+  changed: z.object({ kind: z.enum(['catalog', 'demand', 'plan']), planId: z.number().int().optional() }),
+};

@@ -1,0 +1,27 @@
+/** Numbers of the fills screen, as people read them. */
+export function bytes(n: number): string {
+  if (n >= 1e12) return `${(n / 1e12).toFixed(2)} TB`;
+  if (n >= 1e9) return `${(n / 1e9).toFixed(1)} GB`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
+  return `${Math.round(n)} B`;
+}
+
+export function percent(part: number, whole: number): string {
+  return whole > 0 ? `${Math.round((part / whole) * 1000) / 10} %` : '—';
+}
+
+/** Each appliance's fill as a step of its rate over time: aligned uPlot data (seconds, Gbps per appliance). */
+export function timelineData(appliances: readonly { startAt: string; endAt: string; rateGbps: number }[]): number[][] {
+  const edges = new Set<number>();
+  for (const a of appliances) {
+    edges.add(Math.floor(Date.parse(a.startAt) / 1000));
+    edges.add(Math.ceil(Date.parse(a.endAt) / 1000));
+  }
+  const xs = [...edges].sort((x, y) => x - y);
+  const series = appliances.map((a) => {
+    const s = Date.parse(a.startAt) / 1000;
+    const e = Date.parse(a.endAt) / 1000;
+    return xs.map((t) => (t >= Math.floor(s) && t < Math.ceil(e) ? a.rateGbps : 0));
+  });
+  return [xs, ...series];
+}

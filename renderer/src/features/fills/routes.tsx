@@ -1,0 +1,7 @@
+/** The fills feature's screens, by route. */
+import type { ScreenTable } from '../../screen-table';
+import { FillsScreen } from './FillsScreen';
+
+export const fillsScreens: ScreenTable<'fills'> = {
+  fills: (r) => <FillsScreen site={r.site} run={r.run} />,
+};

@@ -1,0 +1,7 @@
+/** The fills contract's types as the renderer sees them: through the API (main/api/contract). */
+import type { Api } from '../../../../main/api/contract';
+
+export type FillRun = Awaited<ReturnType<Api['fills']['getRun']>>;
+export type FillRunSummary = Awaited<ReturnType<Api['fills']['listRuns']>>[number];
+export type ApplianceFillPlan = FillRun['plan']['appliances'][number];
+export type SitePlanSummary = Awaited<ReturnType<Api['fills']['getPlan']>>['sites'][number];
