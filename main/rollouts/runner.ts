@@ -13,6 +13,7 @@
  * The canary wave is judged (judge.ts) before the next wave is released; the failure budget is
  * counted over the whole rollout. See docs/rollouts.md.
  */
+import { setMaxListeners } from 'node:events';
 import { FleetError } from '../kit/errors';
 import { isoAt } from '../kit/time';
 import { Slots } from '../kit/concurrency';
@@ -187,6 +188,8 @@ export class RolloutRun implements KindRun {
   // ------------------------------------------------------------------------------------ the kind's steps
 
   async act(step: number, t: TargetState, signal: AbortSignal): Promise<StepOutcome> {
+    // Every target of the job waits on the job's one signal.
+    setMaxListeners(0, signal);
     const name = KERNEL_STEPS[step]!;
     const ctx = asCtx(t.context);
     try {
@@ -449,6 +452,7 @@ export class RolloutRun implements KindRun {
   // ------------------------------------------------------------------------------------ after a crash
 
   async reconcile(step: number, t: TargetState, signal: AbortSignal): Promise<'done' | 'redo' | StepOutcome> {
+    setMaxListeners(0, signal);
     const name = KERNEL_STEPS[step]!;
     const ctx = asCtx(t.context);
     const row = this.target(t.serial);
@@ -626,11 +630,6 @@ export class RolloutRun implements KindRun {
       this.poke();
       return;
     }
-    const counts = this.env.repo.counts(this.id);
-    if (counts.failed > row.failure_budget) {
-      this.stop('E_BUDGET', `${counts.failed} appliances failed, more than the rollout's failure budget of ${row.failure_budget}; no more are started.`);
-      return;
-    }
     const waves = this.env.repo.countsByWave(this.id);
     const ended = (w: number) => {
       const c = waves.find((x) => x.wave === w);
@@ -652,6 +651,11 @@ export class RolloutRun implements KindRun {
     }
     if (row.phase === 'judging') {
       this.startJudging();
+      return;
+    }
+    const counts = this.env.repo.counts(this.id);
+    if (counts.failed > row.failure_budget) {
+      this.stop('E_BUDGET', `${counts.failed} appliances failed, more than the rollout's failure budget of ${row.failure_budget}; no more are started.`);
       return;
     }
     if (row.phase === 'waves' && row.state === 'running' && ended(row.current_wave) && row.current_wave < row.wave_count) {
