@@ -603,8 +603,16 @@ export class RolloutRun implements KindRun {
   outOfService(site: string, appliances: readonly Appliance[]): Set<string> {
     const out = new Set(this.env.repo.holdingAt(site));
     for (const a of appliances) if (a.status === 'drained' || a.status === 'offline' || a.status === 'rma') out.add(a.serial);
+    // What this rollout saw itself after updating an appliance is newer than a poll made before (during its reboot).
+    const seenOk = new Map<string, number>();
+    for (const a of appliances) {
+      const t = this.env.repo.target(this.id, a.serial);
+      if (t?.state === 'ok' && t.updated_at) seenOk.set(a.serial, Date.parse(t.updated_at));
+    }
     for (const h of this.env.health.assessed(appliances.filter((a) => !out.has(a.serial)))) {
       if (h.expected) continue;
+      const ours = seenOk.get(h.serial);
+      if (ours !== undefined && (h.lastPollAt === null || Date.parse(h.lastPollAt) <= ours)) continue;
       if (h.status === 'Error' || (!h.reachable && h.measuredAt !== null)) out.add(h.serial);
     }
     return out;

@@ -76,6 +76,7 @@ export class RolloutsService {
   private readonly runs = new Map<number, RolloutRun>();
   private readonly progressTimers = new Map<number, NodeJS.Timeout>();
   private outageCache: { at: number; map: Map<string, string> } | null = null;
+  private closed = false;
 
   constructor(
     private readonly deps: ServiceDeps<typeof rolloutsEvents>,
@@ -152,6 +153,7 @@ export class RolloutsService {
 
   /** The job ended (or this process stops running it): the rollout's final state, when it has one. */
   private finalize(id: number): void {
+    if (this.closed) return; // shutting down: the journal keeps the rollout for the next host
     const row = this.repo.rollout(id);
     if (!row || row.job_id === null || FINAL_ROLLOUT_STATES.includes(row.state)) return;
     const job = this.services.jobs.repo.job(row.job_id);
@@ -199,6 +201,17 @@ export class RolloutsService {
       if (missing.length) throw fieldError(['canary', 'serials'], `Canary appliances not among the targets: ${missing.slice(0, 10).join(', ')}.`);
     }
     if (plan.judgement.marginalP < plan.judgement.failP) throw fieldError(['judgement', 'marginalP'], 'marginalP must be at least failP.');
+  }
+
+  /** An appliance is in one rollout at a time (created or under way). */
+  private refuseOverlap(serials: readonly string[], self: number | null): void {
+    const busy = this.repo.inActiveRollouts(serials, self);
+    if (busy.length === 0) return;
+    const ids = [...new Set(busy.map((b) => b.rollout_id))];
+    throw new FleetError(
+      'E_CONFLICT',
+      `${busy.length} of these appliances are in rollout ${ids.join(', ')} already (${busy.slice(0, 5).map((b) => b.serial).join(', ')}${busy.length > 5 ? ', …' : ''}): let it finish, or abort it.`,
+    );
   }
 
   preview(raw: z.input<typeof PlanInput>): RolloutPreview {
@@ -294,6 +307,7 @@ export class RolloutsService {
     }
     const targets = this.targetsOf(plan.selection);
     this.checkPlan(plan, targets);
+    this.refuseOverlap(targets.map((t) => t.serial), null);
     const sites = new Set(targets.map((t) => t.site));
     if (plan.window === 'now' && confirmCount !== targets.length) {
       throw new FleetError(
@@ -364,6 +378,7 @@ export class RolloutsService {
     const row = this.mustFind(id);
     if (row.state !== 'created') throw new FleetError('E_CONFLICT', `Rollout ${id} is ${row.state}; only a created rollout starts (resume a paused one, retry a finished one).`);
     const targets = this.repo.targets(id);
+    this.refuseOverlap(targets.map((t) => t.serial), id);
     const hasCanary = targets.some((t) => t.wave === 0);
     const at = isoAt(this.deps.clock);
     this.repo.update(id, { state: 'running', phase: hasCanary ? 'canary' : 'waves', current_wave: hasCanary ? 0 : 1, wave_started_at: at, started_at: at });
@@ -625,6 +640,7 @@ export class RolloutsService {
 
   /** Engine shutdown: timers stop (runs are closed by the kernel). */
   close(): void {
+    this.closed = true;
     for (const t of this.progressTimers.values()) clearTimeout(t);
     this.progressTimers.clear();
   }
