@@ -743,7 +743,7 @@ export class RolloutRun implements KindRun {
     this.afterTargetEnded();
   }
 
-  /** Untouched appliances of the canaries' models: at the canaries' sites first (same time of day), then elsewhere. */
+  /** Untouched appliances of the canaries' models: at the canaries' sites (same time of day), else elsewhere. */
   private pickBaseline(canaries: readonly Appliance[], touched: ReadonlySet<string>): Appliance[] {
     const models = new Set(canaries.map((c) => c.model));
     const sites = new Set(canaries.map((c) => c.site));
@@ -753,9 +753,10 @@ export class RolloutRun implements KindRun {
       const candidates = selectAppliances(this.env.inventory, { model: [model], status: ['online'] }).filter(
         (a) => !canarySet.has(a.serial) && !touched.has(a.serial) && a.firmware !== this.image,
       );
+      // Traffic follows each site's time of day: other sites are a baseline only when the canaries' own have none.
       const near = candidates.filter((a) => sites.has(a.site));
       const far = candidates.filter((a) => !sites.has(a.site));
-      out.push(...[...near, ...far].slice(0, this.plan.judgement.baselineMax));
+      out.push(...(near.length > 0 ? near : far).slice(0, this.plan.judgement.baselineMax));
     }
     return out;
   }

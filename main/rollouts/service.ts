@@ -84,7 +84,7 @@ export class RolloutsService {
     options: RolloutsOptions = {},
   ) {
     this.repo = new RolloutsRepo(deps.db);
-    this.env = { deps, repo: this.repo, inventory: services.inventory, net: services.net, firmware: services.firmware, health: services.health, pollMs: options.pollMs ?? 1000 };
+    this.env = { deps, repo: this.repo, inventory: services.inventory, net: services.net, firmware: services.firmware, health: services.health, pollMs: options.pollMs ?? (Number(process.env['FLEETDECK_ROLLOUT_POLL_MS']) || 1000) };
     services.health.setExpectedOutages((serial) => this.expectedOutage(serial));
     this.handlers = {
       preview: (input) => this.preview(input),
