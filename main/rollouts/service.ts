@@ -86,6 +86,7 @@ export class RolloutsService {
     this.repo = new RolloutsRepo(deps.db);
     this.env = { deps, repo: this.repo, inventory: services.inventory, net: services.net, firmware: services.firmware, health: services.health, pollMs: options.pollMs ?? (Number(process.env['FLEETDECK_ROLLOUT_POLL_MS']) || 1000) };
     services.health.setExpectedOutages((serial) => this.expectedOutage(serial));
+    this.linkJobsAfterCrash();
     this.handlers = {
       preview: (input) => this.preview(input),
       create: (input, ctx) => this.create(input, ctx.actor),
@@ -109,6 +110,22 @@ export class RolloutsService {
       approveMarginal: ({ id, note }, ctx) => this.approveMarginal(id, ctx.actor, note),
       wait: ({ id, timeoutMs }) => this.wait(id, timeoutMs),
     };
+  }
+
+  /**
+   * A process that died inside start (or retry) may have left a rollout marked running whose job
+   * was created but not yet recorded, or not created at all: link the job (found by its spec), or
+   * put the rollout back to where it was before (created) when there is none.
+   */
+  private linkJobsAfterCrash(): void {
+    for (const row of this.repo.active()) {
+      const current = row.job_id === null ? undefined : this.services.jobs.repo.job(row.job_id);
+      if (current?.state === 'running') continue;
+      const job = this.services.jobs.repo.list(500).find((j) => j.runner === ROLLOUT_KIND && (j.spec as { rolloutId?: unknown }).rolloutId === row.id);
+      if (job && job.id !== row.job_id) this.repo.update(row.id, { job_id: job.id });
+      else if (row.job_id === null) this.repo.update(row.id, { state: 'created', phase: 'not-started', started_at: null, wave_started_at: null });
+      else this.finalize(row.id); // its job ended while nobody could record the rollout's end
+    }
   }
 
   // ------------------------------------------------------------------------------------ the job kind
