@@ -13,7 +13,9 @@ import type { Rollout } from './contract';
 const missing = !existsSync(KEYGEN);
 if (missing) console.log(`SKIPPED: rollouts: ${KEYGEN} missing (apt-get install openssh-client)`);
 
-const FAST = { observeSeconds: 1, sampleEverySeconds: 0.2 };
+// Healthy canaries differ from their baseline only by the lab's noise: at p < 0.05 one metric in
+// forty would read "worse" by chance, so these tests judge at 0.001 (a real regression is far below).
+const FAST = { observeSeconds: 1, sampleEverySeconds: 0.2, failP: 0.001, marginalP: 0.001 };
 
 async function settle(lab: RolloutLab, id: number, timeoutMs = 60_000): Promise<Rollout> {
   return lab.api.rollouts.wait({ id, timeoutMs });
