@@ -67,6 +67,33 @@ describe.skipIf(missing)('rollout control on a lab fleet', () => {
     for (const s of bySite(closed)) expect(lab.fleet.appliance(s)!.status().firmware.runningVersion).toBe(image);
   }, 120_000);
 
+  it('the per-site limit counts an appliance already drained there: its site is blocked, the others go on', async () => {
+    const site = sites[1]!;
+    const [down, ...rest] = bySite(site);
+    lab.engine.inventory.setStatus(down!, 'drained', 'disk swap', 'test');
+    try {
+      const image = await nextImage();
+      const others = sites.filter((s) => s !== site).flatMap(bySite);
+      const plan = { image, selection: { serials: [...others, ...rest] }, canary: { kind: 'count' as const, value: 0 }, waves: { kind: 'count' as const, sizes: [20] }, maxUnavailablePerSite: { kind: 'count' as const, value: 1 } };
+      const pv = await lab.api.rollouts.preview(plan);
+      const blocked = pv.sites.find((s) => s.site === site)!;
+      expect(blocked).toMatchObject({ blocked: true, maxAtOnce: 0, alreadyOut: { count: 1, serials: [down] } });
+      expect(pv.warnings.join(' ')).toContain(site);
+      const r = await lab.api.rollouts.create(plan);
+      await lab.api.rollouts.start({ id: r.id });
+      await until('the other sites to finish', async () => (await lab.api.rollouts.appliances({ id: r.id, state: ['ok'] })).total === others.length);
+      await new Promise((res) => setTimeout(res, 500));
+      const held = await lab.api.rollouts.appliances({ id: r.id, site });
+      expect(held.items.every((i) => i.state === 'waiting')).toBe(true);
+      for (const s of rest) expect(lab.fleet.appliance(s)!.status().serving).toBe('serving');
+      lab.engine.inventory.setStatus(down!, 'online', undefined, 'test');
+      const done = await lab.api.rollouts.wait({ id: r.id, timeoutMs: 60_000 });
+      expect(done.state).toBe('succeeded');
+    } finally {
+      if (lab.engine.inventory.appliance(down!).status !== 'online') lab.engine.inventory.setStatus(down!, 'online', undefined, 'test');
+    }
+  }, 120_000);
+
   it('pause stops new appliances; resume goes on; both audited', async () => {
     const image = await nextImage();
     const r = await lab.api.rollouts.create({ image, selection: { all: true }, canary: { kind: 'count', value: 0 }, waves: { kind: 'count', sizes: [12] }, maxUnavailablePerSite: { kind: 'count', value: 1 } });
