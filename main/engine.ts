@@ -39,6 +39,7 @@ import { SnapshotsService, type SnapshotOpener } from './snapshots/service';
 import type { CurrentSnapshot } from './snapshots/contract';
 import { refuseWrites } from './snapshots/repo';
 import { FillsService } from './fills/service';
+import { RolloutsService, type RolloutsOptions } from './rollouts/service';
 import { ENGINE_VERSION } from './version';
 import { FillsExecService } from './fills/exec/service';
 
@@ -67,6 +68,8 @@ export interface EngineOptions {
   snapshot?: CurrentSnapshot & object;
   /** How this host opens a snapshot in a window of its own ("Open snapshot…"; `fleetdeck serve` gives one). */
   openSnapshot?: SnapshotOpener;
+  /** Rollouts' options (tests: how often appliances are asked where they are). */
+  rollouts?: RolloutsOptions;
 }
 
 /** The sentence a refused write ends with on a snapshot's engine. */
@@ -94,6 +97,7 @@ export interface Engine {
   readonly snapshots: SnapshotsService;
   readonly fills: FillsService;
   readonly fillsExec: FillsExecService;
+  readonly rollouts: RolloutsService;
   /** Serve one window over a carrier; returns the function that ends the session. */
   connect(channel: Channel, ctx: CallContext): () => void;
   /** An in-process typed client (CLI, tests). */
@@ -135,10 +139,12 @@ export function createEngine(options: EngineOptions): Engine {
   const health = new HealthService(depsOf('health'), inventory, { runsMonitor, net, ...options.health, ...(snapshot ? { runsMonitor: false } : {}) });
   // Registers the diag-suite kind.
   const diagnostics = new DiagnosticsService(depsOf('diagnostics'), inventory, net, jobs, health);
+  const firmware = new FirmwareService(depsOf('firmware'), inventory);
+  const rollouts = new RolloutsService(depsOf('rollouts'), { inventory, net, firmware, health, jobs }, options.rollouts);
+  jobs.register(rollouts.kind());
   // Every kind is registered: jobs left running by a process that died resume now (a snapshot shows
   // its jobs as they were when it was taken).
   if (!snapshot) jobs.recover();
-  const firmware = new FirmwareService(depsOf('firmware'), inventory);
   const fills = new FillsService(depsOf('fills'), inventory);
   const capacity = new CapacityService(depsOf('capacity'), inventory, health);
   // Each sweep's serving per site is a candidate for the day's peak; a lab brings months of history.
@@ -179,6 +185,7 @@ export function createEngine(options: EngineOptions): Engine {
     provisioning: provisioning.handlers,
     snapshots: snapshots.handlers,
     fills: { ...fills.handlers, ...fillsExec.handlers },
+    rollouts: rollouts.handlers,
   };
 
   const dispatcher = new Dispatcher(handlers, log, options.checkOutputs ?? false, snapshot ? readOnlyReason(snapshot) : null);
@@ -205,6 +212,7 @@ export function createEngine(options: EngineOptions): Engine {
     snapshots,
     fills,
     fillsExec,
+    rollouts,
     connect(channel, callerCtx) {
       // Each window gets an id (events addressed to it alone) and hears when its carrier closes.
       const closers = new Set<() => void>();
@@ -241,6 +249,7 @@ export function createEngine(options: EngineOptions): Engine {
       terminal.close();
       jobs.stop();
       fillsExec.close();
+      rollouts.close();
       health.close();
       net.close();
       db.close();

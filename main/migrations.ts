@@ -3,21 +3,31 @@
  * change once released). A domain adds its next migration to its own migrations.ts with the next
  * free number and, if it is a new domain, its list here.
  *
- * Next free version: 10.
+ * Next free version: 16.
  */
 import { capacityMigrations } from './capacity/migrations';
 import { diagnosticsMigrations } from './diagnostics/migrations';
 import { fillsMigrations } from './fills/migrations';
 import { fillsExecMigrations } from './fills/exec/migrations';
 import { provisioningMigrations } from './provisioning/migrations';
+import { rolloutsMigrations } from './rollouts/migrations';
 import { firmwareMigrations } from './firmware/migrations';
 import { healthMigrations } from './health/migrations';
 import { inventoryMigrations } from './inventory/migrations';
 import { jobsMigrations } from './jobs/migrations';
 import { netMigrations } from './net/migrations';
-import { gatherMigrations, type Migration } from './store/migrations';
+import { gatherMigrations } from './store/migrations';
 
-/** MERGE IN PROGRESS: versions of branches not merged yet. */
-const pending: Migration[] = [8].map((version) => ({ version, name: `pending (${version})`, sql: '' }));
-
-export const MIGRATIONS = gatherMigrations(inventoryMigrations, netMigrations, healthMigrations, jobsMigrations, firmwareMigrations, fillsMigrations, fillsExecMigrations, diagnosticsMigrations, provisioningMigrations, capacityMigrations, pending);
+export const MIGRATIONS = gatherMigrations(
+  inventoryMigrations,
+  netMigrations,
+  healthMigrations,
+  jobsMigrations,
+  firmwareMigrations,
+  rolloutsMigrations,
+  fillsMigrations,
+  fillsExecMigrations,
+  provisioningMigrations,
+  diagnosticsMigrations,
+  capacityMigrations,
+);

@@ -17,6 +17,7 @@ import { provisioningEvents, provisioningMethods } from '../provisioning/contrac
 import { snapshotsEvents, snapshotsMethods } from '../snapshots/contract';
 import { fillsEvents, fillsMethods } from '../fills/contract';
 import { fillsExecEvents, fillsExecMethods } from '../fills/exec/contract';
+import { rolloutsEvents, rolloutsMethods } from '../rollouts/contract';
 import { systemEvents, systemMethods } from './system-contract';
 
 export const contract = {
@@ -33,6 +34,7 @@ export const contract = {
   provisioning: provisioningMethods,
   snapshots: snapshotsMethods,
   fills: { ...fillsMethods, ...fillsExecMethods },
+  rollouts: rolloutsMethods,
 } satisfies Record<string, MethodMap>;
 
 export const eventContract = {
@@ -49,6 +51,7 @@ export const eventContract = {
   provisioning: provisioningEvents,
   snapshots: snapshotsEvents,
   fills: { ...fillsEvents, ...fillsExecEvents },
+  rollouts: rolloutsEvents,
 } satisfies Record<string, EventMap>;
 
 export type Contract = typeof contract;

@@ -31,10 +31,11 @@ const GROUPS: Record<string, Group> = {
     for (const c of execution.fillsRunCommands(io)) fills.addCommand(c);
     return commands;
   },
+  rollout: async (io) => [(await import('./rollout')).rolloutCommand(io)],
 };
 /** Commands that live in another group's module. */
 const GROUP_OF: Record<string, string> = { jobs: 'exec', net: 'exec', config: 'diag', 'site-survey': 'provision', catalog: 'fills', demand: 'fills' };
-const ORDER = ['inventory', 'serve', 'lab', 'health', 'firmware', 'capacity', 'snapshot', 'fills', 'exec', 'ssh', 'diag', 'provision'];
+const ORDER = ['inventory', 'serve', 'lab', 'health', 'firmware', 'rollout', 'capacity', 'snapshot', 'fills', 'exec', 'ssh', 'diag', 'provision'];
 
 /** The command word of argv (skipping global options), or undefined. */
 function commandWord(argv: readonly string[]): string | undefined {
