@@ -11,11 +11,13 @@ import { inventoryScreens } from './features/inventory/routes';
 import { jobsScreens } from './features/jobs/routes';
 import { netScreens } from './features/net/routes';
 import { overviewScreens } from './features/overview/routes';
+import { firmwareScreens } from './features/firmware/routes';
 import { useEngine } from './stores/engine';
 import { followInventoryChanges } from './features/inventory/store';
 import { followHealth } from './features/health/store';
 import { followJobEvents } from './features/jobs/store';
 import { followNetEvents } from './features/net/store';
+import { followFirmwareEvents } from './features/firmware/store';
 import { useUi } from './stores/ui';
 
 export function App() {
@@ -42,6 +44,7 @@ export function App() {
   useEffect(() => (connected ? followHealth() : undefined), [connected]);
   useEffect(() => (connected ? followJobEvents() : undefined), [connected]);
   useEffect(() => (connected ? followNetEvents() : undefined), [connected]);
+  useEffect(() => (connected ? followFirmwareEvents() : undefined), [connected]);
 
   return (
     <div className="shell">
@@ -98,6 +101,7 @@ const SCREENS: ScreenTable<RouteName> = {
   ...healthScreens,
   ...jobsScreens,
   ...netScreens,
+  ...firmwareScreens,
 };
 
 function Screen({ route }: { route: Route }) {

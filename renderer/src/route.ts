@@ -40,7 +40,8 @@ export type Route =
   | { name: 'actionable' }
   | { name: 'jobs' }
   | { name: 'job'; id: number }
-  | { name: 'hostkeys' };
+  | { name: 'hostkeys' }
+  | { name: 'firmware' };
 
 export type RouteName = Route['name'];
 
@@ -157,6 +158,8 @@ export function parseHash(hash: string): Route {
       return arg !== null && /^[1-9]\d{0,14}$/.test(arg) ? { name: 'job', id: Number(arg) } : { name: 'jobs' };
     case 'hostkeys':
       return { name: 'hostkeys' };
+    case 'firmware':
+      return { name: 'firmware' };
     default:
       return { name: 'overview' };
   }
@@ -194,6 +197,8 @@ export function hashFor(route: Route): string {
       return `#/jobs/${route.id}`;
     case 'hostkeys':
       return '#/hostkeys';
+    case 'firmware':
+      return '#/firmware';
   }
 }
 
@@ -203,7 +208,9 @@ export function appliancesHash(filters: Partial<ListQuery>): string {
 }
 
 /** Which left-nav entry a route belongs to. */
-export function navSection(route: Route): 'overview' | 'appliances' | 'sites' | 'import' | 'audit' | 'health' | 'jobs' | 'hostkeys' {
+export function navSection(
+  route: Route,
+): 'overview' | 'appliances' | 'sites' | 'import' | 'audit' | 'health' | 'jobs' | 'hostkeys' | 'firmware' {
   switch (route.name) {
     case 'appliance':
     case 'appliances':

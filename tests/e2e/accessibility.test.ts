@@ -77,6 +77,7 @@ describe.skipIf(!chromiumAvailable)('accessibility (axe-core, WCAG 2.1 AA) on ev
     },
     { name: 'jobs', open: async (p) => void (await go(p, '#/jobs'), await p.locator('main table').first().waitFor()) },
     { name: 'hostkeys', open: async (p) => void (await go(p, '#/hostkeys'), await p.locator('main h1').first().waitFor()) },
+    { name: 'firmware', open: async (p) => void (await go(p, '#/firmware'), await p.getByTestId('firmware-drop').waitFor()) },
     {
       name: 'add-appliance-dialog',
       open: async (p) => {
