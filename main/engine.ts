@@ -28,6 +28,7 @@ import { execKind, startExec } from './net/jobs';
 import { configStepsKind } from './net/config-steps';
 import { HealthService, type HealthServiceOptions } from './health/service';
 import { FirmwareService } from './firmware/service';
+import { RolloutsService } from './rollouts/service';
 import { ENGINE_VERSION } from './version';
 
 export interface EngineOptions {
@@ -61,6 +62,7 @@ export interface Engine {
   readonly jobs: JobsKernel;
   readonly health: HealthService;
   readonly firmware: FirmwareService;
+  readonly rollouts: RolloutsService;
   /** Serve one window over a carrier; returns the function that ends the session. */
   connect(channel: Channel, ctx: CallContext): () => void;
   /** An in-process typed client (CLI, tests). */
@@ -97,6 +99,7 @@ export function createEngine(options: EngineOptions): Engine {
   const runsMonitor = options.host === 'desktop' || options.host === 'browser';
   const health = new HealthService(depsOf('health'), inventory, { runsMonitor, net, ...options.health });
   const firmware = new FirmwareService(depsOf('firmware'), inventory);
+  const rollouts = new RolloutsService(depsOf('rollouts'));
 
   const handlers: Handlers = {
     system: {
@@ -115,6 +118,7 @@ export function createEngine(options: EngineOptions): Engine {
     jobs: { ...jobs.handlers, exec: (req, ctx) => startExec(jobs, req, ctx.actor) },
     health: health.handlers,
     firmware: firmware.handlers,
+    rollouts: rollouts.handlers,
   };
 
   const dispatcher = new Dispatcher(handlers, log, options.checkOutputs ?? false);
@@ -134,6 +138,7 @@ export function createEngine(options: EngineOptions): Engine {
     jobs,
     health,
     firmware,
+    rollouts,
     connect(channel, ctx) {
       const end = serveChannel(channel, {
         server: rpc,

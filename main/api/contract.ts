@@ -10,6 +10,7 @@ import { labEvents, labMethods } from '../lab/contract';
 import { jobsEvents, jobsMethods, netEvents, netMethods } from '../net/contract';
 import { healthEvents, healthMethods } from '../health/contract';
 import { firmwareEvents, firmwareMethods } from '../firmware/contract';
+import { rolloutsEvents, rolloutsMethods } from '../rollouts/contract';
 import { systemEvents, systemMethods } from './system-contract';
 
 export const contract = {
@@ -20,6 +21,7 @@ export const contract = {
   jobs: jobsMethods,
   health: healthMethods,
   firmware: firmwareMethods,
+  rollouts: rolloutsMethods,
 } satisfies Record<string, MethodMap>;
 
 export const eventContract = {
@@ -30,6 +32,7 @@ export const eventContract = {
   jobs: jobsEvents,
   health: healthEvents,
   firmware: firmwareEvents,
+  rollouts: rolloutsEvents,
 } satisfies Record<string, EventMap>;
 
 export type Contract = typeof contract;
