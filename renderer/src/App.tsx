@@ -12,12 +12,14 @@ import { jobsScreens } from './features/jobs/routes';
 import { netScreens } from './features/net/routes';
 import { overviewScreens } from './features/overview/routes';
 import { firmwareScreens } from './features/firmware/routes';
+import { rolloutsScreens } from './features/rollouts/routes';
 import { useEngine } from './stores/engine';
 import { followInventoryChanges } from './features/inventory/store';
 import { followHealth } from './features/health/store';
 import { followJobEvents } from './features/jobs/store';
 import { followNetEvents } from './features/net/store';
 import { followFirmwareEvents } from './features/firmware/store';
+import { followRolloutEvents } from './features/rollouts/store';
 import { useUi } from './stores/ui';
 
 export function App() {
@@ -45,6 +47,7 @@ export function App() {
   useEffect(() => (connected ? followJobEvents() : undefined), [connected]);
   useEffect(() => (connected ? followNetEvents() : undefined), [connected]);
   useEffect(() => (connected ? followFirmwareEvents() : undefined), [connected]);
+  useEffect(() => (connected ? followRolloutEvents() : undefined), [connected]);
 
   return (
     <div className="shell">
@@ -102,6 +105,7 @@ const SCREENS: ScreenTable<RouteName> = {
   ...jobsScreens,
   ...netScreens,
   ...firmwareScreens,
+  ...rolloutsScreens,
 };
 
 function Screen({ route }: { route: Route }) {

@@ -41,7 +41,10 @@ export type Route =
   | { name: 'jobs' }
   | { name: 'job'; id: number }
   | { name: 'hostkeys' }
-  | { name: 'firmware' };
+  | { name: 'firmware' }
+  | { name: 'rollouts' }
+  | { name: 'rolloutNew' }
+  | { name: 'rollout'; id: number };
 
 export type RouteName = Route['name'];
 
@@ -160,6 +163,9 @@ export function parseHash(hash: string): Route {
       return { name: 'hostkeys' };
     case 'firmware':
       return { name: 'firmware' };
+    case 'rollouts':
+      if (arg === 'new') return { name: 'rolloutNew' };
+      return arg !== null && /^[1-9]\d{0,14}$/.test(arg) ? { name: 'rollout', id: Number(arg) } : { name: 'rollouts' };
     default:
       return { name: 'overview' };
   }
@@ -199,6 +205,12 @@ export function hashFor(route: Route): string {
       return '#/hostkeys';
     case 'firmware':
       return '#/firmware';
+    case 'rollouts':
+      return '#/rollouts';
+    case 'rolloutNew':
+      return '#/rollouts/new';
+    case 'rollout':
+      return `#/rollouts/${route.id}`;
   }
 }
 
@@ -210,7 +222,7 @@ export function appliancesHash(filters: Partial<ListQuery>): string {
 /** Which left-nav entry a route belongs to. */
 export function navSection(
   route: Route,
-): 'overview' | 'appliances' | 'sites' | 'import' | 'audit' | 'health' | 'jobs' | 'hostkeys' | 'firmware' {
+): 'overview' | 'appliances' | 'sites' | 'import' | 'audit' | 'health' | 'jobs' | 'hostkeys' | 'firmware' | 'rollouts' {
   switch (route.name) {
     case 'appliance':
     case 'appliances':
@@ -222,6 +234,9 @@ export function navSection(
       return 'health';
     case 'job':
       return 'jobs';
+    case 'rolloutNew':
+    case 'rollout':
+      return 'rollouts';
     default:
       return route.name;
   }

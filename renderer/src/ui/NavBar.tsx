@@ -10,6 +10,7 @@ const LINKS = [
   { section: 'sites', href: '#/sites', label: 'Sites' },
   { section: 'health', href: '#/health', label: 'Health' },
   { section: 'jobs', href: '#/jobs', label: 'Jobs' },
+  { section: 'rollouts', href: '#/rollouts', label: 'Rollouts' },
   { section: 'firmware', href: '#/firmware', label: 'Firmware' },
   { section: 'hostkeys', href: '#/hostkeys', label: 'Host keys' },
   { section: 'import', href: '#/import', label: 'Import / Export' },
