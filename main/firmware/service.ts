@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, mkdirSync } from 'node:fs';
-import { open, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
@@ -30,6 +30,8 @@ import type { ServiceDeps } from '../deps';
 import type { InventoryService } from '../inventory/service';
 import { firmwareMethods, type firmwareEvents, type FirmwareImage, type ReleaseKeyRecord } from './contract';
 import { FirmwareRepo, type ImageRow, type KeyRow } from './repo';
+import { stageImage, type StageOptions, type StageResult } from './staging';
+import type { SshPool, SshRoute } from '../net/ssh-pool';
 
 export type FirmwareHandlers = DomainHandlers<typeof firmwareMethods, CallContext>;
 
@@ -91,6 +93,25 @@ export class FirmwareService {
     if (!row) throw new FleetError('E_NOT_FOUND', `There is no firmware ${version} in the image store (fleetdeck firmware list shows what there is).`);
     const trusted = new Set(this.repo.keys().map((k) => k.fingerprint));
     return { image: this.toImage(row, trusted), path: join(this.storeDir, row.file_name), signaturePath: join(this.storeDir, row.signature_file) };
+  }
+
+  /** The file name a stored image gets in an appliance's staging area. */
+  static stagedName(version: string): string {
+    return `oca-${version}.img`;
+  }
+
+  /**
+   * Stage a stored image on one appliance (main/firmware/staging.ts): resumable SFTP upload into
+   * `remoteDir` with its signature beside it, then the appliance's sha256 compared with the store's.
+   * Refused (E_SIGNATURE) when the key that signed it is no longer trusted.
+   */
+  async stageOn(pool: SshPool, route: SshRoute, version: string, remoteDir: string, options: StageOptions = {}): Promise<StageResult & { name: string }> {
+    const { image, path, signaturePath } = this.stored(version);
+    if (!image.signer.trusted) throw new FleetError('E_SIGNATURE', `Firmware ${version} was signed by ${image.signer.fingerprint}, a key no longer trusted; it is not staged.`, { reason: 'untrusted signer', signer: image.signer.fingerprint });
+    const signature = await readFile(signaturePath);
+    const name = FirmwareService.stagedName(version);
+    const result = await stageImage(pool, route, { localPath: path, signature, sizeBytes: image.sizeBytes, sha256: image.sha256, remoteDir, name }, options);
+    return { ...result, name };
   }
 
   private toImage(row: ImageRow, trusted: ReadonlySet<string>): FirmwareImage {

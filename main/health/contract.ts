@@ -63,6 +63,11 @@ export const ApplianceHealth = z.object({
   lastError: z.object({ code: z.string(), message: z.string() }).nullable(),
   components: z.array(ComponentHealth),
   metrics: MetricsSample.nullable(),
+  /**
+   * Out of service as planned, in words ("rebooting (rollout 12)"): a rollout is updating it. Its
+   * status is then never Error or Warning (Unknown until it is back OK) and it has no actionable item.
+   */
+  expected: z.string().nullable().optional(),
 });
 export type ApplianceHealth = z.infer<typeof ApplianceHealth>;
 

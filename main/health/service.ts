@@ -114,6 +114,8 @@ export class HealthService {
   private readonly selections = new Map<string, readonly Appliance[]>();
   private selectionsVersion = -1;
   private readonly stopFollowingInventory: () => void;
+  /** Appliances out of service as planned (a rollout's reboot), with the words shown instead of their health. */
+  private expectedOutage: (serial: string) => string | null = () => null;
 
   constructor(
     private readonly deps: ServiceDeps<typeof healthEvents>,
@@ -261,7 +263,42 @@ export class HealthService {
     this.syncFromDisk();
     const thresholds = this.thresholdMap();
     const now = this.deps.clock.now();
-    return appliances.map((a) => assess(a, this.records.get(a.serial), thresholds[a.model], now));
+    return appliances.map((a) => {
+      const h = assess(a, this.records.get(a.serial), thresholds[a.model], now);
+      const expected = this.expectedOutage(a.serial);
+      // Mid-rollout an appliance drains, reboots and comes back: that is planned, not an Error.
+      return expected === null ? h : { ...h, status: h.status === 'OK' ? h.status : 'Unknown', expected };
+    });
+  }
+
+  /**
+   * Who knows which appliances are out of service as planned (the rollouts domain): for those,
+   * `expected` says so ("rebooting (rollout 12)"), their status is not an Error or Warning, and
+   * they get no actionable item.
+   */
+  setExpectedOutages(lookup: (serial: string) => string | null): void {
+    this.expectedOutage = lookup;
+  }
+
+  /** The assessed health of these appliances now (from the last polls; nothing is polled). */
+  assessed(appliances: readonly Appliance[]): ApplianceHealth[] {
+    return this.assessAll(appliances);
+  }
+
+  /**
+   * One poll of each appliance now, kept out of the monitor's records and history (a canary
+   * judgement samples canaries and baseline at the same moments).
+   */
+  async probe(appliances: readonly Appliance[], timeoutMs = this.settings().timeoutMs): Promise<Array<{ serial: string; outcome: PollOutcome }>> {
+    const now = () => isoAt(this.deps.clock);
+    const chains = this.net?.jumpChains(appliances) ?? [];
+    const outcomes = await eachLimited(appliances, this.settings().concurrency, async (a, i): Promise<PollOutcome> => {
+      const chain = chains[i] ?? [];
+      if (chain instanceof FleetError) return { kind: 'failed', at: now(), error: errorInfo(chain) };
+      const agent = chain.length > 0 ? this.net!.tunnels().httpAgent(chain) : this.agent;
+      return pollAppliance({ serial: a.serial, host: a.ipv4 ?? a.ipv6 ?? '', port: a.apiPort }, { timeoutMs, agent, signal: this.abort.signal, now });
+    });
+    return outcomes.map((outcome, i) => ({ serial: appliances[i]!.serial, outcome }));
   }
 
   /**
@@ -294,7 +331,9 @@ export class HealthService {
   actionable(filter: { site?: string[] | undefined; partner?: string[] | undefined }): ActionItem[] {
     const nowIso = isoAt(this.deps.clock);
     const query: MonitorSelection = { ...(filter.site ? { site: filter.site } : {}), ...(filter.partner ? { partner: filter.partner } : {}) };
-    const items = this.assessAll(this.selectAppliances(query, false)).flatMap((h) => actionItems(h, this.records.get(h.serial)?.since ?? {}, nowIso));
+    const items = this.assessAll(this.selectAppliances(query, false))
+      .filter((h) => !h.expected)
+      .flatMap((h) => actionItems(h, this.records.get(h.serial)?.since ?? {}, nowIso));
     return sortItems(items);
   }
 
