@@ -28,7 +28,7 @@ import { execKind, startExec } from './net/jobs';
 import { configStepsKind } from './net/config-steps';
 import { HealthService, type HealthServiceOptions } from './health/service';
 import { FirmwareService } from './firmware/service';
-import { RolloutsService } from './rollouts/service';
+import { RolloutsService, type RolloutsOptions } from './rollouts/service';
 import { ENGINE_VERSION } from './version';
 
 export interface EngineOptions {
@@ -47,6 +47,8 @@ export interface EngineOptions {
    * (default: every host but the CLI, which opens an engine per command; see docs/jobs.md).
    */
   resumeJobs?: boolean;
+  /** Rollouts' options (tests: how often appliances are asked where they are). */
+  rollouts?: RolloutsOptions;
 }
 
 export interface Engine {
@@ -94,12 +96,13 @@ export function createEngine(options: EngineOptions): Engine {
   const jobs = new JobsKernel(depsOf('jobs'), inventory, { resume: options.resumeJobs ?? options.host !== 'cli' });
   jobs.register(execKind(net, inventory));
   jobs.register(configStepsKind(net, inventory));
-  jobs.recover();
   // The windows' engines poll (on by default); CLI and test engines only when told to.
   const runsMonitor = options.host === 'desktop' || options.host === 'browser';
   const health = new HealthService(depsOf('health'), inventory, { runsMonitor, net, ...options.health });
   const firmware = new FirmwareService(depsOf('firmware'), inventory);
-  const rollouts = new RolloutsService(depsOf('rollouts'));
+  const rollouts = new RolloutsService(depsOf('rollouts'), { inventory, net, firmware, health, jobs }, options.rollouts);
+  jobs.register(rollouts.kind());
+  jobs.recover();
 
   const handlers: Handlers = {
     system: {
@@ -159,6 +162,7 @@ export function createEngine(options: EngineOptions): Engine {
       events.emit('system.shutdown', { reason: 'engine closed' });
       for (const end of [...sessions]) end();
       jobs.stop();
+      rollouts.close();
       health.close();
       net.close();
       db.close();

@@ -219,6 +219,23 @@ export class RolloutsRepo {
       .all(...ACTIVE_STATES) as Array<{ rollout_id: number; serial: string; step: string }>;
   }
 
+  /** Appliances at a site holding a place in its limit for any active rollout. */
+  holdingAt(site: string): string[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT t.serial FROM rollout_targets t JOIN rollouts r ON r.id = t.rollout_id
+           WHERE t.site = ? AND t.holding = 1 AND r.state IN (${ACTIVE_STATES.map(() => '?').join(',')})`,
+        )
+        .all(site, ...ACTIVE_STATES) as { serial: string }[]
+    ).map((r) => r.serial);
+  }
+
+  /** Serials of every active rollout's targets that are not ended (a judgement's baseline leaves them out when in flight). */
+  admittedInWave(id: number, wave: number): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM rollout_targets WHERE rollout_id = ? AND wave = ? AND admitted_at IS NOT NULL').get(id, wave) as { n: number }).n;
+  }
+
   stepStart(id: number, serial: string, step: string, at: string): number {
     return Number(
       this.db.prepare(`INSERT INTO rollout_steps (rollout_id, serial, step, state, started_at) VALUES (?, ?, ?, 'running', ?)`).run(id, serial, step, at).lastInsertRowid,
