@@ -184,6 +184,9 @@ export function RolloutEditor() {
                 </select>
               )}
             </Field>
+            <Field label="Canary observation (seconds)" error={p.observeSeconds} hint="canaries and untouched same-model appliances are sampled this long, then compared">
+              {(a) => <input {...a} className="input" inputMode="numeric" value={draft.observeSeconds} onChange={(e) => set('observeSeconds', e.target.value)} data-testid="rollout-observe" />}
+            </Field>
             <Field label="Note (why, ticket)">
               {(a) => <input {...a} className="input" maxLength={500} value={draft.note} onChange={(e) => set('note', e.target.value)} data-testid="rollout-note" />}
             </Field>

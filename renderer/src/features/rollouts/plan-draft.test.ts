@@ -37,13 +37,15 @@ describe('the plan editor draft', () => {
       maxUnavailablePerSite: { kind: 'percent', value: 10 },
       failureBudget: { kind: 'percent', value: 2 },
       window: 'maintenance',
+      judgement: { observeSeconds: 300, sampleEverySeconds: 15 },
     });
+    expect(draftToPlan({ ...EMPTY_DRAFT, image: 'x', observeSeconds: '10' }).plan?.judgement).toEqual({ observeSeconds: 10, sampleEverySeconds: 0.5 });
     expect(PlanInput.safeParse(r.plan).success).toBe(true);
   });
 
   it('names every field that does not parse and sends nothing', () => {
-    const r = draftToPlan({ ...EMPTY_DRAFT, targetMode: 'serials', serials: ' ', canary: 'x', waves: 'y', maxUnavailablePerSite: '0', failureBudget: 'lots' });
+    const r = draftToPlan({ ...EMPTY_DRAFT, targetMode: 'serials', serials: ' ', canary: 'x', waves: 'y', maxUnavailablePerSite: '0', failureBudget: 'lots', observeSeconds: '0' });
     expect(r.plan).toBeNull();
-    expect(Object.keys(r.problems ?? {}).sort()).toEqual(['canary', 'failureBudget', 'image', 'maxUnavailablePerSite', 'serials', 'waves']);
+    expect(Object.keys(r.problems ?? {}).sort()).toEqual(['canary', 'failureBudget', 'image', 'maxUnavailablePerSite', 'observeSeconds', 'serials', 'waves']);
   });
 });

@@ -30,6 +30,8 @@ export interface PlanDraft {
   maxUnavailablePerSite: string;
   window: WindowKind;
   failureBudget: string;
+  /** Seconds the canaries and the baseline are sampled before the judgement. */
+  observeSeconds: string;
   note: string;
 }
 
@@ -43,10 +45,11 @@ export const EMPTY_DRAFT: PlanDraft = {
   maxUnavailablePerSite: '25%',
   window: 'maintenance',
   failureBudget: '0',
+  observeSeconds: '300',
   note: '',
 };
 
-export type DraftField = 'image' | 'filter' | 'serials' | 'canary' | 'waves' | 'maxUnavailablePerSite' | 'failureBudget';
+export type DraftField = 'image' | 'filter' | 'serials' | 'canary' | 'waves' | 'maxUnavailablePerSite' | 'failureBudget' | 'observeSeconds';
 export type DraftProblems = Partial<Record<DraftField, string>>;
 
 const FILTER_KEYS = ['site', 'status', 'partner', 'model', 'tag', 'firmware', 'text'] as const;
@@ -171,9 +174,21 @@ export function draftToPlan(d: PlanDraft): { plan: PlanInput; problems: null } |
   if (!limit || (limit.kind === 'count' && limit.value < 1)) problems.maxUnavailablePerSite = `${LIMIT_PROBLEM} At least one appliance must be allowed out.`;
   const budget: CountOrPercent | null = parseCountOrPercent(d.failureBudget);
   if (!budget) problems.failureBudget = 'Give how many appliances may fail in the whole rollout (0, 3) or a percentage of its targets (2%).';
+  const observe = /^\d{1,5}$/.test(d.observeSeconds.trim()) ? Number(d.observeSeconds.trim()) : NaN;
+  if (!(observe >= 1 && observe <= 86_400)) problems.observeSeconds = 'Give the seconds to watch the canary before judging it (1 to 86400).';
   if (Object.keys(problems).length > 0 || !canary || !waves || !limit || !budget) return { plan: null, problems };
   return {
-    plan: { image: d.image, selection, canary, waves, maxUnavailablePerSite: limit, window: d.window, failureBudget: budget },
+    plan: {
+      image: d.image,
+      selection,
+      canary,
+      waves,
+      maxUnavailablePerSite: limit,
+      window: d.window,
+      failureBudget: budget,
+      // About twenty samples over the period, at most one every 15 s.
+      judgement: { observeSeconds: observe, sampleEverySeconds: Math.min(15, Math.max(0.05, observe / 20)) },
+    },
     problems: null,
   };
 }
