@@ -26,10 +26,14 @@ interface Setup {
 
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
-/** Whether the appliance is serving now (false: unreachable, starting, draining, drained, unhealthy). */
-function serving(t: Target): Promise<boolean> {
+/**
+ * Whether the appliance is serving now (false: it dropped the connection as a rebooting box does, or
+ * answers starting, draining, drained, unhealthy); null when no answer came in time, which on a
+ * loaded machine says nothing about the appliance (the last known state stands).
+ */
+function serving(t: Target): Promise<boolean | null> {
   return new Promise((resolve) => {
-    const req = get({ host: '127.0.0.1', port: t.port, path: '/v1/health', agent, timeout: 1500 }, (res) => {
+    const req = get({ host: '127.0.0.1', port: t.port, path: '/v1/health', agent, timeout: 3000 }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));
@@ -44,8 +48,12 @@ function serving(t: Target): Promise<boolean> {
       });
       res.on('error', () => resolve(false));
     });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(false));
+    let timedOut = false;
+    req.on('timeout', () => {
+      timedOut = true;
+      req.destroy();
+    });
+    req.on('error', () => resolve(timedOut ? null : false));
   });
 }
 
@@ -68,11 +76,16 @@ async function main(): Promise<void> {
   const over = new Set<string>();
   const worst = { site: '', outPct: 0, outCount: 0, at: '' };
   let maxSampleMs = 0;
+  let unanswered = 0;
+  const up = new Map<string, boolean>(setup.appliances.map((a) => [a.serial, true]));
   while (!stop) {
     const t0 = Date.now();
     const states = await Promise.all(setup.appliances.map(async (a) => [a.serial, await serving(a)] as const));
-    const up = new Map(states);
-    if (baseline === null) baseline = new Set(states.filter(([, ok]) => !ok).map(([s]) => s));
+    for (const [serial, ok] of states) {
+      if (ok === null) unanswered++;
+      else up.set(serial, ok);
+    }
+    if (baseline === null) baseline = new Set(states.filter(([, ok]) => ok === false).map(([s]) => s));
     samples++;
     for (const [site, list] of bySite) {
       const out = list.filter((a) => !up.get(a.serial));
@@ -92,7 +105,7 @@ async function main(): Promise<void> {
     if (took < setup.sampleMs) await new Promise((r) => setTimeout(r, setup.sampleMs - took));
   }
   process.stdout.write(
-    JSON.stringify({ samples, perSiteViolations: episodes, siteSamplesOver, worst: worst.site ? worst : null, outBefore: baseline?.size ?? 0, maxSampleMs }) + '\n',
+    JSON.stringify({ samples, perSiteViolations: episodes, siteSamplesOver, worst: worst.site ? worst : null, outBefore: baseline?.size ?? 0, maxSampleMs, unanswered }) + '\n',
   );
   agent.destroy();
   process.exit(0);

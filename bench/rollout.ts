@@ -161,6 +161,14 @@ async function main(): Promise<void> {
       const wallSeconds = (performance.now() - t0) / 1000;
       const cpu = process.cpuUsage(cpu0);
       const sampled = await sampler.stop();
+      // Why appliances failed, grouped (step, code, sentence without numbers), most frequent first.
+      const failedOnes = (await api.rollouts.appliances({ id: created.id, state: ['failed'], limit: 20_000 })).items;
+      const why = new Map<string, number>();
+      for (const a of failedOnes) {
+        const key = `${a.step} ${a.errorCode ?? ''} ${(a.message ?? '').replace(/\d+(\.\d+)?/g, 'N').slice(0, 160)}`;
+        why.set(key, (why.get(key) ?? 0) + 1);
+      }
+      const failures = [...why].sort((x, y) => y[1] - x[1]).slice(0, 5).map(([reason, count]) => ({ count, reason }));
       result.fleetdeck = {
         wallSeconds: round(wallSeconds),
         state: r.state,
@@ -170,6 +178,7 @@ async function main(): Promise<void> {
         engineCpuMsPerAppliance: round((cpu.user + cpu.system) / 1000 / N, 1),
         perSiteViolations: sampled.perSiteViolations,
         sampling: sampled,
+        ...(failures.length ? { failures } : {}),
         ...(approvals.length ? { approvedMarginal: approvals } : {}),
       };
       log(`fleetdeck: ${JSON.stringify(result.fleetdeck)}`);

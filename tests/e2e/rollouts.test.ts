@@ -7,6 +7,7 @@
  * whose appliance has the lab's `no-boot-image` fault stops the rollout before any wave.
  */
 import { execFileSync } from 'node:child_process';
+import axe, { type AxeResults } from 'axe-core';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +46,23 @@ describe.skipIf(!ready)('rollouts in the browser host (Playwright + Chromium, la
     await page.getByTestId('rollout-action-dialog').waitFor();
     await page.getByTestId('rollout-action-confirm').click();
     await page.getByTestId('rollout-action-dialog').waitFor({ state: 'detached' });
+  }
+  /** Serious or critical WCAG 2.1 AA violations on the page now (axe-core, as accessibility.test.ts runs it), in both themes. */
+  async function axeViolations(): Promise<string[]> {
+    if (!(await page.evaluate('typeof window.axe === "object"'))) await page.evaluate(axe.source);
+    const found: string[] = [];
+    for (const theme of ['light', 'dark']) {
+      await page.evaluate(`document.documentElement.dataset.theme = '${theme}'`);
+      await page.waitForTimeout(100);
+      const r = (await page.evaluate(
+        `window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] })`,
+      )) as AxeResults;
+      for (const v of r.violations) {
+        if (v.impact === 'serious' || v.impact === 'critical') found.push(`${theme}: ${v.id} ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+      }
+    }
+    await page.evaluate(`delete document.documentElement.dataset.theme`);
+    return found;
   }
   /** Fill the plan editor and wait for its preview of this plan. */
   async function plan(p: { filter: string; canary: string; waves: string; limit: string; window: 'now' | 'maintenance' }) {
@@ -105,6 +123,7 @@ describe.skipIf(!ready)('rollouts in the browser host (Playwright + Chromium, la
       expect(await siteRows.nth(i).getByTestId('rollout-preview-limit').innerText()).toMatch(/^at most 1 of \d+ appliances out at once/);
     }
     expect(await page.getByTestId('rollout-frozen-note').innerText()).toMatch(/Targets are frozen when the rollout is created/);
+    expect(await axeViolations()).toEqual([]);
 
     // Window "now" needs the count typed back.
     const create = page.getByTestId('rollout-create');
@@ -156,6 +175,7 @@ describe.skipIf(!ready)('rollouts in the browser host (Playwright + Chromium, la
     expect(['pass', 'marginal']).toContain(await judgement.getAttribute('data-verdict'));
     expect(await page.getByTestId('rollout-metric').count()).toBe(4);
     await page.getByTestId('canary-chart').locator('canvas').first().waitFor();
+    expect(await axeViolations()).toEqual([]);
 
     // One appliance's timeline: every step, in order, each ok.
     const row = page.getByTestId('rollout-appliance').first();
