@@ -18,10 +18,11 @@ const GROUPS: Record<string, Group> = {
   health: async (io) => [(await import('./health')).healthCommand(io)],
   exec: async (io) => (await import('./exec')).fleetCommands(io),
   firmware: async (io) => [(await import('./firmware')).firmwareCommand(io)],
+  rollout: async (io) => [(await import('./rollout')).rolloutCommand(io)],
 };
 /** Commands that live in another group's module. */
 const GROUP_OF: Record<string, string> = { jobs: 'exec', net: 'exec' };
-const ORDER = ['inventory', 'serve', 'lab', 'health', 'firmware', 'exec'];
+const ORDER = ['inventory', 'serve', 'lab', 'health', 'firmware', 'rollout', 'exec'];
 
 /** The command word of argv (skipping global options), or undefined. */
 function commandWord(argv: readonly string[]): string | undefined {

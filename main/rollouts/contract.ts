@@ -253,6 +253,7 @@ export type Verdict = z.infer<typeof Verdict>;
 const SampleStats = z.object({ n: z.number().int(), median: z.number().nullable(), mean: z.number().nullable() });
 
 export const MetricJudgement = z.object({
+  /** errorsPerSecond is compared per Gbps served (errors grow with traffic); the others as measured. */
   metric: MetricName,
   /** Which way is better (errors: lower; the others: higher; health scored OK 1, Unknown 0.75, Warning 0.5, Error 0). */
   better: z.enum(['higher', 'lower']),

@@ -22,7 +22,8 @@ export const HEALTH_SCORE: Record<HealthStatus, number> = { OK: 1, Unknown: 0.75
 
 const METRICS: ReadonlyArray<{ metric: MetricName; better: 'higher' | 'lower'; value: (s: Sample) => number | null }> = [
   { metric: 'servingGbps', better: 'higher', value: (s) => s.servingGbps },
-  { metric: 'errorsPerSecond', better: 'lower', value: (s) => s.errorsPerSecond },
+  // Errors grow with traffic: judged per Gbps served, so a canary that serves more is not "worse".
+  { metric: 'errorsPerSecond', better: 'lower', value: (s) => (s.errorsPerSecond === null || s.servingGbps === null ? null : s.errorsPerSecond / Math.max(s.servingGbps, 1)) },
   { metric: 'cacheHitRatio', better: 'higher', value: (s) => s.cacheHitRatio },
   // An unreachable appliance scores as Error: it does not serve.
   { metric: 'health', better: 'higher', value: (s) => (s.reached && s.health ? HEALTH_SCORE[s.health] : 0) },

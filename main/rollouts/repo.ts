@@ -236,6 +236,20 @@ export class RolloutsRepo {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM rollout_targets WHERE rollout_id = ? AND wave = ? AND admitted_at IS NOT NULL').get(id, wave) as { n: number }).n;
   }
 
+  /** Of these serials, those that are targets of another active rollout (with its id). */
+  inActiveRollouts(serials: readonly string[], except: number | null = null): Array<{ serial: string; rollout_id: number }> {
+    const active = new Map<string, number>();
+    for (const r of this.db
+      .prepare(
+        `SELECT t.serial, t.rollout_id FROM rollout_targets t JOIN rollouts r ON r.id = t.rollout_id
+         WHERE r.state IN ('created', ${ACTIVE_STATES.map(() => '?').join(',')}) AND t.state NOT IN ('ok', 'failed', 'cancelled')`,
+      )
+      .all(...ACTIVE_STATES) as Array<{ serial: string; rollout_id: number }>) {
+      if (r.rollout_id !== except) active.set(r.serial, r.rollout_id);
+    }
+    return serials.filter((s) => active.has(s)).map((serial) => ({ serial, rollout_id: active.get(serial)! }));
+  }
+
   stepStart(id: number, serial: string, step: string, at: string): number {
     return Number(
       this.db.prepare(`INSERT INTO rollout_steps (rollout_id, serial, step, state, started_at) VALUES (?, ?, ?, 'running', ?)`).run(id, serial, step, at).lastInsertRowid,

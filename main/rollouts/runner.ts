@@ -603,8 +603,16 @@ export class RolloutRun implements KindRun {
   outOfService(site: string, appliances: readonly Appliance[]): Set<string> {
     const out = new Set(this.env.repo.holdingAt(site));
     for (const a of appliances) if (a.status === 'drained' || a.status === 'offline' || a.status === 'rma') out.add(a.serial);
+    // What this rollout saw itself after updating an appliance is newer than a poll made before (during its reboot).
+    const seenOk = new Map<string, number>();
+    for (const a of appliances) {
+      const t = this.env.repo.target(this.id, a.serial);
+      if (t?.state === 'ok' && t.updated_at) seenOk.set(a.serial, Date.parse(t.updated_at));
+    }
     for (const h of this.env.health.assessed(appliances.filter((a) => !out.has(a.serial)))) {
       if (h.expected) continue;
+      const ours = seenOk.get(h.serial);
+      if (ours !== undefined && (h.lastPollAt === null || Date.parse(h.lastPollAt) <= ours)) continue;
       if (h.status === 'Error' || (!h.reachable && h.measuredAt !== null)) out.add(h.serial);
     }
     return out;
@@ -735,7 +743,7 @@ export class RolloutRun implements KindRun {
     this.afterTargetEnded();
   }
 
-  /** Untouched appliances of the canaries' models: at the canaries' sites first (same time of day), then elsewhere. */
+  /** Untouched appliances of the canaries' models: at the canaries' sites (same time of day), else elsewhere. */
   private pickBaseline(canaries: readonly Appliance[], touched: ReadonlySet<string>): Appliance[] {
     const models = new Set(canaries.map((c) => c.model));
     const sites = new Set(canaries.map((c) => c.site));
@@ -745,9 +753,10 @@ export class RolloutRun implements KindRun {
       const candidates = selectAppliances(this.env.inventory, { model: [model], status: ['online'] }).filter(
         (a) => !canarySet.has(a.serial) && !touched.has(a.serial) && a.firmware !== this.image,
       );
+      // Traffic follows each site's time of day: other sites are a baseline only when the canaries' own have none.
       const near = candidates.filter((a) => sites.has(a.site));
       const far = candidates.filter((a) => !sites.has(a.site));
-      out.push(...[...near, ...far].slice(0, this.plan.judgement.baselineMax));
+      out.push(...(near.length > 0 ? near : far).slice(0, this.plan.judgement.baselineMax));
     }
     return out;
   }

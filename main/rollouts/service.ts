@@ -76,6 +76,7 @@ export class RolloutsService {
   private readonly runs = new Map<number, RolloutRun>();
   private readonly progressTimers = new Map<number, NodeJS.Timeout>();
   private outageCache: { at: number; map: Map<string, string> } | null = null;
+  private closed = false;
 
   constructor(
     private readonly deps: ServiceDeps<typeof rolloutsEvents>,
@@ -83,8 +84,9 @@ export class RolloutsService {
     options: RolloutsOptions = {},
   ) {
     this.repo = new RolloutsRepo(deps.db);
-    this.env = { deps, repo: this.repo, inventory: services.inventory, net: services.net, firmware: services.firmware, health: services.health, pollMs: options.pollMs ?? 1000 };
+    this.env = { deps, repo: this.repo, inventory: services.inventory, net: services.net, firmware: services.firmware, health: services.health, pollMs: options.pollMs ?? (Number(process.env['FLEETDECK_ROLLOUT_POLL_MS']) || 1000) };
     services.health.setExpectedOutages((serial) => this.expectedOutage(serial));
+    this.linkJobsAfterCrash();
     this.handlers = {
       preview: (input) => this.preview(input),
       create: (input, ctx) => this.create(input, ctx.actor),
@@ -108,6 +110,22 @@ export class RolloutsService {
       approveMarginal: ({ id, note }, ctx) => this.approveMarginal(id, ctx.actor, note),
       wait: ({ id, timeoutMs }) => this.wait(id, timeoutMs),
     };
+  }
+
+  /**
+   * A process that died inside start (or retry) may have left a rollout marked running whose job
+   * was created but not yet recorded, or not created at all: link the job (found by its spec), or
+   * put the rollout back to where it was before (created) when there is none.
+   */
+  private linkJobsAfterCrash(): void {
+    for (const row of this.repo.active()) {
+      const current = row.job_id === null ? undefined : this.services.jobs.repo.job(row.job_id);
+      if (current?.state === 'running') continue;
+      const job = this.services.jobs.repo.list(500).find((j) => j.runner === ROLLOUT_KIND && (j.spec as { rolloutId?: unknown }).rolloutId === row.id);
+      if (job && job.id !== row.job_id) this.repo.update(row.id, { job_id: job.id });
+      else if (row.job_id === null) this.repo.update(row.id, { state: 'created', phase: 'not-started', started_at: null, wave_started_at: null });
+      else this.finalize(row.id); // its job ended while nobody could record the rollout's end
+    }
   }
 
   // ------------------------------------------------------------------------------------ the job kind
@@ -152,6 +170,7 @@ export class RolloutsService {
 
   /** The job ended (or this process stops running it): the rollout's final state, when it has one. */
   private finalize(id: number): void {
+    if (this.closed) return; // shutting down: the journal keeps the rollout for the next host
     const row = this.repo.rollout(id);
     if (!row || row.job_id === null || FINAL_ROLLOUT_STATES.includes(row.state)) return;
     const job = this.services.jobs.repo.job(row.job_id);
@@ -199,6 +218,17 @@ export class RolloutsService {
       if (missing.length) throw fieldError(['canary', 'serials'], `Canary appliances not among the targets: ${missing.slice(0, 10).join(', ')}.`);
     }
     if (plan.judgement.marginalP < plan.judgement.failP) throw fieldError(['judgement', 'marginalP'], 'marginalP must be at least failP.');
+  }
+
+  /** An appliance is in one rollout at a time (created or under way). */
+  private refuseOverlap(serials: readonly string[], self: number | null): void {
+    const busy = this.repo.inActiveRollouts(serials, self);
+    if (busy.length === 0) return;
+    const ids = [...new Set(busy.map((b) => b.rollout_id))];
+    throw new FleetError(
+      'E_CONFLICT',
+      `${busy.length} of these appliances are in rollout ${ids.join(', ')} already (${busy.slice(0, 5).map((b) => b.serial).join(', ')}${busy.length > 5 ? ', …' : ''}): let it finish, or abort it.`,
+    );
   }
 
   preview(raw: z.input<typeof PlanInput>): RolloutPreview {
@@ -294,6 +324,7 @@ export class RolloutsService {
     }
     const targets = this.targetsOf(plan.selection);
     this.checkPlan(plan, targets);
+    this.refuseOverlap(targets.map((t) => t.serial), null);
     const sites = new Set(targets.map((t) => t.site));
     if (plan.window === 'now' && confirmCount !== targets.length) {
       throw new FleetError(
@@ -364,6 +395,7 @@ export class RolloutsService {
     const row = this.mustFind(id);
     if (row.state !== 'created') throw new FleetError('E_CONFLICT', `Rollout ${id} is ${row.state}; only a created rollout starts (resume a paused one, retry a finished one).`);
     const targets = this.repo.targets(id);
+    this.refuseOverlap(targets.map((t) => t.serial), id);
     const hasCanary = targets.some((t) => t.wave === 0);
     const at = isoAt(this.deps.clock);
     this.repo.update(id, { state: 'running', phase: hasCanary ? 'canary' : 'waves', current_wave: hasCanary ? 0 : 1, wave_started_at: at, started_at: at });
@@ -625,6 +657,7 @@ export class RolloutsService {
 
   /** Engine shutdown: timers stop (runs are closed by the kernel). */
   close(): void {
+    this.closed = true;
     for (const t of this.progressTimers.values()) clearTimeout(t);
     this.progressTimers.clear();
   }
