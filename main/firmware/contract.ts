@@ -52,9 +52,25 @@ export const ImportInput = z.object({
   signaturePath: LocalPath.optional(),
 });
 
+/** Largest image a window may send over RPC (base64 in one message; the browser host takes 80 MiB). Larger: the CLI. */
+export const MAX_UPLOAD_BYTES = 48 * 1024 * 1024;
+
+/** An image chosen in a window (drag and drop or a file picker): the bytes travel, not a path. */
+export const UploadInput = z.object({
+  /** The file's name as the window saw it (for people; only its last segment is kept). */
+  fileName: z.string().min(1).max(255),
+  contentBase64: z
+    .string()
+    .max(Math.ceil(MAX_UPLOAD_BYTES / 3) * 4, 'an image sent from a window is at most 48 MiB; import larger ones with fleetdeck firmware import')
+    .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'the image content is not base64'),
+  /** The SSHSIG text (`-----BEGIN SSH SIGNATURE-----`…); absent: the image is unsigned and refused. */
+  signature: z.string().max(16_384).optional(),
+});
+
 export const firmwareMethods = {
   list: method('Every image in the store, newest first', z.object({}).default({}), z.array(FirmwareImage), { writes: false }),
   import: method('Import a signed image file into the store (refused when unsigned, badly signed or signed by an untrusted key)', ImportInput, FirmwareImage, { writes: true }),
+  upload: method('Import an image sent by a window (its bytes and its signature text), with the same checks as import', UploadInput, FirmwareImage, { writes: true }),
   remove: method('Remove an image from the store', z.object({ version: ImageVersion }), z.object({ removed: z.boolean() }), { writes: true }),
   keys: method('The trusted release keys', z.object({}).default({}), z.array(ReleaseKeyRecord), { writes: false }),
   trustKey: method('Trust a release key (an ed25519 OpenSSH public key line)', z.object({ publicKey: z.string().min(1).max(16_384) }), ReleaseKeyRecord, { writes: true }),

@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, mkdirSync } from 'node:fs';
-import { open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
@@ -68,6 +68,7 @@ export class FirmwareService {
     this.handlers = {
       list: () => this.list(),
       import: (input, ctx) => this.importImage(input.path, input.signaturePath, ctx.actor),
+      upload: (input, ctx) => this.uploadImage(input.fileName, input.contentBase64, input.signature, ctx.actor),
       remove: ({ version }, ctx) => this.remove(version, ctx.actor),
       keys: () => this.keys(),
       trustKey: ({ publicKey }, ctx) => this.trustKey(publicKey, ctx.actor),
@@ -124,6 +125,26 @@ export class FirmwareService {
       importedAt: row.imported_at,
       importedBy: row.imported_by,
     };
+  }
+
+  /**
+   * An image a window sent (drag and drop in the browser host has no path): written to a private
+   * folder under the data dir with its signature beside it, imported as a file would be, then removed.
+   */
+  async uploadImage(fileName: string, contentBase64: string, signature: string | undefined, actor: string): Promise<FirmwareImage> {
+    // No signature sent: refused as unsigned, before anything is written.
+    if (signature === undefined || signature.trim() === '') throw signatureFleetError(new SignatureError('unsigned', UNSIGNED_SENTENCE));
+    const name = basename(fileName.replace(/\\/g, '/')).replace(/[^0-9A-Za-z.+_-]/g, '_').slice(0, 128) || 'image.img';
+    const dir = join(this.deps.dataDir, 'firmware', 'uploads', this.deps.rng.bytes(8).toString('hex'));
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    try {
+      const path = join(dir, name);
+      await writeFile(path, Buffer.from(contentBase64, 'base64'), { mode: 0o600 });
+      await writeFile(`${path}.sig`, signature, { mode: 0o600 });
+      return await this.importImage(path, `${path}.sig`, actor);
+    } finally {
+      await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    }
   }
 
   async importImage(path: string, signaturePath: string | undefined, actor: string): Promise<FirmwareImage> {

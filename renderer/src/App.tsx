@@ -21,12 +21,16 @@ import { followProvisioning } from './features/provisioning/store';
 import { snapshotsScreens } from './features/snapshots/routes';
 import { SnapshotBanner } from './features/snapshots/SnapshotBanner';
 import { useSnapshots } from './features/snapshots/store';
+import { firmwareScreens } from './features/firmware/routes';
+import { rolloutsScreens } from './features/rollouts/routes';
 import { useEngine } from './stores/engine';
 import { followInventoryChanges } from './features/inventory/store';
 import { followHealth } from './features/health/store';
 import { followJobEvents } from './features/jobs/store';
 import { followNetEvents } from './features/net/store';
 import { followDiagnostics } from './features/diagnostics/store';
+import { followFirmwareEvents } from './features/firmware/store';
+import { followRolloutEvents } from './features/rollouts/store';
 import { useUi } from './stores/ui';
 
 export function App() {
@@ -59,6 +63,8 @@ export function App() {
   useEffect(() => {
     if (connected) void useSnapshots.getState().loadCurrent();
   }, [connected]);
+  useEffect(() => (connected ? followFirmwareEvents() : undefined), [connected]);
+  useEffect(() => (connected ? followRolloutEvents() : undefined), [connected]);
 
   return (
     <div className="shell">
@@ -122,6 +128,8 @@ const SCREENS: ScreenTable<RouteName> = {
   ...provisioningScreens,
   ...snapshotsScreens,
   ...fillsScreens,
+  ...firmwareScreens,
+  ...rolloutsScreens,
 };
 
 function Screen({ route }: { route: Route }) {

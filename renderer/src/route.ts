@@ -47,7 +47,11 @@ export type Route =
   | { name: 'provisioning' }
   | { name: 'provisioning-site'; code: string }
   | { name: 'snapshots' }
-  | { name: 'fills'; site: string | null; run: number | null };
+  | { name: 'fills'; site: string | null; run: number | null }
+  | { name: 'firmware' }
+  | { name: 'rollouts' }
+  | { name: 'rolloutNew' }
+  | { name: 'rollout'; id: number };
 
 /** What a site's circle on the map is sized by. */
 export type MapSize = 'capacity' | 'serving';
@@ -189,6 +193,11 @@ export function parseHash(hash: string): Route {
       const run = new URLSearchParams(search).get('run');
       return { name: 'fills', site: arg, run: run !== null && /^[1-9]\d{0,14}$/.test(run) ? Number(run) : null };
     }
+    case 'firmware':
+      return { name: 'firmware' };
+    case 'rollouts':
+      if (arg === 'new') return { name: 'rolloutNew' };
+      return arg !== null && /^[1-9]\d{0,14}$/.test(arg) ? { name: 'rollout', id: Number(arg) } : { name: 'rollouts' };
     default:
       return { name: 'overview' };
   }
@@ -245,6 +254,14 @@ export function hashFor(route: Route): string {
       return '#/snapshots';
     case 'fills':
       return `#/fills${route.site ? `/${encodeURIComponent(route.site)}` : ''}${route.run ? `?run=${route.run}` : ''}`;
+    case 'firmware':
+      return '#/firmware';
+    case 'rollouts':
+      return '#/rollouts';
+    case 'rolloutNew':
+      return '#/rollouts/new';
+    case 'rollout':
+      return `#/rollouts/${route.id}`;
   }
 }
 
@@ -254,7 +271,7 @@ export function appliancesHash(filters: Partial<ListQuery>): string {
 }
 
 /** Which left-nav entry a route belongs to. */
-export function navSection(route: Route): 'overview' | 'map' | 'capacity' | 'appliances' | 'sites' | 'import' | 'audit' | 'health' | 'jobs' | 'hostkeys' | 'terminals' | 'provisioning' | 'snapshots' | 'fills' {
+export function navSection(route: Route): 'overview' | 'map' | 'capacity' | 'appliances' | 'sites' | 'import' | 'audit' | 'health' | 'jobs' | 'hostkeys' | 'terminals' | 'provisioning' | 'snapshots' | 'fills' | 'firmware' | 'rollouts' {
   switch (route.name) {
     case 'appliance':
     case 'appliances':
@@ -268,6 +285,9 @@ export function navSection(route: Route): 'overview' | 'map' | 'capacity' | 'app
       return 'jobs';
     case 'provisioning-site':
       return 'provisioning';
+    case 'rolloutNew':
+    case 'rollout':
+      return 'rollouts';
     default:
       return route.name;
   }

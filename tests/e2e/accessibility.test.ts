@@ -79,6 +79,10 @@ describe.skipIf(!chromiumAvailable)('accessibility (axe-core, WCAG 2.1 AA) on ev
     { name: 'hostkeys', open: async (p) => void (await go(p, '#/hostkeys'), await p.locator('main h1').first().waitFor()) },
     { name: 'map', open: async (p) => void (await go(p, '#/map'), await p.getByTestId('map-site').first().waitFor()) },
     { name: 'capacity', open: async (p) => void (await go(p, '#/capacity?site=' + site), await p.getByTestId('capacity-site').waitFor()) },
+    { name: 'firmware', open: async (p) => void (await go(p, '#/firmware'), await p.getByTestId('firmware-drop').waitFor()) },
+    // Populated rollout screens (preview, live view, judgement chart) are checked with axe in rollouts.test.ts.
+    { name: 'rollouts', open: async (p) => void (await go(p, '#/rollouts'), await p.getByTestId('rollouts-none').waitFor()) },
+    { name: 'rollout-editor', open: async (p) => void (await go(p, '#/rollouts/new'), await p.getByTestId('rollout-editor').waitFor()) },
     {
       name: 'add-appliance-dialog',
       open: async (p) => {

@@ -14,6 +14,8 @@ const LINKS = [
   { section: 'health', href: '#/health', label: 'Health' },
   { section: 'jobs', href: '#/jobs', label: 'Jobs' },
   { section: 'fills', href: '#/fills', label: 'Fills' },
+  { section: 'rollouts', href: '#/rollouts', label: 'Rollouts' },
+  { section: 'firmware', href: '#/firmware', label: 'Firmware' },
   { section: 'hostkeys', href: '#/hostkeys', label: 'Host keys' },
   { section: 'terminals', href: '#/terminals', label: 'Terminals' },
   { section: 'import', href: '#/import', label: 'Import / Export' },

@@ -1,0 +1,328 @@
+/**
+ * Firmware images: the signed image store (version, size, sha256, signer, when imported), import by
+ * dropping an image and its .sig here or picking them, remove; and the release keys whose signatures
+ * are accepted (trust a public key, untrust one). Refusals show the engine's sentence, which says
+ * whether the image was unsigned, badly signed or signed by an untrusted key.
+ */
+import { useEffect, useState, type ChangeEvent, type DragEvent } from 'react';
+import { MAX_UPLOAD_BYTES, type FirmwareImage, type ReleaseKeyRecord } from '../../../../main/firmware/contract';
+import { FormError, FormFooter } from '../../ui/FormFooter';
+import { Modal } from '../../ui/Modal';
+import { formatDateTime } from '../../ui/format';
+import { useConfirm } from '../../ui/use-confirm';
+import { asApiError } from '../../stores/engine';
+import { useUi } from '../../stores/ui';
+import { formatBytes, pairFiles, refusalSentence } from './files';
+import { readAsBase64, useFirmware } from './store';
+import './firmware.css';
+
+export function FirmwareScreen() {
+  const loadImages = useFirmware((s) => s.loadImages);
+  const loadKeys = useFirmware((s) => s.loadKeys);
+  useEffect(() => {
+    void loadImages();
+    void loadKeys();
+  }, [loadImages, loadKeys]);
+  return (
+    <div className="page">
+      <div className="page-head">
+        <h1>Firmware images</h1>
+      </div>
+      <ImportCard />
+      <ImagesCard />
+      <KeysCard />
+    </div>
+  );
+}
+
+function ImportCard() {
+  const upload = useFirmware((s) => s.upload);
+  const [image, setImage] = useState<File | null>(null);
+  const [signature, setSignature] = useState<File | null>(null);
+  const [dragging, setDragging] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [imported, setImported] = useState<FirmwareImage | null>(null);
+
+  const take = (files: File[]) => {
+    setImported(null);
+    const pair = pairFiles(files, { image, signature });
+    setImage(pair.image);
+    setSignature(pair.signature);
+    setProblem(pair.problem);
+  };
+  const onDrop = (e: DragEvent<HTMLDivElement>) => {
+    e.preventDefault();
+    setDragging(false);
+    take([...e.dataTransfer.files]);
+  };
+  const onPick = (which: 'image' | 'signature') => (e: ChangeEvent<HTMLInputElement>) => {
+    const file = e.target.files?.[0] ?? null;
+    setImported(null);
+    setProblem(null);
+    if (which === 'image') setImage(file);
+    else setSignature(file);
+  };
+
+  const run = async () => {
+    if (!image) return;
+    setProblem(null);
+    setImported(null);
+    if (image.size > MAX_UPLOAD_BYTES) {
+      setProblem(`${image.name} is ${formatBytes(image.size)}; a window sends at most ${formatBytes(MAX_UPLOAD_BYTES)}. Import it with: fleetdeck firmware import ${image.name}`);
+      return;
+    }
+    setBusy(true);
+    try {
+      const [contentBase64, sigText] = await Promise.all([readAsBase64(image), signature ? signature.text() : Promise.resolve(undefined)]);
+      const done = await upload({ fileName: image.name, contentBase64, ...(sigText !== undefined ? { signature: sigText } : {}) });
+      setImported(done);
+      setImage(null);
+      setSignature(null);
+    } catch (err) {
+      const e = asApiError(err);
+      setProblem(refusalSentence(e.code, e.message));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section className="card" aria-labelledby="fw-import-title">
+      <h2 id="fw-import-title">Import an image</h2>
+      <div
+        className={`fw-drop${dragging ? ' over' : ''}`}
+        data-testid="firmware-drop"
+        onDragOver={(e) => {
+          e.preventDefault();
+          setDragging(true);
+        }}
+        onDragLeave={() => setDragging(false)}
+        onDrop={onDrop}
+      >
+        <p>
+          Drop the image and its signature (<span className="mono">IMAGE.sig</span>, made with{' '}
+          <span className="mono">ssh-keygen -Y sign -n fleetdeck-firmware -f KEY IMAGE</span>) here, or choose them:
+        </p>
+        <div className="inline-form">
+          <div className="field">
+            <label htmlFor="fw-image">Image file</label>
+            <input id="fw-image" type="file" data-testid="firmware-image-file" onChange={onPick('image')} />
+          </div>
+          <div className="field">
+            <label htmlFor="fw-signature">Signature file (.sig)</label>
+            <input id="fw-signature" type="file" accept=".sig" data-testid="firmware-signature-file" onChange={onPick('signature')} />
+          </div>
+        </div>
+        <p className="muted" data-testid="firmware-picked">
+          Image: <strong>{image ? `${image.name} (${formatBytes(image.size)})` : 'none yet'}</strong> · Signature:{' '}
+          <strong>{signature ? signature.name : 'none (an unsigned image is refused)'}</strong>
+        </p>
+      </div>
+      <div className="form-actions">
+        <button type="button" className="btn primary" data-testid="firmware-import" disabled={!image || busy} onClick={() => void run()}>
+          {busy ? 'Checking the signature…' : 'Import'}
+        </button>
+      </div>
+      {imported && (
+        <div className="result" role="status" data-testid="firmware-imported">
+          Imported <strong>{imported.version}</strong>, signed by {imported.signer.comment || imported.signer.fingerprint}.
+        </div>
+      )}
+      <FormError message={problem} testId="firmware-problem" />
+    </section>
+  );
+}
+
+function ImagesCard() {
+  const images = useFirmware((s) => s.images);
+  const [removing, setRemoving] = useState<FirmwareImage | null>(null);
+  return (
+    <section className="card" aria-labelledby="fw-images-title">
+      <h2 id="fw-images-title">Images in the store</h2>
+      {images === null ? (
+        <p className="muted">Loading…</p>
+      ) : images.length === 0 ? (
+        <p className="muted" data-testid="firmware-none">
+          No images yet. Trust a release key below, then import a signed image.
+        </p>
+      ) : (
+        <div className="table-wrap">
+          <table className="plain" data-testid="firmware-images">
+            <thead>
+              <tr>
+                <th>Version</th>
+                <th className="num">Size</th>
+                <th>SHA-256</th>
+                <th>Signer</th>
+                <th>Imported</th>
+                <th>
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {images.map((img) => (
+                <tr key={img.version} data-testid="firmware-image-row" data-version={img.version}>
+                  <td className="mono">{img.version}</td>
+                  <td className="num">{formatBytes(img.sizeBytes)}</td>
+                  <td className="mono" title={img.sha256}>
+                    {img.sha256.slice(0, 16)}…
+                  </td>
+                  <td>
+                    {img.signer.comment && <div>{img.signer.comment}</div>}
+                    <div className="mono small">{img.signer.fingerprint}</div>
+                    {!img.signer.trusted && (
+                      <span className="status st-offline compact" data-testid="firmware-untrusted">
+                        no longer trusted
+                      </span>
+                    )}
+                  </td>
+                  <td>
+                    {formatDateTime(img.importedAt)}
+                    <div className="muted small">{img.importedBy}</div>
+                  </td>
+                  <td>
+                    <button type="button" className="btn small" data-testid="firmware-remove" onClick={() => setRemoving(img)}>
+                      Remove<span className="sr-only"> {img.version}</span>
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {removing && <RemoveDialog image={removing} onClose={() => setRemoving(null)} />}
+    </section>
+  );
+}
+
+function RemoveDialog({ image, onClose }: { image: FirmwareImage; onClose: () => void }) {
+  const remove = useFirmware((s) => s.remove);
+  const toast = useUi((s) => s.toast);
+  const { busy, problem, confirm } = useConfirm(async () => {
+    await remove(image.version);
+    toast('info', `Removed firmware ${image.version} from the store.`);
+    onClose();
+  });
+  return (
+    <Modal title={`Remove firmware ${image.version}?`} onClose={onClose} narrow testId="firmware-remove-dialog">
+      <p>
+        The image file and its signature are deleted from the store. Appliances already running {image.version} are not touched; a rollout can
+        no longer use it until it is imported again.
+      </p>
+      <FormFooter busy={busy} error={problem} onCancel={onClose} label="Remove" busyLabel="Removing…" testId="firmware-remove-confirm" tone="danger" onConfirm={confirm} />
+    </Modal>
+  );
+}
+
+function KeysCard() {
+  const keys = useFirmware((s) => s.keys);
+  const trustKey = useFirmware((s) => s.trustKey);
+  const toast = useUi((s) => s.toast);
+  const [text, setText] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [untrusting, setUntrusting] = useState<ReleaseKeyRecord | null>(null);
+
+  const onPub = async (e: ChangeEvent<HTMLInputElement>) => {
+    const file = e.target.files?.[0];
+    if (file) setText((await file.text()).trim());
+  };
+  const trust = async () => {
+    setBusy(true);
+    setProblem(null);
+    try {
+      const key = await trustKey(text.trim());
+      toast('info', `Trusted release key ${key.fingerprint}.`);
+      setText('');
+    } catch (err) {
+      const e = asApiError(err);
+      setProblem(`${e.message} (${e.code})`);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section className="card" aria-labelledby="fw-keys-title">
+      <h2 id="fw-keys-title">Trusted release keys</h2>
+      <p className="muted">Images are accepted only when signed by one of these ed25519 keys. Untrusting a key keeps the images it signed, but no rollout will use them.</p>
+      {keys === null ? (
+        <p className="muted">Loading…</p>
+      ) : keys.length === 0 ? (
+        <p className="muted" data-testid="release-keys-none">
+          No release key is trusted yet, so every image is refused.
+        </p>
+      ) : (
+        <div className="table-wrap">
+          <table className="plain" data-testid="release-keys">
+            <thead>
+              <tr>
+                <th>Fingerprint</th>
+                <th>Comment</th>
+                <th>Trusted</th>
+                <th>
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {keys.map((k) => (
+                <tr key={k.fingerprint} data-testid="release-key-row" data-fingerprint={k.fingerprint}>
+                  <td className="mono">{k.fingerprint}</td>
+                  <td>{k.comment || '—'}</td>
+                  <td>
+                    {formatDateTime(k.trustedAt)}
+                    <div className="muted small">{k.trustedBy}</div>
+                  </td>
+                  <td>
+                    <button type="button" className="btn small" data-testid="release-key-untrust" onClick={() => setUntrusting(k)}>
+                      Untrust<span className="sr-only"> {k.comment || k.fingerprint}</span>
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <h3 className="section">Trust a key</h3>
+      <div className="inline-form">
+        <div className="field grow">
+          <label htmlFor="fw-key-text">Public key (the line from KEY.pub)</label>
+          <textarea id="fw-key-text" rows={2} className="mono" data-testid="release-key-text" value={text} placeholder="ssh-ed25519 AAAA… release team" onChange={(e) => setText(e.target.value)} />
+        </div>
+        <div className="field">
+          <label htmlFor="fw-key-file">or a .pub file</label>
+          <input id="fw-key-file" type="file" accept=".pub" data-testid="release-key-file" onChange={(e) => void onPub(e)} />
+        </div>
+      </div>
+      <div className="form-actions">
+        <button type="button" className="btn primary" data-testid="release-key-trust" disabled={busy || text.trim() === ''} onClick={() => void trust()}>
+          {busy ? 'Trusting…' : 'Trust key'}
+        </button>
+      </div>
+      <FormError message={problem} testId="release-key-problem" />
+      {untrusting && <UntrustDialog releaseKey={untrusting} onClose={() => setUntrusting(null)} />}
+    </section>
+  );
+}
+
+function UntrustDialog({ releaseKey, onClose }: { releaseKey: ReleaseKeyRecord; onClose: () => void }) {
+  const untrustKey = useFirmware((s) => s.untrustKey);
+  const toast = useUi((s) => s.toast);
+  const { busy, problem, confirm } = useConfirm(async () => {
+    await untrustKey(releaseKey.fingerprint);
+    toast('info', `${releaseKey.fingerprint} is no longer trusted.`);
+    onClose();
+  });
+  return (
+    <Modal title="Stop trusting this release key?" onClose={onClose} narrow testId="release-key-untrust-dialog">
+      <p className="mono">{releaseKey.fingerprint}</p>
+      <p>New images signed by it will be refused; images it signed stay in the store, marked no longer trusted, and rollouts refuse them.</p>
+      <FormFooter busy={busy} error={problem} onCancel={onClose} label="Untrust" busyLabel="Untrusting…" testId="release-key-untrust-confirm" tone="danger" onConfirm={confirm} />
+    </Modal>
+  );
+}
