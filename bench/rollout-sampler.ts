@@ -2,10 +2,10 @@
  * bench:rollout's observer, in its own process so its work is not counted as the engine's: every
  * SAMPLE_MS it asks each lab appliance's HTTP API for /v1/health (keep-alive) and counts, per site,
  * the serving capacity out of service: unreachable (rebooting), starting, draining, drained or not
- * serving. A site is over its limit when more than LIMIT_PCT % of its capacity is out and at least
+ * serving. A site is over its limit when more than `limitCount` of its appliances are out and at least
  * one of those was serving when sampling began (what was out before the run is not the tool's doing).
  *
- * Input: one JSON line on stdin {appliances: [{serial, site, nicGbps, port}], limitPct, sampleMs}.
+ * Input: one JSON line on stdin {appliances: [{serial, site, nicGbps, port}], limitCount, sampleMs}.
  * Prints one JSON line when stdin gets "stop\n": samples, per-site episodes over the limit, worst.
  */
 import '../bench/loopback-only';
@@ -20,7 +20,7 @@ interface Target {
 }
 interface Setup {
   appliances: Target[];
-  limitPct: number;
+  limitCount: number;
   sampleMs: number;
 }
 
@@ -92,7 +92,7 @@ async function main(): Promise<void> {
       const outGbps = out.reduce((n, a) => n + a.nicGbps, 0);
       const outPct = (100 * outGbps) / capacity.get(site)!;
       const ours = out.some((a) => !baseline!.has(a.serial));
-      const isOver = ours && outPct > setup.limitPct + 1e-9;
+      const isOver = ours && out.length > setup.limitCount;
       if (isOver) {
         siteSamplesOver++;
         if (!over.has(site)) episodes++;

@@ -8,7 +8,9 @@
  *     `serial`, `max_fail_percentage: 2`, every appliance step with `raw`), over the same lab, in the
  *     same run, with OpenSSH and strict host-key checking (known_hosts exported by Fleetdeck).
  * A separate process (bench/rollout-sampler.ts) samples every appliance's health during each run
- * and counts per-site limit violations: a site with more than 10 % of its capacity out of service.
+ * and counts per-site limit violations: a site with more than 10 % of its appliances out of service (1 of
+ * the lab's 10 per site; a percent of capacity would not do: one flash appliance is 21 % of a lab site, and
+ * Fleetdeck refuses a limit that an appliance alone exceeds).
  * Reports wall time, engine CPU per appliance, violations, and how many were updated.
  * Prints one JSON object as its last line. Env: ROLLOUT_APPLIANCES, ROLLOUT_SITES, ROLLOUT_SPEED,
  * ROLLOUT_TOOLS (fleetdeck,ansible), ROLLOUT_FORKS (50), ROLLOUT_TIMEOUT_S (1800), ROLLOUT_IMAGE_KIB (256).
@@ -37,6 +39,8 @@ const FORKS = Number(process.env['ROLLOUT_FORKS'] ?? 50);
 const TIMEOUT_S = Number(process.env['ROLLOUT_TIMEOUT_S'] ?? 1800);
 const IMAGE_BYTES = Number(process.env['ROLLOUT_IMAGE_KIB'] ?? 256) * 1024;
 const LIMIT_PCT = 10;
+/** 10 % of a site's appliances, at least one. */
+const LIMIT_COUNT = Math.max(1, Math.floor(((N / SITES) * LIMIT_PCT) / 100));
 const CANARY = 5;
 const WAVES = [10, 50, 100];
 const BUDGET_PCT = 2;
@@ -73,7 +77,7 @@ class Sampler {
     this.child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'rollout-sampler.ts')], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdout.on('data', (d: Buffer) => (this.out += d.toString()));
     this.child.stderr.on('data', (d: Buffer) => log(`sampler: ${d.toString().trim()}`));
-    const setup = { appliances: appliances.map((a) => ({ serial: a.serial, site: a.site, nicGbps: a.nicGbps, port: a.apiPort })), limitPct: LIMIT_PCT, sampleMs: SAMPLE_MS };
+    const setup = { appliances: appliances.map((a) => ({ serial: a.serial, site: a.site, nicGbps: a.nicGbps, port: a.apiPort })), limitCount: LIMIT_COUNT, sampleMs: SAMPLE_MS };
     this.child.stdin.write(JSON.stringify(setup) + '\n');
   }
   async stop(): Promise<{ samples: number; perSiteViolations: number; siteSamplesOver: number; worst: unknown; outBefore: number; maxSampleMs: number }> {
@@ -96,7 +100,7 @@ async function main(): Promise<void> {
     appliances: N,
     sites: SITES,
     labSpeed: SPEED,
-    plan: { canary: CANARY, waves: WAVES.map((w) => `${w}%`), maxUnavailablePerSite: `${LIMIT_PCT}%`, failureBudget: `${BUDGET_PCT}%`, window: 'now' },
+    plan: { canary: CANARY, waves: WAVES.map((w) => `${w}%`), maxUnavailablePerSite: `${LIMIT_COUNT} (${LIMIT_PCT}% of a site's appliances)`, failureBudget: `${BUDGET_PCT}%`, window: 'now' },
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version },
   };
   try {
@@ -127,7 +131,7 @@ async function main(): Promise<void> {
         selection: { all: true },
         canary: { kind: 'count', value: CANARY },
         waves: { kind: 'percent', steps: WAVES },
-        maxUnavailablePerSite: { kind: 'percent', value: LIMIT_PCT },
+        maxUnavailablePerSite: { kind: 'count', value: LIMIT_COUNT },
         window: 'now',
         confirmCount: N,
         failureBudget: { kind: 'percent', value: BUDGET_PCT },

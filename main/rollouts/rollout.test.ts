@@ -47,6 +47,19 @@ describe.skipIf(missing)('rollouts on a lab fleet', () => {
     expect(p.sites.every((s) => s.limitCount === 1 && s.maxAtOnce === 1 && s.windowOpen)).toBe(true);
   });
 
+  it('refuses a percent limit smaller than one appliance of a site, instead of waiting for it for ever', async () => {
+    const plan = { image: '27.1.0', selection: { all: true as const }, canary: { kind: 'count' as const, value: 2 }, waves: { kind: 'percent' as const, steps: [100] }, maxUnavailablePerSite: { kind: 'percent' as const, value: 1 } };
+    const p = await lab.api.rollouts.preview(plan);
+    expect(p.warnings.filter((w) => /alone is [\d.]+ % of the site's \d+ Gbps, more than the 1 % limit, so it could never be taken out; raise the limit to at least \d+ %/.test(w))).toHaveLength(4);
+    const refused = await lab.api.rollouts.create(plan).then(
+      () => null,
+      (err: unknown) => err as { code: string; message: string },
+    );
+    expect(refused?.code).toBe('E_VALIDATION');
+    expect(refused?.message).toMatch(/could never be taken out/);
+    expect((await lab.api.rollouts.list({})).filter((r) => r.state === 'created')).toHaveLength(0);
+  });
+
   it('rolls over 4 sites in waves, never more than the per-site limit out at once, and the inventory follows', async () => {
     const created = await lab.api.rollouts.create({
       image: '27.1.0',

@@ -220,6 +220,29 @@ export class RolloutsService {
     if (plan.judgement.marginalP < plan.judgement.failP) throw fieldError(['judgement', 'marginalP'], 'marginalP must be at least failP.');
   }
 
+  /**
+   * Sites where a target alone is more of the site's capacity than a percent limit allows: it could
+   * never be taken out, and the rollout would wait for it for ever. One sentence per site, with the
+   * smallest limit that lets it go.
+   */
+  private neverFit(plan: Plan, targets: readonly Appliance[]): string[] {
+    const limit = plan.maxUnavailablePerSite;
+    if (limit.kind !== 'percent') return [];
+    const bySite = new Map<string, Appliance[]>();
+    for (const t of targets) bySite.set(t.site, [...(bySite.get(t.site) ?? []), t]);
+    const out: string[] = [];
+    for (const [site, mine] of [...bySite].sort((a, b) => a[0].localeCompare(b[0]))) {
+      const capacity = selectAppliances(this.services.inventory, { site: [site] }).reduce((sum, a) => sum + a.nicGbps, 0);
+      const largest = mine.reduce((a, b) => (b.nicGbps > a.nicGbps ? b : a));
+      const share = capacity > 0 ? (largest.nicGbps / capacity) * 100 : 100;
+      if (share <= limit.value + 1e-9) continue;
+      out.push(
+        `${site}: ${largest.serial} (${largest.nicGbps} Gbps) alone is ${Math.round(share * 10) / 10} % of the site's ${capacity} Gbps, more than the ${limit.value} % limit, so it could never be taken out; raise the limit to at least ${Math.ceil(share)} %, give it as a count (1 appliance at a time), or leave it out.`,
+      );
+    }
+    return out;
+  }
+
   /** An appliance is in one rollout at a time (created or under way). */
   private refuseOverlap(serials: readonly string[], self: number | null): void {
     const busy = this.repo.inActiveRollouts(serials, self);
@@ -288,6 +311,7 @@ export class RolloutsService {
         });
       }
     }
+    warnings.push(...this.neverFit(plan, targets));
     if (plan.window === 'now') warnings.push('Window "now": sites\' maintenance windows are ignored; appliances drain and reboot at once (within each site\'s limit).');
     if (!stored.image.signer.trusted) warnings.push(`Firmware ${plan.image} was signed by a key that is no longer trusted; it will not be staged.`);
     return {
@@ -324,6 +348,9 @@ export class RolloutsService {
     }
     const targets = this.targetsOf(plan.selection);
     this.checkPlan(plan, targets);
+    // The preview lists these as warnings; a rollout that would wait for ever is not created.
+    const tooLarge = this.neverFit(plan, targets);
+    if (tooLarge.length) throw fieldError(['maxUnavailablePerSite'], `${tooLarge.slice(0, 5).join(' ')}${tooLarge.length > 5 ? ` (and ${tooLarge.length - 5} more sites)` : ''}`);
     this.refuseOverlap(targets.map((t) => t.serial), null);
     const sites = new Set(targets.map((t) => t.site));
     if (plan.window === 'now' && confirmCount !== targets.length) {
