@@ -121,7 +121,9 @@ export function HealthAge({ health, receivedAt, always }: AgeProps) {
 export function ApplianceHealthBadge({ health, small, testId }: { health: ApplianceHealth; small?: boolean; testId?: string }) {
   const shown = healthShown(health, health.ageSeconds);
   const title =
-    shown.state === 'not-polled'
+    shown.state === 'expected'
+      ? `Out of service as planned: ${health.expected ?? ''}; not counted as a problem and not an actionable item.`
+      : shown.state === 'not-polled'
       ? `Not polled while its lifecycle is ${health.lifecycle}${health.lastKnownStatus ? `; last known health ${health.lastKnownStatus}` : ''}.`
       : shown.state === 'never-polled'
         ? 'Not polled yet: nothing is known about it.'

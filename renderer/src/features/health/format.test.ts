@@ -50,6 +50,14 @@ describe('pollingNote', () => {
   });
 });
 
+describe('healthShown: a planned outage', () => {
+  it('shows a rollout\'s reboot as that, in the neutral colour, with the last known state beside it', () => {
+    const h = { status: 'Unknown' as const, lastKnownStatus: 'OK' as const, reachable: false, lastPollAt: '2026-12-04T10:00:00Z', lifecycle: 'online', expected: 'rebooting (rollout 12)' };
+    expect(healthShown(h, 185)).toEqual({ label: 'rebooting (rollout 12)', tone: 'Unknown', state: 'expected', line: 'last known OK 3 min ago' });
+    expect(healthShown({ ...h, expected: null }, 65).state).toBe('unreachable');
+  });
+});
+
 describe('healthShown: the current state first', () => {
   const base = { status: 'OK' as const, lastKnownStatus: 'OK' as const, reachable: true, lastPollAt: '2026-03-01T12:00:00Z', lifecycle: 'online' };
 

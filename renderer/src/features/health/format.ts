@@ -98,7 +98,7 @@ export interface HealthShown {
   label: string;
   /** The badge's colour: the status the roll-ups count, or Unknown for what is not polled. */
   tone: HealthStatus;
-  state: 'measured' | 'unreachable' | 'never-polled' | 'not-polled';
+  state: 'measured' | 'unreachable' | 'never-polled' | 'not-polled' | 'expected';
   /** The line beside it: "last known OK 3m ago", "not polled yet", "measured 12s ago", or null. */
   line: string | null;
 }
@@ -109,6 +109,8 @@ interface ShownInput {
   reachable: boolean;
   lastPollAt: string | null;
   lifecycle: string;
+  /** Out of service as planned ("rebooting (rollout 12)"): shown as that, never as a problem. */
+  expected?: string | null | undefined;
 }
 
 /**
@@ -123,6 +125,7 @@ export function healthShown(h: ShownInput, age: number | null, always = false): 
   if (NOT_POLLED_LIFECYCLES.includes(h.lifecycle)) {
     return { label: 'Not polled', tone: 'Unknown', state: 'not-polled', line: `not polled (${h.lifecycle})${lastKnown ? `; ${lastKnown}` : ''}` };
   }
+  if (h.expected) return { label: h.expected, tone: 'Unknown', state: 'expected', line: lastKnown };
   if (h.lastPollAt === null) return { label: 'Unknown', tone: 'Unknown', state: 'never-polled', line: 'not polled yet' };
   if (!h.reachable) {
     // Offline, awaiting install, provisioning: not answering is expected, so it is not coloured as a problem.
