@@ -3,41 +3,19 @@
  * 21:00, with a small per-appliance wobble. Local time comes from the runtime's IANA zone data (Intl).
  */
 
-const HOUR = 3_600_000;
-const formatters = new Map<string, Intl.DateTimeFormat>();
-const offsets = new Map<string, { hour: number; offsetMs: number }>();
+import { offsetMs } from '../../kit/windows';
 
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
+const HOUR = 3_600_000;
+const offsets = new Map<string, { hour: number; offsetMs: number }>();
 
 /** The zone's offset from UTC at `at`, in ms (cached per zone and hour: offsets change on the hour). */
 export function zoneOffsetMs(timeZone: string, at: number): number {
   const hour = Math.floor(at / HOUR);
   const cached = offsets.get(timeZone);
   if (cached && cached.hour === hour) return cached.offsetMs;
-  const parts: Record<string, number> = {};
-  for (const p of formatterFor(timeZone).formatToParts(new Date(hour * HOUR))) {
-    if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  }
-  const asUtc = Date.UTC(parts['year']!, parts['month']! - 1, parts['day']!, parts['hour']!, parts['minute']!, parts['second']!);
-  const offsetMs = asUtc - hour * HOUR;
-  offsets.set(timeZone, { hour, offsetMs });
-  return offsetMs;
+  const offset = offsetMs(timeZone, hour * HOUR);
+  offsets.set(timeZone, { hour, offsetMs: offset });
+  return offset;
 }
 
 /** Hours since local midnight, fractional (0 <= h < 24). */
