@@ -82,6 +82,11 @@ describe.skipIf(!chromiumAvailable)('accessibility (axe-core, WCAG 2.1 AA) on ev
     { name: 'firmware', open: async (p) => void (await go(p, '#/firmware'), await p.getByTestId('firmware-drop').waitFor()) },
     // Populated rollout screens (preview, live view, judgement chart) are checked with axe in rollouts.test.ts.
     { name: 'rollouts', open: async (p) => void (await go(p, '#/rollouts'), await p.getByTestId('rollouts-none').waitFor()) },
+    { name: 'fills', open: async (p) => void (await go(p, '#/fills'), await p.locator('main h1').first().waitFor()) },
+    { name: 'fills-site', open: async (p) => void (await go(p, `#/fills/${site}`), await p.locator('main h1').first().waitFor()) },
+    { name: 'provisioning', open: async (p) => void (await go(p, '#/provisioning'), await p.locator('[data-testid="prov-sites"], [data-testid="prov-no-sites"]').first().waitFor()) },
+    { name: 'terminals', open: async (p) => void (await go(p, '#/terminals'), await p.getByTestId('terminals-screen').waitFor()) },
+    { name: 'snapshots', open: async (p) => void (await go(p, '#/snapshots'), await p.getByTestId('snapshot-compare-form').waitFor()) },
     { name: 'rollout-editor', open: async (p) => void (await go(p, '#/rollouts/new'), await p.getByTestId('rollout-editor').waitFor()) },
     {
       name: 'add-appliance-dialog',

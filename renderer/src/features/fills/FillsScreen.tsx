@@ -31,6 +31,7 @@ export function FillsScreen({ site, run: runId }: { site: string | null; run: nu
         <label>
           Site{' '}
           <select
+            className="input"
             data-testid="fills-site"
             value={site ?? ''}
             onChange={(e) => (window.location.hash = hashFor({ name: 'fills', site: e.target.value || null, run: null }))}
