@@ -106,9 +106,12 @@ export async function startSshd(options: SshdOptions): Promise<RunningSshd> {
     'StrictModes no',
     'PermitRootLogin prohibit-password',
     `LogLevel ${options.logLevel ?? 'ERROR'}`,
-    ...(options.env && Object.keys(options.env).length ? [setEnvLine(options.env)] : []),
+    // Sessions get a HOME of their own: the login user's shell start-up files belong to the test
+    // machine, not to an appliance (root's ~/.bashrc here runs pyenv's init: 4 s before every command).
+    setEnvLine({ HOME: file('home'), ...options.env }),
     ...(options.config ?? []),
   ];
+  mkdirSync(file('home'), { mode: 0o700 });
   writeFileSync(file('sshd_config'), config.join('\n') + '\n');
   if (!existsSync(PRIVSEP_DIR)) mkdirSync(PRIVSEP_DIR, { recursive: true, mode: 0o755 });
 
