@@ -132,7 +132,8 @@ export function createEngine(options: EngineOptions): Engine {
   jobs.register(configStepsKind(net, inventory));
   const provisioning = new ProvisioningService(depsOf('provisioning'), inventory, net, jobs);
   jobs.register(provisionKind(provisioning));
-  const fillsExec = new FillsExecService(depsOf('fills'), inventory, net, jobs);
+  const fills = new FillsService(depsOf('fills'), inventory);
+  const fillsExec = new FillsExecService(depsOf('fills'), inventory, net, jobs, fills);
   jobs.register(fillsExec.kind());
   // The windows' engines poll (on by default); CLI and test engines only when told to; a snapshot's never.
   const runsMonitor = !snapshot && (options.host === 'desktop' || options.host === 'browser');
@@ -145,7 +146,6 @@ export function createEngine(options: EngineOptions): Engine {
   // Every kind is registered: jobs left running by a process that died resume now (a snapshot shows
   // its jobs as they were when it was taken).
   if (!snapshot) jobs.recover();
-  const fills = new FillsService(depsOf('fills'), inventory);
   const capacity = new CapacityService(depsOf('capacity'), inventory, health);
   // Each sweep's serving per site is a candidate for the day's peak; a lab brings months of history.
   const quietly = (what: string, fn: () => unknown) => {

@@ -125,6 +125,13 @@ describe('fleetdeck fills run PLAN_ID: a stored plan from the lab demand, filled
     await run(['catalog', 'import', join(out, files.find((f) => f.startsWith('catalog'))!)]);
     for (const f of files.filter((f) => f.startsWith('demand'))) await run(['demand', 'import', join(out, f)]);
     const site = lab.fleet.plan.sites[0]!.code;
+    // Before any plan, a run from "the site's latest plan" says what to do first.
+    const engine = createEngine({ dataDir, host: 'test', vault: await openNodeVault(dataDir), log: silentLogger });
+    try {
+      await expect(engine.client({ actor: 'test' }).api.fills.prepareFromPlan({ site })).rejects.toMatchObject({ code: 'E_NOT_FOUND', message: expect.stringMatching(/fills plan --site/) });
+    } finally {
+      engine.close();
+    }
     const plan = JSON.parse((await run(['fills', 'plan', '--site', site, '--json'])).lines[0]!) as { id: number };
     const ran = await run(['fills', 'run', String(plan.id), '--out-of-cycle', '--max-gbps', '1', '--max-gb', '8', '--confirm', '3', '--poll-ms', '30', '--json']);
     const last = JSON.parse(ran.lines.filter(Boolean).at(-1)!) as { run: { state: string; placementId: string; progress: { phase: string; bytesTotal: number }[] } };

@@ -189,10 +189,9 @@ export function fillsRunCommands(io: Io = processIo): Command[] {
             if (sites.length === 0) throw new UsageError(`plan ${planId} has no site ${opts.site ?? ''}`.trim());
             let status = 0;
             for (const site of sites) {
-              const placement = await api.fills.placement({ site, planId });
-              const prepared = await api.fills.prepare({
-                placement,
-                placementId: String(planId),
+              const prepared = await api.fills.prepareFromPlan({
+                site,
+                planId,
                 outOfCycle: opts.outOfCycle ? { maxGbps: opts.maxGbps!, maxBytes: Math.round(opts.maxGb! * 1e9) } : null,
               });
               const code = await startRun(io, client, prepared.id, opts);

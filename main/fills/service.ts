@@ -379,6 +379,11 @@ export class FillsService {
   }
 
   /** A site's target contents in a plan (its latest when `planId` is not given): the contract execution reads. */
+  /** The newest stored plan that places the site. */
+  latestPlanOf(site: string): number | undefined {
+    return this.repo.latestPlanOf(site);
+  }
+
   placement(site: string, planId?: number): SitePlacement {
     const id = planId ?? this.repo.latestPlanOf(site);
     if (id === undefined) throw new FleetError('E_NOT_FOUND', `No plan places site ${site} yet: run fleetdeck fills plan --site ${site}.`);

@@ -103,7 +103,7 @@ describe.skipIf(skip !== null)('the fills screen (Playwright + Chromium)', () =>
     const placement = await api.fills.placement({ site, planId: plan.id });
     const run = await api.fills.prepare({ placement, placementId: String(plan.id) });
     await page.evaluate((h) => ((globalThis as unknown as { location: { hash: string } }).location.hash = h), `#/fills/${site}?run=${run.id}`);
-    await page.getByTestId('fills-plan-quality').waitFor();
+    await page.getByTestId('fills-plan-quality').waitFor({ timeout: 90_000 });
     const pct = (x: number) => `${Math.round(x * 1000) / 10} %`;
     expect(await page.getByTestId('plan-offload').textContent()).toBe(pct(summary.offload));
     expect(await page.getByTestId('plan-bound').textContent()).toBe(pct(summary.bound));
@@ -115,7 +115,7 @@ describe.skipIf(skip !== null)('the fills screen (Playwright + Chromium)', () =>
     const api = hosted.engine.client({ actor: 'e2e' }).api;
     const run = await api.fills.prepare({ placement: placement(), outOfCycle: { maxGbps: 1, maxBytes: 50e9 } });
     await page.evaluate((h) => ((globalThis as unknown as { location: { hash: string } }).location.hash = h), `#/fills/${site}?run=${run.id}`);
-    await page.locator(`[data-testid="fills-run"][data-run="${run.id}"]`).waitFor();
+    await page.locator(`[data-testid="fills-run"][data-run="${run.id}"]`).waitFor({ timeout: 90_000 });
     await api.fills.run({ id: run.id, confirm: serials.length, pollMs: 50 });
     // Live: the rows move on to verified without a reload.
     await page.locator(`[data-testid="fills-run"][data-run="${run.id}"][data-state="done"]`).waitFor({ timeout: 60_000 });

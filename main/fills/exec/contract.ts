@@ -133,6 +133,13 @@ export const PrepareInput = z.object({
   outOfCycle: OutOfCycle.nullable().default(null),
 });
 
+export const PrepareFromPlanInput = z.object({
+  site: z.string().min(1).max(64),
+  /** A stored placement plan (`fills plan`); the site's latest when left out. */
+  planId: z.number().int().min(1).optional(),
+  outOfCycle: OutOfCycle.nullable().default(null),
+});
+
 export const RunInput = z.object({
   id: z.number().int().min(1),
   /** Out of cycle: the number of appliances, typed back (E_CONFIRM otherwise). */
@@ -148,6 +155,12 @@ export const fillsExecMethods = {
     "Read what each appliance of the placement's site holds now (GET /v1/cache) and make its fill plan: stored, not run",
     PrepareInput,
     FillRun, { writes: true },
+  ),
+  prepareFromPlan: method(
+    "Make a site's fill plan from a stored placement plan (the site's latest when none is named) and what its appliances hold now: stored, not run",
+    PrepareFromPlanInput,
+    FillRun,
+    { writes: true },
   ),
   run: method('Run a prepared fill plan as a `fills` job (out of cycle: the appliance count typed back)', RunInput, FillRun, { writes: true }),
   getRun: method('One fill run with its plan and per-appliance progress', z.object({ id: z.number().int().min(1) }), FillRun, { writes: false }),

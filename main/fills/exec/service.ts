@@ -13,12 +13,19 @@ import type { DomainHandlers } from '../../kit/contract';
 import { FleetError } from '../../kit/errors';
 import type { NetService } from '../../net/service';
 import { ApplianceApi } from './appliances';
-import { FillModel, PrepareInput, RunInput, type FillRun, type FillRunSummary, type fillsExecEvents, type fillsExecMethods } from './contract';
+import type { SitePlacement } from '../placement-contract';
+import { FillModel, PrepareFromPlanInput, PrepareInput, RunInput, type FillRun, type FillRunSummary, type fillsExecEvents, type fillsExecMethods } from './contract';
 import { FILLS_KIND, fillsKind } from './kind';
 import { planSiteFills, type ApplianceNow } from './plan';
 import { FillRunsRepo, type RunRow, type RunState } from './repo';
 
 type Handlers = DomainHandlers<typeof fillsExecMethods, CallContext>;
+
+/** Stored placement plans (the fills planner), read by id or as a site's latest. */
+export interface StoredPlacements {
+  latestPlanOf(site: string): number | undefined;
+  placement(site: string, planId: number): SitePlacement;
+}
 
 /** Appliances read at once when a plan is made. */
 const READ_CONCURRENCY = 8;
@@ -38,12 +45,14 @@ export class FillsExecService {
     private readonly inventory: InventoryService,
     net: NetService,
     private readonly jobs: JobsKernel,
+    private readonly placements: StoredPlacements | null = null,
   ) {
     this.repo = new FillRunsRepo(deps.db);
     this.jobsRepo = new JobsRepo(deps.db);
     this.api = new ApplianceApi(inventory, net);
     this.handlers = {
       prepare: (input, ctx) => this.prepare(input, ctx.actor),
+      prepareFromPlan: (input, ctx) => this.prepareFromPlan(input, ctx.actor),
       run: (input, ctx) => this.run(input, ctx.actor),
       getRun: ({ id }) => this.getRun(id),
       listRuns: ({ site, limit }) => this.listRuns(site, limit),
@@ -89,6 +98,18 @@ export class FillsExecService {
       () => this.repo.create(plan, input.placementId, at, actor),
     );
     return this.getRun(id);
+  }
+
+  /** prepare() on a stored placement plan, read here rather than carried through the caller. */
+  async prepareFromPlan(raw: z.input<typeof PrepareFromPlanInput>, actor: string): Promise<FillRun> {
+    const input = PrepareFromPlanInput.parse(raw);
+    const site = this.inventory.getSite(input.site).site.code;
+    const planId = input.planId ?? this.placements?.latestPlanOf(site);
+    if (planId === undefined || this.placements === null) {
+      throw new FleetError('E_NOT_FOUND', `No plan places site ${site} yet: make one first (Plan tomorrow, or fleetdeck fills plan --site ${site}).`);
+    }
+    const placement = this.placements.placement(site, planId);
+    return this.prepare({ placement, placementId: String(planId), outOfCycle: input.outOfCycle }, actor);
   }
 
   async run(raw: z.input<typeof RunInput>, actor: string): Promise<FillRun> {

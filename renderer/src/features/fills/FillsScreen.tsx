@@ -9,6 +9,8 @@ import type { SiteSummary } from '../../../../main/inventory/contract';
 import { callEngine } from '../../stores/engine';
 import { hashFor } from '../../route';
 import { FillTimeline } from './FillTimeline';
+import { FillsPlanPanel } from './FillsPlanPanel';
+import { StartRunDialog } from './StartRunDialog';
 import { bytes, percent } from './format';
 import { followFills, useFills } from './store';
 
@@ -50,9 +52,10 @@ export function FillsScreen({ site, run: runId }: { site: string | null; run: nu
           {error}
         </p>
       )}
+      {site && <FillsPlanPanel site={site} />}
       {!loading && runs.length === 0 && !error && (
         <p className="muted" data-testid="fills-empty">
-          No fill runs{site ? ` for ${site}` : ''} yet. Make one with <code>fleetdeck fills prepare --placement FILE</code>.
+          No fill runs{site ? ` for ${site}` : ''} yet.{site ? ' Make one from a plan above.' : ' Choose a site to plan its fills.'}
         </p>
       )}
       {runs.length > 0 && (
@@ -96,6 +99,7 @@ export function FillsScreen({ site, run: runId }: { site: string | null; run: nu
 }
 
 function RunDetail({ run }: { run: FillRun }) {
+  const [starting, setStarting] = useState(false);
   const t = run.plan.totals;
   const bar = (label: string, value: number, testId: string) => (
     <div className="offload-row" data-testid={testId} data-value={value}>
@@ -111,6 +115,14 @@ function RunDetail({ run }: { run: FillRun }) {
       <h2>
         Run #{run.id} · {run.site} · {run.day} · {run.state}
       </h2>
+      {run.state === 'planned' && (
+        <div className="form-actions">
+          <button type="button" className="btn primary" onClick={() => setStarting(true)} data-testid="fills-start">
+            Start…
+          </button>
+        </div>
+      )}
+      {starting && <StartRunDialog run={run} onClose={() => setStarting(false)} />}
       <p className="muted">
         {run.plan.outOfCycle
           ? `Out of cycle: from ${new Date(run.plan.windowStart).toLocaleString()}, at most ${run.plan.outOfCycle.maxGbps} Gbps and ${bytes(run.plan.outOfCycle.maxBytes)} per appliance.`
