@@ -347,6 +347,8 @@ export function composeEngine(options: EngineOptions, modules: Partial<DomainMod
   const depsOf = <D extends keyof EventContract & string>(domain: D): ServiceDeps<EventContract[D]> => ({ ...deps, events: events.scoped(domain) });
   const services = new Map<ServiceName, unknown>();
   const underway = new Set<ServiceName>();
+  /** Services built on first use whose `then` services are still to be built (use() builds them). */
+  const followUps: ServiceName[] = [];
 
   function get<S extends ServiceName>(name: S): Services[S] {
     const existing = services.get(name);
@@ -361,6 +363,7 @@ export function composeEngine(options: EngineOptions, modules: Partial<DomainMod
       for (const dep of spec.needs) get(dep);
       const service = spec.build({ m: moduleView, get, depsOf, options, snapshot, recoverOnBuild: !everyModule, use });
       services.set(name, service);
+      if (!everyModule && spec.then) followUps.push(name);
       return service;
     } finally {
       underway.delete(name);
@@ -372,7 +375,10 @@ export function composeEngine(options: EngineOptions, modules: Partial<DomainMod
     if (existing !== undefined) return existing as Services[S];
     await Promise.all([...modulesFor(name)].map(loadModule));
     const service = get(name);
-    for (const after of SERVICES[name].then ?? []) await use(after);
+    // What a service built now (itself or one it needs) relies on being built after it.
+    for (let next = followUps.shift(); next !== undefined; next = followUps.shift()) {
+      for (const after of SERVICES[next].then ?? []) await use(after);
+    }
     return service;
   }
 
