@@ -83,6 +83,8 @@ export async function buildCli() {
       // module (the renderer, the lab daemon) sees out/cli as the app's code sees out/main.
       chunkNames: '[name]-[hash]',
       sourcemap: 'linked',
+      minify: true,
+      keepNames: true,
       metafile: true,
       logLevel: 'warning',
     });

@@ -3,7 +3,8 @@
  * against the contract before any service sees them; every failure leaves as a typed ErrorBody.
  */
 import { z } from 'zod';
-import { contract, type Contract, type Domain } from './contract';
+import type { Contract, Domain } from './contract';
+import { isDomain, methodsOf } from './contract-loaders';
 import type { DomainHandlers, MethodSpec } from '../kit/contract';
 import { FleetError, validationIssues, type ErrorBody } from '../kit/errors';
 import type { Logger } from '../store/log';
@@ -11,6 +12,13 @@ import type { CallContext } from '../kit/context';
 import { sqliteProblem } from '../store/db';
 
 export type Handlers = { [D in Domain]: DomainHandlers<Contract[D], CallContext> };
+
+type AnyHandler = (input: unknown, ctx: CallContext) => unknown;
+/**
+ * Where the dispatcher finds a domain's handlers: a whole map, or (the engine) a function that
+ * builds the domain's service on the first call that names it.
+ */
+export type HandlerSource = Handlers | ((domain: Domain) => Promise<Record<string, AnyHandler>>);
 
 export type DispatchResult = { ok: true; result: unknown } | { ok: false; error: ErrorBody };
 
@@ -21,20 +29,21 @@ export function describeZodError(error: z.ZodError): string {
     .join('; ');
 }
 
-export function lookupMethod(name: string): { domain: Domain; method: string; spec: MethodSpec } | null {
+/** The method a wire name names (its domain's schemas are loaded on the first call into it), or null. */
+export async function lookupMethod(name: string): Promise<{ domain: Domain; method: string; spec: MethodSpec } | null> {
   const dot = name.indexOf('.');
   if (dot <= 0) return null;
   const domain = name.slice(0, dot);
   const methodName = name.slice(dot + 1);
-  if (!Object.hasOwn(contract, domain)) return null;
-  const methods = contract[domain as Domain] as Record<string, MethodSpec>;
+  if (!isDomain(domain)) return null;
+  const methods = await methodsOf(domain);
   if (!Object.hasOwn(methods, methodName)) return null;
-  return { domain: domain as Domain, method: methodName, spec: methods[methodName]! };
+  return { domain, method: methodName, spec: methods[methodName]! };
 }
 
 export class Dispatcher {
   constructor(
-    private readonly handlers: Handlers,
+    private readonly handlers: HandlerSource,
     private readonly log: Logger,
     /** Validate results against the output schema too (on in tests, to catch contract drift). */
     private readonly checkOutputs = false,
@@ -49,7 +58,13 @@ export class Dispatcher {
     if (typeof name !== 'string') {
       return { ok: false, error: { code: 'E_VALIDATION', message: 'The call has no method name.' } };
     }
-    const found = lookupMethod(name);
+    let found: Awaited<ReturnType<typeof lookupMethod>>;
+    try {
+      found = await lookupMethod(name);
+    } catch (err) {
+      this.log.error('contract could not be loaded', { method: name.slice(0, 80), error: err instanceof Error ? err.message : String(err) });
+      return { ok: false, error: { code: 'E_INTERNAL', message: 'Something went wrong inside Fleetdeck; the engine log has the details.' } };
+    }
     if (!found) {
       return { ok: false, error: { code: 'E_NOT_FOUND', message: `There is no method "${name.slice(0, 80)}".`, details: { method: name.slice(0, 80) } } };
     }
@@ -67,12 +82,13 @@ export class Dispatcher {
         },
       };
     }
-    const domainHandlers = this.handlers[found.domain] as Record<string, (input: unknown, ctx: CallContext) => unknown>;
-    const handler = domainHandlers[found.method];
-    if (!handler) {
-      return { ok: false, error: { code: 'E_UNAVAILABLE', message: `${name} is not available in this engine.` } };
-    }
     try {
+      const domainHandlers =
+        typeof this.handlers === 'function' ? await this.handlers(found.domain) : (this.handlers[found.domain] as Record<string, AnyHandler>);
+      const handler = Object.hasOwn(domainHandlers, found.method) ? domainHandlers[found.method] : undefined;
+      if (!handler) {
+        return { ok: false, error: { code: 'E_UNAVAILABLE', message: `${name} is not available in this engine.` } };
+      }
       const result = await handler(parsed.data, ctx);
       if (this.checkOutputs) {
         const out = found.spec.output.safeParse(result);

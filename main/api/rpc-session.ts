@@ -4,14 +4,13 @@
  */
 import {
   JSONRPCServer,
-  JSONRPCErrorException,
   JSONRPCErrorCode,
   createJSONRPCErrorResponse,
+  createJSONRPCSuccessResponse,
   type JSONRPCRequest,
   type JSONRPCResponse,
 } from 'json-rpc-2.0';
 import type { Channel } from './channel';
-import { contract } from './contract';
 import type { Dispatcher } from './dispatcher';
 import type { CallContext } from '../kit/context';
 import type { EventBus } from './events';
@@ -26,26 +25,19 @@ function rpcCodeFor(error: ErrorBody): number {
   return APP_ERROR;
 }
 
-/** Builds the JSON-RPC server once per engine; sessions share it. */
+/**
+ * Builds the JSON-RPC server once per engine; sessions share it. Every call goes to the dispatcher,
+ * which knows the contract's names (and loads a domain's schemas on the first call into it); a name
+ * outside the contract gets its typed E_NOT_FOUND (JSON-RPC "method not found").
+ */
 export function createRpcServer(dispatcher: Dispatcher): JSONRPCServer<CallContext> {
   // Errors are already typed and logged by the dispatcher; the library's console output would only add noise.
   const server = new JSONRPCServer<CallContext>({ errorListener: () => {} });
-  for (const [domain, methods] of Object.entries(contract)) {
-    for (const name of Object.keys(methods)) {
-      const wireName = `${domain}.${name}`;
-      server.addMethod(wireName, async (params, ctx) => {
-        const outcome = await dispatcher.dispatch(wireName, params, ctx);
-        if (outcome.ok) return outcome.result ?? null;
-        throw new JSONRPCErrorException(outcome.error.message, rpcCodeFor(outcome.error), outcome.error);
-      });
-    }
-  }
-  // Names outside the contract get the dispatcher's typed E_NOT_FOUND too (JSON-RPC "method not found").
   server.handleMethodNotFound = (async (request: JSONRPCRequest, ctx: CallContext) => {
-    if (request.id === undefined) return null; // a notification gets no answer
     const outcome = await dispatcher.dispatch(request.method, request.params, ctx);
-    const error: ErrorBody = outcome.ok ? { code: 'E_NOT_FOUND', message: 'There is no such method.' } : outcome.error;
-    return createJSONRPCErrorResponse(request.id, rpcCodeFor(error), error.message, error);
+    if (request.id === undefined) return null; // a notification runs, and gets no answer
+    if (outcome.ok) return createJSONRPCSuccessResponse(request.id, outcome.result ?? null);
+    return createJSONRPCErrorResponse(request.id, rpcCodeFor(outcome.error), outcome.error.message, outcome.error);
   }) as typeof server.handleMethodNotFound;
   return server;
 }

@@ -8,7 +8,8 @@
  *   pollHere         `health watch` polls from this process for as long as it runs
  *
  * Commands never import the engine or a domain service themselves (eslint.config.js says so).
- * The engine is loaded on first use, so `fleetdeck --version` and `--help` do not pay for it.
+ * The engine is loaded on first use, so `fleetdeck --version` and `--help` do not pay for it, and
+ * each domain inside it on the first call into it (main/api/composition.ts: openEngine).
  */
 import type { Readable } from 'node:stream';
 import type { ApiClient } from '../api/client';
@@ -18,7 +19,7 @@ import { resolveDataDir } from '../store/data-dir';
 
 export interface LocalFacade {
   importCsvStream(input: Readable, opts: { kind?: 'sites' | 'appliances' | undefined; dryRun: boolean; source: string; replaceHostKeys?: boolean }, actor: string): Promise<ImportReport>;
-  exportChunks(opts: { format: 'csv' | 'json'; kind: 'sites' | 'appliances' }): Iterable<string>;
+  exportChunks(opts: { format: 'csv' | 'json'; kind: 'sites' | 'appliances' }): AsyncIterable<string>;
   pollHere(intervalSec: number, selection: MonitorSelection | null): void;
   stopPollingHere(): void;
 }
@@ -34,14 +35,27 @@ export interface Door {
 /** Opens the engine on a data directory, hands out its door for the length of `fn`, then closes it. */
 export async function throughDoor<T>(dataDirOption: string | undefined, actor: string, fn: (door: Door) => Promise<T>): Promise<T> {
   const dataDir = resolveDataDir(dataDirOption);
-  const [{ createEngine }, { openNodeVault }] = await Promise.all([import('../engine'), import('../vault/node-vault')]);
-  const engine = createEngine({ dataDir, host: 'cli', vault: await openNodeVault(dataDir) });
+  const [{ openEngine }, { openNodeVault }] = await Promise.all([import('../api/composition'), import('../vault/node-vault')]);
+  // Each domain is loaded and built on the first call that needs it: a command pays for what it uses.
+  const engine = openEngine({ dataDir, host: 'cli', vault: await openNodeVault(dataDir) });
   const client = engine.client({ actor, host: 'cli' });
+  let polling = false;
   const local: LocalFacade = {
-    importCsvStream: (input, opts, by) => engine.inventory.importStream(input, opts, by),
-    exportChunks: (opts) => engine.inventory.exportChunks(opts),
-    pollHere: (intervalSec, selection) => engine.health.startPolling(intervalSec, selection),
-    stopPollingHere: () => engine.health.stopPolling(),
+    importCsvStream: async (input, opts, by) => (await engine.use('inventory')).importStream(input, opts, by),
+    exportChunks: async function* (opts) {
+      yield* (await engine.use('inventory')).exportChunks(opts);
+    },
+    pollHere: (intervalSec, selection) => {
+      polling = true;
+      engine.use('health').then(
+        (health) => polling && health.startPolling(intervalSec, selection),
+        (err: unknown) => engine.deps.log.error('health could not be loaded to poll here', { error: String(err) }),
+      );
+    },
+    stopPollingHere: () => {
+      polling = false;
+      if (engine.built().includes('health')) engine.health.stopPolling();
+    },
   };
   try {
     return await fn({ dataDir, client, api: client.api, local });

@@ -13,7 +13,6 @@ import { createReadStream, createWriteStream, readFileSync, renameSync, rmSync, 
 import { basename, extname } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { detailsOf, FleetError, isErrorCode } from '../kit/errors';
 import {
@@ -79,8 +78,10 @@ function describeReport(file: string, r: ImportReport): string {
 }
 
 /** A progress bar on stderr while a stream is read (only on a terminal). */
-function progressWhile<T>(total: number, bytesRead: () => number, work: Promise<T>): Promise<T> {
+async function progressWhile<T>(total: number, bytesRead: () => number, work: Promise<T>): Promise<T> {
   if (!process.stderr.isTTY || total < 1024 * 1024) return work;
+  // Loaded only for a bar on a terminal (it brings readline): `inventory list` does not pay for it.
+  const { SingleBar } = await import('cli-progress');
   const bar = new SingleBar({ format: 'importing [{bar}] {percentage}% | {value}/{total} bytes', hideCursor: true });
   bar.start(total, 0);
   const timer = setInterval(() => bar.update(Math.min(bytesRead(), total)), 100);

@@ -13,6 +13,7 @@ import { createEngine, type Engine } from '../engine';
 import { silentLogger } from '../store/log';
 import { memoryVault } from '../../tests/support/memory-vault';
 import { tempDir } from '../../tests/support/temp-dir';
+import { until } from '../../tests/support/wait';
 import type { JobKind, StepOutcome, Target } from './kind';
 import { failed, ok } from './kind';
 
@@ -193,7 +194,8 @@ describe('jobs kernel', () => {
     const bench = new Bench();
     const { dir, engine } = fresh(bench);
     const job = await engine.jobs.start('demo', { steps: 3, concurrency: 2, stepMs: 40 }, bench.targets(2, 3), 'test');
-    await sleep(150);
+    // Closed while a step is under way (on a loaded machine a fixed sleep may end before the first).
+    await until(() => bench.applied.size > 0, 'a first step');
     engine.close();
     const before = [...bench.applied.values()].flat().length;
     expect(before).toBeGreaterThan(0);
@@ -217,6 +219,55 @@ describe('jobs kernel', () => {
     expect(done.progress.ok).toBe(6);
     expect(bench.reconciles).toBeGreaterThan(0);
     for (const steps of bench.applied.values()) expect(steps).toEqual([0, 1, 2]);
+  });
+
+  it('a kind registered by name loads when a job of it is resumed, listed or started; recover() waits for nothing else', async () => {
+    const bench = new Bench();
+    const { dir, engine } = fresh(bench);
+    const job = await engine.jobs.start('demo', { steps: 3, concurrency: 2, stepMs: 40 }, bench.targets(2, 2), 'test');
+    // Closed while a step is under way (applied, its reply not yet journaled): it is reconciled later.
+    await until(() => bench.applied.size > 0, 'a first step');
+    engine.close();
+    expect([...bench.applied.values()].flat().length).toBeLessThan(12);
+
+    // A resuming host that knows the kind by name only: recover() loads it, then resumes the job.
+    const desktop = open(dir, true);
+    let loads = 0;
+    desktop.jobs.registerLater('demo', 'reconcile', async () => {
+      loads++;
+      await sleep(30); // a module loading
+      desktop.jobs.register(bench.kind());
+    });
+    desktop.jobs.recover();
+    expect(loads).toBe(1);
+    // wait() waits for the job resumed once its kind has loaded, not the job as the journal left it.
+    const done = await desktop.jobs.wait(job.id);
+    expect(done.state).toBe('done');
+    expect(done.argv).toEqual(['demo', '3']);
+    expect(loads).toBe(1);
+    expect(bench.reconciles).toBeGreaterThan(0);
+    for (const steps of bench.applied.values()) expect(steps).toEqual([0, 1, 2]);
+
+    // A host that does not resume reads the kind's afterCrash without loading it; a list loads it.
+    const cli = open(dir, false);
+    let cliLoads = 0;
+    cli.jobs.registerLater('demo', 'reconcile', async () => {
+      cliLoads++;
+      cli.jobs.register(bench.kind());
+    });
+    cli.jobs.recover();
+    expect(cliLoads).toBe(0);
+    const api = cli.client().api;
+    const [listed] = await Promise.all([api.jobs.list({}), api.jobs.get({ id: job.id })]);
+    expect(listed.find((j) => j.id === job.id)?.argv).toEqual(['demo', '3']);
+    expect(cliLoads).toBe(1);
+  });
+
+  it('refuses a kind whose registration by name promised another afterCrash', () => {
+    const { engine } = fresh(new Bench());
+    engine.jobs.registerLater('other', 'interrupted', () => Promise.resolve());
+    expect(() => engine.jobs.register({ ...new Bench().kind(), name: 'other' })).toThrow(/registered by name as afterCrash 'interrupted' but is 'reconcile'/);
+    expect(() => engine.jobs.registerLater('demo', 'reconcile', () => Promise.resolve())).toThrow(/registered twice/);
   });
 
   it('an explicit resume runs a job a non-resuming host found; a one-off exec job is not resumed', async () => {

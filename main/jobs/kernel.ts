@@ -80,6 +80,10 @@ export class JobsKernel {
   readonly repo: JobsRepo;
   readonly handlers: KernelHandlers;
   private readonly kinds = new Map<string, JobKind>();
+  /** Kinds known by name whose module is loaded when a job of theirs is looked at or started (registerLater). */
+  private readonly later = new Map<string, { afterCrash: JobKind['afterCrash']; load: () => Promise<void>; loading?: Promise<void> }>();
+  /** Jobs being resumed once their kind has loaded (recover() with a kind registered later). */
+  private readonly recovering = new Set<Promise<void>>();
   private readonly live = new Map<number, LiveJob>();
   private stopped = false;
 
@@ -91,31 +95,85 @@ export class JobsKernel {
     this.repo = new JobsRepo(deps.db);
     this.handlers = {
       preview: ({ selection }) => this.preview(selection),
-      list: ({ limit, state }) => this.repo.list(limit, state).map((j) => this.toJob(j)),
-      get: ({ id }) => {
+      list: async ({ limit, state }) => {
+        const jobs = this.repo.list(limit, state);
+        await this.loadKinds(jobs.map((j) => j.runner));
+        return jobs.map((j) => this.toJob(j));
+      },
+      get: async ({ id }) => {
         const job = this.mustFind(id);
+        await this.loadKinds([job.runner]);
         return { job: this.toJob(job), summary: this.summary(id) };
       },
       results: ({ id, offset, limit, state }) => {
         this.mustFind(id);
         return this.repo.results(id, offset, limit, state);
       },
-      cancel: ({ id }) => this.cancel(id),
+      cancel: async ({ id }) => (await this.loadKindOf(id), this.cancel(id)),
       wait: ({ id, timeoutMs }) => this.wait(id, timeoutMs),
       groups: ({ id, by }) => {
         this.mustFind(id);
         return groupResults(this.repo.results(id, 0, 1_000_000).items, by);
       },
-      pause: ({ id }) => this.pause(id),
-      resume: ({ id }) => this.resume(id),
+      pause: async ({ id }) => (await this.loadKindOf(id), this.pause(id)),
+      resume: async ({ id }) => (await this.loadKindOf(id), this.resume(id)),
       retry: ({ id, concurrency, acceptNew }, ctx) => this.retry(id, { concurrency, acceptNew }, ctx.actor),
     };
   }
 
-  /** A domain registers its kind once, before recover(). */
+  /**
+   * A domain registers its kind once, before recover(): here, or first by name (registerLater) and
+   * then here when its module has loaded.
+   */
   register<S extends JobSpec>(kind: JobKind<S>): void {
     if (this.kinds.has(kind.name)) throw new Error(`job kind ${kind.name} is registered twice`);
+    const promised = this.later.get(kind.name);
+    if (promised && promised.afterCrash !== kind.afterCrash) {
+      throw new Error(`job kind ${kind.name} was registered by name as afterCrash '${promised.afterCrash}' but is '${kind.afterCrash}'`);
+    }
+    this.later.delete(kind.name);
     this.kinds.set(kind.name, kind as unknown as JobKind);
+  }
+
+  /**
+   * A kind known by name before its module is loaded (the engine builds a domain on first use):
+   * recover() needs only its afterCrash; `load` must end with register() of the kind, and runs
+   * when a job of the kind is looked at, resumed, retried or started.
+   */
+  registerLater(name: string, afterCrash: JobKind['afterCrash'], load: () => Promise<void>): void {
+    if (this.kinds.has(name) || this.later.has(name)) throw new Error(`job kind ${name} is registered twice`);
+    this.later.set(name, { afterCrash, load });
+  }
+
+  /** The kind of that name, its module loaded first if it was registered by name; undefined if unknown. */
+  async kindNamed(name: string): Promise<JobKind | undefined> {
+    const known = this.kinds.get(name);
+    if (known) return known;
+    const promised = this.later.get(name);
+    if (!promised) return undefined;
+    // One load per kind, however many calls wait for it.
+    promised.loading ??= promised.load().catch((err: unknown) => {
+      delete promised.loading;
+      throw err;
+    });
+    await promised.loading;
+    const loaded = this.kinds.get(name);
+    if (!loaded) throw new Error(`loading job kind ${name} did not register it`);
+    return loaded;
+  }
+
+  /** Loads the kinds of these names that are known by name only (a job list shows each job's command). */
+  private async loadKinds(names: readonly string[]): Promise<void> {
+    await Promise.all(
+      [...new Set(names)]
+        .filter((n) => this.later.has(n))
+        .map((n) => this.kindNamed(n).catch((err: unknown) => this.deps.log.error('job kind could not be loaded', { kind: n, error: String(err) }))),
+    );
+  }
+
+  private async loadKindOf(id: number): Promise<void> {
+    const job = this.repo.job(id);
+    if (job) await this.loadKinds([job.runner]);
   }
 
   /**
@@ -129,19 +187,34 @@ export class JobsKernel {
     for (const job of this.repo.runningJobs()) {
       if (this.live.has(job.id) || runByAnotherProcess(job)) continue;
       const kind = this.kinds.get(job.runner);
-      if (!kind) {
+      const promised = this.later.get(job.runner);
+      if (!kind && !promised) {
         this.deps.log.warn('job of a kind this host does not run is left as it is', { id: job.id, runner: job.runner });
         continue;
       }
-      if (kind.afterCrash === 'interrupted') {
+      if ((kind ?? promised)!.afterCrash === 'interrupted') {
         this.repo.close(job.id, 'interrupted', isoAt(this.deps.clock));
         this.deps.log.warn('job interrupted by a previous shutdown', { id: job.id });
       } else if (this.options.resume) {
-        this.adoptAndRun(job.id, kind);
+        if (kind) this.adoptAndRun(job.id, kind);
+        else this.adoptOnceLoaded(job.id, job.runner);
       } else {
         this.deps.log.info('job left running by a previous process waits for a host that resumes jobs', { id: job.id });
       }
     }
+  }
+
+  /** recover() of a job whose kind was registered by name: resumed once its module has loaded. */
+  private adoptOnceLoaded(id: number, runner: string): void {
+    const resumed: Promise<void> = this.kindNamed(runner)
+      .then(
+        (kind) => {
+          if (kind && !this.stopped && !this.live.has(id)) this.adoptAndRun(id, kind);
+        },
+        (err: unknown) => this.deps.log.error('job could not be resumed: its kind did not load', { id, runner, error: String(err) }),
+      )
+      .finally(() => this.recovering.delete(resumed));
+    this.recovering.add(resumed);
   }
 
   /** Targets of a selection, each once, in the order a job runs them. */
@@ -154,7 +227,7 @@ export class JobsKernel {
 
   /** Start a job of a registered kind on the targets (prepareToStart, then run). */
   async start(kindName: string, rawSpec: unknown, targets: readonly Target[], actor: string, retryOf: number | null = null): Promise<Job> {
-    const kind = this.mustKind(kindName);
+    const kind = this.mustKind(kindName, await this.kindNamed(kindName));
     const spec = kind.spec.parse(rawSpec);
     if (targets.length === 0) throw new FleetError('E_VALIDATION', 'The selection matches no appliance; nothing was run.');
     const seeds: TargetSeed[] = targets.map((t) => ({ serial: t.serial, group: kind.group?.(t) ?? '' }));
@@ -164,7 +237,7 @@ export class JobsKernel {
   async retry(id: number, options: { concurrency?: number | undefined; acceptNew: boolean }, actor: string): Promise<Job> {
     const job = this.mustFind(id);
     if (job.state === 'running') throw new FleetError('E_CONFLICT', `Job ${id} is still running; cancel it or wait for it to end.`);
-    const kind = this.mustKind(job.runner);
+    const kind = this.mustKind(job.runner, await this.kindNamed(job.runner));
     const left = this.repo.notOkTargets(id);
     if (left.length === 0) throw new FleetError('E_VALIDATION', `Every appliance of job ${id} succeeded; there is nothing to retry.`);
     const spec = kind.spec.parse({ ...job.spec, concurrency: options.concurrency ?? job.spec.concurrency, acceptNew: options.acceptNew });
@@ -224,6 +297,9 @@ export class JobsKernel {
 
   /** Resolves when the job has ended, or stopped running here (tests, the CLI). */
   async wait(id: number, timeoutMs?: number): Promise<Job> {
+    // A job being resumed once its kind has loaded is waited for, not reported as it was.
+    if (this.recovering.size) await Promise.all([...this.recovering]);
+    await this.loadKindOf(id);
     const done = this.live.get(id)?.done;
     if (done && timeoutMs !== undefined) {
       let timer: NodeJS.Timeout | undefined;
@@ -675,8 +751,8 @@ export class JobsKernel {
     }
   }
 
-  private mustKind(name: string): JobKind {
-    const kind = this.kinds.get(name);
+  private mustKind(name: string, loaded?: JobKind): JobKind {
+    const kind = loaded ?? this.kinds.get(name);
     if (!kind) throw new FleetError('E_UNAVAILABLE', `Jobs of kind ${name} are not run by this Fleetdeck.`);
     return kind;
   }

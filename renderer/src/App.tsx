@@ -1,5 +1,5 @@
 /** The shell: top bar, navigation, connection banner, the current screen, toasts. */
-import { useEffect, type MouseEvent, type ReactElement } from 'react';
+import { Suspense, useEffect, type MouseEvent, type ReactElement } from 'react';
 import { NavBar } from './ui/NavBar';
 import { Toasts } from './ui/Toasts';
 import { TopBar } from './ui/TopBar';
@@ -135,5 +135,6 @@ const SCREENS: ScreenTable<RouteName> = {
 function Screen({ route }: { route: Route }) {
   // The table is keyed by route name, so the screen found takes this route's own shape.
   const screen = SCREENS[route.name] as (r: Route) => ReactElement;
-  return screen(route);
+  // Most screens load their code when first shown (ui/lazy-screen.ts).
+  return <Suspense fallback={<p className="center-note">Loading…</p>}>{screen(route)}</Suspense>;
 }

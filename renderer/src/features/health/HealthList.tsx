@@ -10,7 +10,8 @@ import { formatGbps } from './format';
 import { listRowAt, type HealthListState } from './store';
 import { HealthSummary } from './HealthBadge';
 import { StatusChip } from '../inventory/StatusChip';
-import { rowStyle, useTopOnNewQuery, useVirtualRows } from '../../ui/virtual-rows';
+import { useTopOnNewQuery, useVirtualRows } from '../../ui/virtual-rows';
+import { GridNotice, VirtualRow } from '../../ui/VirtualRow';
 import './health.css';
 
 const RANK: Record<HealthStatus, number> = { Error: 0, Warning: 1, Unknown: 2, OK: 3 };
@@ -82,30 +83,12 @@ export function HealthList({ list, onRange, onOpen, emptyText }: HealthListProps
       </div>
       <div className="grid-body" role="rowgroup" style={{ height: virtualizer.getTotalSize() }}>
         {items.map((item) => {
-          const style = rowStyle(item);
           const row = listRowAt(list, item.index);
-          if (!row) {
-            return (
-              <div key={item.key} className="grid-row pending" role="row" style={style} data-testid="health-row-pending">
-                <div className="cell" role="gridcell">
-                  …
-                </div>
-              </div>
-            );
-          }
+          if (!row) return <VirtualRow key={item.key} item={item} pending cellRole="gridcell" data-testid="health-row-pending" />;
           const { health: h, receivedAt } = row;
           const worst = worstComponent(h);
           return (
-            <div
-              key={item.key}
-              className="grid-row"
-              role="row"
-              style={style}
-              data-testid="health-row"
-              data-serial={h.serial}
-              data-status={h.status}
-              onClick={() => onOpen(h.serial)}
-            >
+            <VirtualRow key={item.key} item={item} cellRole="gridcell" data-testid="health-row" data-serial={h.serial} data-status={h.status} onClick={() => onOpen(h.serial)}>
               <div className="cell mono" role="gridcell">
                 <a href={`#/appliances/${encodeURIComponent(h.serial)}`} onClick={(e) => e.stopPropagation()}>
                   {h.serial}
@@ -138,12 +121,11 @@ export function HealthList({ list, onRange, onOpen, emptyText }: HealthListProps
               <div className="cell muted" role="gridcell" title={worst}>
                 {worst}
               </div>
-            </div>
+            </VirtualRow>
           );
         })}
       </div>
-      {list.total === 0 && !list.error && <div className="grid-empty">{emptyText}</div>}
-      {list.error && <div className="grid-empty error-text">{list.error}</div>}
+      <GridNotice total={list.total} error={list.error} emptyText={emptyText} />
     </div>
   );
 }

@@ -11,7 +11,8 @@ import { useHealth } from '../health/store';
 import { rowAt, useInventory } from './store';
 import { StatusChip } from './StatusChip';
 import { HealthCell } from '../health/HealthBadge';
-import { rowStyle, useTopOnNewQuery, useVirtualRows } from '../../ui/virtual-rows';
+import { useTopOnNewQuery, useVirtualRows } from '../../ui/virtual-rows';
+import { GridNotice, VirtualRow } from '../../ui/VirtualRow';
 
 interface Column {
   id: ColumnId;
@@ -279,52 +280,37 @@ export function ApplianceTable({
         {items.map((item) => {
           const a = rowAt(list, item.index);
           const selected = item.index === list.selected;
-          const style = rowStyle(item);
-          if (!a) {
-            return (
-              <div
-                key={item.key}
-                id={`appliance-row-${item.index}`}
-                className="grid-row pending"
-                role="row"
-                aria-rowindex={item.index + 2}
-                aria-selected={selected}
-                style={style}
-                data-testid="appliance-row-pending"
-              >
-                <div className="cell" role="gridcell">
-                  …
-                </div>
-              </div>
-            );
-          }
           return (
-            <div
+            <VirtualRow
               key={item.key}
+              item={item}
+              pending={!a}
+              cellRole="gridcell"
               id={`appliance-row-${item.index}`}
-              className="grid-row"
-              role="row"
               aria-rowindex={item.index + 2}
               aria-selected={selected}
-              style={style}
-              data-testid="appliance-row"
-              data-serial={a.serial}
-              onClick={() => {
-                selectRow(item.index);
-                onOpen(a.serial);
-              }}
+              data-testid={a ? 'appliance-row' : 'appliance-row-pending'}
+              data-serial={a?.serial}
+              onClick={
+                a
+                  ? () => {
+                      selectRow(item.index);
+                      onOpen(a.serial);
+                    }
+                  : undefined
+              }
             >
-              {columns.map((c) => (
-                <div key={c.id} className={`cell${c.numeric ? ' num' : ''}${pinClass(c)}`} style={pinStyle(c)} role="gridcell" title={c.title?.(a)}>
-                  {c.render(a)}
-                </div>
-              ))}
-            </div>
+              {a &&
+                columns.map((c) => (
+                  <div key={c.id} className={`cell${c.numeric ? ' num' : ''}${pinClass(c)}`} style={pinStyle(c)} role="gridcell" title={c.title?.(a)}>
+                    {c.render(a)}
+                  </div>
+                ))}
+            </VirtualRow>
           );
         })}
       </div>
-      {list.total === 0 && !list.error && <div className="grid-empty">{emptyText}</div>}
-      {list.error && <div className="grid-empty error-text">{list.error}</div>}
+      <GridNotice total={list.total} error={list.error} emptyText={emptyText} />
     </div>
   );
 }

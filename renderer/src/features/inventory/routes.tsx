@@ -1,10 +1,12 @@
 /** The inventory feature's screens, by route. */
 import type { ScreenTable } from '../../screen-table';
-import { ApplianceScreen } from './ApplianceScreen';
+import { lazyScreen } from '../../ui/lazy-screen';
 import { AppliancesScreen } from './AppliancesScreen';
-import { ImportExportScreen } from './ImportExportScreen';
-import { SiteScreen } from './SiteScreen';
-import { SitesScreen } from './SitesScreen';
+
+const ApplianceScreen = lazyScreen(() => import('./ApplianceScreen'), 'ApplianceScreen');
+const ImportExportScreen = lazyScreen(() => import('./ImportExportScreen'), 'ImportExportScreen');
+const SiteScreen = lazyScreen(() => import('./SiteScreen'), 'SiteScreen');
+const SitesScreen = lazyScreen(() => import('./SitesScreen'), 'SitesScreen');
 
 export const inventoryScreens: ScreenTable<'appliances' | 'appliance' | 'sites' | 'site' | 'import'> = {
   appliances: (r) => <AppliancesScreen query={r.query} />,

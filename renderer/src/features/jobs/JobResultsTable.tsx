@@ -12,7 +12,8 @@ import { resultAt, useJobs } from './store';
 import { ResultStateChip } from './JobChips';
 import { Modal } from '../../ui/Modal';
 import { CompareAndTrust } from '../net/TrustKeyDialog';
-import { HEAD_HEIGHT, ROW_HEIGHT, rowStyle, useVirtualRows } from '../../ui/virtual-rows';
+import { HEAD_HEIGHT, ROW_HEIGHT, useVirtualRows } from '../../ui/virtual-rows';
+import { GridNotice, VirtualRow } from '../../ui/VirtualRow';
 import './jobs.css';
 
 const GRID_VARS = {
@@ -84,23 +85,14 @@ export function JobResultsTable({ jobId, running }: { jobId: number; running: bo
         <div className="grid-body" role="rowgroup" style={{ height: virtualizer.getTotalSize() }}>
           {items.map((item) => {
             const r = results ? resultAt(results, item.index) : undefined;
-            const style = rowStyle(item);
-            if (!r) {
-              return (
-                <div key={item.key} className="grid-row pending" role="row" style={style}>
-                  <div className="cell" role="cell">
-                    …
-                  </div>
-                </div>
-              );
-            }
+            if (!r) return <VirtualRow key={item.key} item={item} pending cellRole="cell" />;
             const error = r.errorCode ? `${r.errorCode}${r.errorMessage ? `: ${r.errorMessage}` : ''}` : '';
             return (
-              <div
+              <VirtualRow
                 key={item.key}
-                className="grid-row result-row"
-                role="row"
-                style={style}
+                item={item}
+                cellRole="cell"
+                className="result-row"
                 data-testid="job-result"
                 data-serial={r.serial}
                 data-state={r.state}
@@ -134,12 +126,11 @@ export function JobResultsTable({ jobId, running }: { jobId: number; running: bo
                 <div className="cell" role="cell">
                   <ResultAction result={r} />
                 </div>
-              </div>
+              </VirtualRow>
             );
           })}
         </div>
-        {results?.total === 0 && !results.error && <div className="grid-empty">No results yet.</div>}
-        {results?.error && <div className="grid-empty error-text">{results.error}</div>}
+        <GridNotice total={results?.total} error={results?.error} emptyText="No results yet." />
       </div>
       {opened && <ResultDialog result={opened} onClose={() => setOpened(null)} />}
     </>

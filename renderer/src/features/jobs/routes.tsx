@@ -1,7 +1,9 @@
 /** The jobs feature's screens, by route. */
 import type { ScreenTable } from '../../screen-table';
-import { JobScreen } from './JobScreen';
-import { JobsScreen } from './JobsScreen';
+import { lazyScreen } from '../../ui/lazy-screen';
+
+const JobScreen = lazyScreen(() => import('./JobScreen'), 'JobScreen');
+const JobsScreen = lazyScreen(() => import('./JobsScreen'), 'JobsScreen');
 
 export const jobsScreens: ScreenTable<'jobs' | 'job'> = {
   jobs: () => <JobsScreen />,

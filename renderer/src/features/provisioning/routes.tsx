@@ -1,8 +1,10 @@
 /** The provisioning feature's screens, by route. */
 import type { ScreenTable } from '../../screen-table';
-import { ProvisioningScreen } from './ProvisioningScreen';
-import { ProvisioningSiteScreen } from './ProvisioningSiteScreen';
+import { lazyScreen } from '../../ui/lazy-screen';
 import './provisioning.css';
+
+const ProvisioningScreen = lazyScreen(() => import('./ProvisioningScreen'), 'ProvisioningScreen');
+const ProvisioningSiteScreen = lazyScreen(() => import('./ProvisioningSiteScreen'), 'ProvisioningSiteScreen');
 
 export const provisioningScreens: ScreenTable<'provisioning' | 'provisioning-site'> = {
   provisioning: () => <ProvisioningScreen />,

@@ -1,8 +1,10 @@
 /** The rollouts feature's screens, by route. */
 import type { ScreenTable } from '../../screen-table';
-import { RolloutEditor } from './RolloutEditor';
-import { RolloutScreen } from './RolloutScreen';
-import { RolloutsScreen } from './RolloutsScreen';
+import { lazyScreen } from '../../ui/lazy-screen';
+
+const RolloutEditor = lazyScreen(() => import('./RolloutEditor'), 'RolloutEditor');
+const RolloutScreen = lazyScreen(() => import('./RolloutScreen'), 'RolloutScreen');
+const RolloutsScreen = lazyScreen(() => import('./RolloutsScreen'), 'RolloutsScreen');
 
 export const rolloutsScreens: ScreenTable<'rollouts' | 'rolloutNew' | 'rollout'> = {
   rollouts: () => <RolloutsScreen />,

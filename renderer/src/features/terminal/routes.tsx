@@ -1,6 +1,8 @@
 /** The terminal feature's screens, by route. */
 import type { ScreenTable } from '../../screen-table';
-import { TerminalsScreen } from './TerminalsScreen';
+import { lazyScreen } from '../../ui/lazy-screen';
+
+const TerminalsScreen = lazyScreen(() => import('./TerminalsScreen'), 'TerminalsScreen');
 
 export const terminalScreens: ScreenTable<'terminals'> = {
   terminals: () => <TerminalsScreen />,
