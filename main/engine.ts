@@ -30,6 +30,7 @@ import { configStepsKind } from './net/config-steps';
 import { HealthService, type HealthServiceOptions } from './health/service';
 import { FirmwareService } from './firmware/service';
 import { CapacityService } from './capacity/service';
+import { HistoryService } from './history/service';
 import { LAB_TAG } from './lab/service';
 import { TerminalService } from './terminal/service';
 import { DiagnosticsService } from './diagnostics/service';
@@ -91,6 +92,7 @@ export interface Engine {
   readonly health: HealthService;
   readonly firmware: FirmwareService;
   readonly capacity: CapacityService;
+  readonly history: HistoryService;
   readonly terminal: TerminalService;
   readonly diagnostics: DiagnosticsService;
   readonly provisioning: ProvisioningService;
@@ -157,6 +159,10 @@ export function createEngine(options: EngineOptions): Engine {
   };
   events.scoped('health').on('swept', () => quietly('capacity: recording peaks', () => capacity.recordSweep()));
   events.scoped('lab').on('changed', ({ running }) => running && quietly('capacity: lab history', () => capacity.seedLabHistory(LAB_TAG)));
+  // Each sweep adds to the series and availability; a lab brings thirty days of them.
+  const history = new HistoryService(depsOf('history'), inventory, health);
+  events.scoped('health').on('swept', () => quietly('history: recording a sweep', () => history.recordSweep()));
+  events.scoped('lab').on('changed', ({ running }) => running && quietly('history: lab history', () => history.seedLabHistory(LAB_TAG)));
   const terminal = new TerminalService(depsOf('terminal'), inventory, net);
   const snapshots = new SnapshotsService(depsOf('snapshots'), inventory, snapshot, options.openSnapshot ?? null);
   // Belt and braces: whatever a service might write on a snapshot's engine, SQLite refuses.
@@ -180,6 +186,7 @@ export function createEngine(options: EngineOptions): Engine {
     health: health.handlers,
     firmware: firmware.handlers,
     capacity: capacity.handlers,
+    history: history.handlers,
     terminal: terminal.handlers,
     diagnostics: diagnostics.handlers,
     provisioning: provisioning.handlers,
@@ -206,6 +213,7 @@ export function createEngine(options: EngineOptions): Engine {
     health,
     firmware,
     capacity,
+    history,
     terminal,
     diagnostics,
     provisioning,
