@@ -162,7 +162,9 @@ export function createEngine(options: EngineOptions): Engine {
   // Each sweep adds to the series and availability; a lab brings thirty days of them.
   const history = new HistoryService(depsOf('history'), inventory, health);
   events.scoped('health').on('swept', () => quietly('history: recording a sweep', () => history.recordSweep()));
-  events.scoped('lab').on('changed', ({ running }) => running && quietly('history: lab history', () => history.seedLabHistory(LAB_TAG)));
+  events.scoped('lab').on('changed', ({ running }) => {
+    if (running) history.seedLabHistory(LAB_TAG).catch((err: unknown) => log.error('history: lab history', { error: err instanceof Error ? err.message : String(err) }));
+  });
   const terminal = new TerminalService(depsOf('terminal'), inventory, net);
   const snapshots = new SnapshotsService(depsOf('snapshots'), inventory, snapshot, options.openSnapshot ?? null);
   // Belt and braces: whatever a service might write on a snapshot's engine, SQLite refuses.

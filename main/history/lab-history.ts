@@ -56,7 +56,7 @@ function outages(end: number): [number, number, number, number][] {
 export class LabHistory {
   private readonly down: [number, number, number, number][];
   private readonly rolloutDay: number;
-  private readonly offsets = new Map<string, number>();
+  private readonly offsets = new Map<string, Map<number, number>>();
 
   constructor(
     private readonly sites: readonly LabSite[],
@@ -68,9 +68,11 @@ export class LabHistory {
 
   /** The zone's offset, looked up once per zone and hour (offsets change on the hour). */
   private offset(timeZone: string, at: number): number {
-    const key = `${timeZone}|${Math.floor(at / HOUR)}`;
-    let o = this.offsets.get(key);
-    if (o === undefined) this.offsets.set(key, (o = offsetMs(timeZone, Math.floor(at / HOUR) * HOUR)));
+    const hour = Math.floor(at / HOUR);
+    let zone = this.offsets.get(timeZone);
+    if (!zone) this.offsets.set(timeZone, (zone = new Map()));
+    let o = zone.get(hour);
+    if (o === undefined) zone.set(hour, (o = offsetMs(timeZone, hour * HOUR)));
     return o;
   }
 
@@ -85,8 +87,7 @@ export class LabHistory {
   }
 
   /** Its metrics then (null when down: nothing was measured). */
-  point(i: number, j: number, at: number): LabPoint | null {
-    const state = this.state(i, j, at);
+  point(i: number, j: number, at: number, state = this.state(i, j, at)): LabPoint | null {
     if (state === 'down') return null;
     const site = this.sites[i]!;
     const a = site.appliances[j]!;

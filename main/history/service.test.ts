@@ -155,8 +155,8 @@ describe('series: per fleet, partner, site and appliance, aggregated and bounded
 
   it("gives a lab thirty days of history once: charts at every range, one site below 99.9 %, a night's rollout apart", async () => {
     t.clock.set(Date.parse('2026-12-04T12:00:00Z'));
-    expect(t.engine.history.seedLabHistory('lab')).toEqual(['AAA1', 'BBB1', 'CCC1']);
-    expect(t.engine.history.seedLabHistory('lab')).toEqual([]);
+    expect(await t.engine.history.seedLabHistory('lab')).toEqual(['AAA1', 'BBB1', 'CCC1']);
+    expect(await t.engine.history.seedLabHistory('lab')).toEqual([]);
     for (const [range, n] of [['1h', 60], ['6h', 180], ['24h', 288], ['7d', 336], ['30d', 360]] as const) {
       const s = await client.api.history.series({ scope: { kind: 'fleet' }, range });
       // Every step but the one still running has a point.

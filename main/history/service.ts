@@ -174,8 +174,11 @@ export class HistoryService {
     this.repo.addAvailability(rows);
   }
 
-  /** A lab that started: thirty days of generated history for each of its sites that has none yet. */
-  seedLabHistory(labTag: string): string[] {
+  /**
+   * A lab that started: thirty days of generated history for each of its sites that has none yet,
+   * one site (one transaction) at a time, letting other work run between sites.
+   */
+  async seedLabHistory(labTag: string): Promise<string[]> {
     const bySite = new Map<string, Appliance[]>();
     for (const a of selectAppliances(this.inventory, { tag: [labTag] })) if (INSTALLED.has(a.status)) bySite.set(a.site, [...(bySite.get(a.site) ?? []), a]);
     const zones = new Map(this.inventory.listSites().map((s) => [s.code, s.timezone]));
@@ -187,11 +190,12 @@ export class HistoryService {
     const end = Math.floor(this.now() / MINUTE) * MINUTE;
     const lab = new LabHistory(sites, end);
     const seeded: string[] = [];
-    sites.forEach((site, i) => {
-      if (this.repo.hasSeries(site.code)) return;
+    for (const [i, site] of sites.entries()) {
+      if (seeded.length) await new Promise((resolve) => setImmediate(resolve));
+      if (this.repo.hasSeries(site.code)) continue;
       this.deps.db.transaction(() => this.seedSite(lab, site, i))();
       seeded.push(site.code);
-    });
+    }
     if (seeded.length) this.deps.events.emit('changed', { sites: seeded });
     return seeded;
   }
@@ -201,7 +205,7 @@ export class HistoryService {
     const firstQuarter = Math.floor((end - 30 * DAY) / (15 * MINUTE)) * 15 * MINUTE;
     const lastQuarter = Math.floor(end / (15 * MINUTE)) * 15 * MINUTE;
     const series: SeriesWrite[] = [];
-    const hours = new Map<string, AvailabilityWrite>();
+    const hours: AvailabilityWrite[] = [];
     const add = (tier: 1 | 15, at: number, points: (MetricsSample | null)[]) => {
       const measured = points.filter((p): p is MetricsSample => p !== null);
       if (measured.length === 0) return;
@@ -212,25 +216,35 @@ export class HistoryService {
         errors: measured.reduce((s, p) => s + p.errorsPerSecond, 0),
       });
     };
-    const sample = (j: number, at: number, stamp: number): MetricsSample | null => {
-      const p = lab.point(i, j, at);
+    const sample = (j: number, at: number, stamp: number, state?: LabState): MetricsSample | null => {
+      const p = lab.point(i, j, at, state);
       const a = site.appliances[j]!;
       return p && { at: new Date(stamp).toISOString(), ...p, diskUsedBytes: a.diskTotalBytes * 0.82, diskTotalBytes: a.diskTotalBytes, fillProgress: null, fillRateGbps: 0 };
     };
+    const firstHour = Math.floor(firstQuarter / HOUR);
+    /** Per appliance, per hour from the first: seconds serving, down, maintenance. */
+    const seconds = site.appliances.map(() => new Float64Array(3 * (Math.floor(end / HOUR) - firstHour + 1)));
+    const column = { serving: 0, down: 1, maintenance: 2 } as const;
     const quarters: MetricsSample[][] = site.appliances.map(() => []);
     for (let at = firstQuarter; at < lastQuarter; at += 15 * MINUTE) {
-      const points = site.appliances.map((a, j) => {
-        const state = lab.state(i, j, at + 7.5 * MINUTE);
-        const key = `${a.serial}|${Math.floor(at / HOUR)}`;
-        let h = hours.get(key);
-        if (!h) hours.set(key, (h = { serial: a.serial, site: site.code, hour: Math.floor(at / HOUR), capacityGbps: a.capacityGbps, servingSec: 0, downSec: 0, maintenanceSec: 0, lastMs: 0 }));
-        h[state === 'serving' ? 'servingSec' : state === 'down' ? 'downSec' : 'maintenanceSec'] += 900;
-        h.lastMs = Math.min(at + 15 * MINUTE, end);
-        const p = sample(j, at + 7.5 * MINUTE, at);
+      const h = Math.floor(at / HOUR) - firstHour;
+      const points = site.appliances.map((_a, j) => {
+        const mid = at + 7.5 * MINUTE;
+        const state = lab.state(i, j, mid);
+        seconds[j]![3 * h + column[state]]! += 900;
+        const p = sample(j, mid, at, state);
         if (p) quarters[j]!.push(p);
         return p;
       });
       add(15, at, points);
+    }
+    for (const [j, a] of site.appliances.entries()) {
+      const s = seconds[j]!;
+      for (let h = 0; 3 * h < s.length; h++) {
+        if (s[3 * h]! + s[3 * h + 1]! + s[3 * h + 2]! === 0) continue;
+        const hour = firstHour + h;
+        hours.push({ serial: a.serial, site: site.code, hour, capacityGbps: a.capacityGbps, servingSec: s[3 * h]!, downSec: s[3 * h + 1]!, maintenanceSec: s[3 * h + 2]!, lastMs: Math.min((hour + 1) * HOUR, lastQuarter) });
+      }
     }
     const minutes: MetricsSample[][] = site.appliances.map(() => []);
     for (let at = end - DAY; at < end; at += MINUTE) {
@@ -242,7 +256,7 @@ export class HistoryService {
       add(1, at, points);
     }
     this.repo.addSeries(series);
-    this.repo.addAvailability([...hours.values()]);
+    this.repo.addAvailability(hours);
     site.appliances.forEach((a, j) => {
       this.health.metrics.fill(a.serial, 15, quarters[j]!);
       this.health.metrics.fill(a.serial, 1, minutes[j]!);
