@@ -163,7 +163,8 @@ export function createEngine(options: EngineOptions): Engine {
   const history = new HistoryService(depsOf('history'), inventory, health);
   events.scoped('health').on('swept', () => quietly('history: recording a sweep', () => history.recordSweep()));
   events.scoped('lab').on('changed', ({ running }) => {
-    if (running) history.seedLabHistory(LAB_TAG).catch((err: unknown) => log.error('history: lab history', { error: err instanceof Error ? err.message : String(err) }));
+    // A window's engine lives on: it seeds a site at a time and answers meanwhile; a CLI command finishes first.
+    if (running) history.seedLabHistory(LAB_TAG, runsMonitor).catch((err: unknown) => log.error('history: lab history', { error: err instanceof Error ? err.message : String(err) }));
   });
   const terminal = new TerminalService(depsOf('terminal'), inventory, net);
   const snapshots = new SnapshotsService(depsOf('snapshots'), inventory, snapshot, options.openSnapshot ?? null);

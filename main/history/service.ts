@@ -176,9 +176,10 @@ export class HistoryService {
 
   /**
    * A lab that started: thirty days of generated history for each of its sites that has none yet,
-   * one site (one transaction) at a time, letting other work run between sites.
+   * one site (one transaction) at a time. `sliced`: let other work run between sites (a window's
+   * engine answers meanwhile); else it is all done before this returns (a CLI command exits after).
    */
-  async seedLabHistory(labTag: string): Promise<string[]> {
+  async seedLabHistory(labTag: string, sliced = true): Promise<string[]> {
     const bySite = new Map<string, Appliance[]>();
     for (const a of selectAppliances(this.inventory, { tag: [labTag] })) if (INSTALLED.has(a.status)) bySite.set(a.site, [...(bySite.get(a.site) ?? []), a]);
     const zones = new Map(this.inventory.listSites().map((s) => [s.code, s.timezone]));
@@ -191,7 +192,7 @@ export class HistoryService {
     const lab = new LabHistory(sites, end);
     const seeded: string[] = [];
     for (const [i, site] of sites.entries()) {
-      if (seeded.length) await new Promise((resolve) => setImmediate(resolve));
+      if (sliced && seeded.length) await new Promise((resolve) => setImmediate(resolve));
       if (this.repo.hasSeries(site.code)) continue;
       this.deps.db.transaction(() => this.seedSite(lab, site, i))();
       seeded.push(site.code);
