@@ -1,0 +1,7 @@
+/** The history feature's screens, by route. */
+import type { ScreenTable } from '../../screen-table';
+import { TrendsScreen } from './TrendsScreen';
+
+export const historyScreens: ScreenTable<'trends'> = {
+  trends: (r) => <TrendsScreen partner={r.partner} range={r.range} />,
+};
