@@ -191,7 +191,10 @@ describe.skipIf(!chromiumAvailable)('the fleet map and capacity (Playwright + Ch
       expect(await row.textContent()).toContain(s.meetsTarget ? 'meets 99.9 %' : 'below 99.9 %');
     }
     expect(await page.locator('[data-testid="availability-row"][data-kind="fleet"]').textContent()).toMatch(/^Whole fleet6\d{2,3}\.\d{3} %/);
-    if (SHOTS) await page.screenshot({ path: join(SHOTS, 'trends.png'), fullPage: true });
+    if (SHOTS) {
+      await page.screenshot({ path: join(SHOTS, 'trends.png') });
+      await page.locator('section[aria-labelledby="availability-title"]').screenshot({ path: join(SHOTS, 'availability.png') });
+    }
 
     const partner = below[0]!.partner;
     await page.getByTestId('trends-partner').selectOption(partner);
