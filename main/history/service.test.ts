@@ -149,6 +149,14 @@ describe('series: per fleet, partner, site and appliance, aggregated and bounded
     expect(site.points[0]!.cacheHitRatio).toBeCloseTo((10.5 + 40) / 55, 4);
     // ...and the series span the range, at most 360 points.
     expect(Date.parse(site.to) - Date.parse(site.from)).toBe(6 * 3600 * S);
+    // The same sweeps counted availability: AAA1-0 polled at 0 s (one 30 s interval before), 20 s and 61 s: 91 s serving
+    // at 70 Gbps; BBB1-0 and CCC1-0 at 0 s and 20 s: 50 s. The appliances never polled count nothing.
+    const a = await client.api.history.availability({ range: '24h' });
+    expect(a.sites.map((s) => [s.site, s.servingGbpsH, s.downGbpsH])).toEqual([
+      ['AAA1', Math.round((70 * 91) / 3.6) / 1000, 0],
+      ['BBB1', Math.round((70 * 50) / 3.6) / 1000, 0],
+      ['CCC1', Math.round((70 * 50) / 3.6) / 1000, 0],
+    ]);
     await expect(client.api.history.series({ scope: { kind: 'site', site: 'ZZZ9' }, range: '1h' })).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
     await expect(client.api.history.series({ scope: { kind: 'partner', partner: 'Nobody' }, range: '1h' })).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
   });

@@ -118,6 +118,8 @@ export class HistoryService {
     const { items } = this.health.fleet(FleetRequest.parse({ includeRollups: false }));
     const capacity = new Map(selectAppliances(this.inventory, { status: [...INSTALLED] }).map((a) => [a.serial, a.nicGbps * SERVING_SHARE[a.model]]));
     const now = this.now();
+    const intervalMs = this.health.settings().intervalSec * 1000;
+    const recentMs = Math.max(3 * intervalMs, 2 * MINUTE) + 5 * MINUTE;
     const sums = new Map<string, Omit<SeriesWrite, 'tier' | 'minute'>>();
     const observations: Observation[] = [];
     for (const h of items) {
@@ -131,14 +133,16 @@ export class HistoryService {
         s.errors += h.metrics.errorsPerSecond;
         s.appliances += 1;
       }
-      if (h.lastPollAt) observations.push({ serial: h.serial, site: h.site, capacityGbps: cap, state: stateOf(h), at: Date.parse(h.lastPollAt) });
+      // Polled lately (this sweep, or another process's): an appliance left out of polling long ago adds nothing.
+      const at = h.lastPollAt ? Date.parse(h.lastPollAt) : Number.NaN;
+      if (at >= now - recentMs) observations.push({ serial: h.serial, site: h.site, capacityGbps: cap, state: stateOf(h), at });
     }
     const minute = Math.floor(now / MINUTE);
     this.repo.addSeries([...sums.values()].flatMap((s) => [
       { ...s, tier: 1 as const, minute },
       { ...s, tier: 15 as const, minute: Math.floor(minute / 15) * 15 },
     ]));
-    this.observe(observations, this.health.settings().intervalSec * 1000);
+    this.observe(observations, intervalMs);
     const hour = Math.floor(now / HOUR);
     if (hour !== this.trimmedHour) {
       this.trimmedHour = hour;
