@@ -181,6 +181,12 @@ describe('series: per fleet, partner, site and appliance, aggregated and bounded
     const [fleetPts, a, b, c] = await Promise.all([at({ kind: 'fleet' }), at({ kind: 'site', site: 'AAA1' }), at({ kind: 'site', site: 'BBB1' }), at({ kind: 'site', site: 'CCC1' })]);
     expect(fleetPts[100]!.servingGbps).toBeCloseTo(a[100]!.servingGbps + b[100]!.servingGbps + c[100]!.servingGbps, 1);
     const parts = await Promise.all([0, 1, 2].map((i) => at({ kind: 'appliance', serial: `AAA1-${i}` })));
+    // An appliance's last hour from its generated quarter hours; its health card's recent samples stay only what was measured (none).
+    const lastHour = await client.api.history.series({ scope: { kind: 'appliance', serial: 'AAA1-0' }, range: '1h' });
+    // 11:01 to 12:00 in one-minute steps: all but the quarter hour still running (12:00) have one.
+    expect(lastHour.points.length).toBe(59);
+    expect(new Set(lastHour.points.map((p) => p.servingGbps)).size).toBe(4);
+    expect((await client.api.health.appliance({ serial: 'AAA1-0' })).history).toEqual([]);
     expect(a[100]!.servingGbps).toBeCloseTo(parts.reduce((s, p) => s + p[100]!.servingGbps, 0), 0);
     // The second site lost one appliance for eight hours four days ago: two measured then.
     const outage = b.filter((p) => p.at >= '2026-11-30T09:00:00.000Z' && p.at < '2026-11-30T17:00:00.000Z');

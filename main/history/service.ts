@@ -251,21 +251,12 @@ export class HistoryService {
         hours.push({ serial: a.serial, site: site.code, hour, capacityGbps: a.capacityGbps, servingSec: s[3 * h]!, downSec: s[3 * h + 1]!, maintenanceSec: s[3 * h + 2]!, lastMs: Math.min((hour + 1) * HOUR, lastQuarter) });
       }
     }
-    const minutes: MetricsSample[][] = site.appliances.map(() => []);
-    for (let at = end - DAY; at < end; at += MINUTE) {
-      const points = site.appliances.map((_a, j) => {
-        const p = sample(j, at, at);
-        if (p) minutes[j]!.push(p);
-        return p;
-      });
-      add(1, at, points);
-    }
+    // The sites' last day in one-minute slots. The appliances' own history gets the fifteen-minute points
+    // only: its one-minute points (the health card's recent samples) stay what was measured.
+    for (let at = end - DAY; at < end; at += MINUTE) add(1, at, site.appliances.map((_a, j) => sample(j, at, at)));
     this.repo.addSeries(series);
     this.repo.addAvailability(hours);
-    site.appliances.forEach((a, j) => {
-      this.health.metrics.fill(a.serial, 15, quarters[j]!);
-      this.health.metrics.fill(a.serial, 1, minutes[j]!);
-    });
+    site.appliances.forEach((a, j) => this.health.metrics.fill(a.serial, 15, quarters[j]!));
   }
 
   // Reads
@@ -277,7 +268,7 @@ export class HistoryService {
     const fromMin = toMin - spanMin;
     let rows: SeriesRow[];
     if (scope.kind === 'appliance') {
-      rows = this.applianceSeries(scope.serial, range, fromMin, stepMin);
+      rows = this.applianceSeries(scope.serial, range, fromMin, toMin, stepMin);
     } else {
       if (scope.kind === 'site' && !this.inventory.listSites().some((s) => s.code === scope.site)) throw new FleetError('E_NOT_FOUND', `There is no site with code ${scope.site}.`);
       if (scope.kind === 'partner' && !this.inventory.listSites().some((s) => s.partner === scope.partner)) throw new FleetError('E_NOT_FOUND', `There is no partner named ${scope.partner} with a site.`);
@@ -293,8 +284,12 @@ export class HistoryService {
     return { scope, range, stepSec: stepMin * 60, from: new Date(fromMin * MINUTE).toISOString(), to: new Date(toMin * MINUTE).toISOString(), points };
   }
 
-  /** One appliance's points from the health history, averaged to the step. */
-  private applianceSeries(serial: string, range: SeriesRange, fromMin: number, stepMin: number): SeriesRow[] {
+  /**
+   * One appliance's points from the health history, averaged to the step. Up to a day back a step
+   * with no one-minute point takes its quarter hour's point (a lab's generated month is kept in
+   * fifteen-minute points only, so the appliance's recent samples stay its own).
+   */
+  private applianceSeries(serial: string, range: SeriesRange, fromMin: number, toMin: number, stepMin: number): SeriesRow[] {
     const { points } = this.health.historyOf(serial, range);
     const steps = new Map<number, MetricsSample[]>();
     for (const p of points) {
@@ -304,6 +299,13 @@ export class HistoryService {
       let list = steps.get(step);
       if (!list) steps.set(step, (list = []));
       list.push(p);
+    }
+    if (SERIES_RESOLUTION[range].tier === 1) {
+      const quarters = new Map(this.health.metrics.read(serial, Math.floor(fromMin / 15) * 15 * MINUTE, toMin * MINUTE, 'quarter').map((p) => [Math.floor(Date.parse(p.at) / MINUTE), p]));
+      for (let step = fromMin; step < toMin; step += stepMin) {
+        const q = quarters.get(Math.floor(step / 15) * 15);
+        if (q && !steps.has(step)) steps.set(step, [q]);
+      }
     }
     return [...steps.entries()]
       .sort(([a], [b]) => a - b)
