@@ -18,7 +18,7 @@ import { dirname, relative, resolve } from 'node:path';
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..');
 
 /** Folders under main/ that are domains (one folder each: contract.ts, service.ts, repo.ts, ...). */
-export const DOMAINS = ['inventory', 'net', 'health', 'lab', 'jobs', 'firmware', 'rollouts', 'fills', 'provisioning', 'diagnostics', 'capacity', 'terminal', 'snapshots'];
+export const DOMAINS = ['inventory', 'net', 'health', 'lab', 'jobs', 'firmware', 'rollouts', 'fills', 'provisioning', 'diagnostics', 'capacity', 'terminal', 'snapshots', 'history'];
 
 /**
  * Modules of a domain that other domains may use besides its contract and service: net's SSH pool

@@ -18,6 +18,7 @@ import * as jobs from './jobs/kernel';
 import * as health from './health/service';
 import * as firmware from './firmware/service';
 import * as capacity from './capacity/service';
+import * as history from './history/service';
 import * as terminal from './terminal/service';
 import * as diagnostics from './diagnostics/service';
 import * as provisioning from './provisioning/service';
@@ -40,6 +41,7 @@ const EVERY_MODULE: DomainModules = {
   health,
   firmware,
   capacity,
+  history,
   terminal,
   diagnostics,
   provisioning,

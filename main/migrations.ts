@@ -16,6 +16,7 @@ import { healthMigrations } from './health/migrations';
 import { inventoryMigrations } from './inventory/migrations';
 import { jobsMigrations } from './jobs/migrations';
 import { netMigrations } from './net/migrations';
+import { historyMigrations } from './history/migrations';
 import { gatherMigrations } from './store/migrations';
 
 export const MIGRATIONS = gatherMigrations(
@@ -30,4 +31,5 @@ export const MIGRATIONS = gatherMigrations(
   provisioningMigrations,
   diagnosticsMigrations,
   capacityMigrations,
+  historyMigrations,
 );

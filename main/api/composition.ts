@@ -49,6 +49,7 @@ export const MODULE_LOADERS = {
   health: () => import('../health/service'),
   firmware: () => import('../firmware/service'),
   capacity: () => import('../capacity/service'),
+  history: () => import('../history/service'),
   terminal: () => import('../terminal/service'),
   diagnostics: () => import('../diagnostics/service'),
   provisioning: () => import('../provisioning/service'),
@@ -74,6 +75,7 @@ export interface Services {
   health: InstanceType<M['health']['HealthService']>;
   firmware: InstanceType<M['firmware']['FirmwareService']>;
   capacity: InstanceType<M['capacity']['CapacityService']>;
+  history: InstanceType<M['history']['HistoryService']>;
   terminal: InstanceType<M['terminal']['TerminalService']>;
   diagnostics: InstanceType<M['diagnostics']['DiagnosticsService']>;
   provisioning: InstanceType<M['provisioning']['ProvisioningService']>;
@@ -136,6 +138,7 @@ export interface Engine {
   readonly health: Services['health'];
   readonly firmware: Services['firmware'];
   readonly capacity: Services['capacity'];
+  readonly history: Services['history'];
   readonly terminal: Services['terminal'];
   readonly diagnostics: Services['diagnostics'];
   readonly provisioning: Services['provisioning'];
@@ -270,6 +273,7 @@ const SERVICES: { [S in ServiceName]: ServiceSpec<S> } = {
   },
   fills: { modules: ['fills'], needs: ['inventory'], build: ({ m, depsOf, get }) => new m.fills.FillsService(depsOf('fills'), get('inventory')) },
   capacity: { modules: ['capacity'], needs: ['inventory', 'health'], build: ({ m, depsOf, get }) => new m.capacity.CapacityService(depsOf('capacity'), get('inventory'), get('health')) },
+  history: { modules: ['history'], needs: ['inventory', 'health'], build: ({ m, depsOf, get }) => new m.history.HistoryService(depsOf('history'), get('inventory'), get('health')) },
   terminal: { modules: ['terminal'], needs: ['inventory', 'net'], build: ({ m, depsOf, get }) => new m.terminal.TerminalService(depsOf('terminal'), get('inventory'), get('net')) },
   snapshots: {
     modules: ['snapshots'],
@@ -280,7 +284,7 @@ const SERVICES: { [S in ServiceName]: ServiceSpec<S> } = {
 
 /** Services a kind's service needs built before jobs.recover() in createEngine: every kind registers first. */
 const BUILT_BEFORE_RECOVER: readonly ServiceName[] = ['inventory', 'net', 'lab', 'jobs', 'fanout', 'provisioning', 'fillsExec', 'health', 'diagnostics', 'firmware', 'rollouts'];
-const BUILT_AFTER_RECOVER: readonly ServiceName[] = ['fills', 'capacity', 'terminal', 'snapshots'];
+const BUILT_AFTER_RECOVER: readonly ServiceName[] = ['fills', 'capacity', 'history', 'terminal', 'snapshots'];
 
 /** The modules a service's build uses, with those of everything it needs. */
 export function modulesFor(name: ServiceName, seen = new Set<ServiceName>()): Set<ModuleName> {
@@ -396,6 +400,18 @@ export function composeEngine(options: EngineOptions, modules: Partial<DomainMod
   // Each sweep's serving per site is a candidate for the day's peak; a lab brings months of history.
   events.scoped('health').on('swept', () => withService('capacity: recording peaks', 'capacity', (c) => c.recordSweep()));
   events.scoped('lab').on('changed', ({ running }) => running && withService('capacity: lab history', 'capacity', (c) => c.seedLabHistory(moduleView.lab.LAB_TAG)));
+  // Each sweep adds to the series and availability; a lab brings thirty days of them. A window's
+  // engine lives on: it seeds a site at a time and answers meanwhile; a CLI command finishes first.
+  const windowHost = !snapshot && (options.host === 'desktop' || options.host === 'browser');
+  events.scoped('health').on('swept', () => withService('history: recording a sweep', 'history', (h) => h.recordSweep()));
+  events.scoped('lab').on(
+    'changed',
+    ({ running }) =>
+      running &&
+      withService('history: lab history', 'history', (h) =>
+        h.seedLabHistory(moduleView.lab.LAB_TAG, windowHost).catch((err: unknown) => log.error('history: lab history', { error: err instanceof Error ? err.message : String(err) })),
+      ),
+  );
 
   if (everyModule) {
     for (const name of BUILT_BEFORE_RECOVER) get(name);
@@ -426,6 +442,7 @@ export function composeEngine(options: EngineOptions, modules: Partial<DomainMod
     health: handlerOf('health'),
     firmware: handlerOf('firmware'),
     capacity: handlerOf('capacity'),
+    history: handlerOf('history'),
     terminal: handlerOf('terminal'),
     diagnostics: handlerOf('diagnostics'),
     provisioning: handlerOf('provisioning'),
@@ -479,6 +496,9 @@ export function composeEngine(options: EngineOptions, modules: Partial<DomainMod
     },
     get capacity() {
       return get('capacity');
+    },
+    get history() {
+      return get('history');
     },
     get terminal() {
       return get('terminal');

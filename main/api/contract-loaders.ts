@@ -21,6 +21,7 @@ const LOADERS: Loaders = {
   health: () => import('../health/contract').then((m) => m.healthMethods),
   firmware: () => import('../firmware/contract').then((m) => m.firmwareMethods),
   capacity: () => import('../capacity/contract').then((m) => m.capacityMethods),
+  history: () => import('../history/contract').then((m) => m.historyMethods),
   terminal: () => import('../terminal/contract').then((m) => m.terminalMethods),
   diagnostics: () => import('../diagnostics/contract').then((m) => m.diagnosticsMethods),
   provisioning: () => import('../provisioning/contract').then((m) => m.provisioningMethods),

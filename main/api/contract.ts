@@ -18,6 +18,7 @@ import { snapshotsEvents, snapshotsMethods } from '../snapshots/contract';
 import { fillsEvents, fillsMethods } from '../fills/contract';
 import { fillsExecEvents, fillsExecMethods } from '../fills/exec/contract';
 import { rolloutsEvents, rolloutsMethods } from '../rollouts/contract';
+import { historyEvents, historyMethods } from '../history/contract';
 import { systemEvents, systemMethods } from './system-contract';
 
 export const contract = {
@@ -35,6 +36,7 @@ export const contract = {
   snapshots: snapshotsMethods,
   fills: { ...fillsMethods, ...fillsExecMethods },
   rollouts: rolloutsMethods,
+  history: historyMethods,
 } satisfies Record<string, MethodMap>;
 
 export const eventContract = {
@@ -52,6 +54,7 @@ export const eventContract = {
   snapshots: snapshotsEvents,
   fills: { ...fillsEvents, ...fillsExecEvents },
   rollouts: rolloutsEvents,
+  history: historyEvents,
 } satisfies Record<string, EventMap>;
 
 export type Contract = typeof contract;

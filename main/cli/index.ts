@@ -15,7 +15,13 @@ const GROUPS: Record<string, Group> = {
   inventory: async (io) => [(await import('./inventory')).inventoryCommand(io)],
   serve: async (io) => [(await import('./serve')).serveCommand(io)],
   lab: async (io) => [(await import('./lab')).labCommand(io)],
-  health: async (io) => [(await import('./health')).healthCommand(io)],
+  health: async (io) => {
+    const [health, history] = await Promise.all([import('./health'), import('./history')]);
+    const command = health.healthCommand(io);
+    command.addCommand(history.healthHistoryCommand(io));
+    return [command];
+  },
+  availability: async (io) => [(await import('./history')).availabilityCommand(io)],
   exec: async (io) => (await import('./exec')).fleetCommands(io),
   firmware: async (io) => [(await import('./firmware')).firmwareCommand(io)],
   capacity: async (io) => [(await import('./capacity')).capacityCommand(io)],
@@ -35,7 +41,7 @@ const GROUPS: Record<string, Group> = {
 };
 /** Commands that live in another group's module. */
 const GROUP_OF: Record<string, string> = { jobs: 'exec', net: 'exec', config: 'diag', 'site-survey': 'provision', catalog: 'fills', demand: 'fills' };
-const ORDER = ['inventory', 'serve', 'lab', 'health', 'firmware', 'rollout', 'capacity', 'snapshot', 'fills', 'exec', 'ssh', 'diag', 'provision'];
+const ORDER = ['inventory', 'serve', 'lab', 'health', 'firmware', 'rollout', 'capacity', 'availability', 'snapshot', 'fills', 'exec', 'ssh', 'diag', 'provision'];
 
 /** The command word of argv (skipping global options), or undefined. */
 function commandWord(argv: readonly string[]): string | undefined {

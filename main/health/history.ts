@@ -328,6 +328,28 @@ export class MetricsHistory {
     return [...days.values()].sort((a, b) => a.bucket - b.bucket).flatMap((b) => b.samples(from, to));
   }
 
+  /**
+   * Points written where a slot has none yet (a lab's generated history): one-minute points into the
+   * minute tier or fifteen-minute points into the quarter tier, in one transaction.
+   */
+  fill(serial: string, tier: 1 | 15, samples: readonly MetricsSample[]): void {
+    const t = tier === 1 ? MINUTE_TIER : QUARTER_TIER;
+    const buckets = new Map<number, Bucket>();
+    for (const s of samples) {
+      const minute = Math.floor(Date.parse(s.at) / MINUTE_MS);
+      const no = Math.floor(minute / t.bucketMin);
+      let b = buckets.get(no);
+      if (!b) {
+        const blob = this.repo.blob(serial, t.tier, no);
+        buckets.set(no, (b = blob ? Bucket.decode(t, no, blob) : new Bucket(t, no)));
+      }
+      const slot = Math.floor((minute - no * t.bucketMin) / t.stepMin);
+      if (!b.has(slot)) b.set(slot, pointOf(s));
+    }
+    this.repo.save([...buckets.values()].map((b) => ({ serial, tier: t.tier, bucket: b.bucket, points: b.encode() })));
+    this.open.delete(serial);
+  }
+
   forget(serials: readonly string[]): void {
     for (const s of serials) {
       this.open.delete(s);

@@ -41,6 +41,7 @@ function inputs(jobId: number): Record<string, unknown> {
     'health.appliance': { serial: SERIAL },
     'health.history': { serial: SERIAL, range: '24h' },
     'capacity.site': { site: 'GRU01' },
+    'history.series': { scope: { kind: 'site', site: 'GRU01' }, range: '24h' },
     'diagnostics.compare': { serial: SERIAL },
     ...Object.fromEntries([...NONE_YET].map((name) => [name, NONE_YET_INPUTS[name.split('.')[0]!] ?? { id: 1 }])),
   };

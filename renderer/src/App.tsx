@@ -14,6 +14,7 @@ import { fillsScreens } from './features/fills/routes';
 import { overviewScreens } from './features/overview/routes';
 import { mapScreens } from './features/map/routes';
 import { capacityScreens } from './features/capacity/routes';
+import { historyScreens } from './features/history/routes';
 import { terminalScreens } from './features/terminal/routes';
 import { followTerminalEvents } from './features/terminal/store';
 import { provisioningScreens } from './features/provisioning/routes';
@@ -124,6 +125,7 @@ const SCREENS: ScreenTable<RouteName> = {
   ...netScreens,
   ...mapScreens,
   ...capacityScreens,
+  ...historyScreens,
   ...terminalScreens,
   ...provisioningScreens,
   ...snapshotsScreens,

@@ -26,7 +26,10 @@ describe('hash routes', () => {
       { name: 'map', partner: 'Claro Brasil & Co', size: 'serving' },
       { name: 'capacity', site: null },
       { name: 'capacity', site: 'GRU 1/x' },
+      { name: 'trends', partner: null, range: '24h' },
+      { name: 'trends', partner: 'Claro Brasil & Co', range: '30d' },
     ];
+    expect(parseHash('#/trends?range=90d')).toEqual({ name: 'trends', partner: null, range: '24h' });
     for (const route of routes) expect(parseHash(hashFor(route))).toEqual(route);
   });
 

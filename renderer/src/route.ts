@@ -12,6 +12,7 @@ import {
   type LifecycleStatus,
 } from '../../main/inventory/contract';
 import { DIAG_CHECKS, HEALTH_STATUSES, type DiagCheck, type HealthStatus } from '../../main/appliance/contract';
+import { SERIES_RANGES, type SeriesRange } from '../../main/history/contract';
 
 export type SortField = (typeof SORT_FIELDS)[number];
 export type SortDir = 'asc' | 'desc';
@@ -43,6 +44,7 @@ export type Route =
   | { name: 'hostkeys' }
   | { name: 'map'; partner: string | null; size: MapSize }
   | { name: 'capacity'; site: string | null }
+  | { name: 'trends'; partner: string | null; range: SeriesRange }
   | { name: 'terminals' }
   | { name: 'provisioning' }
   | { name: 'provisioning-site'; code: string }
@@ -178,6 +180,12 @@ export function parseHash(hash: string): Route {
       const site = (new URLSearchParams(search).get('site') ?? '').trim().slice(0, 32);
       return { name: 'capacity', site: site || null };
     }
+    case 'trends': {
+      const params = new URLSearchParams(search);
+      const partner = (params.get('partner') ?? '').trim().slice(0, 120);
+      const range = params.get('range') ?? '';
+      return { name: 'trends', partner: partner || null, range: oneOf(SERIES_RANGES, range) ? range : '24h' };
+    }
     case 'map': {
       const params = new URLSearchParams(search);
       const partner = (params.get('partner') ?? '').trim().slice(0, 200);
@@ -237,6 +245,13 @@ export function hashFor(route: Route): string {
       return '#/hostkeys';
     case 'capacity':
       return route.site ? `#/capacity?${new URLSearchParams({ site: route.site }).toString()}` : '#/capacity';
+    case 'trends': {
+      const params = new URLSearchParams();
+      if (route.partner) params.set('partner', route.partner);
+      if (route.range !== '24h') params.set('range', route.range);
+      const search = params.toString();
+      return search ? `#/trends?${search}` : '#/trends';
+    }
     case 'map': {
       const params = new URLSearchParams();
       if (route.partner) params.set('partner', route.partner);
@@ -271,7 +286,7 @@ export function appliancesHash(filters: Partial<ListQuery>): string {
 }
 
 /** Which left-nav entry a route belongs to. */
-export function navSection(route: Route): 'overview' | 'map' | 'capacity' | 'appliances' | 'sites' | 'import' | 'audit' | 'health' | 'jobs' | 'hostkeys' | 'terminals' | 'provisioning' | 'snapshots' | 'fills' | 'firmware' | 'rollouts' {
+export function navSection(route: Route): 'overview' | 'map' | 'capacity' | 'trends' | 'appliances' | 'sites' | 'import' | 'audit' | 'health' | 'jobs' | 'hostkeys' | 'terminals' | 'provisioning' | 'snapshots' | 'fills' | 'firmware' | 'rollouts' {
   switch (route.name) {
     case 'appliance':
     case 'appliances':

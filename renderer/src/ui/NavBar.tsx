@@ -15,6 +15,7 @@ const GROUPS = [
       { section: 'sites', href: '#/sites', label: 'Sites' },
       { section: 'health', href: '#/health', label: 'Health' },
       { section: 'capacity', href: '#/capacity', label: 'Capacity' },
+      { section: 'trends', href: '#/trends', label: 'Trends' },
     ],
   },
   {

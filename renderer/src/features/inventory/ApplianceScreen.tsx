@@ -26,6 +26,7 @@ import { useInventory } from './store';
 import { useUi } from '../../stores/ui';
 import { ApplianceTerminalCard } from '../terminal/ApplianceTerminalCard';
 import { DiagnosticsPanel } from '../diagnostics/DiagnosticsPanel';
+import { HistoryPanel } from '../history/HistoryPanel';
 import type { DiagCheck } from '../../../../main/diagnostics/contract';
 
 export function ApplianceScreen({ serial, checks }: { serial: string; checks?: DiagCheck[] | undefined }) {
@@ -207,6 +208,7 @@ export function ApplianceScreen({ serial, checks }: { serial: string; checks?: D
       )}
 
       {mode !== 'edit' && <ApplianceHealthCard serial={a.serial} lifecycle={a.status} />}
+      {mode !== 'edit' && <HistoryPanel key={a.serial} scope={{ kind: 'appliance', serial: a.serial }} title="History: serving, cache hit ratio, errors" />}
 
       {mode !== 'edit' && <ApplianceTerminalCard serial={a.serial} />}
       {mode !== 'edit' && <DiagnosticsPanel key={checks?.join(',') ?? ''} subject={{ serial: a.serial }} focus={checks} />}

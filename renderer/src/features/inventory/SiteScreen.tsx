@@ -17,6 +17,8 @@ import { useInventory } from './store';
 import { useUi } from '../../stores/ui';
 import { useNow } from '../../ui/use-now';
 import { DiagnosticsPanel } from '../diagnostics/DiagnosticsPanel';
+import { HistoryPanel } from '../history/HistoryPanel';
+import { SiteAvailability } from '../history/Availability';
 
 const SITE_HIDDEN = ['site', 'partner'] as const;
 
@@ -140,6 +142,10 @@ export function SiteScreen({ code }: { code: string }) {
         />
       </div>
 
+      <HistoryPanel key={site.code} scope={{ kind: 'site', site: site.code }} title={`${site.code}: serving, cache hit ratio, errors`} />
+      <div className="card section">
+        <SiteAvailability site={site.code} />
+      </div>
       <DiagnosticsPanel subject={{ site: site.code }} />
 
       <div className="card section">
