@@ -131,7 +131,6 @@ export function createEngine(options: EngineOptions): Engine {
   jobs.register(execKind(net, inventory));
   jobs.register(configStepsKind(net, inventory));
   const provisioning = new ProvisioningService(depsOf('provisioning'), inventory, net, jobs);
-  jobs.register(provisionKind(provisioning));
   const fillsExec = new FillsExecService(depsOf('fills'), inventory, net, jobs);
   jobs.register(fillsExec.kind());
   // The windows' engines poll (on by default); CLI and test engines only when told to; a snapshot's never.
@@ -139,6 +138,8 @@ export function createEngine(options: EngineOptions): Engine {
   const health = new HealthService(depsOf('health'), inventory, { runsMonitor, net, ...options.health, ...(snapshot ? { runsMonitor: false } : {}) });
   // Registers the diag-suite kind.
   const diagnostics = new DiagnosticsService(depsOf('diagnostics'), inventory, net, jobs, health);
+  // Provisioning's acceptance checks run through diagnostics (structured results, in the history).
+  jobs.register(provisionKind(provisioning, (serial, checks, o) => diagnostics.acceptance(serial, checks, o)));
   const firmware = new FirmwareService(depsOf('firmware'), inventory);
   const rollouts = new RolloutsService(depsOf('rollouts'), { inventory, net, firmware, health, jobs }, options.rollouts);
   jobs.register(rollouts.kind());

@@ -11,7 +11,9 @@
  *              password login off, record the host key in the inventory; status `provisioning`
  *   drain      (fleet key from here on) drained before the BGP session changes
  *   configure  hostname, service addresses and the BGP session from the survey
- *   accept     BGP Established, then the acceptance checks (ocactl diag nic, disk, bgp, reachability)
+ *   accept     BGP Established, then the acceptance checks (nic, disk, bgp, reachability) through the
+ *              diagnostics domain: one run in the appliance's history; a failed check stops it with
+ *              the check's own "what to do"
  *   online     undrain, inventory `online`, the factory credential leaves the vault
  */
 import { z } from 'zod';
@@ -51,6 +53,27 @@ export const ACCEPTANCE_CHECKS: readonly { check: DiagCheck; hint: string }[] = 
   { check: 'bgp', hint: 'Check the BGP session with the ISP: the neighbor address and ASN on both sides must match the survey.' },
   { check: 'reachability', hint: 'The neighbor or the origin does not answer: check the ISP router and the upstream path, then retry.' },
 ];
+
+/** One acceptance check's result as the diagnostics domain stored it. */
+export interface AcceptanceResult {
+  check: DiagCheck;
+  status: 'OK' | 'Unknown' | 'Warning' | 'Error';
+  summary: string;
+  /** The check's own "what to do" (null when OK). */
+  action: string | null;
+  /** Why it could not run (E_UNREACHABLE, E_TIMEOUT, ...), else null. */
+  errorCode: string | null;
+}
+
+/**
+ * The acceptance checks, run through the diagnostics domain (the composition wires
+ * DiagnosticsService.acceptance here): one run in the appliance's diagnostics history.
+ */
+export type AcceptanceChecks = (
+  serial: string,
+  checks: readonly DiagCheck[],
+  options: { actor: string; jobId: number | null; timeoutMs: number; signal: AbortSignal },
+) => Promise<{ id: number; results: readonly AcceptanceResult[] }>;
 
 interface Context {
   fingerprint?: string;
@@ -98,7 +121,7 @@ function configHas(config: ApplianceConfig, key: string, value: string): boolean
   return !!iface && iface[m![2] as 'ipv4' | 'ipv6'] === value;
 }
 
-export function provisionKind(service: ProvisioningService): JobKind<ProvisionSpec> {
+export function provisionKind(service: ProvisioningService, acceptance: AcceptanceChecks): JobKind<ProvisionSpec> {
   return {
     name: PROVISION_KIND,
     spec: ProvisionSpec,
@@ -253,15 +276,18 @@ export function provisionKind(service: ProvisioningService): JobKind<ProvisionSp
               }
               await sleep(1000, signal);
             }
-            const passed: string[] = [];
-            for (const { check, hint } of ACCEPTANCE_CHECKS) {
-              const d = await ocactl(a.serial, 'diag', ['diag', check], signal);
-              if (d.status !== 'OK') {
-                return { ...failed('E_CHECK_FAILED', `Acceptance check ${check} is ${d.status}: ${d.message}`), hint };
-              }
-              passed.push(check);
+            // Through the diagnostics domain: the same structured results, kept in the appliance's history.
+            const run = await acceptance(a.serial, ACCEPTANCE_CHECKS.map((c) => c.check), { actor, jobId: a.jobId, timeoutMs: spec.timeoutMs, signal });
+            const bad = run.results.find((r) => r.status !== 'OK');
+            if (bad || run.results.length < ACCEPTANCE_CHECKS.length) {
+              const check = bad?.check ?? ACCEPTANCE_CHECKS[run.results.length]!.check;
+              const fallback = ACCEPTANCE_CHECKS.find((c) => c.check === check)!.hint;
+              return {
+                ...failed(bad?.errorCode ?? 'E_CHECK_FAILED', `Acceptance check ${check} is ${bad?.status ?? 'not run'}: ${bad?.summary ?? 'it did not run'} (diagnostics run ${run.id}).`),
+                hint: bad?.action ?? fallback,
+              };
             }
-            return ok({ output: `BGP established; checks passed: ${passed.join(', ')}`, context: ctx });
+            return ok({ output: `BGP established; checks passed: ${run.results.map((r) => r.check).join(', ')} (diagnostics run ${run.id})`, context: ctx });
           } catch (err) {
             return outcomeOf(err, 'Retry the appliance.');
           }

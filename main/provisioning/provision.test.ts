@@ -190,6 +190,43 @@ describe('provisioning a factory-fresh lab site', () => {
     expect(audit.find((e) => e.action === 'provisioning.expected-rekey')?.details).toMatchObject({ reason: 'disk replaced, re-imaged by the vendor', previous: presented });
   }, 60_000);
 
+  it('the acceptance step runs its checks through diagnostics: results in the history; a failed check stops the appliance with its own what-to-do', async () => {
+    const { engine, fleet } = await setup();
+    const survey = await addFactorySite(fleet, { code: 'fac4', appliances: 2 });
+    const [good, broken] = survey.appliances.map((a) => String(a['serial']));
+    const client = engine.client({ actor: 'test:engineer' }).api;
+    await client.provisioning.importSurvey({ content: JSON.stringify(survey), fileName: 'fac4.json' });
+    fleet.setFault(broken!, 'disk-failure', true);
+    const job = await client.provisioning.start({ site: 'fac4', acceptNew: false });
+    const r = await results(engine, job.id);
+    expect(r.get(good!)?.state).toBe('ok');
+    expect(r.get(broken!)).toMatchObject({ state: 'failed', errorCode: 'E_CHECK_FAILED' });
+
+    // The broken one stopped at accept with the disk check's own sentence and action (which disk, which bay).
+    const row = (await client.provisioning.site({ site: 'fac4' })).appliances.find((a) => a.serial === broken)!;
+    expect(row).toMatchObject({ state: 'failed', stepsDone: 5, errorCode: 'E_CHECK_FAILED' });
+    const brokenRuns = await client.diagnostics.history({ serial: broken!, limit: 10 });
+    expect(brokenRuns).toHaveLength(1);
+    const disk = brokenRuns[0]!.results.find((x) => x.check === 'disk')!;
+    expect(disk.status).toBe('Error');
+    expect(disk.action).toMatch(/RMA for disk sdc in bay 3/);
+    expect(row.hint).toBe(disk.action);
+    expect(row.errorMessage).toContain(disk.summary);
+    expect(brokenRuns[0]).toMatchObject({ jobId: job.id, status: 'Error', actor: 'test:engineer', checks: ['nic', 'disk', 'bgp', 'reachability'] });
+
+    // The good one: its acceptance run is in its diagnostics history, every check OK with its figure.
+    const goodRuns = await client.diagnostics.history({ serial: good!, limit: 10 });
+    expect(goodRuns).toHaveLength(1);
+    expect(goodRuns[0]).toMatchObject({ jobId: job.id, status: 'OK' });
+    expect(goodRuns[0]!.results.map((x) => [x.check, x.status])).toEqual([
+      ['nic', 'OK'],
+      ['disk', 'OK'],
+      ['bgp', 'OK'],
+      ['reachability', 'OK'],
+    ]);
+    expect(goodRuns[0]!.results.find((x) => x.check === 'bgp')?.details['state']).toBe('Established');
+  }, 60_000);
+
   it('after the engine stops mid-job, the next engine reconciles each appliance with what it reports and finishes; no change is made twice', async () => {
     const { engine, fleet, vault, dir } = await setup(150);
     const survey = await addFactorySite(fleet, { code: 'fac3', appliances: 3 });

@@ -37,6 +37,8 @@ export interface SurveyedAppliance {
   survey: StoredSurveyAppliance;
   confirmedFingerprint: string | null;
   rekeyReason: string | null;
+  /** The provisioning job that last started it. */
+  jobId: number | null;
 }
 
 const AUDIT_ACTIONS = [
@@ -286,6 +288,7 @@ export class ProvisioningService {
       survey,
       confirmedFingerprint: row.confirmed_fingerprint,
       rekeyReason: row.rekey_reason,
+      jobId: row.job_id,
     };
   }
 
