@@ -140,6 +140,8 @@ export function createEngine(options: EngineOptions): Engine {
   const diagnostics = new DiagnosticsService(depsOf('diagnostics'), inventory, net, jobs, health);
   // Provisioning's acceptance checks run through diagnostics (structured results, in the history).
   jobs.register(provisionKind(provisioning, (serial, checks, o) => diagnostics.acceptance(serial, checks, o)));
+  // Configuration drift compares with the site survey too (the survey belongs to provisioning).
+  diagnostics.driftSources.push({ name: 'survey', expect: (o) => provisioning.surveyExpectations(o.appliance.serial, o.config) });
   const firmware = new FirmwareService(depsOf('firmware'), inventory);
   const rollouts = new RolloutsService(depsOf('rollouts'), { inventory, net, firmware, health, jobs }, options.rollouts);
   jobs.register(rollouts.kind());

@@ -39,7 +39,7 @@ import { DIAG_SUITE_KIND, diagSuiteKind, runCheck } from './suite';
 export class DiagnosticsService {
   readonly repo: DiagnosticsRepo;
   readonly handlers: DomainHandlers<typeof diagnosticsMethods, CallContext>;
-  /** Sources drift compares with besides the peers (the site survey joins here once it exists). */
+  /** Sources drift compares with besides the peers (the composition appends provisioning's site survey). */
   readonly driftSources: ExpectationSource[] = [inventorySource];
 
   constructor(

@@ -15,6 +15,7 @@ import { sshExec } from '../lab/testing';
 import { FLEET_KEY } from '../net/fleet-key';
 import { memoryVault } from '../../tests/support/memory-vault';
 import { tempDir } from '../../tests/support/temp-dir';
+import { until } from '../../tests/support/wait';
 import type { Vault } from '../vault/vault';
 import type { JobResult } from '../jobs/contract';
 
@@ -225,6 +226,47 @@ describe('provisioning a factory-fresh lab site', () => {
       ['reachability', 'OK'],
     ]);
     expect(goodRuns[0]!.results.find((x) => x.check === 'bgp')?.details['state']).toBe('Established');
+  }, 60_000);
+
+  it('configuration drift compares each provisioned appliance with its site survey (hostname, addresses, BGP neighbor and ASN)', async () => {
+    const { engine, fleet } = await setup();
+    const survey = await addFactorySite(fleet, { code: 'fac5', appliances: 3 });
+    const [kept, moved, renumbered] = survey.appliances.map((a) => String(a['serial']));
+    const client = engine.client({ actor: 'test:engineer' }).api;
+    await client.provisioning.importSurvey({ content: JSON.stringify(survey), fileName: 'fac5.json' });
+    const job = await client.provisioning.start({ site: 'fac5', acceptNew: false });
+    expect([...(await results(engine, job.id)).values()].map((r) => r.state)).toEqual(['ok', 'ok', 'ok']);
+
+    // Just provisioned: every appliance is as its survey says.
+    let report = await client.diagnostics.drift({ selection: { query: { site: ['fac5'] } } });
+    expect(report.sources).toContain('survey');
+    expect(report.checked).toBe(3);
+    expect(report.drifted).toEqual([]);
+
+    // Someone re-pointed one appliance's BGP session, and another's neighbor ASN and service address.
+    const row = (serial: string) => survey.appliances.find((a) => a['serial'] === serial)!;
+    for (const s of [moved!, renumbered!]) {
+      const lab = fleet.appliance(s)!;
+      lab.drain();
+      await until(() => lab.status().serving === 'drained', `${s} drained`, { timeoutMs: 60_000, intervalMs: 50 });
+    }
+    fleet.appliance(moved!)!.configSet(['bgp.neighbor=100.64.250.1']);
+    fleet.appliance(renumbered!)!.configSet(['bgp.neighbor-asn=65001', 'interface.eth0.ipv4=100.64.250.20/24']);
+    report = await client.diagnostics.drift({ selection: { query: { site: ['fac5'] } } });
+    const byserial = new Map(report.drifted.map((d) => [d.serial, d.differences.filter((x) => x.source === 'survey')]));
+    expect(byserial.has(kept!)).toBe(false);
+    expect(byserial.get(moved!)).toEqual([
+      expect.objectContaining({ field: 'bgp.neighbor', source: 'survey', expected: String(row(moved!)['bgpNeighbor']), actual: '100.64.250.1' }),
+    ]);
+    expect(byserial.get(moved!)![0]!.message).toMatch(/site survey expects .*ocactl config set bgp\.neighbor=/);
+    const fields = byserial.get(renumbered!)!.map((x) => [x.field, x.expected, x.actual]);
+    expect(fields).toEqual(
+      expect.arrayContaining([
+        ['bgp.neighbor-asn', String(row(renumbered!)['bgpNeighborAsn']), '65001'],
+        ['interface.eth0.ipv4', String(row(renumbered!)['serviceIpv4']), '100.64.250.20/24'],
+      ]),
+    );
+    expect(fields).toHaveLength(2);
   }, 60_000);
 
   it('after the engine stops mid-job, the next engine reconciles each appliance with what it reports and finishes; no change is made twice', async () => {

@@ -22,7 +22,8 @@ import {
   type StoredSurveyAppliance,
   type SurveyImportReport,
 } from './contract';
-import { PROVISION_KIND } from './kind';
+import { PROVISION_KIND, surveyConfig } from './kind';
+import type { ApplianceConfig } from '../appliance/contract';
 import { ProvisioningRepo, type ChecklistUpdate, type ProvisionRow } from './repo';
 import { readSurvey } from './survey';
 import type { z } from 'zod';
@@ -274,6 +275,19 @@ export class ProvisioningService {
     const row = this.repo.row(serial);
     if (!row) throw new FleetError('E_NOT_FOUND', `${serial} is not in any imported site survey.`);
     return row;
+  }
+
+  // For configuration drift (the composition hands this to diagnostics as its `survey` source)
+
+  /** What the site survey says this appliance's configuration is; empty when it was not surveyed. */
+  surveyExpectations(serial: string, config: ApplianceConfig): { field: string; value: string; why: string }[] {
+    if (!this.repo.row(serial)) return [];
+    const a = this.surveyed(serial);
+    const why = `site ${a.site}'s survey`;
+    const out = surveyConfig(a, config).map((kv) => ({ field: kv.key, value: kv.value, why }));
+    if (a.survey.ipv4) out.push({ field: 'address.ipv4', value: a.survey.ipv4, why: `${why} finds it at this management address` });
+    if (a.survey.ipv6) out.push({ field: 'address.ipv6', value: a.survey.ipv6, why: `${why} finds it at this management address` });
+    return out;
   }
 
   // For the job kind
