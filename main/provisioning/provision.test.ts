@@ -269,6 +269,52 @@ describe('provisioning a factory-fresh lab site', () => {
     expect(fields).toHaveLength(2);
   }, 60_000);
 
+  it('rotates the factory password into the vault where asked: the old one fails, the new one from the vault logs in, and it is nowhere else', async () => {
+    const { engine, fleet, vault, dir } = await setup();
+    const survey = await addFactorySite(fleet, { code: 'fac6', appliances: 3 });
+    const [bySurvey, byRun, off] = survey.appliances.map((a) => String(a['serial']));
+    const factory = new Map(survey.appliances.map((a) => [String(a['serial']), String(a['factoryPassword'])]));
+    const port = (serial: string) => Number(survey.appliances.find((a) => a['serial'] === serial)!['sshPort']);
+    survey.appliances[0]!['passwordLogin'] = 'rotate';
+    survey.appliances[2]!['passwordLogin'] = 'off';
+    const client = engine.client({ actor: 'test:engineer' }).api;
+    await client.provisioning.importSurvey({ content: JSON.stringify(survey), fileName: 'fac6.json' });
+    // The run rotates where the survey does not say; the survey's `off` wins for the third.
+    const job = await client.provisioning.start({ site: 'fac6', acceptNew: false, passwordLogin: 'rotate' });
+    expect([...(await results(engine, job.id)).values()].map((r) => r.state)).toEqual(['ok', 'ok', 'ok']);
+    expect(job.argv).toContain('--rotate-password');
+
+    const fleetKey = (await vault.get(FLEET_KEY))!.toString('utf8');
+    const rotated: string[] = [];
+    for (const serial of [bySurvey!, byRun!]) {
+      const fresh = (await vault.get(`provisioning.login-password.${serial}`))?.toString('utf8');
+      expect(fresh).toMatch(/^[A-Za-z0-9_-]{32}$/);
+      expect(fresh).not.toBe(factory.get(serial));
+      rotated.push(fresh!);
+      // The factory password no longer logs in; the one read from the vault does; so does the fleet key.
+      expect(await passwordLogsIn(port(serial), factory.get(serial)!)).toBe(false);
+      expect(await passwordLogsIn(port(serial), fresh!)).toBe(true);
+      const access = await sshExec({ port: port(serial), privateKey: fleetKey }, 'ocactl access status');
+      expect(JSON.parse(access.stdout).result).toMatchObject({ passwordLogin: true, passwordChanged: true });
+      // The appliance keeps a hash, never the password.
+      expect(JSON.stringify(fleet.appliance(serial)!.state.access)).not.toContain(fresh);
+    }
+    expect(rotated[0]).not.toBe(rotated[1]);
+    // Password login off for the third: nothing in the vault for it.
+    expect(await vault.get(`provisioning.login-password.${off!}`)).toBeNull();
+    expect(await passwordLogsIn(port(off!), factory.get(off!)!)).toBe(false);
+
+    // Audited without the password; never in SQLite (database, WAL), the engine log or what a window reads.
+    const view = await client.provisioning.site({ site: 'fac6' });
+    expect(view.audit.filter((e) => e.action === 'provisioning.password-rotated').map((e) => e.target).sort()).toEqual([`appliance:${bySurvey!}`, `appliance:${byRun!}`].sort());
+    const windowSees = JSON.stringify([view, await client.jobs.results({ id: job.id, offset: 0, limit: 10 }), await client.provisioning.sites({})]);
+    for (const file of filesUnder(join(dir, 'data'))) {
+      const text = readFileSync(file).toString('latin1');
+      for (const p of rotated) expect(text.includes(p), `${p} found in ${file}`).toBe(false);
+    }
+    for (const p of rotated) expect(windowSees.includes(p)).toBe(false);
+  }, 60_000);
+
   it('after the engine stops mid-job, the next engine reconciles each appliance with what it reports and finishes; no change is made twice', async () => {
     const { engine, fleet, vault, dir } = await setup(150);
     const survey = await addFactorySite(fleet, { code: 'fac3', appliances: 3 });

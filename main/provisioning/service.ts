@@ -48,11 +48,14 @@ const AUDIT_ACTIONS = [
   'provisioning.hostkey-confirmed',
   'provisioning.hostkey-accepted',
   'provisioning.expected-rekey',
+  'provisioning.password-rotated',
   'provisioning.online',
 ];
 
 /** The vault entry holding an appliance's factory password. */
 export const credentialName = (serial: string) => `provisioning.factory-password.${serial}`;
+/** The vault entry holding the password that replaced the factory one (`--rotate-password`). */
+export const loginPasswordName = (serial: string) => `provisioning.login-password.${serial}`;
 
 export class ProvisioningService {
   readonly repo: ProvisioningRepo;
@@ -219,7 +222,7 @@ export class ProvisioningService {
       return { serial: a.serial, site: a.site, partner: a.partner };
     });
     const site = rows[0]!.site;
-    const job = await this.jobs.start(PROVISION_KIND, { site, acceptNew: input.acceptNew, concurrency: input.concurrency }, targets, actor);
+    const job = await this.jobs.start(PROVISION_KIND, { site, acceptNew: input.acceptNew, concurrency: input.concurrency, passwordLogin: input.passwordLogin }, targets, actor);
     const at = this.now();
     this.repo.transaction(() => {
       for (const r of rows) this.repo.update(r.serial, { jobId: job.id, state: 'waiting', error: null }, at);
@@ -227,7 +230,7 @@ export class ProvisioningService {
         actor,
         action: 'provisioning.start',
         target: `site:${site}`,
-        details: { site, job: job.id, appliances: rows.map((r) => r.serial), acceptNew: input.acceptNew },
+        details: { site, job: job.id, appliances: rows.map((r) => r.serial), acceptNew: input.acceptNew, passwordLogin: input.passwordLogin },
       });
     });
     this.deps.events.emit('changed', { site, serial: null });
@@ -344,6 +347,18 @@ export class ProvisioningService {
       target: `appliance:${serial}`,
       details: { site: row.site, fingerprint: this.inventory.appliance(serial).hostKeyFingerprint },
     });
+  }
+
+  /** The password a rotation set (or is about to set) on the appliance: vault only, audited without it. */
+  async storeLoginPassword(serial: string, password: string, actor: string): Promise<void> {
+    await this.deps.vault.set(loginPasswordName(serial), Buffer.from(password, 'utf8'));
+    this.deps.audit.append({ actor, action: 'provisioning.password-rotated', target: `appliance:${serial}`, details: { site: this.mustRow(serial).site, vault: loginPasswordName(serial) } });
+  }
+
+  /** The password rotated into the vault for this appliance, or null. */
+  async loginPassword(serial: string): Promise<string | null> {
+    const secret = await this.deps.vault.get(loginPasswordName(serial));
+    return secret ? secret.toString('utf8') : null;
   }
 
   async factoryPassword(serial: string): Promise<string | null> {
