@@ -3,7 +3,8 @@
  * serve`, a real lab with a factory-fresh site added by `fleetdeck lab add-site --factory`,
  * Debian's Chromium driven by Playwright. Import the survey file, provision the site, watch each
  * appliance's checklist, confirm inline the host key of the appliance the vendor sent no
- * fingerprint for, and see it all online with the audit of who did what.
+ * fingerprint for, and see it all online with the audit of who did what (the factory passwords
+ * rotated into the vault, as chosen in the view).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -59,6 +60,8 @@ describe.skipIf(!chromiumAvailable)('provisioning a factory-fresh site in the br
     await page.getByTestId('prov-row').first().waitFor();
     expect(await page.getByTestId('prov-row').count()).toBe(3);
 
+    // Keep password login with a new password in the vault rather than turning it off.
+    await page.getByTestId('provision-rotate-password').check();
     await page.getByTestId('provision-start').click();
     const row = (serial: string) => page.locator(`[data-testid="prov-row"][data-serial="${serial}"]`);
     // The two with a survey fingerprint go through; the third stops at its host key, showing it.
@@ -84,5 +87,7 @@ describe.skipIf(!chromiumAvailable)('provisioning a factory-fresh site in the br
     // Who did what: the import, the runs, the confirmation, each appliance online.
     const actions = await page.getByTestId('prov-audit').locator('[data-testid="audit-entry"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-action')));
     expect(actions).toEqual(expect.arrayContaining(['provisioning.survey-import', 'provisioning.start', 'provisioning.hostkey-confirmed', 'provisioning.online']));
+    // The option reached every appliance: each factory password was rotated into the vault (audited without it).
+    expect(actions.filter((a) => a === 'provisioning.password-rotated')).toHaveLength(3);
   }, 300_000);
 });
