@@ -109,7 +109,7 @@ describe('fleetdeck provision (real CLI, lab daemon)', () => {
     expect(run.stdout + run.stderr).not.toMatch(/\u001b\[/);
   }, 360_000);
 
-  it('--rotate-password: the factory password no longer logs in, the new one read from the vault does; the CLI never prints it', async () => {
+  it('--rotate-password: the factory password no longer logs in, the new one read from the vault does; the CLI never prints it; config drift against the survey', async () => {
     const file = join(root, 'fac2r.json');
     expect((await cli(['lab', 'add-site', 'fac2r', '--appliances', '2', '--factory', '--survey-out', file])).code).toBe(0);
     const survey = JSON.parse(readFileSync(file, 'utf8')) as SurveyFile;
@@ -125,6 +125,18 @@ describe('fleetdeck provision (real CLI, lab daemon)', () => {
       expect(await passwordLogsIn(Number(a['sshPort']), String(a['factoryPassword']))).toBe(false);
       expect(await passwordLogsIn(Number(a['sshPort']), fresh!)).toBe(true);
     }
+
+    // config drift compares with the site survey too: as surveyed now; a renamed appliance is listed.
+    const clean = await cli(['config', 'drift', '--where', 'site=fac2r'], 60_000);
+    expect(clean.code, clean.stdout + clean.stderr).toBe(0);
+    expect(clean.stdout).toMatch(/compared with inventory, survey, peers\./);
+    const renamed = String(survey.appliances[0]!['serial']);
+    expect((await cli(['exec', '--serial', renamed, '--', 'ocactl', 'config', 'set', 'hostname=renamed.fac2r.test'])).code).toBe(0);
+    const drift = await cli(['config', 'drift', '--where', 'site=fac2r'], 60_000);
+    expect(drift.code).toBe(1);
+    expect(drift.stdout).toMatch(new RegExp(`^${renamed} \\(fac2r, [^)]+\\): 2 differences$`, 'm'));
+    expect(drift.stdout).toMatch(/\[survey\] hostname: the site survey expects "[^"]+" \(site fac2r's survey\), the appliance reports "renamed\.fac2r\.test"; correct the site survey \(and import it again\), or run ocactl config set hostname=/);
+    expect(drift.stdout).toMatch(/\[inventory\] hostname: /);
   }, 360_000);
 
   it('refuses a bad survey with every bad line, and imports nothing', async () => {
