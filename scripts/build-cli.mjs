@@ -5,6 +5,7 @@
 //   out/cli/ocactl.mjs        the reference agent's ocactl (main/lab/agent/ocactl-cli.ts)
 //   out/cli/ocactl-httpd.mjs  the reference agent's HTTP daemon (main/lab/agent/httpd.ts)
 //   out/cli/ocactl-shell.mjs  the reference agent's restricted login shell (main/lab/agent/shell-cli.ts)
+//   out/cli/ocactl-auth.mjs   the reference agent's login hooks for sshd (main/lab/agent/auth-cli.ts)
 //   out/cli/inputs.json       every source file that went in, to tell a stale build
 // Pure-JavaScript packages are bundled in; native ones (better-sqlite3, ssh2) load from node_modules.
 // `npm run build` and `npm ci` (prepare)
@@ -30,6 +31,7 @@ export const ENTRIES = {
   ocactl: 'main/lab/agent/ocactl-cli.ts',
   'ocactl-httpd': 'main/lab/agent/httpd.ts',
   'ocactl-shell': 'main/lab/agent/shell-cli.ts',
+  'ocactl-auth': 'main/lab/agent/auth-cli.ts',
 };
 
 /** Why the build in out/cli cannot be used as it is, or null when it is current. */

@@ -12,6 +12,8 @@ export const SYSTEM_DEPS = [
   { pkg: 'openssh-server', path: '/usr/sbin/sshd', why: 'interop tests run a real OpenSSH sshd on loopback' },
   { pkg: 'openssh-client', path: '/usr/bin/ssh-keygen', why: 'tests make OpenSSH keys of each type' },
   { pkg: 'bsdutils', path: '/usr/bin/script', why: 'CLI tests run fleetdeck on a pseudo-terminal' },
+  { pkg: 'util-linux', path: '/usr/bin/unshare', why: 'the factory-password interop test runs sshd in its own mount namespace' },
+  { pkg: 'mount', path: '/bin/mount', why: 'the factory-password interop test bind-mounts a private /etc/passwd and PAM file for sshd' },
 ];
 
 /** What the benchmarks compare Fleetdeck with, installed the way the tests install theirs. */

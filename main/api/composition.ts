@@ -223,10 +223,14 @@ const SERVICES: { [S in ServiceName]: ServiceSpec<S> } = {
   },
   provisioning: {
     modules: ['provisioning', 'provisionKind'],
-    needs: ['inventory', 'net', 'jobs'],
+    needs: ['inventory', 'net', 'jobs', 'diagnostics'],
     build: ({ m, depsOf, get }) => {
       const provisioning = new m.provisioning.ProvisioningService(depsOf('provisioning'), get('inventory'), get('net'), get('jobs'));
-      get('jobs').register(m.provisionKind.provisionKind(provisioning));
+      const diagnostics = get('diagnostics');
+      // Provisioning's acceptance checks run through diagnostics (structured results, in the history).
+      get('jobs').register(m.provisionKind.provisionKind(provisioning, (serial, checks, o) => diagnostics.acceptance(serial, checks, o)));
+      // Configuration drift compares with the site survey too (the survey belongs to provisioning).
+      diagnostics.driftSources.push({ name: 'survey', expect: (o) => provisioning.surveyExpectations(o.appliance.serial, o.config) });
       return provisioning;
     },
   },
@@ -255,6 +259,8 @@ const SERVICES: { [S in ServiceName]: ServiceSpec<S> } = {
   diagnostics: {
     modules: ['diagnostics'],
     needs: ['inventory', 'net', 'jobs', 'health'],
+    // Provisioning adds the site survey to the drift sources.
+    then: ['provisioning'],
     build: ({ m, depsOf, get }) => new m.diagnostics.DiagnosticsService(depsOf('diagnostics'), get('inventory'), get('net'), get('jobs'), get('health')),
   },
   firmware: { modules: ['firmware'], needs: ['inventory'], build: ({ m, depsOf, get }) => new m.firmware.FirmwareService(depsOf('firmware'), get('inventory')) },
@@ -283,7 +289,7 @@ const SERVICES: { [S in ServiceName]: ServiceSpec<S> } = {
 };
 
 /** Services a kind's service needs built before jobs.recover() in createEngine: every kind registers first. */
-const BUILT_BEFORE_RECOVER: readonly ServiceName[] = ['inventory', 'net', 'lab', 'jobs', 'fanout', 'provisioning', 'fillsExec', 'health', 'diagnostics', 'firmware', 'rollouts'];
+const BUILT_BEFORE_RECOVER: readonly ServiceName[] = ['inventory', 'net', 'lab', 'jobs', 'fanout', 'fillsExec', 'health', 'diagnostics', 'provisioning', 'firmware', 'rollouts'];
 const BUILT_AFTER_RECOVER: readonly ServiceName[] = ['fills', 'capacity', 'history', 'terminal', 'snapshots'];
 
 /** The modules a service's build uses, with those of everything it needs. */

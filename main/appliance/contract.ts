@@ -307,6 +307,7 @@ export const OCACTL_RESULTS = {
   'access status': AccessReply,
   'access add-key': AccessReply,
   'access password-login': AccessReply,
+  'access set-password': AccessReply,
 } as const;
 export type OcactlCommand = keyof typeof OCACTL_RESULTS;
 export const OCACTL_COMMANDS = Object.keys(OCACTL_RESULTS) as OcactlCommand[];

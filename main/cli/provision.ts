@@ -2,7 +2,7 @@
  * `fleetdeck site-survey import` and `fleetdeck provision`: bring a new ISP site into service.
  *
  *   fleetdeck site-survey import FILE [--dry-run] [--json]
- *   fleetdeck provision --site CODE [--accept-new] [--concurrency N] [--json]
+ *   fleetdeck provision --site CODE [--accept-new] [--rotate-password] [--concurrency N] [--json]
  *   fleetdeck provision status --site CODE [--json]
  *   fleetdeck provision confirm-key SERIAL SHA256:...
  *   fleetdeck provision expect-rekey SERIAL --reason TEXT
@@ -159,11 +159,12 @@ export function provisionCommands(io: Io = processIo): Command[] {
     .description('Provision a site’s factory-fresh appliances from its survey (one job; re-run to continue where each stopped)')
     .option('--site <code>', 'the site to provision')
     .option('--accept-new', 'trust host keys met for the first time (no fingerprint in the survey) without asking')
+    .option('--rotate-password', 'keep password login, with a new random password stored only in the vault, instead of turning it off (where the survey does not say)')
     .addOption(new Option('--concurrency <n>', 'appliances provisioned at once').argParser(wholeNumber(1, 200)).default(20))
     .option('--json', 'one JSON line per appliance, then the checklists as JSON')
     .addOption(dataDirOption())
     .action(
-      action(io, 'provision', async (opts: { site?: string; acceptNew?: boolean; concurrency: number; json?: boolean }, cmd: Command) => {
+      action(io, 'provision', async (opts: { site?: string; acceptNew?: boolean; rotatePassword?: boolean; concurrency: number; json?: boolean }, cmd: Command) => {
         if (!opts.site) throw new UsageError('name the site: --site CODE');
         const site = opts.site;
         const tty = !!process.stderr.isTTY && !!process.stdin.isTTY;
@@ -173,7 +174,13 @@ export function provisionCommands(io: Io = processIo): Command[] {
           const asked = new Set<string>();
           let only: string[] | undefined;
           for (;;) {
-            const job = await client.api.provisioning.start({ site, acceptNew: opts.acceptNew ?? false, concurrency: opts.concurrency, ...(only ? { serials: only } : {}) });
+            const job = await client.api.provisioning.start({
+              site,
+              acceptNew: opts.acceptNew ?? false,
+              passwordLogin: opts.rotatePassword ? 'rotate' : 'off',
+              concurrency: opts.concurrency,
+              ...(only ? { serials: only } : {}),
+            });
             if (!opts.json) io.err(`Provisioning ${job.progress.total} appliance(s) of ${site} (job ${job.id})...`);
             await follow(client, io, job, opts.json ?? false, tty);
             const view = await client.api.provisioning.site({ site });

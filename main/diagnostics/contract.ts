@@ -3,7 +3,7 @@
  * what to do), suites run on one appliance, a site or any selection as a job kind on the jobs
  * kernel, their history, "what changed since the last good run", diagnostics bundles (one tar.gz
  * per appliance or site, secrets redacted) and configuration drift (`ocactl config get` compared
- * with what the inventory, and later the site survey, expects, and among peers of the same site).
+ * with what the inventory and the site survey expect, and among peers of the same site).
  *
  * Pure zod: the renderer imports the types and CHECKS_FOR_ACTION.
  */

@@ -4,9 +4,9 @@
  * fields it has an opinion on and their values:
  *   - `inventory`: hostname, management addresses, the service link's speed, the BGP neighbor's
  *     ASN (the site's ISP), every interface up;
- *   - `survey` (not built here: the site survey belongs to provisioning): the same shape, from the
- *     survey's rows (hostname, addresses, BGP neighbor address and ASN). Adding it is one more
- *     ExpectationSource passed to compareFleet; nothing else changes;
+ *   - `survey`: the site survey's rows (hostname, management and service addresses, the BGP session:
+ *     local ASN, neighbor address and ASN). The survey belongs to provisioning: the composition
+ *     (engine.ts) appends this source from ProvisioningService.surveyExpectations;
  *   - `peers`: appliances of the same site should agree on the local ASN, the neighbor's ASN, their
  *     set of interfaces and each interface's MTU (not its speed: models differ). The value most of the site's peers have
  *     (more than half) is expected; without a majority every appliance that differs is listed.
@@ -85,10 +85,11 @@ export const inventorySource: ExpectationSource = {
   },
 };
 
-function fix(field: string, expected: string): string {
-  if (field === 'address.ipv4' || field === 'address.ipv6' || field === 'service.speed') return 'correct the inventory or the appliance';
+function fix(field: string, expected: string, source: ExpectationSource['name']): string {
+  const record = source === 'survey' ? 'the site survey (and import it again)' : 'the inventory';
+  if (field === 'address.ipv4' || field === 'address.ipv6' || field === 'service.speed') return `correct ${record} or the appliance`;
   if (field === 'interfaces') return 'check the hardware and the image';
-  return `correct the inventory, or run ocactl config set ${field}=${expected}`;
+  return `correct ${record}, or run ocactl config set ${field}=${expected}`;
 }
 
 /** Differences of one appliance against one source. */
@@ -103,7 +104,7 @@ export function compareWith(source: ExpectationSource, o: Observed): DriftDiffer
       source: source.name,
       expected: e.value,
       actual: actual ?? '',
-      message: `${e.field}: the ${source.name === 'inventory' ? 'inventory' : 'site survey'} expects "${e.value}"${e.why ? ` (${e.why})` : ''}, the appliance reports ${reported}; ${fix(e.field, e.value)}.`,
+      message: `${e.field}: the ${source.name === 'inventory' ? 'inventory' : 'site survey'} expects "${e.value}"${e.why ? ` (${e.why})` : ''}, the appliance reports ${reported}; ${fix(e.field, e.value, source.name)}.`,
     });
   }
   return out;

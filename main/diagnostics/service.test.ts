@@ -171,7 +171,7 @@ describe('diagnostics on the lab', () => {
     fleet.appliance(jumbo)!.configSet(['interface.eth0.mtu=1500']);
     const report = await engine.client().api.diagnostics.drift({ selection: { query: { site: [site] } } });
     expect(report.checked).toBe(peers.length);
-    expect(report.sources).toEqual(['inventory', 'peers']);
+    expect(report.sources).toEqual(['inventory', 'survey', 'peers']);
     const byserial = new Map(report.drifted.map((d) => [d.serial, d.differences]));
     expect(byserial.get(renamed)).toContainEqual(expect.objectContaining({ field: 'hostname', source: 'inventory', actual: 'wrong.example.test' }));
     expect(byserial.get(jumbo)).toContainEqual(expect.objectContaining({ field: 'interface.eth0.mtu', source: 'peers', expected: '9000', actual: '1500' }));

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { DIAG_CHECKS, MAX_REPLY_BYTES, type OcactlCommand, type OcactlResult } from '../appliance/contract';
+import { DIAG_CHECKS, MAX_REPLY_BYTES, worstHealth, type OcactlCommand, type OcactlResult } from '../appliance/contract';
 import { ApplianceReplyError, parseOcactlReply } from '../appliance/replies';
 import type { ServiceDeps } from '../deps';
 import type { HealthService } from '../health/service';
@@ -34,12 +34,12 @@ import {
 } from './contract';
 import { compareFleet, inventorySource, type ExpectationSource, type Observed } from './drift';
 import { DiagnosticsRepo } from './repo';
-import { DIAG_SUITE_KIND, diagSuiteKind } from './suite';
+import { DIAG_SUITE_KIND, diagSuiteKind, runCheck } from './suite';
 
 export class DiagnosticsService {
   readonly repo: DiagnosticsRepo;
   readonly handlers: DomainHandlers<typeof diagnosticsMethods, CallContext>;
-  /** Sources drift compares with besides the peers (the site survey joins here once it exists). */
+  /** Sources drift compares with besides the peers (the composition appends provisioning's site survey). */
   readonly driftSources: ExpectationSource[] = [inventorySource];
 
   constructor(
@@ -91,6 +91,32 @@ export class DiagnosticsService {
     );
     this.repo.setSuiteJob(suite, job.id);
     return { jobId: job.id, appliances: targets.length };
+  }
+
+  /**
+   * Checks run inside another domain's job step (provisioning's acceptance): one run in the
+   * appliance's diagnostics history, the same structured results as a suite, stored as each
+   * arrives; it stops at a check that could not run. Resolves with the finished run.
+   */
+  async acceptance(serial: string, checks: readonly CheckResult['check'][], options: { actor: string; jobId: number | null; timeoutMs: number; signal: AbortSignal }): Promise<DiagRun> {
+    const appliance = this.inventory.appliance(serial);
+    const suite = randomUUID();
+    const at = () => isoAt(this.deps.clock);
+    this.repo.insertSuite(suite, checks, options.actor, at());
+    if (options.jobId !== null) this.repo.setSuiteJob(suite, options.jobId);
+    const runId = this.repo.openRun(suite, appliance.serial, appliance.site, at());
+    const pool = this.net.sharedPool();
+    const route = this.net.routeFor(appliance);
+    for (const [position, check] of checks.entries()) {
+      const { result, stopped } = await runCheck(pool, route, check, options.timeoutMs, options.signal, this.deps.clock);
+      this.repo.putResult(runId, position, result);
+      if (stopped) break;
+    }
+    const results = this.repo.run(runId)?.results ?? [];
+    const status = worstHealth(results.map((r) => r.status));
+    this.repo.finishRun(runId, status, at());
+    this.deps.events.emit('finished', { runId, serial: appliance.serial, site: appliance.site, status });
+    return this.mustRun(runId);
   }
 
   private mustRun(id: number): DiagRun {

@@ -18,6 +18,7 @@ import type { InventoryService } from '../inventory/service';
 import type { JobKind, StepOutcome } from '../jobs/kind';
 import { failed, ok } from '../jobs/kind';
 import type { NetService } from '../net/service';
+import type { SshPool, SshRoute } from '../net/ssh-pool';
 import { DiagCheck, type CheckResult } from './contract';
 import { interpret, notRun } from './interpret';
 import type { DiagnosticsRepo } from './repo';
@@ -47,6 +48,31 @@ export interface SuiteDeps {
 /** One line per check for the job's output: `disk Error: Cache disk sdc failed ...`. */
 export function outputLines(results: readonly CheckResult[]): string {
   return results.map((r) => `${r.check} ${r.status}${r.value !== null ? ` (${r.value} ${r.unit ?? ''})`.replace(' )', ')') : ''}: ${r.summary}`).join('\n');
+}
+
+/**
+ * One `ocactl diag <check>` over the shared pool, read into a CheckResult. `stopped` is set when
+ * the check could not run (unreachable, timeout, a reply outside the contract): the rest of the
+ * suite on that appliance would only time out. Used by the suite kind and by provisioning's
+ * acceptance step (DiagnosticsService.acceptance).
+ */
+export async function runCheck(
+  pool: SshPool,
+  route: SshRoute,
+  check: CheckResult['check'],
+  timeoutMs: number,
+  signal: AbortSignal,
+  clock: Clock,
+): Promise<{ result: CheckResult; stopped: { code: string; message: string } | null }> {
+  const started = Date.now();
+  try {
+    const r = await pool.exec(route, ['ocactl', 'diag', check], { timeoutMs, signal, maxOutputBytes: MAX_REPLY_BYTES, failOnOverflow: true });
+    return { result: interpret(parseOcactlReply('diag', r.stdout), isoAt(clock)), stopped: null };
+  } catch (err) {
+    if (signal.aborted) throw err;
+    if (!(err instanceof FleetError) && !(err instanceof ApplianceReplyError)) throw err;
+    return { result: notRun(check, err.code, err.message, isoAt(clock), Date.now() - started), stopped: { code: err.code, message: err.message } };
+  }
 }
 
 export function diagSuiteKind(deps: SuiteDeps): JobKind<SuiteSpec> {
@@ -87,18 +113,8 @@ export function diagSuiteKind(deps: SuiteDeps): JobKind<SuiteSpec> {
           const appliance = inventory.appliance(target.serial);
           const runId = repo.openRun(spec.suite, appliance.serial, appliance.site, isoAt(clock));
           const check = spec.checks[step]!;
-          const started = Date.now();
-          let result: CheckResult;
-          let stop: StepOutcome | null = null;
-          try {
-            const r = await pool.exec(routeFor(appliance), ['ocactl', 'diag', check], { timeoutMs, signal, maxOutputBytes: MAX_REPLY_BYTES, failOnOverflow: true });
-            result = interpret(parseOcactlReply('diag', r.stdout), isoAt(clock));
-          } catch (err) {
-            if (signal.aborted) throw err;
-            if (!(err instanceof FleetError) && !(err instanceof ApplianceReplyError)) throw err;
-            result = notRun(check, err.code, err.message, isoAt(clock), Date.now() - started);
-            stop = failed(err.code, err.message);
-          }
+          const { result, stopped } = await runCheck(pool, routeFor(appliance), check, timeoutMs, signal, clock);
+          const stop: StepOutcome | null = stopped ? failed(stopped.code, stopped.message) : null;
           repo.putResult(runId, step, result);
           if (stop || step === spec.checks.length - 1) return finish(runId, appliance.serial, appliance.site, stop);
           return ok({ context: { runId } });

@@ -49,7 +49,7 @@ const USAGE = [
   `  diag ${DIAG_CHECKS.join('|')}`,
   '  cache list [--offset N] [--limit N]',
   '  logs [--since <ISO time>] [--limit N]',
-  '  access status | access add-key <type> <base64> | access password-login on|off',
+  '  access status | access add-key <type> <base64> | access password-login on|off | access set-password <hash>',
 ].join('\n');
 
 const IMAGE_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/;

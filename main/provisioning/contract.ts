@@ -38,6 +38,11 @@ export const SurveyAppliance = withManagementAddress(
     localAsn: Asn.default(DEFAULT_LOCAL_ASN),
     /** The factory host key's fingerprint, when the vendor sent it. */
     hostKeyFingerprint: HostKeyFingerprint.nullable().default(null),
+    /**
+     * How the factory password is retired: `off` (password login off, the fleet key only) or
+     * `rotate` (a new random password, kept only in the vault); null: as the provisioning run says.
+     */
+    passwordLogin: z.enum(['off', 'rotate'], { message: 'password_login is off or rotate' }).nullable().default(null),
     /** The factory credential of user `oca`, when the vendor sent it. */
     factoryPassword: z.string().min(1, 'an empty factory password is not a password').max(256).nullable().default(null),
   }),
@@ -70,7 +75,7 @@ export type ProvisionStep = (typeof PROVISION_STEPS)[number];
 export const STEP_LABELS: Record<ProvisionStep, string> = {
   find: 'Found at the survey address, serial matches',
   'host-key': 'Host key checked',
-  secure: 'Fleet key installed, password login off',
+  secure: 'Fleet key installed, factory password retired',
   drain: 'Drained',
   configure: 'Hostname, addresses and BGP session pushed',
   accept: 'BGP up, acceptance diagnostics pass',
@@ -122,6 +127,11 @@ export const StartInput = z.object({
   site: SiteCode,
   /** Trust a first-contact host key (no survey fingerprint) without a confirmation. */
   acceptNew: z.boolean().default(false),
+  /**
+   * How the factory password is retired where the survey does not say: `off` (password login
+   * off) or `rotate` (a new random password set on the appliance, stored only in the vault).
+   */
+  passwordLogin: z.enum(['off', 'rotate']).default('off'),
   /** Only these appliances (default: every surveyed appliance of the site not online yet). */
   serials: z.array(Serial).max(1000).optional(),
   concurrency: z.number().int().min(1).max(200).default(20),

@@ -8,14 +8,18 @@
  *   host-key   read the presented key (nothing offered): the survey's fingerprint, else one an
  *              engineer confirmed, else --accept-new; anything else stops the appliance
  *   secure     log in with the factory password (host key pinned), install the fleet key, turn
- *              password login off, record the host key in the inventory; status `provisioning`
+ *              password login off (or rotate the password into the vault), record the host key in
+ *              the inventory; status `provisioning`
  *   drain      (fleet key from here on) drained before the BGP session changes
  *   configure  hostname, service addresses and the BGP session from the survey
- *   accept     BGP Established, then the acceptance checks (ocactl diag nic, disk, bgp, reachability)
+ *   accept     BGP Established, then the acceptance checks (nic, disk, bgp, reachability) through the
+ *              diagnostics domain: one run in the appliance's history; a failed check stops it with
+ *              the check's own "what to do"
  *   online     undrain, inventory `online`, the factory credential leaves the vault
  */
 import { z } from 'zod';
 import { AccessReply } from '../appliance/access';
+import { hashPassword, randomPassword } from '../appliance/password-hash';
 import type { ApplianceConfig, DiagCheck } from '../appliance/contract';
 import { ApplianceReplyError, parseOcactlReply } from '../appliance/replies';
 import { FleetError } from '../kit/errors';
@@ -35,6 +39,8 @@ export const ProvisionSpec = z.object({
   concurrency: z.number().int().min(1).max(1000).default(20),
   perGroup: z.number().int().min(1).max(1000).nullable().default(null),
   maxFailures: z.number().int().min(0).nullable().default(null),
+  /** How the factory password is retired where the survey does not say: password login off, or rotated into the vault. */
+  passwordLogin: z.enum(['off', 'rotate']).default('off'),
   /** Each SSH or HTTP exchange. */
   timeoutMs: z.number().int().min(100).max(600_000).default(20_000),
   /** How long the BGP session may take to come up after the configuration is pushed. */
@@ -51,6 +57,27 @@ export const ACCEPTANCE_CHECKS: readonly { check: DiagCheck; hint: string }[] = 
   { check: 'bgp', hint: 'Check the BGP session with the ISP: the neighbor address and ASN on both sides must match the survey.' },
   { check: 'reachability', hint: 'The neighbor or the origin does not answer: check the ISP router and the upstream path, then retry.' },
 ];
+
+/** One acceptance check's result as the diagnostics domain stored it. */
+export interface AcceptanceResult {
+  check: DiagCheck;
+  status: 'OK' | 'Unknown' | 'Warning' | 'Error';
+  summary: string;
+  /** The check's own "what to do" (null when OK). */
+  action: string | null;
+  /** Why it could not run (E_UNREACHABLE, E_TIMEOUT, ...), else null. */
+  errorCode: string | null;
+}
+
+/**
+ * The acceptance checks, run through the diagnostics domain (the composition wires
+ * DiagnosticsService.acceptance here): one run in the appliance's diagnostics history.
+ */
+export type AcceptanceChecks = (
+  serial: string,
+  checks: readonly DiagCheck[],
+  options: { actor: string; jobId: number | null; timeoutMs: number; signal: AbortSignal },
+) => Promise<{ id: number; results: readonly AcceptanceResult[] }>;
 
 interface Context {
   fingerprint?: string;
@@ -98,12 +125,12 @@ function configHas(config: ApplianceConfig, key: string, value: string): boolean
   return !!iface && iface[m![2] as 'ipv4' | 'ipv6'] === value;
 }
 
-export function provisionKind(service: ProvisioningService): JobKind<ProvisionSpec> {
+export function provisionKind(service: ProvisioningService, acceptance: AcceptanceChecks): JobKind<ProvisionSpec> {
   return {
     name: PROVISION_KIND,
     spec: ProvisionSpec,
     label: () => 'provision',
-    describe: (spec) => ['provision', '--site', spec.site, ...(spec.acceptNew ? ['--accept-new'] : [])],
+    describe: (spec) => ['provision', '--site', spec.site, ...(spec.acceptNew ? ['--accept-new'] : []), ...(spec.passwordLogin === 'rotate' ? ['--rotate-password'] : [])],
     steps: () => PROVISION_STEPS.length,
     group: (target) => target.site,
     afterCrash: 'reconcile',
@@ -116,11 +143,14 @@ export function provisionKind(service: ProvisioningService): JobKind<ProvisionSp
         return parseOcactlReply(command, r.stdout);
       };
 
-      /** Where the appliance really is for the secure step: the fleet key logs in and password login is off. */
+      /**
+       * Where the appliance really is for the secure step: the fleet key logs in and the factory
+       * password is retired (password login off, or a password set since: the one in the vault).
+       */
       const secured = async (serial: string, signal: AbortSignal): Promise<boolean> => {
         try {
           const access = await ocactl(serial, 'access status', ['access', 'status'], signal);
-          return !access.passwordLogin;
+          return !access.passwordLogin || access.passwordChanged;
         } catch (err) {
           if (err instanceof FleetError || err instanceof ApplianceReplyError) return false;
           throw err;
@@ -182,7 +212,8 @@ export function provisionKind(service: ProvisioningService): JobKind<ProvisionSp
           if (!fingerprint) return { ...failed('E_INTERNAL', 'The host key step left no fingerprint.'), hint: 'Retry the appliance.' };
           service.trustFingerprint(a.serial, fingerprint, actor);
           service.markProvisioning(a.serial, actor);
-          if (await secured(a.serial, signal)) return ok({ output: 'fleet key already installed; password login off', context: ctx });
+          if (await secured(a.serial, signal)) return ok({ output: 'fleet key already installed; factory password retired', context: ctx });
+          const mode = a.survey.passwordLogin ?? spec.passwordLogin;
           const password = await service.factoryPassword(a.serial);
           if (password === null) {
             return {
@@ -201,14 +232,23 @@ export function provisionKind(service: ProvisioningService): JobKind<ProvisionSp
           try {
             const added = AccessReply.parse(parseOcactlReply('access add-key', (await session.exec(['ocactl', 'access', 'add-key', type!, base64!], spec.timeoutMs)).stdout));
             if (added.authorizedKeys.length === 0) return { ...failed('E_BAD_REPLY', `${a.serial} did not keep the fleet key.`), hint: 'Retry the appliance.' };
-            const off = parseOcactlReply('access password-login', (await session.exec(['ocactl', 'access', 'password-login', 'off'], spec.timeoutMs)).stdout);
-            if (off.passwordLogin) return { ...failed('E_BAD_REPLY', `${a.serial} still takes its factory password.`), hint: 'Retry the appliance.' };
+            if (mode === 'off') {
+              const off = parseOcactlReply('access password-login', (await session.exec(['ocactl', 'access', 'password-login', 'off'], spec.timeoutMs)).stdout);
+              if (off.passwordLogin) return { ...failed('E_BAD_REPLY', `${a.serial} still takes its factory password.`), hint: 'Retry the appliance.' };
+            } else {
+              // Rotate: a new random password, in the vault before the appliance takes it (a crash
+              // in between leaves the vault holding the one that may be set); it crosses as a hash.
+              const password = randomPassword();
+              await service.storeLoginPassword(a.serial, password, actor);
+              const set = parseOcactlReply('access set-password', (await session.exec(['ocactl', 'access', 'set-password', hashPassword(password)], spec.timeoutMs)).stdout);
+              if (!set.passwordChanged) return { ...failed('E_BAD_REPLY', `${a.serial} did not take the new password.`), hint: 'Retry the appliance.' };
+            }
           } catch (err) {
             return outcomeOf(err, 'Retry the appliance.');
           } finally {
             session.end();
           }
-          return ok({ output: 'fleet key installed; password login off', context: ctx });
+          return ok({ output: mode === 'off' ? 'fleet key installed; password login off' : 'fleet key installed; factory password rotated into the vault', context: ctx });
         },
 
         async drain(a, ctx, signal) {
@@ -253,15 +293,18 @@ export function provisionKind(service: ProvisioningService): JobKind<ProvisionSp
               }
               await sleep(1000, signal);
             }
-            const passed: string[] = [];
-            for (const { check, hint } of ACCEPTANCE_CHECKS) {
-              const d = await ocactl(a.serial, 'diag', ['diag', check], signal);
-              if (d.status !== 'OK') {
-                return { ...failed('E_CHECK_FAILED', `Acceptance check ${check} is ${d.status}: ${d.message}`), hint };
-              }
-              passed.push(check);
+            // Through the diagnostics domain: the same structured results, kept in the appliance's history.
+            const run = await acceptance(a.serial, ACCEPTANCE_CHECKS.map((c) => c.check), { actor, jobId: a.jobId, timeoutMs: spec.timeoutMs, signal });
+            const bad = run.results.find((r) => r.status !== 'OK');
+            if (bad || run.results.length < ACCEPTANCE_CHECKS.length) {
+              const check = bad?.check ?? ACCEPTANCE_CHECKS[run.results.length]!.check;
+              const fallback = ACCEPTANCE_CHECKS.find((c) => c.check === check)!.hint;
+              return {
+                ...failed(bad?.errorCode ?? 'E_CHECK_FAILED', `Acceptance check ${check} is ${bad?.status ?? 'not run'}: ${bad?.summary ?? 'it did not run'} (diagnostics run ${run.id}).`),
+                hint: bad?.action ?? fallback,
+              };
             }
-            return ok({ output: `BGP established; checks passed: ${passed.join(', ')}`, context: ctx });
+            return ok({ output: `BGP established; checks passed: ${run.results.map((r) => r.check).join(', ')} (diagnostics run ${run.id})`, context: ctx });
           } catch (err) {
             return outcomeOf(err, 'Retry the appliance.');
           }

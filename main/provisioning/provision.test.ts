@@ -15,6 +15,7 @@ import { sshExec } from '../lab/testing';
 import { FLEET_KEY } from '../net/fleet-key';
 import { memoryVault } from '../../tests/support/memory-vault';
 import { tempDir } from '../../tests/support/temp-dir';
+import { until } from '../../tests/support/wait';
 import type { Vault } from '../vault/vault';
 import type { JobResult } from '../jobs/contract';
 
@@ -188,6 +189,130 @@ describe('provisioning a factory-fresh lab site', () => {
     expect(engine.inventory.appliance(a!).hostKeyFingerprint).toBe(newKey);
     const audit = (await client.provisioning.site({ site: 'fac2' })).audit;
     expect(audit.find((e) => e.action === 'provisioning.expected-rekey')?.details).toMatchObject({ reason: 'disk replaced, re-imaged by the vendor', previous: presented });
+  }, 60_000);
+
+  it('the acceptance step runs its checks through diagnostics: results in the history; a failed check stops the appliance with its own what-to-do', async () => {
+    const { engine, fleet } = await setup();
+    const survey = await addFactorySite(fleet, { code: 'fac4', appliances: 2 });
+    const [good, broken] = survey.appliances.map((a) => String(a['serial']));
+    const client = engine.client({ actor: 'test:engineer' }).api;
+    await client.provisioning.importSurvey({ content: JSON.stringify(survey), fileName: 'fac4.json' });
+    fleet.setFault(broken!, 'disk-failure', true);
+    const job = await client.provisioning.start({ site: 'fac4', acceptNew: false });
+    const r = await results(engine, job.id);
+    expect(r.get(good!)?.state).toBe('ok');
+    expect(r.get(broken!)).toMatchObject({ state: 'failed', errorCode: 'E_CHECK_FAILED' });
+
+    // The broken one stopped at accept with the disk check's own sentence and action (which disk, which bay).
+    const row = (await client.provisioning.site({ site: 'fac4' })).appliances.find((a) => a.serial === broken)!;
+    expect(row).toMatchObject({ state: 'failed', stepsDone: 5, errorCode: 'E_CHECK_FAILED' });
+    const brokenRuns = await client.diagnostics.history({ serial: broken!, limit: 10 });
+    expect(brokenRuns).toHaveLength(1);
+    const disk = brokenRuns[0]!.results.find((x) => x.check === 'disk')!;
+    expect(disk.status).toBe('Error');
+    expect(disk.action).toMatch(/RMA for disk sdc in bay 3/);
+    expect(row.hint).toBe(disk.action);
+    expect(row.errorMessage).toContain(disk.summary);
+    expect(brokenRuns[0]).toMatchObject({ jobId: job.id, status: 'Error', actor: 'test:engineer', checks: ['nic', 'disk', 'bgp', 'reachability'] });
+
+    // The good one: its acceptance run is in its diagnostics history, every check OK with its figure.
+    const goodRuns = await client.diagnostics.history({ serial: good!, limit: 10 });
+    expect(goodRuns).toHaveLength(1);
+    expect(goodRuns[0]).toMatchObject({ jobId: job.id, status: 'OK' });
+    expect(goodRuns[0]!.results.map((x) => [x.check, x.status])).toEqual([
+      ['nic', 'OK'],
+      ['disk', 'OK'],
+      ['bgp', 'OK'],
+      ['reachability', 'OK'],
+    ]);
+    expect(goodRuns[0]!.results.find((x) => x.check === 'bgp')?.details['state']).toBe('Established');
+  }, 60_000);
+
+  it('configuration drift compares each provisioned appliance with its site survey (hostname, addresses, BGP neighbor and ASN)', async () => {
+    const { engine, fleet } = await setup();
+    const survey = await addFactorySite(fleet, { code: 'fac5', appliances: 3 });
+    const [kept, moved, renumbered] = survey.appliances.map((a) => String(a['serial']));
+    const client = engine.client({ actor: 'test:engineer' }).api;
+    await client.provisioning.importSurvey({ content: JSON.stringify(survey), fileName: 'fac5.json' });
+    const job = await client.provisioning.start({ site: 'fac5', acceptNew: false });
+    expect([...(await results(engine, job.id)).values()].map((r) => r.state)).toEqual(['ok', 'ok', 'ok']);
+
+    // Just provisioned: every appliance is as its survey says.
+    let report = await client.diagnostics.drift({ selection: { query: { site: ['fac5'] } } });
+    expect(report.sources).toContain('survey');
+    expect(report.checked).toBe(3);
+    expect(report.drifted).toEqual([]);
+
+    // Someone re-pointed one appliance's BGP session, and another's neighbor ASN and service address.
+    const row = (serial: string) => survey.appliances.find((a) => a['serial'] === serial)!;
+    for (const s of [moved!, renumbered!]) {
+      const lab = fleet.appliance(s)!;
+      lab.drain();
+      await until(() => lab.status().serving === 'drained', `${s} drained`, { timeoutMs: 60_000, intervalMs: 50 });
+    }
+    fleet.appliance(moved!)!.configSet(['bgp.neighbor=100.64.250.1']);
+    fleet.appliance(renumbered!)!.configSet(['bgp.neighbor-asn=65001', 'interface.eth0.ipv4=100.64.250.20/24']);
+    report = await client.diagnostics.drift({ selection: { query: { site: ['fac5'] } } });
+    const byserial = new Map(report.drifted.map((d) => [d.serial, d.differences.filter((x) => x.source === 'survey')]));
+    expect(byserial.has(kept!)).toBe(false);
+    expect(byserial.get(moved!)).toEqual([
+      expect.objectContaining({ field: 'bgp.neighbor', source: 'survey', expected: String(row(moved!)['bgpNeighbor']), actual: '100.64.250.1' }),
+    ]);
+    expect(byserial.get(moved!)![0]!.message).toMatch(/site survey expects .*ocactl config set bgp\.neighbor=/);
+    const fields = byserial.get(renumbered!)!.map((x) => [x.field, x.expected, x.actual]);
+    expect(fields).toEqual(
+      expect.arrayContaining([
+        ['bgp.neighbor-asn', String(row(renumbered!)['bgpNeighborAsn']), '65001'],
+        ['interface.eth0.ipv4', String(row(renumbered!)['serviceIpv4']), '100.64.250.20/24'],
+      ]),
+    );
+    expect(fields).toHaveLength(2);
+  }, 60_000);
+
+  it('rotates the factory password into the vault where asked: the old one fails, the new one from the vault logs in, and it is nowhere else', async () => {
+    const { engine, fleet, vault, dir } = await setup();
+    const survey = await addFactorySite(fleet, { code: 'fac6', appliances: 3 });
+    const [bySurvey, byRun, off] = survey.appliances.map((a) => String(a['serial']));
+    const factory = new Map(survey.appliances.map((a) => [String(a['serial']), String(a['factoryPassword'])]));
+    const port = (serial: string) => Number(survey.appliances.find((a) => a['serial'] === serial)!['sshPort']);
+    survey.appliances[0]!['passwordLogin'] = 'rotate';
+    survey.appliances[2]!['passwordLogin'] = 'off';
+    const client = engine.client({ actor: 'test:engineer' }).api;
+    await client.provisioning.importSurvey({ content: JSON.stringify(survey), fileName: 'fac6.json' });
+    // The run rotates where the survey does not say; the survey's `off` wins for the third.
+    const job = await client.provisioning.start({ site: 'fac6', acceptNew: false, passwordLogin: 'rotate' });
+    expect([...(await results(engine, job.id)).values()].map((r) => r.state)).toEqual(['ok', 'ok', 'ok']);
+    expect(job.argv).toContain('--rotate-password');
+
+    const fleetKey = (await vault.get(FLEET_KEY))!.toString('utf8');
+    const rotated: string[] = [];
+    for (const serial of [bySurvey!, byRun!]) {
+      const fresh = (await vault.get(`provisioning.login-password.${serial}`))?.toString('utf8');
+      expect(fresh).toMatch(/^[A-Za-z0-9_-]{32}$/);
+      expect(fresh).not.toBe(factory.get(serial));
+      rotated.push(fresh!);
+      // The factory password no longer logs in; the one read from the vault does; so does the fleet key.
+      expect(await passwordLogsIn(port(serial), factory.get(serial)!)).toBe(false);
+      expect(await passwordLogsIn(port(serial), fresh!)).toBe(true);
+      const access = await sshExec({ port: port(serial), privateKey: fleetKey }, 'ocactl access status');
+      expect(JSON.parse(access.stdout).result).toMatchObject({ passwordLogin: true, passwordChanged: true });
+      // The appliance keeps a hash, never the password.
+      expect(JSON.stringify(fleet.appliance(serial)!.state.access)).not.toContain(fresh);
+    }
+    expect(rotated[0]).not.toBe(rotated[1]);
+    // Password login off for the third: nothing in the vault for it.
+    expect(await vault.get(`provisioning.login-password.${off!}`)).toBeNull();
+    expect(await passwordLogsIn(port(off!), factory.get(off!)!)).toBe(false);
+
+    // Audited without the password; never in SQLite (database, WAL), the engine log or what a window reads.
+    const view = await client.provisioning.site({ site: 'fac6' });
+    expect(view.audit.filter((e) => e.action === 'provisioning.password-rotated').map((e) => e.target).sort()).toEqual([`appliance:${bySurvey!}`, `appliance:${byRun!}`].sort());
+    const windowSees = JSON.stringify([view, await client.jobs.results({ id: job.id, offset: 0, limit: 10 }), await client.provisioning.sites({})]);
+    for (const file of filesUnder(join(dir, 'data'))) {
+      const text = readFileSync(file).toString('latin1');
+      for (const p of rotated) expect(text.includes(p), `${p} found in ${file}`).toBe(false);
+    }
+    for (const p of rotated) expect(windowSees.includes(p)).toBe(false);
   }, 60_000);
 
   it('after the engine stops mid-job, the next engine reconciles each appliance with what it reports and finishes; no change is made twice', async () => {

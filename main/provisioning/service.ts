@@ -22,7 +22,8 @@ import {
   type StoredSurveyAppliance,
   type SurveyImportReport,
 } from './contract';
-import { PROVISION_KIND } from './kind';
+import { PROVISION_KIND, surveyConfig } from './kind';
+import type { ApplianceConfig } from '../appliance/contract';
 import { ProvisioningRepo, type ChecklistUpdate, type ProvisionRow } from './repo';
 import { readSurvey } from './survey';
 import type { z } from 'zod';
@@ -37,6 +38,8 @@ export interface SurveyedAppliance {
   survey: StoredSurveyAppliance;
   confirmedFingerprint: string | null;
   rekeyReason: string | null;
+  /** The provisioning job that last started it. */
+  jobId: number | null;
 }
 
 const AUDIT_ACTIONS = [
@@ -45,11 +48,14 @@ const AUDIT_ACTIONS = [
   'provisioning.hostkey-confirmed',
   'provisioning.hostkey-accepted',
   'provisioning.expected-rekey',
+  'provisioning.password-rotated',
   'provisioning.online',
 ];
 
 /** The vault entry holding an appliance's factory password. */
 export const credentialName = (serial: string) => `provisioning.factory-password.${serial}`;
+/** The vault entry holding the password that replaced the factory one (`--rotate-password`). */
+export const loginPasswordName = (serial: string) => `provisioning.login-password.${serial}`;
 
 export class ProvisioningService {
   readonly repo: ProvisioningRepo;
@@ -216,7 +222,7 @@ export class ProvisioningService {
       return { serial: a.serial, site: a.site, partner: a.partner };
     });
     const site = rows[0]!.site;
-    const job = await this.jobs.start(PROVISION_KIND, { site, acceptNew: input.acceptNew, concurrency: input.concurrency }, targets, actor);
+    const job = await this.jobs.start(PROVISION_KIND, { site, acceptNew: input.acceptNew, concurrency: input.concurrency, passwordLogin: input.passwordLogin }, targets, actor);
     const at = this.now();
     this.repo.transaction(() => {
       for (const r of rows) this.repo.update(r.serial, { jobId: job.id, state: 'waiting', error: null }, at);
@@ -224,7 +230,7 @@ export class ProvisioningService {
         actor,
         action: 'provisioning.start',
         target: `site:${site}`,
-        details: { site, job: job.id, appliances: rows.map((r) => r.serial), acceptNew: input.acceptNew },
+        details: { site, job: job.id, appliances: rows.map((r) => r.serial), acceptNew: input.acceptNew, passwordLogin: input.passwordLogin },
       });
     });
     this.deps.events.emit('changed', { site, serial: null });
@@ -274,6 +280,19 @@ export class ProvisioningService {
     return row;
   }
 
+  // For configuration drift (the composition hands this to diagnostics as its `survey` source)
+
+  /** What the site survey says this appliance's configuration is; empty when it was not surveyed. */
+  surveyExpectations(serial: string, config: ApplianceConfig): { field: string; value: string; why: string }[] {
+    if (!this.repo.row(serial)) return [];
+    const a = this.surveyed(serial);
+    const why = `site ${a.site}'s survey`;
+    const out = surveyConfig(a, config).map((kv) => ({ field: kv.key, value: kv.value, why }));
+    if (a.survey.ipv4) out.push({ field: 'address.ipv4', value: a.survey.ipv4, why: `${why} finds it at this management address` });
+    if (a.survey.ipv6) out.push({ field: 'address.ipv6', value: a.survey.ipv6, why: `${why} finds it at this management address` });
+    return out;
+  }
+
   // For the job kind
 
   surveyed(serial: string): SurveyedAppliance {
@@ -286,6 +305,7 @@ export class ProvisioningService {
       survey,
       confirmedFingerprint: row.confirmed_fingerprint,
       rekeyReason: row.rekey_reason,
+      jobId: row.job_id,
     };
   }
 
@@ -327,6 +347,18 @@ export class ProvisioningService {
       target: `appliance:${serial}`,
       details: { site: row.site, fingerprint: this.inventory.appliance(serial).hostKeyFingerprint },
     });
+  }
+
+  /** The password a rotation set (or is about to set) on the appliance: vault only, audited without it. */
+  async storeLoginPassword(serial: string, password: string, actor: string): Promise<void> {
+    await this.deps.vault.set(loginPasswordName(serial), Buffer.from(password, 'utf8'));
+    this.deps.audit.append({ actor, action: 'provisioning.password-rotated', target: `appliance:${serial}`, details: { site: this.mustRow(serial).site, vault: loginPasswordName(serial) } });
+  }
+
+  /** The password rotated into the vault for this appliance, or null. */
+  async loginPassword(serial: string): Promise<string | null> {
+    const secret = await this.deps.vault.get(loginPasswordName(serial));
+    return secret ? secret.toString('utf8') : null;
   }
 
   async factoryPassword(serial: string): Promise<string | null> {

@@ -40,6 +40,7 @@ const CSV_COLUMNS: Record<string, { field: string; number?: boolean }> = {
   bgp_neighbor_asn: { field: 'bgpNeighborAsn', number: true },
   local_asn: { field: 'localAsn', number: true },
   host_key_fingerprint: { field: 'hostKeyFingerprint' },
+  password_login: { field: 'passwordLogin' },
   factory_password: { field: 'factoryPassword' },
 };
 export const SURVEY_CSV_HEADER = Object.keys(CSV_COLUMNS).join(',');

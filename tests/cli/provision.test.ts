@@ -3,14 +3,17 @@
  * engineer runs them: the real CLI process against a real lab daemon (`fleetdeck lab start`).
  * Through pipes: a 10-appliance factory-fresh site from survey import to all online (timed: the
  * issue's goal is under 5 minutes), a survey with a wrong serial and a wrong fingerprint stopping
- * exactly those appliances, a bad survey refused with its lines. On a pseudo-terminal: the
+ * exactly those appliances, `--rotate-password` (the new password only in the vault), a bad survey
+ * refused with its lines. On a pseudo-terminal: the
  * first-contact host keys shown and confirmed at the prompt.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import ssh2 from 'ssh2';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readManifest, type LabManifest } from '../../main/lab/manifest';
 import { pidAlive } from '../../main/lab/service';
+import { openNodeVault } from '../../main/vault/node-vault';
 import { CLI, CLI_ENV, REPO, runFleetdeck, withDataDirApi } from '../support/cli';
 import { tempDir } from '../support/temp-dir';
 import { ptyUnavailable, spawnInPty, type PtySession } from './support/pty';
@@ -46,6 +49,17 @@ afterAll(async () => {
 afterEach(() => {
   for (const t of terminals.splice(0)) t.kill();
 });
+
+/** Try a password as `oca`; resolves true when it logs in. */
+function passwordLogsIn(port: number, password: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = new ssh2.Client();
+    c.on('ready', () => (c.end(), resolve(true)));
+    c.on('error', () => resolve(false));
+    c.on('keyboard-interactive', (_n, _i, _l, prompts, finish) => finish(prompts.map(() => password)));
+    c.connect({ host: '127.0.0.1', port, username: 'oca', password, tryKeyboard: true, readyTimeout: 20_000, hostVerifier: () => true });
+  });
+}
 
 describe('fleetdeck provision (real CLI, lab daemon)', () => {
   it('provisions a 10-appliance factory-fresh site from survey import to all online, and says how long it took', async () => {
@@ -93,6 +107,36 @@ describe('fleetdeck provision (real CLI, lab daemon)', () => {
     expect(run.stdout).toMatch(new RegExp(`${wrongKey}\\s+failed[\\s\\S]*E_HOSTKEY_MISMATCH`));
     // No escape codes through a pipe.
     expect(run.stdout + run.stderr).not.toMatch(/\u001b\[/);
+  }, 360_000);
+
+  it('--rotate-password: the factory password no longer logs in, the new one read from the vault does; the CLI never prints it; config drift against the survey', async () => {
+    const file = join(root, 'fac2r.json');
+    expect((await cli(['lab', 'add-site', 'fac2r', '--appliances', '2', '--factory', '--survey-out', file])).code).toBe(0);
+    const survey = JSON.parse(readFileSync(file, 'utf8')) as SurveyFile;
+    expect((await cli(['site-survey', 'import', file])).code).toBe(0);
+    const run = await cli(['provision', '--site', 'fac2r', '--rotate-password', '--json'], 300_000);
+    expect(run.code, run.stderr).toBe(0);
+    const vault = await openNodeVault(dataDir, { env: {} });
+    for (const a of survey.appliances) {
+      const serial = String(a['serial']);
+      const fresh = (await vault.get(`provisioning.login-password.${serial}`))?.toString('utf8');
+      expect(fresh, serial).toMatch(/^[A-Za-z0-9_-]{32}$/);
+      expect(run.stdout + run.stderr).not.toContain(fresh);
+      expect(await passwordLogsIn(Number(a['sshPort']), String(a['factoryPassword']))).toBe(false);
+      expect(await passwordLogsIn(Number(a['sshPort']), fresh!)).toBe(true);
+    }
+
+    // config drift compares with the site survey too: as surveyed now; a renamed appliance is listed.
+    const clean = await cli(['config', 'drift', '--where', 'site=fac2r'], 60_000);
+    expect(clean.code, clean.stdout + clean.stderr).toBe(0);
+    expect(clean.stdout).toMatch(/compared with inventory, survey, peers\./);
+    const renamed = String(survey.appliances[0]!['serial']);
+    expect((await cli(['exec', '--serial', renamed, '--', 'ocactl', 'config', 'set', 'hostname=renamed.fac2r.test'])).code).toBe(0);
+    const drift = await cli(['config', 'drift', '--where', 'site=fac2r'], 60_000);
+    expect(drift.code).toBe(1);
+    expect(drift.stdout).toMatch(new RegExp(`^${renamed} \\(fac2r, [^)]+\\): 2 differences$`, 'm'));
+    expect(drift.stdout).toMatch(/\[survey\] hostname: the site survey expects "[^"]+" \(site fac2r's survey\), the appliance reports "renamed\.fac2r\.test"; correct the site survey \(and import it again\), or run ocactl config set hostname=/);
+    expect(drift.stdout).toMatch(/\[inventory\] hostname: /);
   }, 360_000);
 
   it('refuses a bad survey with every bad line, and imports nothing', async () => {

@@ -3,14 +3,17 @@
  * serve`, a real lab with a factory-fresh site added by `fleetdeck lab add-site --factory`,
  * Debian's Chromium driven by Playwright. Import the survey file, provision the site, watch each
  * appliance's checklist, confirm inline the host key of the appliance the vendor sent no
- * fingerprint for, and see it all online with the audit of who did what.
+ * fingerprint for, and see it all online with the audit of who did what (the factory passwords
+ * rotated into the vault, as chosen in the view); then the site's drift report names the
+ * appliance renamed since, against the site survey.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { chromiumAvailable, chromiumSkipReason } from './support/browser';
-import type { ServedApp } from './support/serve';
+import { CLI, REPO, type ServedApp } from './support/serve';
 import { openAppSession, type AppSession } from './support/session';
 
 if (!chromiumAvailable) console.log(`SKIPPED: provisioning end-to-end test - ${chromiumSkipReason}`);
@@ -59,6 +62,8 @@ describe.skipIf(!chromiumAvailable)('provisioning a factory-fresh site in the br
     await page.getByTestId('prov-row').first().waitFor();
     expect(await page.getByTestId('prov-row').count()).toBe(3);
 
+    // Keep password login with a new password in the vault rather than turning it off.
+    await page.getByTestId('provision-rotate-password').check();
     await page.getByTestId('provision-start').click();
     const row = (serial: string) => page.locator(`[data-testid="prov-row"][data-serial="${serial}"]`);
     // The two with a survey fingerprint go through; the third stops at its host key, showing it.
@@ -84,5 +89,24 @@ describe.skipIf(!chromiumAvailable)('provisioning a factory-fresh site in the br
     // Who did what: the import, the runs, the confirmation, each appliance online.
     const actions = await page.getByTestId('prov-audit').locator('[data-testid="audit-entry"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-action')));
     expect(actions).toEqual(expect.arrayContaining(['provisioning.survey-import', 'provisioning.start', 'provisioning.hostkey-confirmed', 'provisioning.online']));
+    // The option reached every appliance: each factory password was rotated into the vault (audited without it).
+    expect(actions.filter((a) => a === 'provisioning.password-rotated')).toHaveLength(3);
   }, 300_000);
+
+  it("the site's drift report lists, per appliance, where its configuration differs from the site survey", async () => {
+    const moved = serials[1]!;
+    // `exec` runs from the sources' CLI (as the diagnostics test does), next to the served engine.
+    const set = spawnSync(process.execPath, [CLI, '--data-dir', app.dataDir, 'exec', '--serial', moved, '--', 'ocactl', 'config', 'set', 'hostname=moved.facui.test'], { encoding: 'utf8', cwd: REPO });
+    expect(set.status, set.stderr + set.stdout).toBe(0);
+    await page.evaluate(() => ((globalThis as unknown as { location: { hash: string } }).location.hash = '#/sites/facui'));
+    await page.getByTestId('diagnostics-panel').waitFor();
+    await page.getByTestId('diag-tab-drift').click();
+    await page.getByTestId('drift-check').click();
+    await page.getByTestId('drift-report').waitFor();
+    expect(await page.getByTestId('drift-report').textContent()).toContain('compared with inventory, survey, peers');
+    const appliances = await page.getByTestId('drift-appliance').evaluateAll((els) => els.map((e) => e.getAttribute('data-serial')));
+    expect(appliances).toEqual([moved]);
+    const diff = page.locator(`[data-testid="drift-appliance"][data-serial="${moved}"] [data-testid="drift-difference"][data-source="survey"][data-field="hostname"]`);
+    expect(await diff.textContent()).toMatch(/the site survey expects "[^"]+" \(site facui's survey\), the appliance reports "moved\.facui\.test"/);
+  }, 120_000);
 });

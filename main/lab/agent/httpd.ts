@@ -3,9 +3,14 @@
  * model in the agent's state folder. Sets the folder up on first start.
  *
  *   ocactl-httpd [--port 8443] [--host 0.0.0.0] [--serial S] [--model storage|flash] [--speed 1]
+ *                [--factory-password-file FILE]
+ *
+ * `--factory-password-file`: a first start sets the appliance up factory-fresh (SSH takes that
+ * password only, through sshd's hooks in ocactl-auth; no key, no BGP, drained).
  *
  * State folder: OCACTL_STATE_DIR or /var/lib/ocactl. Prints `listening <host>:<port>` when ready.
  */
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { parseArgs } from 'node:util';
 import { ApplianceKind } from '../../appliance/contract';
@@ -39,6 +44,7 @@ async function main(): Promise<void> {
       serial: { type: 'string' },
       model: { type: 'string' },
       speed: { type: 'string' },
+      'factory-password-file': { type: 'string' },
     },
   });
   const dir = agentDir();
@@ -46,6 +52,7 @@ async function main(): Promise<void> {
     serial: values.serial,
     model: values.model === undefined ? undefined : ApplianceKind.parse(values.model),
     speed: values.speed === undefined ? undefined : Number(values.speed),
+    factoryPassword: values['factory-password-file'] === undefined ? undefined : readFileSync(values['factory-password-file'], 'utf8').replace(/\r?\n$/, ''),
   });
   const server = await startAgentHttpd(dir, Number(values.port), values.host!);
   const address = server.address() as { address: string; port: number };

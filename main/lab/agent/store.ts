@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { ApplianceKind } from '../../appliance/contract';
 import { createApplianceState, LabAppliance, type ApplianceState } from '../model/appliance';
 import { LabClock } from '../model/clock';
+import { createFactoryState } from '../model/factory';
 import { planFleet } from '../plan';
 
 export const DEFAULT_AGENT_DIR = '/var/lib/ocactl';
@@ -36,6 +37,8 @@ export interface AgentInit {
   model?: z.infer<typeof ApplianceKind>;
   timezone?: string;
   speed?: number;
+  /** Factory-fresh (main/lab/model/factory.ts): SSH takes this factory password only, no key, no BGP, drained. */
+  factoryPassword?: string;
 }
 
 /** Create the agent's folder and appliance if they do not exist yet; returns the config in force. */
@@ -55,10 +58,8 @@ export function initAgent(dir: string, init: AgentInit = {}): AgentConfig {
     labStart: now,
   };
   const spec = planFleet(3, 1, 1).appliances.find((a) => a.kind === config.model)!;
-  const state = createApplianceState(
-    { ...spec, serial: config.serial, hostname: config.hostname, timezone: config.timezone, stagingDir: join(dir, 'staging') },
-    now,
-  );
+  const applianceSpec = { ...spec, serial: config.serial, hostname: config.hostname, timezone: config.timezone, stagingDir: join(dir, 'staging') };
+  const state = init.factoryPassword !== undefined ? createFactoryState(applianceSpec, init.factoryPassword, now) : createApplianceState(applianceSpec, now);
   writeAtomic(join(dir, 'appliance.json'), JSON.stringify(state));
   writeAtomic(configPath, JSON.stringify(config, null, 1));
   return config;

@@ -7,6 +7,7 @@
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { AccessReply } from '../../appliance/access';
+import { PASSWORD_HASH_PATTERN, verifyPassword } from '../../appliance/password-hash';
 import { parsePublicKeyLine } from '../../keys/host-key';
 import { ApplianceError } from './errors';
 import { createApplianceState, type ApplianceSpec, type ApplianceState, type FactoryAccess } from './state';
@@ -29,6 +30,7 @@ export function createFactoryState(spec: ApplianceSpec, password: string, now: n
 /** Compare a password without leaking its length or content through timing. */
 export function passwordMatches(access: FactoryAccess, given: string): boolean {
   if (!access.passwordLogin) return false;
+  if (access.passwordHash) return verifyPassword(access.passwordHash, given);
   const a = createHash('sha256').update(access.password).digest();
   const b = createHash('sha256').update(given).digest();
   return timingSafeEqual(a, b);
@@ -38,6 +40,7 @@ function accessReply(access: FactoryAccess): AccessReply {
   return {
     passwordLogin: access.passwordLogin,
     authorizedKeys: access.keys.map((line) => parsePublicKeyLine(line)?.fingerprint ?? 'unreadable'),
+    passwordChanged: !!access.passwordHash,
   };
 }
 
@@ -47,7 +50,7 @@ function mustHaveAccess(state: ApplianceState): FactoryAccess {
 }
 
 /** `ocactl access ...` on the model. */
-export function accessCommand(state: ApplianceState, words: readonly string[]): { command: 'access status' | 'access add-key' | 'access password-login'; result: AccessReply } {
+export function accessCommand(state: ApplianceState, words: readonly string[]): { command: 'access status' | 'access add-key' | 'access password-login' | 'access set-password'; result: AccessReply } {
   const [sub, ...rest] = words;
   if (sub === 'status' && rest.length === 0) return { command: 'access status', result: accessReply(mustHaveAccess(state)) };
   if (sub === 'add-key' && rest.length === 2) {
@@ -66,5 +69,12 @@ export function accessCommand(state: ApplianceState, words: readonly string[]): 
     access.passwordLogin = rest[0] === 'on';
     return { command: 'access password-login', result: accessReply(access) };
   }
-  throw new ApplianceError('E_USAGE', 'access status | access add-key <type> <base64> | access password-login on|off');
+  if (sub === 'set-password' && rest.length === 1) {
+    const access = mustHaveAccess(state);
+    if (!PASSWORD_HASH_PATTERN.test(rest[0]!)) throw new ApplianceError('E_USAGE', 'access set-password takes a password hash (scrypt:N:r:p:salt:key), never the password itself.');
+    if (access.keys.length === 0) throw new ApplianceError('E_STATE', 'Install a key first (ocactl access add-key): a wrong new password would lock everyone out.');
+    access.passwordHash = rest[0]!;
+    return { command: 'access set-password', result: accessReply(access) };
+  }
+  throw new ApplianceError('E_USAGE', 'access status | access add-key <type> <base64> | access password-login on|off | access set-password <hash>');
 }

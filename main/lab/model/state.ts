@@ -116,6 +116,8 @@ export interface ApplianceState {
 export interface FactoryAccess {
   /** The factory password (the survey's credential). */
   password: string;
+  /** A password set since (`ocactl access set-password`, scrypt hash): it replaces the factory one. */
+  passwordHash?: string | null;
   passwordLogin: boolean;
   /** authorized_keys lines installed on this appliance. */
   keys: string[];

@@ -117,6 +117,8 @@ export function ProvisioningSiteScreen({ code }: { code: string }) {
   const loadSite = useProvisioning((s) => s.loadSite);
   const provision = useProvisioning((s) => s.provision);
   const [acceptNew, setAcceptNew] = useState(false);
+  const rotatePassword = useProvisioning((s) => s.rotatePassword);
+  const setRotatePassword = useProvisioning((s) => s.setRotatePassword);
 
   useEffect(() => {
     void loadSite(code);
@@ -149,6 +151,10 @@ export function ProvisioningSiteScreen({ code }: { code: string }) {
           <label>
             <input type="checkbox" checked={acceptNew} onChange={(e) => setAcceptNew(e.target.checked)} data-testid="provision-accept-new" /> trust host keys met for the first
             time without asking
+          </label>
+          <label title="Where the survey does not say: keep password login, with a new random password stored only in the vault, instead of turning password login off">
+            <input type="checkbox" checked={rotatePassword} onChange={(e) => setRotatePassword(e.target.checked)} data-testid="provision-rotate-password" /> rotate
+            factory passwords into the vault (keep password login)
           </label>
           <progress value={stepsDone} max={stepsAll} data-testid="prov-progress" aria-label="Checklist steps done across the site">
             {stepsDone} of {stepsAll}

@@ -20,6 +20,9 @@ interface ProvisioningState {
   sites: SurveyedSiteRow[] | null;
   site: { code: string; data: ProvisioningSite | null; error: { code: string; message: string } | null } | null;
   importErrors: ImportRowError[] | null;
+  /** Rotate factory passwords into the vault (password login kept) instead of turning password login off. */
+  rotatePassword: boolean;
+  setRotatePassword(rotate: boolean): void;
   loadSites(): Promise<void>;
   loadSite(code: string): Promise<void>;
   importSurvey(content: string, fileName: string): Promise<SurveyImportReport | null>;
@@ -32,6 +35,11 @@ export const useProvisioning = create<ProvisioningState>()((set, get) => ({
   sites: null,
   site: null,
   importErrors: null,
+  rotatePassword: false,
+
+  setRotatePassword(rotate) {
+    set({ rotatePassword: rotate });
+  },
 
   async loadSites() {
     try {
@@ -68,7 +76,8 @@ export const useProvisioning = create<ProvisioningState>()((set, get) => ({
 
   async provision(site, acceptNew, serials) {
     try {
-      await callEngine((c) => c.api.provisioning.start({ site, acceptNew, ...(serials ? { serials } : {}) }));
+      const passwordLogin = get().rotatePassword ? 'rotate' : 'off';
+      await callEngine((c) => c.api.provisioning.start({ site, acceptNew, passwordLogin, ...(serials ? { serials } : {}) }));
       void get().loadSite(site);
     } catch (err) {
       toastError(err);
