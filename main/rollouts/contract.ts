@@ -250,6 +250,7 @@ export type MetricName = z.infer<typeof MetricName>;
 export const Verdict = z.enum(['pass', 'marginal', 'fail']);
 export type Verdict = z.infer<typeof Verdict>;
 
+/** Over one value per appliance (its median over the period): n is the number of appliances. */
 const SampleStats = z.object({ n: z.number().int(), median: z.number().nullable(), mean: z.number().nullable() });
 
 export const MetricJudgement = z.object({
@@ -263,6 +264,11 @@ export const MetricJudgement = z.object({
   u: z.number().nullable(),
   z: z.number().nullable(),
   p: z.number().nullable(),
+  /** Which test gave p, on one value per appliance (its median over the period): the rank test, or the pooled t-test when the appliances are too few for ranks. */
+  test: z.enum(['mann-whitney-u', 'pooled-t']).optional(),
+  /** The t statistic and its degrees of freedom (pooled-t only). */
+  t: z.number().optional(),
+  df: z.number().int().optional(),
   /** Whether the canary is on the worse side of the baseline. */
   worse: z.boolean(),
   verdict: Verdict,
