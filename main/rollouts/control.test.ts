@@ -67,6 +67,33 @@ describe.skipIf(missing)('rollout control on a lab fleet', () => {
     for (const s of bySite(closed)) expect(lab.fleet.appliance(s)!.status().firmware.runningVersion).toBe(image);
   }, 120_000);
 
+  it('waves progress per site: a closed site holds back no later wave at the open sites; its own appliances go when it opens', async () => {
+    const closed = sites[2]!;
+    lab.setWindow(closed, false);
+    try {
+      const image = await nextImage();
+      // Waves of 3, 3 and the rest, each spread over the sites: every wave has appliances at the closed site.
+      const r = await lab.api.rollouts.create({ image, selection: { all: true }, canary: { kind: 'serials', serials: [bySite(sites[0]!)[0]!] }, waves: { kind: 'count', sizes: [3, 3] }, maxUnavailablePerSite: { kind: 'count', value: 1 }, judgement: { observeSeconds: 0 } });
+      expect(r.waveCount).toBe(3);
+      await lab.api.rollouts.start({ id: r.id });
+      const others = sites.filter((s) => s !== closed).flatMap(bySite);
+      await until('every wave at the open sites', async () => (await lab.api.rollouts.appliances({ id: r.id, state: ['ok'] })).total === others.length, 90_000);
+      const now = (await get(r.id)).rollout;
+      expect(now.currentWave).toBe(3);
+      expect(now.state).toBe('running');
+      const waiting = await lab.api.rollouts.appliances({ id: r.id, site: closed });
+      expect(new Set(waiting.items.map((i) => i.wave)).size).toBeGreaterThan(1);
+      expect(waiting.items.every((i) => i.state === 'waiting')).toBe(true);
+      for (const s of bySite(closed)) expect(lab.fleet.appliance(s)!.status().serving, s).toBe('serving');
+      lab.setWindow(closed, true);
+      const done = await lab.api.rollouts.wait({ id: r.id, timeoutMs: 60_000 });
+      expect(done.state).toBe('succeeded');
+      for (const s of bySite(closed)) expect(lab.fleet.appliance(s)!.status().firmware.runningVersion).toBe(image);
+    } finally {
+      lab.setWindow(closed, true);
+    }
+  }, 180_000);
+
   it('the per-site limit counts an appliance already drained there: its site is blocked, the others go on', async () => {
     const site = sites[1]!;
     const [down, ...rest] = bySite(site);
@@ -153,6 +180,11 @@ describe.skipIf(missing)('rollout control on a lab fleet', () => {
       expect(j.baseline.length).toBeGreaterThan(0);
       expect(done.counts.ok).toBe(1);
       expect(done.counts.cancelled).toBe(11);
+      // Its job is not retried on its own (that would run the 11 others past the failed canary): the rollout is.
+      const jobsBefore = (await lab.api.jobs.list({ limit: 500 })).length;
+      await expect(lab.api.jobs.retry({ id: done.jobId! })).rejects.toMatchObject({ code: 'E_CONFLICT', message: expect.stringContaining(`fleetdeck rollout retry ${r.id}`) });
+      expect((await lab.api.jobs.list({ limit: 500 })).length).toBe(jobsBefore);
+      expect((await get(r.id)).rollout.counts.cancelled).toBe(11);
     } finally {
       lab.fleet.setFault(canary, 'disk-failure', false);
     }
@@ -166,13 +198,15 @@ describe.skipIf(missing)('rollout control on a lab fleet', () => {
       selection: { all: true },
       canary: { kind: 'serials', serials: [canary] },
       maxUnavailablePerSite: { kind: 'count', value: 1 },
-      judgement: { observeSeconds: 2, sampleEverySeconds: 0.1, failP: 1e-12, marginalP: 0.05 },
+      // One canary against its site's few baseline appliances: the t-test on one value per appliance
+      // (a clear degradation gives a p far below 0.05 but not below this failP).
+      judgement: { observeSeconds: 8, sampleEverySeconds: 0.1, failP: 1e-12, marginalP: 0.05 },
     });
     await lab.api.rollouts.start({ id: r.id });
     await until('judging', async () => (await get(r.id)).rollout.phase === 'judging');
-    // A passing degradation: bad for the first half of the observation, healthy at its end.
+    // A passing degradation: bad for most of the observation (the canary's median is degraded), healthy at its end.
     lab.fleet.setFault(canary, 'disk-failure', true);
-    await new Promise((res) => setTimeout(res, 900));
+    await new Promise((res) => setTimeout(res, 5500));
     lab.fleet.setFault(canary, 'disk-failure', false);
     const waiting = await lab.api.rollouts.wait({ id: r.id, timeoutMs: 60_000 });
     expect(waiting.state).toBe('awaiting-approval');

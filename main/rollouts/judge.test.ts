@@ -71,6 +71,16 @@ describe('canary judgement', () => {
     expect(serving(many).canary.n).toBe(5);
   });
 
+  it('one canary against a baseline that does not vary at all: no t-test without a scale, the ranks decide (not a certain failure)', () => {
+    const samples = rounds(6, () => [sample('C1', 50, 0, 'Warning'), sample('B1', 50, 0), sample('B2', 50, 0), sample('B3', 50, 0)]);
+    const j = judge({ canaries: ['C1'], baseline: ['B1', 'B2', 'B3'], samples, plan, period, decidedAt: period.to });
+    const h = j.metrics.find((m) => m.metric === 'health')!;
+    expect(h.test).toBe('mann-whitney-u');
+    expect(h.worse).toBe(true);
+    expect(h.p!).toBeGreaterThan(0.05);
+    expect(j.verdict).toBe('pass');
+  });
+
   it('better canaries are not a failure (one-sided judgement on a two-sided p)', () => {
     const samples = rounds(10, () => [sample('C1', 50, 0), sample('B1', 50, 30), sample('B2', 50, 30)]);
     expect(judge({ canaries: ['C1'], baseline: ['B1', 'B2'], samples, plan, period, decidedAt: period.to }).verdict).toBe('pass');

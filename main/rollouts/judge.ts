@@ -101,7 +101,10 @@ export function judge(input: JudgeInput): CanaryJudgement {
     let p: number;
     let row: Pick<MetricJudgement, 'u' | 'z' | 'test' | 't' | 'df'>;
     let note: string;
-    if (smallestRankP(c.length, b.length) < input.plan.failP) {
+    // Too few appliances for ranks to reach failP (one canary: at best 2/(n+1)): the t-test on the same values,
+    // unless nothing varies within either group (a t-test has no scale then: the ranks say what they can).
+    const tTest = smallestRankP(c.length, b.length) < input.plan.failP ? null : pooledTTest(c, b);
+    if (tTest === null || !Number.isFinite(tTest.t)) {
       const r = mannWhitneyU(c, b);
       const half = (c.length * b.length) / 2;
       worse = m.better === 'higher' ? r.u < half : r.u > half;
@@ -109,12 +112,10 @@ export function judge(input: JudgeInput): CanaryJudgement {
       row = { u: round(r.u, 2), z: round(r.z), test: 'mann-whitney-u' };
       note = `${head}, U=${round(r.u, 1)}, p=${fmtP(p)}`;
     } else {
-      // Too few appliances for ranks to reach failP (one canary: at best 2/(n+1)): the t-test on the same values.
-      const r = pooledTTest(c, b);
-      worse = m.better === 'higher' ? r.t < 0 : r.t > 0;
-      p = r.p;
-      row = { u: null, z: null, test: 'pooled-t', t: Number.isFinite(r.t) ? round(r.t) : r.t > 0 ? 1e9 : -1e9, df: r.df };
-      note = `${head}, t=${Number.isFinite(r.t) ? round(r.t, 2) : r.t > 0 ? '+inf' : '-inf'} (df ${r.df}), p=${fmtP(p)}`;
+      worse = m.better === 'higher' ? tTest.t < 0 : tTest.t > 0;
+      p = tTest.p;
+      row = { u: null, z: null, test: 'pooled-t', t: round(tTest.t), df: tTest.df };
+      note = `${head}, t=${round(tTest.t, 2)} (df ${tTest.df}), p=${fmtP(p)}`;
     }
     const verdict: Verdict = worse && p < input.plan.failP ? 'fail' : worse && p < input.plan.marginalP ? 'marginal' : 'pass';
     metrics.push({ metric: m.metric, better: m.better, canary: stats(c), baseline: stats(b), ...row, p, worse, verdict, note });
