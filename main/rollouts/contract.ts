@@ -260,15 +260,10 @@ export const MetricJudgement = z.object({
   better: z.enum(['higher', 'lower']),
   canary: SampleStats,
   baseline: SampleStats,
-  /** Mann-Whitney U of the canary sample, its normal approximation z (tie-corrected) and two-sided p. */
+  /** Mann-Whitney U of the canaries' values (one per appliance: its median over the period), its normal approximation z (tie-corrected) and two-sided p. */
   u: z.number().nullable(),
   z: z.number().nullable(),
   p: z.number().nullable(),
-  /** Which test gave p, on one value per appliance (its median over the period): the rank test, or the pooled t-test when the appliances are too few for ranks. */
-  test: z.enum(['mann-whitney-u', 'pooled-t']).optional(),
-  /** The t statistic and its degrees of freedom (pooled-t only). */
-  t: z.number().optional(),
-  df: z.number().int().optional(),
   /** Whether the canary is on the worse side of the baseline. */
   worse: z.boolean(),
   verdict: Verdict,

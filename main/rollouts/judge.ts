@@ -4,14 +4,13 @@
  * ONE value per appliance (its median over the period: an appliance is the unit that was updated or
  * not, its repeated samples are not independent observations). A metric where the canaries are
  * worse with p < failP fails the canary, with p < marginalP makes it marginal; a canary reporting
- * Error health fails it outright. When the appliances are too few for any arrangement of ranks to
- * reach failP (one canary against a few baseline appliances), the pooled two-sample t-test on the
- * same per-appliance values is used instead (t-test.ts; with one canary, Crawford and Howell's test).
+ * Error health fails it outright. With few appliances the ranks cannot be significant (one canary
+ * against n baseline appliances gives at best p = 2/(n+1)): the judgement says so, and the canary is
+ * then judged on its own health.
  */
 import type { HealthStatus } from '../appliance/contract';
 import type { CanaryJudgement, JudgementPlan, MetricJudgement, MetricName, Verdict } from './contract';
 import { mannWhitneyU } from './mann-whitney';
-import { pooledTTest } from './t-test';
 
 export interface Sample {
   serial: string;
@@ -97,28 +96,13 @@ export function judge(input: JudgeInput): CanaryJudgement {
     const bm = median(b)!;
     const fmtP = (p: number) => (p < 0.0001 ? p.toExponential(2) : String(round(p)));
     const head = `canary median ${round(cm)} vs baseline ${round(bm)} over ${c.length} + ${b.length} appliances (${m.better} is better)`;
-    let worse: boolean;
-    let p: number;
-    let row: Pick<MetricJudgement, 'u' | 'z' | 'test' | 't' | 'df'>;
-    let note: string;
-    // Too few appliances for ranks to reach failP (one canary: at best 2/(n+1)): the t-test on the same values,
-    // unless nothing varies within either group (a t-test has no scale then: the ranks say what they can).
-    const tTest = smallestRankP(c.length, b.length) < input.plan.failP ? null : pooledTTest(c, b);
-    if (tTest === null || !Number.isFinite(tTest.t)) {
-      const r = mannWhitneyU(c, b);
-      const half = (c.length * b.length) / 2;
-      worse = m.better === 'higher' ? r.u < half : r.u > half;
-      p = r.p;
-      row = { u: round(r.u, 2), z: round(r.z), test: 'mann-whitney-u' };
-      note = `${head}, U=${round(r.u, 1)}, p=${fmtP(p)}`;
-    } else {
-      worse = m.better === 'higher' ? tTest.t < 0 : tTest.t > 0;
-      p = tTest.p;
-      row = { u: null, z: null, test: 'pooled-t', t: round(tTest.t), df: tTest.df };
-      note = `${head}, t=${round(tTest.t, 2)} (df ${tTest.df}), p=${fmtP(p)}`;
-    }
+    const r = mannWhitneyU(c, b);
+    const half = (c.length * b.length) / 2;
+    const worse = m.better === 'higher' ? r.u < half : r.u > half;
+    const p = r.p;
+    const note = `${head}, U=${round(r.u, 1)}, p=${fmtP(p)}`;
     const verdict: Verdict = worse && p < input.plan.failP ? 'fail' : worse && p < input.plan.marginalP ? 'marginal' : 'pass';
-    metrics.push({ metric: m.metric, better: m.better, canary: stats(c), baseline: stats(b), ...row, p, worse, verdict, note });
+    metrics.push({ metric: m.metric, better: m.better, canary: stats(c), baseline: stats(b), u: round(r.u, 2), z: round(r.z), p, worse, verdict, note });
     if (verdict !== 'pass') reasons.push(`${m.metric}: ${note}: ${verdict === 'fail' ? `worse with p < ${input.plan.failP}` : `worse with p < ${input.plan.marginalP}`}`);
   }
   // A canary whose last word was Error (or that could not be reached) fails whatever the ranks say.
@@ -130,6 +114,12 @@ export function judge(input: JudgeInput): CanaryJudgement {
       verdict = 'fail';
       reasons.push(`${serial} ${s.reached ? 'reports health Error' : 'could not be reached'} at the end of the observation`);
     }
+  }
+  const judged = metrics.find((m) => m.canary.n > 0 && m.baseline.n > 0);
+  if (judged && smallestRankP(judged.canary.n, judged.baseline.n) >= input.plan.marginalP) {
+    reasons.push(
+      `${judged.canary.n} canary and ${judged.baseline.n} baseline appliance(s) are too few for the ranks to show anything (the smallest p they can give is ${round(smallestRankP(judged.canary.n, judged.baseline.n))}): judged on the canaries' own health; a larger canary gives a judgement on the metrics`,
+    );
   }
   if (input.baseline.length === 0) reasons.push('no untouched appliance of the same model to compare with: judged on the canaries\' own health only');
   if (reasons.length === 0) reasons.push('no metric is worse on the canaries than on the baseline with significance');
