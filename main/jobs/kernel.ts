@@ -236,8 +236,10 @@ export class JobsKernel {
 
   async retry(id: number, options: { concurrency?: number | undefined; acceptNew: boolean }, actor: string): Promise<Job> {
     const job = this.mustFind(id);
-    if (job.state === 'running') throw new FleetError('E_CONFLICT', `Job ${id} is still running; cancel it or wait for it to end.`);
     const kind = this.mustKind(job.runner, await this.kindNamed(job.runner));
+    const refused = kind.refuseRetry?.(kind.spec.parse(job.spec), id);
+    if (refused) throw new FleetError('E_CONFLICT', refused);
+    if (job.state === 'running') throw new FleetError('E_CONFLICT', `Job ${id} is still running; cancel it or wait for it to end.`);
     const left = this.repo.notOkTargets(id);
     if (left.length === 0) throw new FleetError('E_VALIDATION', `Every appliance of job ${id} succeeded; there is nothing to retry.`);
     const spec = kind.spec.parse({ ...job.spec, concurrency: options.concurrency ?? job.spec.concurrency, acceptNew: options.acceptNew });

@@ -63,6 +63,11 @@ export interface JobKind<S extends JobSpec = JobSpec> {
   steps(spec: S): number;
   group?(target: Target): string;
   afterCrash: 'reconcile' | 'interrupted';
+  /**
+   * A job that is one part of a larger plan (a rollout's) is not retried on its own: the sentence
+   * saying what to run instead (`jobs.retry` refuses with E_CONFLICT), or null when it may be.
+   */
+  refuseRetry?(spec: S, jobId: number): string | null;
   open(spec: S, actor: string): Promise<KindRun>;
 }
 

@@ -250,6 +250,7 @@ export type MetricName = z.infer<typeof MetricName>;
 export const Verdict = z.enum(['pass', 'marginal', 'fail']);
 export type Verdict = z.infer<typeof Verdict>;
 
+/** Over one value per appliance (its median over the period): n is the number of appliances. */
 const SampleStats = z.object({ n: z.number().int(), median: z.number().nullable(), mean: z.number().nullable() });
 
 export const MetricJudgement = z.object({
@@ -259,7 +260,7 @@ export const MetricJudgement = z.object({
   better: z.enum(['higher', 'lower']),
   canary: SampleStats,
   baseline: SampleStats,
-  /** Mann-Whitney U of the canary sample, its normal approximation z (tie-corrected) and two-sided p. */
+  /** Mann-Whitney U of the canaries' values (one per appliance: its median over the period), its normal approximation z (tie-corrected) and two-sided p. */
   u: z.number().nullable(),
   z: z.number().nullable(),
   p: z.number().nullable(),

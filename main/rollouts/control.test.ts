@@ -67,6 +67,33 @@ describe.skipIf(missing)('rollout control on a lab fleet', () => {
     for (const s of bySite(closed)) expect(lab.fleet.appliance(s)!.status().firmware.runningVersion).toBe(image);
   }, 120_000);
 
+  it('waves progress per site: a closed site holds back no later wave at the open sites; its own appliances go when it opens', async () => {
+    const closed = sites[2]!;
+    lab.setWindow(closed, false);
+    try {
+      const image = await nextImage();
+      // Waves of 3, 3 and the rest, each spread over the sites: every wave has appliances at the closed site.
+      const r = await lab.api.rollouts.create({ image, selection: { all: true }, canary: { kind: 'serials', serials: [bySite(sites[0]!)[0]!] }, waves: { kind: 'count', sizes: [3, 3] }, maxUnavailablePerSite: { kind: 'count', value: 1 }, judgement: { observeSeconds: 0 } });
+      expect(r.waveCount).toBe(3);
+      await lab.api.rollouts.start({ id: r.id });
+      const others = sites.filter((s) => s !== closed).flatMap(bySite);
+      await until('every wave at the open sites', async () => (await lab.api.rollouts.appliances({ id: r.id, state: ['ok'] })).total === others.length, 90_000);
+      const now = (await get(r.id)).rollout;
+      expect(now.currentWave).toBe(3);
+      expect(now.state).toBe('running');
+      const waiting = await lab.api.rollouts.appliances({ id: r.id, site: closed });
+      expect(new Set(waiting.items.map((i) => i.wave)).size).toBeGreaterThan(1);
+      expect(waiting.items.every((i) => i.state === 'waiting')).toBe(true);
+      for (const s of bySite(closed)) expect(lab.fleet.appliance(s)!.status().serving, s).toBe('serving');
+      lab.setWindow(closed, true);
+      const done = await lab.api.rollouts.wait({ id: r.id, timeoutMs: 60_000 });
+      expect(done.state).toBe('succeeded');
+      for (const s of bySite(closed)) expect(lab.fleet.appliance(s)!.status().firmware.runningVersion).toBe(image);
+    } finally {
+      lab.setWindow(closed, true);
+    }
+  }, 180_000);
+
   it('the per-site limit counts an appliance already drained there: its site is blocked, the others go on', async () => {
     const site = sites[1]!;
     const [down, ...rest] = bySite(site);
@@ -134,13 +161,29 @@ describe.skipIf(missing)('rollout control on a lab fleet', () => {
     expect(lab.engine.deps.audit.list({ target: `rollout:${r.id}`, limit: 50 }).some((e) => e.action === 'rollout.aborted' && e.actor === 'test:alice')).toBe(true);
   }, 120_000);
 
-  it('a canary that degrades while observed is judged fail with the numbers; the waves never start', async () => {
+  /**
+   * One canary per site, covering every model of the lab: the baseline (untouched appliances of the
+   * canaries' models at their sites) is then every other appliance, so the ranks of one value per
+   * appliance can say something (3 canaries against 9: the smallest p is 2/220).
+   */
+  const canaryPerSite = async (): Promise<string[]> => {
+    const all = (await lab.api.inventory.listAppliances({ limit: 100 })).items;
+    const covered = new Set<string>();
+    return sites.map((site) => {
+      const here = all.filter((a) => a.site === site).sort((a, b) => a.serial.localeCompare(b.serial));
+      const pick = here.find((a) => !covered.has(a.model)) ?? here[0]!;
+      covered.add(pick.model);
+      return pick.serial;
+    });
+  };
+
+  it('canaries that degrade while observed are judged fail with the numbers; the waves never start', async () => {
     const image = await nextImage();
-    const canary = bySite(sites[1]!)[0]!;
-    const r = await lab.api.rollouts.create({ image, selection: { all: true }, canary: { kind: 'serials', serials: [canary] }, maxUnavailablePerSite: { kind: 'count', value: 1 }, judgement: { observeSeconds: 2, sampleEverySeconds: 0.1 } });
+    const canaries = await canaryPerSite();
+    const r = await lab.api.rollouts.create({ image, selection: { all: true }, canary: { kind: 'serials', serials: canaries }, maxUnavailablePerSite: { kind: 'count', value: 1 }, judgement: { observeSeconds: 2, sampleEverySeconds: 0.1 } });
     await lab.api.rollouts.start({ id: r.id });
     await until('judging', async () => (await get(r.id)).rollout.phase === 'judging');
-    lab.fleet.setFault(canary, 'disk-failure', true);
+    for (const canary of canaries) lab.fleet.setFault(canary, 'disk-failure', true);
     try {
       const done = await lab.api.rollouts.wait({ id: r.id, timeoutMs: 60_000 });
       expect(done.state).toBe('failed');
@@ -149,31 +192,38 @@ describe.skipIf(missing)('rollout control on a lab fleet', () => {
       expect(j.verdict).toBe('fail');
       const errors = j.metrics.find((m) => m.metric === 'errorsPerSecond')!;
       expect(errors.worse).toBe(true);
-      expect(errors.p!).toBeLessThan(0.01);
+      expect(errors.canary.n).toBe(3);
+      expect(errors.p!).toBeLessThan(0.05);
       expect(j.baseline.length).toBeGreaterThan(0);
-      expect(done.counts.ok).toBe(1);
-      expect(done.counts.cancelled).toBe(11);
+      expect(done.counts.ok).toBe(3);
+      expect(done.counts.cancelled).toBe(9);
+      // Its job is not retried on its own (that would run the 9 others past the failed canary): the rollout is.
+      const jobsBefore = (await lab.api.jobs.list({ limit: 500 })).length;
+      await expect(lab.api.jobs.retry({ id: done.jobId! })).rejects.toMatchObject({ code: 'E_CONFLICT', message: expect.stringContaining(`fleetdeck rollout retry ${r.id}`) });
+      expect((await lab.api.jobs.list({ limit: 500 })).length).toBe(jobsBefore);
+      expect((await get(r.id)).rollout.counts.cancelled).toBe(9);
     } finally {
-      lab.fleet.setFault(canary, 'disk-failure', false);
+      for (const canary of canaries) lab.fleet.setFault(canary, 'disk-failure', false);
     }
   }, 120_000);
 
   it('a marginal canary waits for a person; approve-marginal (audited) releases the waves', async () => {
     const image = await nextImage();
-    const canary = bySite(sites[0]!)[1]!;
+    const canaries = await canaryPerSite();
     const r = await lab.api.rollouts.create({
       image,
       selection: { all: true },
-      canary: { kind: 'serials', serials: [canary] },
+      canary: { kind: 'serials', serials: canaries },
       maxUnavailablePerSite: { kind: 'count', value: 1 },
-      judgement: { observeSeconds: 2, sampleEverySeconds: 0.1, failP: 1e-12, marginalP: 0.05 },
+      // Ranks of 3 canaries against the baseline reach p < 0.05, never this failP.
+      judgement: { observeSeconds: 8, sampleEverySeconds: 0.1, failP: 1e-12, marginalP: 0.05 },
     });
     await lab.api.rollouts.start({ id: r.id });
     await until('judging', async () => (await get(r.id)).rollout.phase === 'judging');
-    // A passing degradation: bad for the first half of the observation, healthy at its end.
-    lab.fleet.setFault(canary, 'disk-failure', true);
-    await new Promise((res) => setTimeout(res, 900));
-    lab.fleet.setFault(canary, 'disk-failure', false);
+    // A passing degradation: bad for most of the observation (each canary's median is degraded), healthy at its end.
+    for (const canary of canaries) lab.fleet.setFault(canary, 'disk-failure', true);
+    await new Promise((res) => setTimeout(res, 5500));
+    for (const canary of canaries) lab.fleet.setFault(canary, 'disk-failure', false);
     const waiting = await lab.api.rollouts.wait({ id: r.id, timeoutMs: 60_000 });
     expect(waiting.state).toBe('awaiting-approval');
     expect(waiting.reason?.code).toBe('E_MARGINAL');

@@ -24,15 +24,50 @@ describe('canary judgement', () => {
     expect(j.metrics.find((m) => m.metric === 'errorsPerSecond')!.p).toBe(1);
   });
 
-  it('fails when canaries have clearly more errors, with the numbers', () => {
-    const samples = rounds(10, (i) => [sample('C1', 50, 40 + i), sample('B1', 50, i % 2), sample('B2', 50, (i + 1) % 2)]);
-    const j = judge({ canaries: ['C1'], baseline: ['B1', 'B2'], samples, plan, period, decidedAt: period.to });
+  it('fails when canaries have clearly more errors, with the numbers (rank test on one value per appliance)', () => {
+    const canaries = ['C1', 'C2', 'C3', 'C4', 'C5'];
+    const baseline = ['B1', 'B2', 'B3', 'B4', 'B5', 'B6'];
+    const samples = rounds(10, (i) => [...canaries.map((s, k) => sample(s, 50, 40 + i + k)), ...baseline.map((s, k) => sample(s, 50, k + (i % 2) * 0.1))]);
+    const j = judge({ canaries, baseline, samples, plan, period, decidedAt: period.to });
     expect(j.verdict).toBe('fail');
     const e = j.metrics.find((m) => m.metric === 'errorsPerSecond')!;
     expect(e.worse).toBe(true);
-    expect(e.p!).toBeLessThan(0.01);
-    expect(e.u).toBe(200); // every canary sample above every baseline sample: U = 10 * 20
+    expect(e.u).toBe(30); // every canary appliance above every baseline appliance: U = 5 * 6
+    expect(e.p!).toBeCloseTo(2 / 462, 10); // exact: 2 / C(11, 5)
+    expect(e.canary.n).toBe(5);
+    expect(e.baseline.n).toBe(6);
     expect(j.reasons.join(' ')).toContain('errorsPerSecond');
+  });
+
+  it('one canary against three baseline appliances: the ranks cannot be significant, and the judgement says so', () => {
+    const samples = rounds(10, (i) => [sample('C1', 50, 40 + i), sample('B1', 50, i % 2), sample('B2', 50, (i + 1) % 3), sample('B3', 50, 2 + (i % 4))]);
+    const j = judge({ canaries: ['C1'], baseline: ['B1', 'B2', 'B3'], samples, plan, period, decidedAt: period.to });
+    const e = j.metrics.find((m) => m.metric === 'errorsPerSecond')!;
+    expect(e.worse).toBe(true);
+    expect(e.u).toBe(3);
+    expect(e.p!).toBeCloseTo(0.5, 10); // exact: 2 / C(4, 1)
+    expect(j.verdict).toBe('pass');
+    expect(j.reasons.join(' ')).toContain('too few for the ranks');
+  });
+
+  it('repeating samples does not change the verdict: an appliance is one observation', () => {
+    // 5 canaries and 10 baseline appliances whose per-appliance levels interleave; the canaries sit a
+    // hair lower. Sampled 3 or 60 times, the verdict and p are the same (treating each sample as an
+    // observation made the 60-sample judgement "significant").
+    const canaries = ['C1', 'C2', 'C3', 'C4', 'C5'];
+    const baseline = Array.from({ length: 10 }, (_, k) => `B${k + 1}`);
+    const make = (n: number) =>
+      rounds(n, (i) => [
+        ...canaries.map((s, k) => sample(s, 50 + 2 * k - 0.4 + ((i * 7 + k) % 5) * 0.01, 0)),
+        ...baseline.map((s, k) => sample(s, 50 + k + ((i * 3 + k) % 5) * 0.01, 0)),
+      ]);
+    const few = judge({ canaries, baseline, samples: make(3), plan, period, decidedAt: period.to });
+    const many = judge({ canaries, baseline, samples: make(60), plan, period, decidedAt: period.to });
+    const serving = (j: typeof few) => j.metrics.find((m) => m.metric === 'servingGbps')!;
+    expect(few.verdict).toBe('pass');
+    expect(many.verdict).toBe('pass');
+    expect(serving(many).p).toBeCloseTo(serving(few).p!, 10);
+    expect(serving(many).canary.n).toBe(5);
   });
 
   it('better canaries are not a failure (one-sided judgement on a two-sided p)', () => {
@@ -41,10 +76,14 @@ describe('canary judgement', () => {
   });
 
   it('marginal between the two thresholds', () => {
-    // 4 canary vs 4 baseline samples fully separated: exact p = 2/70 = 0.0286
-    const samples = [0, 1, 2, 3].flatMap((i) => [sample('C1', 40 + i, 0), sample('B1', 60 + i, 0)]);
-    const j = judge({ canaries: ['C1'], baseline: ['B1'], samples, plan, period, decidedAt: period.to });
-    expect(j.metrics.find((m) => m.metric === 'servingGbps')!.verdict).toBe('marginal');
+    // 5 canary vs 5 baseline appliances, one pair out of order: U = 1, exact p = 2 * 2/252 = 0.0159
+    const levels = { C1: 40, C2: 41, C3: 42, C4: 43, C5: 45, B1: 44, B2: 60, B3: 62, B4: 63, B5: 64 };
+    const samples = rounds(4, (i) => Object.entries(levels).map(([s, v]) => sample(s, v + i * 0.001, 0)));
+    const j = judge({ canaries: ['C1', 'C2', 'C3', 'C4', 'C5'], baseline: ['B1', 'B2', 'B3', 'B4', 'B5'], samples, plan, period, decidedAt: period.to });
+    const m = j.metrics.find((x) => x.metric === 'servingGbps')!;
+    expect(m.u).toBe(1);
+    expect(m.p!).toBeCloseTo(4 / 252, 10);
+    expect(m.verdict).toBe('marginal');
     expect(j.verdict).toBe('marginal');
   });
 

@@ -126,6 +126,32 @@ export function waveCount(waves: ReadonlyMap<string, number>): number {
   return max;
 }
 
+// ---------------------------------------------------------------------------------------- waves in progress
+
+/** A target that has not ended yet, for the wave gates. */
+export interface UnendedTarget {
+  wave: number;
+  site: string;
+  /** Holding a place in its site's limit (drained, updating, being put back): its work is under way. */
+  admitted: boolean;
+}
+
+/**
+ * How far the waves are released, per site: wave w+1 goes once every target of the waves up to w
+ * has ended, **or waits only for its own site's window** (closed, not admitted). A site whose window
+ * is closed therefore holds back nobody else: its earlier waves' appliances go first (admission
+ * takes the lowest wave first) when its window opens, and the other sites go on meanwhile. The gates
+ * stay global: the canary judgement comes before wave 1 and the failure budget counts every ended
+ * appliance (one more than it stops everything); the per-site limit is applied at admission.
+ * Never goes back (`current` is what was released before).
+ */
+export function releasedWaves(current: number, waveCount: number, unended: readonly UnendedTarget[], windowOpen: (site: string) => boolean): number {
+  let released = current;
+  const heldByWindow = (t: UnendedTarget) => !t.admitted && !windowOpen(t.site);
+  while (released < waveCount && unended.every((t) => t.wave > released || heldByWindow(t))) released++;
+  return released;
+}
+
 // ---------------------------------------------------------------------------------------- site limit
 
 export interface SiteLimitInput {

@@ -173,6 +173,15 @@ export class RolloutsRepo {
     return toCounts(this.db.prepare(`SELECT ${COUNT_SQL} FROM rollout_targets WHERE rollout_id = ?`).get(id) as Record<string, number | null>);
   }
 
+  /** Targets not ended yet (for the wave gates): wave, site, and whether work on it is under way. */
+  unended(id: number): Array<{ wave: number; site: string; admitted: boolean }> {
+    return (
+      this.db
+        .prepare(`SELECT wave, site, holding, cleanup, state FROM rollout_targets WHERE rollout_id = ? AND state NOT IN ('ok', 'failed', 'cancelled')`)
+        .all(id) as Array<{ wave: number; site: string; holding: number; cleanup: number; state: string }>
+    ).map((r) => ({ wave: r.wave, site: r.site, admitted: r.holding === 1 || r.cleanup === 1 || r.state === 'in-flight' }));
+  }
+
   countsByWave(id: number): Array<Counts & { wave: number }> {
     return (this.db.prepare(`SELECT wave, ${COUNT_SQL} FROM rollout_targets WHERE rollout_id = ? GROUP BY wave ORDER BY wave`).all(id) as Array<Record<string, number>>).map((r) => ({
       ...toCounts(r),

@@ -27,7 +27,7 @@ import type { SshPool, SshRoute } from '../net/ssh-pool';
 import { FirmwareService } from '../firmware/service';
 import type { ApplianceOutcome, Plan, RolloutState, StepName } from './contract';
 import { FINAL_ROLLOUT_STATES } from './contract';
-import { fitsLimit, siteLimit, windowState } from './plan';
+import { fitsLimit, releasedWaves, siteLimit, windowState } from './plan';
 import { judge, type Sample } from './judge';
 import type { RolloutRow, TargetRow } from './repo';
 import type { RolloutEnv } from './env';
@@ -81,6 +81,8 @@ export class RolloutRun implements KindRun {
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private judging: Promise<void> | null = null;
+  /** When the wave gates were last looked at (performance.now()). */
+  private lastWaveCheck = 0;
   private readonly controller = new AbortController();
   private readonly plan: Plan;
   private readonly image: string;
@@ -164,6 +166,18 @@ export class RolloutRun implements KindRun {
     for (;;) {
       try {
         return await this.status(serial, signal, Math.max(1000, deadline - this.now));
+      } catch (err) {
+        if (!transient(err) || this.now >= deadline || signal.aborted) throw err;
+        await this.sleep(this.env.pollMs, signal);
+      }
+    }
+  }
+
+  /** An idempotent command (drain, undrain), sent again while the appliance does not answer, until `deadline`. */
+  private async ocactlBy<C extends OcactlCommand>(serial: string, command: C, deadline: number, signal: AbortSignal): Promise<OcactlResult<C>> {
+    for (;;) {
+      try {
+        return await this.ocactl(serial, command, [], Math.max(1000, deadline - this.now), signal);
       } catch (err) {
         if (!transient(err) || this.now >= deadline || signal.aborted) throw err;
         await this.sleep(this.env.pollMs, signal);
@@ -300,7 +314,7 @@ export class RolloutRun implements KindRun {
       this.setTarget(serial, { state: 'in-flight', step: 'drain' });
       const drained = await this.timed(serial, 'drain', async () => {
         const deadline = this.now + this.timeoutMs('drain');
-        await this.ocactl(serial, 'drain', [], deadline - this.now, signal);
+        await this.ocactlBy(serial, 'drain', deadline, signal);
         for (;;) {
           const st = await this.statusBy(serial, deadline, signal);
           if (st.serving === 'drained') break;
@@ -393,7 +407,7 @@ export class RolloutRun implements KindRun {
     this.setTarget(serial, { state: 'in-flight', step: 'undrain' });
     await this.timed(serial, 'undrain', async () => {
       const deadline = this.now + this.timeoutMs('undrain');
-      await this.ocactl(serial, 'undrain', [], deadline - this.now, signal);
+      await this.ocactlBy(serial, 'undrain', deadline, signal);
       for (;;) {
         const st = await this.statusBy(serial, deadline, signal);
         if (st.serving === 'serving') break;
@@ -552,12 +566,14 @@ export class RolloutRun implements KindRun {
 
   private evaluate(): void {
     if (this.waiters.size === 0) return;
-    const row = this.row();
+    let row = this.row();
     if (row.state === 'aborting' || FINAL_ROLLOUT_STATES.includes(row.state)) {
       for (const w of [...this.waiters.values()]) w.resolve(false);
       return;
     }
     if (row.state !== 'running') return;
+    // A window that closed since the last end may release a wave: look again now and then while a later wave waits.
+    if (row.phase === 'waves' && performance.now() - this.lastWaveCheck >= 1000 && [...this.waiters.values()].some((w) => w.wave > row.current_wave)) row = this.advanceWaves(row);
     const released = this.releasedWave(row);
     let rateRoom = Number.POSITIVE_INFINITY;
     if (this.plan.waves.kind === 'rate' && row.phase === 'waves') {
@@ -666,12 +682,24 @@ export class RolloutRun implements KindRun {
       this.stop('E_BUDGET', `${counts.failed} appliances failed, more than the rollout's failure budget of ${row.failure_budget}; no more are started.`);
       return;
     }
-    if (row.phase === 'waves' && row.state === 'running' && ended(row.current_wave) && row.current_wave < row.wave_count) {
-      this.env.repo.update(this.id, { current_wave: row.current_wave + 1, wave_started_at: this.iso() });
-      this.env.deps.log.info('rollout wave released', { rollout: this.id, wave: row.current_wave + 1 });
-      this.hooks.changed(this.id, 'wave');
-    }
+    this.advanceWaves(row);
     this.poke();
+  }
+
+  /**
+   * Release the next waves whose gates have passed (plan.ts releasedWaves): every earlier target ended
+   * or waiting only for its own site's closed window. Returns the row as it is now.
+   */
+  private advanceWaves(row: RolloutRow): RolloutRow {
+    this.lastWaveCheck = performance.now();
+    if (row.phase !== 'waves' || row.state !== 'running' || row.current_wave >= row.wave_count) return row;
+    const released = releasedWaves(row.current_wave, row.wave_count, this.env.repo.unended(this.id), (site) => this.windowOpen(site));
+    if (released === row.current_wave) return row;
+    const at = this.iso();
+    this.env.repo.update(this.id, { current_wave: released, wave_started_at: at });
+    this.env.deps.log.info('rollout wave released', { rollout: this.id, wave: released });
+    this.hooks.changed(this.id, 'wave');
+    return { ...row, current_wave: released, wave_started_at: at };
   }
 
   /** Stop: no more appliances start; those in flight finish or are put back. */

@@ -142,6 +142,9 @@ export class RolloutsService {
       steps: () => KERNEL_STEPS.length,
       group: (t) => t.site,
       afterCrash: 'reconcile',
+      // The job is the rollout's steps; retried alone it would skip the plan (waves, canary, site limits, windows, budget).
+      refuseRetry: (spec, jobId) =>
+        `Job ${jobId} runs rollout ${spec.rolloutId}: retried on its own it would bypass the rollout's plan (waves, canary, per-site limit, windows, failure budget). Retry the rollout instead: fleetdeck rollout retry ${spec.rolloutId}.`,
       open: async (spec) => this.openRun(spec.rolloutId),
     };
   }

@@ -88,6 +88,12 @@ describe.skipIf(missing)('fleetdeck rollout', () => {
     const text = await cli(['rollout', 'status', String(id)]);
     expect(text.stdout).toMatch(new RegExp(`^rollout ${id} succeeded \\(finished\\): 6 updated, 0 failed`, 'm'));
     expect(text.stdout).toMatch(/canary judgement: pass; baseline \d+ appliance/);
+    // The rollout's job is not retried on its own (it would bypass waves, limits and windows): the rollout is.
+    const jobId = (JSON.parse((await cli(['rollout', 'status', String(id), '--json'])).stdout) as { rollout: { jobId: number } }).rollout.jobId;
+    const jobsRetry = await cli(['jobs', 'retry', String(jobId)]);
+    expect(jobsRetry.code).toBe(1);
+    expect(jobsRetry.stderr).toContain('E_CONFLICT');
+    expect(jobsRetry.stderr).toContain(`fleetdeck rollout retry ${id}`);
   }, 180_000);
 
   onTerminal('on a terminal: a progress bar; Ctrl-C pauses (appliances in flight finish), resume goes on', async () => {
