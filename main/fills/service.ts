@@ -22,8 +22,10 @@ import {
   type fillsEvents,
   type ForecastQuality,
   type Plan,
+  type SavingsReport,
   type SitePlacement,
 } from './contract';
+import { savingsReport, type SavingsSite } from './savings';
 import { SiteForecaster } from './forecast';
 import { readRows, type FileKind } from './import-rows';
 import { churnBytes, placeSite, type PlacementAppliance, type SitePlacementResult } from './placement';
@@ -104,6 +106,7 @@ export class FillsService {
       getPlan: ({ id }) => this.getPlan(id),
       listPlans: ({ limit }) => this.repo.plans(limit).map((p) => this.getPlan(p.id)),
       placement: ({ site, planId }) => this.placement(site, planId),
+      savings: ({ partner }) => this.savings(partner),
     };
   }
 
@@ -376,6 +379,25 @@ export class FillsService {
       createdBy: plan.created_by,
       sites: this.repo.planSites(id).map((r) => SitePlanSummary.parse(JSON.parse(r.summary))),
     };
+  }
+
+  /** Transit avoided per partner by each site's latest plan (main/fills/savings.ts). */
+  savings(partner?: string): SavingsReport {
+    let sites = this.inventory.listSites();
+    if (partner !== undefined) {
+      const want = partner.toLowerCase();
+      sites = sites.filter((s) => s.partner.toLowerCase() === want);
+      if (sites.length === 0) throw new FleetError('E_NOT_FOUND', `There is no partner named ${partner} with a site.`, { missing: [partner] });
+    }
+    const planned: SavingsSite[] = [];
+    const withoutPlan: string[] = [];
+    for (const site of sites) {
+      const planId = this.repo.latestPlanOf(site.code);
+      const row = planId === undefined ? undefined : this.repo.planSite(planId, site.code);
+      if (planId === undefined || !row) withoutPlan.push(site.code);
+      else planned.push({ code: site.code, partner: site.partner, timezone: site.timezone, planId, summary: SitePlanSummary.parse(JSON.parse(row.summary)) });
+    }
+    return savingsReport(planned, withoutPlan);
   }
 
   /** A site's target contents in a plan (its latest when `planId` is not given): the contract execution reads. */
