@@ -1,7 +1,8 @@
 /**
  * The fills screen of a site: its fill runs, and for the run looked at the planned vs current
  * offload vs the target, the bytes to move and from where, the window timeline (when each
- * appliance fills, at what rate) and each appliance's live progress.
+ * appliance fills, at what rate) and each appliance's live progress. Without a site: the savings
+ * report per partner (SavingsPanel).
  */
 import { useEffect, useState } from 'react';
 import type { FillRun, SitePlanSummary } from './types';
@@ -9,6 +10,7 @@ import type { SiteSummary } from '../../../../main/inventory/contract';
 import { callEngine } from '../../stores/engine';
 import { hashFor } from '../../route';
 import { FillTimeline } from './FillTimeline';
+import { SavingsPanel } from './SavingsPanel';
 import { bytes, percent } from './format';
 import { followFills, useFills } from './store';
 
@@ -49,6 +51,7 @@ export function FillsScreen({ site, run: runId }: { site: string | null; run: nu
           {error}
         </p>
       )}
+      {site === null && <SavingsPanel />}
       {!loading && runs.length === 0 && !error && (
         <p className="muted" data-testid="fills-empty">
           No fill runs{site ? ` for ${site}` : ''} yet. Make one with <code>fleetdeck fills prepare --placement FILE</code>.
