@@ -38,7 +38,7 @@ describe.skipIf(skip !== null)('the savings report per partner (Playwright + Chr
       'e2e',
     );
     // Few titles, so a site holds a real share but not all of the catalog.
-    const model = labDemandModel(fleet, 3000);
+    const model = labDemandModel({ seed: 1, ...fleet }, 3000);
     const catalogFile = join(hosted.dataDir, 'catalog.csv');
     const demandFile = join(hosted.dataDir, 'demand.csv');
     writeFileSync(catalogFile, [...catalogCsvLines(model)].join('\n') + '\n');
