@@ -33,14 +33,17 @@ export type CatalogRow = z.output<typeof CatalogRow>;
 
 export const DemandRow = z
   .strictObject({
-    site: z.string().min(1).max(64),
+    /** A site code; or, instead, a region (see region.ts): its bytes are apportioned to the region's sites. */
+    site: z.string().min(1).max(64).optional(),
+    region: z.string().min(1).max(200).optional(),
     day: CalendarDay,
     contentId: ContentId,
     /** Bytes streamed that day; when left out, plays x the asset's size. */
     bytes: z.number().int('bytes is a whole number').min(0).max(1e18).optional(),
     plays: z.number().int('plays is a whole number').min(0).max(1e12).optional(),
   })
-  .refine((r) => r.bytes !== undefined || r.plays !== undefined, { message: 'give bytes or plays', path: ['bytes'] });
+  .refine((r) => r.bytes !== undefined || r.plays !== undefined, { message: 'give bytes or plays', path: ['bytes'] })
+  .refine((r) => (r.site === undefined) !== (r.region === undefined), { message: 'give a site or a region (one of them)', path: ['site'] });
 export type DemandRow = z.output<typeof DemandRow>;
 
 const LocalPath = z.string().min(1, 'name a file').max(4096);
@@ -61,6 +64,8 @@ export const DemandImportReport = z.object({
   lastDay: z.string().nullable(),
   /** Site-days the file held: each replaces what was stored for that site and day. */
   siteDays: z.number().int(),
+  /** Regions the file named (their rows apportioned to their sites), sorted. */
+  regions: z.array(z.string()).default([]),
   bytes: z.number(),
 });
 export type DemandImportReport = z.infer<typeof DemandImportReport>;
