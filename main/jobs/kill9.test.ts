@@ -54,7 +54,7 @@ describe('jobs kernel under kill -9', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  it(`runs every step exactly once per appliance, in order, across random SIGKILLs (seed ${SEED})`, { timeout: 300_000 }, async () => {
+  it(`runs every step exactly once per appliance, in order, across random SIGKILLs (seed ${SEED})`, { timeout: 600_000 }, async () => {
     const spec = { steps: STEPS, concurrency: 4, perGroup: 1 };
     const { kills, final } = await killLoop({
       program: 'tests/support/jobs-kill9-engine.ts',
