@@ -17,6 +17,10 @@
  *    ratio = served bytes / demanded bytes, filled bytes = bytes written into caches (proactive:
  *    the night's fills; reactive: every admission). Warm-up days are run by every policy too
  *    (caches warm, forecasts learn) and not counted.
+ *    The gap to the oracle, taken apart (`gapVsOracle`, transit over the oracle bound's): the
+ *    integral oracle (whole titles, tiers, no copies, on the actual demand); the proactive
+ *    placement fed the actual demand (a perfect forecast) without and with hysteresis; the
+ *    forecast's placement without hysteresis, and without copies.
  * 2. Planning time: fold one day of demand into each site's forecast, forecast, place; summed over
  *    all sites, for 50,000 titles x 1,000 appliances x 100 sites and smaller sizes. `planSeconds` is
  *    the CPU time of that work (one thread): on a machine shared with other work the wall clock
@@ -250,6 +254,8 @@ function replay() {
   const perDay: Record<Policy, DayFigures[]> = { proactive: [], lru: [], lfu: [], oracle: [] };
   for (let d = 0; d < DAYS; d++) for (const p of POLICIES) perDay[p].push({ demandBytes: 0, transitBytes: 0, filledBytes: 0 });
   const planMs: number[] = [];
+  /** Where the gap to the oracle bound comes from (replayed on the same plays, counted days). */
+  const gap = { demand: 0, integralOracle: 0, perfectNoHysteresis: 0, perfect: 0, forecastNoHysteresis: 0, forecastNoReplicas: 0 };
 
   for (const site of sites) {
     const appliances = siteAppliances(site.code, catalogTotal, CAPACITY_SHARE, 2, 1);
@@ -259,6 +265,9 @@ function replay() {
     const lfu = new LfuCache(TITLES, capacity, catalog.bytes);
     let previous: Map<string, Set<number>> | undefined;
     let oraclePrevious: Map<string, Set<number>> | undefined;
+    let perfectPrevious: Map<string, Set<number>> | undefined;
+    let noHystPrevious: Map<string, Set<number>> | undefined;
+    let noRepPrevious: Map<string, Set<number>> | undefined;
     for (let d = 0; d < WARMUP + DAYS; d++) {
       const day = first + d;
       const demand = model.siteDay(site.code, dayString(day));
@@ -297,6 +306,35 @@ function replay() {
       // Oracle: the day's actual demand, known in advance.
       const oracleBound = fractionalBound(demand.bytes, catalog.bytes, capacity);
       const oracle = placeSite({ value: demand.bytes, bytes: catalog.bytes, appliances, previous: oraclePrevious, options: { hysteresis: 0, replicaFactor: 0 } });
+      // The gap's parts: the same placement fed the day's actual demand (a perfect forecast), with
+      // and without hysteresis; the forecast's placement without hysteresis, and without copies.
+      const perfect = placeSite({ value: demand.bytes, bytes: catalog.bytes, appliances, previous: perfectPrevious });
+      const perfectNoHyst = placeSite({ value: demand.bytes, bytes: catalog.bytes, appliances, options: { hysteresis: 0, replicaFactor: 2 } });
+      let forecastNoHyst: SitePlacementResult | null = null;
+      let forecastNoRep: SitePlacementResult | null = null;
+      if (plan && counted) {
+        const value = forecaster.forecastBytes(day);
+        forecastNoHyst = placeSite({ value, bytes: catalog.bytes, appliances, previous: noHystPrevious, options: { hysteresis: 0, replicaFactor: 2 } });
+        forecastNoRep = placeSite({ value, bytes: catalog.bytes, appliances, previous: noRepPrevious, options: { hysteresis: 0.25, replicaFactor: 0 } });
+      }
+      if (counted && plan && forecastNoHyst && forecastNoRep) {
+        const missOf = (p: SitePlacementResult) => {
+          const h = new Uint8Array(TITLES);
+          for (const a of p.appliances) for (const i of a.items) h[i] = 1;
+          let miss = 0;
+          for (let k = 0; k < titles.length; k++) if (!h[titles[k]!]) miss += perPlay[titles[k]!]!;
+          return miss;
+        };
+        gap.demand += demand.totalBytes;
+        gap.integralOracle += missOf(oracle);
+        gap.perfectNoHysteresis += missOf(perfectNoHyst);
+        gap.perfect += missOf(perfect);
+        gap.forecastNoHysteresis += missOf(forecastNoHyst);
+        gap.forecastNoReplicas += missOf(forecastNoRep);
+      }
+      perfectPrevious = holdingsOf(perfect);
+      if (forecastNoHyst) noHystPrevious = holdingsOf(forecastNoHyst);
+      if (forecastNoRep) noRepPrevious = holdingsOf(forecastNoRep);
       if (fig) {
         const total = demand.totalBytes;
         for (const p of POLICIES) fig[p].demandBytes += total;
@@ -339,7 +377,7 @@ function replay() {
       }),
     ),
   }));
-  return { totals, days, catalogBytes: catalogTotal, planMsPerSite: planMs.length ? round(planMs.reduce((a, b) => a + b, 0) / planMs.length, 1) : null };
+  return { totals, days, gap, catalogBytes: catalogTotal, planMsPerSite: planMs.length ? round(planMs.reduce((a, b) => a + b, 0) / planMs.length, 1) : null };
 }
 
 function cpuMs(): number {
@@ -434,6 +472,10 @@ function main(): void {
     planSizes: sizes,
     replayPlanMsPerSite: r.planMsPerSite,
     replaySeconds,
+    // Transit of each variant over the oracle bound's (the same plays): what the gap is made of.
+    gapVsOracle: Object.fromEntries(
+      (['integralOracle', 'perfectNoHysteresis', 'perfect', 'forecastNoHysteresis', 'forecastNoReplicas'] as const).map((k) => [k, round(r.gap[k] / r.totals.oracle.transitBytes, 3)]),
+    ),
     days: r.days,
   };
   console.log(JSON.stringify(result));

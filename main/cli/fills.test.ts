@@ -6,7 +6,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Plan } from '../fills/contract';
+import { Plan, SavingsReport } from '../fills/contract';
 import { planFleet } from '../lab/plan';
 import { runFleetdeck } from '../../tests/support/cli';
 import { tempDir } from '../../tests/support/temp-dir';
@@ -51,6 +51,24 @@ describe('fleetdeck catalog, demand and fills', () => {
     const text = await runFleetdeck(data, ['fills', 'show-plan', String(parsed.id)]);
     expect(text.stdout).toMatch(/gru1 for 2026-12-04: \d+ titles/);
     expect(text.stdout).toMatch(/offload .* bound/);
+
+    // The savings report: gru1's partner, from that plan; the JSON carries the same figures as the text.
+    const partner = planFleet(60, 12, 1).sites.find((s) => s.code === 'gru1')!.partner;
+    const sav = await runFleetdeck(data, ['fills', 'savings', '--json']);
+    expect(sav.code, sav.stderr).toBe(0);
+    const report = SavingsReport.parse(JSON.parse(sav.stdout));
+    expect(report.partners.map((p) => p.partner)).toEqual([partner]);
+    const gru1 = report.partners[0]!.sites[0]!;
+    expect(gru1).toMatchObject({ site: 'gru1', planId: parsed.id });
+    expect(gru1.avoidedBytes).toBeCloseTo(parsed.sites[0]!.forecastBytes * parsed.sites[0]!.offload, -3);
+    expect(report.sitesWithoutPlan).toHaveLength(11);
+    const said = await runFleetdeck(data, ['fills', 'savings', '--partner', partner]);
+    expect(said.stdout).toContain(`${partner}: `);
+    expect(said.stdout).toMatch(/a day kept off transit .* Gbps at its peak hour/);
+    expect(said.stdout).toMatch(/ {2}gru1 \(plan \d+, 2026-12-04\)/);
+    const none = await runFleetdeck(data, ['fills', 'savings', '--partner', 'nobody']);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/no partner named nobody/);
   }, 120_000);
 
   it('refuses a bad demand file, lists the bad rows with their lines, exit status 1', async () => {

@@ -6,12 +6,13 @@
  *   fleetdeck demand import FILE                CSV (site,day,content_id,bytes,plays) or JSON lines
  *   fleetdeck fills plan [--site S] [--day D] [--json]
  *   fleetdeck fills plans [--json] | fills show-plan ID [--json]
+ *   fleetdeck fills savings [--partner P] [--json]   transit avoided per partner (latest plans)
  *
  * Imports are all or nothing: any bad row and nothing changes; every bad row is listed with its line.
  */
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { Plan, SitePlanSummary } from '../fills/contract';
+import type { Plan, SavingsReport, SitePlanSummary } from '../fills/contract';
 import { explainImport } from './inventory';
 import { action, dataDirOption, processIo, UsageError, withEngine, type Io } from './io';
 
@@ -146,5 +147,45 @@ export function fillsCommands(io: Io = processIo): Command[] {
         });
       }),
     );
+  fills
+    .command('savings')
+    .description("Transit avoided per partner by each site's latest plan: bytes a day and Gbps at the partner's peak hour")
+    .option('--partner <name>', 'one partner')
+    .option('--json', 'print JSON')
+    .addOption(dataDirOption())
+    .action(
+      action(io, 'fills savings', async (opts: { partner?: string; json?: boolean }, cmd: Command) => {
+        await withEngine(cmd, async ({ api }) => {
+          const report = await api.fills.savings(opts.partner ? { partner: opts.partner } : {});
+          if (opts.json) return io.out(JSON.stringify(report));
+          describeSavings(io, report);
+        });
+      }),
+    );
   return [fills, catalog, demand];
+}
+
+const gbps = (g: number) => `${g.toFixed(g >= 100 ? 0 : 1)} Gbps`;
+const hh = (h: number) => `${String(h).padStart(2, '0')}:00`;
+
+function describeSavings(io: Io, r: SavingsReport): void {
+  if (r.partners.length === 0) {
+    io.out(`No site has a plan yet${r.sitesWithoutPlan.length ? ` (${r.sitesWithoutPlan.length} without one)` : ''}: fleetdeck fills plan.`);
+    return;
+  }
+  for (const p of r.partners) {
+    io.out(
+      `${p.partner}: ${bytes(p.avoidedBytes)} a day kept off transit (${pct(p.offload)} of ${bytes(p.demandBytes)}), ` +
+        `${gbps(p.peakGbpsAvoided)} at its peak hour (${hh(p.peakUtcHour)} UTC); ${bytes(p.transitBytes)} a day still over transit`,
+    );
+    for (const s of p.sites) {
+      io.out(
+        `  ${s.site} (plan ${s.planId}, ${s.day}): ${bytes(s.avoidedBytes)} a day avoided, offload ${pct(s.offload)} (bound ${pct(s.bound)}), ` +
+          `${gbps(s.peakGbpsAvoided)} at ${hh(s.peakLocalHour)} local` +
+          (s.yesterdayHitRatio !== null ? `; yesterday's forecast hit ${pct(s.yesterdayHitRatio)}` : ''),
+      );
+    }
+  }
+  io.out(`All: ${bytes(r.totals.avoidedBytes)} a day avoided of ${bytes(r.totals.demandBytes)} (${pct(r.totals.offload)}).`);
+  if (r.sitesWithoutPlan.length) io.out(`Without a plan (not counted): ${r.sitesWithoutPlan.join(', ')}.`);
 }

@@ -33,14 +33,17 @@ export type CatalogRow = z.output<typeof CatalogRow>;
 
 export const DemandRow = z
   .strictObject({
-    site: z.string().min(1).max(64),
+    /** A site code; or, instead, a region (see region.ts): its bytes are apportioned to the region's sites. */
+    site: z.string().min(1).max(64).optional(),
+    region: z.string().min(1).max(200).optional(),
     day: CalendarDay,
     contentId: ContentId,
     /** Bytes streamed that day; when left out, plays x the asset's size. */
     bytes: z.number().int('bytes is a whole number').min(0).max(1e18).optional(),
     plays: z.number().int('plays is a whole number').min(0).max(1e12).optional(),
   })
-  .refine((r) => r.bytes !== undefined || r.plays !== undefined, { message: 'give bytes or plays', path: ['bytes'] });
+  .refine((r) => r.bytes !== undefined || r.plays !== undefined, { message: 'give bytes or plays', path: ['bytes'] })
+  .refine((r) => (r.site === undefined) !== (r.region === undefined), { message: 'give a site or a region (one of them)', path: ['site'] });
 export type DemandRow = z.output<typeof DemandRow>;
 
 const LocalPath = z.string().min(1, 'name a file').max(4096);
@@ -61,6 +64,8 @@ export const DemandImportReport = z.object({
   lastDay: z.string().nullable(),
   /** Site-days the file held: each replaces what was stored for that site and day. */
   siteDays: z.number().int(),
+  /** Regions the file named (their rows apportioned to their sites), sorted. */
+  regions: z.array(z.string()).default([]),
   bytes: z.number(),
 });
 export type DemandImportReport = z.infer<typeof DemandImportReport>;
@@ -116,12 +121,66 @@ export const PlanRequest = z.object({
   day: CalendarDay.optional(),
 });
 
+export const SiteSavings = z.object({
+  site: z.string(),
+  partner: z.string(),
+  /** The plan the figures come from (the site's latest) and the day it plans. */
+  planId: z.number().int(),
+  day: z.string(),
+  /** Forecast demand of the day (bytes). */
+  demandBytes: z.number(),
+  /** Bytes per day the placement serves from inside the site: transit avoided. */
+  avoidedBytes: z.number(),
+  /** Bytes per day still fetched over transit (demand the placement does not hold). */
+  transitBytes: z.number(),
+  offload: z.number(),
+  bound: z.number(),
+  /** Transit avoided at the site's peak hour (Gbps, the hour's average). */
+  peakGbpsAvoided: z.number(),
+  peakLocalHour: z.number().int(),
+  /** The forecast's hit ratio on the last day of history (and the oracle's), when judged. */
+  yesterdayHitRatio: z.number().nullable(),
+  yesterdayOracleHitRatio: z.number().nullable(),
+});
+export type SiteSavings = z.infer<typeof SiteSavings>;
+
+export const PartnerSavings = z.object({
+  partner: z.string(),
+  demandBytes: z.number(),
+  avoidedBytes: z.number(),
+  transitBytes: z.number(),
+  offload: z.number(),
+  /** Transit avoided at the partner's peak hour: the highest hour of its sites' sum (Gbps). */
+  peakGbpsAvoided: z.number(),
+  peakUtcHour: z.number().int(),
+  /** Gbps avoided in each UTC hour 0..23 of the day, summed over the partner's sites. */
+  hourlyGbpsAvoided: z.array(z.number()).length(24),
+  sites: z.array(SiteSavings),
+});
+export type PartnerSavings = z.infer<typeof PartnerSavings>;
+
+export const SavingsReport = z.object({
+  partners: z.array(PartnerSavings),
+  totals: z.object({ demandBytes: z.number(), avoidedBytes: z.number(), transitBytes: z.number(), offload: z.number() }),
+  /** Sites (of the partners asked for) with no plan yet: not counted. */
+  sitesWithoutPlan: z.array(z.string()),
+  /** The assumed share of a day's bytes in each local hour 0..23 (demand logs carry days, not hours). */
+  profile: z.array(z.number()).length(24),
+});
+export type SavingsReport = z.infer<typeof SavingsReport>;
+
 export const fillsMethods = {
   importCatalog: method('Import a catalog file (CSV or JSON lines) on the engine machine; all or nothing', z.object({ path: LocalPath }), CatalogImportReport, { writes: true }),
   importDemand: method('Import demand logs (CSV or JSON lines) on the engine machine; all or nothing', z.object({ path: LocalPath }), DemandImportReport, { writes: true }),
   plan: method('Forecast and place tomorrow for one site or all, and store the plan', PlanRequest, Plan, { writes: true }),
   getPlan: method('A stored plan', z.object({ id: z.number().int().min(1) }), Plan, { writes: false }),
   listPlans: method('Stored plans, newest first', z.object({ limit: z.number().int().min(1).max(200).default(20) }).default({ limit: 20 }), z.array(Plan), { writes: false }),
+  savings: method(
+    "Transit avoided per partner by each site's latest plan: bytes per day and Gbps at the partner's peak hour",
+    z.object({ partner: z.string().min(1).max(120).optional() }).default({}),
+    SavingsReport,
+    { writes: false },
+  ),
   placement: method("A site's target contents in a stored plan (the latest plan of the site when no id is given)", z.object({ site: z.string().min(1).max(64), planId: z.number().int().min(1).optional() }), SitePlacement, { writes: false }),
 };
 

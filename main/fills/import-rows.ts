@@ -39,7 +39,8 @@ const CATALOG_COLUMNS: readonly Column[] = [
 ];
 
 const DEMAND_COLUMNS: readonly Column[] = [
-  { name: 'site', field: 'site', type: 'text', required: true },
+  { name: 'site', field: 'site', type: 'text', required: false },
+  { name: 'region', field: 'region', type: 'text', required: false },
   { name: 'day', field: 'day', type: 'text', required: true },
   { name: 'content_id', field: 'contentId', type: 'text', required: true },
   { name: 'bytes', field: 'bytes', type: 'number', required: false },
@@ -67,6 +68,7 @@ function headerProblems(kind: FileKind, header: readonly string[]): RowProblem[]
   }
   for (const c of COLUMNS[kind]) if (c.required && !seen.has(c.name)) problems.push({ field: c.name, reason: `missing column "${c.name}"` });
   if (kind === 'demand' && !seen.has('bytes') && !seen.has('plays')) problems.push({ field: 'bytes', reason: 'a demand file needs a bytes or a plays column' });
+  if (kind === 'demand' && !seen.has('site') && !seen.has('region')) problems.push({ field: 'site', reason: 'a demand file needs a site or a region column' });
   return problems;
 }
 

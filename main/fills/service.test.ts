@@ -210,6 +210,27 @@ describe('plans', () => {
     expect(s.churnBytes).toBeLessThan(0.05 * s.placedBytes);
   });
 
+  it('reports transit avoided per partner from each site’s latest plan', async () => {
+    const latest = new Map<string, { planId: number; forecastBytes: number; offload: number }>();
+    for (const p of (await api.fills.listPlans({ limit: 20 })).reverse()) for (const s of p.sites) latest.set(s.site, { planId: p.id, forecastBytes: s.forecastBytes, offload: s.offload });
+    const report = await api.fills.savings({});
+    expect(report.partners.map((p) => p.partner).sort()).toEqual([...new Set(fleet.sites.map((s) => s.partner))].sort());
+    for (const p of report.partners) {
+      for (const s of p.sites) {
+        const plan = latest.get(s.site)!;
+        expect(s.planId).toBe(plan.planId);
+        expect(s.avoidedBytes).toBeCloseTo(plan.forecastBytes * plan.offload, -3);
+        expect(s.partner).toBe(fleet.sites.find((x) => x.code === s.site)!.partner);
+      }
+      expect(p.avoidedBytes).toBeGreaterThan(0);
+      expect(p.peakGbpsAvoided).toBeGreaterThan(0);
+    }
+    const one = report.partners[0]!.partner;
+    const only = await api.fills.savings({ partner: one.toUpperCase() });
+    expect(only.partners.map((p) => p.partner)).toEqual([one]);
+    expect((await failure(api.fills.savings({ partner: 'nobody' }))).code).toBe('E_NOT_FOUND');
+  });
+
   it('says what is missing: an unknown site, a site without history', async () => {
     expect((await failure(api.fills.plan({ site: 'nowhere9' }))).code).toBe('E_NOT_FOUND');
     const err = await failure(api.fills.plan({ site, day: days[0] }));

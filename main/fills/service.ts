@@ -22,8 +22,11 @@ import {
   type fillsEvents,
   type ForecastQuality,
   type Plan,
+  type SavingsReport,
   type SitePlacement,
 } from './contract';
+import { apportion, resolveRegion, type Region, type RegionSite } from './region';
+import { savingsReport, type SavingsSite } from './savings';
 import { SiteForecaster } from './forecast';
 import { readRows, type FileKind } from './import-rows';
 import { churnBytes, placeSite, type PlacementAppliance, type SitePlacementResult } from './placement';
@@ -104,6 +107,7 @@ export class FillsService {
       getPlan: ({ id }) => this.getPlan(id),
       listPlans: ({ limit }) => this.repo.plans(limit).map((p) => this.getPlan(p.id)),
       placement: ({ site, planId }) => this.placement(site, planId),
+      savings: ({ partner }) => this.savings(partner),
     };
   }
 
@@ -160,14 +164,25 @@ export class FillsService {
   async importDemand(path: string, actor: string): Promise<DemandImportReport> {
     const catalog = this.repo.catalogIndex();
     if (catalog.size === 0) throw new FleetError('E_NOT_FOUND', 'The catalog is empty: import it first (fleetdeck catalog import FILE), then the demand logs.');
-    const sites = new Set(this.inventory.listSites().map((s) => s.code));
+    const siteList = this.inventory.listSites();
+    const sites = new Set(siteList.map((s) => s.code));
+    const regionSites = this.regionSites(siteList);
+    const regions = new Map<string, Region | null>();
+    const regionOf = (name: string) => {
+      const key = name.trim().toLowerCase();
+      if (!regions.has(key)) regions.set(key, resolveRegion(name, regionSites));
+      return regions.get(key)!;
+    };
+    const named = new Set<string>();
     const rows = await this.open(path, 'demand');
     const problems = new Problems();
     const stage = this.repo.createDemandStage();
     try {
       let batch: StagedDemand[] = [];
       const flush = () => {
-        for (const d of stage.add(batch)) problems.add(d.line, `this site, day and content id are listed already at line ${d.first}`, 'content_id');
+        for (const d of stage.add(batch)) {
+          problems.add(d.line, `this site, day and content id are listed already at line ${d.first} (a region row counts for each of its sites)`, 'content_id');
+        }
         batch = [];
       };
       for await (const r of rows) {
@@ -178,8 +193,13 @@ export class FillsService {
         const row = r.item;
         const title = catalog.get(row.contentId);
         let bad = false;
-        if (!sites.has(row.site)) {
+        const region = row.region !== undefined ? regionOf(row.region) : null;
+        if (row.site !== undefined && !sites.has(row.site)) {
           problems.add(r.line, `there is no site "${row.site.slice(0, 64)}" in the inventory`, 'site');
+          bad = true;
+        }
+        if (row.region !== undefined && !region) {
+          problems.add(r.line, `there is no region "${row.region.slice(0, 64)}": a region is a partner's name, or PARTNER/CC for its sites in one country`, 'region');
           bad = true;
         }
         if (!title) {
@@ -189,7 +209,14 @@ export class FillsService {
         if (bad || !title) continue;
         const plays = row.plays ?? 0;
         const bytes = row.bytes ?? plays * title.bytes;
-        batch.push({ site: row.site, day: dayNumberOf(row.day), titleId: title.id, bytes, plays, line: r.line });
+        const day = dayNumberOf(row.day);
+        if (region) {
+          // Apportioned to the region's sites (region.ts); each share is a site row of that line.
+          named.add(region.name);
+          const b = apportion(region, bytes);
+          const p = apportion(region, plays);
+          region.sites.forEach((s, i) => batch.push({ site: s.code, day, titleId: title.id, bytes: b[i]!, plays: p[i]!, line: r.line }));
+        } else batch.push({ site: row.site!, day, titleId: title.id, bytes, plays, line: r.line });
         if (batch.length >= STAGE_BATCH) flush();
       }
       flush();
@@ -212,6 +239,7 @@ export class FillsService {
         lastDay: summary.lastDay === null ? null : dayOf(summary.lastDay),
         siteDays: summary.siteDays,
         bytes: summary.bytes,
+        regions: [...named].sort(),
       };
     } finally {
       stage.drop();
@@ -246,6 +274,19 @@ export class FillsService {
       if (i !== undefined) out[i] = r.bytes;
     }
     return out;
+  }
+
+  /** Every site with its serving capacity (its appliances' NIC Gbps): what region rows are apportioned by. */
+  private regionSites(sites: readonly { code: string; partner: string; country: string }[]): RegionSite[] {
+    const capacity = new Map<string, number>();
+    for (let offset = 0; ; ) {
+      const page = this.inventory.listAppliances(ApplianceQuery.parse({ offset, limit: 20_000 }));
+      // An appliance sent back (rma) serves nobody.
+      for (const a of page.items) if (a.status !== 'rma') capacity.set(a.site, (capacity.get(a.site) ?? 0) + a.nicGbps);
+      offset += page.items.length;
+      if (page.items.length === 0 || offset >= page.total) break;
+    }
+    return sites.map((s) => ({ code: s.code, partner: s.partner, country: s.country, capacityGbps: capacity.get(s.code) ?? 0 }));
   }
 
   private appliancesOf(site: string): PlacementAppliance[] {
@@ -376,6 +417,25 @@ export class FillsService {
       createdBy: plan.created_by,
       sites: this.repo.planSites(id).map((r) => SitePlanSummary.parse(JSON.parse(r.summary))),
     };
+  }
+
+  /** Transit avoided per partner by each site's latest plan (main/fills/savings.ts). */
+  savings(partner?: string): SavingsReport {
+    let sites = this.inventory.listSites();
+    if (partner !== undefined) {
+      const want = partner.toLowerCase();
+      sites = sites.filter((s) => s.partner.toLowerCase() === want);
+      if (sites.length === 0) throw new FleetError('E_NOT_FOUND', `There is no partner named ${partner} with a site.`, { missing: [partner] });
+    }
+    const planned: SavingsSite[] = [];
+    const withoutPlan: string[] = [];
+    for (const site of sites) {
+      const planId = this.repo.latestPlanOf(site.code);
+      const row = planId === undefined ? undefined : this.repo.planSite(planId, site.code);
+      if (planId === undefined || !row) withoutPlan.push(site.code);
+      else planned.push({ code: site.code, partner: site.partner, timezone: site.timezone, planId, summary: SitePlanSummary.parse(JSON.parse(row.summary)) });
+    }
+    return savingsReport(planned, withoutPlan);
   }
 
   /** A site's target contents in a plan (its latest when `planId` is not given): the contract execution reads. */

@@ -8,24 +8,19 @@
  * under way on the appliance (the change made, the reply not yet back): exactly where a kernel
  * without reconcile would run a step twice.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import Database from 'better-sqlite3';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine } from '../engine';
-import { DB_FILE } from '../store/db';
 import type { FaultId } from '../lab/contract';
 import { LabFleet } from '../lab/fleet';
 import { configValue, type ConfigStepsSpec } from '../net/config-steps';
-import { seededRng } from '../kit/time';
 import { silentLogger } from '../store/log';
 import { openNodeVault } from '../vault/node-vault';
 import { enrollLabFleet } from '../../tests/support/lab-inventory';
+import { integrityCheck, KILL9_SEED as SEED, killLoop } from '../../tests/support/kill9';
 
-const REPO = resolve(import.meta.dirname, '../..');
-const CHILD = join(REPO, 'tests/support/jobs-kill9-child.mjs');
 const SIZE = 12;
 const STEPS: ConfigStepsSpec['steps'] = [
   { key: 'hostname', value: 'kill9-a' },
@@ -33,14 +28,6 @@ const STEPS: ConfigStepsSpec['steps'] = [
   { key: 'interface.mgmt0.mtu', value: '1400' },
   { key: 'interface.eth0.up', value: 'false' },
 ];
-const SEED = Number(process.env['KILL9_SEED'] ?? Date.now() % 100_000);
-
-interface Life {
-  killed: boolean;
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 describe('jobs kernel under kill -9', () => {
   const root = mkdtempSync(join(tmpdir(), 'fleetdeck-kill9-'));
@@ -67,46 +54,17 @@ describe('jobs kernel under kill -9', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  /** One life of the engine: killed after `killAfterMs` from its "open" line, or left to end. */
-  const live = (killAfterMs: number | null): Promise<Life> =>
-    new Promise((resolveLife, reject) => {
-      const spec = { steps: STEPS, concurrency: 4, perGroup: 1 };
-      const child = spawn(process.execPath, [CHILD, dataDir, JSON.stringify(spec)], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-      const life: Life = { killed: false, code: null, stdout: '', stderr: '' };
-      const guard = setTimeout(() => {
-        child.kill('SIGKILL');
-        reject(new Error(`an engine life did not end in 60 s:\n${life.stdout}\n${life.stderr}`));
-      }, 60_000);
-      child.stdout.setEncoding('utf8').on('data', (d: string) => {
-        const first = !life.stdout.includes('open\n');
-        life.stdout += d;
-        if (first && life.stdout.includes('open\n') && killAfterMs !== null) {
-          setTimeout(() => {
-            if (child.exitCode === null && child.signalCode === null) {
-              life.killed = true;
-              child.kill('SIGKILL');
-            }
-          }, killAfterMs);
-        }
-      });
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (life.stderr += d));
-      child.once('close', (code) => {
-        clearTimeout(guard);
-        life.code = code;
-        resolveLife(life);
-      });
+  it(`runs every step exactly once per appliance, in order, across random SIGKILLs (seed ${SEED})`, { timeout: 600_000 }, async () => {
+    const spec = { steps: STEPS, concurrency: 4, perGroup: 1 };
+    const { kills, final } = await killLoop({
+      program: 'tests/support/jobs-kill9-engine.ts',
+      args: [dataDir, JSON.stringify(spec)],
+      seed: SEED,
+      killWithinMs: 700,
+      maxLives: 80,
+      maxKills: 12,
+      lifeTimeoutMs: 60_000,
     });
-
-  it(`runs every step exactly once per appliance, in order, across random SIGKILLs (seed ${SEED})`, { timeout: 300_000 }, async () => {
-    const rng = seededRng(SEED);
-    let kills = 0;
-    let final: Life | null = null;
-    for (let life = 0; life < 80 && !final; life++) {
-      // Kill at a random point of this life (startup, reconcile, mid-step), until it completes.
-      const l = await live(Math.floor(rng.next() * 700));
-      if (l.killed) kills++;
-      else final = l;
-    }
     expect(final, 'the job never completed').not.toBeNull();
     expect(final!.code, final!.stderr).toBe(0);
     expect(final!.stdout).toContain(`"state":"done","ok":${SIZE},"failed":0`);
@@ -122,11 +80,6 @@ describe('jobs kernel under kill -9', () => {
       for (const s of STEPS) expect(configValue(config, s.key), `${s.key} on ${serial}`).toBe(s.value);
     }
 
-    const db = new Database(join(dataDir, DB_FILE), { readonly: true });
-    try {
-      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
-    } finally {
-      db.close();
-    }
+    expect(integrityCheck(dataDir)).toBe('ok');
   });
 });

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 export async function main(argv: string[]): Promise<number> {
   const [dataDir, specJson] = argv;
   if (!dataDir || !specJson) {
-    process.stderr.write('usage: jobs-kill9-child DATA_DIR SPEC_JSON\n');
+    process.stderr.write('usage: kill9-child.mjs tests/support/jobs-kill9-engine.ts DATA_DIR SPEC_JSON\n');
     return 2;
   }
   const vault = await openNodeVault(dataDir, { env: {} });

@@ -15,7 +15,7 @@ import { FINAL_ROLLOUT_STATES } from '../../main/rollouts/contract';
 export async function main(argv: string[]): Promise<number> {
   const [dataDir, versionsJson] = argv;
   if (!dataDir || !versionsJson) {
-    process.stderr.write('usage: rollouts-kill9-child DATA_DIR VERSIONS_JSON\n');
+    process.stderr.write('usage: kill9-child.mjs tests/support/rollouts-kill9-engine.ts DATA_DIR VERSIONS_JSON\n');
     return 2;
   }
   const versions = JSON.parse(versionsJson) as string[];

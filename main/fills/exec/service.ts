@@ -29,6 +29,8 @@ export interface StoredPlacements {
 
 /** Appliances read at once when a plan is made. */
 const READ_CONCURRENCY = 8;
+/** Recent jobs looked through for one already started for a run (see run()). */
+const ADOPT_SCAN_JOBS = 1000;
 /** fills.progress at most this often per run. */
 const PROGRESS_EVERY_MS = 250;
 
@@ -123,6 +125,14 @@ export class FillsExecService {
         `An out-of-cycle fill runs outside ${run.site}'s fill window on ${targets.length} appliance${targets.length === 1 ? '' : 's'}; type the count back to confirm.`,
         { count: targets.length, sites: 1, partners: 1, action: 'out-of-cycle fill' },
       );
+    }
+    // A job may have been started for this run by an engine that died before recording it (the
+    // job is resumed on open): adopt it rather than start a second one that posts the fills again.
+    const started = this.jobsRepo.list(ADOPT_SCAN_JOBS).find((j) => j.runner === FILLS_KIND && (j.spec as { runId?: unknown }).runId === run.id);
+    if (started) {
+      this.repo.setJob(run.id, started.id);
+      this.progressed(run.id);
+      return this.getRun(run.id);
     }
     const appliances = targets.map((serial) => this.inventory.appliance(serial));
     const job = await this.jobs.start(

@@ -253,6 +253,10 @@ export class LabAppliance {
     return this.cache.currentFillItem(now);
   }
 
+  currentFillSource(now: number): string | null {
+    return this.cache.currentFillSource(now);
+  }
+
   /** Join a lab site: demand is served from what the site's appliances hold, peers send fills. */
   attachSite(site: SiteHook | null): void {
     this.core.site = site;

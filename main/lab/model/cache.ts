@@ -197,10 +197,14 @@ export class CacheAndFills extends Subsystem {
     c.usedBytes -= bytes;
   }
 
-  /** The Gbps one item of a job moves at: the fill rate (or the job's cap), and a peer's if slower. */
-  private itemGbps(job: FillJobState, source: string): number {
+  /**
+   * The Gbps one item of a job moves at: the fill rate (or the job's cap), and from a peer no more
+   * than the peer's share: a peer's upload is its fill rate, split evenly among the appliances of
+   * its site pulling from it at that moment (peer-uplink.ts).
+   */
+  private itemGbps(job: FillJobState, source: string, now: number): number {
     let gbps = Math.min(this.state.fillGbps, job.capGbps ?? Infinity);
-    if (source.startsWith('peer:')) gbps = Math.min(gbps, this.core.site?.peerFillGbps(source.slice(5)) ?? gbps);
+    if (source.startsWith('peer:')) gbps = Math.min(gbps, this.core.site?.peerShareGbps(source.slice(5), now) ?? gbps);
     return gbps;
   }
 
@@ -227,7 +231,16 @@ export class CacheAndFills extends Subsystem {
     const w = this.window(job);
     if (w && !isOpen(this.state.timezone, w, now)) return null;
     const next = job.queue[job.itemsDone];
-    return next ? { source: next[2], gbps: this.itemGbps(job, next[2]) } : null;
+    return next ? { source: next[2], gbps: this.itemGbps(job, next[2], now) } : null;
+  }
+
+  /** The source of the item being transferred at `now` (window open, job running), or null. */
+  currentFillSource(now: number): string | null {
+    const job = this.state.fills.find((j) => j.state === 'running');
+    if (!job) return null;
+    const w = this.window(job);
+    if (w && !isOpen(this.state.timezone, w, now)) return null;
+    return job.queue[job.itemsDone]?.[2] ?? null;
   }
 
   /** The item being filled now on this appliance (for its peers' egress), or null. */
@@ -239,9 +252,13 @@ export class CacheAndFills extends Subsystem {
   /**
    * Fill bytes that have arrived by now land in the cache; finished jobs end. A job transfers only
    * while its site's fill window is open (an out-of-cycle job at any time), one item after another,
-   * each at its rate (fill rate, the job's cap, a peer's rate).
+   * each at its rate (fill rate, the job's cap, a peer's share). Progress is accounted up to a
+   * cursor: the rate of the interval since is the rate at its start (peer shares change when other
+   * appliances of the site start or end pulling; the site advances its appliances together in short
+   * steps while any of them pulls from a peer, peer-uplink.ts).
    */
   advanceFills(now: number): void {
+    this.core.site?.syncFills(now);
     const s = this.state;
     for (const job of s.fills) {
       if (job.state === 'done' || job.state === 'failed') continue;
@@ -251,34 +268,38 @@ export class CacheAndFills extends Subsystem {
         if (start > now) return;
         job.state = 'running';
         job.startedAt = start;
+        job.cursorAt = start;
+        job.itemBytesDone = 0;
         this.log(start, 'info', 'fill', `${job.id} started`);
       }
-      const started = job.startedAt!;
-      const elapsed = this.openMs(job, started, now);
-      let doneMs = job.doneMs ?? 0;
-      let partial = 0;
-      let landedBytes = 0;
-      for (let i = 0; i < job.itemsDone; i++) landedBytes += job.queue[i]![1];
-      for (let i = job.itemsDone; i < job.queue.length; i++) {
-        const [id, bytes, source] = job.queue[i]!;
-        const perMs = (this.itemGbps(job, source) * 1e9) / 8 / 1000;
-        const ms = bytes / perMs;
-        if (doneMs + ms > elapsed) {
-          partial = Math.floor((elapsed - doneMs) * perMs);
+      // (A job saved before progress had a cursor: its landed items took doneMs of open time.)
+      let at = job.cursorAt ?? this.afterOpen(job, job.startedAt!, job.doneMs ?? 0);
+      let partial = job.itemBytesDone ?? 0;
+      while (job.itemsDone < job.queue.length && at < now) {
+        const [id, bytes, source] = job.queue[job.itemsDone]!;
+        const perMs = (this.itemGbps(job, source, at) * 1e9) / 8 / 1000;
+        const open = this.openMs(job, at, now);
+        const need = (bytes - partial) / perMs;
+        if (need > open) {
+          partial += open * perMs;
+          at = now;
           break;
         }
-        doneMs += ms;
-        landedBytes += bytes;
-        this.state.cache.added.push([id, bytes, Math.ceil(this.afterOpen(job, started, doneMs)), source]);
+        at = this.afterOpen(job, at, need);
+        partial = 0;
+        this.state.cache.added.push([id, bytes, Math.ceil(at), source]);
         this.addedIndex?.set(id, this.state.cache.added.length - 1);
         this.state.cache.usedBytes += bytes;
-        job.itemsDone = i + 1;
+        job.itemsDone++;
       }
-      job.doneMs = doneMs;
-      job.bytesDone = Math.min(job.bytesTotal, landedBytes + partial);
+      job.cursorAt = at;
+      job.itemBytesDone = partial;
+      let landedBytes = 0;
+      for (let i = 0; i < job.itemsDone; i++) landedBytes += job.queue[i]![1];
+      job.bytesDone = Math.min(job.bytesTotal, landedBytes + Math.floor(partial));
       if (job.itemsDone < job.queue.length) return;
       job.bytesDone = job.bytesTotal;
-      this.endFill(job, Math.ceil(this.afterOpen(job, started, doneMs)), 'done', null);
+      this.endFill(job, Math.ceil(at), 'done', null);
     }
   }
 

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../kit/time';
 import { planFleet } from '../plan';
 import { createApplianceState, LabAppliance } from './appliance';
+import { STEP_MS } from './peer-uplink';
 import { SiteServing, type DemandSource } from './site-serving';
 
 const TZ = 'Europe/Berlin';
@@ -116,6 +117,55 @@ describe('peer fills', () => {
     clock.advance(360_001);
     expect(added(storage).find((i) => i.contentId === 'title-b')?.source).toBe(`peer:${flash.serial}`);
     expect(flash.metrics().peerFillGbps).toBe(0);
+  });
+
+  it('split a peer’s upload among the appliances pulling from it at once', () => {
+    const { clock, appliances } = site(['storage', 'storage', 'storage'], WINDOW_OPENS);
+    const [peer, b, c] = appliances as [LabAppliance, LabAppliance, LabAppliance];
+    peer.startFill({ items: [{ contentId: 'title-a', bytes: 27 * GB, source: 'origin' }], evict: [] });
+    clock.advance(180_001); // 27 GB at 1.2 Gbps: 3 minutes
+    peer.advance();
+    expect(peer.cachedBytes('title-a')).toBe(27 * GB);
+    const start = clock.now();
+    // Both pull title-a from the same peer: 9 GB and 27 GB.
+    const jb = b.startFill({ items: [{ contentId: 'title-a', bytes: 9 * GB, source: `peer:${peer.serial}` }], evict: [] });
+    const jc = c.startFill({ items: [{ contentId: 'title-a', bytes: 27 * GB, source: `peer:${peer.serial}` }], evict: [] });
+    clock.advance(60_000);
+    // The peer's 1.2 Gbps split in two: 0.6 Gbps each, 4.5 GB in a minute; the peer sends 1.2 in all.
+    expect(c.fillJob(jc.id).rateGbps).toBe(0.6);
+    expect(b.fillJob(jb.id).rateGbps).toBe(0.6);
+    expect(b.fillJob(jb.id).bytesDone).toBeCloseTo(4.5 * GB, -7);
+    expect(c.fillJob(jc.id).bytesDone).toBeCloseTo(4.5 * GB, -7);
+    expect(peer.metrics().peerFillGbps).toBe(1.2);
+    // b is done after 2 minutes (9 GB at 0.6); c then has the whole 1.2 Gbps for its last 18 GB (2 more minutes).
+    clock.advance(90_000);
+    expect(b.fillJob(jb.id).state).toBe('done');
+    expect(c.fillJob(jc.id).rateGbps).toBe(1.2);
+    expect(peer.metrics().peerFillGbps).toBe(1.2);
+    clock.advance(300_000);
+    const done = c.fillJob(jc.id);
+    expect(done.state).toBe('done');
+    // Alone it would have taken 3 minutes; shared, 4 (within one re-division step).
+    expect(Math.abs(Date.parse(done.finishedAt!) - (start + 240_000))).toBeLessThanOrEqual(STEP_MS);
+    expect(Date.parse(b.fillJob(jb.id).finishedAt!) - start).toBeCloseTo(120_000, -3);
+  });
+
+  it('split a peer’s upload also when the pullers are only asked much later', () => {
+    const { clock, appliances } = site(['storage', 'storage', 'storage'], WINDOW_OPENS);
+    const [peer, b, c] = appliances as [LabAppliance, LabAppliance, LabAppliance];
+    peer.startFill({ items: [{ contentId: 'title-a', bytes: 27 * GB, source: 'origin' }], evict: [] });
+    clock.advance(180_001);
+    peer.advance();
+    const start = clock.now();
+    const jb = b.startFill({ items: [{ contentId: 'title-a', bytes: 27 * GB, source: `peer:${peer.serial}` }], evict: [] });
+    const jc = c.startFill({ items: [{ contentId: 'title-a', bytes: 27 * GB, source: `peer:${peer.serial}` }], evict: [] });
+    // Nobody looks for an hour: both still moved at 0.6 Gbps and took 6 minutes, not 3.
+    clock.advance(3_600_000);
+    for (const [a, j] of [[b, jb], [c, jc]] as const) {
+      const f = a.fillJob(j.id);
+      expect(f.state).toBe('done');
+      expect(Math.abs(Date.parse(f.finishedAt!) - (start + 360_000))).toBeLessThanOrEqual(STEP_MS);
+    }
   });
 
   it('fall back to the origin when the peer does not hold the item', () => {

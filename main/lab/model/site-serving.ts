@@ -7,14 +7,16 @@
  * a better placement shows up as more offload in /v1/metrics.
  *
  * Fills between peers go through here too: an item taken from `peer:<serial>` moves at the slower
- * of the two appliances' fill rates, only from a peer of the same site that holds it, and the
- * peer reports the traffic it sends (`peerFillGbps`).
+ * of the puller's fill rate and its share of the peer's (a peer's upload is split among the
+ * appliances pulling from it at once, peer-uplink.ts), only from a peer of the same site that
+ * holds it, and the peer reports the traffic it sends (`peerFillGbps`).
  *
  * The demand comes from a DemandSource (the lab's demand model, main/lab/model/demand.ts, once it
  * is there; zipfDemand below until then and in unit tests).
  */
 import { localDay } from '../../kit/windows';
 import { catalogBytes, catalogId } from './catalog';
+import { PeerUplinks } from './peer-uplink';
 import type { ApplianceState } from './state';
 
 /** The demand of one site for one local day: [contentId, bytes streamed], any order. */
@@ -30,6 +32,8 @@ export interface SiteMember {
   advance(now?: number): number;
   /** The fill item being transferred now and its rate, or null. */
   currentFillItem(now: number): { source: string; gbps: number } | null;
+  /** The source of the fill item being transferred now, or null. */
+  currentFillSource(now: number): string | null;
 }
 
 /** What an appliance's model asks of its site (ApplianceCore.site). */
@@ -42,6 +46,10 @@ export interface SiteHook {
   peerHolds(serial: string, contentId: string): boolean;
   /** Fill traffic `serial` sends to its peers now (Gbps). */
   peerEgressGbps(serial: string, now: number): number;
+  /** The rate one puller of peer `serial` gets at `now`: its fill rate split among its pullers (peer-uplink.ts); null when not a peer here. */
+  peerShareGbps(serial: string, now: number): number | null;
+  /** Bring the site's appliances forward together to `now` while peer fills run (peer-uplink.ts). */
+  syncFills(now: number): void;
 }
 
 /** Recompute a site's split at most this often (lab time) while caches change under a fill. */
@@ -57,6 +65,7 @@ interface Split {
 export class SiteServing implements SiteHook {
   private split: Split | null = null;
   private readonly members = new Map<string, SiteMember>();
+  private readonly uplinks = new PeerUplinks(() => this.members.values());
 
   private warming: { day: string; done: Promise<void> } | null = null;
 
@@ -133,6 +142,14 @@ export class SiteServing implements SiteHook {
 
   peerFillGbps(serial: string): number | null {
     return this.members.get(serial)?.state.fillGbps ?? null;
+  }
+
+  peerShareGbps(serial: string, now: number): number | null {
+    return this.uplinks.shareGbps(serial, now);
+  }
+
+  syncFills(now: number): void {
+    this.uplinks.sync(now);
   }
 
   peerHolds(serial: string, contentId: string): boolean {

@@ -62,8 +62,12 @@ export interface FillJobState {
   outOfWindow?: boolean;
   /** A rate cap asked for by the manager, below the model's own (Gbps). */
   capGbps?: number;
-  /** Transfer time (ms of open window) of the items already landed. */
+  /** Transfer time (ms of open window) of the items already landed (before progress had a cursor). */
   doneMs?: number;
+  /** Lab time up to which the job's progress is accounted. */
+  cursorAt?: number;
+  /** Bytes of the item being transferred that have arrived by cursorAt. */
+  itemBytesDone?: number;
 }
 
 export interface ApplianceState {

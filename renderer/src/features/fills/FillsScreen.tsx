@@ -1,7 +1,8 @@
 /**
  * The fills screen of a site: its fill runs, and for the run looked at the planned vs current
  * offload vs the target, the bytes to move and from where, the window timeline (when each
- * appliance fills, at what rate) and each appliance's live progress.
+ * appliance fills, at what rate) and each appliance's live progress. Without a site: the savings
+ * report per partner (SavingsPanel).
  */
 import { useEffect, useState } from 'react';
 import type { FillRun, SitePlanSummary } from './types';
@@ -11,6 +12,7 @@ import { hashFor } from '../../route';
 import { FillTimeline } from './FillTimeline';
 import { FillsPlanPanel } from './FillsPlanPanel';
 import { StartRunDialog } from './StartRunDialog';
+import { SavingsPanel } from './SavingsPanel';
 import { bytes, percent } from './format';
 import { followFills, useFills } from './store';
 
@@ -53,6 +55,7 @@ export function FillsScreen({ site, run: runId }: { site: string | null; run: nu
         </p>
       )}
       {site && <FillsPlanPanel site={site} />}
+      {site === null && <SavingsPanel />}
       {!loading && runs.length === 0 && !error && (
         <p className="muted" data-testid="fills-empty">
           No fill runs{site ? ` for ${site}` : ''} yet.{site ? ' Make one from a plan above.' : ' Choose a site to plan its fills.'}

@@ -3,7 +3,7 @@
  * each appliance's progress), kept live from fills.progress events.
  */
 import { create } from 'zustand';
-import type { FillRun, FillRunSummary } from './types';
+import type { FillRun, FillRunSummary, SavingsReport } from './types';
 import { asApiError, callEngine, useEngine } from '../../stores/engine';
 
 interface FillsState {
@@ -16,6 +16,10 @@ interface FillsState {
   load(site: string | null, runId?: number | null): Promise<void>;
   select(id: number): Promise<void>;
   refresh(runId: number): Promise<void>;
+  /** Transit avoided per partner by the latest plans (null until loaded). */
+  savings: SavingsReport | null;
+  savingsError: string | null;
+  loadSavings(): Promise<void>;
 }
 
 export const useFills = create<FillsState>()((set, get) => ({
@@ -24,6 +28,16 @@ export const useFills = create<FillsState>()((set, get) => ({
   run: null,
   error: null,
   loading: false,
+  savings: null,
+  savingsError: null,
+  async loadSavings() {
+    try {
+      const savings = await callEngine((c) => c.api.fills.savings({}));
+      set({ savings, savingsError: null });
+    } catch (err) {
+      set({ savingsError: asApiError(err).message });
+    }
+  },
   async load(site, runId = null) {
     set({ site, loading: true, error: null });
     try {
@@ -74,9 +88,14 @@ export function followFills(): () => void {
     const run = useFills.getState().run;
     if (run && run.jobId === p.id) void useFills.getState().refresh(run.id);
   });
+  // A new plan changes the savings report.
+  const offPlan = client.on('fills.changed', (p) => {
+    if (p.kind === 'plan') void useFills.getState().loadSavings();
+  });
   return () => {
     off();
     offJob();
+    offPlan();
     if (timer) clearTimeout(timer);
   };
 }

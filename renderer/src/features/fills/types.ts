@@ -5,3 +5,5 @@ export type FillRun = Awaited<ReturnType<Api['fills']['getRun']>>;
 export type FillRunSummary = Awaited<ReturnType<Api['fills']['listRuns']>>[number];
 export type ApplianceFillPlan = FillRun['plan']['appliances'][number];
 export type SitePlanSummary = Awaited<ReturnType<Api['fills']['getPlan']>>['sites'][number];
+export type SavingsReport = Awaited<ReturnType<Api['fills']['savings']>>;
+export type PartnerSavings = SavingsReport['partners'][number];
