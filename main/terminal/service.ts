@@ -11,7 +11,7 @@
  * sentence.
  */
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { posix } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
@@ -24,6 +24,7 @@ import { fieldError, FleetError } from '../kit/errors';
 import type { InventoryService } from '../inventory/service';
 import type { NetService } from '../net/service';
 import type { SftpSession } from '../net/ssh-pool';
+import type { Setting } from '../settings/store';
 import {
   AreaFileName,
   MAX_DOWNLOAD_BYTES,
@@ -44,7 +45,9 @@ export const MAX_PENDING_CHARS = 256 * 1024;
 export const MAX_SESSIONS_PER_WINDOW = 32;
 export const MAX_SESSIONS = 256;
 const OPEN_TIMEOUT_MS = 20_000;
-const SETTINGS_FILE = 'terminal-settings.json';
+/** Where builds before the settings store kept the setting; its value is moved into the store once. */
+export const LEGACY_SETTINGS_FILE = 'terminal-settings.json';
+const DEFAULT_SETTINGS: TerminalSettings = { transcript: false };
 
 interface Session {
   info: TerminalSession;
@@ -68,12 +71,15 @@ export class TerminalService {
   /** Each appliance's staging folder, as it reported it. */
   private readonly stagingDirs = new Map<string, string>();
   readonly handlers: DomainHandlers<typeof terminalMethods, CallContext>;
+  private readonly stored: Setting<TerminalSettings>;
 
   constructor(
     private readonly deps: ServiceDeps<typeof terminalEvents>,
     private readonly inventory: InventoryService,
     private readonly net: NetService,
   ) {
+    this.stored = deps.settings.setting('terminal', 'settings', TerminalSettings, DEFAULT_SETTINGS);
+    this.moveLegacySettings();
     this.handlers = {
       open: (input, ctx) => this.open(input.serial, input.cols, input.rows, ctx),
       write: ({ sessionId, data }, ctx) => {
@@ -104,23 +110,40 @@ export class TerminalService {
     };
   }
 
-  // Settings (a small JSON file in the data dir: no table of its own yet)
+  // Settings (the typed settings store, terminal scope)
 
   settings(): TerminalSettings {
-    try {
-      return TerminalSettings.parse(JSON.parse(readFileSync(join(this.deps.dataDir, SETTINGS_FILE), 'utf8')));
-    } catch {
-      return { transcript: false };
-    }
+    return this.stored.get();
   }
 
   updateSettings(patch: Partial<TerminalSettings>, actor: string): TerminalSettings {
-    const next = TerminalSettings.parse({ ...this.settings(), ...patch });
-    const path = join(this.deps.dataDir, SETTINGS_FILE);
-    writeFileSync(`${path}.tmp`, JSON.stringify(next), { mode: 0o600 });
-    renameSync(`${path}.tmp`, path);
-    this.deps.audit.append({ actor, action: 'terminal.settings', target: 'terminal:settings', details: { ...next } });
-    return next;
+    return this.deps.db.transaction(() => {
+      const next = this.stored.set({ ...this.stored.get(), ...patch });
+      this.deps.audit.append({ actor, action: 'terminal.settings', target: 'terminal:settings', details: { ...next } });
+      return next;
+    })();
+  }
+
+  /**
+   * Builds before the settings store kept the setting in terminal-settings.json in the data dir:
+   * its value moves into the store once (audited), and the file goes. A file that cannot be read
+   * is left where it is, with a warning in the log, and the default (no transcript) holds.
+   */
+  private moveLegacySettings(): void {
+    const path = join(this.deps.dataDir, LEGACY_SETTINGS_FILE);
+    if (!existsSync(path)) return;
+    let value: TerminalSettings;
+    try {
+      value = TerminalSettings.parse(JSON.parse(readFileSync(path, 'utf8')));
+    } catch (err) {
+      this.deps.log.warn('terminal settings file not moved into the settings store', { file: path, error: (err as Error).message });
+      return;
+    }
+    this.deps.db.transaction(() => {
+      this.stored.set(value);
+      this.deps.audit.append({ actor: 'system:migration', action: 'terminal.settings', target: 'terminal:settings', details: { ...value, movedFrom: LEGACY_SETTINGS_FILE } });
+    })();
+    rmSync(path, { force: true });
   }
 
   // Sessions
