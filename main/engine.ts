@@ -35,7 +35,7 @@ import { TerminalService } from './terminal/service';
 import { DiagnosticsService } from './diagnostics/service';
 import { ProvisioningService } from './provisioning/service';
 import { provisionKind } from './provisioning/kind';
-import { SnapshotsService, type SnapshotOpener } from './snapshots/service';
+import { SnapshotsService, type SnapshotLeaver, type SnapshotOpener } from './snapshots/service';
 import type { CurrentSnapshot } from './snapshots/contract';
 import { refuseWrites } from './snapshots/repo';
 import { FillsService } from './fills/service';
@@ -68,6 +68,8 @@ export interface EngineOptions {
   snapshot?: CurrentSnapshot & object;
   /** How this host opens a snapshot in a window of its own ("Open snapshot…"; `fleetdeck serve` gives one). */
   openSnapshot?: SnapshotOpener;
+  /** On a snapshot's engine: how this host goes back to the live fleet ("Back to the live fleet"). */
+  leaveSnapshot?: SnapshotLeaver;
   /** Rollouts' options (tests: how often appliances are asked where they are). */
   rollouts?: RolloutsOptions;
 }
@@ -158,7 +160,7 @@ export function createEngine(options: EngineOptions): Engine {
   events.scoped('health').on('swept', () => quietly('capacity: recording peaks', () => capacity.recordSweep()));
   events.scoped('lab').on('changed', ({ running }) => running && quietly('capacity: lab history', () => capacity.seedLabHistory(LAB_TAG)));
   const terminal = new TerminalService(depsOf('terminal'), inventory, net);
-  const snapshots = new SnapshotsService(depsOf('snapshots'), inventory, snapshot, options.openSnapshot ?? null);
+  const snapshots = new SnapshotsService(depsOf('snapshots'), inventory, snapshot, options.openSnapshot ?? null, options.leaveSnapshot ?? null);
   // Belt and braces: whatever a service might write on a snapshot's engine, SQLite refuses.
   if (snapshot) refuseWrites(db);
 
