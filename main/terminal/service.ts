@@ -17,6 +17,7 @@ import { posix } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { ClientChannel, SFTPWrapper, Stats } from 'ssh2';
 import { parseOcactlReply } from '../appliance/replies';
+import { DEFAULT_LOG_DIR } from '../appliance/contract';
 import type { ServiceDeps } from '../deps';
 import type { DomainHandlers } from '../kit/contract';
 import type { CallContext, WindowSession } from '../kit/context';
@@ -36,6 +37,9 @@ import {
   terminalEvents,
   terminalMethods,
 } from './contract';
+
+/** How the areas are named in sentences. */
+const AREA_NAMES: Record<FileArea, string> = { staging: 'staging', logs: 'log' };
 
 /** Output is sent in events of at most this many characters, gathered for FLUSH_MS. */
 export const MAX_EVENT_CHARS = 32 * 1024;
@@ -68,8 +72,8 @@ interface Session {
 
 export class TerminalService {
   private readonly sessions = new Map<string, Session>();
-  /** Each appliance's staging folder, as it reported it. */
-  private readonly stagingDirs = new Map<string, string>();
+  /** Each appliance's staging and log folders (`area:serial`), as it reported them. */
+  private readonly areaDirs = new Map<string, string>();
   readonly handlers: DomainHandlers<typeof terminalMethods, CallContext>;
   private readonly stored: Setting<TerminalSettings>;
 
@@ -326,17 +330,18 @@ export class TerminalService {
    * (firmware.stagingDir; DEFAULT_STAGING_DIR on a production appliance), asked once per appliance.
    */
   private async areaDir(serial: string, area: FileArea): Promise<string> {
-    if (area !== 'staging') throw new FleetError('E_VALIDATION', `There is no file area "${String(area)}".`);
-    const known = this.stagingDirs.get(serial);
+    if (area !== 'staging' && area !== 'logs') throw new FleetError('E_VALIDATION', `There is no file area "${String(area)}".`);
+    const known = this.areaDirs.get(`${area}:${serial}`);
     if (known) return known;
     const { appliance } = this.inventory.getAppliance(serial);
     const out = await this.net.sharedPool().exec(this.net.routeFor(appliance), ['ocactl', 'status'], { timeoutMs: OPEN_TIMEOUT_MS });
-    const reported = parseOcactlReply('status', out.stdout).firmware.stagingDir;
+    const status = parseOcactlReply('status', out.stdout);
+    const reported = area === 'staging' ? status.firmware.stagingDir : (status.logDir ?? DEFAULT_LOG_DIR);
     const dir = posix.normalize(reported).replace(/\/+$/, '');
     if (!posix.isAbsolute(dir) || dir === '/' || dir.split('/').includes('..')) {
-      throw new FleetError('E_BAD_REPLY', `${serial} reports its staging folder as ${JSON.stringify(reported.slice(0, 200))}, which is not a folder the file browser will open.`);
+      throw new FleetError('E_BAD_REPLY', `${serial} reports its ${AREA_NAMES[area]} folder as ${JSON.stringify(reported.slice(0, 200))}, which is not a folder the file browser will open.`);
     }
-    this.stagingDirs.set(serial, dir);
+    this.areaDirs.set(`${area}:${serial}`, dir);
     return dir;
   }
 
@@ -394,7 +399,7 @@ export class TerminalService {
     const path = await this.pathIn(serial, area, name);
     return this.withSftp(serial, async (sftp) => {
       const attrs = await lstat(sftp, path, serial);
-      refuseNonPlain(attrs, name);
+      refuseNonPlain(attrs, name, area);
       if ((attrs.size ?? 0) > MAX_DOWNLOAD_BYTES) {
         throw new FleetError('E_TOO_LARGE', `${name} is ${attrs.size} bytes; the file browser downloads at most ${MAX_DOWNLOAD_BYTES / (1024 * 1024)} MiB.`);
       }
@@ -419,6 +424,7 @@ export class TerminalService {
   }
 
   async upload(serial: string, area: FileArea, name: string, offset: number, data: Buffer, actor: string): Promise<{ name: string; size: number }> {
+    if (area === 'logs') throw new FleetError('E_FORBIDDEN', `The logs of ${serial} are read-only: the file browser lists and downloads them, and uploads into the staging area only.`);
     const path = await this.pathIn(serial, area, name);
     if (data.length > MAX_UPLOAD_CHUNK_BYTES) throw new FleetError('E_TOO_LARGE', `An upload piece may hold ${MAX_UPLOAD_CHUNK_BYTES} bytes; this one holds ${data.length}.`);
     const size = await this.withSftp(serial, async (sftp) => {
@@ -426,7 +432,7 @@ export class TerminalService {
         if (err instanceof FleetError && err.code === 'E_NOT_FOUND') return null;
         throw err;
       });
-      if (existing) refuseNonPlain(existing, name);
+      if (existing) refuseNonPlain(existing, name, area);
       if (offset > 0 && (existing?.size ?? 0) !== offset) {
         throw new FleetError('E_CONFLICT', `${name} on ${serial} holds ${existing?.size ?? 0} bytes, not the ${offset} this piece follows; start the upload again.`);
       }
@@ -453,9 +459,10 @@ function lstat(sftp: SFTPWrapper, path: string, serial: string): Promise<Stats> 
   return new Promise((resolve, reject) => sftp.lstat(path, (err, attrs) => (err ? reject(sftpError(err, `look at ${path} on ${serial}`)) : resolve(attrs))));
 }
 
-function refuseNonPlain(attrs: Stats, name: string): void {
-  if (attrs.isSymbolicLink()) throw new FleetError('E_FORBIDDEN', `${name} is a symbolic link; the file browser opens plain files in the staging area only.`);
-  if (!attrs.isFile()) throw new FleetError('E_FORBIDDEN', `${name} is not a plain file; the file browser opens plain files in the staging area only.`);
+function refuseNonPlain(attrs: Stats, name: string, area: FileArea): void {
+  const only = area === 'staging' ? 'in the staging area only' : 'among the logs only';
+  if (attrs.isSymbolicLink()) throw new FleetError('E_FORBIDDEN', `${name} is a symbolic link; the file browser opens plain files ${only}.`);
+  if (!attrs.isFile()) throw new FleetError('E_FORBIDDEN', `${name} is not a plain file; the file browser opens plain files ${only}.`);
 }
 
 function sftpError(err: Error & { code?: number | string }, what: string): FleetError {
