@@ -4,7 +4,7 @@
  * answers its keychain requests, and restarts it when it dies (a few times, then gives up).
  */
 import { MessageChannelMain, utilityProcess, type MessagePortMain, type UtilityProcess } from 'electron';
-import { isEngineMessage, type ShellMessage } from '../main/host/shell-protocol';
+import { isEngineMessage, type ShellMessage, type ShownSnapshot } from '../main/host/shell-protocol';
 import { answerKeychain, keychainStatus } from './keychain';
 
 export interface EngineProcessOptions {
@@ -17,6 +17,10 @@ export interface EngineProcessOptions {
   onReady(restarted: boolean): void;
   /** The engine cannot run; the shell should say so and quit. */
   onFailed(message: string): void;
+  /** The windows now show this snapshot, or the live fleet (null): reload them. */
+  onShowing(snapshot: ShownSnapshot | null): void;
+  /** A snapshot the menu chose could not be opened (the sentence says why). */
+  onSnapshotRefused(message: string): void;
 }
 
 const RESTART_WINDOW_MS = 60_000;
@@ -54,6 +58,16 @@ export class EngineProcess {
     deliver(port2);
   }
 
+  /** "Open Snapshot…" chose this file: the engine shows it read-only in every window. */
+  openSnapshot(file: string): void {
+    this.post({ type: 'open-snapshot', file });
+  }
+
+  /** "Back to the Live Fleet". */
+  openLive(): void {
+    this.post({ type: 'open-live' });
+  }
+
   /** Asks the engine to close its database and exit; kills it after 3 s. Resolves once it is gone. */
   stop(): Promise<void> {
     this.stopping = true;
@@ -84,6 +98,12 @@ export class EngineProcess {
         break;
       case 'keychain-request':
         this.post(answerKeychain(message));
+        break;
+      case 'showing':
+        this.options.onShowing(message.snapshot);
+        break;
+      case 'snapshot-refused':
+        this.options.onSnapshotRefused(message.message);
         break;
       case 'fatal':
         this.stopping = true;

@@ -5,7 +5,9 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
-import { app, BrowserWindow, dialog, ipcMain, session } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, session } from 'electron';
+import { applicationMenu, chosenFile, SNAPSHOT_DIALOG, windowTitle } from '../main/host/desktop-snapshot';
+import type { ShownSnapshot } from '../main/host/shell-protocol';
 import { registerAppScheme, serveAppProtocol } from './app-protocol';
 import { IPC, type EngineStatus } from './channels';
 import { EngineProcess } from './engine-process';
@@ -19,6 +21,26 @@ const ENGINE_ENTRY = join(here, 'engine.js');
 
 let mainWindow: BrowserWindow | null = null;
 let engine: EngineProcess | null = null;
+/** What the windows show: the live fleet (null) or a snapshot read-only ("Open Snapshot…"). */
+let shown: ShownSnapshot | null = null;
+
+function showMenu(): void {
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate(
+      applicationMenu(shown, {
+        openSnapshot: () => void chooseSnapshot(),
+        backToLive: () => engine?.openLive(),
+      }),
+    ),
+  );
+  for (const window of BrowserWindow.getAllWindows()) window.setTitle(windowTitle(shown));
+}
+
+async function chooseSnapshot(): Promise<void> {
+  const result = mainWindow ? await dialog.showOpenDialog(mainWindow, SNAPSHOT_DIALOG) : await dialog.showOpenDialog(SNAPSHOT_DIALOG);
+  const file = chosenFile(result);
+  if (file) engine?.openSnapshot(file);
+}
 
 function tellWindows(status: EngineStatus): void {
   for (const window of BrowserWindow.getAllWindows()) window.webContents.send(IPC.engine, status);
@@ -50,8 +72,21 @@ async function start(): Promise<void> {
     actor: actor(),
     onStopped: (message) => tellWindows({ state: 'stopped', message }),
     onReady: (restarted) => {
-      // A restarted engine has none of the old sessions: each window reloads and connects afresh.
-      if (restarted) for (const window of BrowserWindow.getAllWindows()) window.webContents.reload();
+      // A restarted engine has none of the old sessions: each window reloads and connects afresh
+      // (to the live fleet: a snapshot shown before is not reopened).
+      if (restarted) {
+        shown = null;
+        showMenu();
+        for (const window of BrowserWindow.getAllWindows()) window.webContents.reload();
+      }
+    },
+    onShowing: (snapshot) => {
+      shown = snapshot;
+      showMenu();
+      for (const window of BrowserWindow.getAllWindows()) window.webContents.reload();
+    },
+    onSnapshotRefused: (message) => {
+      dialog.showErrorBox('Fleetdeck cannot open that snapshot', message);
     },
     onFailed: (message) => {
       tellWindows({ state: 'failed', message });
@@ -67,6 +102,7 @@ async function start(): Promise<void> {
     engine.attachWindow(contents.id, (port) => contents.postMessage(IPC.port, null, [port]));
   });
 
+  showMenu();
   openWindow();
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) openWindow();

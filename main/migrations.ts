@@ -3,7 +3,7 @@
  * change once released). A domain adds its next migration to its own migrations.ts with the next
  * free number and, if it is a new domain, its list here.
  *
- * Next free version: 16.
+ * Next free version: 19.
  */
 import { capacityMigrations } from './capacity/migrations';
 import { diagnosticsMigrations } from './diagnostics/migrations';
@@ -17,6 +17,7 @@ import { inventoryMigrations } from './inventory/migrations';
 import { jobsMigrations } from './jobs/migrations';
 import { netMigrations } from './net/migrations';
 import { historyMigrations } from './history/migrations';
+import { terminalMigrations } from './terminal/migrations';
 import { gatherMigrations } from './store/migrations';
 
 export const MIGRATIONS = gatherMigrations(
@@ -32,4 +33,5 @@ export const MIGRATIONS = gatherMigrations(
   diagnosticsMigrations,
   capacityMigrations,
   historyMigrations,
+  terminalMigrations,
 );

@@ -33,7 +33,7 @@ import { SettingsStore } from '../settings/store';
 import type { Domain, EventContract } from './contract';
 import type { JobKind } from '../jobs/kind';
 import type { HealthServiceOptions } from '../health/service';
-import type { SnapshotOpener } from '../snapshots/service';
+import type { SnapshotLeaver, SnapshotOpener } from '../snapshots/service';
 import type { CurrentSnapshot } from '../snapshots/contract';
 import type { RolloutsOptions } from '../rollouts/service';
 import { ENGINE_VERSION } from '../version';
@@ -111,6 +111,8 @@ export interface EngineOptions {
   snapshot?: CurrentSnapshot & object;
   /** How this host opens a snapshot in a window of its own ("Open snapshot…"; `fleetdeck serve` gives one). */
   openSnapshot?: SnapshotOpener;
+  /** On a snapshot's engine: how this host goes back to the live fleet ("Back to the live fleet"). */
+  leaveSnapshot?: SnapshotLeaver;
   /** Rollouts' options (tests: how often appliances are asked where they are). */
   rollouts?: RolloutsOptions;
 }
@@ -284,7 +286,7 @@ const SERVICES: { [S in ServiceName]: ServiceSpec<S> } = {
   snapshots: {
     modules: ['snapshots'],
     needs: ['inventory'],
-    build: ({ m, depsOf, get, snapshot, options }) => new m.snapshots.SnapshotsService(depsOf('snapshots'), get('inventory'), snapshot, options.openSnapshot ?? null),
+    build: ({ m, depsOf, get, snapshot, options }) => new m.snapshots.SnapshotsService(depsOf('snapshots'), get('inventory'), snapshot, options.openSnapshot ?? null, options.leaveSnapshot ?? null),
   },
 };
 
@@ -578,6 +580,6 @@ export function composeEngine(options: EngineOptions, modules: Partial<DomainMod
  * An engine that loads each domain's module and builds its service on the first call that needs
  * it (the CLI: one engine per command). Not for snapshots (createEngine).
  */
-export function openEngine(options: Omit<EngineOptions, 'snapshot' | 'openSnapshot'>): Engine {
+export function openEngine(options: Omit<EngineOptions, 'snapshot' | 'openSnapshot' | 'leaveSnapshot'>): Engine {
   return composeEngine(options);
 }

@@ -13,6 +13,8 @@ export const APPLIANCE_API_VERSION = 1;
 export const APPLIANCE_LOGIN_USER = 'oca';
 /** Where firmware images are uploaded over SFTP (reported by `ocactl status` as firmware.stagingDir). */
 export const DEFAULT_STAGING_DIR = '/var/lib/ocactl/staging';
+/** Where the appliance's logs are read over SFTP, read-only (reported by `ocactl status` as logDir when elsewhere). */
+export const DEFAULT_LOG_DIR = '/var/log';
 /**
  * The largest reply the manager reads, for `ocactl` stdout and for an HTTP body alike. A reply
  * beyond it is refused (E_TOO_LARGE) without being parsed.
@@ -148,6 +150,8 @@ export const StatusReply = z.object({
   firmware: FirmwareInfo,
   disk: z.object({ usedBytes: Bytes, totalBytes: Bytes }),
   nicGbps: z.number().min(0),
+  /** The folder holding the appliance's logs, read-only over SFTP; absent: DEFAULT_LOG_DIR. */
+  logDir: z.string().min(1).optional(),
 });
 export type StatusReply = z.infer<typeof StatusReply>;
 

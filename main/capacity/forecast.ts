@@ -4,6 +4,7 @@
  * ctsa). Each is scored on the last weeks of the history it did not see (MAPE); the better one makes
  * the forecast. Pure apart from loading the model's WebAssembly, which happens on first use only.
  */
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 
 /** A week: traffic peaks on the same weekdays (weekend evenings). */
@@ -34,13 +35,46 @@ interface ArimaModel {
 }
 type ArimaConstructor = new (options: Record<string, number | boolean>) => ArimaModel;
 let arima: ArimaConstructor | null = null;
+let fits = 0;
+
+/** How many SARIMA models this process has fitted (benchmarks and tests count them). */
+export function modelFits(): number {
+  return fits;
+}
 
 /** SARIMA(1,1,1)(0,1,1)ₛ fitted to the history, `horizon` days ahead. */
 export function sarima(history: readonly number[], horizon: number, season = SEASON): number[] {
   arima ??= createRequire(import.meta.url)('arima') as ArimaConstructor;
+  fits++;
   const model = new arima({ p: 1, d: 1, q: 1, P: 0, D: 1, Q: 1, s: season, verbose: false }).train([...history]);
   const [values] = model.predict(horizon);
   return values.map((v) => (Number.isFinite(v) ? Math.max(0, v) : NaN));
+}
+
+/** Fits a model to a history and forecasts `horizon` days (sarima, or one that remembers its fits). */
+export type Fitter = (history: readonly number[], horizon: number) => number[];
+
+/**
+ * A fitter that remembers its last `size` fits by their input: the same series and horizon give the
+ * same values without fitting again (a fit is a pure function of them). A sweep that only raises
+ * today's peak leaves the scoring fit's input (the history without its last four weeks) as it was.
+ */
+export function rememberingFitter(size = 2048, fit: Fitter = sarima): Fitter {
+  const kept = new Map<string, readonly number[]>();
+  return (history, horizon) => {
+    const key = seriesKey(history, horizon);
+    let values = kept.get(key);
+    if (values) kept.delete(key);
+    else values = fit(history, horizon);
+    kept.set(key, values);
+    if (kept.size > size) kept.delete(kept.keys().next().value!);
+    return [...values];
+  };
+}
+
+/** Names a series and a horizon (sha256): equal keys, equal inputs. */
+export function seriesKey(history: readonly number[], horizon: number, salt = ''): string {
+  return createHash('sha256').update(`${salt}|${horizon}|${history.join(',')}`).digest('base64url');
 }
 
 /** Mean absolute percentage error of `predicted` against `actual` (days where actual is 0 are left out). */
@@ -58,17 +92,17 @@ export function mape(actual: readonly number[], predicted: readonly number[]): n
 }
 
 /** Both methods scored on the last HOLDOUT_DAYS, then the better one fitted to all of it. */
-export function forecastPeaks(history: readonly number[], horizon: number): Forecast {
+export function forecastPeaks(history: readonly number[], horizon: number, fit: Fitter = sarima): Forecast {
   const canScore = history.length >= MIN_MODEL_DAYS + HOLDOUT_DAYS;
   const train = canScore ? history.slice(0, -HOLDOUT_DAYS) : history;
   const held = canScore ? history.slice(-HOLDOUT_DAYS) : [];
   const scores = {
     seasonalNaive: canScore ? round(mape(held, seasonalNaive(train, HOLDOUT_DAYS))) : null,
-    sarima: canScore ? round(mape(held, sarima(train, HOLDOUT_DAYS))) : null,
+    sarima: canScore ? round(mape(held, fit(train, HOLDOUT_DAYS))) : null,
   };
   const useModel = history.length >= MIN_MODEL_DAYS && (scores.sarima === null || scores.seasonalNaive === null || scores.sarima <= scores.seasonalNaive);
   if (useModel) {
-    const values = sarima(history, horizon);
+    const values = fit(history, horizon);
     if (plausible(values, history)) return { method: 'sarima', values: values.map(round), scores };
   }
   return { method: 'seasonal-naive', values: seasonalNaive(history, horizon).map(round), scores };

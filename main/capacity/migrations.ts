@@ -19,4 +19,16 @@ export const capacityMigrations: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    // A second number for this branch (snap2 was assigned 19 only, used by terminal settings): the lead renumbers at merge.
+    version: 18,
+    name: 'capacity: each site\'s last forecast, kept by the history it was fitted to',
+    sql: `
+      CREATE TABLE capacity_forecasts (
+        site TEXT PRIMARY KEY REFERENCES sites(code) ON DELETE CASCADE ON UPDATE CASCADE,
+        input_key TEXT NOT NULL,
+        forecast TEXT NOT NULL CHECK (json_valid(forecast))
+      ) STRICT;
+    `,
+  },
 ];

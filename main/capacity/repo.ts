@@ -40,6 +40,23 @@ export class CapacityRepo {
       .all(site, fromDay);
   }
 
+  /** The forecast kept for a site, if it was fitted to the input `inputKey` names (else undefined). */
+  keptForecast(site: string, inputKey: string): string | undefined {
+    return this.db
+      .prepare<[string, string], { forecast: string }>(`SELECT forecast FROM capacity_forecasts WHERE site = ? AND input_key = ?`)
+      .get(site, inputKey)?.forecast;
+  }
+
+  /** Keeps a site's latest forecast (one per site: a newer input replaces it). */
+  keepForecast(site: string, inputKey: string, forecast: string): void {
+    this.db
+      .prepare<[string, string, string]>(
+        `INSERT INTO capacity_forecasts (site, input_key, forecast) VALUES (?, ?, ?)
+         ON CONFLICT (site) DO UPDATE SET input_key = excluded.input_key, forecast = excluded.forecast`,
+      )
+      .run(site, inputKey, forecast);
+  }
+
   hasHistory(site: string): boolean {
     return this.db.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM site_daily_peaks WHERE site = ?`).get(site)!.n > 0;
   }

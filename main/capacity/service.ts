@@ -3,6 +3,7 @@
  * of plausible history for lab sites, and forecasts each site's peaks against its serving capacity
  * (main/capacity/forecast.ts) with advice a planner can act on.
  */
+import { z } from 'zod';
 import type { CallContext } from '../kit/context';
 import type { DomainHandlers } from '../kit/contract';
 import { FleetError } from '../kit/errors';
@@ -14,7 +15,7 @@ import { selectAppliances } from '../jobs/targets';
 import type { Appliance, SiteSummary } from '../inventory/contract';
 import { capacityMethods, FORECAST_DAYS, type capacityEvents, type DailyPeak, type SiteCapacity, type SiteForecast } from './contract';
 import { CapacityRepo, type PeakWrite } from './repo';
-import { addDays, adviseCapacity, forecastPeaks } from './forecast';
+import { addDays, adviseCapacity, forecastPeaks, rememberingFitter, seriesKey, type Fitter, type Forecast } from './forecast';
 import { labPeakHistory } from './lab-history';
 
 export type CapacityHandlers = DomainHandlers<typeof capacityMethods, CallContext>;
@@ -39,10 +40,15 @@ export function servingCapacity(appliances: readonly Appliance[]): { capacityGbp
   return { capacityGbps: round(capacityGbps), perApplianceGbps: round(perApplianceGbps), kind };
 }
 
+/** Formatters by time zone: making one costs far more than using it. */
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** The calendar day of `at` in a site's time zone (YYYY-MM-DD). */
 export function localDay(at: number, timezone: string): string {
   try {
-    return new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+    let format = dayFormats.get(timezone);
+    if (!format) dayFormats.set(timezone, (format = new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' })));
+    return format.format(at);
   } catch {
     return new Date(at).toISOString().slice(0, 10);
   }
@@ -55,12 +61,18 @@ export class CapacityService {
   private readonly repo: CapacityRepo;
   /** Forecasts by site, kept while the history and capacity they were made from are the same. */
   private readonly cache = new Map<string, { key: string; forecast: SiteForecast }>();
+  /** SARIMA fits remembered by their input (a sweep that raises today's peak reuses the scoring fit). */
+  private readonly fit: Fitter;
+  /** False once keeping a forecast failed (a snapshot's engine opens its database query-only). */
+  private keeps = true;
 
   constructor(
     private readonly deps: ServiceDeps<typeof capacityEvents>,
     private readonly inventory: InventoryService,
     private readonly health: HealthService,
+    options: { fit?: Fitter } = {},
   ) {
+    this.fit = options.fit ?? rememberingFitter();
     this.repo = new CapacityRepo(deps.db);
     this.handlers = {
       sites: ({ partner }) => this.sites(partner),
@@ -116,9 +128,10 @@ export class CapacityService {
     return seeded;
   }
 
-  site(code: string, days = FORECAST_DAYS): SiteForecast {
-    const site = this.siteOf(code);
-    const { capacityGbps, perApplianceGbps, kind } = servingCapacity(selectAppliances(this.inventory, { site: [code] }));
+  /** One site's forecast; `known` saves looking the site and its appliances up again (sites() passes them). */
+  site(code: string, days = FORECAST_DAYS, known?: { site: SiteSummary; appliances: readonly Appliance[] }): SiteForecast {
+    const site = known?.site ?? this.siteOf(code);
+    const { capacityGbps, perApplianceGbps, kind } = servingCapacity(known?.appliances ?? selectAppliances(this.inventory, { site: [code] }));
     const today = localDay(this.now(), site.timezone);
     const history = this.repo.peaks(code, addDays(today, -HISTORY_DAYS));
     const key = `${history.length}|${history.at(-1)?.day}|${history.at(-1)?.peakGbps}|${capacityGbps}|${days}`;
@@ -128,7 +141,8 @@ export class CapacityService {
     if (history.length === 0) {
       return { ...base, advice: null, method: null, history: [], forecast: [], scores: { seasonalNaive: null, sarima: null } };
     }
-    const f = forecastPeaks(
+    const f = this.forecastOf(
+      code,
       filledDays(history).map((p) => p.peakGbps),
       days,
     );
@@ -145,17 +159,52 @@ export class CapacityService {
     return forecast;
   }
 
+  /**
+   * The forecast of a series: the one kept in SQLite for the site when it was fitted to this very
+   * series and horizon (so a new engine, as each CLI command opens, does not fit again), else fitted
+   * now and kept. The key names the series, the horizon and the forecasting code's version.
+   */
+  private forecastOf(site: string, series: readonly number[], days: number): Forecast {
+    const inputKey = seriesKey(series, days, FORECAST_VERSION);
+    const kept = this.repo.keptForecast(site, inputKey);
+    if (kept !== undefined) {
+      const parsed = KeptForecast.safeParse(JSON.parse(kept));
+      if (parsed.success) return parsed.data;
+    }
+    const f = forecastPeaks(series, days, this.fit);
+    if (this.keeps) {
+      try {
+        this.repo.keepForecast(site, inputKey, JSON.stringify(f));
+      } catch (err) {
+        this.keeps = false;
+        this.deps.log.info('capacity forecasts are not kept in this database', { error: (err as Error).message });
+      }
+    }
+    return f;
+  }
+
   sites(partner?: string): SiteCapacity[] {
     const out: SiteCapacity[] = [];
+    const bySite = new Map<string, Appliance[]>();
+    for (const a of selectAppliances(this.inventory)) bySite.set(a.site, [...(bySite.get(a.site) ?? []), a]);
     for (const s of this.inventory.listSites()) {
       if (partner && s.partner !== partner) continue;
-      const { history: _history, forecast: _forecast, scores: _scores, ...summary } = this.site(s.code);
+      const { history: _history, forecast: _forecast, scores: _scores, ...summary } = this.site(s.code, FORECAST_DAYS, { site: s, appliances: bySite.get(s.code) ?? [] });
       out.push(summary);
     }
     const urgency = (c: SiteCapacity) => (c.advice?.crossesOn ? 0 : (c.advice?.addAppliances ?? 0) > 0 ? 1 : c.advice ? 2 : 3);
     return out.sort((a, b) => urgency(a) - urgency(b) || (a.advice?.crossesOn ?? '').localeCompare(b.advice?.crossesOn ?? '') || (b.advice?.peakShare ?? 0) - (a.advice?.peakShare ?? 0) || a.site.localeCompare(b.site));
   }
 }
+
+/** Changes whenever forecast.ts would answer differently for the same series: forecasts kept by another version are fitted again. */
+export const FORECAST_VERSION = 'sarima(1,1,1)(0,1,1)7/holdout28/v1';
+
+const KeptForecast = z.object({
+  method: z.enum(['seasonal-naive', 'sarima']),
+  values: z.array(z.number()),
+  scores: z.object({ seasonalNaive: z.number().nullable(), sarima: z.number().nullable() }),
+});
 
 /** Days missing from a history (a day nothing was polled) take the value a week before, so weeks stay aligned. */
 export function filledDays(history: readonly DailyPeak[]): DailyPeak[] {

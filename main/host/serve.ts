@@ -8,7 +8,8 @@ import { openNodeVault } from '../vault/node-vault';
 import { defaultRendererDir, startBrowserHost, type BrowserHost } from './browser-host';
 import { logUnhandledRejections } from './process-guards';
 import { openSnapshotEngine, type SnapshotEngine } from './snapshot-engine';
-import type { SnapshotOpener } from '../snapshots/service';
+import type { SnapshotLeaver, SnapshotOpener } from '../snapshots/service';
+import { FleetError } from '../kit/errors';
 
 export interface ServeOptions {
   dataDir?: string;
@@ -51,13 +52,17 @@ export async function runServe(options: ServeOptions = {}): Promise<number> {
       await s.host.close();
     }
   };
+  // "Back to the live fleet" in the snapshot's window: this host's own URL (with its token).
+  let liveUrl: string | null = null;
+  const leaveSnapshot: SnapshotLeaver = () =>
+    liveUrl ? Promise.resolve({ url: liveUrl, sameWindow: false }) : Promise.reject(new FleetError('E_UNAVAILABLE', 'The live fleet is not served yet; try again in a moment.'));
   const openSnapshot: SnapshotOpener = async (file) => {
     await closeSide();
-    const snapshot = openSnapshotEngine(file, 'browser');
+    const snapshot = openSnapshotEngine(file, 'browser', undefined, leaveSnapshot);
     try {
       const host = await startBrowserHost({ engine: snapshot.engine, host: options.host, rendererDir: options.rendererDir ?? defaultRendererDir() });
       side = { snapshot, host };
-      return { url: host.url, info: snapshot.info };
+      return { url: host.url, sameWindow: false, info: snapshot.info };
     } catch (err) {
       snapshot.dispose();
       throw err;
@@ -81,6 +86,7 @@ export async function runServe(options: ServeOptions = {}): Promise<number> {
       host: options.host,
       rendererDir: options.rendererDir ?? defaultRendererDir(),
     });
+    if (!opened) liveUrl = host.url;
     if (opened) {
       const s = opened.info;
       print(`Fleetdeck is serving the snapshot ${s.file} read-only at ${host.url}`);

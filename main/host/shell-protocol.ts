@@ -29,13 +29,27 @@ export const ShellMessage = z.discriminatedUnion('type', [
     message: z.string().max(2000).optional(),
   }),
   z.object({ type: z.literal('stop') }),
+  /** "Open Snapshot…" (the menu's file dialog): show this snapshot file read-only in every window. */
+  z.object({ type: z.literal('open-snapshot'), file: z.string().min(1).max(4096) }),
+  /** "Back to the Live Fleet": show the live fleet again. */
+  z.object({ type: z.literal('open-live') }),
 ]);
 export type ShellMessage = z.infer<typeof ShellMessage>;
 
 export type KeychainOp = 'seal' | 'open';
 
+/** What the windows show now (the shell reloads them and updates its menu and title). */
+export interface ShownSnapshot {
+  file: string;
+  takenBy: string;
+  takenAt: string;
+  hostName: string;
+}
+
 export type EngineMessage =
   | { type: 'ready'; vault: string }
+  | { type: 'showing'; snapshot: ShownSnapshot | null }
+  | { type: 'snapshot-refused'; message: string }
   | { type: 'keychain-request'; id: number; op: KeychainOp; data: string }
   | { type: 'fatal'; message: string };
 
@@ -48,7 +62,15 @@ export function isEngineMessage(value: unknown): value is EngineMessage {
     case 'keychain-request':
       return typeof v['id'] === 'number' && (v['op'] === 'seal' || v['op'] === 'open') && typeof v['data'] === 'string';
     case 'fatal':
+    case 'snapshot-refused':
       return typeof v['message'] === 'string';
+    case 'showing': {
+      const s = v['snapshot'];
+      if (s === null) return true;
+      if (!s || typeof s !== 'object') return false;
+      const o = s as Record<string, unknown>;
+      return ['file', 'takenBy', 'takenAt', 'hostName'].every((k) => typeof o[k] === 'string');
+    }
     default:
       return false;
   }

@@ -14,7 +14,7 @@ import type { HostKind } from '../kit/context';
 import type { Logger } from '../store/log';
 import { DB_FILE } from '../store/db';
 import type { Vault } from '../vault/vault';
-import { stageSnapshot } from '../snapshots/service';
+import { stageSnapshot, type SnapshotLeaver } from '../snapshots/service';
 import type { CurrentSnapshot } from '../snapshots/contract';
 
 /** A vault with nothing in it that refuses to keep anything. */
@@ -38,12 +38,12 @@ export interface SnapshotEngine {
   dispose(): void;
 }
 
-export function openSnapshotEngine(file: string, host: HostKind, log?: Logger): SnapshotEngine {
+export function openSnapshotEngine(file: string, host: HostKind, log?: Logger, leave?: SnapshotLeaver): SnapshotEngine {
   const work = mkdtempSync(join(tmpdir(), 'fleetdeck-snapshot-'));
   try {
     const info = stageSnapshot(file, work, DB_FILE);
     const at = Date.parse(info.takenAt);
-    const engine = createEngine({ dataDir: work, host, vault: emptyVault(), clock: { now: () => at }, snapshot: info, ...(log ? { log } : {}) });
+    const engine = createEngine({ dataDir: work, host, vault: emptyVault(), clock: { now: () => at }, snapshot: info, ...(log ? { log } : {}), ...(leave ? { leaveSnapshot: leave } : {}) });
     return {
       engine,
       info,

@@ -14,6 +14,9 @@ import { createApiClient } from '../api/client';
 import { FleetError } from '../kit/errors';
 import type { EngineMessage } from './shell-protocol';
 import { runUtilityEngine, type ParentPort, type UtilityEngine, type WindowPort } from './utility-engine';
+import { until } from '../../tests/support/wait';
+
+const REPO = join(import.meta.dirname, '../..');
 
 /** Node's MessagePort, shaped like Electron's MessagePortMain (events carry `{ data }`). */
 class MainLikePort implements WindowPort {
@@ -113,7 +116,7 @@ beforeEach(() => {
   dataDir = mkdtempSync(join(tmpdir(), 'fleetdeck-utility-'));
   shell = new FakeShell();
   stopped = false;
-  running = runUtilityEngine(shell, { onStop: () => (stopped = true), keychainTimeoutMs: 5000 });
+  running = runUtilityEngine(shell, { onStop: () => (stopped = true), keychainTimeoutMs: 5000, disposeAfterMs: 10 });
 });
 
 afterEach(() => {
@@ -188,5 +191,87 @@ describe('engine in the utility process', () => {
     const fatal = await shell.next('fatal');
     expect(fatal.type === 'fatal' && fatal.message.length > 0).toBe(true);
     expect(running.current()).toBeNull();
+  });
+});
+
+describe('"Open snapshot…" in the desktop app: the utility process switches what windows show', () => {
+  const showings = () => shell.sent.filter((m): m is Extract<EngineMessage, { type: 'showing' }> => m.type === 'showing');
+  const nthShowing = async (n: number) => {
+    await until(() => showings().length >= n, `showing message ${n}`, { timeoutMs: 10_000 });
+    return showings()[n - 1]!.snapshot;
+  };
+  /** A live fleet with the sample inventory and a snapshot of it in a file. */
+  const liveWithSnapshot = async () => {
+    start(false);
+    await shell.next('ready');
+    const api = running.current()!.client({ actor: 'desktop:tester' }).api;
+    await api.inventory.importData({ format: 'csv', kind: 'sites', content: readFileSync(join(REPO, 'resources/samples/sites.csv'), 'utf8') });
+    await api.inventory.importData({ format: 'csv', kind: 'appliances', content: readFileSync(join(REPO, 'resources/samples/appliances.csv'), 'utf8') });
+    const file = join(dataDir, 'fleet.fdsnap');
+    await api.snapshots.export({ out: file });
+    return file;
+  };
+  const serialOf = async (client: ReturnType<typeof createApiClient>) => (await client.api.inventory.listAppliances({ limit: 1 })).items[0]!.serial;
+
+  it('the menu opens a snapshot read-only in every window, and "Back to the Live Fleet" returns', async () => {
+    const file = await liveWithSnapshot();
+    shell.deliver({ type: 'open-snapshot', file });
+    expect(await nthShowing(1)).toMatchObject({ file, takenBy: 'desktop:tester' });
+    expect(running.shown()).not.toBe(running.current());
+    // The shell reloads its windows: a window connects afresh and sees the snapshot.
+    const onSnapshot = createApiClient(shell.openWindow(2));
+    expect(await onSnapshot.api.snapshots.current({})).toMatchObject({ file, takenBy: 'desktop:tester' });
+    const serial = await serialOf(onSnapshot);
+    await expect(onSnapshot.api.inventory.setStatus({ serial, status: 'drained', reason: 'on a snapshot' })).rejects.toMatchObject({ code: 'E_READ_ONLY' });
+    // The live engine kept running beside it.
+    expect(running.current()!.dispatcher).toBeDefined();
+
+    expect(await onSnapshot.api.snapshots.back({})).toEqual({ url: '', sameWindow: true });
+    expect(await nthShowing(2)).toBeNull();
+    onSnapshot.close();
+    const onLive = createApiClient(shell.openWindow(3));
+    expect(await onLive.api.snapshots.current({})).toBeNull();
+    expect(running.shown()).toBe(running.current());
+    await expect(onLive.api.snapshots.back({})).rejects.toMatchObject({ code: 'E_UNAVAILABLE' });
+    const changed = await onLive.api.inventory.setStatus({ serial, status: 'drained', reason: 'live again' });
+    expect(changed.status).toBe('drained');
+    onLive.close();
+  });
+
+  it('the page\'s own "Open snapshot…" switches this window too, and the menu can go back', async () => {
+    const file = await liveWithSnapshot();
+    const page = createApiClient(shell.openWindow(4));
+    const opened = await page.api.snapshots.open({ file });
+    expect(opened).toMatchObject({ url: '', sameWindow: true, info: { file } });
+    expect(await nthShowing(1)).toMatchObject({ file });
+    page.close();
+    shell.deliver({ type: 'open-live' });
+    expect(await nthShowing(2)).toBeNull();
+    expect(running.shown()).toBe(running.current());
+  });
+
+  it('a file that is not a snapshot is refused with the sentence, and the windows stay on the live fleet', async () => {
+    await liveWithSnapshot();
+    const notThere = join(dataDir, 'nothing.fdsnap');
+    shell.deliver({ type: 'open-snapshot', file: notThere });
+    const refused = await shell.next('snapshot-refused');
+    expect(refused).toMatchObject({ message: expect.stringContaining(`There is no file ${notThere}`) });
+    writeFileSync(join(dataDir, 'junk.fdsnap'), 'not sqlite at all');
+    shell.deliver({ type: 'open-snapshot', file: join(dataDir, 'junk.fdsnap') });
+    await until(() => shell.sent.filter((m) => m.type === 'snapshot-refused').length === 2, 'the second refusal', { timeoutMs: 10_000 });
+    expect(showings()).toEqual([]);
+    expect(running.shown()).toBe(running.current());
+  });
+
+  it('stops with a snapshot shown: both engines close', async () => {
+    const file = await liveWithSnapshot();
+    shell.deliver({ type: 'open-snapshot', file });
+    await nthShowing(1);
+    const snapshotEngine = running.shown()!;
+    shell.deliver({ type: 'stop' });
+    expect(stopped).toBe(true);
+    expect(running.current()).toBeNull();
+    expect(running.shown()).toBeNull();
+    expect(() => snapshotEngine.db.prepare('SELECT 1').get()).toThrow();
   });
 });

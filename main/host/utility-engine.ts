@@ -10,6 +10,9 @@ import { openNodeVault } from '../vault/node-vault';
 import { createShellVault, type SecretSealer } from '../vault/shell-vault';
 import type { Vault } from '../vault/vault';
 import { ShellMessage, type EngineMessage, type KeychainOp } from './shell-protocol';
+import { FleetError } from '../kit/errors';
+import type { SnapshotLeaver, SnapshotOpener } from '../snapshots/service';
+import { openSnapshotEngine, type SnapshotEngine } from './snapshot-engine';
 
 /** The part of Electron's MessagePortMain we use. */
 export interface WindowPort {
@@ -31,6 +34,8 @@ export interface UtilityEngineOptions {
   onStop?: () => void;
   /** How long a keychain request may wait for the shell (a macOS prompt can take a while). */
   keychainTimeoutMs?: number;
+  /** How long a snapshot's engine that windows left stays open before it is closed (their sessions end first). */
+  disposeAfterMs?: number;
 }
 
 export function windowPortChannel(port: WindowPort): Channel {
@@ -96,6 +101,8 @@ function keychainSealer(parent: ParentPort, backend: string, timeoutMs: number) 
 export interface UtilityEngine {
   /** The running engine, once `start` has succeeded (tests look inside). */
   current(): Engine | null;
+  /** The engine new windows are connected to: the snapshot's while one is shown, else the live one. */
+  shown(): Engine | null;
 }
 
 export function runUtilityEngine(parent: ParentPort, options: UtilityEngineOptions = {}): UtilityEngine {
@@ -104,13 +111,54 @@ export function runUtilityEngine(parent: ParentPort, options: UtilityEngineOptio
   let starting = false;
   const waitingWindows: WindowPort[] = [];
   let keychain: ReturnType<typeof keychainSealer> | null = null;
+  /**
+   * "Open snapshot…": a snapshot shown read-only in every window, in an engine of its own beside
+   * the live one (which keeps running: polling, jobs). The shell reloads its windows when told what
+   * they show, and they connect to the engine shown then.
+   */
+  let snapshot: SnapshotEngine | null = null;
+  const shownEngine = () => snapshot?.engine ?? engine;
 
   const attach = (port: WindowPort) => {
-    if (!engine) {
+    const target = shownEngine();
+    if (!target) {
       waitingWindows.push(port);
       return;
     }
-    engine.connect(windowPortChannel(port), { actor, host: 'desktop' });
+    target.connect(windowPortChannel(port), { actor, host: 'desktop' });
+  };
+
+  /** Tell the shell after the current call has answered (its reply goes out before the windows reload). */
+  const announce = () =>
+    setImmediate(() => {
+      const s = snapshot?.info;
+      parent.postMessage({ type: 'showing', snapshot: s ? { file: s.file, takenBy: s.takenBy, takenAt: s.takenAt, hostName: s.hostName } : null });
+    });
+  const retire = (old: SnapshotEngine | null) => {
+    if (old) setTimeout(() => old.dispose(), options.disposeAfterMs ?? 1000);
+  };
+
+  const leaveSnapshot: SnapshotLeaver = () => {
+    const old = snapshot;
+    snapshot = null;
+    announce();
+    retire(old);
+    return Promise.resolve({ url: '', sameWindow: true });
+  };
+
+  /** Opens the file in a read-only engine and shows it (a file that is not a snapshot throws, nothing changes). */
+  const showSnapshot = (file: string): SnapshotEngine => {
+    if (!engine) throw new FleetError('E_UNAVAILABLE', 'The engine is still starting; open the snapshot again in a moment.');
+    const next = openSnapshotEngine(file, 'desktop', engine.deps.log, leaveSnapshot);
+    const old = snapshot;
+    snapshot = next;
+    announce();
+    retire(old);
+    return next;
+  };
+  const openSnapshot: SnapshotOpener = (file) => {
+    const { info } = showSnapshot(file);
+    return Promise.resolve({ url: '', sameWindow: true, info });
   };
 
   const start = async (message: Extract<ShellMessage, { type: 'start' }>) => {
@@ -125,7 +173,7 @@ export function runUtilityEngine(parent: ParentPort, options: UtilityEngineOptio
       } else {
         vault = await openNodeVault(message.dataDir);
       }
-      engine = createEngine({ dataDir: message.dataDir, host: 'desktop', vault });
+      engine = createEngine({ dataDir: message.dataDir, host: 'desktop', vault, openSnapshot });
       parent.postMessage({ type: 'ready', vault: vault.kind });
       waitingWindows.splice(0).forEach(attach);
     } catch (err) {
@@ -149,12 +197,24 @@ export function runUtilityEngine(parent: ParentPort, options: UtilityEngineOptio
       case 'keychain-reply':
         keychain?.settle(message);
         break;
+      case 'open-snapshot':
+        try {
+          showSnapshot(message.file);
+        } catch (err) {
+          parent.postMessage({ type: 'snapshot-refused', message: err instanceof Error ? err.message : String(err) });
+        }
+        break;
+      case 'open-live':
+        if (snapshot) void leaveSnapshot();
+        break;
       case 'stop':
+        snapshot?.dispose();
+        snapshot = null;
         engine?.close();
         engine = null;
         options.onStop?.();
         break;
     }
   });
-  return { current: () => engine };
+  return { current: () => engine, shown: shownEngine };
 }

@@ -11,6 +11,7 @@ import ssh2 from 'ssh2';
 import type { Attributes, SFTPWrapper } from 'ssh2';
 import type { FaultId } from './contract';
 import { delay } from './reply-faults';
+import type { LogArea } from './sftp-logs';
 
 const { STATUS_CODE } = ssh2.utils.sftp;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/;
@@ -70,6 +71,8 @@ export interface SftpSessionOptions {
   faults: () => readonly FaultId[];
   /** Cut the SSH connection now (the `drop` fault). */
   dropConnection: () => void;
+  /** The log folder, served read-only beside the staging area (sftp-logs.ts). */
+  logs?: LogArea;
 }
 
 interface FileEntry {
@@ -81,6 +84,14 @@ interface FileEntry {
 interface DirEntry {
   kind: 'dir';
   listed: boolean;
+  /** The log folder's listing, when it is that folder. */
+  logs?: Map<string, { data: Buffer; mtimeMs: number }>;
+}
+/** A log file, read from memory (what it held when opened). */
+interface LogFileEntry {
+  kind: 'log';
+  data: Buffer;
+  mtimeMs: number;
 }
 
 const dirAttrs = (): Attributes => ({ mode: 0o40755, uid: 0, gid: 0, size: 4096, atime: 0, mtime: 0 });
@@ -128,11 +139,19 @@ function endSubsystem(sftp: SFTPWrapper): void {
 /** Serve the SFTP protocol for one session over the staging area. */
 export function serveStagingSftp(sftp: SFTPWrapper, options: SftpSessionOptions): void {
   const { area } = options;
-  const handles = new Map<number, FileEntry | DirEntry>();
+  const handles = new Map<number, FileEntry | DirEntry | LogFileEntry>();
+  const logs = options.logs;
+  /** A path in the log folder: '' for the folder, the file name, or null when it is not there. */
+  const logName = (path: string): string | null => {
+    if (!logs) return null;
+    const resolved = posix.resolve(area.virtualDir, path || '.');
+    if (resolved === logs.virtualDir) return '';
+    return posix.dirname(resolved) === logs.virtualDir ? posix.basename(resolved) : null;
+  };
   let nextHandle = 1;
   let uploaded = 0;
   const handleOf = (buf: Buffer) => (buf.length === 4 ? handles.get(buf.readUInt32BE(0)) : undefined);
-  const newHandle = (entry: FileEntry | DirEntry) => {
+  const newHandle = (entry: FileEntry | DirEntry | LogFileEntry) => {
     const id = nextHandle++;
     handles.set(id, entry);
     const buf = Buffer.alloc(4);
@@ -154,6 +173,12 @@ export function serveStagingSftp(sftp: SFTPWrapper, options: SftpSessionOptions)
   });
 
   const statPath = async (reqId: number, path: string) => {
+    const log = logName(path);
+    if (log === '') return sftp.attrs(reqId, dirAttrs());
+    if (log !== null) {
+      const file = logs!.files().get(log);
+      return file ? sftp.attrs(reqId, { ...fileAttrs(file.data.length, file.mtimeMs), mode: 0o100444 }) : sftp.status(reqId, STATUS_CODE.NO_SUCH_FILE, 'No such file');
+    }
     const name = area.nameOf(path);
     if (name === '' || (name === null && area.isAncestor(path))) return sftp.attrs(reqId, dirAttrs());
     if (name === null) return sftp.status(reqId, STATUS_CODE.NO_SUCH_FILE, 'No such file');
@@ -169,6 +194,16 @@ export function serveStagingSftp(sftp: SFTPWrapper, options: SftpSessionOptions)
 
   sftp.on('OPEN', (reqId, filename, flags) => {
     void (async () => {
+      const log = logName(filename);
+      if (log) {
+        // The logs are read-only: any write flag is refused, as on a real appliance's log folder.
+        if (flags & (OPEN_MODE.WRITE | OPEN_MODE.APPEND | OPEN_MODE.CREAT | OPEN_MODE.TRUNC)) {
+          return sftp.status(reqId, STATUS_CODE.PERMISSION_DENIED, `${logs!.virtualDir} is read-only`);
+        }
+        const file = logs!.files().get(log);
+        if (!file) return sftp.status(reqId, STATUS_CODE.NO_SUCH_FILE, 'No such file');
+        return sftp.handle(reqId, newHandle({ kind: 'log', data: file.data, mtimeMs: file.mtimeMs }));
+      }
       const name = area.nameOf(filename);
       if (!name) return outside(reqId);
       const mode = openFlags(flags);
@@ -223,6 +258,10 @@ export function serveStagingSftp(sftp: SFTPWrapper, options: SftpSessionOptions)
   sftp.on('READ', (reqId, handle, offset, length) => {
     void (async () => {
       const entry = handleOf(handle);
+      if (entry?.kind === 'log') {
+        if (offset >= entry.data.length) return sftp.status(reqId, STATUS_CODE.EOF);
+        return sftp.data(reqId, entry.data.subarray(offset, offset + Math.min(length, 256 * 1024)));
+      }
       if (!entry || entry.kind !== 'file') return sftp.status(reqId, STATUS_CODE.FAILURE, 'Bad handle');
       try {
         const buf = Buffer.alloc(Math.min(length, 256 * 1024));
@@ -239,6 +278,7 @@ export function serveStagingSftp(sftp: SFTPWrapper, options: SftpSessionOptions)
     const entry = handleOf(handle);
     if (!entry) return sftp.status(reqId, STATUS_CODE.FAILURE, 'Bad handle');
     if (entry.kind === 'dir') return sftp.attrs(reqId, dirAttrs());
+    if (entry.kind === 'log') return sftp.attrs(reqId, { ...fileAttrs(entry.data.length, entry.mtimeMs), mode: 0o100444 });
     entry.fh.stat().then(
       (st) => sftp.attrs(reqId, fileAttrs(st.size, st.mtimeMs)),
       (err: unknown) => fail(reqId, err),
@@ -249,7 +289,7 @@ export function serveStagingSftp(sftp: SFTPWrapper, options: SftpSessionOptions)
     const entry = handleOf(handle);
     if (!entry) return sftp.status(reqId, STATUS_CODE.FAILURE, 'Bad handle');
     handles.delete(handle.readUInt32BE(0));
-    if (entry.kind === 'dir') return sftp.status(reqId, STATUS_CODE.OK);
+    if (entry.kind === 'dir' || entry.kind === 'log') return sftp.status(reqId, STATUS_CODE.OK);
     if (options.faults().includes('drop') && uploaded > 0) {
       void entry.fh.close();
       options.dropConnection();
@@ -262,6 +302,7 @@ export function serveStagingSftp(sftp: SFTPWrapper, options: SftpSessionOptions)
   });
 
   sftp.on('OPENDIR', (reqId, path) => {
+    if (logName(path) === '') return sftp.handle(reqId, newHandle({ kind: 'dir', listed: false, logs: logs!.files() }));
     if (area.nameOf(path) !== '') return sftp.status(reqId, STATUS_CODE.NO_SUCH_FILE, 'No such directory');
     sftp.handle(reqId, newHandle({ kind: 'dir', listed: false }));
   });
@@ -271,6 +312,10 @@ export function serveStagingSftp(sftp: SFTPWrapper, options: SftpSessionOptions)
     if (!entry || entry.kind !== 'dir') return sftp.status(reqId, STATUS_CODE.FAILURE, 'Bad handle');
     if (entry.listed) return sftp.status(reqId, STATUS_CODE.EOF);
     entry.listed = true;
+    if (entry.logs) {
+      const list = [...entry.logs].map(([name, f]) => ({ filename: name, longname: `-r--r--r-- 1 root root ${f.data.length} ${name}`, attrs: { ...fileAttrs(f.data.length, f.mtimeMs), mode: 0o100444 } }));
+      return list.length ? sftp.name(reqId, list) : sftp.status(reqId, STATUS_CODE.EOF);
+    }
     void (async () => {
       const names = await readdir(area.disk).catch(() => [] as string[]);
       const list = [];

@@ -15,6 +15,7 @@ import { authenticateFactory } from './factory-auth';
 import { runOcactl, splitCommandLine } from './ocactl';
 import { delay, DEFAULT_SLOW_DELAY_MS } from './reply-faults';
 import { serveStagingSftp, type StagingArea } from './sftp-staging';
+import { applianceLogArea } from './sftp-logs';
 import { listStagingFiles, serveShell } from './shell-channel';
 import type { ShellHost } from './shell';
 
@@ -126,7 +127,7 @@ export class ApplianceSsh {
         session.on('sftp', (accept) => {
           if (this.appliance.isDown() || this.appliance.hasFault('unreachable')) return void drop();
           const sftp = accept();
-          serveStagingSftp(sftp, { area: this.staging, faults: () => this.appliance.faults, dropConnection: drop });
+          serveStagingSftp(sftp, { area: this.staging, faults: () => this.appliance.faults, dropConnection: drop, logs: applianceLogArea(this.appliance) });
         });
       });
     });

@@ -186,36 +186,15 @@ export class SshPool {
   async forwardOut(via: readonly SshEndpoint[], host: string, port: number, options: Pick<ExecOptions, 'timeoutMs' | 'signal'> = {}): Promise<ClientChannel> {
     if (this.closed) throw new FleetError('E_UNAVAILABLE', 'The SSH pool is closed.');
     if (via.length === 0) throw new FleetError('E_VALIDATION', 'A forwarded channel needs at least one jump host.');
-    const { signal, cleanup } = operationSignal(this.callers, `${host}:${port}`, options);
-    let link: Link;
-    try {
-      link = await this.acquireLink(via, signal);
-    } finally {
-      cleanup();
-    }
-    let stream: ClientChannel;
-    try {
-      stream = await forward(link, host, port, `${host}:${port}`);
-    } catch (err) {
-      this.releaseLink(link);
-      throw err;
-    }
-    let released = false;
-    const onLinkClose = () => stream.destroy();
-    const release = () => {
-      if (released) return;
-      released = true;
-      link.onClose.delete(onLinkClose);
-      this.releaseLink(link);
-    };
-    if (link.closed) {
-      release();
-      stream.destroy();
-      throw new FleetError('E_UNREACHABLE', `The connection to the bastion ${link.label} dropped as the channel to ${host}:${port} opened.`);
-    }
-    link.onClose.add(onLinkClose);
-    stream.once('close', release);
-    return stream;
+    const what = `${host}:${port}`;
+    // Opening the forwarded channel is not bounded by timeoutMs/signal (reaching the bastion is).
+    const { channel, release } = await this.channelOnLink(via, what, options, {
+      open: (link) => forward(link, host, port, what),
+      shut: (stream) => stream.destroy(),
+      dropped: (link) => `The connection to the bastion ${link.label} dropped as the channel to ${what} opened.`,
+    });
+    channel.once('close', release);
+    return channel;
   }
 
   /**
@@ -224,39 +203,26 @@ export class SshPool {
    * which fails the session's pending requests). `timeoutMs` and `signal` bound opening it only.
    */
   async sftp(route: SshRoute, options: Pick<ExecOptions, 'timeoutMs' | 'signal'> = {}): Promise<SftpSession> {
-    if (this.closed) throw new FleetError('E_UNAVAILABLE', 'The SSH pool is closed.');
     const label = route.target.label;
-    const { signal, cleanup } = operationSignal(this.callers, label, options);
-    let link: Link;
-    let sftp: SFTPWrapper;
-    try {
-      link = await this.acquireLink(routeChain(route), signal);
-      try {
-        sftp = await raceAbort(openSftp(link, label), signal);
-      } catch (err) {
-        this.releaseLink(link);
-        throw err;
-      }
-    } finally {
-      cleanup();
-    }
     let ended = false;
     let markClosed!: () => void;
     const whenClosed = new Promise<void>((resolve) => (markClosed = resolve));
-    const onLinkClose = () => end();
+    const { channel: sftp, release, link } = await this.channelOnLink(routeChain(route), label, options, {
+      open: (l, signal) => raceAbort(openSftp(l, label), signal),
+      shut: (s) => {
+        ended = true;
+        markClosed();
+        s.end();
+      },
+      dropped: () => `The connection to ${label} dropped as SFTP opened.`,
+    });
     const end = () => {
       if (ended) return;
       ended = true;
       markClosed();
-      link.onClose.delete(onLinkClose);
       sftp.end();
-      this.releaseLink(link);
+      release();
     };
-    if (link.closed) {
-      end();
-      throw new FleetError('E_UNREACHABLE', `The connection to ${label} dropped as SFTP opened.`);
-    }
-    link.onClose.add(onLinkClose);
     return { sftp, end, closed: () => ended || link.closed, whenClosed };
   }
 
@@ -267,15 +233,38 @@ export class SshPool {
    * Not counted against the pool's concurrency: a terminal stays open for as long as its operator wants.
    */
   async shell(route: SshRoute, pty: { cols: number; rows: number; term?: string }, options: Pick<ExecOptions, 'timeoutMs' | 'signal'> = {}): Promise<ClientChannel> {
-    if (this.closed) throw new FleetError('E_UNAVAILABLE', 'The SSH pool is closed.');
     const label = route.target.label;
+    const { channel, release } = await this.channelOnLink(routeChain(route), label, options, {
+      open: (link, signal) => raceAbort(openShell(link, label, pty), signal),
+      shut: (stream) => stream.destroy(),
+      dropped: () => `The connection to ${label} dropped as the terminal opened.`,
+    });
+    channel.once('close', release);
+    return channel;
+  }
+
+  /**
+   * Opens any channel (forwarded, SFTP, shell) on the chain's pooled link and holds one use of the
+   * link while the channel lives. A channel that fails to open gives the use back; one that opened
+   * as the link dropped is shut and refused (E_UNREACHABLE, `dropped`); a link that drops later
+   * shuts the channel and gives the use back. The caller ties `release` (idempotent) to the
+   * channel's own end. `timeoutMs` and `signal` bound reaching the link and whatever `open` races
+   * against the signal it is given.
+   */
+  private async channelOnLink<C>(
+    chain: readonly SshEndpoint[],
+    label: string,
+    options: Pick<ExecOptions, 'timeoutMs' | 'signal'>,
+    how: { open(link: Link, signal: AbortSignal): Promise<C>; shut(channel: C): void; dropped(link: Link): string },
+  ): Promise<{ channel: C; release: () => void; link: Link }> {
+    if (this.closed) throw new FleetError('E_UNAVAILABLE', 'The SSH pool is closed.');
     const { signal, cleanup } = operationSignal(this.callers, label, options);
     let link: Link;
-    let stream: ClientChannel;
+    let channel: C;
     try {
-      link = await this.acquireLink(routeChain(route), signal);
+      link = await this.acquireLink(chain, signal);
       try {
-        stream = await raceAbort(openShell(link, label, pty), signal);
+        channel = await how.open(link, signal);
       } catch (err) {
         this.releaseLink(link);
         throw err;
@@ -284,21 +273,23 @@ export class SshPool {
       cleanup();
     }
     let released = false;
-    const onLinkClose = () => stream.destroy();
     const release = () => {
       if (released) return;
       released = true;
       link.onClose.delete(onLinkClose);
       this.releaseLink(link);
     };
+    const onLinkClose = () => {
+      how.shut(channel);
+      release();
+    };
     if (link.closed) {
       release();
-      stream.destroy();
-      throw new FleetError('E_UNREACHABLE', `The connection to ${label} dropped as the terminal opened.`);
+      how.shut(channel);
+      throw new FleetError('E_UNREACHABLE', how.dropped(link));
     }
     link.onClose.add(onLinkClose);
-    stream.once('close', release);
-    return stream;
+    return { channel, release, link };
   }
 
   /** Open connections by route key, with how many operations use each. */

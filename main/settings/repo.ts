@@ -3,7 +3,7 @@ import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/db';
 
 /** The domains that keep settings, and their tables. A new domain adds its table here and in its migration. */
-export const SETTINGS_TABLES = { net: 'net_settings', health: 'health_settings' } as const;
+export const SETTINGS_TABLES = { net: 'net_settings', health: 'health_settings', terminal: 'terminal_settings' } as const;
 export type SettingsScope = keyof typeof SETTINGS_TABLES;
 
 export class SettingsRepo {

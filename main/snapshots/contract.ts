@@ -70,6 +70,14 @@ export const SnapshotDiff = z.object({
 });
 export type SnapshotDiff = z.infer<typeof SnapshotDiff>;
 
+/**
+ * Where a window goes to show a snapshot or the live fleet: `url`, or, when `sameWindow`, this very
+ * window shows it once the host has switched its engine (the desktop app reloads its windows; `url`
+ * is empty then).
+ */
+export const SnapshotWindow = z.object({ url: z.string(), sameWindow: z.boolean() });
+export type SnapshotWindow = z.infer<typeof SnapshotWindow>;
+
 export const snapshotsMethods = {
   current: method('The snapshot this engine shows (read-only), or null on a live fleet', z.object({}).default({}), CurrentSnapshot, { writes: false }),
   export: method(
@@ -81,7 +89,13 @@ export const snapshotsMethods = {
   open: method(
     'Open a snapshot file read-only in a window of its own (the host serves it beside the live fleet); returns where to open that window',
     z.object({ file: z.string().min(1).max(4096) }),
-    z.object({ url: z.string(), info: CurrentSnapshot.unwrap() }),
+    SnapshotWindow.extend({ info: CurrentSnapshot.unwrap() }),
+    { writes: false },
+  ),
+  back: method(
+    'Leave the snapshot this window shows for the live fleet; returns where the live fleet is shown',
+    z.object({}).default({}),
+    SnapshotWindow,
     { writes: false },
   ),
   inspect: method('Read the record of a snapshot file (when, where, by whom) without opening it', z.object({ file: z.string().min(1).max(4096) }), SnapshotInfo, { writes: false }),

@@ -58,7 +58,7 @@ const NONE_YET_INPUTS: Record<string, Record<string, unknown>> = {
   rollouts: { id: 1, serial: SERIAL, image: '27.1.0', selection: { all: true }, timeoutMs: 100 },
 };
 /** Reads about files or windows, not the fleet (covered in service.test.ts). */
-const NOT_FLEET_VIEWS = new Set(['snapshots.inspect', 'snapshots.diff', 'snapshots.open']);
+const NOT_FLEET_VIEWS = new Set(['snapshots.inspect', 'snapshots.diff', 'snapshots.open', 'snapshots.back']);
 
 describe('offline with the live data dir', () => {
   it('every read view answers from the last known state, with its age, while no appliance is reachable', async () => {

@@ -17,11 +17,13 @@ import { selectAppliances } from '../jobs/targets';
 import { schemaVersion, type Db } from '../store/db';
 import { ENGINE_VERSION } from '../version';
 import { diffSnapshots } from './diff';
-import { SNAPSHOT_FORMAT, SnapshotInfo, type CurrentSnapshot, type SnapshotWhere, type snapshotsEvents, type snapshotsMethods } from './contract';
+import { SNAPSHOT_FORMAT, SnapshotInfo, type CurrentSnapshot, type SnapshotWindow, type SnapshotWhere, type snapshotsEvents, type snapshotsMethods } from './contract';
 import { counts, dropTable, finish, keepOnly, openFile, readMeta, tables, writeMeta } from './repo';
 
-/** The host's side of "Open snapshot…": serve the file read-only, answer the URL of a window on it. */
-export type SnapshotOpener = (file: string) => Promise<{ url: string; info: CurrentSnapshot & object }>;
+/** The host's side of "Open snapshot…": serve the file read-only, answer where a window shows it. */
+export type SnapshotOpener = (file: string) => Promise<SnapshotWindow & { info: CurrentSnapshot & object }>;
+/** The host's side of "Back to the live fleet" on a snapshot's engine. */
+export type SnapshotLeaver = () => Promise<SnapshotWindow>;
 
 export type SnapshotsHandlers = DomainHandlers<typeof snapshotsMethods, CallContext>;
 
@@ -85,23 +87,34 @@ export class SnapshotsService {
     private readonly current: CurrentSnapshot = null,
     /** How the host opens a snapshot in a window of its own (absent: this host cannot). */
     private readonly opener: SnapshotOpener | null = null,
+    /** How the host goes back to the live fleet from this snapshot (absent: it serves no live fleet). */
+    private readonly leaver: SnapshotLeaver | null = null,
   ) {
     this.handlers = {
       current: () => this.current,
       export: (req, ctx) => this.export(req, ctx.actor),
       open: ({ file }) => this.open(file),
+      back: () => this.back(),
       inspect: ({ file }) => inspectSnapshot(file),
       diff: ({ a, b }) => diffSnapshots(resolve(a), resolve(b), inspectSnapshot(a), inspectSnapshot(b)),
     };
   }
 
-  async open(file: string): Promise<{ url: string; info: CurrentSnapshot & object }> {
+  async back(): Promise<SnapshotWindow> {
+    if (!this.current) throw new FleetError('E_UNAVAILABLE', 'This window shows the live fleet already.');
+    if (!this.leaver) {
+      throw new FleetError('E_UNAVAILABLE', 'This host serves only the snapshot (`fleetdeck serve --snapshot`); run `fleetdeck serve` for the live fleet.');
+    }
+    return this.leaver();
+  }
+
+  async open(file: string): Promise<SnapshotWindow & { info: CurrentSnapshot & object }> {
     if (!this.opener) {
       throw new FleetError(
         'E_UNAVAILABLE',
         this.current
           ? 'This window already shows a snapshot; open another from the live fleet, or run `fleetdeck serve --snapshot FILE`.'
-          : 'This app cannot open a snapshot in a window yet; run `fleetdeck serve --snapshot FILE` and open the URL it prints.',
+          : 'This host cannot open a snapshot in a window; run `fleetdeck serve --snapshot FILE` and open the URL it prints.',
       );
     }
     inspectSnapshot(file);

@@ -32,7 +32,8 @@ export const TerminalSettings = z.object({
 });
 export type TerminalSettings = z.infer<typeof TerminalSettings>;
 
-export const FileArea = z.enum(['staging']);
+/** The staging area (firmware images: list, upload, download) and the logs (read-only: list, download). */
+export const FileArea = z.enum(['staging', 'logs']);
 export type FileArea = z.infer<typeof FileArea>;
 /** A plain file name in the area: no folders, no `..`, no hidden files, no control characters. */
 export const AreaFileName = z
@@ -76,7 +77,7 @@ export const terminalMethods = {
   ),
   settings: method('Terminal settings', z.object({}).default({}), TerminalSettings, { writes: false }),
   updateSettings: method('Change terminal settings (audited)', TerminalSettings.partial(), TerminalSettings, { writes: true }),
-  listFiles: method('Files in an appliance\'s staging area (over SFTP)', z.object({ serial: Serial, area: FileArea.default('staging') }), z.object({ path: z.string(), files: z.array(AreaFile) }), { writes: true }),
+  listFiles: method('Files in an appliance\'s staging area or its logs (over SFTP)', z.object({ serial: Serial, area: FileArea.default('staging') }), z.object({ path: z.string(), files: z.array(AreaFile) }), { writes: true }),
   download: method(
     `A file from the staging area, base64 (at most ${MAX_DOWNLOAD_BYTES / (1024 * 1024)} MiB)`,
     z.object({ serial: Serial, area: FileArea.default('staging'), name: z.string().max(4096) }),

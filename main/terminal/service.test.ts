@@ -176,4 +176,21 @@ describe('terminals on lab appliances', { timeout: 60_000 }, () => {
     await expect(a.api.terminal.upload({ serial, name: 'notes.txt', offset: 5, data: 'AAAA' })).rejects.toMatchObject({ code: 'E_CONFLICT' });
     await expect(a.api.terminal.download({ serial, name: 'missing.img' })).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
   });
+
+  it('lists and downloads the appliance log in the logs area, read-only over SFTP', async () => {
+    const serial = serials[1]!;
+    // Something the appliance logs: a drain.
+    await a.api.jobs.exec({ selection: { serials: [serial] }, argv: ['ocactl', 'drain'], timeoutMs: 10_000 }).then((job) => a.api.jobs.wait({ id: job.id, timeoutMs: 30_000 }));
+    const listed = await a.api.terminal.listFiles({ serial, area: 'logs' });
+    expect(listed.path).toBe('/var/log');
+    expect(listed.files).toEqual([expect.objectContaining({ name: 'ocactl.log', refused: null })]);
+    expect(listed.files[0]!.size).toBeGreaterThan(0);
+    const got = Buffer.from((await a.api.terminal.download({ serial, area: 'logs', name: 'ocactl.log' })).data, 'base64').toString();
+    expect(got).toMatch(/drain/i);
+    expect(got.split('\n')[0]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z (INFO |WARN |ERROR) \S+: /);
+    await expect(a.api.terminal.upload({ serial, area: 'logs', name: 'ocactl.log', offset: 0, data: 'AAAA' })).rejects.toMatchObject({ code: 'E_FORBIDDEN', message: expect.stringMatching(/read-only/) });
+    await expect(a.api.terminal.download({ serial, area: 'logs', name: 'syslog' })).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
+    // The staging area is still the staging area.
+    expect((await a.api.terminal.listFiles({ serial })).path).toBe('/var/lib/ocactl/staging');
+  });
 });

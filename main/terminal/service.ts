@@ -11,12 +11,13 @@
  * sentence.
  */
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { posix } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { ClientChannel, SFTPWrapper, Stats } from 'ssh2';
 import { parseOcactlReply } from '../appliance/replies';
+import { DEFAULT_LOG_DIR } from '../appliance/contract';
 import type { ServiceDeps } from '../deps';
 import type { DomainHandlers } from '../kit/contract';
 import type { CallContext, WindowSession } from '../kit/context';
@@ -24,6 +25,7 @@ import { fieldError, FleetError } from '../kit/errors';
 import type { InventoryService } from '../inventory/service';
 import type { NetService } from '../net/service';
 import type { SftpSession } from '../net/ssh-pool';
+import type { Setting } from '../settings/store';
 import {
   AreaFileName,
   MAX_DOWNLOAD_BYTES,
@@ -36,6 +38,9 @@ import {
   terminalMethods,
 } from './contract';
 
+/** How the areas are named in sentences. */
+const AREA_NAMES: Record<FileArea, string> = { staging: 'staging', logs: 'log' };
+
 /** Output is sent in events of at most this many characters, gathered for FLUSH_MS. */
 export const MAX_EVENT_CHARS = 32 * 1024;
 const FLUSH_MS = 8;
@@ -44,7 +49,9 @@ export const MAX_PENDING_CHARS = 256 * 1024;
 export const MAX_SESSIONS_PER_WINDOW = 32;
 export const MAX_SESSIONS = 256;
 const OPEN_TIMEOUT_MS = 20_000;
-const SETTINGS_FILE = 'terminal-settings.json';
+/** Where builds before the settings store kept the setting; its value is moved into the store once. */
+export const LEGACY_SETTINGS_FILE = 'terminal-settings.json';
+const DEFAULT_SETTINGS: TerminalSettings = { transcript: false };
 
 interface Session {
   info: TerminalSession;
@@ -65,15 +72,18 @@ interface Session {
 
 export class TerminalService {
   private readonly sessions = new Map<string, Session>();
-  /** Each appliance's staging folder, as it reported it. */
-  private readonly stagingDirs = new Map<string, string>();
+  /** Each appliance's staging and log folders (`area:serial`), as it reported them. */
+  private readonly areaDirs = new Map<string, string>();
   readonly handlers: DomainHandlers<typeof terminalMethods, CallContext>;
+  private readonly stored: Setting<TerminalSettings>;
 
   constructor(
     private readonly deps: ServiceDeps<typeof terminalEvents>,
     private readonly inventory: InventoryService,
     private readonly net: NetService,
   ) {
+    this.stored = deps.settings.setting('terminal', 'settings', TerminalSettings, DEFAULT_SETTINGS);
+    this.moveLegacySettings();
     this.handlers = {
       open: (input, ctx) => this.open(input.serial, input.cols, input.rows, ctx),
       write: ({ sessionId, data }, ctx) => {
@@ -104,23 +114,40 @@ export class TerminalService {
     };
   }
 
-  // Settings (a small JSON file in the data dir: no table of its own yet)
+  // Settings (the typed settings store, terminal scope)
 
   settings(): TerminalSettings {
-    try {
-      return TerminalSettings.parse(JSON.parse(readFileSync(join(this.deps.dataDir, SETTINGS_FILE), 'utf8')));
-    } catch {
-      return { transcript: false };
-    }
+    return this.stored.get();
   }
 
   updateSettings(patch: Partial<TerminalSettings>, actor: string): TerminalSettings {
-    const next = TerminalSettings.parse({ ...this.settings(), ...patch });
-    const path = join(this.deps.dataDir, SETTINGS_FILE);
-    writeFileSync(`${path}.tmp`, JSON.stringify(next), { mode: 0o600 });
-    renameSync(`${path}.tmp`, path);
-    this.deps.audit.append({ actor, action: 'terminal.settings', target: 'terminal:settings', details: { ...next } });
-    return next;
+    return this.deps.db.transaction(() => {
+      const next = this.stored.set({ ...this.stored.get(), ...patch });
+      this.deps.audit.append({ actor, action: 'terminal.settings', target: 'terminal:settings', details: { ...next } });
+      return next;
+    })();
+  }
+
+  /**
+   * Builds before the settings store kept the setting in terminal-settings.json in the data dir:
+   * its value moves into the store once (audited), and the file goes. A file that cannot be read
+   * is left where it is, with a warning in the log, and the default (no transcript) holds.
+   */
+  private moveLegacySettings(): void {
+    const path = join(this.deps.dataDir, LEGACY_SETTINGS_FILE);
+    if (!existsSync(path)) return;
+    let value: TerminalSettings;
+    try {
+      value = TerminalSettings.parse(JSON.parse(readFileSync(path, 'utf8')));
+    } catch (err) {
+      this.deps.log.warn('terminal settings file not moved into the settings store', { file: path, error: (err as Error).message });
+      return;
+    }
+    this.deps.db.transaction(() => {
+      this.stored.set(value);
+      this.deps.audit.append({ actor: 'system:migration', action: 'terminal.settings', target: 'terminal:settings', details: { ...value, movedFrom: LEGACY_SETTINGS_FILE } });
+    })();
+    rmSync(path, { force: true });
   }
 
   // Sessions
@@ -303,17 +330,18 @@ export class TerminalService {
    * (firmware.stagingDir; DEFAULT_STAGING_DIR on a production appliance), asked once per appliance.
    */
   private async areaDir(serial: string, area: FileArea): Promise<string> {
-    if (area !== 'staging') throw new FleetError('E_VALIDATION', `There is no file area "${String(area)}".`);
-    const known = this.stagingDirs.get(serial);
+    if (area !== 'staging' && area !== 'logs') throw new FleetError('E_VALIDATION', `There is no file area "${String(area)}".`);
+    const known = this.areaDirs.get(`${area}:${serial}`);
     if (known) return known;
     const { appliance } = this.inventory.getAppliance(serial);
     const out = await this.net.sharedPool().exec(this.net.routeFor(appliance), ['ocactl', 'status'], { timeoutMs: OPEN_TIMEOUT_MS });
-    const reported = parseOcactlReply('status', out.stdout).firmware.stagingDir;
+    const status = parseOcactlReply('status', out.stdout);
+    const reported = area === 'staging' ? status.firmware.stagingDir : (status.logDir ?? DEFAULT_LOG_DIR);
     const dir = posix.normalize(reported).replace(/\/+$/, '');
     if (!posix.isAbsolute(dir) || dir === '/' || dir.split('/').includes('..')) {
-      throw new FleetError('E_BAD_REPLY', `${serial} reports its staging folder as ${JSON.stringify(reported.slice(0, 200))}, which is not a folder the file browser will open.`);
+      throw new FleetError('E_BAD_REPLY', `${serial} reports its ${AREA_NAMES[area]} folder as ${JSON.stringify(reported.slice(0, 200))}, which is not a folder the file browser will open.`);
     }
-    this.stagingDirs.set(serial, dir);
+    this.areaDirs.set(`${area}:${serial}`, dir);
     return dir;
   }
 
@@ -371,7 +399,7 @@ export class TerminalService {
     const path = await this.pathIn(serial, area, name);
     return this.withSftp(serial, async (sftp) => {
       const attrs = await lstat(sftp, path, serial);
-      refuseNonPlain(attrs, name);
+      refuseNonPlain(attrs, name, area);
       if ((attrs.size ?? 0) > MAX_DOWNLOAD_BYTES) {
         throw new FleetError('E_TOO_LARGE', `${name} is ${attrs.size} bytes; the file browser downloads at most ${MAX_DOWNLOAD_BYTES / (1024 * 1024)} MiB.`);
       }
@@ -396,6 +424,7 @@ export class TerminalService {
   }
 
   async upload(serial: string, area: FileArea, name: string, offset: number, data: Buffer, actor: string): Promise<{ name: string; size: number }> {
+    if (area === 'logs') throw new FleetError('E_FORBIDDEN', `The logs of ${serial} are read-only: the file browser lists and downloads them, and uploads into the staging area only.`);
     const path = await this.pathIn(serial, area, name);
     if (data.length > MAX_UPLOAD_CHUNK_BYTES) throw new FleetError('E_TOO_LARGE', `An upload piece may hold ${MAX_UPLOAD_CHUNK_BYTES} bytes; this one holds ${data.length}.`);
     const size = await this.withSftp(serial, async (sftp) => {
@@ -403,7 +432,7 @@ export class TerminalService {
         if (err instanceof FleetError && err.code === 'E_NOT_FOUND') return null;
         throw err;
       });
-      if (existing) refuseNonPlain(existing, name);
+      if (existing) refuseNonPlain(existing, name, area);
       if (offset > 0 && (existing?.size ?? 0) !== offset) {
         throw new FleetError('E_CONFLICT', `${name} on ${serial} holds ${existing?.size ?? 0} bytes, not the ${offset} this piece follows; start the upload again.`);
       }
@@ -430,9 +459,10 @@ function lstat(sftp: SFTPWrapper, path: string, serial: string): Promise<Stats> 
   return new Promise((resolve, reject) => sftp.lstat(path, (err, attrs) => (err ? reject(sftpError(err, `look at ${path} on ${serial}`)) : resolve(attrs))));
 }
 
-function refuseNonPlain(attrs: Stats, name: string): void {
-  if (attrs.isSymbolicLink()) throw new FleetError('E_FORBIDDEN', `${name} is a symbolic link; the file browser opens plain files in the staging area only.`);
-  if (!attrs.isFile()) throw new FleetError('E_FORBIDDEN', `${name} is not a plain file; the file browser opens plain files in the staging area only.`);
+function refuseNonPlain(attrs: Stats, name: string, area: FileArea): void {
+  const only = area === 'staging' ? 'in the staging area only' : 'among the logs only';
+  if (attrs.isSymbolicLink()) throw new FleetError('E_FORBIDDEN', `${name} is a symbolic link; the file browser opens plain files ${only}.`);
+  if (!attrs.isFile()) throw new FleetError('E_FORBIDDEN', `${name} is not a plain file; the file browser opens plain files ${only}.`);
 }
 
 function sftpError(err: Error & { code?: number | string }, what: string): FleetError {

@@ -2,7 +2,8 @@
  * Snapshots in the browser (Playwright + Debian's Chromium): `fleetdeck serve --snapshot FILE`
  * shows the banner (whose snapshot of when), read views work (the appliance table, an appliance's
  * health with its age standing still at the snapshot's moment), a write is refused with the
- * engine's sentence on screen; and from a live fleet, "Open snapshot…" opens a window on a file and
+ * engine's sentence on screen; and from a live fleet, "Open snapshot…" opens a window on a file (a
+ * write refused there too, and "Back to the live fleet" takes that tab to the live host) and
  * "Compare" shows what changed between two files.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -61,7 +62,7 @@ describe.skipIf(!chromiumAvailable)('snapshots in the browser host (Playwright +
     return page;
   }
 
-  it('serve --snapshot: banner, read views, ages at the snapshot time, a write refused with the sentence', async () => {
+  it('serve --snapshot: banner, read views, ages at the snapshot time, a write refused with the sentence, no live fleet to go back to', async () => {
     const app = await serveApp({ dataDir: mkdtempSync(join(root, 'serve-')), args: ['--snapshot', whole] });
     apps.push(app);
     const page = await open(app);
@@ -88,6 +89,9 @@ describe.skipIf(!chromiumAvailable)('snapshots in the browser host (Playwright +
     await page.getByTestId('input-notes').fill('changed on a snapshot');
     await page.getByTestId('save-appliance').click();
     await page.getByText(/would change something, and this is a read-only snapshot \(taken by cli:/).first().waitFor();
+    // This host serves the snapshot alone: "Back to the live fleet" says where the live fleet is.
+    await page.getByTestId('snapshot-back').click();
+    await page.getByTestId('snapshot-back-error').getByText(/serves only the snapshot/).waitFor();
   }, 90_000);
 
   it('from a live fleet: "Open snapshot…" opens a read-only window on the file, and Compare shows what changed', async () => {
@@ -103,6 +107,20 @@ describe.skipIf(!chromiumAvailable)('snapshots in the browser host (Playwright +
     other.setDefaultTimeout(15_000);
     await other.getByTestId('snapshot-banner').waitFor();
     expect(await other.getByTestId('snapshot-banner').textContent()).toMatch(/only site=GRU01/);
+    // A write in the snapshot's window is refused with the engine's sentence.
+    await other.getByTestId('nav-appliances').click();
+    await expect.poll(() => other.getByTestId('appliance-row').count()).toBeGreaterThan(0);
+    await other.getByTestId('appliance-row').first().click();
+    await other.getByTestId('edit-appliance').click();
+    await other.getByTestId('input-notes').fill('changed on a snapshot');
+    await other.getByTestId('save-appliance').click();
+    await other.getByText(/would change something, and this is a read-only snapshot \(taken by cli:/).first().waitFor();
+    // Back to the live fleet: the same tab goes to the live host (its own port and token), no banner.
+    await other.getByTestId('snapshot-back').click();
+    await expect.poll(() => new URL(other.url()).port, { timeout: 15_000 }).toBe(new URL(app.url).port);
+    await other.getByTestId('nav-snapshots').click();
+    await other.getByTestId('snapshot-open-form').waitFor(); // shown on a live fleet only
+    expect(await other.getByTestId('snapshot-banner').count()).toBe(0);
     await other.close();
 
     await page.getByTestId('snapshot-compare-a').fill(whole);

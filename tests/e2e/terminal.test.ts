@@ -173,6 +173,20 @@ describe.skipIf(!chromiumAvailable)('terminal and staging files against the lab 
     await page.getByTestId('files-upload').setInputFiles({ name: 'bad name;rm -rf.txt', mimeType: 'text/plain', buffer: Buffer.from('x') });
     await expect.poll(async () => (await page.getByTestId('toast').allInnerTexts()).join('\n')).toMatch(/is not a plain file name in \/var\/lib\/ocactl\/staging/);
     expect(await page.locator('[data-testid="files-row"][data-name="bad name;rm -rf.txt"]').count()).toBe(0);
+    // The logs: listed and downloaded, nothing to upload with (their contents: main/terminal/service.test.ts).
+    await page.getByTestId('files-area-logs').click();
+    await page.locator('[data-testid="files-row"][data-name="ocactl.log"]').waitFor();
+    await page.getByTestId('files-read-only').waitFor();
+    expect(await page.getByTestId('files-upload').count()).toBe(0);
+    const [log] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator('[data-testid="files-row"][data-name="ocactl.log"]').getByTestId('files-download').click(),
+    ]);
+    expect(log.suggestedFilename()).toBe('ocactl.log');
+    // One line per log entry, as the restricted shell's `cat` prints them (a quiet appliance may have none yet).
+    for (const line of readFileSync((await log.path())!, 'utf8').split('\n').filter(Boolean)) expect(line).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z (INFO |WARN |ERROR) \S+: /);
+    await page.getByTestId('files-area-staging').click();
+    await page.locator('[data-testid="files-row"][data-name="site-notes.bin"]').waitFor();
     expect(csp).toEqual([]);
   });
 });

@@ -3,7 +3,8 @@
  * the staging folder is a real folder that may hold what an appliance's own staging never should:
  * a symbolic link out of it and a subfolder. The engine asks the agent where its staging folder is
  * (`ocactl status`), lists it with those entries marked refused, and refuses to download or upload
- * through them with a sentence; plain files go both ways.
+ * through them with a sentence; plain files go both ways. The logs area is the agent's own log
+ * folder (reported as logDir), listed and downloaded through the real sftp-server, never written.
  */
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -91,5 +92,22 @@ describe.skipIf(skipReason !== null)('file browser on the reference agent behind
     expect(Buffer.from((await client.api.terminal.download({ serial, name: 'plain.img' })).data, 'base64').toString()).toBe('plain bytes');
     await client.api.terminal.upload({ serial, name: 'notes.txt', offset: 0, data: Buffer.from('hello').toString('base64') });
     expect(readFileSync(join(staging, 'notes.txt'), 'utf8')).toBe('hello');
+  });
+
+  it('lists and downloads the logs the agent keeps (its own log folder, as it reports), and uploads nothing there', async () => {
+    // Something the appliance logs: a drain, run through sshd like any job.
+    const job = await client.api.jobs.exec({ selection: { serials: [serial] }, argv: ['ocactl', 'drain'], timeoutMs: 20_000 });
+    expect((await client.api.jobs.wait({ id: job.id, timeoutMs: 40_000 })).state).toBe('done');
+    const listed = await client.api.terminal.listFiles({ serial, area: 'logs' });
+    expect(listed.path).toBe(join(dir, 'ocactl', 'log'));
+    const log = listed.files.find((f) => f.name === 'ocactl.log');
+    expect(log).toMatchObject({ refused: null });
+    expect(log!.size).toBeGreaterThan(0);
+    const got = Buffer.from((await client.api.terminal.download({ serial, area: 'logs', name: 'ocactl.log' })).data, 'base64').toString();
+    // One line per entry, as the restricted shell's `cat /var/log/ocactl.log` prints them.
+    expect(got).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z (INFO |WARN |ERROR) \S+: .+\n/);
+    expect(got).toMatch(/drain/i);
+    await expect(client.api.terminal.upload({ serial, area: 'logs', name: 'ocactl.log', offset: 0, data: Buffer.from('forged').toString('base64') })).rejects.toMatchObject({ code: 'E_FORBIDDEN', message: expect.stringMatching(/read-only/) });
+    expect(readFileSync(join(dir, 'ocactl', 'log', 'ocactl.log'), 'utf8')).not.toContain('forged');
   });
 });

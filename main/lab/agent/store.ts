@@ -1,7 +1,8 @@
 /**
  * The reference agent's state on a real Linux host: one folder (OCACTL_STATE_DIR, default
- * /var/lib/ocactl) holding agent.json (identity and clock), appliance.json (the model's state) and
- * staging/ (where SFTP puts firmware images). Every `ocactl` run and every HTTP request loads the
+ * /var/lib/ocactl) holding agent.json (identity and clock), appliance.json (the model's state),
+ * staging/ (where SFTP puts firmware images) and log/ocactl.log (the appliance log, rewritten after
+ * each command, read over SFTP). Every `ocactl` run and every HTTP request loads the
  * model under a lock, acts, and saves it, so separate processes share one appliance.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { createApplianceState, LabAppliance, type ApplianceState } from '../mode
 import { LabClock } from '../model/clock';
 import { createFactoryState } from '../model/factory';
 import { planFleet } from '../plan';
+import { writeAgentLog } from '../sftp-logs';
 
 export const DEFAULT_AGENT_DIR = '/var/lib/ocactl';
 export const STATE_DIR_ENV = 'OCACTL_STATE_DIR';
@@ -58,7 +60,7 @@ export function initAgent(dir: string, init: AgentInit = {}): AgentConfig {
     labStart: now,
   };
   const spec = planFleet(3, 1, 1).appliances.find((a) => a.kind === config.model)!;
-  const applianceSpec = { ...spec, serial: config.serial, hostname: config.hostname, timezone: config.timezone, stagingDir: join(dir, 'staging') };
+  const applianceSpec = { ...spec, serial: config.serial, hostname: config.hostname, timezone: config.timezone, stagingDir: join(dir, 'staging'), logDir: join(dir, 'log') };
   const state = init.factoryPassword !== undefined ? createFactoryState(applianceSpec, init.factoryPassword, now) : createApplianceState(applianceSpec, now);
   writeAtomic(join(dir, 'appliance.json'), JSON.stringify(state));
   writeAtomic(configPath, JSON.stringify(config, null, 1));
@@ -116,6 +118,8 @@ export async function withAgentAppliance<T>(dir: string, fn: (appliance: LabAppl
     const appliance = new LabAppliance(state, clock);
     const result = await fn(appliance, config);
     writeAtomic(join(dir, 'appliance.json'), JSON.stringify(appliance.state));
+    // The log folder the host's sftp-server shows (read-only to the manager's file browser).
+    if (appliance.state.logDir) writeAgentLog(appliance.state.logDir, appliance);
     return result;
   } finally {
     release();

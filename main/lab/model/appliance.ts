@@ -164,6 +164,7 @@ export class LabAppliance {
       },
       disk: { usedBytes: s.cache.usedBytes, totalBytes: s.storageBytes },
       nicGbps: s.nicGbps,
+      ...(s.logDir ? { logDir: s.logDir } : {}),
     };
   }
 

@@ -84,6 +84,7 @@ export interface ApplianceState {
   fillWindow?: string;
   bootSeconds: number;
   stagingDir: string;
+  logDir?: string;
   bootedAt: number;
   /** Lab time at which a reboot in progress ends; null when up. */
   downUntil: number | null;
@@ -140,6 +141,8 @@ export interface ApplianceSpec {
   interfaces: ApplianceConfig['interfaces'];
   bgp: ApplianceConfig['bgp'];
   stagingDir?: string;
+  /** Where the logs are kept when not at DEFAULT_LOG_DIR (the reference agent's own folder). */
+  logDir?: string;
   /** The site's fill window (HH:MM-HH:MM, site time); absent: fills run at any time. */
   fillWindow?: string;
 }
@@ -170,6 +173,7 @@ export function createApplianceState(spec: ApplianceSpec, now: number): Applianc
     ...(spec.fillWindow ? { fillWindow: spec.fillWindow } : {}),
     bootSeconds: profile.bootSeconds,
     stagingDir: spec.stagingDir ?? DEFAULT_STAGING_DIR,
+    ...(spec.logDir ? { logDir: spec.logDir } : {}),
     bootedAt,
     downUntil: null,
     nextBoot: null,

@@ -20,10 +20,11 @@ export function SnapshotsScreen() {
 
   const onOpen = async (e: FormEvent) => {
     e.preventDefault();
-    const url = await useSnapshots.getState().open(file.trim());
-    if (url) {
-      setOpened(url);
-      window.open(url, '_blank', 'noopener');
+    const shown = await useSnapshots.getState().open(file.trim());
+    // In the desktop app this window itself shows the snapshot once the app has reloaded it.
+    if (shown && !shown.sameWindow) {
+      setOpened(shown.url);
+      window.open(shown.url, '_blank', 'noopener');
     }
   };
   const onCompare = (e: FormEvent) => {

@@ -4,7 +4,7 @@
  * of its own and answers its URL) and the comparison of two snapshot files.
  */
 import { create } from 'zustand';
-import type { CurrentSnapshot, SnapshotDiff } from '../../../../main/snapshots/contract';
+import type { CurrentSnapshot, SnapshotDiff, SnapshotWindow } from '../../../../main/snapshots/contract';
 import { callEngine, asApiError } from '../../stores/engine';
 import { freezeAges } from '../health/HealthBadge';
 
@@ -15,8 +15,10 @@ interface SnapshotsState {
   busy: boolean;
   error: { code: string; message: string } | null;
   loadCurrent(): Promise<void>;
-  /** Asks the engine to open the file; resolves with the URL of the window on it. */
-  open(file: string): Promise<string | null>;
+  /** Asks the engine to open the file; resolves with where it is shown (null: refused, `error` says why). */
+  open(file: string): Promise<SnapshotWindow | null>;
+  /** Leaves the snapshot for the live fleet: this window goes there (or the desktop app reloads it). */
+  back(): Promise<void>;
   compare(a: string, b: string): Promise<void>;
 }
 
@@ -40,12 +42,26 @@ export const useSnapshots = create<SnapshotsState>()((set) => ({
   async open(file) {
     set({ busy: true, error: null });
     try {
-      const { url } = await callEngine((c) => c.api.snapshots.open({ file }));
-      return url;
+      const { url, sameWindow } = await callEngine((c) => c.api.snapshots.open({ file }));
+      return { url, sameWindow };
     } catch (err) {
       const e = asApiError(err);
       set({ error: { code: e.code, message: e.message } });
       return null;
+    } finally {
+      set({ busy: false });
+    }
+  },
+
+  async back() {
+    set({ busy: true, error: null });
+    try {
+      const { url, sameWindow } = await callEngine((c) => c.api.snapshots.back({}));
+      // The desktop app reloads this window onto the live fleet itself.
+      if (!sameWindow) window.location.assign(url);
+    } catch (err) {
+      const e = asApiError(err);
+      set({ error: { code: e.code, message: e.message } });
     } finally {
       set({ busy: false });
     }

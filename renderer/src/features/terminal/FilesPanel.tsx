@@ -1,10 +1,11 @@
 /**
- * The appliance's staging area over SFTP: its files (a symbolic link, a folder or an odd name is
- * shown with why it will not be opened), upload with a progress bar (sent in pieces, in order),
- * and download. Names are checked by the engine too: anything outside the area is refused there.
+ * The appliance's staging area and its logs over SFTP: their files (a symbolic link, a folder or an
+ * odd name is shown with why it will not be opened), download, and upload with a progress bar (sent
+ * in pieces, in order) into the staging area only: the logs are read-only. Names are checked by the
+ * engine too: anything outside the area is refused there.
  */
 import { useCallback, useEffect, useState, type ChangeEvent } from 'react';
-import type { AreaFile } from '../../../../main/terminal/contract';
+import type { AreaFile, FileArea } from '../../../../main/terminal/contract';
 import { MAX_UPLOAD_CHUNK_BYTES } from '../../../../main/terminal/contract';
 import { asApiError, callEngine } from '../../stores/engine';
 import { toastError, useUi } from '../../stores/ui';
@@ -23,7 +24,13 @@ function fromBase64(data: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
+const AREAS: { area: FileArea; label: string; empty: string }[] = [
+  { area: 'staging', label: 'Staging', empty: 'The staging area is empty.' },
+  { area: 'logs', label: 'Logs', empty: 'There are no logs.' },
+];
+
 export function FilesPanel({ serial }: { serial: string }) {
+  const [area, setArea] = useState<FileArea>('staging');
   const [path, setPath] = useState<string | null>(null);
   const [files, setFiles] = useState<AreaFile[] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -34,7 +41,7 @@ export function FilesPanel({ serial }: { serial: string }) {
 
   useEffect(() => {
     let live = true;
-    callEngine((c) => c.api.terminal.listFiles({ serial })).then(
+    callEngine((c) => c.api.terminal.listFiles({ serial, area })).then(
       (listed) => {
         if (!live) return;
         setPath(listed.path);
@@ -48,7 +55,7 @@ export function FilesPanel({ serial }: { serial: string }) {
     return () => {
       live = false;
     };
-  }, [serial, version]);
+  }, [serial, area, version]);
 
   const upload = async (e: ChangeEvent<HTMLInputElement>) => {
     const file = e.target.files?.[0];
@@ -74,7 +81,7 @@ export function FilesPanel({ serial }: { serial: string }) {
 
   const download = async (name: string) => {
     try {
-      const got = await callEngine((c) => c.api.terminal.download({ serial, name }));
+      const got = await callEngine((c) => c.api.terminal.download({ serial, area, name }));
       const url = URL.createObjectURL(new Blob([fromBase64(got.data)], { type: 'application/octet-stream' }));
       const a = document.createElement('a');
       a.href = url;
@@ -91,12 +98,38 @@ export function FilesPanel({ serial }: { serial: string }) {
 
   return (
     <div className="card section" data-testid="files-panel">
-      <h2>Staging files {path && <span className="muted mono">{path}</span>}</h2>
+      <h2>Files {path && <span className="muted mono">{path}</span>}</h2>
+      <div className="actions" role="tablist" aria-label="File area">
+        {AREAS.map((a) => (
+          <button
+            key={a.area}
+            type="button"
+            role="tab"
+            aria-selected={area === a.area}
+            className={`btn small${area === a.area ? ' primary' : ''}`}
+            data-testid={`files-area-${a.area}`}
+            onClick={() => {
+              // The other area's files are not shown while this one's are asked for.
+              setFiles(null);
+              setPath(null);
+              setArea(a.area);
+            }}
+          >
+            {a.label}
+          </button>
+        ))}
+      </div>
       <div className="actions">
-        <label className="btn small">
-          Upload…
-          <input type="file" className="sr-only" data-testid="files-upload" onChange={(e) => void upload(e)} disabled={progress !== null} />
-        </label>
+        {area === 'staging' ? (
+          <label className="btn small">
+            Upload…
+            <input type="file" className="sr-only" data-testid="files-upload" onChange={(e) => void upload(e)} disabled={progress !== null} />
+          </label>
+        ) : (
+          <span className="muted" data-testid="files-read-only">
+            Read-only: logs are listed and downloaded, never written.
+          </span>
+        )}
         <button type="button" className="btn small" onClick={load}>
           Refresh
         </button>
@@ -112,7 +145,7 @@ export function FilesPanel({ serial }: { serial: string }) {
           {error}
         </p>
       )}
-      {files && files.length === 0 && <p className="muted">The staging area is empty.</p>}
+      {files && files.length === 0 && <p className="muted">{AREAS.find((a) => a.area === area)!.empty}</p>}
       {files && files.length > 0 && (
         <table className="terminal-files" data-testid="files-table">
           <thead>
