@@ -156,6 +156,8 @@ export interface Engine {
   connect(channel: Channel, ctx: CallContext): () => void;
   /** An in-process typed client (CLI, tests). */
   client(ctx?: Partial<CallContext>): ApiClient;
+  /** Work that events started in the background (a service built on first use, a lab's history seeded) has ended. */
+  settled(): Promise<void>;
   close(): void;
 }
 
@@ -395,15 +397,20 @@ export function composeEngine(options: EngineOptions, modules: Partial<DomainMod
     return service;
   }
 
+  /** Work started by events and not ended yet: settled() waits for it (a CLI command before it exits). */
+  const background = new Set<Promise<unknown>>();
   /** Runs `fn` on a service after an event: now if it is built, else once it is. */
   const withService = <S extends ServiceName>(what: string, name: S, fn: (service: Services[S]) => unknown) => {
     const fail = (err: unknown) => log.error(what, { error: err instanceof Error ? err.message : String(err) });
+    let work: Promise<unknown>;
     try {
-      if (services.has(name)) fn(get(name));
-      else void use(name).then(fn).catch(fail);
+      work = services.has(name) ? Promise.resolve(fn(get(name))) : use(name).then(fn);
     } catch (err) {
       fail(err);
+      return;
     }
+    const tracked: Promise<unknown> = work.catch(fail).finally(() => background.delete(tracked));
+    background.add(tracked);
   };
   // Each sweep's serving per site is a candidate for the day's peak; a lab brings months of history.
   events.scoped('health').on('swept', () => withService('capacity: recording peaks', 'capacity', (c) => c.recordSweep()));
@@ -412,14 +419,7 @@ export function composeEngine(options: EngineOptions, modules: Partial<DomainMod
   // engine lives on: it seeds a site at a time and answers meanwhile; a CLI command finishes first.
   const windowHost = !snapshot && (options.host === 'desktop' || options.host === 'browser');
   events.scoped('health').on('swept', () => withService('history: recording a sweep', 'history', (h) => h.recordSweep()));
-  events.scoped('lab').on(
-    'changed',
-    ({ running }) =>
-      running &&
-      withService('history: lab history', 'history', (h) =>
-        h.seedLabHistory(moduleView.lab.LAB_TAG, windowHost).catch((err: unknown) => log.error('history: lab history', { error: err instanceof Error ? err.message : String(err) })),
-      ),
-  );
+  events.scoped('lab').on('changed', ({ running }) => running && withService('history: lab history', 'history', (h) => h.seedLabHistory(moduleView.lab.LAB_TAG, windowHost)));
 
   if (everyModule) {
     for (const name of BUILT_BEFORE_RECOVER) get(name);
@@ -560,6 +560,9 @@ export function composeEngine(options: EngineOptions, modules: Partial<DomainMod
       const [engineSide, clientSide] = channelPair();
       engine.connect(engineSide, { actor: ctx?.actor ?? `${options.host}:local`, host: ctx?.host ?? options.host });
       return createApiClient(clientSide);
+    },
+    async settled() {
+      while (background.size > 0) await Promise.all([...background]);
     },
     close() {
       events.emit('system.shutdown', { reason: 'engine closed' });

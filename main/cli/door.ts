@@ -58,7 +58,10 @@ export async function throughDoor<T>(dataDirOption: string | undefined, actor: s
     },
   };
   try {
-    return await fn({ dataDir, client, api: client.api, local });
+    const result = await fn({ dataDir, client, api: client.api, local });
+    // What the command's events started (a lab's history seeded, a sweep recorded) ends before the engine does.
+    await engine.settled();
+    return result;
   } finally {
     client.close();
     engine.close();
