@@ -28,7 +28,7 @@ describe('appliance HTTP client against lab appliances', () => {
     try {
       const outcomes = await Promise.all(
         endpoints.map((e) =>
-          callAppliance(e, 'GET /v1/health', { timeoutMs: 1500 }).then(
+          callAppliance(e, 'GET /v1/health', { timeoutMs: 5000 }) // the stalled one waits it out; the healthy ones meet it on a loaded machine.then(
             (h) => `ok:${h.serial}`,
             (err: unknown) => (err instanceof FleetError ? err.code : `other:${String(err)}`),
           ),
