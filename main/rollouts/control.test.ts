@@ -21,6 +21,9 @@ const until = async (what: string, check: () => Promise<boolean> | boolean, time
   }
 };
 
+/** Long enough that a loaded machine still takes a few dozen samples after the test has seen judging begin. */
+const OBSERVE_S = 6;
+
 describe.skipIf(missing)('rollout control on a lab fleet', () => {
   let lab: RolloutLab;
   let sites: string[] = [];
@@ -137,7 +140,7 @@ describe.skipIf(missing)('rollout control on a lab fleet', () => {
   it('a canary that degrades while observed is judged fail with the numbers; the waves never start', async () => {
     const image = await nextImage();
     const canary = bySite(sites[1]!)[0]!;
-    const r = await lab.api.rollouts.create({ image, selection: { all: true }, canary: { kind: 'serials', serials: [canary] }, maxUnavailablePerSite: { kind: 'count', value: 1 }, judgement: { observeSeconds: 2, sampleEverySeconds: 0.1 } });
+    const r = await lab.api.rollouts.create({ image, selection: { all: true }, canary: { kind: 'serials', serials: [canary] }, maxUnavailablePerSite: { kind: 'count', value: 1 }, judgement: { observeSeconds: OBSERVE_S, sampleEverySeconds: 0.1 } });
     await lab.api.rollouts.start({ id: r.id });
     await until('judging', async () => (await get(r.id)).rollout.phase === 'judging');
     lab.fleet.setFault(canary, 'disk-failure', true);
@@ -166,13 +169,22 @@ describe.skipIf(missing)('rollout control on a lab fleet', () => {
       selection: { all: true },
       canary: { kind: 'serials', serials: [canary] },
       maxUnavailablePerSite: { kind: 'count', value: 1 },
-      judgement: { observeSeconds: 2, sampleEverySeconds: 0.1, failP: 1e-12, marginalP: 0.05 },
+      judgement: { observeSeconds: OBSERVE_S, sampleEverySeconds: 0.1, failP: 1e-12, marginalP: 0.05 },
     });
+    // The canary's metrics replies, counted where the lab answers them: the degradation is measured in
+    // samples, not in wall-clock time a loaded machine stretches.
+    const model = lab.fleet.appliance(canary)!;
+    const metrics = model.metrics.bind(model);
+    let served = 0;
+    model.metrics = () => (served++, metrics());
     await lab.api.rollouts.start({ id: r.id });
     await until('judging', async () => (await get(r.id)).rollout.phase === 'judging');
-    // A passing degradation: bad for the first half of the observation, healthy at its end.
+    const judgingSeen = Date.now();
+    // A passing degradation: bad for a score of samples (or the first half of the observation on a
+    // slow machine), healthy at its end (an Error as the last word would fail the canary outright).
     lab.fleet.setFault(canary, 'disk-failure', true);
-    await new Promise((res) => setTimeout(res, 900));
+    const from = served;
+    await until('degraded samples', () => served - from >= 20 || Date.now() - judgingSeen >= (OBSERVE_S * 1000) / 2);
     lab.fleet.setFault(canary, 'disk-failure', false);
     const waiting = await lab.api.rollouts.wait({ id: r.id, timeoutMs: 60_000 });
     expect(waiting.state).toBe('awaiting-approval');
