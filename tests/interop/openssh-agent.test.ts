@@ -57,7 +57,7 @@ describe.skipIf(skipReason !== null)('reference agent behind OpenSSH sshd', () =
       env: { PATH: `${AGENT_BIN}:${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`, OCACTL_STATE_DIR: stateDir },
       config: ['Subsystem sftp internal-sftp'],
     });
-    target = { port: sshd.port, privateKey: client.privateKey, username: sshd.user, readyTimeout: 5000 };
+    target = { port: sshd.port, privateKey: client.privateKey, username: sshd.user, readyTimeout: 30_000 };
   }, 60_000);
 
   afterAll(async () => {
