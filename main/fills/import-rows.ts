@@ -88,8 +88,8 @@ function validate<K extends FileKind>(kind: K, line: number, input: Record<strin
 async function* readCsvRows<K extends FileKind>(kind: K, source: Readable): AsyncGenerator<RowResult<z.output<(typeof SCHEMAS)[K]>>> {
   let columns: (Column | undefined)[] | null = null;
   for await (const r of readCsvRecords(source, { maxRecordChars: MAX_RECORD_CHARS, expected: `a ${kind} file` })) {
-    if ('broken' in r) {
-      yield { line: r.line, problems: [{ reason: r.broken }] };
+    if ('problems' in r) {
+      yield r;
       continue;
     }
     const { line, cells: record } = r;

@@ -157,8 +157,8 @@ export async function* readCsv(input: Readable | string, kind?: CsvKind): AsyncG
   let columns: readonly Column[] | null = null;
   let csvKind: CsvKind | null = kind ?? null;
   for await (const r of readCsvRecords(source, { maxRecordChars: MAX_RECORD_CHARS, expected: 'an inventory file' })) {
-    if ('broken' in r) {
-      yield { line: r.line, problems: [{ reason: r.broken }] };
+    if ('problems' in r) {
+      yield r;
       continue;
     }
     const { line, cells: record } = r;

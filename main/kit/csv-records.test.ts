@@ -28,10 +28,10 @@ describe('CSV records', () => {
     const records = await all(`a,b\n${'x'.repeat(300)},1\nok,2\n`);
     // A problem can come out before the records parsed in the same chunk: whoever reports them sorts by line.
     expect(records).toContainEqual({ line: 1, cells: ['a', 'b'] });
-    expect(records.find((r) => 'broken' in r)).toEqual({ line: 2, broken: 'a row is longer than 200 characters; this is not a test file' });
+    expect(records.find((r) => 'problems' in r)).toEqual({ line: 2, problems: [{ reason: 'a row is longer than 200 characters; this is not a test file' }] });
     const unclosed = await all('a,b\nfine,1\n"never closed,2\n');
     expect(unclosed).toContainEqual({ line: 2, cells: ['fine', '1'] });
-    expect(unclosed.find((r) => 'broken' in r)).toEqual({ line: 3, broken: 'a quoted value is never closed (a " is missing)' });
+    expect(unclosed.find((r) => 'problems' in r)).toEqual({ line: 3, problems: [{ reason: 'a quoted value is never closed (a " is missing)' }] });
   });
 
   it('destroys its source when the reader stops early', async () => {

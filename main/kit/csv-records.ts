@@ -2,18 +2,18 @@
  * Reading CSV files as a stream of records, each with the physical line of the file it starts on
  * (the header is line 1): csv-parse does the parsing, so a large file never sits in memory as one
  * string. Text that is not CSV (an unclosed quote, a record over the size limit) is reported at its
- * line as a `broken` record and parsing goes on, so a file's every problem can be listed. What the
+ * line as a record of `problems` and parsing goes on, so a file's every problem can be listed. What the
  * columns mean is the caller's (the inventory's sites and appliances files, the fills' catalog and
  * demand files).
  */
 import type { Readable } from 'node:stream';
 import { Parser } from 'csv-parse';
 
-/** A record of cells, or text the parser could not read as CSV, with the line it starts on. */
-export type CsvRecord = { line: number; cells: string[] } | { line: number; broken: string };
+/** A record of cells, or text the parser could not read as CSV (a row problem, as importers report them), with the line it starts on. */
+export type CsvRecord = { line: number; cells: string[] } | { line: number; problems: [{ reason: string }] };
 
 export interface CsvRecordOptions {
-  /** A record longer than this many characters is refused (reported as broken). */
+  /** A record longer than this many characters is refused (reported as a problem at its line). */
   maxRecordChars: number;
   /** What the file was expected to be, for the sentence on an overlong record: "an inventory file". */
   expected: string;
@@ -55,7 +55,7 @@ export async function* readCsvRecords(source: Readable, options: CsvRecordOption
     skip_records_with_error: true,
     on_skip: (err) => {
       const line = (err as { lines?: unknown } | undefined)?.lines;
-      broken.push({ line: typeof line === 'number' ? line : parser.info.lines, broken: notCsvReason(err, options) });
+      broken.push({ line: typeof line === 'number' ? line : parser.info.lines, problems: [{ reason: notCsvReason(err, options) }] });
     },
   });
   source.on('error', (err) => parser.destroy(err));
