@@ -140,10 +140,9 @@ describe.skipIf(!chromiumAvailable)('fan-out jobs and host keys in the browser h
   it('shows live progress on a slow job, cancels it mid-way keeping what arrived, and retries only the rest', async () => {
     const site = sites[1]!;
     const members = bySite.get(site)!.map((a) => a.serial);
-    // The job runs in serial order, two at a time: the first two answer at once, the rest never answer
-    // (stalled: however slowly this machine clicks through to Cancel, no third one can finish first).
+    // The job runs in serial order, two at a time: the first two answer at once, the rest take seconds each.
     const slow = members.slice(2);
-    for (const s of slow) cli(['lab', 'fault', s, 'stall']);
+    for (const s of slow) cli(['lab', 'fault', s, 'slow']);
 
     await go(`#/appliances?site=${site}`);
     await expect.poll(() => attr('appliance-table', 'data-total')).toBe(String(members.length));
@@ -178,7 +177,7 @@ describe.skipIf(!chromiumAvailable)('fan-out jobs and host keys in the browser h
     await expect.poll(() => attr('job-state', 'data-state')).toBe('cancelled');
     await expect.poll(() => attr('job-summary', 'data-passed')).toBe('2');
 
-    for (const s of slow) cli(['lab', 'fault', s, 'stall', '--off']);
+    for (const s of slow) cli(['lab', 'fault', s, 'slow', '--off']);
     await page.getByTestId('job-retry-failed').click();
     await page.getByTestId('retry-dialog').waitFor();
     expect(await page.getByTestId('job-retry-confirm').textContent()).toBe(`Run on ${slow.length} appliances`);
