@@ -17,33 +17,15 @@ import type { HealthRecord } from '../main/health/assess';
 import { ManualClock } from '../main/kit/time';
 import { silentLogger } from '../main/store/log';
 import { openNodeVault } from '../main/vault/node-vault';
+import { importScaleFleet, scalePartners, scaleSerial } from './support/scale-fleet';
 
 const N = Number(process.env['HEALTH_FLEET_APPLIANCES'] ?? 10_000);
 const SITES = Number(process.env['HEALTH_FLEET_SITES'] ?? 1_000);
-const PARTNERS = Math.max(1, Math.round(SITES / 10));
+const PARTNERS = scalePartners(SITES);
 const RUNS = 7;
 
 const log = (line: string) => process.stderr.write(line + '\n');
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
-
-function sitesCsv(): string {
-  const lines = ['code,partner,asn,name,city,country,latitude,longitude,timezone,maintenance_window,fill_window'];
-  for (let s = 0; s < SITES; s++) {
-    const p = s % PARTNERS;
-    lines.push(`S${String(s).padStart(4, '0')},Partner ${p},${64512 + p},Site ${s},City ${s},BR,-23.5,-46.8,America/Sao_Paulo,03:00-05:00,02:00-14:00`);
-  }
-  return lines.join('\n');
-}
-
-function appliancesCsv(): string {
-  const lines = ['serial,hostname,site,model,ipv4,ipv6,ssh_port,api_port,storage_tb,nic_gbps,firmware,status,tags'];
-  for (let i = 0; i < N; i++) {
-    const n = String(i).padStart(6, '0');
-    const site = `S${String(i % SITES).padStart(4, '0')}`;
-    lines.push(`OC${n},oca${n}.${site.toLowerCase()}.isp.example.net,${site},${i % 3 ? 'storage' : 'flash'},10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255},,22,443,360,100,2026.1.0,online,`);
-  }
-  return lines.join('\n');
-}
 
 function record(serial: string, i: number, at: string): HealthRecord {
   const used = 0.6 + (i % 37) / 100;
@@ -117,16 +99,15 @@ async function main(): Promise<void> {
   try {
     log(`seeding ${N} appliances in ${SITES} sites, each with a measured state...`);
     let engine = open();
-    await engine.inventory.importData({ format: 'csv', kind: 'sites', content: sitesCsv() }, 'bench');
-    await engine.inventory.importData({ format: 'csv', kind: 'appliances', content: appliancesCsv() }, 'bench');
+    const serials = await importScaleFleet(engine, { appliances: N, sites: SITES }, 'bench');
     const at = new Date(clock.now()).toISOString();
-    engine.health.repo.saveRecords(Array.from({ length: N }, (_, i) => record(`OC${String(i).padStart(6, '0')}`, i, at)));
+    engine.health.repo.saveRecords(serials.map((serial, i) => record(serial, i, at)));
     engine.close();
     // A fresh engine reads the stored states, as the app does at start.
     engine = open();
     const wire = countingClient(engine);
     const { client } = wire;
-    const visible = Array.from({ length: 60 }, (_, i) => `OC${String(5000 + i).padStart(6, '0')}`);
+    const visible = Array.from({ length: 60 }, (_, i) => scaleSerial(5000 + i));
     const results: Record<string, unknown> = {};
     results['everything'] = await measure('health.fleet({}) (every item: what every screen read before)', wire, () => client.api.health.fleet({}));
     results['rollupsOnly'] = await measure('roll-ups only (overview, Health strip)', wire, () => client.api.health.fleet({ includeItems: false }));

@@ -21,35 +21,16 @@ import { ManualClock, seededRng } from '../main/kit/time';
 import { silentLogger } from '../main/store/log';
 import { openNodeVault } from '../main/vault/node-vault';
 import { openSnapshotEngine } from '../main/host/snapshot-engine';
+import { importScaleFleet } from './support/scale-fleet';
 
 const N = Number(process.env['SNAPSHOT_APPLIANCES'] ?? 10_000);
 const SITES = Math.min(N, Number(process.env['SNAPSHOT_SITES'] ?? 1_000));
 const DAYS = Number(process.env['SNAPSHOT_DAYS'] ?? 30);
-const PARTNERS = Math.max(1, Math.round(SITES / 10));
 const MIN = 60_000;
 
 const log = (line: string) => process.stderr.write(line + '\n');
 const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
 const seconds = (t0: number) => round((performance.now() - t0) / 1000);
-
-function sitesCsv(): string {
-  const lines = ['code,partner,asn,name,city,country,latitude,longitude,timezone,maintenance_window,fill_window'];
-  for (let s = 0; s < SITES; s++) {
-    const p = s % PARTNERS;
-    lines.push(`S${String(s).padStart(4, '0')},Partner ${p},${64512 + p},Site ${s},City ${s},BR,-23.5,-46.8,America/Sao_Paulo,03:00-05:00,02:00-14:00`);
-  }
-  return lines.join('\n');
-}
-
-function appliancesCsv(): string {
-  const lines = ['serial,hostname,site,model,ipv4,ipv6,ssh_port,api_port,storage_tb,nic_gbps,firmware,status,tags'];
-  for (let i = 0; i < N; i++) {
-    const n = String(i).padStart(6, '0');
-    const site = `S${String(i % SITES).padStart(4, '0')}`;
-    lines.push(`OC${n},oca${n}.${site.toLowerCase()}.isp.example.net,${site},${i % 3 ? 'storage' : 'flash'},10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255},,22,443,360,100,2026.1.0,online,`);
-  }
-  return lines.join('\n');
-}
 
 /** A plausible point at a minute: a daily serving curve with noise, disk filling slowly, fills at night. */
 function pointAt(i: number, minute: number, rng: () => number) {
@@ -95,9 +76,7 @@ async function main(): Promise<void> {
   try {
     const api = engine.client({ actor: 'bench:snapshot' }).api;
     let t0 = performance.now();
-    await api.inventory.importData({ format: 'csv', kind: 'sites', content: sitesCsv() });
-    await api.inventory.importData({ format: 'csv', kind: 'appliances', content: appliancesCsv() });
-    const serials = engine.inventory.listAppliances({ sort: 'serial', dir: 'asc', offset: 0, limit: N }).items.map((a) => a.serial);
+    const serials = await importScaleFleet(engine, { appliances: N, sites: SITES }, 'bench:snapshot');
     engine.health.repo.saveRecords(serials.map((s) => record(s, new Date(end - 20_000).toISOString())));
     log(`inventory of ${N} in ${seconds(t0)} s`);
 

@@ -33,7 +33,7 @@ beforeAll(async () => {
   await withApi(async (api) => {
     for (const site of fleet.plan.sites) await api.inventory.upsertSite(site);
     for (const a of fleet.manifestAppliances()) await api.inventory.createAppliance(labApplianceInput(a));
-    await api.health.setMonitor({ timeoutMs: 500 });
+    await api.health.setMonitor({ timeoutMs: 10_000 }); // no appliance here stalls: a deadline a loaded machine always meets
     fleet.setFault('LAB00001', 'disk-failure', true);
     await api.health.pollNow({});
     // The second appliance then goes dark: its last known state stays, with an age.

@@ -13,6 +13,7 @@ import { LabFleet } from '../lab/fleet';
 import { silentLogger } from '../store/log';
 import { openNodeVault } from '../vault/node-vault';
 import { enrollLabFleet } from '../../tests/support/lab-inventory';
+import { until } from '../../tests/support/wait';
 
 describe('a diagnostics suite after the engine stops mid-run', () => {
   const root = mkdtempSync(join(tmpdir(), 'fleetdeck-diag-resume-'));
@@ -40,11 +41,7 @@ describe('a diagnostics suite after the engine stops mid-run', () => {
     for (const s of serials) fleet.setFault(s, 'slow', true);
     const { jobId } = await first.client().api.diagnostics.run({ selection: { all: true } });
     // Stop once some checks are in and some are not.
-    for (let i = 0; i < 200; i++) {
-      const done = first.diagnostics.repo.runs({ jobId }, 10).reduce((n, r) => n + r.results.length, 0);
-      if (done >= 3) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await until(() => first.diagnostics.repo.runs({ jobId }, 10).reduce((n, r) => n + r.results.length, 0) >= 3, 'three checks recorded', { timeoutMs: 45_000, intervalMs: 50 });
     const before = first.diagnostics.repo.runs({ jobId }, 10);
     const partial = before.reduce((n, r) => n + r.results.length, 0);
     expect(partial).toBeGreaterThan(0);

@@ -4,15 +4,15 @@
  * against the contract's schemas and come out as valid items or line-numbered problems; the
  * service stages them and commits all or nothing.
  *
- * The inventory importer's pieces are reused, not copied: its CSV parser (csv-parse, tagging each
- * record with its line), its hostile-value check (control characters, bidi overrides, overlong
- * values) and its zod-problem wording. Bounds: a record or a JSON line is at most 64 KiB, a JSON
+ * Shared with the inventory importer, not copied: the CSV record reader (main/kit/csv-records.ts:
+ * csv-parse, each record tagged with its line), the hostile-value check (control characters, bidi
+ * overrides, overlong values) and the zod-problem wording. Bounds: a record or a JSON line is at most 64 KiB, a JSON
  * line nests at most 8 levels, and a file has at most MAX_IMPORT_ROWS rows.
  */
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import type { z } from 'zod';
-import { LineTaggingParser, notCsvReason } from '../inventory/csv';
+import { readCsvRecords } from '../kit/csv-records';
 import { hostileValue, problemsOf, type RowProblem } from '../inventory/import-items';
 import { CatalogRow, DemandRow } from './contract';
 
@@ -87,69 +87,48 @@ function validate<K extends FileKind>(kind: K, line: number, input: Record<strin
   return { line, item: result.data as z.output<(typeof SCHEMAS)[K]> };
 }
 
-const lineBreaks = (record: readonly string[]) => record.reduce((n, cell) => n + (cell.match(/\r\n|\r|\n/g)?.length ?? 0), 0);
-
 async function* readCsvRows<K extends FileKind>(kind: K, source: Readable): AsyncGenerator<RowResult<z.output<(typeof SCHEMAS)[K]>>> {
-  const broken: { line: number; problems: RowProblem[] }[] = [];
-  const parser = new LineTaggingParser({
-    bom: true,
-    relax_column_count: true,
-    relax_quotes: true,
-    skip_empty_lines: true,
-    max_record_size: MAX_RECORD_CHARS,
-    skip_records_with_error: true,
-    on_skip: (err) => {
-      const line = (err as { lines?: unknown } | undefined)?.lines;
-      broken.push({ line: typeof line === 'number' ? line : parser.info.lines, problems: [{ reason: notCsvReason(err) }] });
-    },
-  });
-  source.on('error', (err) => parser.destroy(err));
-  source.pipe(parser);
   let columns: (Column | undefined)[] | null = null;
-  try {
-    for await (const { record, lines } of parser as AsyncIterable<{ record: string[]; lines: number }>) {
-      yield* broken.splice(0);
-      const line = lines - lineBreaks(record);
-      if (columns === null) {
-        const header = record.map((h) => h.trim().toLowerCase());
-        const problems = headerProblems(kind, header);
-        if (problems.length) {
-          yield { line, problems };
-          return;
-        }
-        const byName = new Map(COLUMNS[kind].map((c) => [c.name, c]));
-        columns = header.map((h) => byName.get(h));
-        continue;
-      }
-      if (record.every((cell) => cell.trim() === '')) continue;
-      if (record.length !== columns.length) {
-        yield { line, problems: [{ reason: `expected ${columns.length} columns like the header, found ${record.length}` }] };
-        continue;
-      }
-      const input: Record<string, unknown> = {};
-      const problems: RowProblem[] = [];
-      columns.forEach((column, i) => {
-        if (!column) return;
-        const raw = record[i]!;
-        const hostile = hostileValue(raw);
-        const cell = raw.trim();
-        if (hostile) problems.push({ field: column.name, reason: hostile });
-        else if (cell === '') {
-          if (column.required) problems.push({ field: column.name, reason: 'missing' });
-        } else if (column.type === 'number') {
-          if (NUMBER.test(cell)) input[column.field] = Number(cell);
-          else problems.push({ field: column.name, reason: `"${cell.slice(0, 40)}" is not a number` });
-        } else input[column.field] = cell;
-      });
-      yield validate(kind, line, input, problems);
+  for await (const r of readCsvRecords(source, { maxRecordChars: MAX_RECORD_CHARS, expected: `a ${kind} file` })) {
+    if ('problems' in r) {
+      yield r;
+      continue;
     }
-    yield* broken.splice(0);
-    if (columns === null) yield { line: 1, problems: [{ reason: `the file is empty; the first line must be the header (${HEADERS[kind]})` }] };
-  } finally {
-    source.unpipe(parser);
-    source.destroy();
-    parser.destroy();
+    const { line, cells: record } = r;
+    if (columns === null) {
+      const header = record.map((h) => h.trim().toLowerCase());
+      const problems = headerProblems(kind, header);
+      if (problems.length) {
+        yield { line, problems };
+        return;
+      }
+      const byName = new Map(COLUMNS[kind].map((c) => [c.name, c]));
+      columns = header.map((h) => byName.get(h));
+      continue;
+    }
+    if (record.every((cell) => cell.trim() === '')) continue;
+    if (record.length !== columns.length) {
+      yield { line, problems: [{ reason: `expected ${columns.length} columns like the header, found ${record.length}` }] };
+      continue;
+    }
+    const input: Record<string, unknown> = {};
+    const problems: RowProblem[] = [];
+    columns.forEach((column, i) => {
+      if (!column) return;
+      const raw = record[i]!;
+      const hostile = hostileValue(raw);
+      const cell = raw.trim();
+      if (hostile) problems.push({ field: column.name, reason: hostile });
+      else if (cell === '') {
+        if (column.required) problems.push({ field: column.name, reason: 'missing' });
+      } else if (column.type === 'number') {
+        if (NUMBER.test(cell)) input[column.field] = Number(cell);
+        else problems.push({ field: column.name, reason: `"${cell.slice(0, 40)}" is not a number` });
+      } else input[column.field] = cell;
+    });
+    yield validate(kind, line, input, problems);
   }
+  if (columns === null) yield { line: 1, problems: [{ reason: `the file is empty; the first line must be the header (${HEADERS[kind]})` }] };
 }
 
 /** Depth of a parsed JSON value (a scalar is 0). */

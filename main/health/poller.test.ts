@@ -41,6 +41,8 @@ describe('pollAppliance', () => {
       res.end(JSON.stringify(body));
     });
     server.on('connection', () => connections++);
+    // Node closes an idle kept-alive socket after 5 s by default; a loaded machine must not make that a second connection.
+    server.keepAliveTimeout = 120_000;
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     port = (server.address() as AddressInfo).port;
   });
@@ -49,7 +51,7 @@ describe('pollAppliance', () => {
     server.close();
   });
 
-  const options = (agent: Agent): PollOptions => ({ timeoutMs: 2000, agent, signal: new AbortController().signal, now: () => NOW });
+  const options = (agent: Agent): PollOptions => ({ timeoutMs: 15_000, agent, signal: new AbortController().signal, now: () => NOW });
 
   it('reuses one kept-alive socket for health and metrics, poll after poll', async () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 2 });

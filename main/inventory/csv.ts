@@ -5,7 +5,6 @@
  * = + - @ TAB or CR gets a leading apostrophe; reading takes that apostrophe off again.
  */
 import { Readable } from 'node:stream';
-import { Parser } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
 import type { z } from 'zod';
 import {
@@ -18,6 +17,7 @@ import {
   type RowProblem,
 } from './import-items';
 import type { StoredAppliance, StoredSite } from './repo';
+import { readCsvRecords } from '../kit/csv-records';
 
 export type CsvKind = 'sites' | 'appliances';
 
@@ -145,18 +145,6 @@ function rowFrom(kind: CsvKind, columns: readonly Column[], record: readonly str
   return { line, item };
 }
 
-const lineBreaks = (record: readonly string[]) => record.reduce((n, cell) => n + (cell.match(/\r\n|\r|\n/g)?.length ?? 0), 0);
-
-/**
- * csv-parse's stream, each record tagged with the parser's line count as the record completes: what
- * its `info` option reports, without the two objects `info` builds per record (a third of the parse).
- */
-export class LineTaggingParser extends Parser {
-  override push(record: unknown, encoding?: BufferEncoding): boolean {
-    return super.push(record === null ? null : { record, lines: this.info.lines }, encoding);
-  }
-}
-
 /**
  * Reads a CSV file as a stream of rows. Line numbers are physical lines of the file (the header
  * is line 1). A bad header ends the file with its problems; so does text that is not CSV at all.
@@ -166,64 +154,38 @@ export async function* readCsv(input: Readable | string, kind?: CsvKind): AsyncG
   const source = typeof input === 'string' ? Readable.from([input]) : input;
   // Text that is not CSV (an unclosed quote, a runaway record) is reported at its line and
   // parsing goes on, so every problem in the file is listed; the import then fails as a whole.
-  const broken: ParsedRow[] = [];
-  const parser = new LineTaggingParser({
-    bom: true,
-    relax_column_count: true,
-    relax_quotes: true,
-    skip_empty_lines: true,
-    max_record_size: MAX_RECORD_CHARS,
-    skip_records_with_error: true,
-    on_skip: (err) => {
-      const line = (err as { lines?: unknown } | undefined)?.lines;
-      broken.push({ line: typeof line === 'number' ? line : parser.info.lines, problems: [{ reason: notCsvReason(err) }] });
-    },
-  });
-  source.on('error', (err) => parser.destroy(err));
-  source.pipe(parser);
   let columns: readonly Column[] | null = null;
   let csvKind: CsvKind | null = kind ?? null;
-  try {
-    for await (const { record, lines } of parser as AsyncIterable<{ record: string[]; lines: number }>) {
-      yield* broken.splice(0);
-      const line = lines - lineBreaks(record);
-      if (columns === null) {
-        const header = record.map((h) => h.trim().toLowerCase());
-        csvKind ??= inferKind(header);
-        if (csvKind === null) {
-          const semicolons = header.length === 1 && header[0]!.includes(';');
-          const reason = semicolons
-            ? 'the columns are separated by ";"; save the file with commas'
-            : `the header names neither a sites file (${CSV_HEADER.sites}) nor an appliances file (${CSV_HEADER.appliances})`;
-          yield { line, problems: [{ reason }] };
-          return;
-        }
-        const problems = headerProblems(csvKind, header);
-        if (problems.length) {
-          yield { line, problems };
-          return;
-        }
-        const byName = new Map(CSV_COLUMNS[csvKind].map((c) => [c.name, c]));
-        columns = header.map((h) => byName.get(h)!);
-        continue;
-      }
-      if (record.every((cell) => cell.trim() === '')) continue;
-      yield rowFrom(csvKind!, columns, record, line);
+  for await (const r of readCsvRecords(source, { maxRecordChars: MAX_RECORD_CHARS, expected: 'an inventory file' })) {
+    if ('problems' in r) {
+      yield r;
+      continue;
     }
-    yield* broken.splice(0);
-    if (columns === null) yield { line: 1, problems: [{ reason: 'the file is empty; the first line must be the header' }] };
-  } finally {
-    source.unpipe(parser);
-    source.destroy();
-    parser.destroy();
+    const { line, cells: record } = r;
+    if (columns === null) {
+      const header = record.map((h) => h.trim().toLowerCase());
+      csvKind ??= inferKind(header);
+      if (csvKind === null) {
+        const semicolons = header.length === 1 && header[0]!.includes(';');
+        const reason = semicolons
+          ? 'the columns are separated by ";"; save the file with commas'
+          : `the header names neither a sites file (${CSV_HEADER.sites}) nor an appliances file (${CSV_HEADER.appliances})`;
+        yield { line, problems: [{ reason }] };
+        return;
+      }
+      const problems = headerProblems(csvKind, header);
+      if (problems.length) {
+        yield { line, problems };
+        return;
+      }
+      const byName = new Map(CSV_COLUMNS[csvKind].map((c) => [c.name, c]));
+      columns = header.map((h) => byName.get(h)!);
+      continue;
+    }
+    if (record.every((cell) => cell.trim() === '')) continue;
+    yield rowFrom(csvKind!, columns, record, line);
   }
-}
-
-export function notCsvReason(err: Error | undefined): string {
-  const code = (err as { code?: unknown } | undefined)?.code;
-  if (code === 'CSV_MAX_RECORD_SIZE') return `a row is longer than ${MAX_RECORD_CHARS} characters; this is not an inventory file`;
-  if (code === 'CSV_QUOTE_NOT_CLOSED') return 'a quoted value is never closed (a " is missing)';
-  return `the file is not valid CSV here: ${err?.message ?? 'unknown error'}`;
+  if (columns === null) yield { line: 1, problems: [{ reason: 'the file is empty; the first line must be the header' }] };
 }
 
 // Writing

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiClient } from '../api/client';
 import { rejectionOf, sampleAppliances, sampleSites } from '../../tests/support/inventory-fixtures';
 import { tempEngine, type TempEngine } from '../../tests/support/temp-engine';
+import { until } from '../../tests/support/wait';
 import type { InventoryService } from './service';
 
 let t: TempEngine;
@@ -183,7 +184,7 @@ describe('single changes', () => {
       { name: 'inventory.changed', payload: { kind: 'appliance', keys: ['OCA24S00101'] }, inTransaction: false },
       { name: 'inventory.changed', payload: { kind: 'import', keys: ['site:MUC01'] }, inTransaction: false },
     ]);
-    await new Promise((r) => setTimeout(r, 10));
+    await until(() => windowSaw.length >= seen.length, 'the window to see both events');
     expect(windowSaw).toEqual(seen.map((e) => e.payload));
   });
 });

@@ -226,7 +226,7 @@ describe('lab faults', () => {
         if (!err) stream.on('data', (chunk: Buffer) => (output += chunk.toString()));
       });
       // Cut promptly: well before the test's own timeout, so a connection left open fails here, by name.
-      const outcome = await Promise.race([closed, new Promise<'still open'>((r) => setTimeout(() => r('still open'), 3_000))]);
+      const outcome = await Promise.race([closed, new Promise<'still open'>((r) => setTimeout(() => r('still open'), 15_000))]);
       expect(outcome).toBe('closed');
       expect(output).toBe('');
     } finally {

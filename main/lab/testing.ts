@@ -34,7 +34,7 @@ function connect(target: SshTarget): Promise<{ client: ssh2.Client; hostFingerpr
       port: target.port,
       username: target.username ?? 'oca',
       privateKey: target.privateKey,
-      readyTimeout: target.readyTimeout ?? 10_000,
+      readyTimeout: target.readyTimeout ?? 30_000,
       hostVerifier: (key: Buffer) => {
         hostFingerprint = fingerprintOf(key);
         return true;
@@ -93,7 +93,7 @@ export function hostKeyFingerprint(port: number, host = '127.0.0.1'): Promise<st
       host,
       port,
       username: 'probe',
-      readyTimeout: 10_000,
+      readyTimeout: 30_000,
       hostVerifier: (key: Buffer) => {
         resolve(fingerprintOf(key));
         return false;

@@ -41,13 +41,15 @@ describe('host patterns', () => {
     expect(patternListMatches(['*.isp.net', '!bad.isp.net'], 'ok.isp.net')).toBe(true);
   });
 
+  // A backtracking matcher would take longer than the age of the universe on these; a linear one,
+  // microseconds. The bounds are loose on purpose: a loaded CI machine can stall any process for a while.
   it('take time proportional to the input, however many stars', () => {
     const name = 'a'.repeat(200);
-    expect(timed(() => expect(hostPatternMatches(STARS, name)).toBe(false))).toBeLessThan(250);
-    expect(timed(() => expect(hostPatternMatches('*a'.repeat(100) + 'b', name)).toBe(false))).toBeLessThan(250);
+    expect(timed(() => expect(hostPatternMatches(STARS, name)).toBe(false))).toBeLessThan(5_000);
+    expect(timed(() => expect(hostPatternMatches('*a'.repeat(100) + 'b', name)).toBe(false))).toBeLessThan(5_000);
     const line = `${STARS},other ssh-ed25519 ${parsePublicKeyLine(sshPair().public)!.base64}`;
     const { entries } = parseKnownHosts(line);
-    expect(timed(() => expect(entryMatches(entries[0]!, 'a'.repeat(60), 22)).toBe(false))).toBeLessThan(250);
+    expect(timed(() => expect(entryMatches(entries[0]!, 'a'.repeat(60), 22)).toBe(false))).toBeLessThan(5_000);
   });
 });
 
@@ -79,7 +81,7 @@ describe('importing hostile files', () => {
     // The engine answers other calls meanwhile.
     expect(await client.api.system.ping({ nonce: 'x' })).toMatchObject({ nonce: 'x' });
     const report = await pending;
-    expect(performance.now() - start).toBeLessThan(2000);
+    expect(performance.now() - start).toBeLessThan(10_000);
     expect(report.recorded).toEqual([{ serial: 'OCA-1', fingerprint: key.fingerprint }]);
   });
 
@@ -99,7 +101,7 @@ describe('importing hostile files', () => {
     ].join('\n');
     const start = performance.now();
     const report = await client.api.net.importSshConfig({ content, dryRun: true });
-    expect(performance.now() - start).toBeLessThan(2000);
+    expect(performance.now() - start).toBeLessThan(10_000);
     expect(existsSync(marker)).toBe(false);
     expect(report.jumpHosts).toEqual([expect.objectContaining({ name: 'edge', host: '203.0.113.10', username: 'ops' })]);
     expect(report.routes).toEqual([{ scope: 'appliance', key: 'OCA-1', jumpHost: 'edge' }]);

@@ -6,6 +6,7 @@ import { SshPool, type HostKeyPolicy, type SshEndpoint, type SshRoute } from './
 import { startTestSshServer, type TestSshServer } from './test-ssh-server';
 import type { HostKey } from '../keys/host-key';
 import { sshPair } from '../keys/openssh-keygen';
+import { until } from '../../tests/support/wait';
 
 const fleetKey = sshPair('fleet-test');
 
@@ -195,7 +196,7 @@ describe('SshPool against real ssh2 servers', () => {
       const route = { target: endpoint('S', stall), via: [] };
       const started = Date.now();
       expect(await codeOf(pool.exec(route, ['status'], { timeoutMs: 300 }))).toBe('E_TIMEOUT');
-      expect(Date.now() - started).toBeLessThan(2000);
+      expect(Date.now() - started).toBeLessThan(10_000); // cut by its deadline, not left to stall (loose: CI machines are slow)
       const controller = new AbortController();
       const pending = pool.exec(route, ['status'], { signal: controller.signal });
       setTimeout(() => controller.abort(), 100);
@@ -217,10 +218,9 @@ describe('SshPool against real ssh2 servers', () => {
       const direct = { target: endpoint('S', stall), via: [] };
       const behind = { target: endpoint('S', stall), via: [endpoint('bastion:outer', bastion)] };
       const runs = [...Array.from({ length: 20 }, () => direct), ...Array.from({ length: 20 }, () => behind)].map((route) =>
-        codeOf(pool.exec(route, ['status'], { signal: job.signal, timeoutMs: 10_000 })),
+        codeOf(pool.exec(route, ['status'], { signal: job.signal, timeoutMs: 60_000 })),
       );
-      const deadline = Date.now() + 5000;
-      while (stall.stats.execs.length < 40 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await until(() => stall.stats.execs.length >= 40, '40 commands under way', { timeoutMs: 20_000 });
       expect(stall.stats.execs).toHaveLength(40);
       expect(getEventListeners(job.signal, 'abort')).toHaveLength(1);
       job.abort();
@@ -261,7 +261,7 @@ describe('SshPool against real ssh2 servers', () => {
       const pool = poolFor(pinned({}), { connectTimeoutMs: 60_000 });
       const route = { target: { label: 'S', host: '127.0.0.1', port: (silent.address() as AddressInfo).port, username: 'fleet' }, via: [] };
       expect(await codeOf(pool.exec(route, ['true'], { timeoutMs: 200 }))).toBe('E_TIMEOUT');
-      await new Promise((r) => setTimeout(r, 100));
+      await until(() => closed >= 1, 'the abandoned socket to close');
       expect(closed).toBe(1);
       expect(await codeOf(pool.exec(route, ['true'], { timeoutMs: 200 }))).toBe('E_TIMEOUT');
       expect(connections).toBe(2);
@@ -313,8 +313,7 @@ describe('SshPool against real ssh2 servers', () => {
     const elapsed = Date.now() - started;
     expect(elapsed).toBeGreaterThanOrEqual(580);
     expect(pool.snapshot()).toHaveLength(1);
-    await new Promise((r) => setTimeout(r, 400));
-    expect(pool.snapshot()).toHaveLength(0);
+    await until(() => pool.snapshot().length === 0, 'the idle connection to close');
     // A connection the appliance closed is replaced on the next operation.
     const again = await pool.exec(route, ['echo', 'back']);
     expect(again.stdout).toBe('back\n');

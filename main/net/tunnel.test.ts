@@ -38,7 +38,7 @@ function fetchText(agent: Agent, port: number, path = '/'): Promise<string> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until(probe: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+async function until(probe: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
   const started = Date.now();
   while (!probe()) {
     if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
@@ -62,7 +62,7 @@ describe('SshTunnels: HTTP over direct-tcpip channels', () => {
     const pool = new SshPool({
       auth: { kind: 'fleet-key', load: async () => ({ privateKey: Buffer.from(fleetKey.private) }) },
       hostKeys: pinned(() => ({ 'bastion:outer': outer.hostKeyFingerprint, 'bastion:inner': inner.hostKeyFingerprint })),
-      connectTimeoutMs: 3_000,
+      connectTimeoutMs: 15_000,
       idleMs,
     });
     const t = new SshTunnels({ pool: () => pool });

@@ -6,7 +6,7 @@
  * appliance in the rollout's reboot as expected, not as an Error or an actionable item.
  */
 import { existsSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KEYGEN, startRolloutLab, type RolloutLab } from '../../tests/support/rollout-lab';
 import type { Rollout } from './contract';
 
@@ -39,6 +39,11 @@ describe.skipIf(missing)('rollout control on a lab fleet', () => {
     sites = [...new Set(lab.fleet.manifestAppliances().map((a) => a.site))].sort();
     for (const s of sites) lab.setWindow(s, true);
   }, 60_000);
+  /** Undone after each test, passed or failed. */
+  const cleanups: Array<() => void> = [];
+  afterEach(() => {
+    for (const undo of cleanups.splice(0)) undo();
+  });
   afterAll(async () => {
     await lab?.close();
   });
@@ -238,6 +243,13 @@ describe.skipIf(missing)('rollout control on a lab fleet', () => {
 
   it('health shows an appliance in the rollout\'s reboot as expected, never Error, with no actionable item', async () => {
     const image = await nextImage();
+    // Reboots of 30 lab minutes (3 real seconds at the lab's speed): long enough for the polls below to
+    // meet an appliance while it is down however slow the machine, where 90 lab seconds pass in 150 ms.
+    const bootSeconds = new Map(lab.serials.map((s) => [s, lab.fleet.appliance(s)!.state.bootSeconds]));
+    for (const s of lab.serials) lab.fleet.appliance(s)!.state.bootSeconds = 1800;
+    cleanups.push(() => {
+      for (const [s, secs] of bootSeconds) lab.fleet.appliance(s)!.state.bootSeconds = secs;
+    });
     const r = await lab.api.rollouts.create({ image, selection: { all: true }, canary: { kind: 'count', value: 0 }, maxUnavailablePerSite: { kind: 'count', value: 1 } });
     await lab.api.rollouts.start({ id: r.id });
     let checked = 0;

@@ -3,9 +3,10 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import './ui/styles.css';
 import { App } from './App';
-import { applyTheme, useUi } from './stores/ui';
+import { applyTheme, followSystemTheme, useUi } from './stores/ui';
 
 applyTheme(useUi.getState().theme);
+followSystemTheme();
 
 const root = document.getElementById('root');
 if (root) {

@@ -24,6 +24,8 @@ import { until } from '../support/wait';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const AGENT_BIN = join(ROOT, 'resources', 'agent');
+/** The agent's clock speed: a lab reboot (90 s) lasts 18 real seconds. */
+const SPEED = 5;
 const skipReason = sshdUnavailable();
 if (skipReason) console.log(`SKIPPED openssh-agent interop: ${skipReason}`);
 
@@ -42,7 +44,7 @@ describe.skipIf(skipReason !== null)('reference agent behind OpenSSH sshd', () =
     stateDir = join(dir, 'ocactl');
     apiPort = await freePort();
 
-    httpd = spawn(join(AGENT_BIN, 'ocactl-httpd'), ['--port', String(apiPort), '--host', '127.0.0.1', '--serial', 'AGT-INTEROP', '--speed', '15'], {
+    httpd = spawn(join(AGENT_BIN, 'ocactl-httpd'), ['--port', String(apiPort), '--host', '127.0.0.1', '--serial', 'AGT-INTEROP', '--speed', String(SPEED)], {
       env: { ...process.env, OCACTL_STATE_DIR: stateDir },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -57,7 +59,7 @@ describe.skipIf(skipReason !== null)('reference agent behind OpenSSH sshd', () =
       env: { PATH: `${AGENT_BIN}:${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`, OCACTL_STATE_DIR: stateDir },
       config: ['Subsystem sftp internal-sftp'],
     });
-    target = { port: sshd.port, privateKey: client.privateKey, username: sshd.user, readyTimeout: 5000 };
+    target = { port: sshd.port, privateKey: client.privateKey, username: sshd.user, readyTimeout: 30_000 };
   }, 60_000);
 
   afterAll(async () => {
@@ -104,15 +106,16 @@ describe.skipIf(skipReason !== null)('reference agent behind OpenSSH sshd', () =
     expect(logs.entries.some((e) => e.message.includes(job.id))).toBe(true);
   });
 
-  it('a reboot through ocactl takes the HTTP side down until the appliance is back', async () => {
+  it('a reboot through ocactl takes the HTTP side down until the appliance is back', { timeout: 120_000 }, async () => {
     const reboot = parseOcactlReply('reboot', (await sshExec(target, 'ocactl reboot')).stdout);
     expect(reboot.bootSlot).toBe('B');
     // The agent drops connections while it reboots, as an appliance would: reset, not any failure.
     await expect(http(apiPort, 'GET', '/v1/health')).rejects.toMatchObject({ code: 'ECONNRESET' });
     const down = await sshExec(target, 'ocactl status');
     expect(JSON.parse(down.stdout).error.code).toBe('E_UNAVAILABLE');
-    // 90 s of boot at clock speed 15: six real seconds, so a slow ocactl start (tsx) still lands inside the reboot.
-    await until(async () => (await http(apiPort, 'GET', '/v1/health').catch(() => null))?.status === 200, 'the agent to boot', { timeoutMs: 20_000, intervalMs: 100 });
+    // 90 s of boot at clock speed 5: eighteen real seconds, so a slow ocactl start (tsx, sshd, on a loaded
+    // machine: six seconds were seen not to be enough) still lands inside the reboot.
+    await until(async () => (await http(apiPort, 'GET', '/v1/health').catch(() => null))?.status === 200, 'the agent to boot', { timeoutMs: 60_000, intervalMs: 100 });
     const status = parseOcactlReply('status', (await sshExec(target, 'ocactl status')).stdout);
     expect(status.firmware).toMatchObject({ active: 'B', runningVersion: '26.2.0', trial: true });
   });

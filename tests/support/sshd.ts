@@ -45,7 +45,7 @@ export interface SshdOptions {
    * sshd keeps the first value it reads for most keywords: use them to add, not to override.
    */
   config?: readonly string[];
-  /** How long sshd may take to answer on its port; default 10 s. */
+  /** How long sshd may take to answer on its port; default 30 s (a loaded CI machine). */
   startTimeoutMs?: number;
 }
 
@@ -76,7 +76,8 @@ function answersSsh(port: number): Promise<boolean> {
       socket.destroy();
       resolve(ok);
     };
-    socket.setTimeout(1000, () => done(false));
+    // sshd re-executes itself for each connection before its banner: seconds on a loaded machine.
+    socket.setTimeout(5000, () => done(false));
     socket.on('data', (chunk: Buffer) => {
       seen += chunk.toString('latin1');
       if (seen.includes('\n')) done(seen.startsWith('SSH-2.0-'));
@@ -86,7 +87,24 @@ function answersSsh(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * Starts sshd; the port freePort() picked can be taken by another process before sshd binds it
+ * (tests run in parallel), so a start whose sshd exits at once is tried again on another port.
+ */
 export async function startSshd(options: SshdOptions): Promise<RunningSshd> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startSshdOnce(options);
+    } catch (err) {
+      if (attempt >= 3 || !(err instanceof SshdExited)) throw err;
+    }
+  }
+}
+
+/** sshd ended before it answered (for example: its port was taken meanwhile). */
+class SshdExited extends Error {}
+
+async function startSshdOnce(options: SshdOptions): Promise<RunningSshd> {
   const dir = tempDir('fleetdeck-sshd-');
   const port = await freePort();
   const file = (name: string) => join(dir, name);
@@ -130,18 +148,23 @@ export async function startSshd(options: SshdOptions): Promise<RunningSshd> {
     rmSync(dir, { recursive: true, force: true });
   };
 
+  let exitedEarly = false;
   try {
     await until(
       async () => {
-        if (!running()) throw new Error(`sshd exited with ${child.exitCode ?? child.signalCode}`);
+        if (!running()) {
+          exitedEarly = true;
+          throw new Error(`sshd exited with ${child.exitCode ?? child.signalCode}`);
+        }
         return answersSsh(port);
       },
       `sshd on 127.0.0.1:${port}`,
-      { timeoutMs: options.startTimeoutMs ?? 10_000, intervalMs: 50 },
+      { timeoutMs: options.startTimeoutMs ?? 30_000, intervalMs: 50 },
     );
   } catch (err) {
     await stop();
-    throw new Error(`sshd did not start: ${(err as Error).message}\n${log}`);
+    const message = `sshd did not start: ${(err as Error).message}\n${log}`;
+    throw exitedEarly ? new SshdExited(message) : new Error(message);
   }
 
   return {

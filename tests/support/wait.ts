@@ -6,7 +6,7 @@
 type Truthy<T> = Exclude<T, false | null | undefined | 0 | ''>;
 
 export interface UntilOptions {
-  /** Give up after this long; default 15 s. */
+  /** Give up after this long; default 30 s (a loaded CI machine; a condition that holds ends the wait at once). */
   timeoutMs?: number;
   /** Ask again after this long; default 20 ms. */
   intervalMs?: number;
@@ -17,7 +17,7 @@ export interface UntilOptions {
  * after the timeout it fails with "timed out waiting for <what>". A probe that throws fails at once.
  */
 export async function until<T>(probe: () => T | Promise<T>, what: string, options: UntilOptions = {}): Promise<Truthy<T>> {
-  const { timeoutMs = 15_000, intervalMs = 20 } = options;
+  const { timeoutMs = 30_000, intervalMs = 20 } = options;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

@@ -42,10 +42,22 @@ function storedTheme(): ThemeChoice {
   }
 }
 
+const systemDark = () => typeof window !== 'undefined' && typeof window.matchMedia === 'function' && window.matchMedia('(prefers-color-scheme: dark)').matches;
+
+/**
+ * Puts the palette on the page: the choice, or the system's now when automatic. The style sheets key
+ * on data-theme alone, so each palette is written once (followSystemTheme keeps "system" current).
+ */
 export function applyTheme(theme: ThemeChoice): void {
-  const root = document.documentElement;
-  if (theme === 'system') delete root.dataset.theme;
-  else root.dataset.theme = theme;
+  document.documentElement.dataset.theme = theme === 'system' ? (systemDark() ? 'dark' : 'light') : theme;
+}
+
+/** While the choice is "system", follows the system's light or dark as it changes. */
+export function followSystemTheme(): void {
+  if (typeof window === 'undefined' || typeof window.matchMedia !== 'function') return;
+  window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
+    if (useUi.getState().theme === 'system') applyTheme('system');
+  });
 }
 
 function currentHash(): string {

@@ -4,7 +4,7 @@
  * are accepted (trust a public key, untrust one). Refusals show the engine's sentence, which says
  * whether the image was unsigned, badly signed or signed by an untrusted key.
  */
-import { useEffect, useState, type ChangeEvent, type DragEvent } from 'react';
+import { useEffect, useState, type ChangeEvent, type DragEvent, type ReactNode } from 'react';
 import { MAX_UPLOAD_BYTES, type FirmwareImage, type ReleaseKeyRecord } from '../../../../main/firmware/contract';
 import { FormError, FormFooter } from '../../ui/FormFooter';
 import { Modal } from '../../ui/Modal';
@@ -140,61 +140,98 @@ function ImagesCard() {
   return (
     <section className="card" aria-labelledby="fw-images-title">
       <h2 id="fw-images-title">Images in the store</h2>
-      {images === null ? (
-        <p className="muted">Loading…</p>
-      ) : images.length === 0 ? (
-        <p className="muted" data-testid="firmware-none">
-          No images yet. Trust a release key below, then import a signed image.
-        </p>
-      ) : (
-        <div className="table-wrap">
-          <table className="plain" data-testid="firmware-images">
-            <thead>
-              <tr>
-                <th>Version</th>
-                <th className="num">Size</th>
-                <th>SHA-256</th>
-                <th>Signer</th>
-                <th>Imported</th>
-                <th>
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {images.map((img) => (
-                <tr key={img.version} data-testid="firmware-image-row" data-version={img.version}>
-                  <td className="mono">{img.version}</td>
-                  <td className="num">{formatBytes(img.sizeBytes)}</td>
-                  <td className="mono" title={img.sha256}>
-                    {img.sha256.slice(0, 16)}…
-                  </td>
-                  <td>
-                    {img.signer.comment && <div>{img.signer.comment}</div>}
-                    <div className="mono small">{img.signer.fingerprint}</div>
-                    {!img.signer.trusted && (
-                      <span className="status st-offline compact" data-testid="firmware-untrusted">
-                        no longer trusted
-                      </span>
-                    )}
-                  </td>
-                  <td>
-                    {formatDateTime(img.importedAt)}
-                    <div className="muted small">{img.importedBy}</div>
-                  </td>
-                  <td>
-                    <button type="button" className="btn small" data-testid="firmware-remove" onClick={() => setRemoving(img)}>
-                      Remove<span className="sr-only"> {img.version}</span>
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <ListTable
+        items={images}
+        empty="No images yet. Trust a release key below, then import a signed image."
+        emptyTestId="firmware-none"
+        testId="firmware-images"
+        columns={[{ label: 'Version' }, { label: 'Size', num: true }, { label: 'SHA-256' }, { label: 'Signer' }, { label: 'Imported' }]}
+        row={(img) => (
+          <tr key={img.version} data-testid="firmware-image-row" data-version={img.version}>
+            <td className="mono">{img.version}</td>
+            <td className="num">{formatBytes(img.sizeBytes)}</td>
+            <td className="mono" title={img.sha256}>
+              {img.sha256.slice(0, 16)}…
+            </td>
+            <td>
+              {img.signer.comment && <div>{img.signer.comment}</div>}
+              <div className="mono small">{img.signer.fingerprint}</div>
+              {!img.signer.trusted && (
+                <span className="status st-offline compact" data-testid="firmware-untrusted">
+                  no longer trusted
+                </span>
+              )}
+            </td>
+            <AtBy at={img.importedAt} by={img.importedBy} />
+            <RowAction label="Remove" name={img.version} testId="firmware-remove" onClick={() => setRemoving(img)} />
+          </tr>
+        )}
+      />
       {removing && <RemoveDialog image={removing} onClose={() => setRemoving(null)} />}
     </section>
+  );
+}
+
+/**
+ * A card's list of records: "Loading…" until it is read, a sentence when there is none, else a table
+ * whose last column holds each row's action (its header read by screen readers only).
+ */
+function ListTable<T>({ items, empty, emptyTestId, testId, columns, row }: {
+  items: readonly T[] | null;
+  empty: string;
+  emptyTestId: string;
+  testId: string;
+  columns: readonly { label: string; num?: boolean }[];
+  row: (item: T) => ReactNode;
+}) {
+  if (items === null) return <p className="muted">Loading…</p>;
+  if (items.length === 0) {
+    return (
+      <p className="muted" data-testid={emptyTestId}>
+        {empty}
+      </p>
+    );
+  }
+  return (
+    <div className="table-wrap">
+      <table className="plain" data-testid={testId}>
+        <thead>
+          <tr>
+            {columns.map((c) => (
+              <th key={c.label} className={c.num ? 'num' : undefined}>
+                {c.label}
+              </th>
+            ))}
+            <th>
+              <span className="sr-only">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>{items.map(row)}</tbody>
+      </table>
+    </div>
+  );
+}
+
+/** When something was done, and by whom under it. */
+function AtBy({ at, by }: { at: string; by: string }) {
+  return (
+    <td>
+      {formatDateTime(at)}
+      <div className="muted small">{by}</div>
+    </td>
+  );
+}
+
+/** A row's action button; screen readers hear which row it acts on. */
+function RowAction({ label, name, testId, onClick }: { label: string; name: string; testId: string; onClick: () => void }) {
+  return (
+    <td>
+      <button type="button" className="btn small" data-testid={testId} onClick={onClick}>
+        {label}
+        <span className="sr-only"> {name}</span>
+      </button>
+    </td>
   );
 }
 
@@ -249,45 +286,21 @@ function KeysCard() {
     <section className="card" aria-labelledby="fw-keys-title">
       <h2 id="fw-keys-title">Trusted release keys</h2>
       <p className="muted">Images are accepted only when signed by one of these ed25519 keys. Untrusting a key keeps the images it signed, but no rollout will use them.</p>
-      {keys === null ? (
-        <p className="muted">Loading…</p>
-      ) : keys.length === 0 ? (
-        <p className="muted" data-testid="release-keys-none">
-          No release key is trusted yet, so every image is refused.
-        </p>
-      ) : (
-        <div className="table-wrap">
-          <table className="plain" data-testid="release-keys">
-            <thead>
-              <tr>
-                <th>Fingerprint</th>
-                <th>Comment</th>
-                <th>Trusted</th>
-                <th>
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {keys.map((k) => (
-                <tr key={k.fingerprint} data-testid="release-key-row" data-fingerprint={k.fingerprint}>
-                  <td className="mono">{k.fingerprint}</td>
-                  <td>{k.comment || '—'}</td>
-                  <td>
-                    {formatDateTime(k.trustedAt)}
-                    <div className="muted small">{k.trustedBy}</div>
-                  </td>
-                  <td>
-                    <button type="button" className="btn small" data-testid="release-key-untrust" onClick={() => setUntrusting(k)}>
-                      Untrust<span className="sr-only"> {k.comment || k.fingerprint}</span>
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <ListTable
+        items={keys}
+        empty="No release key is trusted yet, so every image is refused."
+        emptyTestId="release-keys-none"
+        testId="release-keys"
+        columns={[{ label: 'Fingerprint' }, { label: 'Comment' }, { label: 'Trusted' }]}
+        row={(k) => (
+          <tr key={k.fingerprint} data-testid="release-key-row" data-fingerprint={k.fingerprint}>
+            <td className="mono">{k.fingerprint}</td>
+            <td>{k.comment || '—'}</td>
+            <AtBy at={k.trustedAt} by={k.trustedBy} />
+            <RowAction label="Untrust" name={k.comment || k.fingerprint} testId="release-key-untrust" onClick={() => setUntrusting(k)} />
+          </tr>
+        )}
+      />
       <h3 className="section">Trust a key</h3>
       <div className="inline-form">
         <div className="field grow">
