@@ -109,14 +109,14 @@ export class JobsKernel {
         this.mustFind(id);
         return this.repo.results(id, offset, limit, state);
       },
-      cancel: async ({ id }) => (await this.loadKindOf(id), this.cancel(id)),
+      cancel: async ({ id }) => (await this.refusedByKind(id, 'cancel'), this.cancel(id)),
       wait: ({ id, timeoutMs }) => this.wait(id, timeoutMs),
       groups: ({ id, by }) => {
         this.mustFind(id);
         return groupResults(this.repo.results(id, 0, 1_000_000).items, by);
       },
-      pause: async ({ id }) => (await this.loadKindOf(id), this.pause(id)),
-      resume: async ({ id }) => (await this.loadKindOf(id), this.resume(id)),
+      pause: async ({ id }) => (await this.refusedByKind(id, 'pause'), this.pause(id)),
+      resume: async ({ id }) => (await this.refusedByKind(id, 'resume'), this.resume(id)),
       retry: ({ id, concurrency, acceptNew }, ctx) => this.retry(id, { concurrency, acceptNew }, ctx.actor),
     };
   }
@@ -237,7 +237,7 @@ export class JobsKernel {
   async retry(id: number, options: { concurrency?: number | undefined; acceptNew: boolean }, actor: string): Promise<Job> {
     const job = this.mustFind(id);
     const kind = this.mustKind(job.runner, await this.kindNamed(job.runner));
-    const refused = kind.refuseRetry?.(kind.spec.parse(job.spec), id);
+    const refused = kind.refuseControl?.(kind.spec.parse(job.spec), id, 'retry');
     if (refused) throw new FleetError('E_CONFLICT', refused);
     if (job.state === 'running') throw new FleetError('E_CONFLICT', `Job ${id} is still running; cancel it or wait for it to end.`);
     const left = this.repo.notOkTargets(id);
@@ -251,6 +251,15 @@ export class JobsKernel {
         : { serial: t.serial, group: t.group },
     );
     return this.launch(kind, spec, seeds, actor, id);
+  }
+
+  /** Loads the job's kind and throws E_CONFLICT when the kind keeps this control for its own plan (a rollout's job). */
+  private async refusedByKind(id: number, action: JobControl): Promise<void> {
+    await this.loadKindOf(id);
+    const job = this.mustFind(id);
+    const kind = this.kinds.get(job.runner);
+    const refused = kind?.refuseControl?.(kind.spec.parse(job.spec), id, action);
+    if (refused) throw new FleetError('E_CONFLICT', refused);
   }
 
   cancel(id: number): Job {

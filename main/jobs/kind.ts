@@ -64,12 +64,16 @@ export interface JobKind<S extends JobSpec = JobSpec> {
   group?(target: Target): string;
   afterCrash: 'reconcile' | 'interrupted';
   /**
-   * A job that is one part of a larger plan (a rollout's) is not retried on its own: the sentence
-   * saying what to run instead (`jobs.retry` refuses with E_CONFLICT), or null when it may be.
+   * A job that is one part of a larger plan (a rollout's) is not retried, paused, resumed or
+   * cancelled on its own through `jobs.*`: the sentence saying what to run instead (refused with
+   * E_CONFLICT), or null when it may be. The plan's own service still controls its job directly.
    */
-  refuseRetry?(spec: S, jobId: number): string | null;
+  refuseControl?(spec: S, jobId: number, action: JobControl): string | null;
   open(spec: S, actor: string): Promise<KindRun>;
 }
+
+/** What a person may do to a job through `jobs.*`. */
+export type JobControl = 'retry' | 'pause' | 'resume' | 'cancel';
 
 /** An outcome that ends a target as failed, with a stable code and a sentence. */
 export function failed(code: string, message: string, extra: Partial<FinishedResult> = {}): StepOutcome {

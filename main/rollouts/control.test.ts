@@ -131,6 +131,11 @@ describe.skipIf(missing)('rollout control on a lab fleet', () => {
     const r = await lab.api.rollouts.create({ image, selection: { all: true }, canary: { kind: 'count', value: 0 }, waves: { kind: 'count', sizes: [12] }, maxUnavailablePerSite: { kind: 'count', value: 1 } });
     await lab.api.rollouts.start({ id: r.id });
     await until('a first appliance updated', async () => (await get(r.id)).rollout.counts.ok >= 1);
+    // Its job is not paused, resumed or cancelled on its own: the rollout is (it keeps the plan's accounts).
+    const jobId = (await get(r.id)).rollout.jobId!;
+    await expect(lab.api.jobs.pause({ id: jobId })).rejects.toMatchObject({ code: 'E_CONFLICT', message: expect.stringContaining(`fleetdeck rollout pause ${r.id}`) });
+    await expect(lab.api.jobs.cancel({ id: jobId })).rejects.toMatchObject({ code: 'E_CONFLICT', message: expect.stringContaining(`fleetdeck rollout abort ${r.id}`) });
+    expect((await lab.api.jobs.get({ id: jobId })).job.state).toBe('running');
     await lab.api.rollouts.pause({ id: r.id, reason: 'NOC asked' });
     await until('in-flight appliances to finish', async () => (await get(r.id)).rollout.counts.inFlight === 0);
     const held = (await get(r.id)).rollout.counts.ok;
@@ -139,6 +144,7 @@ describe.skipIf(missing)('rollout control on a lab fleet', () => {
     expect(after.state).toBe('paused');
     expect(after.counts.ok).toBe(held);
     expect(after.counts.ok).toBeLessThan(12);
+    await expect(lab.api.jobs.resume({ id: jobId })).rejects.toMatchObject({ code: 'E_CONFLICT', message: expect.stringContaining(`fleetdeck rollout resume ${r.id}`) });
     await lab.api.rollouts.resume({ id: r.id });
     const done = await lab.api.rollouts.wait({ id: r.id, timeoutMs: 60_000 });
     expect(done.state).toBe('succeeded');

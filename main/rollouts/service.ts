@@ -142,9 +142,11 @@ export class RolloutsService {
       steps: () => KERNEL_STEPS.length,
       group: (t) => t.site,
       afterCrash: 'reconcile',
-      // The job is the rollout's steps; retried alone it would skip the plan (waves, canary, site limits, windows, budget).
-      refuseRetry: (spec, jobId) =>
-        `Job ${jobId} runs rollout ${spec.rolloutId}: retried on its own it would bypass the rollout's plan (waves, canary, per-site limit, windows, failure budget). Retry the rollout instead: fleetdeck rollout retry ${spec.rolloutId}.`,
+      // The job is the rollout's steps; controlled alone it would skip the plan (waves, canary, site limits, windows, budget).
+      refuseControl: (spec, jobId, action) => {
+        const instead = action === 'cancel' ? 'abort' : action;
+        return `Job ${jobId} runs rollout ${spec.rolloutId}: ${action === 'retry' ? 'retried' : action === 'cancel' ? 'cancelled' : action === 'pause' ? 'paused' : 'resumed'} on its own it would bypass the rollout's plan (waves, canary, per-site limit, windows, failure budget). ${instead[0]!.toUpperCase()}${instead.slice(1)} the rollout instead: fleetdeck rollout ${instead} ${spec.rolloutId}.`;
+      },
       open: async (spec) => this.openRun(spec.rolloutId),
     };
   }
