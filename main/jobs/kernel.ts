@@ -24,7 +24,7 @@ import { isoAt } from '../kit/time';
 import { GroupLimits } from '../kit/concurrency';
 import { groupResults } from './groups';
 import { ExecSelection, type Job, type JobPreview, type JobProgress, type JobResult, type JobSummary, type jobsMethods, type jobsEvents } from './contract';
-import type { JobKind, KindRun, StepOutcome, Target, TargetState } from './kind';
+import type { JobControl, JobKind, KindRun, StepOutcome, Target, TargetState } from './kind';
 import { ResultJournal, StartJournal } from './journal';
 import { JobsRepo, type FinishedEntry, type JobRow, type JobSpec, type StartEntry, type TargetSeed } from './repo';
 import { appliancesBySerial, selectAppliances, type ApplianceSource } from './targets';

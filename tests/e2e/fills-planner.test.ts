@@ -4,20 +4,18 @@
  * (out of cycle, capped), then started with the appliance count typed back and followed until
  * every appliance is verified. Engine behind the browser host, a lab site on loopback, Chromium.
  */
-import { writeFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { LabFleet } from '../../main/lab/fleet';
-import { LabClock } from '../../main/lab/model/clock';
-import { catalogCsvLines, dayString, DEMAND_CSV_HEADER, demandCsvLines, labDemandModel } from '../../main/lab/model/demand';
-import { enrollLabFleet } from '../support/lab-inventory';
-import { hostedSkipReason, startHostedEngine, type HostedEngine } from './support/hosted-engine';
+import type { LabFleet } from '../../main/lab/fleet';
+import { labDemandModel } from '../../main/lab/model/demand';
+import { hostedSkipReason, type HostedEngine } from './support/hosted-engine';
+import { importLabDemand, startFillsLab, type FillsLab } from './support/fills-lab';
 
 const skip = hostedSkipReason();
 if (skip) console.log(`SKIPPED: fills planner end-to-end tests - ${skip}`);
 
 describe.skipIf(skip !== null)('planning and running fills from the window (Playwright + Chromium)', () => {
+  let lab: FillsLab;
   let hosted: HostedEngine;
   let fleet: LabFleet;
   let page: Page;
@@ -25,19 +23,12 @@ describe.skipIf(skip !== null)('planning and running fills from the window (Play
   let serials: string[] = [];
 
   beforeAll(async () => {
-    hosted = await startHostedEngine('browser', 'fleetdeck-fills-planner-e2e-');
-    mkdirSync(join(hosted.dataDir, 'lab'), { recursive: true });
-    fleet = await LabFleet.start({ dir: join(hosted.dataDir, 'lab'), appliances: 3, sites: 1, seed: 3, speed: 60, authorizedKeys: '', clock: new LabClock(60) });
-    serials = enrollLabFleet(hosted.engine.inventory, fleet);
-    site = fleet.plan.sites[0]!.code;
-    page = await hosted.browser.newPage();
-    await page.goto(hosted.host.url);
-    await page.getByTestId('nav-fills').waitFor();
+    lab = await startFillsLab('fleetdeck-fills-planner-e2e-', 3);
+    ({ hosted, fleet, page, site, serials } = lab);
   }, 60_000);
 
   afterAll(async () => {
-    await fleet?.stop();
-    await hosted?.close();
+    await lab?.close();
   });
 
   it('says what is missing when there is nothing to plan from yet', async () => {
@@ -55,15 +46,8 @@ describe.skipIf(skip !== null)('planning and running fills from the window (Play
     // What a streaming service hands over: the catalog and three days of the site's demand.
     const model = labDemandModel({ seed: 3, ...fleet.plan });
     const last = Math.floor(Date.now() / 86_400_000) - 1;
-    const catalogFile = join(hosted.dataDir, 'catalog.csv');
-    const demandFile = join(hosted.dataDir, 'demand.csv');
-    writeFileSync(catalogFile, [...catalogCsvLines(model)].join('\n') + '\n');
-    const rows = [DEMAND_CSV_HEADER];
-    for (let d = last - 2; d <= last; d++) rows.push(...demandCsvLines(model, site, dayString(d)));
-    writeFileSync(demandFile, rows.join('\n') + '\n');
     const api = hosted.engine.client({ actor: 'e2e' }).api;
-    await api.fills.importCatalog({ path: catalogFile });
-    await api.fills.importDemand({ path: demandFile });
+    await importLabDemand(api, hosted.dataDir, model, [site], [last - 2, last - 1, last]);
 
     await page.getByTestId('fills-plan-tomorrow').click();
     const summary = page.getByTestId('fills-plan-summary');

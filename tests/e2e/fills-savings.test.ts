@@ -6,13 +6,12 @@
  * still over transit, and the 24 hours of Gbps avoided. Every bar and line is checked against the
  * engine's own figures (fills.savings), and a new plan redraws the report without a reload.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { catalogCsvLines, dayString, DEMAND_CSV_HEADER, demandCsvLines, labDemandModel } from '../../main/lab/model/demand';
+import { dayString, labDemandModel } from '../../main/lab/model/demand';
 import { planFleet } from '../../main/lab/plan';
 import { hostedSkipReason, startHostedEngine, type HostedEngine } from './support/hosted-engine';
+import { importLabDemand } from './support/fills-lab';
 
 const skip = hostedSkipReason();
 if (skip) console.log(`SKIPPED: fills savings end-to-end tests - ${skip}`);
@@ -39,14 +38,7 @@ describe.skipIf(skip !== null)('the savings report per partner (Playwright + Chr
     );
     // Few titles, so a site holds a real share but not all of the catalog.
     const model = labDemandModel({ seed: 1, ...fleet }, 3000);
-    const catalogFile = join(hosted.dataDir, 'catalog.csv');
-    const demandFile = join(hosted.dataDir, 'demand.csv');
-    writeFileSync(catalogFile, [...catalogCsvLines(model)].join('\n') + '\n');
-    const rows = [DEMAND_CSV_HEADER];
-    for (const site of PLANNED) for (let d = 0; d < 4; d++) rows.push(...demandCsvLines(model, site, dayString(20_600 + d)));
-    writeFileSync(demandFile, rows.join('\n') + '\n');
-    await api.fills.importCatalog({ path: catalogFile });
-    await api.fills.importDemand({ path: demandFile });
+    await importLabDemand(api, hosted.dataDir, model, PLANNED, [20_600, 20_601, 20_602, 20_603]);
     for (const site of ['gru1', 'fra1', 'ord1']) await api.fills.plan({ site, day: dayString(20_604) });
     page = await hosted.browser.newPage();
     await page.goto(hosted.host.url);

@@ -4,22 +4,20 @@
  * and shown (planned vs current offload vs the target, bytes to move, the window timeline chart);
  * an out-of-cycle run is started and followed live to every appliance verified.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { LabFleet } from '../../main/lab/fleet';
-import { LabClock } from '../../main/lab/model/clock';
+import type { LabFleet } from '../../main/lab/fleet';
 import { catalogBytes, catalogId } from '../../main/lab/model/catalog';
-import { catalogCsvLines, dayString, DEMAND_CSV_HEADER, demandCsvLines, labDemandModel } from '../../main/lab/model/demand';
+import { labDemandModel } from '../../main/lab/model/demand';
 import type { SitePlacement } from '../../main/fills/placement-contract';
-import { enrollLabFleet } from '../support/lab-inventory';
-import { hostedSkipReason, startHostedEngine, type HostedEngine } from './support/hosted-engine';
+import { hostedSkipReason, type HostedEngine } from './support/hosted-engine';
+import { importLabDemand, startFillsLab, type FillsLab } from './support/fills-lab';
 
 const skip = hostedSkipReason();
 if (skip) console.log(`SKIPPED: fills screen end-to-end tests - ${skip}`);
 
 describe.skipIf(skip !== null)('the fills screen (Playwright + Chromium)', () => {
+  let lab: FillsLab;
   let hosted: HostedEngine;
   let fleet: LabFleet;
   let page: Page;
@@ -45,19 +43,12 @@ describe.skipIf(skip !== null)('the fills screen (Playwright + Chromium)', () =>
   }
 
   beforeAll(async () => {
-    hosted = await startHostedEngine('browser', 'fleetdeck-fills-e2e-');
-    mkdirSync(join(hosted.dataDir, 'lab'), { recursive: true });
-    fleet = await LabFleet.start({ dir: join(hosted.dataDir, 'lab'), appliances: 3, sites: 1, seed: 2, speed: 60, authorizedKeys: '', clock: new LabClock(60) });
-    serials = enrollLabFleet(hosted.engine.inventory, fleet);
-    site = fleet.plan.sites[0]!.code;
-    page = await hosted.browser.newPage();
-    await page.goto(hosted.host.url);
-    await page.getByTestId('nav-fills').waitFor();
+    lab = await startFillsLab('fleetdeck-fills-e2e-', 2);
+    ({ hosted, fleet, page, site, serials } = lab);
   }, 60_000);
 
   afterAll(async () => {
-    await fleet?.stop();
-    await hosted?.close();
+    await lab?.close();
   });
 
   it('shows a prepared plan: offload planned vs current vs the target, bytes to move, the window timeline', async () => {
@@ -89,15 +80,8 @@ describe.skipIf(skip !== null)('the fills screen (Playwright + Chromium)', () =>
     // The lab's demand, handed over as files and imported, then planned: what `fills run PLAN_ID` does.
     const model = labDemandModel({ seed: 2, ...fleet.plan });
     const last = Math.floor(Date.now() / 86_400_000) - 1;
-    const catalogFile = join(hosted.dataDir, 'catalog.csv');
-    const demandFile = join(hosted.dataDir, 'demand.csv');
-    writeFileSync(catalogFile, [...catalogCsvLines(model)].join('\n') + '\n');
-    const rows = [DEMAND_CSV_HEADER];
-    for (let d = last - 2; d <= last; d++) rows.push(...demandCsvLines(model, site, dayString(d)));
-    writeFileSync(demandFile, rows.join('\n') + '\n');
     const api = hosted.engine.client({ actor: 'e2e' }).api;
-    await api.fills.importCatalog({ path: catalogFile });
-    await api.fills.importDemand({ path: demandFile });
+    await importLabDemand(api, hosted.dataDir, model, [site], [last - 2, last - 1, last]);
     const plan = await api.fills.plan({ site });
     const summary = plan.sites.find((x) => x.site === site)!;
     const placement = await api.fills.placement({ site, planId: plan.id });
