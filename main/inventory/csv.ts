@@ -1,6 +1,6 @@
 /**
  * The CSV files: one kind per file (sites or appliances), a header naming the columns, one row
- * per record. Reading streams (csv-parse), so a 50 MB file never sits in memory as one string.
+ * per record. Reading streams (main/kit/csv-records.ts), so a 50 MB file never sits in memory as one string.
  * Writing neutralises spreadsheet formulas (csv-stringify's escape_formulas): a cell starting with
  * = + - @ TAB or CR gets a leading apostrophe; reading takes that apostrophe off again.
  */
@@ -99,8 +99,10 @@ function headerProblems(kind: CsvKind, header: readonly string[]): RowProblem[] 
   return problems;
 }
 
+const APOSTROPHE = 39;
+
 function cellValue(column: Column, raw: string): { value: unknown } | { problem: string } {
-  const cell = raw.replace(NEUTRALISED, '').trim();
+  const cell = (raw.charCodeAt(0) === APOSTROPHE ? raw.replace(NEUTRALISED, '') : raw).trim();
   if (cell === '') return column.required ? { problem: 'missing' } : { value: undefined };
   if (column.type === 'number') return NUMBER.test(cell) ? { value: Number(cell) } : { problem: `"${cell.slice(0, 40)}" is not a number` };
   if (column.type === 'list') return { value: cell.split(';').map((t) => t.trim()).filter(Boolean) };
@@ -117,7 +119,8 @@ function rowFrom(kind: CsvKind, columns: readonly Column[], record: readonly str
   const problems: RowProblem[] = [];
   const input: Record<string, unknown> = {};
   const failed = new Set<string>();
-  columns.forEach((column, i) => {
+  for (let i = 0; i < columns.length; i++) {
+    const column = columns[i]!;
     const raw = record[i]!;
     const hostile = hostileValue(raw);
     const parsed = hostile ? { problem: hostile } : cellValue(column, raw);
@@ -127,7 +130,7 @@ function rowFrom(kind: CsvKind, columns: readonly Column[], record: readonly str
     } else if (parsed.value !== undefined) {
       input[column.field] = parsed.value;
     }
-  });
+  }
   const result = SCHEMA[kind].safeParse(input);
   if (!result.success) {
     const nameOf = (path: PropertyKey[]) => columns.find((c) => c.field === path[0])?.name ?? path.join('.');

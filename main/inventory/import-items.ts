@@ -74,7 +74,8 @@ export type ParsedRow =
   | { line: number; path?: string; problems: RowProblem[] };
 
 const HOSTILE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
-const LINE_BREAK_OR_TAB = /[\t\n\r]/;
+/** HOSTILE with tab and line breaks too: one test per single-line value (imports check every cell). */
+const HOSTILE_SINGLE_LINE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 /**
  * Why an imported value is refused before validation, or null: control characters (and the
@@ -82,7 +83,7 @@ const LINE_BREAK_OR_TAB = /[\t\n\r]/;
  */
 export function hostileValue(value: string, allowLineBreaks = false): string | null {
   if (value.length > MAX_FIELD_CHARS) return `too long (${value.length} characters; at most ${MAX_FIELD_CHARS})`;
-  if (HOSTILE.test(value) || (!allowLineBreaks && LINE_BREAK_OR_TAB.test(value))) {
+  if ((allowLineBreaks ? HOSTILE : HOSTILE_SINGLE_LINE).test(value)) {
     return 'control characters are not allowed';
   }
   return null;

@@ -542,7 +542,7 @@ export class ApplianceStage {
       ssh_port INTEGER NOT NULL, api_port INTEGER NOT NULL, storage_tb REAL NOT NULL, nic_gbps REAL NOT NULL,
       firmware TEXT NOT NULL, tags TEXT NOT NULL, tags_json TEXT NOT NULL,
       status TEXT, status_reason TEXT, notes TEXT, fingerprint_given INTEGER NOT NULL, fingerprint TEXT,
-      site_id INTEGER, appliance_id INTEGER, is_new INTEGER NOT NULL DEFAULT 0)`);
+      site_id INTEGER, appliance_id INTEGER)`);
     const insert = db.prepare(
       `INSERT INTO ${this.t} (line, path, serial, hostname, site, model, ipv4, ipv6, ssh_port, api_port, storage_tb, nic_gbps,
          firmware, tags, tags_json, status, status_reason, notes, fingerprint_given, fingerprint)
@@ -682,20 +682,18 @@ export class ApplianceStage {
       )
       .run({ at, actor });
     for (const index of rebuilt) this.db.exec(index.sql);
-    this.db.exec(
-      `UPDATE ${this.t} SET is_new = 1, appliance_id = (SELECT id FROM appliances WHERE serial = ${this.t}.serial)
-        WHERE appliance_id IS NULL`,
-    );
+    // The new rows are those without an appliance id (the stage keeps it as resolved before the insert).
     this.db.exec(
       `INSERT INTO appliance_tags (tag, appliance_id)
-         SELECT j.value, st.appliance_id FROM ${this.t} st, json_each(st.tags_json) j WHERE st.is_new = 1`,
+         SELECT j.value, a.id FROM ${this.t} st JOIN appliances a ON a.serial = st.serial, json_each(st.tags_json) j
+          WHERE st.appliance_id IS NULL AND st.tags_json <> '[]'`,
     );
     this.db
       .prepare(
         `INSERT INTO audit_log (at, actor, action, target, details)
          SELECT :at, :actor, 'appliance.create', 'appliance:' || serial,
                 json_object('via', 'import', 'source', :source, 'site', site, 'status', coalesce(status, 'awaiting-install'))
-           FROM ${this.t} WHERE is_new = 1 ORDER BY seq`,
+           FROM ${this.t} WHERE appliance_id IS NULL ORDER BY seq`,
       )
       .run({ at, actor, source });
   }
@@ -703,7 +701,7 @@ export class ApplianceStage {
   /** Serials of the new rows (after insertNew), up to `limit`. */
   newSerials(limit: number): string[] {
     return this.db
-      .prepare<[number], { serial: string }>(`SELECT serial FROM ${this.t} WHERE is_new = 1 ORDER BY seq LIMIT ?`)
+      .prepare<[number], { serial: string }>(`SELECT serial FROM ${this.t} WHERE appliance_id IS NULL ORDER BY seq LIMIT ?`)
       .all(limit)
       .map((r) => r.serial);
   }
@@ -737,5 +735,4 @@ interface StageRow {
   fingerprint: string | null;
   site_id: number | null;
   appliance_id: number | null;
-  is_new: number;
 }

@@ -156,3 +156,41 @@ describe('version 6: free text through the trigram index', () => {
     db.close();
   });
 });
+
+describe('version 19: one trigram column per searched field', () => {
+  it('reindexes the appliances stored before it by field, and follows inserts, changes and deletes after it', () => {
+    const path = join(dir, 'fts19.sqlite');
+    const v18 = openDatabase(path, MIGRATIONS.slice(0, 18));
+    v18.exec(`
+      INSERT INTO partners (id, name, asn, created_at, updated_at) VALUES (1, 'Rio Fibra', 64512, 'x', 'x');
+      INSERT INTO sites (id, code, partner_id, name, city, country, latitude, longitude, timezone, maintenance_window,
+        fill_window, created_at, updated_at) VALUES (1, 'GRU1', 1, 'n', 'c', 'BR', 0, 0, 'UTC', '01:00-02:00', '02:00-03:00', 'x', 'x');
+      INSERT INTO appliances (id, serial, hostname, site_id, model, ipv4, ipv6, ssh_port, api_port, storage_tb, nic_gbps, firmware,
+        status, notes, created_at, updated_at)
+        VALUES (7, 'OCA-OLD-1', 'Old1.GRU1.example.net', 1, 'storage', '10.9.8.7', '2001:DB8::7', 22, 443, 240, 100, '2026.1.0', 'online', '', 'x', 'x');`);
+    v18.close();
+    const db = openDatabase(path, MIGRATIONS);
+    const match = (query: string) =>
+      (db.prepare(`SELECT rowid AS id FROM appliances_fts WHERE appliances_fts MATCH ?`).all(query) as { id: number }[]).map((r) => r.id);
+    // Each field, lower-cased, in a column of its own.
+    expect(match('serial : "oca-old"')).toEqual([7]);
+    expect(match('hostname : "old1.gru1"')).toEqual([7]);
+    expect(match('ipv4 : "10.9.8"')).toEqual([7]);
+    expect(match('ipv6 : "2001:db8"')).toEqual([7]);
+    expect(match('firmware : "2026.1"')).toEqual([7]);
+    expect(match('"old1.gru1"')).toEqual([7]);
+    // Text across two fields is no longer indexed (a search term has no spaces, so it never matched one).
+    expect(match('"net 10"')).toEqual([]);
+    db.prepare(`UPDATE appliances SET hostname = 'renamed.gru1.example.net' WHERE id = 7`).run();
+    expect(match('"old1.gru1"')).toEqual([]);
+    expect(match('hostname : "renamed"')).toEqual([7]);
+    db.exec(`INSERT INTO appliances (id, serial, hostname, site_id, model, ipv4, ssh_port, api_port, storage_tb, nic_gbps, firmware,
+        status, notes, created_at, updated_at)
+        VALUES (8, 'OCA-NEW-2', 'new2.gru1.example.net', 1, 'flash', '10.9.8.8', 22, 443, 24, 400, '2026.2.0', 'online', '', 'x', 'x')`);
+    expect(match('"10.9.8"')).toEqual([7, 8]);
+    db.prepare(`DELETE FROM appliances WHERE id = 7`).run();
+    expect(match('"10.9.8"')).toEqual([8]);
+    expect(db.prepare(`SELECT v FROM appliances_fts_config WHERE k = 'hashsize'`).get()).toEqual({ v: 16777216 });
+    db.close();
+  });
+});
