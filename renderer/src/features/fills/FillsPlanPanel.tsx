@@ -9,7 +9,8 @@ import { hashFor } from '../../route';
 import { FormFooter } from '../../ui/FormFooter';
 import { Modal } from '../../ui/Modal';
 import { useConfirm } from '../../ui/use-confirm';
-import { bytes, percent } from './format';
+import { formatBytes } from '../../ui/format';
+import { percent } from './format';
 import type { SitePlanSummary } from './types';
 
 interface Latest {
@@ -74,12 +75,12 @@ export function FillsPlanPanel({ site }: { site: string }) {
       {latest && s && (
         <div data-testid="fills-plan-summary" data-plan={latest.planId}>
           <p>
-            Plan #{latest.planId} for <strong>{s.day}</strong>: {s.titles.toLocaleString()} titles ({bytes(s.placedBytes)}) on {s.appliances} appliances of{' '}
-            {bytes(s.capacityBytes)}, from {s.historyDays} days of history.
+            Plan #{latest.planId} for <strong>{s.day}</strong>: {s.titles.toLocaleString()} titles ({formatBytes(s.placedBytes, 'decimal')}) on {s.appliances} appliances of{' '}
+            {formatBytes(s.capacityBytes, 'decimal')}, from {s.historyDays} days of history.
           </p>
           <p>
-            Forecast offload <strong data-testid="fills-plan-offload">{percent(s.offload, 1)}</strong> of the site&apos;s demand ({bytes(s.forecastBytes)}), against a
-            bound of <strong>{percent(s.bound, 1)}</strong>; {bytes(s.churnBytes)} to fill {s.previousPlanId ? `since plan #${s.previousPlanId}` : '(no earlier plan: everything)'}
+            Forecast offload <strong data-testid="fills-plan-offload">{percent(s.offload, 1)}</strong> of the site&apos;s demand ({formatBytes(s.forecastBytes, 'decimal')}), against a
+            bound of <strong>{percent(s.bound, 1)}</strong>; {formatBytes(s.churnBytes, 'decimal')} to fill {s.previousPlanId ? `since plan #${s.previousPlanId}` : '(no earlier plan: everything)'}
             {s.dropped > 0 ? `; ${s.dropped} titles do not fit` : ''}.
           </p>
           {s.quality && (

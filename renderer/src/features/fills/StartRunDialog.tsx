@@ -9,7 +9,7 @@ import { FormFooter } from '../../ui/FormFooter';
 import { Modal } from '../../ui/Modal';
 import { TypedCount } from '../jobs/TypedCount';
 import { typedCountMatches } from '../jobs/typed-count';
-import { bytes } from './format';
+import { formatBytes } from '../../ui/format';
 import type { FillRun } from './types';
 import { useConfirm } from '../../ui/use-confirm';
 
@@ -27,8 +27,8 @@ export function StartRunDialog({ run, onClose }: { run: FillRun; onClose: () => 
     <Modal title={`Start fill run ${run.id}?`} onClose={onClose} narrow testId="fills-start-dialog">
       <p data-testid="fills-start-explain">
         {ooc
-          ? `Out of cycle: ${count} appliance${count === 1 ? '' : 's'} of ${run.site} start filling now, outside the fill window, at most ${ooc.maxGbps} Gbps and ${bytes(ooc.maxBytes)} each.`
-          : `${count} appliance${count === 1 ? '' : 's'} of ${run.site} fill ${bytes(run.plan.totals.fillBytes)} in the fill window ${run.plan.fillWindow} (${run.plan.timezone}), from ${new Date(run.plan.windowStart).toLocaleString()}, each at its model's rate.`}{' '}
+          ? `Out of cycle: ${count} appliance${count === 1 ? '' : 's'} of ${run.site} start filling now, outside the fill window, at most ${ooc.maxGbps} Gbps and ${formatBytes(ooc.maxBytes, 'decimal')} each.`
+          : `${count} appliance${count === 1 ? '' : 's'} of ${run.site} fill ${formatBytes(run.plan.totals.fillBytes, 'decimal')} in the fill window ${run.plan.fillWindow} (${run.plan.timezone}), from ${new Date(run.plan.windowStart).toLocaleString()}, each at its model's rate.`}{' '}
         Each fill is followed and verified; the run survives a restart of the engine.
       </p>
       {run.outOfCycle && <TypedCount reach={{ total: count, sites: 1, partners: 1 }} action="An out-of-cycle fill" value={typed} onChange={setTyped} />}

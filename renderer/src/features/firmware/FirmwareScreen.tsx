@@ -8,11 +8,11 @@ import { useEffect, useState, type ChangeEvent, type DragEvent, type ReactNode }
 import { MAX_UPLOAD_BYTES, type FirmwareImage, type ReleaseKeyRecord } from '../../../../main/firmware/contract';
 import { FormError, FormFooter } from '../../ui/FormFooter';
 import { Modal } from '../../ui/Modal';
-import { formatDateTime } from '../../ui/format';
+import { formatBytes, formatDateTime } from '../../ui/format';
 import { useConfirm } from '../../ui/use-confirm';
 import { asApiError } from '../../stores/engine';
 import { useUi } from '../../stores/ui';
-import { formatBytes, pairFiles, refusalSentence } from './files';
+import { pairFiles, refusalSentence } from './files';
 import { readAsBase64, useFirmware } from './store';
 import './firmware.css';
 
@@ -69,7 +69,7 @@ function ImportCard() {
     setProblem(null);
     setImported(null);
     if (image.size > MAX_UPLOAD_BYTES) {
-      setProblem(`${image.name} is ${formatBytes(image.size)}; a window sends at most ${formatBytes(MAX_UPLOAD_BYTES)}. Import it with: fleetdeck firmware import ${image.name}`);
+      setProblem(`${image.name} is ${formatBytes(image.size, 'binary')}; a window sends at most ${formatBytes(MAX_UPLOAD_BYTES, 'binary')}. Import it with: fleetdeck firmware import ${image.name}`);
       return;
     }
     setBusy(true);
@@ -115,7 +115,7 @@ function ImportCard() {
           </div>
         </div>
         <p className="muted" data-testid="firmware-picked">
-          Image: <strong>{image ? `${image.name} (${formatBytes(image.size)})` : 'none yet'}</strong> · Signature:{' '}
+          Image: <strong>{image ? `${image.name} (${formatBytes(image.size, 'binary')})` : 'none yet'}</strong> · Signature:{' '}
           <strong>{signature ? signature.name : 'none (an unsigned image is refused)'}</strong>
         </p>
       </div>
@@ -149,7 +149,7 @@ function ImagesCard() {
         row={(img) => (
           <tr key={img.version} data-testid="firmware-image-row" data-version={img.version}>
             <td className="mono">{img.version}</td>
-            <td className="num">{formatBytes(img.sizeBytes)}</td>
+            <td className="num">{formatBytes(img.sizeBytes, 'binary')}</td>
             <td className="mono" title={img.sha256}>
               {img.sha256.slice(0, 16)}…
             </td>

@@ -6,7 +6,7 @@ import { useState, type ChangeEvent } from 'react';
 import { ImportProblems, type ImportReport, type ImportRowError } from '../../../../main/inventory/contract';
 import { FormError } from '../../ui/FormFooter';
 import { downloadText } from '../../ui/download';
-import { formatCount } from '../../ui/format';
+import { formatBytes, formatCount } from '../../ui/format';
 import { inferCsvKind, inferFormat, type ImportFormat, type ImportKind } from './import-file';
 import { asApiError } from '../../stores/engine';
 import { useInventory } from './store';
@@ -136,7 +136,7 @@ function ImportCard() {
       </div>
       {file && (
         <p className="muted" data-testid="import-file-info">
-          {file.name} · {formatCount(Math.ceil(file.size / 1024))} KiB
+          {file.name} · {formatBytes(file.size, 'binary')}
         </p>
       )}
       <div className="form-actions">
