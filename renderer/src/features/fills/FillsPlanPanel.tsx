@@ -6,9 +6,7 @@
 import { useEffect, useState } from 'react';
 import { asApiError, callEngine } from '../../stores/engine';
 import { hashFor } from '../../route';
-import { FormFooter } from '../../ui/FormFooter';
-import { Modal } from '../../ui/Modal';
-import { useConfirm } from '../../ui/use-confirm';
+import { ConfirmDialog } from '../../ui/ConfirmDialog';
 import { formatBytes } from '../../ui/format';
 import { percent } from './format';
 import type { SitePlanSummary } from './types';
@@ -120,15 +118,25 @@ function MakeRunDialog({ site, planId, onClose }: { site: string; planId: number
   const [outOfCycle, setOutOfCycle] = useState(false);
   const [maxGbps, setMaxGbps] = useState('1');
   const [maxGb, setMaxGb] = useState('100');
-  const { busy, problem, confirm } = useConfirm(async () => {
+  const action = async () => {
     const caps = outOfCycle ? { maxGbps: Number(maxGbps), maxBytes: Math.round(Number(maxGb) * 1e9) } : null;
     const run = await callEngine((c) => c.api.fills.prepareFromPlan({ site, planId, outOfCycle: caps }));
     onClose();
     window.location.hash = hashFor({ name: 'fills', site, run: run.id });
-  });
+  };
   const capsValid = !outOfCycle || (Number(maxGbps) > 0 && Number(maxGb) > 0);
   return (
-    <Modal title={`Fill run for ${site} from plan #${planId}`} onClose={onClose} narrow testId="fills-make-run-dialog">
+    <ConfirmDialog
+      title={`Fill run for ${site} from plan #${planId}`}
+      testId="fills-make-run-dialog"
+      narrow
+      onClose={onClose}
+      action={action}
+      label="Make the fill run"
+      busyLabel="Reading the appliances…"
+      confirmTestId="fills-make-run-confirm"
+      disabled={!capsValid}
+    >
       <p>
         The engine reads what each appliance holds now and makes its fill plan: the titles to fill (from a peer of the site where one holds them, else from the
         origin) and to evict, most valuable first, within each appliance&apos;s rate and the window. Nothing is posted until you start the run.
@@ -155,16 +163,6 @@ function MakeRunDialog({ site, planId, onClose }: { site: string; planId: number
           </div>
         )}
       </fieldset>
-      <FormFooter
-        busy={busy}
-        error={problem}
-        onCancel={onClose}
-        label="Make the fill run"
-        busyLabel="Reading the appliances…"
-        testId="fills-make-run-confirm"
-        disabled={!capsValid}
-        onConfirm={confirm}
-      />
-    </Modal>
+    </ConfirmDialog>
   );
 }
