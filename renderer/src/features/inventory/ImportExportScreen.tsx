@@ -5,7 +5,7 @@
 import { useState, type ChangeEvent } from 'react';
 import { ImportProblems, type ImportReport, type ImportRowError } from '../../../../main/inventory/contract';
 import { FormError } from '../../ui/FormFooter';
-import { downloadText } from '../../ui/download';
+import { downloadFile } from '../../ui/download';
 import { formatBytes, formatCount } from '../../ui/format';
 import { inferCsvKind, inferFormat, type ImportFormat, type ImportKind } from './import-file';
 import { asApiError } from '../../stores/engine';
@@ -212,7 +212,7 @@ function ExportCard() {
     setBusy(true);
     try {
       const file = await exportData(format, kind || undefined);
-      downloadText(file.filename, file.mime, file.content);
+      downloadFile(file.filename, file.mime, file.content);
       toast('info', `Exported ${file.filename}.`);
     } catch (err) {
       toastError(err);
