@@ -1,6 +1,6 @@
 /**
  * The CSV files: one kind per file (sites or appliances), a header naming the columns, one row
- * per record. Reading streams (csv-parse), so a 50 MB file never sits in memory as one string.
+ * per record. Reading streams (main/kit/csv-records.ts), so a 50 MB file never sits in memory as one string.
  * Writing neutralises spreadsheet formulas (csv-stringify's escape_formulas): a cell starting with
  * = + - @ TAB or CR gets a leading apostrophe; reading takes that apostrophe off again.
  */
