@@ -21,6 +21,7 @@ import { silentLogger } from '../main/store/log';
 import { openNodeVault } from '../main/vault/node-vault';
 import { FLEET_KEY } from '../main/net/fleet-key';
 import { BENCH_PEERS, ensureSystemDeps } from '../scripts/system-deps.mjs';
+import { ansibleEnv, closeAnsibleMasters, writeAnsibleInventory, writeOpenSshTrust } from './support/ansible';
 
 const N = Number(process.env['FANOUT_APPLIANCES'] ?? 1000);
 const SITES = Number(process.env['FANOUT_SITES'] ?? 50);
@@ -130,13 +131,9 @@ async function main(): Promise<void> {
     result.fleetdeck = { cold, warm, ...(WARM_ROUNDS > 1 ? { warmRuns: warmRuns.map((r) => r.seconds) } : {}), connectionsOpened: [...engine.net.sharedPool().opened.values()].reduce((a, b) => a + b, 0) };
 
     // The same identity and trust for the OpenSSH-based tools.
-    const keyFile = join(dir, 'fleet_key');
-    writeFileSync(keyFile, (await engine.deps.vault.get(FLEET_KEY))!, { mode: 0o600 });
-    const knownHosts = join(dir, 'known_hosts');
-    writeFileSync(knownHosts, (await client.api.net.exportKnownHosts({ hashed: false })).content);
+    const ssh = writeOpenSshTrust(dir, (await engine.deps.vault.get(FLEET_KEY))!, (await client.api.net.exportKnownHosts({ hashed: false })).content);
     const appliances = (await client.api.inventory.listAppliances({ limit: 20_000 })).items;
     const username = (await client.api.net.settings({})).username;
-    const sshOptions = ['-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'LogLevel=ERROR'];
 
     let pssh: Outcome;
     if (!TOOLS.has('pssh')) pssh = { skipped: 'not in FANOUT_TOOLS' };
@@ -144,8 +141,8 @@ async function main(): Promise<void> {
     else {
       const hosts = join(dir, 'pssh-hosts');
       writeFileSync(hosts, appliances.map((a) => `${username}@${a.ipv4}:${a.sshPort}`).join('\n') + '\n');
-      const opts = sshOptions.filter((o) => o !== '-o').flatMap((o) => ['-O', o]);
-      pssh = await timed('parallel-ssh', ['-h', hosts, '-p', String(CONCURRENCY), '-t', '60', '-x', `-i ${keyFile}`, ...opts, 'ocactl', 'status'], process.env, /\[SUCCESS\]/);
+      const opts = ssh.options.filter((o) => o !== '-o').flatMap((o) => ['-O', o]);
+      pssh = await timed('parallel-ssh', ['-h', hosts, '-p', String(CONCURRENCY), '-t', '60', '-x', `-i ${ssh.keyFile}`, ...opts, 'ocactl', 'status'], process.env, /\[SUCCESS\]/);
       log(`parallel-ssh: ${JSON.stringify(pssh)}`);
     }
     result.pssh = pssh;
@@ -155,21 +152,8 @@ async function main(): Promise<void> {
     else if (!installed('ansible')) ansible = { skipped: 'ansible is not installed (node scripts/system-deps.mjs --bench installs it; Debian: apt-get install -y ansible)' };
     else {
       const inventory = join(dir, 'ansible-inventory.ini');
-      writeFileSync(
-        inventory,
-        '[lab]\n' + appliances.map((a) => `${a.serial} ansible_host=${a.ipv4} ansible_port=${a.sshPort} ansible_user=${username}`).join('\n') + '\n',
-      );
-      const env = {
-        ...process.env,
-        ANSIBLE_HOME: join(dir, 'ansible-home'),
-        ANSIBLE_LOCAL_TEMP: join(dir, 'ansible-tmp'),
-        ANSIBLE_SSH_CONTROL_PATH_DIR: join(dir, 'ansible-cp'),
-        ANSIBLE_HOST_KEY_CHECKING: 'True',
-        ANSIBLE_PRIVATE_KEY_FILE: keyFile,
-        ANSIBLE_SSH_ARGS: `-o ControlMaster=auto -o ControlPersist=120s ${sshOptions.join(' ')}`,
-        ANSIBLE_CALLBACK_RESULT_FORMAT: 'json',
-        ANSIBLE_NOCOLOR: '1',
-      };
+      writeAnsibleInventory(inventory, appliances, username);
+      const env = ansibleEnv(dir, ssh, 120, { ANSIBLE_CALLBACK_RESULT_FORMAT: 'json' });
       const args = ['all', '-i', inventory, '-m', 'raw', '-a', 'ocactl status', '-f', String(CONCURRENCY), '-o'];
       const okLine = /\| CHANGED \||\| SUCCESS \|/;
       const aCold = await timed('ansible', args, env, okLine);
@@ -177,7 +161,7 @@ async function main(): Promise<void> {
       const aWarm = await timed('ansible', args, env, okLine);
       log(`ansible warm: ${JSON.stringify(aWarm)}`);
       ansible = { cold: aCold, warm: aWarm };
-      spawnSync('sh', ['-c', `for s in ${join(dir, 'ansible-cp')}/*; do ssh -o ControlPath="$s" -O exit x 2>/dev/null; done`], { stdio: 'ignore' });
+      closeAnsibleMasters(dir);
     }
     result.ansible = ansible;
 

@@ -32,6 +32,7 @@ import { FLEET_KEY } from '../main/net/fleet-key';
 import type { Appliance } from '../main/inventory/contract';
 import type { Rollout } from '../main/rollouts/contract';
 import { ensureSystemDeps } from '../scripts/system-deps.mjs';
+import { ansibleEnv, closeAnsibleMasters, writeAnsibleInventory, writeOpenSshTrust } from './support/ansible';
 
 const N = Number(process.env['ROLLOUT_APPLIANCES'] ?? 500);
 const SITES = Number(process.env['ROLLOUT_SITES'] ?? 50);
@@ -199,19 +200,11 @@ async function main(): Promise<void> {
       // known_hosts holds keys the engine has met: one `ocactl status` round meets them all (checked against the inventory's fingerprints).
       const met = await api.jobs.exec({ selection: { all: true }, argv: ['ocactl', 'status'], concurrency: 50, timeoutMs: 60_000 });
       await engine.jobs.wait(met.id);
-      const keyFile = join(dir, 'fleet_key');
-      writeFileSync(keyFile, (await engine.deps.vault.get(FLEET_KEY))!, { mode: 0o600 });
-      const knownHosts = join(dir, 'known_hosts');
-      writeFileSync(knownHosts, (await api.net.exportKnownHosts({ hashed: false })).content);
+      const ssh = writeOpenSshTrust(dir, (await engine.deps.vault.get(FLEET_KEY))!, (await api.net.exportKnownHosts({ hashed: false })).content);
       const username = (await api.net.settings({})).username;
-      const sshOpts = `-i ${keyFile} -o IdentitiesOnly=yes -o UserKnownHostsFile=${knownHosts} -o StrictHostKeyChecking=yes -o BatchMode=yes -o LogLevel=ERROR`;
+      const sshOpts = `-i ${ssh.keyFile} ${ssh.options.join(' ')}`;
       const inventory = join(dir, 'inventory.ini');
-      writeFileSync(
-        inventory,
-        '[lab]\n' +
-          appliances.map((a) => `${a.serial} ansible_host=${a.ipv4} ansible_port=${a.sshPort} ansible_user=${username} lab_ip=${a.ipv4} lab_port=${a.sshPort} lab_user=${username}`).join('\n') +
-          '\n',
-      );
+      writeAnsibleInventory(inventory, appliances, username, (a) => `lab_ip=${a.ipv4} lab_port=${a.sshPort} lab_user=${username}`);
       const batches = batchSizes(N, CANARY, WAVES);
       writeFileSync(
         join(dir, 'vars.json'),
@@ -227,23 +220,15 @@ async function main(): Promise<void> {
           wait_retries: 300,
         }),
       );
-      const env = {
-        ...process.env,
-        ANSIBLE_HOME: join(dir, 'ansible-home'),
-        ANSIBLE_LOCAL_TEMP: join(dir, 'ansible-tmp'),
-        ANSIBLE_SSH_CONTROL_PATH_DIR: join(dir, 'ansible-cp'),
-        ANSIBLE_HOST_KEY_CHECKING: 'True',
-        ANSIBLE_PRIVATE_KEY_FILE: keyFile,
-        ANSIBLE_SSH_ARGS: `-o ControlMaster=auto -o ControlPersist=300s -o IdentitiesOnly=yes -o UserKnownHostsFile=${knownHosts} -o StrictHostKeyChecking=yes -o BatchMode=yes -o LogLevel=ERROR`,
+      const env = ansibleEnv(dir, ssh, 300, {
         ANSIBLE_FORKS: String(FORKS),
-        ANSIBLE_NOCOLOR: '1',
         PYTHONUNBUFFERED: '1',
         ANSIBLE_RETRY_FILES_ENABLED: 'False',
         // No pseudo-terminal for raw (ssh -tt): appliances answer exec requests, a TTY adds nothing.
         ANSIBLE_SSH_USETTY: 'False',
         ANSIBLE_LOCALHOST_WARNING: 'False',
         ANSIBLE_INVENTORY_UNPARSED_WARNING: 'False',
-      };
+      });
       const sampler = new Sampler(appliances);
       const t0 = performance.now();
       // Each host's end (its Undrain result), as the playbook prints it: the basis of the extrapolation when capped.
@@ -325,7 +310,7 @@ async function main(): Promise<void> {
         sampling: sampled,
       };
       log(`ansible: ${JSON.stringify(result.ansible)}`);
-      spawnSync('sh', ['-c', `for s in ${join(dir, 'ansible-cp')}/*; do ssh -o ControlPath="$s" -O exit x 2>/dev/null; done`], { stdio: 'ignore' });
+      closeAnsibleMasters(dir);
     }
 
     const f = result.fleetdeck as { wallSeconds?: number };

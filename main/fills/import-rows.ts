@@ -5,7 +5,7 @@
  * service stages them and commits all or nothing.
  *
  * Shared with the inventory importer, not copied: the CSV record reader (main/kit/csv-records.ts:
- * csv-parse, each record tagged with its line), the hostile-value check (control characters, bidi
+ * each record tagged with its line), the hostile-value check (control characters, bidi
  * overrides, overlong values) and the zod-problem wording. Bounds: a record or a JSON line is at most 64 KiB, a JSON
  * line nests at most 8 levels, and a file has at most MAX_IMPORT_ROWS rows.
  */

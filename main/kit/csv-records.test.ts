@@ -144,12 +144,14 @@ describe('CSV records', () => {
     expect(endless.held).toBeLessThanOrEqual(65536);
   });
 
-  it('keeps UTF-8 characters cut between two chunks of bytes whole, and NUL bytes as text for the caller to refuse', async () => {
-    const bytes = Buffer.from('name\nJoão🙂\u0000x\n');
+  it('keeps UTF-8 characters cut between two chunks of bytes whole, and refuses a row with a NUL (quoted or not)', async () => {
+    const bytes = Buffer.from('name\nJoão🙂x\n"a\u0000\nb",1\nlast\n');
     const cut = bytes.indexOf(Buffer.from('🙂')) + 2;
     expect(await all([bytes.subarray(0, cut), bytes.subarray(cut)] as unknown as string[])).toEqual([
       { line: 1, cells: ['name'] },
-      { line: 2, cells: ['João🙂\u0000x'] },
+      { line: 2, cells: ['João🙂x'] },
+      { line: 3, problems: [{ reason: 'a row contains a NUL character (a binary file?); this is not a test file' }] },
+      { line: 5, cells: ['last'] },
     ]);
   });
 

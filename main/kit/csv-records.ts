@@ -2,7 +2,7 @@
  * Reading CSV files as a stream of records, each with the physical line of the file it starts on
  * (the header is line 1). A large file never sits in memory as one string: only the record being
  * read is kept, and never more than `maxRecordChars` of it. Text that is not CSV (an unclosed quote,
- * text after a closing quote, a record over the size limit) is reported at its line as a record of
+ * text after a closing quote, a NUL character, a record over the size limit) is reported at its line as a record of
  * `problems` and reading goes on with the next record, so a file's every problem can be listed in
  * one pass. What the columns mean is the caller's (the inventory's sites and appliances files, the
  * fills' catalog and demand files).
@@ -32,6 +32,7 @@ export interface CsvRecordOptions {
 }
 
 const UNCLOSED = 'a quoted value is never closed (a " is missing)';
+const nulReason = (expected: string) => `a row contains a NUL character (a binary file?); this is not ${expected}`;
 const TEXT_AFTER_QUOTE = 'a quoted value is followed by more text before the next comma (put the whole value in quotes, and double the quotes inside it)';
 
 /** Where the reader is inside a record. */
@@ -52,6 +53,7 @@ const LF = 10;
 const CR = 13;
 const COMMA = 44;
 const QUOTE = 34;
+const NUL = 0;
 
 /**
  * The record splitter: text goes in a chunk at a time (`push`), complete records come out. Every
@@ -81,6 +83,7 @@ export class CsvSplitter {
 
   /** Reads a chunk of text; returns the records it completed, in file order. */
   push(text: string): CsvRecord[] {
+    if (text === '') return [];
     let i = 0;
     if (!this.started) {
       this.started = true;
@@ -91,8 +94,9 @@ export class CsvSplitter {
       if (text.charCodeAt(i) === LF) i++;
     }
     const n = text.length;
-    // Cached positions of the next quote and line breaks (-1: none in this chunk).
+    // Cached positions of the next quote, NUL and line breaks (-1: none in this chunk).
     let nextQuote = -2;
+    let nextNul = -2;
     let nextLf = -2;
     let nextCr = -2;
     while (i < n) {
@@ -103,7 +107,8 @@ export class CsvSplitter {
         const end = nextLf === -1 ? nextCr : nextCr === -1 ? nextLf : Math.min(nextLf, nextCr);
         if (end !== -1) {
           if (nextQuote !== -1 && nextQuote < i) nextQuote = text.indexOf('"', i);
-          if (nextQuote === -1 || nextQuote > end) {
+          if (nextNul !== -1 && nextNul < i) nextNul = text.indexOf('\0', i);
+          if ((nextQuote === -1 || nextQuote > end) && (nextNul === -1 || nextNul > end)) {
             if (end > i) {
               if (end - i > this.options.maxRecordChars) this.problem(this.overlong());
               else this.out.push({ line: this.line, cells: text.slice(i, end).split(',') });
@@ -152,6 +157,7 @@ export class CsvSplitter {
         while (j < n) {
           const c = text.charCodeAt(j);
           if (c === COMMA || c === LF || c === CR) break;
+          if (c === NUL) this.refused ??= nulReason(this.options.expected);
           j++;
         }
         if (j > i && this.at === At.AfterQuoted) {
@@ -208,6 +214,8 @@ export class CsvSplitter {
         if (!(k === from ? this.quotedCrEnded : text.charCodeAt(k - 1) === CR)) this.line++;
       } else if (c === CR) {
         this.line++;
+      } else if (c === NUL) {
+        this.refused ??= nulReason(this.options.expected);
       }
     }
     this.quotedCrEnded = to === text.length && to > from && text.charCodeAt(to - 1) === CR;

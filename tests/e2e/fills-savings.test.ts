@@ -12,6 +12,7 @@ import { dayString, labDemandModel } from '../../main/lab/model/demand';
 import { planFleet } from '../../main/lab/plan';
 import { hostedSkipReason, startHostedEngine, type HostedEngine } from './support/hosted-engine';
 import { importLabDemand } from './support/fills-lab';
+import { formatBytes } from '../../renderer/src/ui/format';
 
 const skip = hostedSkipReason();
 if (skip) console.log(`SKIPPED: fills savings end-to-end tests - ${skip}`);
@@ -73,7 +74,7 @@ describe.skipIf(skip !== null)('the savings report per partner (Playwright + Chr
       // The table says the same figures in words.
       const row = page.locator(`[data-testid="savings-partner-row"]${q}`);
       expect(await row.getByTestId('savings-peak').textContent()).toBe(`${p.peakGbpsAvoided.toFixed(p.peakGbpsAvoided >= 100 ? 0 : 1)} Gbps`);
-      expect(await row.getByTestId('savings-avoided').textContent()).toBe(`${(p.avoidedBytes / 1e12).toFixed(2)} TB`);
+      expect(await row.getByTestId('savings-avoided').textContent()).toBe(formatBytes(p.avoidedBytes, 'decimal'));
     }
     return report;
   }

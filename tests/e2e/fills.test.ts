@@ -10,6 +10,7 @@ import type { LabFleet } from '../../main/lab/fleet';
 import { catalogBytes, catalogId } from '../../main/lab/model/catalog';
 import { labDemandModel } from '../../main/lab/model/demand';
 import type { SitePlacement } from '../../main/fills/placement-contract';
+import { formatBytes } from '../../renderer/src/ui/format';
 import { hostedSkipReason, type HostedEngine } from './support/hosted-engine';
 import { importLabDemand, startFillsLab, type FillsLab } from './support/fills-lab';
 
@@ -65,7 +66,7 @@ describe.skipIf(skip !== null)('the fills screen (Playwright + Chromium)', () =>
     const planned = Number(await page.getByTestId('offload-planned').getAttribute('data-value'));
     expect(planned).toBe(Number(await page.getByTestId('offload-bound').getAttribute('data-value')));
     expect(planned).toBe(run.plan.totals.valueTarget);
-    expect(await page.getByTestId('fills-bytes-fill').textContent()).toBe(`${(run.plan.totals.fillBytes / 1e9).toFixed(1)} GB`);
+    expect(await page.getByTestId('fills-bytes-fill').textContent()).toBe(formatBytes(run.plan.totals.fillBytes, 'decimal'));
     expect(await page.getByTestId('fills-dropped').textContent()).toMatch(/^0 items/);
     // The timeline: one series per appliance on a uPlot canvas.
     const timeline = page.getByTestId('fills-timeline');

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { chromiumAvailable, chromiumSkipReason } from './support/browser';
 import { openAppSession, type AppSession } from './support/session';
-import { formatBytes } from '../../renderer/src/features/firmware/files';
+import { formatBytes } from '../../renderer/src/ui/format';
 
 const KEYGEN = '/usr/bin/ssh-keygen';
 const ready = chromiumAvailable && existsSync(KEYGEN);
@@ -126,7 +126,7 @@ describe.skipIf(!ready)('firmware images screen (Playwright + Chromium, real ssh
     expect(await row.locator('td').nth(2).getAttribute('title')).toBe(sha256);
     expect(await row.innerText()).toContain('release@releng');
     const size = statSync(image).size;
-    expect(await row.locator('td').nth(1).innerText()).toBe(formatBytes(size));
+    expect(await row.locator('td').nth(1).innerText()).toBe(formatBytes(size, 'binary'));
     expect(JSON.parse(cli(['firmware', 'list', '--json']))).toMatchObject([{ version: '26.4.0', sha256, sizeBytes: size }]);
   });
 

@@ -4,41 +4,18 @@ import { useUi } from '../stores/ui';
 import { useEngine } from '../stores/engine';
 import { HostKeyBadge } from '../features/net/HostKeyWarning';
 
-/** The sections in three groups: what the fleet is, what changes it, and the tools around it. */
-const GROUPS = [
+/**
+ * The sections in three groups: what the fleet is, what changes it, and the tools around it. Each
+ * link is a section and its label; it goes to `#/<section>`, and its test id is `nav-<section>`.
+ */
+const GROUPS: readonly { label: string; links: readonly (readonly [section: ReturnType<typeof navSection>, label: string])[] }[] = [
   {
     label: 'Fleet',
-    links: [
-      { section: 'overview', href: '#/overview', label: 'Overview' },
-      { section: 'map', href: '#/map', label: 'Map' },
-      { section: 'appliances', href: '#/appliances', label: 'Appliances' },
-      { section: 'sites', href: '#/sites', label: 'Sites' },
-      { section: 'health', href: '#/health', label: 'Health' },
-      { section: 'capacity', href: '#/capacity', label: 'Capacity' },
-      { section: 'trends', href: '#/trends', label: 'Trends' },
-    ],
+    links: [['overview', 'Overview'], ['map', 'Map'], ['appliances', 'Appliances'], ['sites', 'Sites'], ['health', 'Health'], ['capacity', 'Capacity'], ['trends', 'Trends']],
   },
-  {
-    label: 'Changes',
-    links: [
-      { section: 'jobs', href: '#/jobs', label: 'Jobs' },
-      { section: 'rollouts', href: '#/rollouts', label: 'Rollouts' },
-      { section: 'firmware', href: '#/firmware', label: 'Firmware' },
-      { section: 'fills', href: '#/fills', label: 'Fills' },
-      { section: 'provisioning', href: '#/provisioning', label: 'Provisioning' },
-    ],
-  },
-  {
-    label: 'Tools',
-    links: [
-      { section: 'terminals', href: '#/terminals', label: 'Terminals' },
-      { section: 'hostkeys', href: '#/hostkeys', label: 'Host keys' },
-      { section: 'import', href: '#/import', label: 'Import / Export' },
-      { section: 'snapshots', href: '#/snapshots', label: 'Snapshots' },
-      { section: 'audit', href: '#/audit', label: 'Audit' },
-    ],
-  },
-] as const;
+  { label: 'Changes', links: [['jobs', 'Jobs'], ['rollouts', 'Rollouts'], ['firmware', 'Firmware'], ['fills', 'Fills'], ['provisioning', 'Provisioning']] },
+  { label: 'Tools', links: [['terminals', 'Terminals'], ['hostkeys', 'Host keys'], ['import', 'Import / Export'], ['snapshots', 'Snapshots'], ['audit', 'Audit']] },
+];
 
 /** How secrets are kept on this machine, in two words; the tooltip has the full sentence. */
 const VAULT_LABEL = {
@@ -58,10 +35,10 @@ export function NavBar() {
           <div className="nav-group-label" id={`nav-group-${g.label}`}>
             {g.label}
           </div>
-          {g.links.map((l) => (
-            <a key={l.section} href={l.href} data-testid={`nav-${l.section}`} aria-current={section === l.section ? 'page' : undefined}>
-              {l.label}
-              {l.section === 'hostkeys' && <HostKeyBadge />}
+          {g.links.map(([link, label]) => (
+            <a key={link} href={`#/${link}`} data-testid={`nav-${link}`} aria-current={section === link ? 'page' : undefined}>
+              {label}
+              {link === 'hostkeys' && <HostKeyBadge />}
             </a>
           ))}
         </div>

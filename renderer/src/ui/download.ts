@@ -1,6 +1,6 @@
-/** Saves text the engine produced (an export) as a file: a Blob and an a[download] click. */
-export function downloadText(filename: string, mime: string, content: string): void {
-  const url = URL.createObjectURL(new Blob([content], { type: mime }));
+/** Saves what the engine produced (an export, a diagnostics bundle) as a file: a Blob and an a[download] click. */
+export function downloadFile(filename: string, mime: string, content: string | Uint8Array): void {
+  const url = URL.createObjectURL(new Blob([content as BlobPart], { type: mime }));
   const a = document.createElement('a');
   a.href = url;
   a.download = filename;

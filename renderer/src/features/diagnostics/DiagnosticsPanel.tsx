@@ -6,6 +6,7 @@
 import { useEffect, useState } from 'react';
 import { DIAG_CHECKS, type CheckResult, type Comparison, type DiagCheck, type DiagRun, type DriftReport } from '../../../../main/diagnostics/contract';
 import { HealthBadge } from '../health/HealthBadge';
+import { downloadFile } from '../../ui/download';
 import { formatDateTime } from '../../ui/format';
 import { hashFor } from '../../route';
 import { subjectKey, useDiagnostics, type Subject } from './store';
@@ -15,18 +16,6 @@ type Tab = 'latest' | 'history' | 'compare' | 'drift';
 
 function figure(r: Pick<CheckResult, 'value' | 'unit'>): string {
   return r.value === null ? '—' : `${r.value}${r.unit ? ` ${r.unit}` : ''}`;
-}
-
-function saveBytes(filename: string, bytes: Uint8Array): void {
-  const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'application/gzip' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  a.rel = 'noopener';
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 function Results({ run, focus }: { run: DiagRun; focus?: readonly DiagCheck[] | undefined }) {
@@ -255,7 +244,7 @@ export function DiagnosticsPanel({ subject, focus }: { subject: Subject; focus?:
           onClick={() => {
             setBundling(true);
             void bundle(subject)
-              .then((b) => b && saveBytes(b.filename, b.bytes))
+              .then((b) => b && downloadFile(b.filename, 'application/gzip', b.bytes))
               .finally(() => setBundling(false));
           }}
         >

@@ -6,10 +6,9 @@
 import { useEffect, useState } from 'react';
 import { asApiError, callEngine } from '../../stores/engine';
 import { hashFor } from '../../route';
-import { FormFooter } from '../../ui/FormFooter';
-import { Modal } from '../../ui/Modal';
-import { useConfirm } from '../../ui/use-confirm';
-import { bytes, percent } from './format';
+import { ConfirmDialog } from '../../ui/ConfirmDialog';
+import { formatBytes } from '../../ui/format';
+import { percent } from './format';
 import type { SitePlanSummary } from './types';
 
 interface Latest {
@@ -74,12 +73,12 @@ export function FillsPlanPanel({ site }: { site: string }) {
       {latest && s && (
         <div data-testid="fills-plan-summary" data-plan={latest.planId}>
           <p>
-            Plan #{latest.planId} for <strong>{s.day}</strong>: {s.titles.toLocaleString()} titles ({bytes(s.placedBytes)}) on {s.appliances} appliances of{' '}
-            {bytes(s.capacityBytes)}, from {s.historyDays} days of history.
+            Plan #{latest.planId} for <strong>{s.day}</strong>: {s.titles.toLocaleString()} titles ({formatBytes(s.placedBytes, 'decimal')}) on {s.appliances} appliances of{' '}
+            {formatBytes(s.capacityBytes, 'decimal')}, from {s.historyDays} days of history.
           </p>
           <p>
-            Forecast offload <strong data-testid="fills-plan-offload">{percent(s.offload, 1)}</strong> of the site&apos;s demand ({bytes(s.forecastBytes)}), against a
-            bound of <strong>{percent(s.bound, 1)}</strong>; {bytes(s.churnBytes)} to fill {s.previousPlanId ? `since plan #${s.previousPlanId}` : '(no earlier plan: everything)'}
+            Forecast offload <strong data-testid="fills-plan-offload">{percent(s.offload, 1)}</strong> of the site&apos;s demand ({formatBytes(s.forecastBytes, 'decimal')}), against a
+            bound of <strong>{percent(s.bound, 1)}</strong>; {formatBytes(s.churnBytes, 'decimal')} to fill {s.previousPlanId ? `since plan #${s.previousPlanId}` : '(no earlier plan: everything)'}
             {s.dropped > 0 ? `; ${s.dropped} titles do not fit` : ''}.
           </p>
           {s.quality && (
@@ -119,15 +118,25 @@ function MakeRunDialog({ site, planId, onClose }: { site: string; planId: number
   const [outOfCycle, setOutOfCycle] = useState(false);
   const [maxGbps, setMaxGbps] = useState('1');
   const [maxGb, setMaxGb] = useState('100');
-  const { busy, problem, confirm } = useConfirm(async () => {
+  const action = async () => {
     const caps = outOfCycle ? { maxGbps: Number(maxGbps), maxBytes: Math.round(Number(maxGb) * 1e9) } : null;
     const run = await callEngine((c) => c.api.fills.prepareFromPlan({ site, planId, outOfCycle: caps }));
     onClose();
     window.location.hash = hashFor({ name: 'fills', site, run: run.id });
-  });
+  };
   const capsValid = !outOfCycle || (Number(maxGbps) > 0 && Number(maxGb) > 0);
   return (
-    <Modal title={`Fill run for ${site} from plan #${planId}`} onClose={onClose} narrow testId="fills-make-run-dialog">
+    <ConfirmDialog
+      title={`Fill run for ${site} from plan #${planId}`}
+      testId="fills-make-run-dialog"
+      narrow
+      onClose={onClose}
+      action={action}
+      label="Make the fill run"
+      busyLabel="Reading the appliances…"
+      confirmTestId="fills-make-run-confirm"
+      disabled={!capsValid}
+    >
       <p>
         The engine reads what each appliance holds now and makes its fill plan: the titles to fill (from a peer of the site where one holds them, else from the
         origin) and to evict, most valuable first, within each appliance&apos;s rate and the window. Nothing is posted until you start the run.
@@ -154,16 +163,6 @@ function MakeRunDialog({ site, planId, onClose }: { site: string; planId: number
           </div>
         )}
       </fieldset>
-      <FormFooter
-        busy={busy}
-        error={problem}
-        onCancel={onClose}
-        label="Make the fill run"
-        busyLabel="Reading the appliances…"
-        testId="fills-make-run-confirm"
-        disabled={!capsValid}
-        onConfirm={confirm}
-      />
-    </Modal>
+    </ConfirmDialog>
   );
 }

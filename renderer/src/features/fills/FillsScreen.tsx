@@ -13,7 +13,8 @@ import { FillTimeline } from './FillTimeline';
 import { FillsPlanPanel } from './FillsPlanPanel';
 import { StartRunDialog } from './StartRunDialog';
 import { SavingsPanel } from './SavingsPanel';
-import { bytes, percent } from './format';
+import { formatBytes } from '../../ui/format';
+import { percent } from './format';
 import { followFills, useFills } from './store';
 
 export function FillsScreen({ site, run: runId }: { site: string | null; run: number | null }) {
@@ -85,7 +86,7 @@ export function FillsScreen({ site, run: runId }: { site: string | null; run: nu
                   {r.outOfCycle ? ' (out of cycle)' : ''}
                 </td>
                 <td>
-                  {bytes(r.bytesDone)} of {bytes(r.bytesTotal)}
+                  {formatBytes(r.bytesDone, 'decimal')} of {formatBytes(r.bytesTotal, 'decimal')}
                 </td>
                 <td>
                   {r.verified}/{r.appliances}
@@ -109,7 +110,7 @@ function RunDetail({ run }: { run: FillRun }) {
       <span className="offload-label">{label}</span>
       <progress max={Math.max(1, t.valueTarget)} value={value} aria-label={label} />
       <span>
-        {bytes(value)}/day · {percent(value, t.valueTarget)}
+        {formatBytes(value, 'decimal')}/day · {percent(value, t.valueTarget)}
       </span>
     </div>
   );
@@ -128,7 +129,7 @@ function RunDetail({ run }: { run: FillRun }) {
       {starting && <StartRunDialog run={run} onClose={() => setStarting(false)} />}
       <p className="muted">
         {run.plan.outOfCycle
-          ? `Out of cycle: from ${new Date(run.plan.windowStart).toLocaleString()}, at most ${run.plan.outOfCycle.maxGbps} Gbps and ${bytes(run.plan.outOfCycle.maxBytes)} per appliance.`
+          ? `Out of cycle: from ${new Date(run.plan.windowStart).toLocaleString()}, at most ${run.plan.outOfCycle.maxGbps} Gbps and ${formatBytes(run.plan.outOfCycle.maxBytes, 'decimal')} per appliance.`
           : `Fill window ${run.plan.fillWindow} (${run.plan.timezone}): every appliance starts ${new Date(run.plan.windowStart).toLocaleString()}.`}
       </p>
       <h3>Offload (forecast bytes served per day)</h3>
@@ -140,24 +141,24 @@ function RunDetail({ run }: { run: FillRun }) {
       <dl className="tiles" data-testid="fills-bytes">
         <div>
           <dt>To fill</dt>
-          <dd data-testid="fills-bytes-fill">{bytes(t.fillBytes)}</dd>
+          <dd data-testid="fills-bytes-fill">{formatBytes(t.fillBytes, 'decimal')}</dd>
         </div>
         <div>
           <dt>From peers</dt>
-          <dd>{bytes(t.fromPeersBytes)}</dd>
+          <dd>{formatBytes(t.fromPeersBytes, 'decimal')}</dd>
         </div>
         <div>
           <dt>From the origin</dt>
-          <dd>{bytes(t.fromOriginBytes)}</dd>
+          <dd>{formatBytes(t.fromOriginBytes, 'decimal')}</dd>
         </div>
         <div>
           <dt>To evict</dt>
-          <dd>{bytes(t.evictBytes)}</dd>
+          <dd>{formatBytes(t.evictBytes, 'decimal')}</dd>
         </div>
         <div>
           <dt>Dropped (does not fit)</dt>
           <dd data-testid="fills-dropped">
-            {t.droppedItems} items · {bytes(t.droppedBytes)}
+            {t.droppedItems} items · {formatBytes(t.droppedBytes, 'decimal')}
           </dd>
         </div>
       </dl>
@@ -187,8 +188,8 @@ function RunDetail({ run }: { run: FillRun }) {
                 <td>{plan?.rateGbps} Gbps</td>
                 <td>{p.phase}</td>
                 <td>
-                  <progress max={Math.max(1, p.bytesTotal)} value={p.bytesDone} aria-label={`${p.serial} progress`} /> {bytes(p.bytesDone)} of{' '}
-                  {bytes(p.bytesTotal)}
+                  <progress max={Math.max(1, p.bytesTotal)} value={p.bytesDone} aria-label={`${p.serial} progress`} /> {formatBytes(p.bytesDone, 'decimal')} of{' '}
+                  {formatBytes(p.bytesTotal, 'decimal')}
                 </td>
                 <td>{p.message ?? (p.retries ? `${p.retries} retries` : '')}</td>
               </tr>
@@ -225,7 +226,7 @@ function PlanQuality({ run }: { run: FillRun }) {
       {q ? (
         <p data-testid="forecast-quality">
           Yesterday&apos;s forecast ({q.day}): its placement would have served {percent(q.hitRatio, 1)} of the demand, an oracle&apos;s {percent(q.oracleHitRatio, 1)}; churn{' '}
-          {bytes(q.churnBytes)}.
+          {formatBytes(q.churnBytes, 'decimal')}.
         </p>
       ) : (
         <p className="muted">No forecast quality yet (it needs a day of history before the plan&apos;s day).</p>

@@ -7,7 +7,8 @@
  */
 import { useEffect } from 'react';
 import { hashFor } from '../../route';
-import { bytes, gbps, savingsChart, SAVINGS_CHART } from './format';
+import { formatBytes } from '../../ui/format';
+import { gbps, savingsChart, SAVINGS_CHART } from './format';
 import { useFills } from './store';
 import type { PartnerSavings } from './types';
 
@@ -45,7 +46,7 @@ export function SavingsPanel() {
       <h2>Transit savings per partner</h2>
       <p className="muted">
         From each site&apos;s latest plan: its forecast demand and the share its placement serves from inside the ISP. All partners:{' '}
-        <strong data-testid="savings-total">{bytes(savings.totals.avoidedBytes)}</strong> a day kept off transit ({pct(savings.totals.offload)} of the demand).
+        <strong data-testid="savings-total">{formatBytes(savings.totals.avoidedBytes, 'decimal')}</strong> a day kept off transit ({pct(savings.totals.offload)} of the demand).
         {savings.sitesWithoutPlan.length > 0 && ` Not counted (no plan yet): ${savings.sitesWithoutPlan.join(', ')}.`}
       </p>
       <h3>Gbps avoided at each partner&apos;s peak hour</h3>
@@ -105,8 +106,8 @@ export function SavingsPanel() {
               <td>
                 <strong>{p.partner}</strong>
               </td>
-              <td data-testid="savings-avoided">{bytes(p.avoidedBytes)}</td>
-              <td>{bytes(p.transitBytes)}</td>
+              <td data-testid="savings-avoided">{formatBytes(p.avoidedBytes, 'decimal')}</td>
+              <td>{formatBytes(p.transitBytes, 'decimal')}</td>
               <td>{pct(p.offload)}</td>
               <td data-testid="savings-peak">{gbps(p.peakGbpsAvoided)}</td>
               <td>{String(p.peakUtcHour).padStart(2, '0')}:00 UTC</td>
@@ -116,8 +117,8 @@ export function SavingsPanel() {
                 <td>
                   &nbsp;&nbsp;<a href={hashFor({ name: 'fills', site: s.site, run: null })}>{s.site}</a> <span className="muted">(plan #{s.planId}, {s.day})</span>
                 </td>
-                <td>{bytes(s.avoidedBytes)}</td>
-                <td>{bytes(s.transitBytes)}</td>
+                <td>{formatBytes(s.avoidedBytes, 'decimal')}</td>
+                <td>{formatBytes(s.transitBytes, 'decimal')}</td>
                 <td>
                   {pct(s.offload)} <span className="muted">(bound {pct(s.bound)})</span>
                 </td>

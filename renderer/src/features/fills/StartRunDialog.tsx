@@ -5,43 +5,41 @@
 import { useState } from 'react';
 import { callEngine } from '../../stores/engine';
 import { useUi } from '../../stores/ui';
-import { FormFooter } from '../../ui/FormFooter';
-import { Modal } from '../../ui/Modal';
+import { ConfirmDialog } from '../../ui/ConfirmDialog';
 import { TypedCount } from '../jobs/TypedCount';
 import { typedCountMatches } from '../jobs/typed-count';
-import { bytes } from './format';
+import { formatBytes } from '../../ui/format';
 import type { FillRun } from './types';
-import { useConfirm } from '../../ui/use-confirm';
 
 export function StartRunDialog({ run, onClose }: { run: FillRun; onClose: () => void }) {
   const toast = useUi((s) => s.toast);
   const [typed, setTyped] = useState('');
   const count = run.plan.appliances.length;
-  const { busy, problem, confirm } = useConfirm(async () => {
+  const action = async () => {
     await callEngine((c) => c.api.fills.run({ id: run.id, confirm: run.outOfCycle ? Number(typed.trim()) : null }));
     toast('info', `Fill run ${run.id} started.`);
     onClose();
-  });
+  };
   const ooc = run.plan.outOfCycle;
   return (
-    <Modal title={`Start fill run ${run.id}?`} onClose={onClose} narrow testId="fills-start-dialog">
+    <ConfirmDialog
+      title={`Start fill run ${run.id}?`}
+      testId="fills-start-dialog"
+      narrow
+      onClose={onClose}
+      action={action}
+      label="Start"
+      busyLabel="Starting…"
+      confirmTestId="fills-start-confirm"
+      disabled={run.outOfCycle && !typedCountMatches(typed, count)}
+    >
       <p data-testid="fills-start-explain">
         {ooc
-          ? `Out of cycle: ${count} appliance${count === 1 ? '' : 's'} of ${run.site} start filling now, outside the fill window, at most ${ooc.maxGbps} Gbps and ${bytes(ooc.maxBytes)} each.`
-          : `${count} appliance${count === 1 ? '' : 's'} of ${run.site} fill ${bytes(run.plan.totals.fillBytes)} in the fill window ${run.plan.fillWindow} (${run.plan.timezone}), from ${new Date(run.plan.windowStart).toLocaleString()}, each at its model's rate.`}{' '}
+          ? `Out of cycle: ${count} appliance${count === 1 ? '' : 's'} of ${run.site} start filling now, outside the fill window, at most ${ooc.maxGbps} Gbps and ${formatBytes(ooc.maxBytes, 'decimal')} each.`
+          : `${count} appliance${count === 1 ? '' : 's'} of ${run.site} fill ${formatBytes(run.plan.totals.fillBytes, 'decimal')} in the fill window ${run.plan.fillWindow} (${run.plan.timezone}), from ${new Date(run.plan.windowStart).toLocaleString()}, each at its model's rate.`}{' '}
         Each fill is followed and verified; the run survives a restart of the engine.
       </p>
       {run.outOfCycle && <TypedCount reach={{ total: count, sites: 1, partners: 1 }} action="An out-of-cycle fill" value={typed} onChange={setTyped} />}
-      <FormFooter
-        busy={busy}
-        error={problem}
-        onCancel={onClose}
-        label="Start"
-        busyLabel="Starting…"
-        testId="fills-start-confirm"
-        disabled={run.outOfCycle && !typedCountMatches(typed, count)}
-        onConfirm={confirm}
-      />
-    </Modal>
+    </ConfirmDialog>
   );
 }

@@ -1,11 +1,4 @@
-/** Numbers of the fills screen, as people read them. */
-export function bytes(n: number): string {
-  if (n >= 1e12) return `${(n / 1e12).toFixed(2)} TB`;
-  if (n >= 1e9) return `${(n / 1e9).toFixed(1)} GB`;
-  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
-  return `${Math.round(n)} B`;
-}
-
+/** Numbers of the fills screen, as people read them (byte sizes: formatBytes in ui/format.ts, decimal). */
 export function percent(part: number, whole: number): string {
   return whole > 0 ? `${Math.round((part / whole) * 1000) / 10} %` : '—';
 }

@@ -6,13 +6,12 @@
  */
 import { useEffect, useState, type ChangeEvent, type DragEvent, type ReactNode } from 'react';
 import { MAX_UPLOAD_BYTES, type FirmwareImage, type ReleaseKeyRecord } from '../../../../main/firmware/contract';
-import { FormError, FormFooter } from '../../ui/FormFooter';
-import { Modal } from '../../ui/Modal';
-import { formatDateTime } from '../../ui/format';
-import { useConfirm } from '../../ui/use-confirm';
+import { FormError } from '../../ui/FormFooter';
+import { ConfirmDialog } from '../../ui/ConfirmDialog';
+import { formatBytes, formatDateTime } from '../../ui/format';
 import { asApiError } from '../../stores/engine';
 import { useUi } from '../../stores/ui';
-import { formatBytes, pairFiles, refusalSentence } from './files';
+import { pairFiles, refusalSentence } from './files';
 import { readAsBase64, useFirmware } from './store';
 import './firmware.css';
 
@@ -69,7 +68,7 @@ function ImportCard() {
     setProblem(null);
     setImported(null);
     if (image.size > MAX_UPLOAD_BYTES) {
-      setProblem(`${image.name} is ${formatBytes(image.size)}; a window sends at most ${formatBytes(MAX_UPLOAD_BYTES)}. Import it with: fleetdeck firmware import ${image.name}`);
+      setProblem(`${image.name} is ${formatBytes(image.size, 'binary')}; a window sends at most ${formatBytes(MAX_UPLOAD_BYTES, 'binary')}. Import it with: fleetdeck firmware import ${image.name}`);
       return;
     }
     setBusy(true);
@@ -115,7 +114,7 @@ function ImportCard() {
           </div>
         </div>
         <p className="muted" data-testid="firmware-picked">
-          Image: <strong>{image ? `${image.name} (${formatBytes(image.size)})` : 'none yet'}</strong> · Signature:{' '}
+          Image: <strong>{image ? `${image.name} (${formatBytes(image.size, 'binary')})` : 'none yet'}</strong> · Signature:{' '}
           <strong>{signature ? signature.name : 'none (an unsigned image is refused)'}</strong>
         </p>
       </div>
@@ -149,7 +148,7 @@ function ImagesCard() {
         row={(img) => (
           <tr key={img.version} data-testid="firmware-image-row" data-version={img.version}>
             <td className="mono">{img.version}</td>
-            <td className="num">{formatBytes(img.sizeBytes)}</td>
+            <td className="num">{formatBytes(img.sizeBytes, 'binary')}</td>
             <td className="mono" title={img.sha256}>
               {img.sha256.slice(0, 16)}…
             </td>
@@ -238,19 +237,28 @@ function RowAction({ label, name, testId, onClick }: { label: string; name: stri
 function RemoveDialog({ image, onClose }: { image: FirmwareImage; onClose: () => void }) {
   const remove = useFirmware((s) => s.remove);
   const toast = useUi((s) => s.toast);
-  const { busy, problem, confirm } = useConfirm(async () => {
+  const action = async () => {
     await remove(image.version);
     toast('info', `Removed firmware ${image.version} from the store.`);
     onClose();
-  });
+  };
   return (
-    <Modal title={`Remove firmware ${image.version}?`} onClose={onClose} narrow testId="firmware-remove-dialog">
+    <ConfirmDialog
+      title={`Remove firmware ${image.version}?`}
+      testId="firmware-remove-dialog"
+      narrow
+      onClose={onClose}
+      action={action}
+      label="Remove"
+      busyLabel="Removing…"
+      confirmTestId="firmware-remove-confirm"
+      tone="danger"
+    >
       <p>
         The image file and its signature are deleted from the store. Appliances already running {image.version} are not touched; a rollout can
         no longer use it until it is imported again.
       </p>
-      <FormFooter busy={busy} error={problem} onCancel={onClose} label="Remove" busyLabel="Removing…" testId="firmware-remove-confirm" tone="danger" onConfirm={confirm} />
-    </Modal>
+    </ConfirmDialog>
   );
 }
 
@@ -326,16 +334,25 @@ function KeysCard() {
 function UntrustDialog({ releaseKey, onClose }: { releaseKey: ReleaseKeyRecord; onClose: () => void }) {
   const untrustKey = useFirmware((s) => s.untrustKey);
   const toast = useUi((s) => s.toast);
-  const { busy, problem, confirm } = useConfirm(async () => {
+  const action = async () => {
     await untrustKey(releaseKey.fingerprint);
     toast('info', `${releaseKey.fingerprint} is no longer trusted.`);
     onClose();
-  });
+  };
   return (
-    <Modal title="Stop trusting this release key?" onClose={onClose} narrow testId="release-key-untrust-dialog">
+    <ConfirmDialog
+      title="Stop trusting this release key?"
+      testId="release-key-untrust-dialog"
+      narrow
+      onClose={onClose}
+      action={action}
+      label="Untrust"
+      busyLabel="Untrusting…"
+      confirmTestId="release-key-untrust-confirm"
+      tone="danger"
+    >
       <p className="mono">{releaseKey.fingerprint}</p>
       <p>New images signed by it will be refused; images it signed stay in the store, marked no longer trusted, and rollouts refuse them.</p>
-      <FormFooter busy={busy} error={problem} onCancel={onClose} label="Untrust" busyLabel="Untrusting…" testId="release-key-untrust-confirm" tone="danger" onConfirm={confirm} />
-    </Modal>
+    </ConfirmDialog>
   );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, pairFiles } from './files';
+import { pairFiles } from './files';
 
 const f = (name: string, size = 10) => ({ name, size });
 const empty = { image: null, signature: null };
@@ -26,12 +26,5 @@ describe('pairing dropped firmware files', () => {
     const r = pairFiles([f('a.img'), f('b.img')], { image: f('x.img'), signature: null });
     expect(r.problem).toMatch(/one image at a time.*a\.img, b\.img/);
     expect(r.image?.name).toBe('x.img');
-  });
-
-  it('formats sizes', () => {
-    expect(formatBytes(512)).toBe('512 B');
-    expect(formatBytes(1536)).toBe('1.5 KiB');
-    expect(formatBytes(1024 * 1024)).toBe('1.0 MiB');
-    expect(formatBytes(512 * 1024 * 1024)).toBe('512 MiB');
   });
 });

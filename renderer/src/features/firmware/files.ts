@@ -33,19 +33,6 @@ export function pairFiles<F extends PickedFile>(files: readonly F[], before: { i
   return { image, signature, problem: null };
 }
 
-/** 1536 → "1.5 KiB", 3_500_000 → "3.3 MiB". */
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i += 1;
-  }
-  return `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[i]}`;
-}
-
 /** The sentence for a refusal from the engine, keeping its reason: E_SIGNATURE's sentence already says which. */
 export function refusalSentence(code: string, message: string): string {
   return code === 'E_SIGNATURE' || code === 'E_IMAGE' || code === 'E_CONFLICT' ? message : `${message} (${code})`;

@@ -7,8 +7,8 @@
 import { useMemo, useState } from 'react';
 import type { ApplianceHealth, MetricsSample } from '../../../../main/health/contract';
 import type { LifecycleStatus } from '../../../../main/inventory/contract';
-import { formatDateTime } from '../../ui/format';
-import { diskPercent, formatBytes, formatGbps, formatInt, formatRate, formatRatio } from './format';
+import { formatBytes, formatDateTime } from '../../ui/format';
+import { diskPercent, formatGbps, formatInt, formatRate, formatRatio } from './format';
 import { asApiError } from '../../stores/engine';
 import { useHealth } from './store';
 import { useUi } from '../../stores/ui';
@@ -160,8 +160,8 @@ function Metrics({ sample, stale }: { sample: MetricsSample | null; stale: boole
       <Metric label="connections" value={formatInt(sample.connections)} testId="metric-connections" stale={stale} />
       <Metric label="cache hit ratio" value={formatRatio(sample.cacheHitRatio)} testId="metric-cache-hit" stale={stale} />
       <Metric
-        label={`disk used of ${formatBytes(sample.diskTotalBytes)}`}
-        value={`${formatBytes(sample.diskUsedBytes)} (${disk.toFixed(1)}%)`}
+        label={`disk used of ${formatBytes(sample.diskTotalBytes, 'decimal')}`}
+        value={`${formatBytes(sample.diskUsedBytes, 'decimal')} (${disk.toFixed(1)}%)`}
         testId="metric-disk"
         meter={disk}
         stale={stale}

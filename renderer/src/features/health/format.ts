@@ -1,5 +1,5 @@
 /**
- * How measured health reads on screen: ages ("3 min ago"), throughput, ratios, disk sizes, and the one
+ * How measured health reads on screen: ages ("3 min ago"), throughput, ratios, and the one
  * line that says whether an appliance was reached. Pure, so it is tested in Node.
  */
 import { formatAge } from '../../../../main/kit/age';
@@ -40,20 +40,6 @@ export function formatRate(perSecond: number): string {
 
 export function formatInt(n: number): string {
   return count.format(n);
-}
-
-const UNITS = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'] as const;
-
-/** Decimal units, as disk vendors count: 360e12 → "360 TB". */
-export function formatBytes(bytes: number): string {
-  let v = Math.max(0, bytes);
-  let u = 0;
-  while (v >= 1000 && u < UNITS.length - 1) {
-    v /= 1000;
-    u++;
-  }
-  const digits = v >= 100 || u === 0 ? 0 : 1;
-  return `${v.toFixed(digits)} ${UNITS[u]}`;
 }
 
 /** Percent of the disk in use, 0..100; 0 for a disk of unknown size. */

@@ -10,7 +10,7 @@ import { MultiSelect, type Option } from '../../ui/MultiSelect';
 import { TableRunCommand } from '../jobs/TableRunCommand';
 import { TextFilter } from '../../ui/TextFilter';
 import { ToggleFilter } from '../../ui/ToggleFilter';
-import { downloadText } from '../../ui/download';
+import { downloadFile } from '../../ui/download';
 import { formatRowCount } from '../../ui/format';
 import { EMPTY_QUERY, hasFilters, listQueryKey, type ListQuery, type SortField } from '../../route';
 import { useInventory } from './store';
@@ -63,7 +63,7 @@ export function AppliancesScreen({ query }: { query: ListQuery }) {
   const runExport = async () => {
     try {
       const file = await exportData(exportFormat, 'appliances');
-      downloadText(file.filename, file.mime, file.content);
+      downloadFile(file.filename, file.mime, file.content);
       toast('info', `Exported ${file.filename}.`);
     } catch (err) {
       toastError(err);

@@ -5,8 +5,8 @@
 import { useState, type ChangeEvent } from 'react';
 import { ImportProblems, type ImportReport, type ImportRowError } from '../../../../main/inventory/contract';
 import { FormError } from '../../ui/FormFooter';
-import { downloadText } from '../../ui/download';
-import { formatCount } from '../../ui/format';
+import { downloadFile } from '../../ui/download';
+import { formatBytes, formatCount } from '../../ui/format';
 import { inferCsvKind, inferFormat, type ImportFormat, type ImportKind } from './import-file';
 import { asApiError } from '../../stores/engine';
 import { useInventory } from './store';
@@ -136,7 +136,7 @@ function ImportCard() {
       </div>
       {file && (
         <p className="muted" data-testid="import-file-info">
-          {file.name} · {formatCount(Math.ceil(file.size / 1024))} KiB
+          {file.name} · {formatBytes(file.size, 'binary')}
         </p>
       )}
       <div className="form-actions">
@@ -212,7 +212,7 @@ function ExportCard() {
     setBusy(true);
     try {
       const file = await exportData(format, kind || undefined);
-      downloadText(file.filename, file.mime, file.content);
+      downloadFile(file.filename, file.mime, file.content);
       toast('info', `Exported ${file.filename}.`);
     } catch (err) {
       toastError(err);

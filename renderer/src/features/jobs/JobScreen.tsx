@@ -8,18 +8,16 @@ import { useEffect, useState } from 'react';
 import type { Job, JobSummary } from '../../../../main/net/contract';
 import { formatCommand } from './argv';
 import { DetailPlaceholder } from '../../ui/DetailPlaceholder';
-import { FormFooter } from '../../ui/FormFooter';
 import { JobStateChip } from './JobChips';
 import { JobProgressPanel } from './JobProgressPanel';
 import { JobResultsTable } from './JobResultsTable';
 import { JobSummaryPanel } from './JobSummaryPanel';
 import { JobGroupBy } from './JobGroupBy';
-import { Modal } from '../../ui/Modal';
+import { ConfirmDialog } from '../../ui/ConfirmDialog';
 import { formatCount, formatDateTime } from '../../ui/format';
 import { hashFor } from '../../route';
 import { useJobs } from './store';
 import { useUi } from '../../stores/ui';
-import { useConfirm } from '../../ui/use-confirm';
 import './jobs.css';
 
 export function JobScreen({ id }: { id: number }) {
@@ -111,14 +109,25 @@ export function JobScreen({ id }: { id: number }) {
 function CancelDialog({ job, onClose }: { job: Job; onClose: () => void }) {
   const cancel = useJobs((s) => s.cancel);
   const p = job.progress;
-  const { busy, problem, confirm } = useConfirm(async () => {
+  const action = async () => {
     // No toast: the page's state chip and numbers say it, and a toast would sit on the results.
     await cancel(job.id);
     onClose();
-  });
+  };
 
   return (
-    <Modal title={`Cancel job ${job.id}?`} onClose={onClose} narrow testId="cancel-dialog">
+    <ConfirmDialog
+      title={`Cancel job ${job.id}?`}
+      testId="cancel-dialog"
+      narrow
+      onClose={onClose}
+      action={action}
+      label="Cancel the job"
+      busyLabel="Cancelling…"
+      confirmTestId="job-cancel-confirm"
+      tone="danger"
+      cancelLabel="Keep running"
+    >
       <ul>
         <li>
           The {formatCount(p.done)} result{p.done === 1 ? '' : 's'} already received {p.done === 1 ? 'is' : 'are'} kept.
@@ -129,18 +138,7 @@ function CancelDialog({ job, onClose }: { job: Job; onClose: () => void }) {
         </li>
         <li>The other {formatCount(Math.max(0, p.remaining))} are not contacted. “Retry” can run them later.</li>
       </ul>
-      <FormFooter
-        error={problem}
-        busy={busy}
-        onCancel={onClose}
-        cancelLabel="Keep running"
-        label="Cancel the job"
-        busyLabel="Cancelling…"
-        testId="job-cancel-confirm"
-        tone="danger"
-        onConfirm={confirm}
-      />
-    </Modal>
+    </ConfirmDialog>
   );
 }
 
@@ -149,15 +147,24 @@ function RetryDialog({ job, summary, onClose }: { job: Job; summary: JobSummary;
   const navigate = useUi((s) => s.navigate);
   const [acceptNew, setAcceptNew] = useState(false);
   const n = summary.failed.length + summary.notRun.length;
-  const { busy, problem, confirm } = useConfirm(async () => {
+  const action = async () => {
     // No toast: the new job's page opens, and says "retry of job N".
     const next = await retry(job.id, acceptNew);
     onClose();
     navigate({ name: 'job', id: next.id });
-  });
+  };
 
   return (
-    <Modal title={`Retry job ${job.id}?`} onClose={onClose} narrow testId="retry-dialog">
+    <ConfirmDialog
+      title={`Retry job ${job.id}?`}
+      testId="retry-dialog"
+      narrow
+      onClose={onClose}
+      action={action}
+      label={`Run on ${formatCount(n)} appliance${n === 1 ? '' : 's'}`}
+      busyLabel="Starting…"
+      confirmTestId="job-retry-confirm"
+    >
       <p>
         Runs <span className="mono">{formatCommand(job.argv)}</span> again on the {formatCount(n)} appliance{n === 1 ? '' : 's'} that did not
         succeed: {formatCount(summary.failed.length)} failed or unreachable, {formatCount(summary.notRun.length)} never run. The{' '}
@@ -170,15 +177,6 @@ function RetryDialog({ job, summary, onClose }: { job: Job; summary: JobSummary;
           <span className="hint">Appliances met for the first time are trusted without asking. A changed key is always refused.</span>
         </span>
       </label>
-      <FormFooter
-        error={problem}
-        busy={busy}
-        onCancel={onClose}
-        label={`Run on ${formatCount(n)} appliance${n === 1 ? '' : 's'}`}
-        busyLabel="Starting…"
-        testId="job-retry-confirm"
-        onConfirm={confirm}
-      />
-    </Modal>
+    </ConfirmDialog>
   );
 }

@@ -5,14 +5,12 @@
  */
 import { useEffect, useState } from 'react';
 import type { HostKeyAlert } from '../../../../main/net/contract';
-import { FormFooter } from '../../ui/FormFooter';
-import { Modal } from '../../ui/Modal';
+import { ConfirmDialog } from '../../ui/ConfirmDialog';
 import { formatCount, formatDateTime } from '../../ui/format';
 import { applianceOfTarget } from '../jobs/format';
 import { hashFor } from '../../route';
 import { useNet } from './store';
 import { toastError, useUi } from '../../stores/ui';
-import { useConfirm } from '../../ui/use-confirm';
 import '../jobs/jobs.css';
 
 function TargetLink({ target }: { target: string }) {
@@ -198,14 +196,24 @@ function TrustNewKeyDialog({ alert: a, onClose }: { alert: HostKeyAlert; onClose
   const toast = useUi((s) => s.toast);
   const [checked, setChecked] = useState(false);
   const name = applianceOfTarget(a.target) ?? a.target;
-  const { busy, problem, confirm: trust } = useConfirm(async () => {
+  const action = async () => {
     await resolveAlert(a.id, true);
     toast('info', `${name}: the new host key ${a.presented} is now trusted.`);
     onClose();
-  });
+  };
 
   return (
-    <Modal title={`Trust a new host key for ${name}?`} onClose={onClose} testId="hostkey-trust-dialog">
+    <ConfirmDialog
+      title={`Trust a new host key for ${name}?`}
+      testId="hostkey-trust-dialog"
+      onClose={onClose}
+      action={action}
+      label="Trust the new key"
+      busyLabel="Trusting…"
+      confirmTestId="hostkey-trust-confirm"
+      tone="danger"
+      disabled={!checked}
+    >
       <div className="danger-note">
         <strong>This may be a man-in-the-middle attack.</strong> A host key changes when an appliance is re-installed or its disk replaced.
         If nobody did that, someone may be impersonating {name} to capture what Fleetdeck sends it. Confirm the new fingerprint out of band
@@ -216,18 +224,7 @@ function TrustNewKeyDialog({ alert: a, onClose }: { alert: HostKeyAlert; onClose
         <input type="checkbox" checked={checked} onChange={(e) => setChecked(e.target.checked)} data-testid="hostkey-trust-checked" />
         <span>I compared the presented fingerprint with one obtained from the appliance itself, and they match.</span>
       </label>
-      <FormFooter
-        error={problem}
-        busy={busy}
-        onCancel={onClose}
-        label="Trust the new key"
-        busyLabel="Trusting…"
-        testId="hostkey-trust-confirm"
-        tone="danger"
-        disabled={!checked}
-        onConfirm={trust}
-      />
-    </Modal>
+    </ConfirmDialog>
   );
 }
 

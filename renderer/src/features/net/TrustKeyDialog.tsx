@@ -7,9 +7,7 @@ import { useState } from 'react';
 import { createPortal } from 'react-dom';
 import { useNet } from './store';
 import { useUi } from '../../stores/ui';
-import { useConfirm } from '../../ui/use-confirm';
-import { FormFooter } from '../../ui/FormFooter';
-import { Modal } from '../../ui/Modal';
+import { ConfirmDialog } from '../../ui/ConfirmDialog';
 import '../jobs/jobs.css';
 
 export function CompareAndTrust({ serial, fingerprint }: { serial: string; fingerprint: string }) {
@@ -36,14 +34,22 @@ export function CompareAndTrust({ serial, fingerprint }: { serial: string; finge
 export function TrustKeyDialog({ serial, fingerprint, onClose }: { serial: string; fingerprint: string; onClose: () => void }) {
   const trustHostKey = useNet((s) => s.trustHostKey);
   const toast = useUi((s) => s.toast);
-  const { busy, problem, confirm: trust } = useConfirm(async () => {
+  const action = async () => {
     await trustHostKey(serial, fingerprint);
     toast('info', `${serial}: host key ${fingerprint} is now trusted.`);
     onClose();
-  });
+  };
 
   return (
-    <Modal title={`Trust the host key of ${serial}?`} onClose={onClose} testId="trust-dialog">
+    <ConfirmDialog
+      title={`Trust the host key of ${serial}?`}
+      testId="trust-dialog"
+      onClose={onClose}
+      action={action}
+      label="They match: trust this key"
+      busyLabel="Trusting…"
+      confirmTestId="trust-confirm"
+    >
       <p>
         This is the first contact with <strong>{serial}</strong>. It presented this host key:
       </p>
@@ -55,15 +61,6 @@ export function TrustKeyDialog({ serial, fingerprint, onClose }: { serial: strin
         <span className="mono">ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub</span>). Trust it only if they match: from then on any other key
         is refused as a possible man in the middle.
       </p>
-      <FormFooter
-        error={problem}
-        busy={busy}
-        onCancel={onClose}
-        label="They match: trust this key"
-        busyLabel="Trusting…"
-        testId="trust-confirm"
-        onConfirm={trust}
-      />
-    </Modal>
+    </ConfirmDialog>
   );
 }

@@ -4,9 +4,7 @@
  */
 import { useState } from 'react';
 import type { Rollout } from '../../../../main/rollouts/contract';
-import { FormFooter } from '../../ui/FormFooter';
-import { Modal } from '../../ui/Modal';
-import { useConfirm } from '../../ui/use-confirm';
+import { ConfirmDialog } from '../../ui/ConfirmDialog';
 import { useUi } from '../../stores/ui';
 import { ACTION_LABEL } from './format';
 import { useRollouts, type RolloutAction } from './store';
@@ -33,13 +31,23 @@ export function ActionDialog({ rollout, action, onClose }: { rollout: Rollout; a
   const toast = useUi((s) => s.toast);
   const [text, setText] = useState('');
   const takesText = action === 'abort' || action === 'pause' || action === 'approveMarginal';
-  const { busy, problem, confirm } = useConfirm(async () => {
+  const run = async () => {
     await act(rollout.id, action, text.trim() || undefined);
     toast('info', `Rollout ${rollout.id}: ${ACTION_LABEL[action].toLowerCase()} done.`);
     onClose();
-  });
+  };
   return (
-    <Modal title={`${ACTION_LABEL[action]} rollout ${rollout.id}?`} onClose={onClose} narrow testId="rollout-action-dialog">
+    <ConfirmDialog
+      title={`${ACTION_LABEL[action]} rollout ${rollout.id}?`}
+      testId="rollout-action-dialog"
+      narrow
+      onClose={onClose}
+      action={run}
+      label={ACTION_LABEL[action]}
+      busyLabel="Working…"
+      confirmTestId="rollout-action-confirm"
+      tone={action === 'abort' ? 'danger' : 'primary'}
+    >
       <p data-testid="rollout-action-explain">{explain(action, rollout)}</p>
       {takesText && (
         <div className="field">
@@ -47,16 +55,6 @@ export function ActionDialog({ rollout, action, onClose }: { rollout: Rollout; a
           <input id="ro-action-text" className="input" value={text} maxLength={500} onChange={(e) => setText(e.target.value)} data-testid="rollout-action-text" />
         </div>
       )}
-      <FormFooter
-        busy={busy}
-        error={problem}
-        onCancel={onClose}
-        label={ACTION_LABEL[action]}
-        busyLabel="Working…"
-        testId="rollout-action-confirm"
-        tone={action === 'abort' ? 'danger' : 'primary'}
-        onConfirm={confirm}
-      />
-    </Modal>
+    </ConfirmDialog>
   );
 }

@@ -9,7 +9,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { WINDOW_KINDS, type RolloutPreview, type WindowKind } from '../../../../main/rollouts/contract';
 import { Field } from '../../ui/Field';
 import { FormError } from '../../ui/FormFooter';
-import { formatCount, formatDateTime } from '../../ui/format';
+import { formatBytes, formatCount, formatDateTime } from '../../ui/format';
 import { asApiError } from '../../stores/engine';
 import { useUi } from '../../stores/ui';
 import { hashFor } from '../../route';
@@ -17,7 +17,6 @@ import { BlastRadius } from '../jobs/BlastRadius';
 import { TypedCount } from '../jobs/TypedCount';
 import { typedCountMatches } from '../jobs/typed-count';
 import { useFirmware } from '../firmware/store';
-import { formatBytes } from '../firmware/files';
 import { createRequest, draftToPlan, EMPTY_DRAFT, type PlanDraft, type TargetMode } from './plan-draft';
 import { fmtGbps, siteLimit } from './format';
 import { useRollouts } from './store';
@@ -131,7 +130,7 @@ export function RolloutEditor() {
                 <option value="">choose…</option>
                 {(images ?? []).map((i) => (
                   <option key={i.version} value={i.version} disabled={!i.signer.trusted}>
-                    {i.version} · {formatBytes(i.sizeBytes)} · {i.signer.trusted ? i.signer.comment || i.signer.fingerprint : 'signer no longer trusted'}
+                    {i.version} · {formatBytes(i.sizeBytes, 'binary')} · {i.signer.trusted ? i.signer.comment || i.signer.fingerprint : 'signer no longer trusted'}
                   </option>
                 ))}
               </select>
@@ -237,7 +236,7 @@ function PreviewBody({ preview }: { preview: RolloutPreview }) {
   return (
     <>
       <p>
-        Firmware <span className="mono">{preview.image.version}</span> ({formatBytes(preview.image.sizeBytes)}, signed by {preview.image.signer}
+        Firmware <span className="mono">{preview.image.version}</span> ({formatBytes(preview.image.sizeBytes, 'binary')}, signed by {preview.image.signer}
         {preview.image.trusted ? '' : ', NO LONGER TRUSTED'}).
         {preview.alreadyOnVersion > 0 && ` ${formatCount(preview.alreadyOnVersion)} targets already run it (verified, not activated again).`}
       </p>

@@ -9,7 +9,7 @@ import type { AreaFile, FileArea } from '../../../../main/terminal/contract';
 import { MAX_UPLOAD_CHUNK_BYTES } from '../../../../main/terminal/contract';
 import { asApiError, callEngine } from '../../stores/engine';
 import { toastError, useUi } from '../../stores/ui';
-import { formatBytes } from './format';
+import { formatBytes } from '../../ui/format';
 
 function toBase64(bytes: Uint8Array): string {
   let text = '';
@@ -70,7 +70,7 @@ export function FilesPanel({ serial }: { serial: string }) {
         offset += piece.length;
         setProgress({ name: file.name, sent: offset, total: file.size });
       } while (offset < file.size);
-      useUi.getState().toast('info', `${file.name} uploaded to ${serial} (${formatBytes(file.size)}).`);
+      useUi.getState().toast('info', `${file.name} uploaded to ${serial} (${formatBytes(file.size, 'binary')}).`);
     } catch (err) {
       toastError(err);
     } finally {
@@ -136,7 +136,7 @@ export function FilesPanel({ serial }: { serial: string }) {
       </div>
       {progress && (
         <div data-testid="files-progress">
-          Uploading {progress.name}: {formatBytes(progress.sent)} of {formatBytes(progress.total)}
+          Uploading {progress.name}: {formatBytes(progress.sent, 'binary')} of {formatBytes(progress.total, 'binary')}
           <progress max={Math.max(1, progress.total)} value={progress.sent} />
         </div>
       )}
@@ -160,7 +160,7 @@ export function FilesPanel({ serial }: { serial: string }) {
             {files.map((f) => (
               <tr key={f.name} data-testid="files-row" data-name={f.name}>
                 <td className="mono">{f.name}</td>
-                <td>{formatBytes(f.size)}</td>
+                <td>{formatBytes(f.size, 'binary')}</td>
                 <td>{f.modifiedAt ?? '—'}</td>
                 <td>
                   {f.refused ? (
