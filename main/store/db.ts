@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { chmodSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FleetError } from '../kit/errors';
-import type { Migration } from './migrations';
+import { schemaKey, schemaText, type Migration, type SchemaObjects } from './migrations';
 
 export type Db = Database.Database;
 
@@ -178,4 +178,28 @@ export function migrate(db: Db, migrations: readonly Migration[]): number {
     }).immediate();
   }
   return schemaVersion(db);
+}
+
+const schemas = new WeakMap<readonly Migration[], Map<number, SchemaObjects>>();
+
+/**
+ * The tables, indexes, views and triggers a database has at `version` of `migrations` (replayed
+ * once in memory, then kept): what a file claiming that version may hold (snapshots check a file
+ * from elsewhere against it before reading it).
+ */
+export function schemaAt(migrations: readonly Migration[], version: number): SchemaObjects {
+  let byVersion = schemas.get(migrations);
+  if (!byVersion) schemas.set(migrations, (byVersion = new Map()));
+  const known = byVersion.get(version);
+  if (known) return known;
+  const db = new Database(':memory:');
+  try {
+    migrate(db, migrations.filter((m) => m.version <= version));
+    const rows = db.prepare('SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL').all() as { type: string; name: string; sql: string }[];
+    const objects = new Map(rows.map((r) => [schemaKey(r.type, r.name), schemaText(r.sql)]));
+    byVersion.set(version, objects);
+    return objects;
+  } finally {
+    db.close();
+  }
 }
