@@ -288,7 +288,7 @@ const SERVICES: { [S in ServiceName]: ServiceSpec<S> } = {
   snapshots: {
     modules: ['snapshots'],
     needs: ['inventory'],
-    build: ({ m, depsOf, get, snapshot, options }) => new m.snapshots.SnapshotsService(depsOf('snapshots'), get('inventory'), snapshot, options.openSnapshot ?? null, options.leaveSnapshot ?? null),
+    build: ({ m, depsOf, get, snapshot, options }) => new m.snapshots.SnapshotsService(depsOf('snapshots'), get('inventory'), snapshot, options.openSnapshot ?? null, options.leaveSnapshot ?? null, MIGRATIONS),
   },
 };
 

@@ -127,6 +127,15 @@ describe('catalog import', () => {
     ]);
   });
 
+  it.skipIf(process.platform === 'win32')('refuses a device or a folder as not a plain file, and a missing file as missing', async () => {
+    for (const path of ['/dev/zero', t.dir]) {
+      const err = await failure(api.fills.importCatalog({ path }));
+      expect(err.code).toBe('E_VALIDATION');
+      expect(err.message).toMatch(/is not a plain file/);
+    }
+    expect((await failure(api.fills.importCatalog({ path: join(t.dir, 'absent.csv') }))).code).toBe('E_NOT_FOUND');
+  });
+
   it('imports the catalog a streaming service hands over; the same file again changes nothing', async () => {
     const path = file('catalog.csv', catalogCsv());
     const first = await api.fills.importCatalog({ path });

@@ -116,12 +116,10 @@ export class FillsService {
   }
 
   private async open<K extends FileKind>(path: string, kind: K) {
-    try {
-      const s = await stat(path);
-      if (!s.isFile()) throw new Error('not a file');
-    } catch {
-      throw new FleetError('E_NOT_FOUND', `Cannot read the ${kind} file ${path}: there is no such file.`);
-    }
+    const s = await stat(path).catch(() => null);
+    if (!s) throw new FleetError('E_NOT_FOUND', `Cannot read the ${kind} file ${path}: there is no such file.`);
+    // A device (/dev/zero), a pipe or a folder would be read for ever or not at all.
+    if (!s.isFile()) throw new FleetError('E_VALIDATION', `Cannot read the ${kind} file ${path}: it is not a plain file (a device, pipe or folder); give the path of a CSV or JSON lines file.`);
     return readRows(kind, createReadStream(path));
   }
 

@@ -13,6 +13,7 @@ import { FleetError } from '../kit/errors';
 import type { HostKind } from '../kit/context';
 import type { Logger } from '../store/log';
 import { DB_FILE } from '../store/db';
+import { MIGRATIONS } from '../migrations';
 import type { Vault } from '../vault/vault';
 import { stageSnapshot, type SnapshotLeaver } from '../snapshots/service';
 import type { CurrentSnapshot } from '../snapshots/contract';
@@ -41,7 +42,7 @@ export interface SnapshotEngine {
 export function openSnapshotEngine(file: string, host: HostKind, log?: Logger, leave?: SnapshotLeaver): SnapshotEngine {
   const work = mkdtempSync(join(tmpdir(), 'fleetdeck-snapshot-'));
   try {
-    const info = stageSnapshot(file, work, DB_FILE);
+    const info = stageSnapshot(file, work, DB_FILE, MIGRATIONS);
     const at = Date.parse(info.takenAt);
     const engine = createEngine({ dataDir: work, host, vault: emptyVault(), clock: { now: () => at }, snapshot: info, ...(log ? { log } : {}), ...(leave ? { leaveSnapshot: leave } : {}) });
     return {

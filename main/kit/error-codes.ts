@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'E_HOSTKEY_UNKNOWN',
   'E_AUTH',
   'E_BAD_REPLY', // an appliance answered with something the contract does not allow
+  'E_SERIAL_MISMATCH', // the address of an appliance reaches another one (it names another serial); nothing was done there
   'E_TOO_LARGE',
   'E_EXIT', // a raw command (not an ocactl action) on an appliance exited non-zero or was killed; a job result's errorCode
   'E_VAULT_LOCKED',

@@ -157,6 +157,19 @@ export function provisionKind(service: ProvisioningService, acceptance: Acceptan
         }
       };
 
+      /**
+       * Null when `ocactl status` names `serial`; otherwise the failure: the SSH address reaches
+       * another appliance (the survey's SSH port, a NAT mistake), and nothing is sent to it.
+       */
+      const answeredAs = (serial: string, stdout: string) => {
+        const st = parseOcactlReply('status', stdout);
+        if (st.serial === serial) return null;
+        return {
+          ...failed('E_SERIAL_MISMATCH', `The SSH address of ${serial} reaches appliance ${st.serial.slice(0, 64)}. Nothing was changed on it.`),
+          hint: 'Check the SSH address and port in the survey against the appliance racked there, correct the survey and import it again, then retry.',
+        };
+      };
+
       const steps: Record<ProvisionStep, (a: SurveyedAppliance, ctx: Context, signal: AbortSignal) => Promise<StepOutcome & { hint?: string | null }>> = {
         async find(a, _ctx, signal) {
           const endpoint = { label: a.serial, host: a.host, port: a.survey.apiPort, tls: null };
@@ -212,7 +225,17 @@ export function provisionKind(service: ProvisioningService, acceptance: Acceptan
           if (!fingerprint) return { ...failed('E_INTERNAL', 'The host key step left no fingerprint.'), hint: 'Retry the appliance.' };
           service.trustFingerprint(a.serial, fingerprint, actor);
           service.markProvisioning(a.serial, actor);
-          if (await secured(a.serial, signal)) return ok({ output: 'fleet key already installed; factory password retired', context: ctx });
+          if (await secured(a.serial, signal)) {
+            // Identity per appliance: the box behind the SSH address must be this one (the find step asked the HTTP API).
+            let other;
+            try {
+              other = answeredAs(a.serial, (await fleet.exec(a.serial, ['ocactl', 'status'], spec.timeoutMs, signal)).stdout);
+            } catch (err) {
+              return outcomeOf(err, 'Retry the appliance.');
+            }
+            if (other) return other;
+            return ok({ output: 'fleet key already installed; factory password retired', context: ctx });
+          }
           const mode = a.survey.passwordLogin ?? spec.passwordLogin;
           const password = await service.factoryPassword(a.serial);
           if (password === null) {
@@ -230,6 +253,8 @@ export function provisionKind(service: ProvisioningService, acceptance: Acceptan
             return outcomeOf(err, err instanceof FleetError && err.code === 'E_AUTH' ? 'The factory password in the survey is wrong or was changed: get the right one from the vendor, import the survey again, then retry.' : 'Retry the appliance.');
           }
           try {
+            const other = answeredAs(a.serial, (await session.exec(['ocactl', 'status'], spec.timeoutMs)).stdout);
+            if (other) return other;
             const added = AccessReply.parse(parseOcactlReply('access add-key', (await session.exec(['ocactl', 'access', 'add-key', type!, base64!], spec.timeoutMs)).stdout));
             if (added.authorizedKeys.length === 0) return { ...failed('E_BAD_REPLY', `${a.serial} did not keep the fleet key.`), hint: 'Retry the appliance.' };
             if (mode === 'off') {

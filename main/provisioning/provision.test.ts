@@ -345,4 +345,25 @@ describe('provisioning a factory-fresh lab site', () => {
       expect(lab.logs({ limit: 200 }).filter((e) => e.component === 'config')).toHaveLength(1);
     }
   }, 90_000);
+
+  it('an SSH address that reaches another factory appliance (same batch password, no fingerprint) is stopped before anything is sent to it', async () => {
+    const { engine, fleet } = await setup();
+    const survey: FactorySurvey = await addFactorySite(fleet, { code: 'fac4', appliances: 2, withoutFingerprints: true });
+    const [misrouted, reached] = survey.appliances as Record<string, string | number | null>[];
+    // The survey's SSH port of the first leads to the second; the vendor used one password for the batch.
+    misrouted!['sshPort'] = reached!['sshPort']!;
+    misrouted!['factoryPassword'] = reached!['factoryPassword']!;
+    const client = engine.client({ actor: 'test:engineer' }).api;
+    await client.provisioning.importSurvey({ content: JSON.stringify(survey), fileName: 'fac4.json' });
+    const started = await client.provisioning.start({ site: 'fac4', acceptNew: true });
+    const byserial = await results(engine, started.id);
+    expect(byserial.get(String(misrouted!['serial']))).toMatchObject({ state: 'failed', errorCode: 'E_SERIAL_MISMATCH' });
+    expect(byserial.get(String(misrouted!['serial']))?.errorMessage).toContain(String(reached!['serial']));
+    expect(byserial.get(String(reached!['serial']))?.state).toBe('ok');
+    // The appliance reached carries its own survey's configuration, never the misrouted one's.
+    const view = await client.provisioning.site({ site: 'fac4' });
+    expect(view.appliances.find((a) => a.serial === String(misrouted!['serial']))).toMatchObject({ state: 'failed', errorCode: 'E_SERIAL_MISMATCH' });
+    const hostname = fleet.appliance(String(reached!['serial']))!.status().hostname;
+    expect(hostname).toBe(String(reached!['hostname']));
+  }, 180_000);
 });

@@ -157,8 +157,19 @@ export class RolloutRun implements KindRun {
     return parseOcactlReply(command, r.stdout);
   }
 
-  private status(serial: string, signal: AbortSignal, timeoutMs = 15_000): Promise<StatusReply> {
-    return this.ocactl(serial, 'status', [], timeoutMs, signal);
+  /**
+   * `ocactl status`, and the appliance it names must be this target (identity per appliance, never
+   * per connection): an address that reaches another box is refused before anything is done there.
+   */
+  private async status(serial: string, signal: AbortSignal, timeoutMs = 15_000): Promise<StatusReply> {
+    const st = await this.ocactl(serial, 'status', [], timeoutMs, signal);
+    if (st.serial !== serial) {
+      throw new StepFailure(
+        'E_SERIAL_MISMATCH',
+        `The address of ${serial} reaches a different appliance: it answered as ${st.serial.slice(0, 64)}. Nothing was done on it; check the address, port and host key in the inventory.`,
+      );
+    }
+    return st;
   }
 
   /** `ocactl status`, waiting through reboots and resets until `deadline`. */

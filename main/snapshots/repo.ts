@@ -5,6 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import type { Db } from '../store/db';
+import { schemaKey, schemaText, type SchemaObjects } from '../store/migrations';
 
 export type Meta = Record<string, string>;
 
@@ -115,6 +116,22 @@ export function writeMeta(db: Db, meta: Meta): void {
   db.transaction(() => {
     for (const [k, v] of Object.entries(meta)) put.run(k, v);
   })();
+}
+
+/**
+ * The first table, index, view or trigger of a snapshot file that Fleetdeck's own schema at the
+ * file's version does not have, or has with another definition; null when every one is Fleetdeck's.
+ * A file from elsewhere may hold a view that never ends or a trigger that fires on the migrations of
+ * its copy: it is refused before any of its tables is read. (Tables may be missing: secret-bearing
+ * ones are left out. SQLite's own tables and the snapshot record are allowed.)
+ */
+export function foreignSchemaObject(db: Db, expected: SchemaObjects): string | null {
+  const rows = db.prepare('SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL').all() as { type: string; name: string; sql: string }[];
+  for (const r of rows) {
+    if (r.type === 'table' && (r.name === 'snapshot_meta' || r.name.startsWith('sqlite_'))) continue;
+    if (expected.get(schemaKey(r.type, r.name)) !== schemaText(r.sql)) return `${r.type} ${r.name}`;
+  }
+  return null;
 }
 
 /** The record in a snapshot file, or null when the file has none (not a snapshot). */

@@ -14,11 +14,12 @@ import { isoAt } from '../kit/time';
 import type { ServiceDeps } from '../deps';
 import type { InventoryService } from '../inventory/service';
 import { selectAppliances } from '../jobs/targets';
-import { schemaVersion, type Db } from '../store/db';
+import { schemaAt, schemaVersion, type Db } from '../store/db';
+import type { Migration } from '../store/migrations';
 import { ENGINE_VERSION } from '../version';
 import { diffSnapshots } from './diff';
 import { SNAPSHOT_FORMAT, SnapshotInfo, type CurrentSnapshot, type SnapshotWindow, type SnapshotWhere, type snapshotsEvents, type snapshotsMethods } from './contract';
-import { counts, dropTable, finish, keepOnly, openFile, readMeta, tables, writeMeta } from './repo';
+import { counts, dropTable, finish, foreignSchemaObject, keepOnly, openFile, readMeta, tables, writeMeta } from './repo';
 
 /** The host's side of "Open snapshot…": serve the file read-only, answer where a window shows it. */
 export type SnapshotOpener = (file: string) => Promise<SnapshotWindow & { info: CurrentSnapshot & object }>;
@@ -40,13 +41,29 @@ export function secretTables(db: Db): string[] {
     .map((t) => t.name);
 }
 
-/** The record of a snapshot file; E_VALIDATION when the file is not a Fleetdeck snapshot. */
-export function inspectSnapshot(file: string): SnapshotInfo {
+/**
+ * The record of a snapshot file; E_VALIDATION when the file is not a Fleetdeck snapshot, comes from
+ * a newer Fleetdeck, or holds a table, view or trigger that is not Fleetdeck's (`migrations`: this
+ * build's, main/migrations.ts).
+ */
+export function inspectSnapshot(file: string, migrations: readonly Migration[]): SnapshotInfo {
   const path = resolve(file);
   if (!existsSync(path)) throw new FleetError('E_NOT_FOUND', `There is no file ${path}.`, { missing: [path] });
   let db: Db | null = null;
   try {
     db = openFile(path, true);
+    const version = schemaVersion(db);
+    const latest = migrations.at(-1)?.version ?? 0;
+    if (version > latest) {
+      throw new FleetError('E_VALIDATION', `${path} was taken by a newer Fleetdeck (schema ${version}; this build knows up to ${latest}); upgrade Fleetdeck to open it.`);
+    }
+    const foreign = foreignSchemaObject(db, schemaAt(migrations, version));
+    if (foreign) {
+      throw new FleetError(
+        'E_VALIDATION',
+        `${path} is not a Fleetdeck snapshot as this build made it: its ${foreign} is not in Fleetdeck's schema ${version}. It was not opened; take the snapshot again with \`fleetdeck snapshot export\`.`,
+      );
+    }
     const meta = readMeta(db);
     if (!meta || meta['format'] !== SNAPSHOT_FORMAT) throw new FleetError('E_VALIDATION', `${path} is not a Fleetdeck snapshot (it has no snapshot record); make one with \`fleetdeck snapshot export\`.`);
     const parsed = SnapshotInfo.safeParse({
@@ -71,8 +88,8 @@ export function inspectSnapshot(file: string): SnapshotInfo {
  * Puts a copy of a snapshot file in `workDir` as the fleet database a read-only engine opens
  * (its migrations bring an older snapshot up to this build; the file itself is never written).
  */
-export function stageSnapshot(file: string, workDir: string, dbFile: string): CurrentSnapshot & object {
-  const info = inspectSnapshot(file);
+export function stageSnapshot(file: string, workDir: string, dbFile: string, migrations: readonly Migration[]): CurrentSnapshot & object {
+  const info = inspectSnapshot(file, migrations);
   copyFileSync(resolve(file), join(workDir, dbFile));
   return { ...info, file: resolve(file) };
 }
@@ -89,14 +106,16 @@ export class SnapshotsService {
     private readonly opener: SnapshotOpener | null = null,
     /** How the host goes back to the live fleet from this snapshot (absent: it serves no live fleet). */
     private readonly leaver: SnapshotLeaver | null = null,
+    /** This build's migrations: a snapshot file's schema is checked against them before it is read. */
+    private readonly migrations: readonly Migration[] = [],
   ) {
     this.handlers = {
       current: () => this.current,
       export: (req, ctx) => this.export(req, ctx.actor),
       open: ({ file }) => this.open(file),
       back: () => this.back(),
-      inspect: ({ file }) => inspectSnapshot(file),
-      diff: ({ a, b }) => diffSnapshots(resolve(a), resolve(b), inspectSnapshot(a), inspectSnapshot(b)),
+      inspect: ({ file }) => inspectSnapshot(file, this.migrations),
+      diff: ({ a, b }) => diffSnapshots(resolve(a), resolve(b), inspectSnapshot(a, this.migrations), inspectSnapshot(b, this.migrations)),
     };
   }
 
@@ -117,7 +136,7 @@ export class SnapshotsService {
           : 'This host cannot open a snapshot in a window; run `fleetdeck serve --snapshot FILE` and open the URL it prints.',
       );
     }
-    inspectSnapshot(file);
+    inspectSnapshot(file, this.migrations);
     return this.opener(resolve(file));
   }
 

@@ -133,3 +133,15 @@ describe('SQLite failures as sentences', () => {
     expect(sqliteProblem(Object.assign(new Error('x'), { code: 'SQLITE_IOERR_WRITE' }))?.message).toMatch(/failed at the disk/);
   });
 });
+
+describe('a database from a newer Fleetdeck', () => {
+  it('is refused with a sentence and a stable code, not E_INTERNAL', () => {
+    const dir = fresh();
+    const raw = new Database(join(dir, DB_FILE));
+    raw.pragma(`user_version = ${MIGRATIONS.length + 5}`);
+    raw.close();
+    const err = thrown(() => openFleetDatabase(dir, MIGRATIONS));
+    expect(err.code).toBe('E_UNAVAILABLE');
+    expect(err.message).toContain(`schema ${MIGRATIONS.length + 5}`);
+  });
+});

@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { chmodSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FleetError } from '../kit/errors';
-import type { Migration } from './migrations';
+import { schemaKey, schemaText, type Migration, type SchemaObjects } from './migrations';
 
 export type Db = Database.Database;
 
@@ -20,10 +20,11 @@ export const DB_FILE = 'fleet.sqlite';
 /** Opens (or creates) the file and brings it to the latest of `migrations` (main/migrations.ts gathers them). */
 export function openDatabase(path: string, migrations: readonly Migration[]): Db {
   const db = new Database(path);
+  // First: another process (`fleetdeck serve` and a CLI command on one data dir) may hold the file.
+  db.pragma('busy_timeout = 5000');
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
   // Up to 64 MiB of page cache (the default is 16 MiB): at 100,000 appliances the appliances table
   // alone is 22 MiB, and a smaller cache re-reads its pages on every query (5x slower pages of results).
   db.pragma('cache_size = -65536');
@@ -156,19 +157,52 @@ export function schemaVersion(db: Db): number {
 }
 
 export function migrate(db: Db, migrations: readonly Migration[]): number {
-  const current = schemaVersion(db);
   const latest = migrations.length ? migrations[migrations.length - 1]!.version : 0;
-  if (current > latest) {
-    throw new Error(
-      `This data directory was written by a newer Fleetdeck (schema ${current}; this build knows up to ${latest}). Upgrade Fleetdeck.`,
-    );
-  }
+  const refuseNewer = (current: number): void => {
+    if (current > latest) {
+      throw new FleetError(
+        'E_UNAVAILABLE',
+        `This data directory was written by a newer Fleetdeck (schema ${current}; this build knows up to ${latest}). Upgrade Fleetdeck.`,
+      );
+    }
+  };
+  refuseNewer(schemaVersion(db));
   for (const m of migrations) {
-    if (m.version <= current) continue;
+    if (m.version <= schemaVersion(db)) continue;
+    // Two processes may open one data dir at once (`fleetdeck serve` and a CLI command): the
+    // version is read again under the write lock (BEGIN IMMEDIATE), so a migration another
+    // process applied meanwhile is never run twice ("table ... already exists").
     db.transaction(() => {
+      const current = schemaVersion(db);
+      refuseNewer(current);
+      if (m.version <= current) return;
       db.exec(m.sql);
       db.pragma(`user_version = ${m.version}`);
-    })();
+    }).immediate();
   }
   return schemaVersion(db);
+}
+
+const schemas = new WeakMap<readonly Migration[], Map<number, SchemaObjects>>();
+
+/**
+ * The tables, indexes, views and triggers a database has at `version` of `migrations` (replayed
+ * once in memory, then kept): what a file claiming that version may hold (snapshots check a file
+ * from elsewhere against it before reading it).
+ */
+export function schemaAt(migrations: readonly Migration[], version: number): SchemaObjects {
+  let byVersion = schemas.get(migrations);
+  if (!byVersion) schemas.set(migrations, (byVersion = new Map()));
+  const known = byVersion.get(version);
+  if (known) return known;
+  const db = new Database(':memory:');
+  try {
+    migrate(db, migrations.filter((m) => m.version <= version));
+    const rows = db.prepare('SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL').all() as { type: string; name: string; sql: string }[];
+    const objects = new Map(rows.map((r) => [schemaKey(r.type, r.name), schemaText(r.sql)]));
+    byVersion.set(version, objects);
+    return objects;
+  } finally {
+    db.close();
+  }
 }

@@ -24,3 +24,9 @@ export function gatherMigrations(...lists: (readonly Migration[])[]): readonly M
   });
   return all;
 }
+
+/** `type:name` → the statement SQLite keeps for it (whitespace runs as one space). */
+export type SchemaObjects = ReadonlyMap<string, string>;
+
+export const schemaKey = (type: string, name: string): string => `${type}:${name}`;
+export const schemaText = (sql: string): string => sql.replace(/\s+/g, ' ').trim();

@@ -51,6 +51,8 @@ export type AreaFile = z.infer<typeof AreaFile>;
 
 /** Largest download through one reply, and largest upload piece. */
 export const MAX_DOWNLOAD_BYTES = 16 * 1024 * 1024;
+/** A folder listing stops here (an appliance whose listing never ends is not read for ever). */
+export const MAX_LISTED_FILES = 10_000;
 export const MAX_UPLOAD_CHUNK_BYTES = 512 * 1024;
 
 const Base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'data is base64');

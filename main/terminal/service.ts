@@ -29,6 +29,7 @@ import type { Setting } from '../settings/store';
 import {
   AreaFileName,
   MAX_DOWNLOAD_BYTES,
+  MAX_LISTED_FILES,
   MAX_UPLOAD_CHUNK_BYTES,
   TerminalSettings,
   type AreaFile,
@@ -361,9 +362,7 @@ export class TerminalService {
   async listFiles(serial: string, area: FileArea): Promise<{ path: string; files: AreaFile[] }> {
     const dir = await this.areaDir(serial, area);
     return this.withSftp(serial, async (sftp) => {
-      const entries = await new Promise<Array<{ filename: string; attrs: Stats }>>((resolve, reject) =>
-        sftp.readdir(dir, (err, list) => (err ? reject(sftpError(err, `list ${dir} on ${serial}`)) : resolve(list as Array<{ filename: string; attrs: Stats }>))),
-      );
+      const entries = await listDir(sftp, dir, serial);
       const files = entries
         .filter((e) => e.filename !== '.' && e.filename !== '..')
         .map((e): AreaFile => {
@@ -452,6 +451,41 @@ export class TerminalService {
     });
     if (offset === 0) this.deps.audit.append({ actor, action: 'terminal.upload', target: `appliance:${serial}`, details: { path } });
     return { name, size };
+  }
+}
+
+type DirEntry = { filename: string; attrs: Stats };
+/** SFTP status SSH_FX_EOF: the end of a directory listing. */
+const SFTP_EOF = 1;
+
+/**
+ * A folder's entries, batch by batch (READDIR on one handle until end-of-directory), at most
+ * MAX_LISTED_FILES: a listing that never ends (a hostile or broken peer) is E_TOO_LARGE, not read
+ * for ever into memory (ssh2's readdir by path gathers everything before it answers).
+ */
+async function listDir(sftp: SFTPWrapper, dir: string, serial: string): Promise<DirEntry[]> {
+  const handle = await new Promise<Buffer>((resolve, reject) => sftp.opendir(dir, (err, h) => (err ? reject(sftpError(err, `list ${dir} on ${serial}`)) : resolve(h))));
+  const entries: DirEntry[] = [];
+  try {
+    for (;;) {
+      const batch = await new Promise<DirEntry[] | null>((resolve, reject) =>
+        sftp.readdir(handle, (err, list) => {
+          if (err && (err as Error & { code?: number }).code === SFTP_EOF) resolve(null);
+          else if (err) reject(sftpError(err, `list ${dir} on ${serial}`));
+          else resolve(list as DirEntry[]);
+        }),
+      );
+      if (batch === null) return entries;
+      entries.push(...batch);
+      if (entries.length > MAX_LISTED_FILES) {
+        throw new FleetError(
+          'E_TOO_LARGE',
+          `${dir} on ${serial} lists more than ${MAX_LISTED_FILES.toLocaleString('en')} entries; the file browser shows folders up to that size. Clean it up from a terminal.`,
+        );
+      }
+    }
+  } finally {
+    sftp.close(handle, () => undefined);
   }
 }
 
