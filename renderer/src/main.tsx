@@ -4,6 +4,9 @@ import { createRoot } from 'react-dom/client';
 import './ui/styles.css';
 import { App } from './App';
 import { applyTheme, followSystemTheme, useUi } from './stores/ui';
+import { BOOT_MARKS, markOnce } from './ui/boot-marks';
+
+markOnce(BOOT_MARKS.script);
 
 applyTheme(useUi.getState().theme);
 followSystemTheme();

@@ -13,6 +13,7 @@ import { StatusChip } from './StatusChip';
 import { HealthCell } from '../health/HealthBadge';
 import { useTopOnNewQuery, useVirtualRows } from '../../ui/virtual-rows';
 import { GridNotice, VirtualRow } from '../../ui/VirtualRow';
+import { BOOT_MARKS, markAfterPaint } from '../../ui/boot-marks';
 
 interface Column {
   id: ColumnId;
@@ -186,6 +187,11 @@ export function ApplianceTable({
   }, [virtualizer]);
 
   useTopOnNewQuery(scrollRef, list.key);
+
+  const rowsShown = items.length > 0 && rowAt(list, items[0]!.index) !== undefined;
+  useEffect(() => {
+    if (rowsShown) markAfterPaint(BOOT_MARKS.firstRows);
+  }, [rowsShown]);
 
   const move = (index: number) => {
     if (total === 0) return;
