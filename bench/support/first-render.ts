@@ -7,12 +7,12 @@
  * first page of rows received, the first rows painted; with the RPC requests the page sent before
  * its first rows and the script and style bytes it loaded.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { appliancesCsv, sitesCsv } from '../fleet-gen';
 import { chromiumAvailable, launchChromium } from '../../tests/e2e/support/browser';
-import { runCli, serveApp } from '../../tests/e2e/support/serve';
+import { REPO, runCli, serveApp } from '../../tests/e2e/support/serve';
 import { BOOT_MARKS } from '../../renderer/src/ui/boot-marks';
 
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -97,15 +97,51 @@ const medianOrNull = (xs: (number | null)[]) => {
   return known.length ? Math.round(median(known)) : null;
 };
 
-/** `runs` first renders of the table on a fleet of `rows` appliances; null without Chromium. */
-export async function firstRender(rows: number, runs = 5, dataDir?: string): Promise<FirstRenderResult | null> {
+/**
+ * The built renderer the served app reads (out/renderer), switched between this tree's build and a
+ * baseline build run by run, so a change is compared with what it replaces on the same machine at
+ * the same moment (the host reads each file from disk per request). Put back by restore().
+ */
+function rendererSwitch(baselineDir: string): { use(which: 'current' | 'baseline'): void; restore(): void } {
+  const live = `${REPO}/out/renderer`;
+  const current = `${REPO}/out/renderer.bench-current`;
+  if (!existsSync(`${baselineDir}/index.html`)) throw new Error(`no built renderer in ${baselineDir}`);
+  renameSync(live, current);
+  return {
+    use(which) {
+      if (existsSync(live)) unlinkSync(live);
+      symlinkSync(which === 'current' ? current : baselineDir, live);
+    },
+    restore() {
+      if (existsSync(live)) unlinkSync(live);
+      renameSync(current, live);
+    },
+  };
+}
+
+/**
+ * `runs` first renders of the table on a fleet of `rows` appliances; null without Chromium. With a
+ * baseline renderer build, as many runs again alternate with these on it (`baseline` in the result).
+ */
+export async function firstRender(
+  rows: number,
+  runs = 5,
+  options: { dataDir?: string; baselineRendererDir?: string } = {},
+): Promise<(FirstRenderResult & { baseline?: FirstRenderResult }) | null> {
   if (!chromiumAvailable) return null;
-  const dir = dataDir ?? renderFleetDir(rows);
-  const app = await serveApp({ dataDir: dir });
-  const browser = await launchChromium();
+  const dir = options.dataDir ?? renderFleetDir(rows);
+  const renderer = options.baselineRendererDir ? rendererSwitch(options.baselineRendererDir) : null;
+  renderer?.use('current');
   const results: RenderRun[] = [];
+  const baseline: RenderRun[] = [];
+  let app: Awaited<ReturnType<typeof serveApp>> | null = null;
+  let browser: Awaited<ReturnType<typeof launchChromium>> | null = null;
   try {
-    for (let i = 0; i < runs; i++) {
+    app = await serveApp({ dataDir: dir });
+    browser = await launchChromium();
+    for (let i = 0; i < runs * (renderer ? 2 : 1); i++) {
+      const onBaseline = renderer !== null && i % 2 === 1;
+      renderer?.use(onBaseline ? 'baseline' : 'current');
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
       const sent: string[] = [];
       let rowsSeen = false;
@@ -127,19 +163,25 @@ export async function firstRender(rows: number, runs = 5, dataDir?: string): Pro
       if (!count?.replace(/,/g, '').includes(String(rows))) throw new Error(`table shows "${count}", expected ${rows} rows`);
       await page.waitForFunction(`performance.getEntriesByName(${JSON.stringify(BOOT_MARKS.firstRows)}).length > 0`, undefined, { timeout: 10_000 });
       const timing = (await page.evaluate(pageTimingScript(BOOT_MARKS))) as Omit<RenderRun, 'visibleMs' | 'rpcBeforeRows'>;
-      results.push({ visibleMs, ...timing, rpcBeforeRows: sent });
+      (onBaseline ? baseline : results).push({ visibleMs, ...timing, rpcBeforeRows: sent });
       await page.close();
     }
   } finally {
-    await browser.close();
-    await app.stop();
-    if (!dataDir) rmSync(dir, { recursive: true, force: true });
+    await browser?.close();
+    await app?.stop();
+    renderer?.restore();
+    if (!options.dataDir) rmSync(dir, { recursive: true, force: true });
   }
+  const summary = summarise(rows, results);
+  return baseline.length ? { ...summary, baseline: summarise(rows, baseline) } : summary;
+}
+
+function summarise(rows: number, results: RenderRun[]): FirstRenderResult {
   const runsMs = results.map((r) => r.visibleMs);
   const last = results.at(-1)!;
   return {
     rows,
-    runs,
+    runs: results.length,
     medianMs: median(runsMs),
     runsMs,
     breakdownMs: {
