@@ -8,17 +8,16 @@
  */
 import './loopback-only';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measureInventory } from './inventory-engine';
-import { appliancesCsv, sitesCsv } from './fleet-gen';
+import { firstRender, monitorOff } from './support/first-render';
 import { chromiumAvailable, launchChromium } from '../tests/e2e/support/browser';
-import { runCli, serveApp } from '../tests/e2e/support/serve';
+import { serveApp } from '../tests/e2e/support/serve';
 import { BENCH_PEERS, ensureSystemDeps } from '../scripts/system-deps.mjs';
 
 const log = (msg: string) => process.stderr.write(`bench:inventory: ${msg}\n`);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function sqliteShellImport(csvFile: string): number | null {
   if (!existsSync('/usr/bin/sqlite3')) return null;
@@ -40,51 +39,6 @@ function rssMbOf(pid: number): number | null {
   } catch {
     return null;
   }
-}
-
-async function firstRender(rows: number): Promise<{ medianMs: number; runsMs: number[] } | null> {
-  if (!chromiumAvailable) return null;
-  const dataDir = mkdtempSync(join(tmpdir(), 'fleetdeck-bench-render-'));
-  const sites = sitesCsv(40);
-  writeFileSync(join(dataDir, 's.csv'), sites.csv);
-  writeFileSync(join(dataDir, 'a.csv'), appliancesCsv(rows, sites.codes));
-  for (const f of ['s.csv', 'a.csv']) {
-    const r = runCli(dataDir, ['inventory', 'import', join(dataDir, f)]);
-    if (r.status !== 0) throw new Error(r.stderr);
-  }
-  monitorOff(dataDir);
-  const app = await serveApp({ dataDir });
-  const browser = await launchChromium();
-  const runsMs: number[] = [];
-  try {
-    for (let i = 0; i < 5; i++) {
-      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      const url = new URL(app.url);
-      url.hash = '#/appliances';
-      const t0 = performance.now();
-      await page.goto(url.toString());
-      await page.getByTestId('appliance-row').first().waitFor({ timeout: 30_000 });
-      runsMs.push(Math.round(performance.now() - t0));
-      const count = await page.getByTestId('appliance-count').textContent();
-      if (!count?.replace(/,/g, '').includes(String(rows))) throw new Error(`table shows "${count}", expected ${rows} rows`);
-      await page.close();
-    }
-  } finally {
-    await browser.close();
-    await app.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
-  return { medianMs: median(runsMs), runsMs };
-}
-
-/**
- * Health polling is on by default in `fleetdeck serve`; these made-up appliances have nothing
- * behind their addresses (and the loopback guard refuses them), so the table's figures are taken
- * with the monitor off, as before polling became the default.
- */
-function monitorOff(dataDir: string): void {
-  const r = runCli(dataDir, ['health', 'monitor', '--disable']);
-  if (r.status !== 0) throw new Error(r.stderr);
 }
 
 async function servedRss(dataDir: string): Promise<number | null> {
@@ -138,6 +92,7 @@ async function main() {
       firstRender10kMs: render?.medianMs ?? null,
       firstRenderRunsMs: render?.runsMs ?? null,
       firstRenderGoalMs: 1000,
+      firstRenderBreakdownMs: render?.breakdownMs ?? null,
       servedEngineRssMb: rss,
     };
     console.log(JSON.stringify(result));

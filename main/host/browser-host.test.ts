@@ -71,6 +71,7 @@ beforeAll(async () => {
   mkdirSync(join(rendererDir, 'assets'), { recursive: true });
   writeFileSync(join(rendererDir, 'index.html'), `<!doctype html><html><head>${PAGE_MARKER}</head><body></body></html>`);
   writeFileSync(join(rendererDir, 'assets', 'app.js'), 'console.log("fleetdeck");');
+  writeFileSync(join(rendererDir, 'assets', 'index-Ab_d12-4.js'), 'console.log("hashed");');
   writeFileSync(join(root, 'secret.txt'), OUTSIDE_SECRET);
   const vault = await openNodeVault(dataDir, { env: {} });
   engine = createEngine({ dataDir, host: 'browser', vault, log: silentLogger, checkOutputs: true });
@@ -113,6 +114,16 @@ describe('browser host: the page', () => {
     expect(reply.status).toBe(200);
     expect(reply.headers['content-type']).toMatch(/^text\/javascript/);
     expect(reply.body).toContain('fleetdeck');
+  });
+
+  it('lets a window keep hashed build outputs (immutable), and checks anything else and the page each time', async () => {
+    const cookie = { Cookie: `fleetdeck_${host.port}=${host.token}` };
+    const hashed = await raw('/assets/index-Ab_d12-4.js', cookie);
+    expect(hashed.status).toBe(200);
+    expect(hashed.headers['cache-control']).toBe('private, max-age=31536000, immutable');
+    expect((await raw('/assets/app.js', cookie)).headers['cache-control']).toBe('no-cache');
+    expect((await raw(withToken('/'))).headers['cache-control']).toBe('no-store');
+    expect((await raw(withToken('/sites/3'))).headers['cache-control']).toBe('no-store');
   });
 
   it('answers 401 and nothing else without the right token', async () => {

@@ -15,7 +15,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { FleetError } from '../kit/errors';
 import type { Engine } from '../engine';
 import { AccessPolicy, newAccessToken } from './access';
-import { contentTypeFor, rendererCsp, resolveRendererFile } from './renderer-files';
+import { contentTypeFor, isContentHashed, rendererCsp, resolveRendererFile } from './renderer-files';
 import { webSocketChannel } from './ws-channel';
 
 export interface BrowserHostOptions {
@@ -168,7 +168,8 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       headers['Content-Security-Policy'] = rendererCsp(access.webSocketOrigins);
       headers['Cache-Control'] = 'no-store';
     } else {
-      headers['Cache-Control'] = 'no-cache';
+      // Hashed build outputs are kept a year (a new build has new names); anything else is checked each time.
+      headers['Cache-Control'] = isContentHashed(path) ? 'private, max-age=31536000, immutable' : 'no-cache';
     }
     if (fromQuery) headers['Set-Cookie'] = access.setCookieHeader();
     res.writeHead(200, headers);

@@ -82,6 +82,15 @@ export function resolveRendererFile(rootDir: string, rawPath: string): RendererF
 }
 
 /**
+ * Whether a URL path names a build output whose name carries a hash of its content (Vite's
+ * `assets/<name>-<hash>.<ext>`): such a file never changes under its name, so a window may keep it
+ * (a reload then reads the renderer's scripts from the cache, compiled code included).
+ */
+export function isContentHashed(urlPath: string): boolean {
+  return /^\/assets\/[^/]+-[A-Za-z0-9_-]{8}\.[a-z0-9]+$/.test(urlPath);
+}
+
+/**
  * The content security policy for the renderer's page. No inline or eval'd script, no plugins, no
  * framing, no forms posting anywhere, and connections only to the engine. Inline style attributes
  * are allowed (React and uPlot set element styles).

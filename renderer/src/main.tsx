@@ -4,6 +4,11 @@ import { createRoot } from 'react-dom/client';
 import './ui/styles.css';
 import { App } from './App';
 import { applyTheme, followSystemTheme, useUi } from './stores/ui';
+import { BOOT_MARKS, markOnce } from './ui/boot-marks';
+import { startSession } from './boot';
+
+markOnce(BOOT_MARKS.script);
+void startSession();
 
 applyTheme(useUi.getState().theme);
 followSystemTheme();

@@ -6,6 +6,7 @@ import { create } from 'zustand';
 import { connectEngine, ApiError } from '../api';
 import type { ApiClient } from '../../../main/api/client';
 import type { EngineInfo } from '../../../main/api/system-contract';
+import { BOOT_MARKS, markOnce } from '../ui/boot-marks';
 
 export type ConnectionState = 'connecting' | 'connected' | 'lost' | 'failed';
 
@@ -71,6 +72,7 @@ export const useEngine = create<EngineState>()((set, get) => ({
   },
 
   attach(client) {
+    markOnce(BOOT_MARKS.session);
     set({ client, state: 'connected' });
     client.on('system.shutdown', ({ reason }) => get().markLost(`The engine stopped (${reason}).`));
     client.onClose(() => get().markLost('The connection to the engine closed.'));

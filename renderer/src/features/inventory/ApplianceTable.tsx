@@ -3,7 +3,7 @@
  * the engine as they scroll into view. Arrow keys, Page Up/Down, Home/End move the selection; Enter
  * or a click opens the appliance. Column headers sort (click or keyboard).
  */
-import { useEffect, useMemo, useRef, type CSSProperties, type KeyboardEvent, type ReactNode } from 'react';
+import { memo, useEffect, useMemo, useRef, type CSSProperties, type KeyboardEvent, type ReactNode } from 'react';
 import type { Appliance } from '../../../../main/inventory/contract';
 import { formatCount } from '../../ui/format';
 import type { ListQuery, SortField } from '../../route';
@@ -13,6 +13,7 @@ import { StatusChip } from './StatusChip';
 import { HealthCell } from '../health/HealthBadge';
 import { useTopOnNewQuery, useVirtualRows } from '../../ui/virtual-rows';
 import { GridNotice, VirtualRow } from '../../ui/VirtualRow';
+import { BOOT_MARKS, markAfterPaint } from '../../ui/boot-marks';
 
 interface Column {
   id: ColumnId;
@@ -127,7 +128,11 @@ interface ApplianceTableProps {
 
 const NO_HIDDEN: readonly ColumnId[] = [];
 
-export function ApplianceTable({
+/**
+ * Memoised: the screen around it re-renders as facets, totals and alerts arrive, and the rows in
+ * view (11 cells each) need not be rebuilt for any of that.
+ */
+export const ApplianceTable = memo(function ApplianceTable({
   query,
   onSort,
   onOpen,
@@ -186,6 +191,11 @@ export function ApplianceTable({
   }, [virtualizer]);
 
   useTopOnNewQuery(scrollRef, list.key);
+
+  const rowsShown = items.length > 0 && rowAt(list, items[0]!.index) !== undefined;
+  useEffect(() => {
+    if (rowsShown) markAfterPaint(BOOT_MARKS.firstRows);
+  }, [rowsShown]);
 
   const move = (index: number) => {
     if (total === 0) return;
@@ -313,4 +323,4 @@ export function ApplianceTable({
       <GridNotice total={list.total} error={list.error} emptyText={emptyText} />
     </div>
   );
-}
+});

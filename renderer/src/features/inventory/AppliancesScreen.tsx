@@ -2,7 +2,7 @@
  * The appliance table with its filter bar. Filters and sort live in the URL hash, so a reload, a
  * shared link or Back shows the same rows. `/` jumps to the text filter.
  */
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { APPLIANCE_MODELS, LIFECYCLE_STATUSES } from '../../../../main/inventory/contract';
 import { AddApplianceDialog } from './AddApplianceDialog';
 import { ApplianceTable } from './ApplianceTable';
@@ -48,8 +48,16 @@ export function AppliancesScreen({ query }: { query: ListQuery }) {
   }, []);
 
   const update = (patch: Partial<ListQuery>) => navigate({ name: 'appliances', query: { ...query, ...patch } }, { replace: true });
-  const onSort = (sort: SortField) =>
-    update(query.sort === sort ? { dir: query.dir === 'asc' ? 'desc' : 'asc' } : { sort, dir: 'asc' });
+  // Stable, so the table (memo) renders for its own data only, not when facets or totals arrive.
+  const onSort = useCallback(
+    (sort: SortField) =>
+      navigate(
+        { name: 'appliances', query: { ...query, ...(query.sort === sort ? { dir: query.dir === 'asc' ? 'desc' : 'asc' } : { sort, dir: 'asc' }) } },
+        { replace: true },
+      ),
+    [navigate, query],
+  );
+  const onOpen = useCallback((serial: string) => navigate({ name: 'appliance', serial }), [navigate]);
   const toggle = <T extends string>(values: readonly T[], value: T): T[] =>
     values.includes(value) ? values.filter((v) => v !== value) : [...values, value];
 
@@ -151,7 +159,7 @@ export function AppliancesScreen({ query }: { query: ListQuery }) {
         )}
       </div>
 
-      <ApplianceTable query={query} onSort={onSort} onOpen={(serial) => navigate({ name: 'appliance', serial })} />
+      <ApplianceTable query={query} onSort={onSort} onOpen={onOpen} />
 
       {adding && (
         <AddApplianceDialog

@@ -26,6 +26,7 @@ import { asApiError, callEngine, useEngine } from '../../stores/engine';
 import { pagedList, type PagedListState } from '../../stores/paged-list';
 import { toastError, useUi } from '../../stores/ui';
 import type { ApiError } from '../../api';
+import { BOOT_MARKS, markOnce } from '../../ui/boot-marks';
 
 export type ApplianceDetail = OutputOf<(typeof inventoryMethods)['getAppliance']>;
 export type SiteDetail = OutputOf<(typeof inventoryMethods)['getSite']>;
@@ -107,7 +108,11 @@ export const useInventory = create<InventoryState>()((set, get) => {
     pageSize: PAGE_SIZE,
     read: () => get().list,
     write: (list: ListState) => set({ list }),
-    fetch: ({ query }: ListState, offset, limit) => callEngine((c) => c.api.inventory.listAppliances(toApplianceQuery(query, offset, limit))),
+    fetch: async ({ query }: ListState, offset, limit) => {
+      const reply = await callEngine((c) => c.api.inventory.listAppliances(toApplianceQuery(query, offset, limit)));
+      markOnce(BOOT_MARKS.firstPage);
+      return reply;
+    },
     toPage: (reply) => reply.items,
   });
 
