@@ -107,6 +107,8 @@ export const ProvisioningAppliance = z.object({
   /** An expected re-key is open (with its reason). */
   rekeyReason: z.string().nullable(),
   hasCredential: z.boolean(),
+  /** Provisioning rotated its factory password: the vault entry holding the new one (never the password). */
+  passwordVault: z.string().nullable(),
   jobId: z.number().int().nullable(),
   updatedAt: z.string(),
 });

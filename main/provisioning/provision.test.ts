@@ -307,6 +307,11 @@ describe('provisioning a factory-fresh lab site', () => {
     // Audited without the password; never in SQLite (database, WAL), the engine log or what a window reads.
     const view = await client.provisioning.site({ site: 'fac6' });
     expect(view.audit.filter((e) => e.action === 'provisioning.password-rotated').map((e) => e.target).sort()).toEqual([`appliance:${bySurvey!}`, `appliance:${byRun!}`].sort());
+    // The view says where each rotated password is (the vault entry's name), nothing for the third;
+    // no rotation is left pending in the vault.
+    const whereIs = Object.fromEntries(view.appliances.map((a) => [a.serial, a.passwordVault]));
+    expect(whereIs).toEqual({ [bySurvey!]: `provisioning.login-password.${bySurvey!}`, [byRun!]: `provisioning.login-password.${byRun!}`, [off!]: null });
+    expect((await vault.list()).filter((n) => n.includes('pending'))).toEqual([]);
     const windowSees = JSON.stringify([view, await client.jobs.results({ id: job.id, offset: 0, limit: 10 }), await client.provisioning.sites({})]);
     for (const file of filesUnder(join(dir, 'data'))) {
       const text = readFileSync(file).toString('latin1');
