@@ -300,7 +300,7 @@ export function provisionKind(service: ProvisioningService, acceptance: Acceptan
           } finally {
             session.end();
           }
-          return ok({ output: mode === 'off' ? 'fleet key installed; password login off' : 'fleet key installed; factory password rotated into the vault', context: ctx });
+          return ok({ output: mode === 'off' ? 'fleet key installed; password login off' : `fleet key installed; factory password rotated into the vault as ${loginPasswordName(a.serial)}`, context: ctx });
         },
 
         async drain(a, ctx, signal) {

@@ -6,7 +6,6 @@
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../engine';
 import { addFactorySite, type FactorySurvey } from '../lab/factory-site';
@@ -18,6 +17,7 @@ import { tempDir } from '../../tests/support/temp-dir';
 import { until } from '../../tests/support/wait';
 import type { Vault } from '../vault/vault';
 import type { JobResult } from '../jobs/contract';
+import { passwordLogsIn } from '../../tests/support/password-login';
 
 interface Setup {
   engine: Engine;
@@ -45,17 +45,6 @@ async function setup(slowDelayMs?: number): Promise<Setup> {
     rmSync(dir, { recursive: true, force: true });
   });
   return { engine, fleet, vault, dir };
-}
-
-/** Try the factory password; resolves true when it logs in. */
-function passwordLogsIn(port: number, password: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const c = new ssh2.Client();
-    c.on('ready', () => (c.end(), resolve(true)));
-    c.on('error', () => resolve(false));
-    c.connect({ host: '127.0.0.1', port, username: 'oca', password, tryKeyboard: true, readyTimeout: 30_000, hostVerifier: () => true });
-    c.on('keyboard-interactive', (_n, _i, _l, prompts, finish) => finish(prompts.map(() => password)));
-  });
 }
 
 async function results(engine: Engine, jobId: number): Promise<Map<string, JobResult>> {

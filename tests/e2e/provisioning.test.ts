@@ -91,6 +91,11 @@ describe.skipIf(!chromiumAvailable)('provisioning a factory-fresh site in the br
     expect(actions).toEqual(expect.arrayContaining(['provisioning.survey-import', 'provisioning.start', 'provisioning.hostkey-confirmed', 'provisioning.online']));
     // The option reached every appliance: each factory password was rotated into the vault (audited without it).
     expect(actions.filter((a) => a === 'provisioning.password-rotated')).toHaveLength(3);
+    // Each appliance says where its new password is: the vault entry's name, never the password.
+    for (const serial of serials) {
+      await expect.poll(async () => row(serial).getByTestId('prov-password-vault').textContent(), { timeout: 10_000 }).toContain(`provisioning.login-password.${serial}`);
+    }
+    expect(await page.getByTestId('prov-rotated-count').textContent()).toBe('3 passwords rotated into the vault');
   }, 300_000);
 
   it("the site's drift report lists, per appliance, where its configuration differs from the site survey", async () => {
