@@ -56,6 +56,10 @@ describe.skipIf(!chromiumAvailable)('provisioning a factory-fresh site in the br
   it('imports the survey, provisions the site with live checklists, and takes the unvouched host key only once confirmed', async () => {
     const started = Date.now();
     await page.getByTestId('nav-provisioning').click();
+    // A first-time engineer sees what a survey needs and can start from a template the importer takes.
+    expect(await page.getByTestId('survey-columns').textContent()).toContain('site, serial, model, hostname, storage_tb, nic_gbps, bgp_neighbor, bgp_neighbor_asn');
+    const template = decodeURIComponent((await page.getByTestId('survey-template').getAttribute('href'))!.replace(/^data:text\/csv;charset=utf-8,/, ''));
+    expect(template.split('\n')[0]).toMatch(/^site,serial,model,hostname,ipv4,/);
     await page.getByTestId('survey-file').setInputFiles(surveyFile);
     await expect.poll(async () => page.getByTestId('survey-import-report').textContent(), { timeout: 15_000 }).toMatch(/site facui: 3 appliances \(3 new\), 3 factory credential/);
     await page.getByTestId('prov-site-facui').click();
