@@ -180,8 +180,9 @@ export function provisionKind(service: ProvisioningService, acceptance: Acceptan
         const pending = await service.pendingRotation(a.serial);
         if (!pending) return null;
         const access = await ocactl(a.serial, 'access status', ['access', 'status'], signal).catch((err: unknown) => {
-          // No fleet key yet: the key goes in before any password is set, so none was.
-          if (err instanceof FleetError || err instanceof ApplianceReplyError) return null;
+          // The fleet key is refused: it goes in before any password is set, so none was. Anything
+          // else (unreachable, a timeout) is reported: the pending password waits in the vault.
+          if (err instanceof FleetError && err.code === 'E_AUTH') return null;
           throw err;
         });
         if (access === null || !access.passwordChanged) return null;
