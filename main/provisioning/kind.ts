@@ -244,7 +244,7 @@ export function provisionKind(service: ProvisioningService, acceptance: Acceptan
             if (!spec.acceptNew) {
               return {
                 ...failed('E_HOSTKEY_UNKNOWN', `${a.serial} presents the ${key.type} host key ${key.fingerprint} and nobody has vouched for it.`),
-                hint: `Compare ${key.fingerprint} with the appliance's label or console, then confirm it (provisioning view, or run again with --accept-new).`,
+                hint: `Compare ${key.fingerprint} with the appliance's label or console, then confirm it: "It matches" in the provisioning view, or fleetdeck provision confirm-key ${a.serial} ${key.fingerprint} and run provision again (or run again with --accept-new).`,
               };
             }
             service.auditAcceptNew(a.serial, key.fingerprint, actor);

@@ -136,6 +136,8 @@ describe('provisioning a factory-fresh lab site', () => {
     expect(r.get(a!)).toMatchObject({ state: 'failed', errorCode: 'E_HOSTKEY_UNKNOWN' });
     const presented = (await client.provisioning.site({ site: 'fac2' })).appliances.find((x) => x.serial === a)!.presentedFingerprint!;
     expect(presented).toMatch(/^SHA256:/);
+    // What to do names the command a CLI user types, with this appliance's key.
+    expect((await client.provisioning.site({ site: 'fac2' })).appliances.find((x) => x.serial === a)!.hint).toContain(`fleetdeck provision confirm-key ${a!} ${presented}`);
     expect(engine.inventory.appliance(a!).hostKeyFingerprint).toBeNull();
 
     // Confirming a key other than the one presented is refused.
