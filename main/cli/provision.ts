@@ -66,7 +66,10 @@ function checklistLines(view: ProvisioningSite): string[] {
       lines.push(`      ${a.errorCode}: ${oneLine(a.errorMessage ?? '', 240)}`);
       if (a.hint) lines.push(`      what to do: ${oneLine(a.hint, 240)}`);
     }
+    if (a.passwordVault) lines.push(`      password rotated: the new one is in the vault as ${a.passwordVault}`);
   }
+  const rotated = view.appliances.filter((a) => a.passwordVault).length;
+  if (rotated > 0) lines.push(`${rotated} password(s) rotated: read one with the vault entry named above (the CLI never prints a password).`);
   return lines;
 }
 
@@ -203,13 +206,18 @@ export function provisionCommands(io: Io = processIo): Command[] {
   provision
     .command('status')
     .description('Each appliance’s checklist for a site')
-    .requiredOption('--site <code>', 'the site')
+    .option('--site <code>', 'the site')
     .option('--json', 'print JSON')
     .addOption(dataDirOption())
     .action(
-      action(io, 'provision status', async (opts: { site: string; json?: boolean }, cmd: Command) => {
+      action(io, 'provision status', async (_opts: unknown, cmd: Command) => {
+        // `provision` has --site and --json of its own, and commander gives them to it even after
+        // `status`: read them from both.
+        const opts = cmd.optsWithGlobals<{ site?: string; json?: boolean }>();
+        if (!opts.site) throw new UsageError('name the site: --site CODE');
+        const site = opts.site;
         await withEngine(cmd, async ({ client }) => {
-          const view = await client.api.provisioning.site({ site: opts.site });
+          const view = await client.api.provisioning.site({ site });
           if (opts.json) io.out(JSON.stringify(view));
           else for (const l of checklistLines(view)) io.out(l);
         });

@@ -51,6 +51,20 @@ export type SurveyAppliance = z.output<typeof SurveyAppliance>;
 /** A survey appliance as stored (no credential). */
 export type StoredSurveyAppliance = Omit<SurveyAppliance, 'factoryPassword'>;
 
+/** The CSV columns a survey must have (the others may be left out or empty). */
+export const SURVEY_CSV_REQUIRED = ['site', 'serial', 'model', 'hostname', 'storage_tb', 'nic_gbps', 'bgp_neighbor', 'bgp_neighbor_asn'] as const;
+
+/**
+ * A CSV survey to start from (the provisioning view offers it for download): every column, one
+ * example appliance of site `gru9` (replace it with a site of the inventory). survey.test.ts reads
+ * it with the importer, so it cannot drift from what an import takes.
+ */
+export const SURVEY_CSV_TEMPLATE = [
+  'site,serial,model,hostname,ipv4,ipv6,ssh_port,api_port,storage_tb,nic_gbps,service_ipv4,service_ipv6,bgp_neighbor,bgp_neighbor_asn,local_asn,host_key_fingerprint,password_login,factory_password',
+  'gru9,OCA-GRU9-01,storage,oca01.gru9.example.net,192.0.2.10,,22,443,240,100,100.64.1.11/24,,100.64.1.1,64777,2906,,off,factory-password-from-the-vendor',
+  '',
+].join('\n');
+
 export const SurveyImportInput = z.object({
   /** The survey file's text: CSV (one appliance per row, the site already in the inventory) or JSON (the site with it). */
   content: z.string().min(1, 'the survey file is empty').max(8 * 1024 * 1024),
@@ -107,6 +121,8 @@ export const ProvisioningAppliance = z.object({
   /** An expected re-key is open (with its reason). */
   rekeyReason: z.string().nullable(),
   hasCredential: z.boolean(),
+  /** Provisioning rotated its factory password: the vault entry holding the new one (never the password). */
+  passwordVault: z.string().nullable(),
   jobId: z.number().int().nullable(),
   updatedAt: z.string(),
 });

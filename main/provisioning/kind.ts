@@ -8,8 +8,9 @@
  *   host-key   read the presented key (nothing offered): the survey's fingerprint, else one an
  *              engineer confirmed, else --accept-new; anything else stops the appliance
  *   secure     log in with the factory password (host key pinned), install the fleet key, turn
- *              password login off (or rotate the password into the vault), record the host key in
- *              the inventory; status `provisioning`
+ *              password login off (or rotate the password into the vault: journaled there as
+ *              pending before the appliance is told, settled by asking the appliance which
+ *              password it takes), record the host key in the inventory; status `provisioning`
  *   drain      (fleet key from here on) drained before the BGP session changes
  *   configure  hostname, service addresses and the BGP session from the survey
  *   accept     BGP Established, then the acceptance checks (nic, disk, bgp, reachability) through the
@@ -19,7 +20,7 @@
  */
 import { z } from 'zod';
 import { AccessReply } from '../appliance/access';
-import { hashPassword, randomPassword } from '../appliance/password-hash';
+import { hashPassword } from '../appliance/password-hash';
 import type { ApplianceConfig, DiagCheck } from '../appliance/contract';
 import { ApplianceReplyError, parseOcactlReply } from '../appliance/replies';
 import { FleetError } from '../kit/errors';
@@ -29,7 +30,7 @@ import { callAppliance } from '../net/appliance-http';
 import type { ProvisionStep } from './contract';
 import { PROVISION_STEPS } from './contract';
 import { factoryLogin, presentedHostKey } from './factory-ssh';
-import type { ProvisioningService, SurveyedAppliance } from './service';
+import { credentialName, loginPasswordName, pendingPasswordName, type ProvisioningService, type SurveyedAppliance } from './service';
 
 export const PROVISION_KIND = 'provision';
 
@@ -170,6 +171,50 @@ export function provisionKind(service: ProvisioningService, acceptance: Acceptan
         };
       };
 
+      /** Whether `password` logs in as the appliance's login user (its host key pinned). */
+      const logsIn = async (a: SurveyedAppliance, fingerprint: string, password: string, signal: AbortSignal): Promise<boolean> => {
+        try {
+          (await factoryLogin({ serial: a.serial, host: a.host, port: a.survey.sshPort }, fingerprint, password, spec.timeoutMs, signal)).end();
+          return true;
+        } catch (err) {
+          if (err instanceof FleetError && err.code === 'E_AUTH') return false;
+          throw err;
+        }
+      };
+
+      /**
+       * A rotation journaled in the vault but not settled (the engine died, or the appliance's reply
+       * never came): ask the appliance. It took the new password (it logs in): that becomes the
+       * login password. It did not (no password set, or the previous one still logs in): the pending
+       * one stays for the step to send again. Neither logs in: stop, both stay in the vault.
+       * Returns a failure to report, or null to go on.
+       */
+      const settlePending = async (a: SurveyedAppliance, fingerprint: string, signal: AbortSignal): Promise<(StepOutcome & { hint: string | null }) | null> => {
+        const pending = await service.pendingRotation(a.serial);
+        if (!pending) return null;
+        const access = await ocactl(a.serial, 'access status', ['access', 'status'], signal).catch((err: unknown) => {
+          // The fleet key is refused: it goes in before any password is set, so none was. Anything
+          // else (unreachable, a timeout) is reported: the pending password waits in the vault.
+          if (err instanceof FleetError && err.code === 'E_AUTH') return null;
+          throw err;
+        });
+        if (access === null || !access.passwordChanged) return null;
+        if (!access.passwordLogin) {
+          await service.dropPendingRotation(a.serial);
+          return null;
+        }
+        if (await logsIn(a, fingerprint, pending.password, signal)) {
+          await service.settleRotation(a.serial, pending, actor);
+          return null;
+        }
+        const previous = await service.loginPassword(a.serial);
+        if (previous !== null && (await logsIn(a, fingerprint, previous, signal))) return null;
+        return {
+          ...failed('E_AUTH', `${a.serial} has a new password, but neither the one journaled for its rotation nor the previous one logs in.`),
+          hint: `Someone else changed it: the vault keeps what provisioning knows (${pendingPasswordName(a.serial)}, ${loginPasswordName(a.serial)}, ${credentialName(a.serial)}); reset the password on the appliance's console, then retry.`,
+        };
+      };
+
       const steps: Record<ProvisionStep, (a: SurveyedAppliance, ctx: Context, signal: AbortSignal) => Promise<StepOutcome & { hint?: string | null }>> = {
         async find(a, _ctx, signal) {
           const endpoint = { label: a.serial, host: a.host, port: a.survey.apiPort, tls: null };
@@ -212,7 +257,7 @@ export function provisionKind(service: ProvisioningService, acceptance: Acceptan
             if (!spec.acceptNew) {
               return {
                 ...failed('E_HOSTKEY_UNKNOWN', `${a.serial} presents the ${key.type} host key ${key.fingerprint} and nobody has vouched for it.`),
-                hint: `Compare ${key.fingerprint} with the appliance's label or console, then confirm it (provisioning view, or run again with --accept-new).`,
+                hint: `Compare ${key.fingerprint} with the appliance's label or console, then confirm it: "It matches" in the provisioning view, or fleetdeck provision confirm-key ${a.serial} ${key.fingerprint} and run provision again (or run again with --accept-new).`,
               };
             }
             service.auditAcceptNew(a.serial, key.fingerprint, actor);
@@ -225,6 +270,12 @@ export function provisionKind(service: ProvisioningService, acceptance: Acceptan
           if (!fingerprint) return { ...failed('E_INTERNAL', 'The host key step left no fingerprint.'), hint: 'Retry the appliance.' };
           service.trustFingerprint(a.serial, fingerprint, actor);
           service.markProvisioning(a.serial, actor);
+          try {
+            const stuck = await settlePending(a, fingerprint, signal);
+            if (stuck) return stuck;
+          } catch (err) {
+            return outcomeOf(err, 'Retry the appliance.');
+          }
           if (await secured(a.serial, signal)) {
             // Identity per appliance: the box behind the SSH address must be this one (the find step asked the HTTP API).
             let other;
@@ -260,20 +311,22 @@ export function provisionKind(service: ProvisioningService, acceptance: Acceptan
             if (mode === 'off') {
               const off = parseOcactlReply('access password-login', (await session.exec(['ocactl', 'access', 'password-login', 'off'], spec.timeoutMs)).stdout);
               if (off.passwordLogin) return { ...failed('E_BAD_REPLY', `${a.serial} still takes its factory password.`), hint: 'Retry the appliance.' };
+              await service.dropPendingRotation(a.serial);
             } else {
-              // Rotate: a new random password, in the vault before the appliance takes it (a crash
-              // in between leaves the vault holding the one that may be set); it crosses as a hash.
-              const password = randomPassword();
-              await service.storeLoginPassword(a.serial, password, actor);
-              const set = parseOcactlReply('access set-password', (await session.exec(['ocactl', 'access', 'set-password', hashPassword(password)], spec.timeoutMs)).stdout);
+              // Rotate: the new password is journaled in the vault as pending before the appliance
+              // is told (it crosses as a hash), and becomes the login password once it took it.
+              // A crash in between is settled by asking the appliance (settlePending).
+              const pending = await service.journalRotation(a.serial);
+              const set = parseOcactlReply('access set-password', (await session.exec(['ocactl', 'access', 'set-password', hashPassword(pending.password)], spec.timeoutMs)).stdout);
               if (!set.passwordChanged) return { ...failed('E_BAD_REPLY', `${a.serial} did not take the new password.`), hint: 'Retry the appliance.' };
+              await service.settleRotation(a.serial, pending, actor);
             }
           } catch (err) {
             return outcomeOf(err, 'Retry the appliance.');
           } finally {
             session.end();
           }
-          return ok({ output: mode === 'off' ? 'fleet key installed; password login off' : 'fleet key installed; factory password rotated into the vault', context: ctx });
+          return ok({ output: mode === 'off' ? 'fleet key installed; password login off' : `fleet key installed; factory password rotated into the vault as ${loginPasswordName(a.serial)}`, context: ctx });
         },
 
         async drain(a, ctx, signal) {
@@ -364,7 +417,15 @@ export function provisionKind(service: ProvisioningService, acceptance: Acceptan
           // Steps that only read, or that check before they change, are simply run again.
           if (name === 'secure') {
             const fingerprint = contextOf(target.context).fingerprint;
-            if (fingerprint) service.trustFingerprint(a.serial, fingerprint, actor);
+            if (!fingerprint) return 'redo';
+            service.trustFingerprint(a.serial, fingerprint, actor);
+            // A rotation under way is settled first (its pending password kept or promoted); one
+            // that cannot be settled is reported by the step itself, with what to do.
+            try {
+              if ((await settlePending(a, fingerprint, signal)) !== null) return 'redo';
+            } catch {
+              return 'redo';
+            }
             return (await secured(a.serial, signal)) ? 'done' : 'redo';
           }
           if (name === 'configure') {

@@ -6,7 +6,6 @@
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../engine';
 import { addFactorySite, type FactorySurvey } from '../lab/factory-site';
@@ -18,6 +17,7 @@ import { tempDir } from '../../tests/support/temp-dir';
 import { until } from '../../tests/support/wait';
 import type { Vault } from '../vault/vault';
 import type { JobResult } from '../jobs/contract';
+import { passwordLogsIn } from '../../tests/support/password-login';
 
 interface Setup {
   engine: Engine;
@@ -45,17 +45,6 @@ async function setup(slowDelayMs?: number): Promise<Setup> {
     rmSync(dir, { recursive: true, force: true });
   });
   return { engine, fleet, vault, dir };
-}
-
-/** Try the factory password; resolves true when it logs in. */
-function passwordLogsIn(port: number, password: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const c = new ssh2.Client();
-    c.on('ready', () => (c.end(), resolve(true)));
-    c.on('error', () => resolve(false));
-    c.connect({ host: '127.0.0.1', port, username: 'oca', password, tryKeyboard: true, readyTimeout: 30_000, hostVerifier: () => true });
-    c.on('keyboard-interactive', (_n, _i, _l, prompts, finish) => finish(prompts.map(() => password)));
-  });
 }
 
 async function results(engine: Engine, jobId: number): Promise<Map<string, JobResult>> {
@@ -147,6 +136,8 @@ describe('provisioning a factory-fresh lab site', () => {
     expect(r.get(a!)).toMatchObject({ state: 'failed', errorCode: 'E_HOSTKEY_UNKNOWN' });
     const presented = (await client.provisioning.site({ site: 'fac2' })).appliances.find((x) => x.serial === a)!.presentedFingerprint!;
     expect(presented).toMatch(/^SHA256:/);
+    // What to do names the command a CLI user types, with this appliance's key.
+    expect((await client.provisioning.site({ site: 'fac2' })).appliances.find((x) => x.serial === a)!.hint).toContain(`fleetdeck provision confirm-key ${a!} ${presented}`);
     expect(engine.inventory.appliance(a!).hostKeyFingerprint).toBeNull();
 
     // Confirming a key other than the one presented is refused.
@@ -307,6 +298,11 @@ describe('provisioning a factory-fresh lab site', () => {
     // Audited without the password; never in SQLite (database, WAL), the engine log or what a window reads.
     const view = await client.provisioning.site({ site: 'fac6' });
     expect(view.audit.filter((e) => e.action === 'provisioning.password-rotated').map((e) => e.target).sort()).toEqual([`appliance:${bySurvey!}`, `appliance:${byRun!}`].sort());
+    // The view says where each rotated password is (the vault entry's name), nothing for the third;
+    // no rotation is left pending in the vault.
+    const whereIs = Object.fromEntries(view.appliances.map((a) => [a.serial, a.passwordVault]));
+    expect(whereIs).toEqual({ [bySurvey!]: `provisioning.login-password.${bySurvey!}`, [byRun!]: `provisioning.login-password.${byRun!}`, [off!]: null });
+    expect((await vault.list()).filter((n) => n.includes('pending'))).toEqual([]);
     const windowSees = JSON.stringify([view, await client.jobs.results({ id: job.id, offset: 0, limit: 10 }), await client.provisioning.sites({})]);
     for (const file of filesUnder(join(dir, 'data'))) {
       const text = readFileSync(file).toString('latin1');

@@ -26,7 +26,9 @@ import { PROVISION_KIND, surveyConfig } from './kind';
 import type { ApplianceConfig } from '../appliance/contract';
 import { ProvisioningRepo, type ChecklistUpdate, type ProvisionRow } from './repo';
 import { readSurvey } from './survey';
-import type { z } from 'zod';
+import { z } from 'zod';
+import { randomUUID } from 'node:crypto';
+import { randomPassword } from '../appliance/password-hash';
 
 export type ProvisioningHandlers = DomainHandlers<typeof provisioningMethods, CallContext>;
 
@@ -56,6 +58,16 @@ const AUDIT_ACTIONS = [
 export const credentialName = (serial: string) => `provisioning.factory-password.${serial}`;
 /** The vault entry holding the password that replaced the factory one (`--rotate-password`). */
 export const loginPasswordName = (serial: string) => `provisioning.login-password.${serial}`;
+/**
+ * The vault entry journaling a rotation under way: the new password, written before the appliance
+ * is told, until the appliance is known to take it (then it becomes the login password) — so a
+ * crash at any point leaves every password the appliance may have in the vault.
+ */
+export const pendingPasswordName = (serial: string) => `provisioning.login-password-pending.${serial}`;
+
+/** A rotation journaled in the vault: its id (not secret: it makes the audit entry once) and the new password. */
+const PendingRotation = z.object({ rotation: z.string().min(1).max(64), password: z.string().min(1).max(256) });
+export type PendingRotation = z.infer<typeof PendingRotation>;
 
 export class ProvisioningService {
   readonly repo: ProvisioningRepo;
@@ -167,6 +179,15 @@ export class ProvisioningService {
 
   // Views
 
+  /**
+   * Where the appliance's login password is, when provisioning rotated it: the vault entry's name
+   * (never the password), from the audit (the last rotation since the last expected re-key).
+   */
+  private rotatedInto(serial: string): string | null {
+    const [last] = this.deps.audit.list({ target: `appliance:${serial}`, action: ['provisioning.password-rotated', 'provisioning.expected-rekey'], limit: 1 });
+    return last?.action === 'provisioning.password-rotated' ? loginPasswordName(serial) : null;
+  }
+
   private view(row: ProvisionRow): ProvisioningAppliance {
     const survey = JSON.parse(row.survey) as StoredSurveyAppliance;
     const status = this.inventory.has(row.serial) ? this.inventory.appliance(row.serial).status : 'unknown';
@@ -186,6 +207,7 @@ export class ProvisioningService {
       confirmedFingerprint: row.confirmed_fingerprint,
       rekeyReason: row.rekey_reason,
       hasCredential: row.has_credential === 1,
+      passwordVault: this.rotatedInto(row.serial),
       jobId: row.job_id,
       updatedAt: row.updated_at,
     };
@@ -349,10 +371,57 @@ export class ProvisioningService {
     });
   }
 
-  /** The password a rotation set (or is about to set) on the appliance: vault only, audited without it. */
-  async storeLoginPassword(serial: string, password: string, actor: string): Promise<void> {
-    await this.deps.vault.set(loginPasswordName(serial), Buffer.from(password, 'utf8'));
-    this.deps.audit.append({ actor, action: 'provisioning.password-rotated', target: `appliance:${serial}`, details: { site: this.mustRow(serial).site, vault: loginPasswordName(serial) } });
+  /** The rotation journaled for this appliance and not settled yet, or null. */
+  async pendingRotation(serial: string): Promise<PendingRotation | null> {
+    const raw = await this.deps.vault.get(pendingPasswordName(serial));
+    if (!raw) return null;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw.toString('utf8'));
+    } catch {
+      parsed = null;
+    }
+    const pending = PendingRotation.safeParse(parsed);
+    if (!pending.success) throw new FleetError('E_INTERNAL', `The vault entry ${pendingPasswordName(serial)} is not a rotation this engine wrote; it was left as it is.`);
+    return pending.data;
+  }
+
+  /**
+   * Journal a rotation before the appliance is told: a new random password in the vault as pending.
+   * A pending one already there is returned instead (a previous attempt may have sent it: sending
+   * the same password again is harmless, a different one could leave a late command's password
+   * unknown).
+   */
+  async journalRotation(serial: string): Promise<PendingRotation> {
+    const existing = await this.pendingRotation(serial);
+    if (existing) return existing;
+    const pending = { rotation: randomUUID(), password: randomPassword() };
+    await this.deps.vault.set(pendingPasswordName(serial), Buffer.from(JSON.stringify(pending), 'utf8'));
+    return pending;
+  }
+
+  /**
+   * The appliance takes the journaled password: it becomes the login password (vault only), the
+   * rotation is audited without it (once, however often a crash makes this run again), and the
+   * pending entry goes.
+   */
+  async settleRotation(serial: string, pending: PendingRotation, actor: string): Promise<void> {
+    const name = loginPasswordName(serial);
+    await this.deps.vault.set(name, Buffer.from(pending.password, 'utf8'));
+    const site = this.mustRow(serial).site;
+    this.repo.transaction(() => {
+      const audited = this.deps.audit
+        .list({ target: `appliance:${serial}`, action: ['provisioning.password-rotated'], limit: 20 })
+        .some((e) => e.details['rotation'] === pending.rotation);
+      if (!audited) this.deps.audit.append({ actor, action: 'provisioning.password-rotated', target: `appliance:${serial}`, details: { site, vault: name, rotation: pending.rotation } });
+    });
+    await this.deps.vault.delete(pendingPasswordName(serial));
+    this.deps.events.emit('changed', { site, serial });
+  }
+
+  /** A journaled rotation that no longer matters (password login is off): the pending entry goes. */
+  async dropPendingRotation(serial: string): Promise<void> {
+    await this.deps.vault.delete(pendingPasswordName(serial));
   }
 
   /** The password rotated into the vault for this appliance, or null. */

@@ -1,6 +1,7 @@
 /** Reading site surveys: every bad row with its line, nothing half-read, secrets never echoed. */
 import { describe, expect, it } from 'vitest';
 import { FleetError } from '../kit/errors';
+import { SURVEY_CSV_REQUIRED, SURVEY_CSV_TEMPLATE } from './contract';
 import { readSurvey, SURVEY_CSV_HEADER } from './survey';
 
 function importErrors(text: string, name: string): { line: number; field?: string; path?: string; reason: string }[] {
@@ -62,5 +63,18 @@ describe('site survey files', () => {
     const errors = importErrors(JSON.stringify({ site, appliances: [good, { ...good, serial: 'OCA2', nicGbps: 'fast' }] }), 's.json');
     expect(errors).toEqual([expect.objectContaining({ line: 2, path: 'appliances[1]', field: 'nicGbps' })]);
     expect(importErrors('{"site": "gru9", "appliances": [', 's.json')[0]!.reason).toMatch(/not valid JSON/);
+  });
+
+  it('the CSV template the view offers is a survey the importer takes, with every column; each required column left out is named', () => {
+    expect(SURVEY_CSV_TEMPLATE.split('\n')[0]).toBe(SURVEY_CSV_HEADER);
+    const survey = readSurvey(SURVEY_CSV_TEMPLATE, 'template.csv');
+    expect(survey.site).toBe('gru9');
+    expect(survey.appliances.map((a) => a.value.serial)).toEqual(['OCA-GRU9-01']);
+    const [header, example] = SURVEY_CSV_TEMPLATE.split('\n') as [string, string];
+    for (const column of SURVEY_CSV_REQUIRED) {
+      const keep = header.split(',').map((c, i) => (c === column ? -1 : i)).filter((i) => i >= 0);
+      const cut = (line: string) => keep.map((i) => line.split(',')[i]).join(',');
+      expect(JSON.stringify(importErrors(`${cut(header)}\n${cut(example)}\n`, 'template.csv')), column).toContain(column);
+    }
   });
 });

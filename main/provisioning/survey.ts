@@ -11,7 +11,7 @@ import { FleetError } from '../kit/errors';
 import type { ImportRowError } from '../inventory/contract';
 import { parseDocumentText } from '../inventory/document';
 import { hostileValue, PartnerItem, problemsOf, SiteItem } from '../inventory/import-items';
-import { SurveyAppliance } from './contract';
+import { SURVEY_CSV_REQUIRED, SurveyAppliance } from './contract';
 
 export const SURVEY_FORMAT = 'fleetdeck-site-survey';
 
@@ -44,7 +44,7 @@ const CSV_COLUMNS: Record<string, { field: string; number?: boolean }> = {
   factory_password: { field: 'factoryPassword' },
 };
 export const SURVEY_CSV_HEADER = Object.keys(CSV_COLUMNS).join(',');
-const REQUIRED = ['site', 'serial', 'model', 'hostname', 'storage_tb', 'nic_gbps', 'bgp_neighbor', 'bgp_neighbor_asn'];
+const REQUIRED: readonly string[] = SURVEY_CSV_REQUIRED;
 
 function fail(errors: ImportRowError[]): never {
   const rows = new Set(errors.map((e) => `${e.path ?? ''}#${e.line}`)).size;

@@ -9,7 +9,6 @@
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readManifest, type LabManifest } from '../../main/lab/manifest';
 import { pidAlive } from '../../main/lab/service';
@@ -17,6 +16,7 @@ import { openNodeVault } from '../../main/vault/node-vault';
 import { CLI, CLI_ENV, REPO, runFleetdeck, withDataDirApi } from '../support/cli';
 import { tempDir } from '../support/temp-dir';
 import { ptyUnavailable, spawnInPty, type PtySession } from './support/pty';
+import { passwordLogsIn } from '../support/password-login';
 
 const noPty = ptyUnavailable();
 if (noPty) console.log(`SKIPPED provision on a terminal (the pipe tests still run): ${noPty}`);
@@ -49,17 +49,6 @@ afterAll(async () => {
 afterEach(() => {
   for (const t of terminals.splice(0)) t.kill();
 });
-
-/** Try a password as `oca`; resolves true when it logs in. */
-function passwordLogsIn(port: number, password: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const c = new ssh2.Client();
-    c.on('ready', () => (c.end(), resolve(true)));
-    c.on('error', () => resolve(false));
-    c.on('keyboard-interactive', (_n, _i, _l, prompts, finish) => finish(prompts.map(() => password)));
-    c.connect({ host: '127.0.0.1', port, username: 'oca', password, tryKeyboard: true, readyTimeout: 20_000, hostVerifier: () => true });
-  });
-}
 
 describe('fleetdeck provision (real CLI, lab daemon)', () => {
   it('provisions a 10-appliance factory-fresh site from survey import to all online, and says how long it took', async () => {
@@ -125,6 +114,19 @@ describe('fleetdeck provision (real CLI, lab daemon)', () => {
       expect(await passwordLogsIn(Number(a['sshPort']), String(a['factoryPassword']))).toBe(false);
       expect(await passwordLogsIn(Number(a['sshPort']), fresh!)).toBe(true);
     }
+    // Where each new password is: the vault entry's name, in the JSON and in the checklist an engineer reads.
+    const final = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { appliances: { serial: string; passwordVault: string | null }[] };
+    expect(final.appliances.map((a) => [a.serial, a.passwordVault])).toEqual(survey.appliances.map((a) => [String(a['serial']), `provisioning.login-password.${String(a['serial'])}`]));
+    const status = await cli(['provision', 'status', '--site', 'fac2r']);
+    expect(status.code, status.stderr).toBe(0);
+    for (const a of survey.appliances) {
+      expect(status.stdout).toMatch(new RegExp(`${String(a['serial'])}\\s+done\\s+online\\n\\s+password rotated: the new one is in the vault as provisioning\\.login-password\\.${String(a['serial'])}\\n`));
+    }
+    expect(status.stdout).toMatch(/2 password\(s\) rotated/);
+    // `provision status --site X --json` as documented (the parent command has --site and --json too).
+    const statusJson = await cli(['provision', 'status', '--site', 'fac2r', '--json']);
+    expect(statusJson.code, statusJson.stderr).toBe(0);
+    expect((JSON.parse(statusJson.stdout) as { site: string; appliances: unknown[] })).toMatchObject({ site: 'fac2r', appliances: [{ passwordVault: expect.any(String) }, { passwordVault: expect.any(String) }] });
 
     // config drift compares with the site survey too: as surveyed now; a renamed appliance is listed.
     const clean = await cli(['config', 'drift', '--where', 'site=fac2r'], 60_000);

@@ -56,6 +56,10 @@ describe.skipIf(!chromiumAvailable)('provisioning a factory-fresh site in the br
   it('imports the survey, provisions the site with live checklists, and takes the unvouched host key only once confirmed', async () => {
     const started = Date.now();
     await page.getByTestId('nav-provisioning').click();
+    // A first-time engineer sees what a survey needs and can start from a template the importer takes.
+    expect(await page.getByTestId('survey-columns').textContent()).toContain('site, serial, model, hostname, storage_tb, nic_gbps, bgp_neighbor, bgp_neighbor_asn');
+    const template = decodeURIComponent((await page.getByTestId('survey-template').getAttribute('href'))!.replace(/^data:text\/csv;charset=utf-8,/, ''));
+    expect(template.split('\n')[0]).toMatch(/^site,serial,model,hostname,ipv4,/);
     await page.getByTestId('survey-file').setInputFiles(surveyFile);
     await expect.poll(async () => page.getByTestId('survey-import-report').textContent(), { timeout: 15_000 }).toMatch(/site facui: 3 appliances \(3 new\), 3 factory credential/);
     await page.getByTestId('prov-site-facui').click();
@@ -91,6 +95,11 @@ describe.skipIf(!chromiumAvailable)('provisioning a factory-fresh site in the br
     expect(actions).toEqual(expect.arrayContaining(['provisioning.survey-import', 'provisioning.start', 'provisioning.hostkey-confirmed', 'provisioning.online']));
     // The option reached every appliance: each factory password was rotated into the vault (audited without it).
     expect(actions.filter((a) => a === 'provisioning.password-rotated')).toHaveLength(3);
+    // Each appliance says where its new password is: the vault entry's name, never the password.
+    for (const serial of serials) {
+      await expect.poll(async () => row(serial).getByTestId('prov-password-vault').textContent(), { timeout: 10_000 }).toContain(`provisioning.login-password.${serial}`);
+    }
+    expect(await page.getByTestId('prov-rotated-count').textContent()).toBe('3 passwords rotated into the vault');
   }, 300_000);
 
   it("the site's drift report lists, per appliance, where its configuration differs from the site survey", async () => {

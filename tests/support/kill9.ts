@@ -52,11 +52,21 @@ export interface KillLoopResult {
   lives: number;
 }
 
-/** One life of the engine program: killed `killAfterMs` after its `open` line, or left to end (null). */
-export function live(opts: Pick<KillLoopOptions, 'program' | 'args' | 'lifeTimeoutMs'>, killAfterMs: number | null): Promise<Life> {
+/**
+ * One life of the engine program: killed `killAfterMs` after its `open` line, or left to end (null).
+ * `arm`, when given, is handed a kill function as the child starts (a test kills at the exact
+ * moment something happens, e.g. an appliance takes a command); it returns its disarm.
+ */
+export function live(opts: Pick<KillLoopOptions, 'program' | 'args' | 'lifeTimeoutMs'>, killAfterMs: number | null, arm?: (kill: () => void) => () => void): Promise<Life> {
   return new Promise((resolveLife, reject) => {
     const child = spawn(process.execPath, [CHILD, join(REPO, opts.program), ...opts.args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
     const life: Life = { killed: false, code: null, stdout: '', stderr: '' };
+    const disarm = arm?.(() => {
+      if (child.exitCode === null && child.signalCode === null) {
+        life.killed = true;
+        child.kill('SIGKILL');
+      }
+    });
     const guard = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`an engine life did not end in ${opts.lifeTimeoutMs / 1000} s:\n${life.stdout}\n${life.stderr}`));
@@ -76,6 +86,7 @@ export function live(opts: Pick<KillLoopOptions, 'program' | 'args' | 'lifeTimeo
     child.stderr.setEncoding('utf8').on('data', (d: string) => (life.stderr += d));
     child.once('close', (code) => {
       clearTimeout(guard);
+      disarm?.();
       life.code = code;
       resolveLife(life);
     });

@@ -3,12 +3,13 @@
  * imported), and the surveyed sites with how many of their appliances are online.
  */
 import { useEffect, useState, type ChangeEvent } from 'react';
-import type { SurveyImportReport } from '../../../../main/provisioning/contract';
+import { SURVEY_CSV_REQUIRED, SURVEY_CSV_TEMPLATE, type SurveyImportReport } from '../../../../main/provisioning/contract';
 import { hashFor } from '../../route';
 import { useProvisioning } from './store';
 
 /** Largest survey read in the window (the engine refuses larger ones too). */
 const MAX_SURVEY_BYTES = 8 * 1024 * 1024;
+const TEMPLATE_HREF = `data:text/csv;charset=utf-8,${encodeURIComponent(SURVEY_CSV_TEMPLATE)}`;
 
 export function ProvisioningScreen() {
   const sites = useProvisioning((s) => s.sites);
@@ -48,6 +49,13 @@ export function ProvisioningScreen() {
         <p className="muted">
           The survey the ISP and the vendor agreed: per appliance its serial, model, management address, hostname, BGP neighbor and ASN, and the factory host-key
           fingerprint and password when the vendor sent them. Factory passwords go to the vault only.
+        </p>
+        <p className="muted" data-testid="survey-columns">
+          A CSV survey has one appliance per row, for a site already in the inventory; it needs the columns {SURVEY_CSV_REQUIRED.join(', ')}, and ipv4 or ipv6.{' '}
+          <a href={TEMPLATE_HREF} download="site-survey-template.csv" data-testid="survey-template">
+            Download a CSV template
+          </a>{' '}
+          (every column, one example row to replace). A JSON survey can carry the site too (docs/provisioning.md).
         </p>
         <label className="btn">
           {busy ? 'Importing…' : 'Choose survey file (.csv or .json)'}

@@ -1,7 +1,8 @@
 /**
  * One site's provisioning: each appliance's checklist live (find, host key, secure, drain,
  * configure, accept, online), why a stopped one stopped and what to do, the host-key confirmation
- * inline (the key it presented, to compare with its label), retry one appliance or the site, the
+ * inline (the key it presented, to compare with its label), which appliances had their factory
+ * password rotated and the vault entry holding the new one, retry one appliance or the site, the
  * expected re-key of a re-imaged appliance (with a reason), and the audit of who did what.
  */
 import { useEffect, useState } from 'react';
@@ -52,6 +53,11 @@ function ApplianceRow({ a, site }: { a: ProvisioningAppliance; site: string }) {
         </span>
       </div>
       <Checklist a={a} />
+      {a.passwordVault && (
+        <p className="prov-password" data-testid="prov-password-vault">
+          Factory password rotated: the new one is kept only in the vault, as <code>{a.passwordVault}</code>
+        </p>
+      )}
       {a.state === 'failed' && (
         <div role="alert" data-testid="prov-error">
           <p>
@@ -133,6 +139,7 @@ export function ProvisioningSiteScreen({ code }: { code: string }) {
   const running = data.job?.state === 'running';
   const stepsDone = data.appliances.reduce((n, a) => n + a.stepsDone, 0);
   const stepsAll = data.appliances.length * PROVISION_STEPS.length;
+  const rotated = data.appliances.filter((a) => a.passwordVault).length;
   return (
     <div className="page">
       <div className="page-head">
@@ -142,6 +149,11 @@ export function ProvisioningSiteScreen({ code }: { code: string }) {
         <span data-testid="prov-online-count">
           {online} of {data.appliances.length} online
         </span>
+        {rotated > 0 && (
+          <span className="muted" data-testid="prov-rotated-count">
+            {rotated} password{rotated === 1 ? '' : 's'} rotated into the vault
+          </span>
+        )}
       </div>
       <div className="card">
         <div className="actions">
