@@ -48,7 +48,9 @@ export function sarima(history: readonly number[], horizon: number, season = SEA
   fits++;
   const model = new arima({ p: 1, d: 1, q: 1, P: 0, D: 1, Q: 1, s: season, verbose: false }).train([...history]);
   const [values] = model.predict(horizon);
-  return values.map((v) => (Number.isFinite(v) ? Math.max(0, v) : NaN));
+  // Not clamped at 0: a fit that dives below zero has gone astray, and `plausible` must see it to
+  // fall back to the baseline (clamped, it read as a site that stops serving: "stays under 0 %").
+  return values.map((v) => (Number.isFinite(v) ? v : NaN));
 }
 
 /** Fits a model to a history and forecasts `horizon` days (sarima, or one that remembers its fits). */
@@ -113,10 +115,15 @@ const round = (x: number) => Math.round(x * 1000) / 1000;
 /** How far above the history's highest peak a forecast may go before it is taken for a model gone astray. */
 export const MAX_GROWTH = 1.5;
 
-/** A model's forecast is used only when it is finite and stays within MAX_GROWTH of the history's highest peak. */
+/**
+ * A model's forecast is used only when it is finite and stays within MAX_GROWTH of the history's
+ * range: at most MAX_GROWTH times its highest peak, at least its lowest serving peak over MAX_GROWTH.
+ */
 export function plausible(values: readonly number[], history: readonly number[]): boolean {
   const top = Math.max(...history);
-  return values.every((v) => Number.isFinite(v) && v >= 0 && v <= top * MAX_GROWTH);
+  const serving = history.filter((v) => v > 0);
+  const bottom = serving.length > 0 ? Math.min(...serving) / MAX_GROWTH : 0;
+  return values.every((v) => Number.isFinite(v) && v >= bottom && v <= top * MAX_GROWTH);
 }
 
 export interface CapacityAdvice {
