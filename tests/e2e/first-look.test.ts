@@ -101,6 +101,25 @@ describe.skipIf(!chromiumAvailable)('a first look at every screen (Playwright + 
     }
   });
 
+  it('spaces the buttons of a row apart (the terminal card on an appliance page had them touching)', async () => {
+    const { page } = s;
+    await go(page, '#/appliances/LAB00001');
+    await page.getByTestId('toggle-files').waitFor();
+    const touching = await page.evaluate(`(() => {
+      const out = [];
+      for (const row of document.querySelectorAll('.main .actions')) {
+        const boxes = [...row.children].map((c) => c.getBoundingClientRect()).filter((b) => b.width > 0);
+        for (let i = 1; i < boxes.length; i++) {
+          const [a, b] = [boxes[i - 1], boxes[i]];
+          if (Math.abs(a.top - b.top) < 4 && b.left - a.right < 4) out.push(row.textContent.trim().slice(0, 60));
+        }
+      }
+      return out;
+    })()`);
+    expect(touching).toEqual([]);
+    expect(await page.locator('.main .actions').count()).toBeGreaterThan(0);
+  });
+
   it('labels the snapshot paths above their inputs', async () => {
     const { page } = s;
     await go(page, '#/snapshots');
