@@ -120,6 +120,24 @@ describe.skipIf(!chromiumAvailable)('a first look at every screen (Playwright + 
     expect(await page.locator('.main .actions').count()).toBeGreaterThan(0);
   });
 
+  it('closes the status and edit panels with Escape or Cancel and gives focus back to the button that opened them', async () => {
+    const { page } = s;
+    await go(page, '#/appliances/LAB00001');
+    const focused = () => page.evaluate(() => (globalThis as unknown as { document: { activeElement: { getAttribute(n: string): string | null } | null } }).document.activeElement?.getAttribute('data-testid') ?? null);
+    await page.getByTestId('change-status').focus();
+    await page.keyboard.press('Enter');
+    await page.getByTestId('status-form').waitFor();
+    await page.getByTestId('status-form').locator('select').focus();
+    await page.keyboard.press('Escape');
+    await page.getByTestId('status-form').waitFor({ state: 'detached' });
+    await expect.poll(focused, { timeout: 15_000 }).toBe('change-status');
+
+    await page.getByTestId('edit-appliance').click();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByTestId('appliance-detail').locator('.detail-grid').waitFor();
+    await expect.poll(focused, { timeout: 15_000 }).toBe('edit-appliance');
+  });
+
   it('labels the snapshot paths above their inputs', async () => {
     const { page } = s;
     await go(page, '#/snapshots');
