@@ -23,7 +23,7 @@ const OVERFLOWING = `(() => {
   const out = [];
   for (const card of document.querySelectorAll('.main .card')) {
     const right = card.getBoundingClientRect().right;
-    for (const el of card.querySelectorAll('input, select, textarea, button, label')) {
+    for (const el of card.querySelectorAll('input, select, textarea, button, label, th')) {
       const box = el.getBoundingClientRect();
       if (box.width === 0 || box.right <= right + 1) continue;
       let clipped = false;
@@ -136,6 +136,29 @@ describe.skipIf(!chromiumAvailable)('a first look at every screen (Playwright + 
     await page.getByRole('button', { name: 'Cancel' }).click();
     await page.getByTestId('appliance-detail').locator('.detail-grid').waitFor();
     await expect.poll(focused, { timeout: 15_000 }).toBe('edit-appliance');
+  });
+
+  it("keeps a diagnostics run's results inside the card, with its job in brackets", async () => {
+    const { page } = s;
+    await go(page, '#/appliances/LAB00002');
+    const run = page.getByRole('button', { name: 'Run all checks' });
+    await run.click();
+    // The run is a real job on the lab appliance: wait until every check has its status.
+    await page.getByTestId('diag-run-status').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('diag-check').count()).toBeGreaterThan(3);
+    expect(await page.getByTestId('diag-run-head').first().textContent()).toMatch(/run \d+ \(job \d+\)/);
+    // "(job 1)", not "( job 1 )": the bracket sits against the link.
+    const bracketGap = await page.evaluate(`(() => {
+      const link = document.querySelector('[data-testid=diag-run-head] a[href^="#/jobs/"]');
+      const before = link.previousSibling;
+      const range = document.createRange();
+      range.setStart(before, before.textContent.length - 1);
+      range.setEnd(before, before.textContent.length);
+      return { bracket: range.toString(), gap: link.getBoundingClientRect().left - range.getBoundingClientRect().right };
+    })()`);
+    expect(bracketGap).toMatchObject({ bracket: '(' });
+    expect((bracketGap as { gap: number }).gap).toBeLessThan(3);
+    expect(await page.evaluate(OVERFLOWING)).toEqual([]);
   });
 
   it('labels the snapshot paths above their inputs', async () => {
