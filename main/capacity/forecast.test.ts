@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { addDays, adviseCapacity, forecastPeaks, mape, plausible, sarima, seasonalNaive, HOLDOUT_DAYS } from './forecast';
 
@@ -69,6 +71,18 @@ describe('capacity forecasts on series with known answers', () => {
     expect(plausible([59, 100], [90, 100])).toBe(false);
     expect(plausible([61, 100], [0, 90, 100])).toBe(true);
   });
+
+  it('keeps the model\'s own complaints off stdout, so `capacity --json` prints JSON only', () => {
+    // A real process: the model's C code writes through the process's stdout, which vitest does not show.
+    const code = [
+      `import { sarima } from ${JSON.stringify(join(import.meta.dirname, 'forecast.ts'))};`,
+      'const jumpy = [...Array.from({ length: 84 }, (_, i) => 100 + (i % 7)), ...Array.from({ length: 14 }, (_, i) => 100 + 40 * i)];',
+      'process.stdout.write(JSON.stringify({ days: sarima(jumpy, 56).length }));',
+    ].join('\n');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8', cwd: join(import.meta.dirname, '../..') });
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe('{"days":56}');
+  }, 60_000);
 
   it('too little history: the baseline only, and says it could not score', () => {
     const f = forecastPeaks(series(20), 7);

@@ -44,13 +44,31 @@ export function modelFits(): number {
 
 /** SARIMA(1,1,1)(0,1,1)ₛ fitted to the history, `horizon` days ahead. */
 export function sarima(history: readonly number[], horizon: number, season = SEASON): number[] {
-  arima ??= createRequire(import.meta.url)('arima') as ArimaConstructor;
+  const Arima = (arima ??= createRequire(import.meta.url)('arima') as ArimaConstructor);
   fits++;
-  const model = new arima({ p: 1, d: 1, q: 1, P: 0, D: 1, Q: 1, s: season, verbose: false }).train([...history]);
-  const [values] = model.predict(horizon);
+  const [values] = quietly(() => new Arima({ p: 1, d: 1, q: 1, P: 0, D: 1, Q: 1, s: season, verbose: false }).train([...history]).predict(horizon));
   // Not clamped at 0: a fit that dives below zero has gone astray, and `plausible` must see it to
   // fall back to the baseline (clamped, it read as a site that stops serving: "stays under 0 %").
   return values.map((v) => (Number.isFinite(v) ? v : NaN));
+}
+
+/**
+ * Runs a fit with the process's stdout and stderr muted. The model's C code prints what it thinks
+ * of a fit ("non-stationary AR part", "Program Exiting as the function returns NaN") whatever
+ * `verbose` says, and `fleetdeck capacity --json` must print JSON only. The fit is synchronous,
+ * so nothing else writes meanwhile.
+ */
+function quietly<T>(fn: () => T): T {
+  const [out, err] = [process.stdout.write, process.stderr.write];
+  const mute = (() => true) as typeof process.stdout.write;
+  process.stdout.write = mute;
+  process.stderr.write = mute;
+  try {
+    return fn();
+  } finally {
+    process.stdout.write = out;
+    process.stderr.write = err;
+  }
 }
 
 /** Fits a model to a history and forecasts `horizon` days (sarima, or one that remembers its fits). */
