@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { addDays, adviseCapacity, forecastPeaks, mape, plausible, sarima, seasonalNaive, HOLDOUT_DAYS } from './forecast';
 
@@ -42,6 +44,45 @@ describe('capacity forecasts on series with known answers', () => {
     const f = forecastPeaks(jumpy, 56);
     expect(Math.max(...f.values)).toBeLessThanOrEqual(Math.max(...jumpy) * 1.5);
   });
+
+  it('takes a model that dives for what it is: the baseline forecasts, not "stays under 0 %"', () => {
+    // A lab site's 181 daily peaks (lax1 in the demo, Dec 2026): SARIMA fitted to all of them runs
+    // off to minus billions; clamped at 0 that read as a site that stops serving.
+    const peaks = [
+  193.89, 164.6, 165.67, 169.29, 173.99, 192.75, 202.58, 201.78, 168.26, 168.25, 170.87, 174.87, 193.76, 204.04,
+  205.36, 173.19, 167.99, 175.66, 181.95, 197, 211.61, 208.82, 174.38, 171.19, 176.9, 183.28, 198.11, 213.47,
+  211.06, 175.85, 178.45, 179, 188.71, 205.84, 218.35, 215.02, 178.44, 180.89, 186.11, 192.5, 207.71, 222.98,
+  215.46, 185.88, 179.48, 187.55, 192.03, 211.59, 224.66, 219.94, 183.86, 185.45, 191.94, 197.69, 215.38, 228.45,
+  222.98, 191.46, 185.51, 193.22, 200.39, 216.65, 228.05, 227.58, 192.74, 191.2, 192.92, 202.83, 224.34, 237.93,
+  230.99, 195.81, 191.76, 197.8, 208.45, 225.51, 239.13, 237.31, 199.4, 196.86, 203.3, 206.77, 229.28, 242.12,
+  238.8, 203.81, 199.51, 207.2, 209.24, 232.9, 244.49, 245.25, 205.65, 202.72, 205.27, 211.88, 238.41, 250.62,
+  243.86, 207.89, 207.71, 212.53, 218.72, 236.96, 254.68, 249.85, 208.85, 211.6, 214.48, 222.9, 244.89, 254.55,
+  249.7, 213.43, 214.16, 219.16, 225.71, 243.98, 259.7, 258.9, 217.28, 217.84, 222.21, 229.54, 252.01, 261.96,
+  257.44, 220.03, 216.18, 224.33, 228.23, 252.46, 271.29, 262.86, 224.93, 218.29, 227.58, 232.15, 255.91, 270.68,
+  267.25, 224.79, 223.05, 229.15, 233.7, 256.32, 275.06, 267.67, 227.64, 225.72, 234.19, 238.63, 266.11, 277.09,
+  277.05, 231.14, 230.88, 233.91, 245.53, 267.09, 281.79, 279.3, 231.62, 232.39, 234.84, 246.7, 271.93, 285.45,
+  280.88, 234.57, 236.93, 243.81, 247.26, 275.88, 292.86, 281.93, 241.31, 240.87, 240.8, 250.4, 233.1,
+    ];
+    expect(sarima(peaks, 8).some((v) => v < 0)).toBe(true);
+    const f = forecastPeaks(peaks, 56);
+    expect(f.method).toBe('seasonal-naive');
+    expect(Math.min(...f.values)).toBeGreaterThan(150);
+    expect(plausible([0, 100], [90, 100])).toBe(false);
+    expect(plausible([59, 100], [90, 100])).toBe(false);
+    expect(plausible([61, 100], [0, 90, 100])).toBe(true);
+  });
+
+  it('keeps the model\'s own complaints off stdout, so `capacity --json` prints JSON only', () => {
+    // A real process: the model's C code writes through the process's stdout, which vitest does not show.
+    const code = [
+      `import { sarima } from ${JSON.stringify(join(import.meta.dirname, 'forecast.ts'))};`,
+      'const jumpy = [...Array.from({ length: 84 }, (_, i) => 100 + (i % 7)), ...Array.from({ length: 14 }, (_, i) => 100 + 40 * i)];',
+      'process.stdout.write(JSON.stringify({ days: sarima(jumpy, 56).length }));',
+    ].join('\n');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8', cwd: join(import.meta.dirname, '../..') });
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe('{"days":56}');
+  }, 60_000);
 
   it('too little history: the baseline only, and says it could not score', () => {
     const f = forecastPeaks(series(20), 7);

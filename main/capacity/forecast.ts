@@ -44,11 +44,31 @@ export function modelFits(): number {
 
 /** SARIMA(1,1,1)(0,1,1)ₛ fitted to the history, `horizon` days ahead. */
 export function sarima(history: readonly number[], horizon: number, season = SEASON): number[] {
-  arima ??= createRequire(import.meta.url)('arima') as ArimaConstructor;
+  const Arima = (arima ??= createRequire(import.meta.url)('arima') as ArimaConstructor);
   fits++;
-  const model = new arima({ p: 1, d: 1, q: 1, P: 0, D: 1, Q: 1, s: season, verbose: false }).train([...history]);
-  const [values] = model.predict(horizon);
-  return values.map((v) => (Number.isFinite(v) ? Math.max(0, v) : NaN));
+  const [values] = quietly(() => new Arima({ p: 1, d: 1, q: 1, P: 0, D: 1, Q: 1, s: season, verbose: false }).train([...history]).predict(horizon));
+  // Not clamped at 0: a fit that dives below zero has gone astray, and `plausible` must see it to
+  // fall back to the baseline (clamped, it read as a site that stops serving: "stays under 0 %").
+  return values.map((v) => (Number.isFinite(v) ? v : NaN));
+}
+
+/**
+ * Runs a fit with the process's stdout and stderr muted. The model's C code prints what it thinks
+ * of a fit ("non-stationary AR part", "Program Exiting as the function returns NaN") whatever
+ * `verbose` says, and `fleetdeck capacity --json` must print JSON only. The fit is synchronous,
+ * so nothing else writes meanwhile.
+ */
+function quietly<T>(fn: () => T): T {
+  const [out, err] = [process.stdout.write, process.stderr.write];
+  const mute = (() => true) as typeof process.stdout.write;
+  process.stdout.write = mute;
+  process.stderr.write = mute;
+  try {
+    return fn();
+  } finally {
+    process.stdout.write = out;
+    process.stderr.write = err;
+  }
 }
 
 /** Fits a model to a history and forecasts `horizon` days (sarima, or one that remembers its fits). */
@@ -113,10 +133,15 @@ const round = (x: number) => Math.round(x * 1000) / 1000;
 /** How far above the history's highest peak a forecast may go before it is taken for a model gone astray. */
 export const MAX_GROWTH = 1.5;
 
-/** A model's forecast is used only when it is finite and stays within MAX_GROWTH of the history's highest peak. */
+/**
+ * A model's forecast is used only when it is finite and stays within MAX_GROWTH of the history's
+ * range: at most MAX_GROWTH times its highest peak, at least its lowest serving peak over MAX_GROWTH.
+ */
 export function plausible(values: readonly number[], history: readonly number[]): boolean {
   const top = Math.max(...history);
-  return values.every((v) => Number.isFinite(v) && v >= 0 && v <= top * MAX_GROWTH);
+  const serving = history.filter((v) => v > 0);
+  const bottom = serving.length > 0 ? Math.min(...serving) / MAX_GROWTH : 0;
+  return values.every((v) => Number.isFinite(v) && v >= bottom && v <= top * MAX_GROWTH);
 }
 
 export interface CapacityAdvice {

@@ -395,6 +395,7 @@ export function jobsCommand(io: Io = processIo): Command {
         await withEngine(cmd, async ({ api }) => {
           const list = await api.jobs.list({ limit: opts.limit });
           if (opts.json) return io.out(JSON.stringify(list));
+          if (list.length === 0) return io.out('No jobs yet: fleetdeck exec (--all | --where FILTER | --serial S) -- CMD runs one; so do rollouts, diagnostics, fills and provisioning.');
           for (const j of list) {
             const p = j.progress;
             io.out(`${String(j.id).padStart(5)}  ${j.createdAt}  ${j.state.padEnd(11)} ${String(p.ok).padStart(5)} ok ${String(p.failed).padStart(5)} failed /${p.total}  ${j.argv.join(' ').slice(0, 60)}`);
@@ -545,6 +546,7 @@ export function netCommand(io: Io = processIo): Command {
   const knownHosts = net.command('known-hosts').description('OpenSSH known_hosts import and export');
   knownHosts
     .command('import')
+    .description("Record appliances' host keys from an OpenSSH known_hosts file (conflicts with the inventory are listed, not applied)")
     .argument('[file]', 'known_hosts file', join(homedir(), '.ssh', 'known_hosts'))
     .addOption(dataDirOption())
     .option('--dry-run', 'report only', false)
@@ -558,6 +560,7 @@ export function netCommand(io: Io = processIo): Command {
     );
   knownHosts
     .command('export')
+    .description('Print every trusted appliance host key as known_hosts lines, for OpenSSH')
     .addOption(dataDirOption())
     .option('--hashed', 'hash host names (|1|salt|hmac)', false)
     .action(
@@ -571,6 +574,7 @@ export function netCommand(io: Io = processIo): Command {
     .command('ssh-config')
     .description('Import Host blocks and ProxyJump chains from an OpenSSH client config')
     .command('import')
+    .description('Add the jump hosts and routes an OpenSSH client config describes (Host blocks, ProxyJump)')
     .argument('[file]', 'ssh config', join(homedir(), '.ssh', 'config'))
     .addOption(dataDirOption())
     .option('--dry-run', 'report only', false)
@@ -585,8 +589,9 @@ export function netCommand(io: Io = processIo): Command {
   const jump = net.command('jump').description('Jump hosts (bastions) and routes');
   jump
     .command('add')
-    .argument('<name>')
-    .argument('<host>')
+    .description('Add or change a jump host (bastion); --via chains it behind another')
+    .argument('<name>', 'a name for it')
+    .argument('<host>', 'its address')
     .addOption(dataDirOption())
     .option('--port <n>', 'SSH port', wholeNumber(1, 65535), 22)
     .option('--user <user>', 'login user', process.env.USER ?? 'root')
@@ -599,6 +604,7 @@ export function netCommand(io: Io = processIo): Command {
     );
   jump
     .command('list')
+    .description('Jump hosts with their host keys, and which sites and appliances go through them')
     .addOption(dataDirOption())
     .action(
       run('jump list', async (client) => {
@@ -609,6 +615,7 @@ export function netCommand(io: Io = processIo): Command {
     );
   jump
     .command('route')
+    .description('Reach a site or one appliance through a jump host (none: directly)')
     .argument('<scope>', 'site or appliance')
     .argument('<key>', 'site code or serial')
     .argument('<jump-host>', 'jump host name, or none')
@@ -634,6 +641,7 @@ export function netCommand(io: Io = processIo): Command {
     );
   alerts
     .command('resolve')
+    .description('Close a host-key alert: trust the key presented now, or dismiss it and keep the recorded one')
     .argument('<id>', 'alert id', wholeNumber(1, Number.MAX_SAFE_INTEGER))
     .addOption(dataDirOption())
     .option('--trust-new-key', 'the appliance was re-installed: trust the key it presents now')

@@ -86,17 +86,34 @@ export function fleetLines(f: FleetHealth, limit = Infinity): string[] {
     out.push(`  ${pad(h.serial, 14)} ${pad(h.site, 10)} ${pad(h.lifecycle, 16)} ${pad(h.status, 8)} ${pad(reachLine(h), 28)} ${pad(age, 10)} ${problemsOf(h)}`.trimEnd());
   }
   if (rows.length < f.items.length) out.push(`  ... and ${f.items.length - rows.length} more`);
+  const unpolled = neverPolledLine(f.items);
+  if (unpolled) out.push('', unpolled);
   return out;
 }
 
-export function itemLines(items: readonly ActionItem[]): string[] {
-  if (items.length === 0) return ['Nothing needs attention.'];
+/**
+ * Says how many appliances were never polled (their health is not known) and how to poll them; null
+ * when none. Appliances in RMA are left out: the monitor does not poll them.
+ */
+export function neverPolledLine(items: readonly ApplianceHealth[]): string | null {
+  const polledOnes = items.filter((h) => h.lifecycle !== 'rma');
+  const never = polledOnes.filter((h) => h.lastPollAt === null).length;
+  if (never === 0) return null;
+  const who = never === polledOnes.length ? `None of the ${never} appliances has` : `${never} of ${polledOnes.length} appliances have`;
+  return `${who} been polled yet, so their health is not known: fleetdeck health poll polls them now; the app and fleetdeck serve poll on an interval (fleetdeck health monitor).`;
+}
+
+/** The actionable items; with none, "nothing needs attention" only when the appliances were polled. */
+export function itemLines(items: readonly ActionItem[], fleet: readonly ApplianceHealth[] = []): string[] {
+  const unpolled = neverPolledLine(fleet);
+  if (items.length === 0) return [unpolled ?? 'Nothing needs attention.'];
   const out: string[] = [];
   for (const i of items) {
     out.push(`${pad(i.severity, 8)} ${i.serial ?? '-'} (${i.site}, ${i.partner}) since ${i.since}`);
     out.push(`         ${oneLine(i.problem, 300)}`);
     out.push(`         fix: ${i.suggestedFix}`);
   }
+  if (unpolled) out.push(unpolled);
   return out;
 }
 
@@ -169,8 +186,11 @@ export function healthCommand(io: Io = processIo): Command {
       action(io, 'health actionable', async (opts: { site?: string[]; partner?: string[]; json: boolean }, cmd: Command) => {
         await withEngine(cmd, async ({ client }) => {
           const items = await client.api.health.actionable({ ...(opts.site ? { site: opts.site } : {}), ...(opts.partner ? { partner: opts.partner } : {}) });
-          if (opts.json) io.out(JSON.stringify(items));
-          else for (const line of itemLines(items)) io.out(line);
+          if (opts.json) return io.out(JSON.stringify(items));
+          // The same selection's appliances, to tell "nothing wrong" from "nothing known yet".
+          const scope = { ...(opts.site ? { site: opts.site } : {}), ...(opts.partner ? { partner: opts.partner } : {}) };
+          const { items: fleet } = await client.api.health.fleet({ query: scope });
+          for (const line of itemLines(items, fleet)) io.out(line);
         });
       }),
     );

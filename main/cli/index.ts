@@ -8,6 +8,7 @@
 import { Command, CommanderError } from 'commander';
 import { ENGINE_VERSION } from '../version';
 import { debugging, describeError, processIo, quietOnClosedOutput, type Io } from './io';
+import { addExamples } from './examples';
 
 type Group = (io: Io) => Promise<Command[]>;
 
@@ -76,6 +77,7 @@ export async function program(io: Io = processIo, groups: readonly string[] = OR
     cmd.commands.forEach(inherit);
   };
   fleetdeck.commands.forEach(inherit);
+  addExamples(fleetdeck);
   return fleetdeck;
 }
 

@@ -80,7 +80,15 @@ export function AuditScreen() {
         {!audit.loaded ? (
           <p className="muted">Loading…</p>
         ) : (
-          <AuditList entries={audit.entries} testId="audit-log" showTarget emptyText={hasAuditFilter(filter) || filter.hideLab ? 'No audit entries match these filters.' : 'No audit entries yet.'} />
+          <AuditList entries={audit.entries} testId="audit-log" showTarget emptyText={emptyText(filter)} />
+        )}
+        {audit.loaded && audit.entries.length === 0 && filter.hideLab && (
+          // An empty log on a lab fleet is mostly the hidden set-up rows: say so and offer them.
+          <div className="form-actions">
+            <button type="button" className="btn" data-testid="audit-show-lab" onClick={() => apply({ ...filter, hideLab: false })}>
+              Show the lab’s set-up rows
+            </button>
+          </div>
         )}
         {audit.loaded && !audit.done && (
           <div className="form-actions">
@@ -92,4 +100,10 @@ export function AuditScreen() {
       </div>
     </div>
   );
+}
+
+/** What an empty log says: which filters emptied it, and that the lab's set-up rows are hidden. */
+function emptyText(filter: AuditFilter): string {
+  const lab = filter.hideLab ? ' The lab’s set-up rows (its partners, sites and appliances) are hidden.' : '';
+  return hasAuditFilter(filter) ? `No audit entries match these filters.${lab}` : `No changes recorded yet.${lab}`;
 }

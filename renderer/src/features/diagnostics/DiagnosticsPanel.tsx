@@ -89,9 +89,12 @@ function RunHead({ run, site }: { run: DiagRun; site?: boolean }) {
       )}{' '}
       {run.status ? <HealthBadge status={run.status} small testId="diag-run-status" title={`Run ${run.id}: ${run.status}`} /> : <span className="muted">running…</span>} run {run.id}
       {run.jobId !== null && (
+        // One flex item: the head's gap would otherwise stand between the brackets and the link.
         <>
           {' '}
-          (<a href={hashFor({ name: 'job', id: run.jobId })}>job {run.jobId}</a>)
+          <span>
+            (<a href={hashFor({ name: 'job', id: run.jobId })}>job {run.jobId}</a>)
+          </span>
         </>
       )}{' '}
       <span className="muted">

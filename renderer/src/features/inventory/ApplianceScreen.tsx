@@ -3,7 +3,7 @@
  * change its status (a reason is required for drained, offline and rma; drained and back to online
  * offer to drain/undrain the device too), or delete it.
  */
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { LIFECYCLE_STATUSES, type Appliance, type LifecycleStatus } from '../../../../main/inventory/contract';
 import { ApplianceForm } from './ApplianceForm';
 import { AuditList } from '../audit/AuditList';
@@ -33,6 +33,27 @@ export function ApplianceScreen({ serial, checks }: { serial: string; checks?: D
   const detail = useInventory((s) => (s.appliance?.key === serial ? s.appliance : null));
   const loadAppliance = useInventory((s) => s.loadAppliance);
   const [mode, setMode] = useState<'view' | 'edit' | 'status'>('view');
+  /** The button that opened the status or edit panel: focus goes back to it when the panel closes. */
+  const opener = useRef<HTMLButtonElement | null>(null);
+  const statusButton = useRef<HTMLButtonElement>(null);
+  const editButton = useRef<HTMLButtonElement>(null);
+  const open = (next: 'edit' | 'status') => {
+    opener.current = next === 'edit' ? editButton.current : statusButton.current;
+    setMode(next);
+  };
+  const close = () => setMode('view');
+  useEffect(() => {
+    if (mode !== 'view' || !opener.current) return;
+    // Only when focus was left nowhere (the panel that held it is gone); a dialog that opened keeps it.
+    if (document.activeElement === document.body || document.activeElement === null) opener.current.focus();
+    opener.current = null;
+  }, [mode]);
+  const escapeCloses = (e: KeyboardEvent) => {
+    if (e.key === 'Escape') {
+      e.stopPropagation();
+      close();
+    }
+  };
   const [deleting, setDeleting] = useState(false);
   /** After a status change: drain or undrain the device too (the review dialog). */
   const [deviceRun, setDeviceRun] = useState<{ action: DeviceAction; status: LifecycleStatus } | null>(null);
@@ -71,10 +92,10 @@ export function ApplianceScreen({ serial, checks }: { serial: string; checks?: D
         <HeaderHealth serial={a.serial} />
         <div className="spacer" />
         <ApplianceRunCommand serial={a.serial} />
-        <button type="button" className="btn" data-testid="change-status" onClick={() => setMode(mode === 'status' ? 'view' : 'status')} aria-expanded={mode === 'status'}>
+        <button type="button" className="btn" ref={statusButton} data-testid="change-status" onClick={() => (mode === 'status' ? close() : open('status'))} aria-expanded={mode === 'status'}>
           Change status
         </button>
-        <button type="button" className="btn" data-testid="edit-appliance" onClick={() => setMode('edit')} disabled={mode === 'edit'}>
+        <button type="button" className="btn" ref={editButton} data-testid="edit-appliance" onClick={() => open('edit')} disabled={mode === 'edit'}>
           Edit
         </button>
         <button type="button" className="btn danger" data-testid="delete-appliance" onClick={() => setDeleting(true)}>
@@ -90,24 +111,25 @@ export function ApplianceScreen({ serial, checks }: { serial: string; checks?: D
         <StatusPanel
           appliance={a}
           onDone={(next, device) => {
-            setMode('view');
+            close();
             // With the device action the review says it (and a toast would follow onto the job's page).
             if (device) setDeviceRun({ action: device, status: next });
             else toast('info', `${a.serial} is now ${next}.`);
           }}
-          onCancel={() => setMode('view')}
+          onCancel={close}
+          onKeyDown={escapeCloses}
         />
       )}
 
       {mode === 'edit' ? (
-        <div className="card">
+        <div className="card" onKeyDown={escapeCloses}>
           <h2>Edit {a.serial}</h2>
           <ApplianceForm
             mode="edit"
             original={a}
-            onCancel={() => setMode('view')}
+            onCancel={close}
             onSaved={() => {
-              setMode('view');
+              close();
               toast('info', `Saved ${a.serial}.`);
             }}
           />
@@ -228,11 +250,13 @@ function StatusPanel({
   appliance,
   onDone,
   onCancel,
+  onKeyDown,
 }: {
   appliance: Appliance;
   /** `device`: also drain/undrain the appliance itself (the user left the offer checked). */
   onDone: (status: LifecycleStatus, device: DeviceAction | null) => void;
   onCancel: () => void;
+  onKeyDown: (e: KeyboardEvent) => void;
 }) {
   const setStatus = useInventory((s) => s.setStatus);
   const [next, setNext] = useState<LifecycleStatus>(appliance.status === 'online' ? 'drained' : 'online');
@@ -262,7 +286,7 @@ function StatusPanel({
 
   const required = needsReason(next);
   return (
-    <form className="card status-panel" onSubmit={(e) => void submit(e)} noValidate data-testid="status-form">
+    <form className="card status-panel" onSubmit={(e) => void submit(e)} onKeyDown={onKeyDown} noValidate data-testid="status-form">
       <h2>Change status of {appliance.serial}</h2>
       <div className="inline-form">
         <Field label="New status">

@@ -7,6 +7,7 @@ import { useState, type FormEvent } from 'react';
 import { useSnapshots } from './store';
 import type { SnapshotDiff } from '../../../../main/snapshots/contract';
 import { formatDateTime } from '../../ui/format';
+import { Field } from '../../ui/Field';
 
 export function SnapshotsScreen() {
   const current = useSnapshots((s) => s.current);
@@ -47,11 +48,10 @@ export function SnapshotsScreen() {
       {!current && (
         <form className="card" onSubmit={(e) => void onOpen(e)} data-testid="snapshot-open-form">
           <h2>Open snapshot…</h2>
-          <label>
-            Snapshot file
-            <input value={file} onChange={(e) => setFile(e.target.value)} placeholder="/path/to/fleet.fdsnap" data-testid="snapshot-open-path" />
-          </label>
-          <div className="actions">
+          <div className="inline-form">
+            <Field label="Snapshot file" className="grow">
+              {(p) => <input {...p} className="input mono" value={file} onChange={(e) => setFile(e.target.value)} placeholder="/path/to/fleet.fdsnap" data-testid="snapshot-open-path" />}
+            </Field>
             <button type="submit" className="btn primary" disabled={busy || !file.trim()} data-testid="snapshot-open">
               Open read-only
             </button>
@@ -65,15 +65,13 @@ export function SnapshotsScreen() {
       )}
       <form className="card" onSubmit={onCompare} data-testid="snapshot-compare-form">
         <h2>Compare two snapshots</h2>
-        <label>
-          Older (A)
-          <input value={a} onChange={(e) => setA(e.target.value)} data-testid="snapshot-compare-a" />
-        </label>
-        <label>
-          Newer (B)
-          <input value={b} onChange={(e) => setB(e.target.value)} data-testid="snapshot-compare-b" />
-        </label>
-        <div className="actions">
+        <div className="inline-form">
+          <Field label="Older (A)" className="grow">
+            {(p) => <input {...p} className="input mono" value={a} onChange={(e) => setA(e.target.value)} placeholder="/path/to/older.fdsnap" data-testid="snapshot-compare-a" />}
+          </Field>
+          <Field label="Newer (B)" className="grow">
+            {(p) => <input {...p} className="input mono" value={b} onChange={(e) => setB(e.target.value)} placeholder="/path/to/newer.fdsnap" data-testid="snapshot-compare-b" />}
+          </Field>
           <button type="submit" className="btn" disabled={busy || !a.trim() || !b.trim()} data-testid="snapshot-compare">
             Compare
           </button>
