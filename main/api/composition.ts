@@ -199,7 +199,12 @@ interface ServiceSpec<S extends ServiceName> {
 const SERVICES: { [S in ServiceName]: ServiceSpec<S> } = {
   inventory: { modules: ['inventory'], needs: [], build: ({ m, depsOf }) => new m.inventory.InventoryService(depsOf('inventory')) },
   net: { modules: ['net'], needs: ['inventory'], build: ({ m, depsOf, get }) => new m.net.NetService(depsOf('net'), get('inventory')) },
-  lab: { modules: ['lab'], needs: ['inventory', 'net'], build: ({ m, depsOf, get }) => new m.lab.LabService(depsOf('lab'), get('inventory'), get('net')) },
+  lab: {
+    modules: ['lab'],
+    needs: ['inventory', 'net'],
+    // The lab hands its demand over to the fills domain (built when first asked: lab commands stay light).
+    build: ({ m, depsOf, get, use }) => new m.lab.LabService(depsOf('lab'), get('inventory'), get('net'), { fills: () => use('fills') }),
+  },
   jobs: {
     modules: ['jobs'],
     needs: ['inventory'],

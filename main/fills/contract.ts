@@ -169,6 +169,16 @@ export const SavingsReport = z.object({
 });
 export type SavingsReport = z.infer<typeof SavingsReport>;
 
+/** What plans are made from: the catalog's size and the demand logs stored (for a site: which days). */
+export const FillsInputs = z.object({
+  catalogTitles: z.number().int().min(0),
+  /** Whether any demand logs are stored. */
+  demand: z.boolean(),
+  /** The site asked about: its first and last day of demand (null without any) and how many days. */
+  site: z.object({ code: z.string(), firstDay: z.string().nullable(), lastDay: z.string().nullable(), days: z.number().int().min(0) }).nullable(),
+});
+export type FillsInputs = z.infer<typeof FillsInputs>;
+
 export const fillsMethods = {
   importCatalog: method('Import a catalog file (CSV or JSON lines) on the engine machine; all or nothing', z.object({ path: LocalPath }), CatalogImportReport, { writes: true }),
   importDemand: method('Import demand logs (CSV or JSON lines) on the engine machine; all or nothing', z.object({ path: LocalPath }), DemandImportReport, { writes: true }),
@@ -179,6 +189,12 @@ export const fillsMethods = {
     "Transit avoided per partner by each site's latest plan: bytes per day and Gbps at the partner's peak hour",
     z.object({ partner: z.string().min(1).max(120).optional() }).default({}),
     SavingsReport,
+    { writes: false },
+  ),
+  inputs: method(
+    "What plans are made from: titles in the catalog, whether demand logs are stored, and a site's days of demand",
+    z.object({ site: z.string().min(1).max(64).optional() }).default({}),
+    FillsInputs,
     { writes: false },
   ),
   placement: method("A site's target contents in a stored plan (the latest plan of the site when no id is given)", z.object({ site: z.string().min(1).max(64), planId: z.number().int().min(1).optional() }), SitePlacement, { writes: false }),

@@ -20,6 +20,7 @@ import {
   type CatalogImportReport,
   type DemandImportReport,
   type fillsEvents,
+  type FillsInputs,
   type ForecastQuality,
   type Plan,
   type SavingsReport,
@@ -107,6 +108,7 @@ export class FillsService {
       getPlan: ({ id }) => this.getPlan(id),
       listPlans: ({ limit }) => this.repo.plans(limit).map((p) => this.getPlan(p.id)),
       placement: ({ site, planId }) => this.placement(site, planId),
+      inputs: ({ site }) => this.inputs(site),
       savings: ({ partner }) => this.savings(partner),
     };
   }
@@ -123,6 +125,19 @@ export class FillsService {
       throw new FleetError('E_NOT_FOUND', `Cannot read the ${kind} file ${path}: there is no such file.`);
     }
     return readRows(kind, createReadStream(path));
+  }
+
+  /** What plans are made from (the Fills screen: which import is missing, which days a site has). */
+  inputs(site?: string): FillsInputs {
+    const span = site === undefined ? null : this.repo.demandSpan(site);
+    return {
+      catalogTitles: this.repo.catalogCount(),
+      demand: this.repo.hasDemand(),
+      site:
+        site === undefined || span === null
+          ? null
+          : { code: site, firstDay: span.first === null ? null : dayOf(span.first), lastDay: span.last === null ? null : dayOf(span.last), days: span.days },
+    };
   }
 
   // Catalog
