@@ -286,7 +286,12 @@ const SERVICES: { [S in ServiceName]: ServiceSpec<S> } = {
       return rollouts;
     },
   },
-  fills: { modules: ['fills'], needs: ['inventory'], build: ({ m, depsOf, get }) => new m.fills.FillsService(depsOf('fills'), get('inventory')) },
+  fills: {
+    modules: ['fills'],
+    needs: ['inventory'],
+    // Savings measured on the appliances come from the health history (built when first asked).
+    build: ({ m, depsOf, get, use }) => new m.fills.FillsService(depsOf('fills'), get('inventory'), () => use('history')),
+  },
   capacity: { modules: ['capacity'], needs: ['inventory', 'health'], build: ({ m, depsOf, get }) => new m.capacity.CapacityService(depsOf('capacity'), get('inventory'), get('health')) },
   history: { modules: ['history'], needs: ['inventory', 'health'], build: ({ m, depsOf, get }) => new m.history.HistoryService(depsOf('history'), get('inventory'), get('health')) },
   terminal: { modules: ['terminal'], needs: ['inventory', 'net'], build: ({ m, depsOf, get }) => new m.terminal.TerminalService(depsOf('terminal'), get('inventory'), get('net')) },

@@ -121,6 +121,24 @@ export const PlanRequest = z.object({
   day: CalendarDay.optional(),
 });
 
+/**
+ * Transit avoided as the appliances measured it (GET /v1/metrics: served from cache and `originGbps`,
+ * recorded in the health history per quarter hour) over the last 24 hours, beside the plans' forecast.
+ */
+export const MeasuredSavings = z.object({
+  /** Bytes served from the site's caches over the measured quarter hours (each at its mean): transit avoided. */
+  avoidedBytes: z.number(),
+  /** Bytes fetched over transit over the same quarter hours. */
+  transitBytes: z.number(),
+  /** avoided / (avoided + transit). */
+  offload: z.number(),
+  /** The highest quarter hour's average Gbps served from the caches (a partner's: of its sites' sum). */
+  peakGbpsAvoided: z.number(),
+  /** Hours of the last 24 with measurements (quarter hours / 4). */
+  hours: z.number(),
+});
+export type MeasuredSavings = z.infer<typeof MeasuredSavings>;
+
 export const SiteSavings = z.object({
   site: z.string(),
   partner: z.string(),
@@ -141,6 +159,8 @@ export const SiteSavings = z.object({
   /** The forecast's hit ratio on the last day of history (and the oracle's), when judged. */
   yesterdayHitRatio: z.number().nullable(),
   yesterdayOracleHitRatio: z.number().nullable(),
+  /** Measured on the appliances over the last 24 hours; null when none reported transit. */
+  measured: MeasuredSavings.nullable(),
 });
 export type SiteSavings = z.infer<typeof SiteSavings>;
 
@@ -156,12 +176,14 @@ export const PartnerSavings = z.object({
   /** Gbps avoided in each UTC hour 0..23 of the day, summed over the partner's sites. */
   hourlyGbpsAvoided: z.array(z.number()).length(24),
   sites: z.array(SiteSavings),
+  /** Its sites' measurements together (of the sites with a plan); null when none has any. */
+  measured: MeasuredSavings.nullable(),
 });
 export type PartnerSavings = z.infer<typeof PartnerSavings>;
 
 export const SavingsReport = z.object({
   partners: z.array(PartnerSavings),
-  totals: z.object({ demandBytes: z.number(), avoidedBytes: z.number(), transitBytes: z.number(), offload: z.number() }),
+  totals: z.object({ demandBytes: z.number(), avoidedBytes: z.number(), transitBytes: z.number(), offload: z.number(), measured: MeasuredSavings.nullable() }),
   /** Sites (of the partners asked for) with no plan yet: not counted. */
   sitesWithoutPlan: z.array(z.string()),
   /** The assumed share of a day's bytes in each local hour 0..23 (demand logs carry days, not hours). */

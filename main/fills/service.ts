@@ -27,11 +27,16 @@ import {
   type SitePlacement,
 } from './contract';
 import { apportion, resolveRegion, type Region, type RegionSite } from './region';
-import { savingsReport, type SavingsSite } from './savings';
+import { MEASURED_SLOT_MINUTES, savingsReport, type MeasuredSlot, type SavingsSite } from './savings';
 import { SiteForecaster } from './forecast';
 import { readRows, type FileKind } from './import-rows';
 import { churnBytes, placeSite, type PlacementAppliance, type SitePlacementResult } from './placement';
 import { FillsRepo, type StagedDemand } from './repo';
+
+/** The history domain's measured transit per site and quarter hour (main/history/service.ts). */
+export interface MeasuredTransit {
+  transit(fromMinute: number, toMinute: number): MeasuredSlot[];
+}
 
 export type FillsHandlers = DomainHandlers<typeof fillsMethods, CallContext>;
 
@@ -98,6 +103,8 @@ export class FillsService {
   constructor(
     private readonly deps: ServiceDeps<typeof fillsEvents>,
     private readonly inventory: InventoryService,
+    /** The health history's measured transit (the composition gives it; built when first asked). */
+    private readonly measured?: () => Promise<MeasuredTransit>,
   ) {
     this.repo = new FillsRepo(deps.db);
     this.audit = deps.audit;
@@ -435,7 +442,7 @@ export class FillsService {
   }
 
   /** Transit avoided per partner by each site's latest plan (main/fills/savings.ts). */
-  savings(partner?: string): SavingsReport {
+  async savings(partner?: string): Promise<SavingsReport> {
     let sites = this.inventory.listSites();
     if (partner !== undefined) {
       const want = partner.toLowerCase();
@@ -450,7 +457,11 @@ export class FillsService {
       if (planId === undefined || !row) withoutPlan.push(site.code);
       else planned.push({ code: site.code, partner: site.partner, timezone: site.timezone, planId, summary: SitePlanSummary.parse(JSON.parse(row.summary)) });
     }
-    return savingsReport(planned, withoutPlan);
+    // The last 24 hours of measurements: the quarter hours that started in them.
+    const nowMinute = Math.floor(this.deps.clock.now() / 60_000);
+    const from = (Math.floor(nowMinute / MEASURED_SLOT_MINUTES) + 1) * MEASURED_SLOT_MINUTES - 24 * 60;
+    const slots = this.measured ? (await this.measured()).transit(from, nowMinute + 1) : [];
+    return savingsReport(planned, withoutPlan, slots);
   }
 
   /** A site's target contents in a plan (its latest when `planId` is not given): the contract execution reads. */
