@@ -75,4 +75,19 @@ describe.skipIf(!chromiumAvailable)("the demo's Fills screen (Playwright + Chrom
     expect(placed.titles).toBeGreaterThan(0);
     expect(await page.getByTestId('fills-plan-offload').textContent()).toBe(`${Math.round(placed.offload * 1000) / 10} %`);
   }, 240_000);
+
+  it('shows the transit the lab appliances measured beside the forecast savings', async () => {
+    // serve polls health by default; the lab's appliances report origin Gbps, so each sweep adds to what is measured.
+    await page.evaluate(() => ((globalThis as unknown as { location: { hash: string } }).location.hash = '#/fills'));
+    const measured = page.locator('[data-testid="savings-measured"][data-offload]').first();
+    await measured.waitFor({ timeout: 180_000 });
+    const offload = Number(await measured.getAttribute('data-offload'));
+    expect(offload).toBeGreaterThanOrEqual(0);
+    expect(offload).toBeLessThanOrEqual(1);
+    expect(await page.getByTestId('savings-measured-total').textContent()).toMatch(/^Measured on the appliances over [\d.]+ h of the last 24: /);
+    const report = JSON.parse(cli(['fills', 'savings', '--json'])) as { totals: { measured: { hours: number; avoidedBytes: number } | null } };
+    expect(report.totals.measured).not.toBeNull();
+    expect(report.totals.measured!.hours).toBeGreaterThan(0);
+    expect(cli(['fills', 'savings'])).toMatch(/measured over [\d.]+ h of the last 24: .* served from cache, .* over transit \(offload [\d.]+ ?%\)/);
+  }, 240_000);
 });
