@@ -9,7 +9,7 @@
  * plus the model fits each needed. Prints one JSON object as its last line. Env: CAPACITY_SITES.
  */
 import './loopback-only';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEngine, type Engine } from '../main/engine';
@@ -49,6 +49,7 @@ async function timed(engine: Engine): Promise<{ seconds: number; fits: number; a
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'fleetdeck-bench-capacity-'));
+  const backgroundDir = `${dir}-background`;
   try {
     const open = async () => createEngine({ dataDir: dir, host: 'cli', vault: await openNodeVault(dir), log: silentLogger, clock: new ManualClock(NOW) });
     const setup = await open();
@@ -57,6 +58,8 @@ async function main(): Promise<void> {
     setup.capacity.seedLabHistory('lab');
     setup.close();
     log(`${SITES} sites with 180 days of peaks each`);
+    // The same fleet and history for the background-fitting run below.
+    cpSync(dir, backgroundDir, { recursive: true });
 
     const engine = await open();
     const cold = await timed(engine);
@@ -73,6 +76,18 @@ async function main(): Promise<void> {
     const nextEngine = await timed(next);
     log(`next engine: ${nextEngine.seconds} s, ${nextEngine.fits} model fits`);
     next.close();
+    // A window's engine fits in the background once the history is written; the first look then reads.
+    const openAt = async (d: string) => createEngine({ dataDir: d, host: 'cli', vault: await openNodeVault(d), log: silentLogger, clock: new ManualClock(NOW) });
+    const fitter = await openAt(backgroundDir);
+    const b0 = performance.now();
+    await fitter.capacity.fitInBackground();
+    const backgroundSeconds = round((performance.now() - b0) / 1000);
+    fitter.close();
+    const looker = await openAt(backgroundDir);
+    const firstLook = await timed(looker);
+    looker.close();
+    log(`background fitting: ${backgroundSeconds} s; then the first look: ${firstLook.seconds} s, ${firstLook.fits} model fits`);
+    if (firstLook.advice !== cold.advice) throw new Error('the first look after background fitting differs from a cold look');
     if (warm.advice !== cold.advice) throw new Error('the warm answer differs from the cold one');
     if (nextEngine.advice !== afterSweep.advice) throw new Error("the next engine's answer differs from the one after the sweep");
     const result = {
@@ -81,6 +96,9 @@ async function main(): Promise<void> {
       historyDays: 180,
       coldSeconds: cold.seconds,
       coldFits: cold.fits,
+      backgroundFitSeconds: backgroundSeconds,
+      firstLookAfterBackgroundSeconds: firstLook.seconds,
+      firstLookAfterBackgroundFits: firstLook.fits,
       warmSeconds: warm.seconds,
       warmFits: warm.fits,
       afterSweepSeconds: afterSweep.seconds,
@@ -92,6 +110,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(result));
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    rmSync(backgroundDir, { recursive: true, force: true });
   }
 }
 

@@ -117,6 +117,9 @@ export interface EngineOptions {
   rollouts?: RolloutsOptions;
 }
 
+/** How long a window's engine waits after start before fitting capacity forecasts in the background (its first screens come first). */
+const BACKGROUND_FIT_DELAY_MS = 3000;
+
 /** The sentence a refused write ends with on a snapshot's engine. */
 export function readOnlyReason(s: CurrentSnapshot & object): string {
   return `this is a read-only snapshot (taken by ${s.takenBy} on ${s.hostName} at ${s.takenAt}); open the live fleet to change anything.`;
@@ -199,7 +202,12 @@ interface ServiceSpec<S extends ServiceName> {
 const SERVICES: { [S in ServiceName]: ServiceSpec<S> } = {
   inventory: { modules: ['inventory'], needs: [], build: ({ m, depsOf }) => new m.inventory.InventoryService(depsOf('inventory')) },
   net: { modules: ['net'], needs: ['inventory'], build: ({ m, depsOf, get }) => new m.net.NetService(depsOf('net'), get('inventory')) },
-  lab: { modules: ['lab'], needs: ['inventory', 'net'], build: ({ m, depsOf, get }) => new m.lab.LabService(depsOf('lab'), get('inventory'), get('net')) },
+  lab: {
+    modules: ['lab'],
+    needs: ['inventory', 'net'],
+    // The lab hands its demand over to the fills domain (built when first asked: lab commands stay light).
+    build: ({ m, depsOf, get, use }) => new m.lab.LabService(depsOf('lab'), get('inventory'), get('net'), { fills: () => use('fills') }),
+  },
   jobs: {
     modules: ['jobs'],
     needs: ['inventory'],
@@ -281,7 +289,12 @@ const SERVICES: { [S in ServiceName]: ServiceSpec<S> } = {
       return rollouts;
     },
   },
-  fills: { modules: ['fills'], needs: ['inventory'], build: ({ m, depsOf, get }) => new m.fills.FillsService(depsOf('fills'), get('inventory')) },
+  fills: {
+    modules: ['fills'],
+    needs: ['inventory'],
+    // Savings measured on the appliances come from the health history (built when first asked).
+    build: ({ m, depsOf, get, use }) => new m.fills.FillsService(depsOf('fills'), get('inventory'), () => use('history')),
+  },
   capacity: { modules: ['capacity'], needs: ['inventory', 'health'], build: ({ m, depsOf, get }) => new m.capacity.CapacityService(depsOf('capacity'), get('inventory'), get('health')) },
   history: { modules: ['history'], needs: ['inventory', 'health'], build: ({ m, depsOf, get }) => new m.history.HistoryService(depsOf('history'), get('inventory'), get('health')) },
   terminal: { modules: ['terminal'], needs: ['inventory', 'net'], build: ({ m, depsOf, get }) => new m.terminal.TerminalService(depsOf('terminal'), get('inventory'), get('net')) },
@@ -414,10 +427,23 @@ export function composeEngine(options: EngineOptions, modules: Partial<DomainMod
   };
   // Each sweep's serving per site is a candidate for the day's peak; a lab brings months of history.
   events.scoped('health').on('swept', () => withService('capacity: recording peaks', 'capacity', (c) => c.recordSweep()));
-  events.scoped('lab').on('changed', ({ running }) => running && withService('capacity: lab history', 'capacity', (c) => c.seedLabHistory(moduleView.lab.LAB_TAG)));
   // Each sweep adds to the series and availability; a lab brings thirty days of them. A window's
   // engine lives on: it seeds a site at a time and answers meanwhile; a CLI command finishes first.
   const windowHost = !snapshot && (options.host === 'desktop' || options.host === 'browser');
+  // A window's engine fits the capacity forecasts in the background (kept in SQLite), after a lab's
+  // history is written and once at start, so the first look reads them instead of fitting every site.
+  const fitCapacity = () => withService('capacity: fitting forecasts in the background', 'capacity', (c) => c.fitInBackground());
+  events.scoped('lab').on(
+    'changed',
+    ({ running }) =>
+      running &&
+      withService('capacity: lab history', 'capacity', (c) => {
+        const seeded = c.seedLabHistory(moduleView.lab.LAB_TAG);
+        if (windowHost && seeded.length) fitCapacity();
+      }),
+  );
+  const startFit = windowHost ? setTimeout(fitCapacity, BACKGROUND_FIT_DELAY_MS) : null;
+  startFit?.unref();
   events.scoped('health').on('swept', () => withService('history: recording a sweep', 'history', (h) => h.recordSweep()));
   events.scoped('lab').on('changed', ({ running }) => running && withService('history: lab history', 'history', (h) => h.seedLabHistory(moduleView.lab.LAB_TAG, windowHost)));
 
@@ -565,6 +591,7 @@ export function composeEngine(options: EngineOptions, modules: Partial<DomainMod
       while (background.size > 0) await Promise.all([...background]);
     },
     close() {
+      if (startFit) clearTimeout(startFit);
       events.emit('system.shutdown', { reason: 'engine closed' });
       for (const end of [...sessions]) end();
       ifBuilt('terminal')?.close();

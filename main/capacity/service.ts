@@ -128,6 +128,32 @@ export class CapacityService {
     return seeded;
   }
 
+  /** Every appliance of the inventory, by site. */
+  private appliancesBySite(): Map<string, Appliance[]> {
+    const bySite = new Map<string, Appliance[]>();
+    for (const a of selectAppliances(this.inventory)) bySite.set(a.site, [...(bySite.get(a.site) ?? []), a]);
+    return bySite;
+  }
+
+  /**
+   * Idle work after the history is written (a window's engine at start, a lab's history seeded):
+   * each site's forecast made now, one site per turn of the event loop, and kept in SQLite as a look
+   * would keep it, so the first look (this engine's or the next one's) reads it instead of fitting.
+   * The same code path as a look: forecasts identical. Stops when the database closes. Returns the
+   * sites it went through.
+   */
+  async fitInBackground(): Promise<number> {
+    const bySite = this.appliancesBySite();
+    let done = 0;
+    for (const s of this.inventory.listSites()) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (!this.deps.db.open) break;
+      this.site(s.code, FORECAST_DAYS, { site: s, appliances: bySite.get(s.code) ?? [] });
+      done++;
+    }
+    return done;
+  }
+
   /** One site's forecast; `known` saves looking the site and its appliances up again (sites() passes them). */
   site(code: string, days = FORECAST_DAYS, known?: { site: SiteSummary; appliances: readonly Appliance[] }): SiteForecast {
     const site = known?.site ?? this.siteOf(code);
@@ -185,8 +211,7 @@ export class CapacityService {
 
   sites(partner?: string): SiteCapacity[] {
     const out: SiteCapacity[] = [];
-    const bySite = new Map<string, Appliance[]>();
-    for (const a of selectAppliances(this.inventory)) bySite.set(a.site, [...(bySite.get(a.site) ?? []), a]);
+    const bySite = this.appliancesBySite();
     for (const s of this.inventory.listSites()) {
       if (partner && s.partner !== partner) continue;
       const { history: _history, forecast: _forecast, scores: _scores, ...summary } = this.site(s.code, FORECAST_DAYS, { site: s, appliances: bySite.get(s.code) ?? [] });

@@ -66,6 +66,9 @@ describe('fleetdeck catalog, demand and fills', () => {
     expect(said.stdout).toContain(`${partner}: `);
     expect(said.stdout).toMatch(/a day kept off transit .* Gbps at its peak hour/);
     expect(said.stdout).toMatch(/ {2}gru1 \(plan \d+, 2026-12-04\)/);
+    // Nothing polled here: the measured line says so, and the JSON carries null.
+    expect(said.stdout).toContain('  measured: no appliance reported transit in the last 24 h');
+    expect(report.totals.measured).toBeNull();
     const none = await runFleetdeck(data, ['fills', 'savings', '--partner', 'nobody']);
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/no partner named nobody/);

@@ -168,6 +168,12 @@ export function fillsCommands(io: Io = processIo): Command[] {
 const gbps = (g: number) => `${g.toFixed(g >= 100 ? 0 : 1)} Gbps`;
 const hh = (h: number) => `${String(h).padStart(2, '0')}:00`;
 
+/** What the appliances measured beside a forecast line (or that they did not). */
+function measuredText(m: SavingsReport['totals']['measured']): string {
+  if (!m) return 'measured: no appliance reported transit in the last 24 h';
+  return `measured over ${m.hours} h of the last 24: ${bytes(m.avoidedBytes)} served from cache, ${bytes(m.transitBytes)} over transit (offload ${pct(m.offload)}), ${gbps(m.peakGbpsAvoided)} at the busiest quarter hour`;
+}
+
 function describeSavings(io: Io, r: SavingsReport): void {
   if (r.partners.length === 0) {
     io.out(`No site has a plan yet${r.sitesWithoutPlan.length ? ` (${r.sitesWithoutPlan.length} without one)` : ''}: fleetdeck fills plan.`);
@@ -176,16 +182,18 @@ function describeSavings(io: Io, r: SavingsReport): void {
   for (const p of r.partners) {
     io.out(
       `${p.partner}: ${bytes(p.avoidedBytes)} a day kept off transit (${pct(p.offload)} of ${bytes(p.demandBytes)}), ` +
-        `${gbps(p.peakGbpsAvoided)} at its peak hour (${hh(p.peakUtcHour)} UTC); ${bytes(p.transitBytes)} a day still over transit`,
+        `${gbps(p.peakGbpsAvoided)} at its peak hour (${hh(p.peakUtcHour)} UTC); ${bytes(p.transitBytes)} a day still over transit (forecast)`,
     );
+    io.out(`  ${measuredText(p.measured)}`);
     for (const s of p.sites) {
       io.out(
         `  ${s.site} (plan ${s.planId}, ${s.day}): ${bytes(s.avoidedBytes)} a day avoided, offload ${pct(s.offload)} (bound ${pct(s.bound)}), ` +
           `${gbps(s.peakGbpsAvoided)} at ${hh(s.peakLocalHour)} local` +
           (s.yesterdayHitRatio !== null ? `; yesterday's forecast hit ${pct(s.yesterdayHitRatio)}` : ''),
       );
+      io.out(`    ${measuredText(s.measured)}`);
     }
   }
-  io.out(`All: ${bytes(r.totals.avoidedBytes)} a day avoided of ${bytes(r.totals.demandBytes)} (${pct(r.totals.offload)}).`);
+  io.out(`All: ${bytes(r.totals.avoidedBytes)} a day avoided of ${bytes(r.totals.demandBytes)} (${pct(r.totals.offload)}, forecast); ${measuredText(r.totals.measured)}.`);
   if (r.sitesWithoutPlan.length) io.out(`Without a plan (not counted): ${r.sitesWithoutPlan.join(', ')}.`);
 }

@@ -8,11 +8,11 @@
  * The sites are those of the running (or last) lab in the data dir, with its seed; without a lab,
  * the fleet `lab start` would make by default (60 appliances, 12 sites, seed 1).
  */
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { DemandFilesError, writeDemandFiles } from '../lab/demand-files';
 import { readManifest } from '../lab/manifest';
-import { catalogCsvLines, catalogJsonLine, dayNumber, dayString, DEMAND_CSV_HEADER, demandCsvLines, demandJsonLines, LAB_DEMAND_TITLES, labDemandModel } from '../lab/model/demand';
+import { dayNumber, LAB_DEMAND_TITLES, labDemandModel } from '../lab/model/demand';
 import { planFleet } from '../lab/plan';
 import { resolveDataDir } from '../store/data-dir';
 import { action, dataDirOf, dataDirOption, processIo, UsageError, type Io } from './io';
@@ -34,40 +34,6 @@ function date(value: string): string {
   return value;
 }
 
-/** Lines to a file, written in blocks of about a megabyte. */
-class LineFile {
-  private readonly fd: number;
-  private buffer: string[] = [];
-  private size = 0;
-  lines = 0;
-
-  constructor(readonly path: string) {
-    try {
-      this.fd = openSync(path, 'w', 0o644);
-    } catch (err) {
-      throw new UsageError(`cannot write ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-    }
-  }
-
-  write(line: string): void {
-    this.buffer.push(line);
-    this.size += line.length + 1;
-    this.lines++;
-    if (this.size > 1 << 20) this.flush();
-  }
-
-  private flush(): void {
-    if (this.buffer.length) writeSync(this.fd, this.buffer.join('\n') + '\n');
-    this.buffer = [];
-    this.size = 0;
-  }
-
-  close(): void {
-    this.flush();
-    closeSync(this.fd);
-  }
-}
-
 export function labDemandCommand(io: Io = processIo): Command {
   const demand = new Command('demand').description("The lab's demand model: export it as a streaming service's files");
   demand
@@ -85,35 +51,16 @@ export function labDemandCommand(io: Io = processIo): Command {
         const fleet = manifest ?? { ...planFleet(60, 12, 1), seed: 1 };
         const model = labDemandModel(fleet, opts.titles);
         const last = opts.until ? dayNumber(opts.until) : Math.floor(Date.now() / 86_400_000) - 1;
-        const first = last - opts.days + 1;
+        let files;
         try {
-          mkdirSync(opts.out, { recursive: true });
+          files = await writeDemandFiles(model, opts.out, { first: last - opts.days + 1, last }, opts.format);
         } catch (err) {
-          throw new UsageError(`cannot make the folder ${opts.out} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-        }
-        const ext = opts.format === 'csv' ? 'csv' : 'jsonl';
-        const catalog = new LineFile(join(opts.out, `catalog.${ext}`));
-        try {
-          if (opts.format === 'csv') for (const line of catalogCsvLines(model)) catalog.write(line);
-          else for (const entry of model.catalog()) catalog.write(catalogJsonLine(entry));
-        } finally {
-          catalog.close();
-        }
-        const logs = new LineFile(join(opts.out, `demand.${ext}`));
-        try {
-          if (opts.format === 'csv') logs.write(DEMAND_CSV_HEADER);
-          for (let d = first; d <= last; d++) {
-            for (const site of model.siteCodes()) {
-              const lines = opts.format === 'csv' ? demandCsvLines(model, site, dayString(d)) : demandJsonLines(model, site, dayString(d));
-              for (const line of lines) logs.write(line);
-            }
-          }
-        } finally {
-          logs.close();
+          if (err instanceof DemandFilesError) throw new UsageError(err.message);
+          throw err;
         }
         const source = manifest ? `the lab in this data dir (seed ${manifest.seed})` : 'the default lab fleet (60 appliances, 12 sites, seed 1; no lab in this data dir)';
-        io.out(`Wrote ${catalog.path}: ${model.titles} titles.`);
-        io.out(`Wrote ${logs.path}: ${logs.lines - (opts.format === 'csv' ? 1 : 0)} demand rows, ${model.siteCodes().length} sites, ${dayString(first)} to ${dayString(last)}, from ${source}.`);
+        io.out(`Wrote ${files.catalogPath}: ${files.titles} titles.`);
+        io.out(`Wrote ${files.demandPath}: ${files.demandRows} demand rows, ${files.sites} sites, ${files.firstDay} to ${files.lastDay}, from ${source}.`);
       }),
     );
   return demand;

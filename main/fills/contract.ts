@@ -121,6 +121,24 @@ export const PlanRequest = z.object({
   day: CalendarDay.optional(),
 });
 
+/**
+ * Transit avoided as the appliances measured it (GET /v1/metrics: served from cache and `originGbps`,
+ * recorded in the health history per quarter hour) over the last 24 hours, beside the plans' forecast.
+ */
+export const MeasuredSavings = z.object({
+  /** Bytes served from the site's caches over the measured quarter hours (each at its mean): transit avoided. */
+  avoidedBytes: z.number(),
+  /** Bytes fetched over transit over the same quarter hours. */
+  transitBytes: z.number(),
+  /** avoided / (avoided + transit). */
+  offload: z.number(),
+  /** The highest quarter hour's average Gbps served from the caches (a partner's: of its sites' sum). */
+  peakGbpsAvoided: z.number(),
+  /** Hours of the last 24 with measurements (quarter hours / 4). */
+  hours: z.number(),
+});
+export type MeasuredSavings = z.infer<typeof MeasuredSavings>;
+
 export const SiteSavings = z.object({
   site: z.string(),
   partner: z.string(),
@@ -141,6 +159,8 @@ export const SiteSavings = z.object({
   /** The forecast's hit ratio on the last day of history (and the oracle's), when judged. */
   yesterdayHitRatio: z.number().nullable(),
   yesterdayOracleHitRatio: z.number().nullable(),
+  /** Measured on the appliances over the last 24 hours; null when none reported transit. */
+  measured: MeasuredSavings.nullable(),
 });
 export type SiteSavings = z.infer<typeof SiteSavings>;
 
@@ -156,18 +176,30 @@ export const PartnerSavings = z.object({
   /** Gbps avoided in each UTC hour 0..23 of the day, summed over the partner's sites. */
   hourlyGbpsAvoided: z.array(z.number()).length(24),
   sites: z.array(SiteSavings),
+  /** Its sites' measurements together (of the sites with a plan); null when none has any. */
+  measured: MeasuredSavings.nullable(),
 });
 export type PartnerSavings = z.infer<typeof PartnerSavings>;
 
 export const SavingsReport = z.object({
   partners: z.array(PartnerSavings),
-  totals: z.object({ demandBytes: z.number(), avoidedBytes: z.number(), transitBytes: z.number(), offload: z.number() }),
+  totals: z.object({ demandBytes: z.number(), avoidedBytes: z.number(), transitBytes: z.number(), offload: z.number(), measured: MeasuredSavings.nullable() }),
   /** Sites (of the partners asked for) with no plan yet: not counted. */
   sitesWithoutPlan: z.array(z.string()),
   /** The assumed share of a day's bytes in each local hour 0..23 (demand logs carry days, not hours). */
   profile: z.array(z.number()).length(24),
 });
 export type SavingsReport = z.infer<typeof SavingsReport>;
+
+/** What plans are made from: the catalog's size and the demand logs stored (for a site: which days). */
+export const FillsInputs = z.object({
+  catalogTitles: z.number().int().min(0),
+  /** Whether any demand logs are stored. */
+  demand: z.boolean(),
+  /** The site asked about: its first and last day of demand (null without any) and how many days. */
+  site: z.object({ code: z.string(), firstDay: z.string().nullable(), lastDay: z.string().nullable(), days: z.number().int().min(0) }).nullable(),
+});
+export type FillsInputs = z.infer<typeof FillsInputs>;
 
 export const fillsMethods = {
   importCatalog: method('Import a catalog file (CSV or JSON lines) on the engine machine; all or nothing', z.object({ path: LocalPath }), CatalogImportReport, { writes: true }),
@@ -179,6 +211,12 @@ export const fillsMethods = {
     "Transit avoided per partner by each site's latest plan: bytes per day and Gbps at the partner's peak hour",
     z.object({ partner: z.string().min(1).max(120).optional() }).default({}),
     SavingsReport,
+    { writes: false },
+  ),
+  inputs: method(
+    "What plans are made from: titles in the catalog, whether demand logs are stored, and a site's days of demand",
+    z.object({ site: z.string().min(1).max(64).optional() }).default({}),
+    FillsInputs,
     { writes: false },
   ),
   placement: method("A site's target contents in a stored plan (the latest plan of the site when no id is given)", z.object({ site: z.string().min(1).max(64), planId: z.number().int().min(1).optional() }), SitePlacement, { writes: false }),

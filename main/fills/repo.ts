@@ -96,6 +96,15 @@ export class FillsRepo {
     return new DemandStage(this.db);
   }
 
+  hasDemand(): boolean {
+    return (this.db.prepare('SELECT EXISTS (SELECT 1 FROM fills_demand) AS yes').get() as { yes: number }).yes === 1;
+  }
+
+  /** A site's first and last day of demand and how many days it has (the primary key's order: no scan of other sites). */
+  demandSpan(site: string): { first: number | null; last: number | null; days: number } {
+    return this.db.prepare('SELECT min(day) AS first, max(day) AS last, count(DISTINCT day) AS days FROM fills_demand WHERE site = ?').get(site) as { first: number | null; last: number | null; days: number };
+  }
+
   sitesWithDemand(): string[] {
     return (this.db.prepare('SELECT DISTINCT site FROM fills_demand ORDER BY site').all() as { site: string }[]).map((r) => r.site);
   }

@@ -8,7 +8,7 @@
  * the sum of their peaks).
  */
 import { offsetMs } from '../kit/windows';
-import type { SitePlanSummary, SavingsReport, SiteSavings, PartnerSavings } from './contract';
+import type { MeasuredSavings, SitePlanSummary, SavingsReport, SiteSavings, PartnerSavings } from './contract';
 
 const HOUR_MS = 3_600_000;
 const TROUGH_HOUR = 5;
@@ -53,7 +53,46 @@ function offsetHours(timeZone: string, day: string): number {
   return offsetMs(timeZone, Date.parse(`${day}T12:00:00Z`)) / HOUR_MS;
 }
 
-export function siteSavings(s: SavingsSite): SiteSavings & { hourly: number[] } {
+/** One site's measured transit in a quarter hour (history: means over its sweeps). */
+export interface MeasuredSlot {
+  site: string;
+  /** The quarter hour's first minute since the epoch. */
+  minute: number;
+  servingGbps: number;
+  originGbps: number;
+}
+
+/** Minutes in a measured slot (the history's quarter hours). */
+export const MEASURED_SLOT_MINUTES = 15;
+const bytesOfSlot = (gbps: number) => (gbps * 1e9 * MEASURED_SLOT_MINUTES * 60) / 8;
+
+/**
+ * Measured savings of some slots (one site's, or a partner's sites'): bytes served from the caches
+ * and over transit, each quarter hour at its mean; the peak is the highest quarter hour of the sum
+ * over the sites. Null without any slot.
+ */
+export function measuredSavings(slots: readonly MeasuredSlot[]): MeasuredSavings | null {
+  if (slots.length === 0) return null;
+  const byMinute = new Map<number, number>();
+  let served = 0;
+  let transit = 0;
+  for (const slot of slots) {
+    served += slot.servingGbps;
+    transit += slot.originGbps;
+    byMinute.set(slot.minute, (byMinute.get(slot.minute) ?? 0) + slot.servingGbps);
+  }
+  const avoidedBytes = bytesOfSlot(served);
+  const transitBytes = bytesOfSlot(transit);
+  return {
+    avoidedBytes,
+    transitBytes,
+    offload: avoidedBytes + transitBytes > 0 ? avoidedBytes / (avoidedBytes + transitBytes) : 0,
+    peakGbpsAvoided: Math.max(...byMinute.values()),
+    hours: (byMinute.size * MEASURED_SLOT_MINUTES) / 60,
+  };
+}
+
+export function siteSavings(s: SavingsSite, measured: readonly MeasuredSlot[] = []): SiteSavings & { hourly: number[] } {
   const { summary } = s;
   const demandBytes = summary.forecastBytes;
   const avoidedBytes = demandBytes * summary.offload;
@@ -78,18 +117,22 @@ export function siteSavings(s: SavingsSite): SiteSavings & { hourly: number[] } 
     peakLocalHour: (((peakUtc + Math.round(offset)) % 24) + 24) % 24,
     yesterdayHitRatio: summary.quality?.hitRatio ?? null,
     yesterdayOracleHitRatio: summary.quality?.oracleHitRatio ?? null,
+    measured: measuredSavings(measured),
     hourly,
   };
 }
 
 /** Sites grouped by partner (partners by avoided bytes, most first; sites likewise), with the totals. */
-export function savingsReport(sites: readonly SavingsSite[], withoutPlan: readonly string[]): SavingsReport {
+export function savingsReport(sites: readonly SavingsSite[], withoutPlan: readonly string[], measured: readonly MeasuredSlot[] = []): SavingsReport {
+  const slotsOf = new Map<string, MeasuredSlot[]>();
+  for (const slot of measured) slotsOf.set(slot.site, [...(slotsOf.get(slot.site) ?? []), slot]);
   const byPartner = new Map<string, (SiteSavings & { hourly: number[] })[]>();
   for (const s of sites) {
     const list = byPartner.get(s.partner) ?? [];
-    list.push(siteSavings(s));
+    list.push(siteSavings(s, slotsOf.get(s.code)));
     byPartner.set(s.partner, list);
   }
+  const slotsOfSites = (codes: readonly string[]) => codes.flatMap((code) => slotsOf.get(code) ?? []);
   const partners: PartnerSavings[] = [...byPartner].map(([partner, list]) => {
     const hourly = Array.from({ length: 24 }, (_, h) => list.reduce((sum, s) => sum + s.hourly[h]!, 0));
     let peakUtc = 0;
@@ -108,6 +151,7 @@ export function savingsReport(sites: readonly SavingsSite[], withoutPlan: readon
       peakUtcHour: peakUtc,
       hourlyGbpsAvoided: hourly,
       sites: list.map(({ hourly: _hourly, ...site }) => site).sort((a, b) => b.avoidedBytes - a.avoidedBytes || a.site.localeCompare(b.site)),
+      measured: measuredSavings(slotsOfSites(list.map((s) => s.site))),
     };
   });
   partners.sort((a, b) => b.avoidedBytes - a.avoidedBytes || a.partner.localeCompare(b.partner));
@@ -115,7 +159,13 @@ export function savingsReport(sites: readonly SavingsSite[], withoutPlan: readon
   const avoidedBytes = partners.reduce((sum, p) => sum + p.avoidedBytes, 0);
   return {
     partners,
-    totals: { demandBytes, avoidedBytes, transitBytes: demandBytes - avoidedBytes, offload: demandBytes > 0 ? avoidedBytes / demandBytes : 0 },
+    totals: {
+      demandBytes,
+      avoidedBytes,
+      transitBytes: demandBytes - avoidedBytes,
+      offload: demandBytes > 0 ? avoidedBytes / demandBytes : 0,
+      measured: measuredSavings(slotsOfSites(sites.map((s) => s.code))),
+    },
     sitesWithoutPlan: [...withoutPlan].sort(),
     profile: [...DEMAND_PROFILE],
   };

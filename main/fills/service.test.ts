@@ -12,6 +12,10 @@ import { dayNumber, dayString, DemandModel } from '../lab/model/demand';
 import { planFleet } from '../lab/plan';
 import { tempEngine, type TempEngine } from '../../tests/support/temp-engine';
 import { SitePlacement } from './placement-contract';
+import Database from 'better-sqlite3';
+import type { HealthRecord } from '../health/assess';
+import { HealthRepo } from '../health/repo';
+import { DB_FILE } from '../store/db';
 
 /** Titles a thousand times the lab's encodes (terabytes), so a 3-appliance site holds part of 1,500. */
 const SCALE = 1000;
@@ -238,6 +242,50 @@ describe('plans', () => {
     const only = await api.fills.savings({ partner: one.toUpperCase() });
     expect(only.partners.map((p) => p.partner)).toEqual([one]);
     expect((await failure(api.fills.savings({ partner: 'nobody' }))).code).toBe('E_NOT_FOUND');
+  });
+
+  it('reports the transit the appliances measured beside the forecast: the health history of the last 24 h (hand-computed)', async () => {
+    const [siteA, siteB] = fleet.sites.map((x) => x.code);
+    const [a0, a1, a2] = fleet.appliances.filter((a) => a.site === siteA).map((a) => a.serial);
+    const [b0] = fleet.appliances.filter((a) => a.site === siteB).map((a) => a.serial);
+    const T0 = Date.parse('2026-12-04T10:00:00Z');
+    /** Health records as a poll writes them: [serving, origin] per appliance; origin null when it does not report it. */
+    const sweep = (atMs: number, values: Record<string, [serving: number, origin: number | null]>) => {
+      const at = new Date(atMs).toISOString();
+      const other = new Database(join(t.dir, DB_FILE));
+      new HealthRepo(other).saveRecords(
+        Object.entries(values).map(([serial, [servingGbps, originGbps]]): HealthRecord => ({
+          serial, measuredAt: at, lastPollAt: at, lastError: null, failures: 0, since: {},
+          components: [{ name: 'disk', status: 'OK', message: 'fine' }],
+          metrics: { at, servingGbps, connections: 1, cacheHitRatio: 0.9, diskUsedBytes: 1, diskTotalBytes: 2, fillProgress: null, fillRateGbps: 0, errorsPerSecond: 0, originGbps },
+        })),
+      );
+      other.close();
+      t.clock.set(atMs);
+      t.engine.history.recordSweep();
+    };
+    // Nothing measured yet: the forecast alone.
+    t.clock.set(T0);
+    expect((await api.fills.savings({})).totals.measured).toBeNull();
+    // Quarter 10:00: two sweeps; the third appliance of A does not report origin (not counted).
+    sweep(T0, { [a0!]: [8, 2], [a1!]: [4, 1], [a2!]: [6, null], [b0!]: [3, 3] });
+    sweep(T0 + 60_000, { [a0!]: [12, 4], [a1!]: [4, 1], [a2!]: [6, null], [b0!]: [3, 3] });
+    // Quarter 10:15: one sweep.
+    sweep(T0 + 15 * 60_000, { [a0!]: [2, 6], [a1!]: [0, 0], [a2!]: [6, null], [b0!]: [5, 1] });
+    const report = await api.fills.savings({});
+    const site = (code: string) => report.partners.flatMap((p) => p.sites).find((x) => x.site === code)!;
+    // A: quarter means serving 14 (12 and 16), origin 4 (3 and 5); then 2 and 6. A quarter at 1 Gbps is 112.5 GB.
+    expect(site(siteA!).measured).toEqual({ avoidedBytes: 16 * 112.5e9, transitBytes: 10 * 112.5e9, offload: 16 / 26, peakGbpsAvoided: 14, hours: 0.5 });
+    // B: 3 and 3, then 5 and 1.
+    expect(site(siteB!).measured).toEqual({ avoidedBytes: 8 * 112.5e9, transitBytes: 4 * 112.5e9, offload: 8 / 12, peakGbpsAvoided: 5, hours: 0.5 });
+    // Each site is its own partner's here; the fleet's peak is the busiest quarter of the sum: 14 + 3.
+    expect(report.partners.find((p) => p.sites[0]!.site === siteA)!.measured).toEqual(site(siteA!).measured);
+    expect(report.totals.measured).toEqual({ avoidedBytes: 24 * 112.5e9, transitBytes: 14 * 112.5e9, offload: 24 / 38, peakGbpsAvoided: 17, hours: 0.5 });
+    // The forecast figures are untouched beside it.
+    expect(site(siteA!).avoidedBytes).toBeCloseTo(site(siteA!).demandBytes * site(siteA!).offload, -3);
+    // A day later those quarters have left the window.
+    t.clock.set(T0 + 15 * 60_000 + 86_400_000);
+    expect((await api.fills.savings({})).totals.measured).toBeNull();
   });
 
   it('says what is missing: an unknown site, a site without history', async () => {

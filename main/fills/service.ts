@@ -20,17 +20,23 @@ import {
   type CatalogImportReport,
   type DemandImportReport,
   type fillsEvents,
+  type FillsInputs,
   type ForecastQuality,
   type Plan,
   type SavingsReport,
   type SitePlacement,
 } from './contract';
 import { apportion, resolveRegion, type Region, type RegionSite } from './region';
-import { savingsReport, type SavingsSite } from './savings';
+import { MEASURED_SLOT_MINUTES, savingsReport, type MeasuredSlot, type SavingsSite } from './savings';
 import { SiteForecaster } from './forecast';
 import { readRows, type FileKind } from './import-rows';
 import { churnBytes, placeSite, type PlacementAppliance, type SitePlacementResult } from './placement';
 import { FillsRepo, type StagedDemand } from './repo';
+
+/** The history domain's measured transit per site and quarter hour (main/history/service.ts). */
+export interface MeasuredTransit {
+  transit(fromMinute: number, toMinute: number): MeasuredSlot[];
+}
 
 export type FillsHandlers = DomainHandlers<typeof fillsMethods, CallContext>;
 
@@ -97,6 +103,8 @@ export class FillsService {
   constructor(
     private readonly deps: ServiceDeps<typeof fillsEvents>,
     private readonly inventory: InventoryService,
+    /** The health history's measured transit (the composition gives it; built when first asked). */
+    private readonly measured?: () => Promise<MeasuredTransit>,
   ) {
     this.repo = new FillsRepo(deps.db);
     this.audit = deps.audit;
@@ -107,6 +115,7 @@ export class FillsService {
       getPlan: ({ id }) => this.getPlan(id),
       listPlans: ({ limit }) => this.repo.plans(limit).map((p) => this.getPlan(p.id)),
       placement: ({ site, planId }) => this.placement(site, planId),
+      inputs: ({ site }) => this.inputs(site),
       savings: ({ partner }) => this.savings(partner),
     };
   }
@@ -121,6 +130,19 @@ export class FillsService {
     // A device (/dev/zero), a pipe or a folder would be read for ever or not at all.
     if (!s.isFile()) throw new FleetError('E_VALIDATION', `Cannot read the ${kind} file ${path}: it is not a plain file (a device, pipe or folder); give the path of a CSV or JSON lines file.`);
     return readRows(kind, createReadStream(path));
+  }
+
+  /** What plans are made from (the Fills screen: which import is missing, which days a site has). */
+  inputs(site?: string): FillsInputs {
+    const span = site === undefined ? null : this.repo.demandSpan(site);
+    return {
+      catalogTitles: this.repo.catalogCount(),
+      demand: this.repo.hasDemand(),
+      site:
+        site === undefined || span === null
+          ? null
+          : { code: site, firstDay: span.first === null ? null : dayOf(span.first), lastDay: span.last === null ? null : dayOf(span.last), days: span.days },
+    };
   }
 
   // Catalog
@@ -418,7 +440,7 @@ export class FillsService {
   }
 
   /** Transit avoided per partner by each site's latest plan (main/fills/savings.ts). */
-  savings(partner?: string): SavingsReport {
+  async savings(partner?: string): Promise<SavingsReport> {
     let sites = this.inventory.listSites();
     if (partner !== undefined) {
       const want = partner.toLowerCase();
@@ -433,7 +455,11 @@ export class FillsService {
       if (planId === undefined || !row) withoutPlan.push(site.code);
       else planned.push({ code: site.code, partner: site.partner, timezone: site.timezone, planId, summary: SitePlanSummary.parse(JSON.parse(row.summary)) });
     }
-    return savingsReport(planned, withoutPlan);
+    // The last 24 hours of measurements: the quarter hours that started in them.
+    const nowMinute = Math.floor(this.deps.clock.now() / 60_000);
+    const from = (Math.floor(nowMinute / MEASURED_SLOT_MINUTES) + 1) * MEASURED_SLOT_MINUTES - 24 * 60;
+    const slots = this.measured ? (await this.measured()).transit(from, nowMinute + 1) : [];
+    return savingsReport(planned, withoutPlan, slots);
   }
 
   /** A site's target contents in a plan (its latest when `planId` is not given): the contract execution reads. */

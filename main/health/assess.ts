@@ -49,6 +49,7 @@ export function toSample(m: MetricsReply, at: string): MetricsSample {
     fillProgress: m.fill.progress,
     fillRateGbps: m.fill.rateGbps,
     errorsPerSecond: m.errorsPerSecond,
+    originGbps: m.originGbps ?? null,
   };
 }
 

@@ -32,6 +32,8 @@ export const MetricsSample = z.object({
   fillProgress: z.number().nullable(),
   fillRateGbps: z.number(),
   errorsPerSecond: z.number(),
+  /** Client demand the appliance fetched over transit (not from its cache), when it reports it (GET /v1/metrics `originGbps`). */
+  originGbps: z.number().nullable().optional(),
 });
 export type MetricsSample = z.infer<typeof MetricsSample>;
 

@@ -12,6 +12,9 @@ import type { Migration } from '../store/migrations';
  */
 export const HISTORY_MIGRATION_VERSION = 16;
 
+/** Origin traffic per site slot (session 5). */
+export const HISTORY_ORIGIN_MIGRATION_VERSION = 20;
+
 export const historyMigrations: readonly Migration[] = [
   {
     version: HISTORY_MIGRATION_VERSION,
@@ -46,6 +49,17 @@ export const historyMigrations: readonly Migration[] = [
         PRIMARY KEY (serial, hour)
       ) STRICT, WITHOUT ROWID;
       CREATE INDEX availability_hours_by_hour ON availability_hours (hour, site);
+    `,
+  },
+  {
+    version: HISTORY_ORIGIN_MIGRATION_VERSION,
+    name: 'history: transit (origin Gbps) and the serving of the appliances that report it, per site slot',
+    sql: `
+      -- Sums over the slot's sweeps, like the columns before, of the appliances that report originGbps only.
+      ALTER TABLE site_series ADD COLUMN origin_gbps REAL NOT NULL DEFAULT 0;
+      ALTER TABLE site_series ADD COLUMN origin_serving_gbps REAL NOT NULL DEFAULT 0;
+      -- How many appliance samples reported originGbps (0: transit not measured in this slot).
+      ALTER TABLE site_series ADD COLUMN origin_reports REAL NOT NULL DEFAULT 0;
     `,
   },
 ];

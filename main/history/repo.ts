@@ -10,6 +10,20 @@ export interface SeriesWrite {
   hit: number;
   errors: number;
   appliances: number;
+  /** Transit (origin Gbps) and serving of the appliances that report origin, and how many did (0 when none: not measured). */
+  origin?: number;
+  originServing?: number;
+  originReports?: number;
+}
+
+/** A site's measured transit in one slot: means over its sweeps, of the appliances that report origin. */
+export interface TransitSlot {
+  site: string;
+  minute: number;
+  /** Served from the site's caches (Gbps): transit avoided. */
+  servingGbps: number;
+  /** Fetched over transit (Gbps). */
+  originGbps: number;
 }
 
 export interface AvailabilityWrite {
@@ -56,13 +70,15 @@ export class HistorySeriesRepo {
   /** Adds each write to its slot (one sweep more), in one transaction. */
   addSeries(rows: readonly SeriesWrite[]): void {
     const upsert = this.db.prepare(
-      `INSERT INTO site_series (site, tier, minute, sweeps, serving_gbps, hit_gbps, errors_per_sec, appliances)
-       VALUES (@site, @tier, @minute, 1, @serving, @hit, @errors, @appliances)
+      `INSERT INTO site_series (site, tier, minute, sweeps, serving_gbps, hit_gbps, errors_per_sec, appliances, origin_gbps, origin_serving_gbps, origin_reports)
+       VALUES (@site, @tier, @minute, 1, @serving, @hit, @errors, @appliances, @origin, @originServing, @originReports)
        ON CONFLICT (site, tier, minute) DO UPDATE SET sweeps = sweeps + 1, serving_gbps = serving_gbps + excluded.serving_gbps,
-         hit_gbps = hit_gbps + excluded.hit_gbps, errors_per_sec = errors_per_sec + excluded.errors_per_sec, appliances = appliances + excluded.appliances`,
+         hit_gbps = hit_gbps + excluded.hit_gbps, errors_per_sec = errors_per_sec + excluded.errors_per_sec, appliances = appliances + excluded.appliances,
+         origin_gbps = origin_gbps + excluded.origin_gbps, origin_serving_gbps = origin_serving_gbps + excluded.origin_serving_gbps,
+         origin_reports = origin_reports + excluded.origin_reports`,
     );
     this.db.transaction(() => {
-      for (const r of rows) upsert.run(r);
+      for (const r of rows) upsert.run({ origin: 0, originServing: 0, originReports: 0, ...r });
     })();
   }
 
@@ -85,6 +101,19 @@ export class HistorySeriesRepo {
           GROUP BY 1 ORDER BY 1`,
       )
       .all(params) as SeriesRow[];
+  }
+
+  /**
+   * Each site's measured transit per slot of a tier between two minutes (from inclusive, to
+   * exclusive): only slots where some appliance reported origin Gbps; means over the slot's sweeps.
+   */
+  transitSlots(tier: 1 | 15, fromMin: number, toMin: number): TransitSlot[] {
+    return this.db
+      .prepare(
+        `SELECT site, minute, origin_serving_gbps / sweeps AS servingGbps, origin_gbps / sweeps AS originGbps
+           FROM site_series WHERE tier = ? AND minute >= ? AND minute < ? AND origin_reports > 0 ORDER BY site, minute`,
+      )
+      .all(tier, fromMin, toMin) as TransitSlot[];
   }
 
   hasSeries(site: string): boolean {

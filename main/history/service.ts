@@ -32,7 +32,7 @@ import {
   type SiteAvailability,
   type historyEvents,
 } from './contract';
-import { HistorySeriesRepo, type AvailabilityWrite, type SeriesRow, type SeriesWrite, type SiteAvailabilityRow } from './repo';
+import { HistorySeriesRepo, type AvailabilityWrite, type SeriesRow, type SeriesWrite, type SiteAvailabilityRow, type TransitSlot } from './repo';
 import { LabHistory, type LabSite, type LabState } from './lab-history';
 
 export type HistoryHandlers = DomainHandlers<typeof historyMethods, CallContext>;
@@ -114,24 +114,40 @@ export class HistoryService {
   // Recording
 
   /** After a health sweep: the sites' sums now, and each installed appliance's time since it was last counted. */
+  /**
+   * Each site's transit as its appliances measured it, per quarter hour whose first minute is in
+   * [fromMinute, toMinute): what they served from their caches and fetched over transit (means over
+   * the quarter's sweeps; quarters where no appliance reported origin Gbps are left out).
+   */
+  transit(fromMinute: number, toMinute: number): TransitSlot[] {
+    return this.repo.transitSlots(15, fromMinute, toMinute);
+  }
+
   recordSweep(): void {
     const { items } = this.health.fleet(FleetRequest.parse({ includeRollups: false }));
     const capacity = new Map(selectAppliances(this.inventory, { status: [...INSTALLED] }).map((a) => [a.serial, a.nicGbps * SERVING_SHARE[a.model]]));
     const now = this.now();
     const intervalMs = this.health.settings().intervalSec * 1000;
     const recentMs = Math.max(3 * intervalMs, 2 * MINUTE) + 5 * MINUTE;
-    const sums = new Map<string, Omit<SeriesWrite, 'tier' | 'minute'>>();
+    const sums = new Map<string, Required<Omit<SeriesWrite, 'tier' | 'minute'>>>();
     const observations: Observation[] = [];
     for (const h of items) {
       const cap = capacity.get(h.serial);
       if (cap === undefined) continue;
       if (h.reachable && h.metrics) {
         let s = sums.get(h.site);
-        if (!s) sums.set(h.site, (s = { site: h.site, serving: 0, hit: 0, errors: 0, appliances: 0 }));
+        if (!s) sums.set(h.site, (s = { site: h.site, serving: 0, hit: 0, errors: 0, appliances: 0, origin: 0, originServing: 0, originReports: 0 }));
         s.serving += h.metrics.servingGbps;
         s.hit += h.metrics.servingGbps * h.metrics.cacheHitRatio;
         s.errors += h.metrics.errorsPerSecond;
         s.appliances += 1;
+        // Transit as the appliance measures it: its origin Gbps beside what it served from its cache.
+        const origin = h.metrics.originGbps;
+        if (typeof origin === 'number') {
+          s.origin += origin;
+          s.originServing += h.metrics.servingGbps;
+          s.originReports += 1;
+        }
       }
       // Polled lately (this sweep, or another process's): an appliance left out of polling long ago adds nothing.
       const at = h.lastPollAt ? Date.parse(h.lastPollAt) : Number.NaN;

@@ -74,6 +74,30 @@ export const LabStatus = z.object({
 });
 export type LabStatus = z.infer<typeof LabStatus>;
 
+/**
+ * The lab's demand handed over for plans (docs/fills.md, "The demo's demand"): a catalog of the
+ * lab model's most popular titles and the last days of its sites' demand, written as a streaming
+ * service's files and imported through the fills domain. Sized to take seconds.
+ */
+export const DEMO_DEMAND_TITLES = 5_000;
+export const DEMO_DEMAND_DAYS = 3;
+export const HandOverDemandInput = z
+  .object({
+    titles: z.number().int().min(1).max(80_000).default(DEMO_DEMAND_TITLES),
+    days: z.number().int().min(1).max(28).default(DEMO_DEMAND_DAYS),
+  })
+  .default({ titles: DEMO_DEMAND_TITLES, days: DEMO_DEMAND_DAYS });
+export const HandOverDemandReport = z.object({
+  titles: z.number().int(),
+  sites: z.number().int(),
+  demandRows: z.number().int(),
+  firstDay: z.string(),
+  lastDay: z.string(),
+  /** Wall-clock milliseconds it took, writing and importing. */
+  tookMs: z.number(),
+});
+export type HandOverDemandReport = z.infer<typeof HandOverDemandReport>;
+
 export const labMethods = {
   start: method('Start a lab of simulated appliances and write it into the inventory', LabStartInput, LabStatus, { writes: true }),
   status: method('Is a lab running, how big, which faults are on', z.object({}).default({}), LabStatus, { writes: false }),
@@ -82,6 +106,12 @@ export const labMethods = {
     'Turn a fault on or off for one lab appliance',
     z.object({ serial: z.string().min(1).max(64), fault: FaultId, on: z.boolean().default(true) }),
     LabApplianceFaults,
+    { writes: true },
+  ),
+  handOverDemand: method(
+    "Write the running lab's catalog and its sites' last days of demand as a streaming service's files and import them (a call while one runs joins it)",
+    HandOverDemandInput,
+    HandOverDemandReport,
     { writes: true },
   ),
   addSite: method(

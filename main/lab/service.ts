@@ -17,11 +17,13 @@ import type { ServiceDeps } from '../deps';
 import { ApplianceQuery } from '../inventory/contract';
 import type { InventoryDocument, InventoryService } from '../inventory/service';
 import type { NetService } from '../net/service';
-import { LabStartInput, type FaultId, type LabApplianceFaults, type LabStatus, type labMethods, type labEvents } from './contract';
+import { HandOverDemandInput, LabStartInput, type HandOverDemandReport, type FaultId, type LabApplianceFaults, type LabStatus, type labMethods, type labEvents } from './contract';
 import { callControl, ControlStatus } from './control';
 import { parseReleaseKey } from '../appliance/sshsig';
 import { CONFIG_FILE, LOG_FILE, readManifest, STATE_FILE, type LabConfig, type LabManifest } from './manifest';
 import { planFleet } from './plan';
+import { writeDemandFiles } from './demand-files';
+import { labDemandModel } from './model/demand';
 import { parseAuthorizedKeys } from './ssh-server';
 import type { z } from 'zod';
 
@@ -35,7 +37,18 @@ export interface LabServiceOptions {
   startTimeoutMs?: number;
   /** Extra daemon config (tests shorten the slow fault, cap staging). */
   daemonConfig?: Pick<LabConfig, 'stagingCapBytes' | 'slowDelayMs'>;
+  /** Where the lab's demand is handed over (the fills domain's imports; the composition gives it). */
+  fills?: () => Promise<DemandImports>;
 }
+
+/** The fills domain's imports, as the lab hands its demand over (main/fills/service.ts). */
+export interface DemandImports {
+  importCatalog(path: string, actor: string): Promise<unknown>;
+  importDemand(path: string, actor: string): Promise<unknown>;
+}
+
+/** Folder under <data-dir>/lab the demo's demand files are written to (and left, for a look). */
+export const DEMO_DEMAND_DIR = 'demo-demand';
 
 /**
  * How to start the daemon. From a build (the CLI's out/cli/fleetdeck.mjs, or the app's
@@ -79,6 +92,7 @@ export class LabService {
   readonly handlers: LabHandlers;
   readonly labDir: string;
   private starting: Promise<LabStatus> | null = null;
+  private handingOver: Promise<HandOverDemandReport> | null = null;
 
   constructor(
     private readonly deps: ServiceDeps<typeof labEvents>,
@@ -93,6 +107,7 @@ export class LabService {
       status: () => this.status(),
       stop: (_input, ctx) => this.stop(ctx.actor),
       setFault: (input, ctx) => this.setFault(input.serial, input.fault, input.on, ctx.actor),
+      handOverDemand: (input, ctx) => this.handOverDemand(input, ctx.actor),
       addSite: async (input, ctx) => {
         if (!this.running()) throw new FleetError('E_UNAVAILABLE', 'No lab is running (start one with `fleetdeck lab start`).');
         const survey = (await callControl(this.labDir, 'POST', '/add-site', input, 60_000)) as Record<string, unknown>;
@@ -184,6 +199,35 @@ export class LabService {
     this.deps.log.info('lab started', { actor, appliances: manifest.appliances.length, sites: manifest.sites.length, pid: manifest.pid });
     this.deps.events.emit('changed', { running: true });
     return this.status();
+  }
+
+  /**
+   * The running lab's demand, handed over as a streaming service would: a catalog of the model's
+   * `titles` most popular titles and its sites' demand on the last `days` days (to yesterday, UTC),
+   * written under <data-dir>/lab/demo-demand and imported through the fills domain (all or
+   * nothing each). A call while one runs joins it.
+   */
+  handOverDemand(input: z.input<typeof HandOverDemandInput>, actor: string): Promise<HandOverDemandReport> {
+    if (this.handingOver) return this.handingOver;
+    const { titles, days } = HandOverDemandInput.parse(input);
+    this.handingOver = this.handOver(titles, days, actor).finally(() => (this.handingOver = null));
+    return this.handingOver;
+  }
+
+  private async handOver(titles: number, days: number, actor: string): Promise<HandOverDemandReport> {
+    const manifest = this.running();
+    if (!manifest) throw new FleetError('E_UNAVAILABLE', 'No lab is running (start one with `fleetdeck lab start`), so there is no lab demand to hand over.');
+    if (!this.options.fills) throw new FleetError('E_UNAVAILABLE', 'This engine has no fills domain to hand the demand over to.');
+    const started = performance.now();
+    const last = Math.floor(this.deps.clock.now() / 86_400_000) - 1;
+    const yieldNow = () => new Promise<void>((resolve) => setImmediate(resolve));
+    const files = await writeDemandFiles(labDemandModel(manifest, titles), join(this.labDir, DEMO_DEMAND_DIR), { first: last - days + 1, last }, 'csv', yieldNow);
+    const fills = await this.options.fills();
+    await fills.importCatalog(files.catalogPath, actor);
+    await fills.importDemand(files.demandPath, actor);
+    const { catalogPath: _c, demandPath: _d, ...report } = files;
+    this.deps.log.info('lab demand handed over', { actor, ...report });
+    return { ...report, tookMs: Math.round(performance.now() - started) };
   }
 
   /** Lab appliances of an earlier, larger lab are not served by this one: mark them offline. */

@@ -9,7 +9,7 @@ import { hashFor } from '../../route';
 import { ConfirmDialog } from '../../ui/ConfirmDialog';
 import { formatBytes } from '../../ui/format';
 import { percent } from './format';
-import type { SitePlanSummary } from './types';
+import type { LabDemandReport, SitePlanSummary } from './types';
 
 interface Latest {
   planId: number;
@@ -26,12 +26,34 @@ async function latestPlanOf(site: string): Promise<Latest | null> {
   return null;
 }
 
+/** The lab's demand being handed over (the demo: nothing imported yet), or how that went. */
+type LabDemand = { state: 'importing' } | { state: 'imported'; report: LabDemandReport } | { state: 'failed'; text: string };
+
+/**
+ * Nothing imported yet on a lab fleet (the demo): the lab hands its demand over, a small catalog
+ * and its sites' last days (seconds), so "Plan tomorrow" works at once. Elsewhere nothing happens.
+ */
+async function handOverLabDemand(site: string, show: (d: LabDemand) => void): Promise<void> {
+  const inputs = await callEngine((c) => c.api.fills.inputs({ site }));
+  if (inputs.catalogTitles > 0 || inputs.demand) return;
+  const lab = await callEngine((c) => c.api.lab.status({}));
+  if (!lab.running) return;
+  show({ state: 'importing' });
+  try {
+    show({ state: 'imported', report: await callEngine((c) => c.api.lab.handOverDemand({})) });
+  } catch (err) {
+    const e = asApiError(err);
+    show({ state: 'failed', text: `${e.message} (${e.code})` });
+  }
+}
+
 export function FillsPlanPanel({ site }: { site: string }) {
   // Keyed by site, so a reply for the site looked at before never shows on this one.
   const [entry, setEntry] = useState<{ site: string; latest: Latest | null } | null>(null);
   const [failure, setFailure] = useState<{ site: string; text: string } | null>(null);
   const [planning, setPlanning] = useState(false);
   const [making, setMaking] = useState(false);
+  const [labDemand, setLabDemand] = useState<LabDemand | null>(null);
   const latest = entry?.site === site ? entry.latest : null;
   const loaded = entry?.site === site;
   const problem = failure?.site === site ? failure.text : null;
@@ -39,7 +61,11 @@ export function FillsPlanPanel({ site }: { site: string }) {
   useEffect(() => {
     let live = true;
     latestPlanOf(site).then(
-      (found) => live && setEntry({ site, latest: found }),
+      (found) => {
+        if (!live) return;
+        setEntry({ site, latest: found });
+        if (!found) handOverLabDemand(site, (d) => live && setLabDemand(d)).catch(() => undefined);
+      },
       (err: unknown) => live && setFailure({ site, text: asApiError(err).message }),
     );
     return () => {
@@ -68,6 +94,22 @@ export function FillsPlanPanel({ site }: { site: string }) {
       {loaded && !latest && !problem && (
         <p className="muted" data-testid="fills-plan-none">
           No plan places {site} yet. Planning forecasts the site&apos;s demand for tomorrow from the demand history and places the titles on its appliances.
+        </p>
+      )}
+      {labDemand?.state === 'importing' && (
+        <p className="muted" role="status" data-testid="fills-lab-demand-importing">
+          Importing the lab&apos;s catalog and its sites&apos; last days of demand, as a streaming service would hand them over (a few seconds)…
+        </p>
+      )}
+      {labDemand?.state === 'imported' && (
+        <p className="muted" role="status" data-testid="fills-lab-demand-imported">
+          Imported the lab&apos;s demand: {labDemand.report.titles.toLocaleString()} titles and {labDemand.report.demandRows.toLocaleString()} demand rows of{' '}
+          {labDemand.report.sites} sites, {labDemand.report.firstDay} to {labDemand.report.lastDay} ({(labDemand.report.tookMs / 1000).toFixed(1)} s). Plan tomorrow now.
+        </p>
+      )}
+      {labDemand?.state === 'failed' && (
+        <p className="form-error" role="alert" data-testid="fills-lab-demand-failed">
+          The lab&apos;s demand could not be imported: {labDemand.text}
         </p>
       )}
       {latest && s && (
@@ -99,7 +141,7 @@ export function FillsPlanPanel({ site }: { site: string }) {
         </div>
       )}
       <div className="form-actions" style={{ justifyContent: 'flex-start' }}>
-        <button type="button" className={latest ? 'btn' : 'btn primary'} onClick={() => void planTomorrow()} disabled={planning} data-testid="fills-plan-tomorrow">
+        <button type="button" className={latest ? 'btn' : 'btn primary'} onClick={() => void planTomorrow()} disabled={planning || labDemand?.state === 'importing'} data-testid="fills-plan-tomorrow">
           {planning ? 'Planning…' : 'Plan tomorrow'}
         </button>
         {latest && (

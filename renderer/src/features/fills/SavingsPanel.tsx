@@ -3,14 +3,37 @@
  * a day and in Gbps at the partner's peak hour (the figure an ISP sizes its transit by). Charts:
  * one bar per partner for the Gbps avoided at its peak; one bar per partner split into the bytes a
  * day served from inside the ISP and the bytes still fetched over transit; and the day's 24 hours
- * of Gbps avoided per partner (UTC), where its peak shows. Figures from `fills.savings`.
+ * of Gbps avoided per partner (UTC), where its peak shows. Beside the forecast, what the appliances
+ * measured over the last 24 hours (served from cache vs origin Gbps, from the health history) where
+ * they report it. Figures from `fills.savings`.
  */
 import { useEffect } from 'react';
 import { hashFor } from '../../route';
 import { formatBytes } from '../../ui/format';
 import { gbps, savingsChart, SAVINGS_CHART } from './format';
 import { useFills } from './store';
-import type { PartnerSavings } from './types';
+import type { PartnerSavings, SavingsReport } from './types';
+
+type Measured = SavingsReport['totals']['measured'];
+
+/** The measured columns of a row: offload and the busiest quarter hour's Gbps, or that nothing was measured. */
+function MeasuredCells({ measured, testId }: { measured: Measured; testId?: string }) {
+  if (!measured) {
+    return (
+      <td colSpan={2} className="muted" data-testid={testId} data-measured="none">
+        not measured
+      </td>
+    );
+  }
+  return (
+    <>
+      <td data-testid={testId} data-offload={measured.offload}>
+        {pct(measured.offload)} <span className="muted">({measured.hours} h)</span>
+      </td>
+      <td>{gbps(measured.peakGbpsAvoided)}</td>
+    </>
+  );
+}
 
 const PALETTE = ['#1f6feb', '#d1242f', '#1a7f37', '#9a6700', '#8250df', '#bf3989', '#0969da', '#57606a'];
 const pct = (x: number) => `${Math.round(x * 1000) / 10} %`;
@@ -48,6 +71,11 @@ export function SavingsPanel() {
         From each site&apos;s latest plan: its forecast demand and the share its placement serves from inside the ISP. All partners:{' '}
         <strong data-testid="savings-total">{formatBytes(savings.totals.avoidedBytes, 'decimal')}</strong> a day kept off transit ({pct(savings.totals.offload)} of the demand).
         {savings.sitesWithoutPlan.length > 0 && ` Not counted (no plan yet): ${savings.sitesWithoutPlan.join(', ')}.`}
+      </p>
+      <p className="muted" data-testid="savings-measured-total">
+        {savings.totals.measured
+          ? `Measured on the appliances over ${savings.totals.measured.hours} h of the last 24: ${formatBytes(savings.totals.measured.avoidedBytes, 'decimal')} served from their caches and ${formatBytes(savings.totals.measured.transitBytes, 'decimal')} fetched over transit (${pct(savings.totals.measured.offload)} offload), ${gbps(savings.totals.measured.peakGbpsAvoided)} served from cache at the busiest quarter hour.`
+          : 'Not measured yet: no appliance has reported its transit (origin Gbps) to the health polling in the last 24 hours.'}
       </p>
       <h3>Gbps avoided at each partner&apos;s peak hour</h3>
       <svg width={width + label + 90} height={height} role="img" aria-label="Gbps of transit avoided at each partner's peak hour" data-testid="savings-peak-chart">
@@ -98,6 +126,8 @@ export function SavingsPanel() {
             <th>Offload</th>
             <th>Gbps at peak</th>
             <th>Peak hour</th>
+            <th>Measured offload</th>
+            <th>Measured peak</th>
           </tr>
         </thead>
         <tbody>
@@ -111,6 +141,7 @@ export function SavingsPanel() {
               <td>{pct(p.offload)}</td>
               <td data-testid="savings-peak">{gbps(p.peakGbpsAvoided)}</td>
               <td>{String(p.peakUtcHour).padStart(2, '0')}:00 UTC</td>
+              <MeasuredCells measured={p.measured} testId="savings-measured" />
             </tr>,
             ...p.sites.map((s) => (
               <tr key={`${p.partner}/${s.site}`} data-testid="savings-site-row" data-site={s.site}>
@@ -124,6 +155,7 @@ export function SavingsPanel() {
                 </td>
                 <td>{gbps(s.peakGbpsAvoided)}</td>
                 <td>{String(s.peakLocalHour).padStart(2, '0')}:00 local</td>
+                <MeasuredCells measured={s.measured} />
               </tr>
             )),
           ])}

@@ -92,10 +92,13 @@ export function followFills(): () => void {
   const offPlan = client.on('fills.changed', (p) => {
     if (p.kind === 'plan') void useFills.getState().loadSavings();
   });
+  // A sweep of the health polling adds to the measured savings.
+  const offHistory = client.on('history.changed', () => void useFills.getState().loadSavings());
   return () => {
     off();
     offJob();
     offPlan();
+    offHistory();
     if (timer) clearTimeout(timer);
   };
 }

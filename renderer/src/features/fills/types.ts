@@ -7,3 +7,4 @@ export type ApplianceFillPlan = FillRun['plan']['appliances'][number];
 export type SitePlanSummary = Awaited<ReturnType<Api['fills']['getPlan']>>['sites'][number];
 export type SavingsReport = Awaited<ReturnType<Api['fills']['savings']>>;
 export type PartnerSavings = SavingsReport['partners'][number];
+export type LabDemandReport = Awaited<ReturnType<Api['lab']['handOverDemand']>>;
