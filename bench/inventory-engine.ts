@@ -4,7 +4,8 @@
  * `measureInventory(dataDir)` is what `npm run bench:inventory` reports.
  */
 import './loopback-only';
-import { createReadStream, writeFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEngine } from '../main/engine';
 import type { ApplianceQuery } from '../main/inventory/contract';
@@ -15,8 +16,12 @@ import { appliancesCsv, sitesCsv } from './fleet-gen';
 
 export interface InventoryMeasurement {
   appliances: number;
-  /** Import of the appliances CSV into an empty inventory (sites already there). */
+  /** Import of the appliances CSV into an empty inventory (sites already there): the median of `importRunsMs`. */
   importMs: number;
+  /** Each import into an empty inventory, each in a fresh data dir (one import swings by a second on this machine). */
+  importRunsMs: number[];
+  /** CPU time of the process during each import (user + system). */
+  importCpuMs: number[];
   /** The same file again: every row unchanged. */
   reimportMs: number;
   /** p95 over every run of every query below. */
@@ -44,7 +49,26 @@ const QUERIES: Record<string, ApplianceQuery> = {
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
-export async function measureInventory(dataDir: string, appliances = 100_000): Promise<InventoryMeasurement> {
+/** Imports the appliances file into a fresh data dir (sites first); returns wall and CPU time of the appliances import. */
+async function importOnce(sitesFile: string, appliancesFile: string, appliances: number): Promise<{ ms: number; cpuMs: number }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'fleetdeck-bench-import-'));
+  const engine = createEngine({ dataDir, host: 'cli', vault: await openNodeVault(dataDir), log: silentLogger });
+  try {
+    await engine.inventory.importStream(createReadStream(sitesFile), { source: 'bench-sites.csv' }, 'bench');
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const report = await engine.inventory.importStream(createReadStream(appliancesFile), { source: 'bench-appliances.csv' }, 'bench');
+    const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    if (report.created !== appliances) throw new Error(`expected ${appliances} created, got ${JSON.stringify(report)}`);
+    return { ms, cpuMs: (cpu.user + cpu.system) / 1000 };
+  } finally {
+    engine.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+export async function measureInventory(dataDir: string, appliances = 100_000, importRuns = 3): Promise<InventoryMeasurement> {
   const sites = sitesCsv(400);
   const sitesFile = join(dataDir, 'bench-sites.csv');
   const appliancesFile = join(dataDir, 'bench-appliances.csv');
@@ -58,12 +82,15 @@ export async function measureInventory(dataDir: string, appliances = 100_000): P
 
     let rss = process.memoryUsage().rss;
     const sampler = setInterval(() => (rss = Math.max(rss, process.memoryUsage().rss)), 20);
+    const cpu0 = process.cpuUsage();
     let t0 = performance.now();
     const report = await inventory.importStream(createReadStream(appliancesFile), { source: 'bench-appliances.csv' }, 'bench');
-    const importMs = performance.now() - t0;
+    const runs = [{ ms: performance.now() - t0, cpuMs: ((c) => (c.user + c.system) / 1000)(process.cpuUsage(cpu0)) }];
     clearInterval(sampler);
     rss = Math.max(rss, process.memoryUsage().rss);
     if (report.created !== appliances) throw new Error(`expected ${appliances} created, got ${JSON.stringify(report)}`);
+    for (let i = 1; i < importRuns; i++) runs.push(await importOnce(sitesFile, appliancesFile, appliances));
+    const importRunsMs = runs.map((r) => round(r.ms));
 
     t0 = performance.now();
     const again = await inventory.importStream(createReadStream(appliancesFile), { source: 'bench-appliances.csv' }, 'bench');
@@ -95,7 +122,9 @@ export async function measureInventory(dataDir: string, appliances = 100_000): P
 
     return {
       appliances,
-      importMs: round(importMs),
+      importMs: median(importRunsMs),
+      importRunsMs,
+      importCpuMs: runs.map((r) => Math.round(r.cpuMs)),
       reimportMs: round(reimportMs),
       queryP95Ms: round(percentile(all, 95)),
       queries,
@@ -108,3 +137,4 @@ export async function measureInventory(dataDir: string, appliances = 100_000): P
 }
 
 const round = (ms: number) => Math.round(ms * 100) / 100;
+const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
