@@ -31,9 +31,19 @@ function uint32(n: number): Buffer {
 }
 
 export function generateEd25519(comment = ''): OpenSshKeyPair {
-  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-  const pub = Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url');
-  const seed = Buffer.from(privateKey.export({ format: 'jwk' }).d!, 'base64url');
+  // Encoded by the generation itself (DER), not exported from the KeyObjects afterwards: on Node 20 an
+  // export as JWK can deadlock the process for good when a garbage collection during the export
+  // finalizes the finished key-generation job, whose key shares the mutex the export holds (seen
+  // once in 1,500 keys: the main thread waiting on that mutex inside KeyGenJob's destructor).
+  const der = generateKeyPairSync('ed25519', {
+    publicKeyEncoding: { type: 'spki', format: 'der' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'der' },
+  });
+  // An ed25519 SubjectPublicKeyInfo is 44 bytes ending in the 32-byte key; a PKCS#8 key is 48 bytes
+  // ending in the 32-byte seed.
+  if (der.publicKey.length !== 44 || der.privateKey.length !== 48) throw new Error('unexpected ed25519 DER encoding');
+  const pub = Buffer.from(der.publicKey.subarray(12));
+  const seed = Buffer.from(der.privateKey.subarray(16));
   const blob = Buffer.concat([sshString('ssh-ed25519'), sshString(pub)]);
   const check = randomBytes(4);
   let secret = Buffer.concat([
