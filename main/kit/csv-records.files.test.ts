@@ -13,20 +13,6 @@ const tooLong = 'a row is longer than 200 characters; this is not a test file';
 const unclosed = 'a quoted value is never closed (a " is missing)';
 
 describe('CSV records', () => {
-  it('tags each record with the physical line it starts on, across quoted line breaks and blank lines', async () => {
-    expect(await all('\ufeffa,b\n"one\ntwo",x\n\nc,"d\ne"\nlast,1\n')).toEqual([
-      { line: 1, cells: ['a', 'b'] },
-      { line: 2, cells: ['one\ntwo', 'x'] },
-      { line: 5, cells: ['c', 'd\ne'] },
-      { line: 7, cells: ['last', '1'] },
-    ]);
-    expect(await all('a,b\r\nc,d\r\n\r\nlast,1\r\n')).toEqual([
-      { line: 1, cells: ['a', 'b'] },
-      { line: 2, cells: ['c', 'd'] },
-      { line: 4, cells: ['last', '1'] },
-    ]);
-  });
-
   it('counts a CRLF inside a quoted value as one line, so the rows after it keep their line', async () => {
     expect(await all('a,b\r\n"one\r\ntwo\r\nthree",x\r\nc,d\r\n\r\ne,"f"\r\n')).toEqual([
       { line: 1, cells: ['a', 'b'] },
@@ -55,19 +41,6 @@ describe('CSV records', () => {
     for (let cut = 1; cut < bytes.length; cut++) {
       expect(await allOf([bytes.subarray(0, cut), bytes.subarray(cut)])).toEqual(whole);
     }
-  });
-
-  it('reports text that is not CSV at its line, in a sentence', async () => {
-    expect(await all(`a,b\n${'x'.repeat(300)},1\nok,2\n`)).toEqual([
-      { line: 1, cells: ['a', 'b'] },
-      { line: 2, problems: [{ reason: tooLong }] },
-      { line: 3, cells: ['ok', '2'] },
-    ]);
-    expect(await all('a,b\nfine,1\n"never closed,2\n')).toEqual([
-      { line: 1, cells: ['a', 'b'] },
-      { line: 2, cells: ['fine', '1'] },
-      { line: 3, problems: [{ reason: unclosed }] },
-    ]);
   });
 
   it('goes on after an over-long record, so every bad row of the file is listed in one pass', async () => {
