@@ -4,6 +4,7 @@ import type { SettingsStore } from './settings/store';
 import type { EventMap } from './kit/contract';
 import type { DomainEvents } from './kit/events';
 import type { Clock, Rng } from './kit/time';
+import type { WalCheckpointer } from './store/checkpoints';
 import type { Db } from './store/db';
 import type { Logger } from './store/log';
 import type { Vault } from './vault/vault';
@@ -11,6 +12,8 @@ import type { Vault } from './vault/vault';
 export interface SharedDeps {
   dataDir: string;
   db: Db;
+  /** Bulk writes (imports of many rows) hand their WAL checkpoint to a background thread through this. */
+  checkpoints: WalCheckpointer;
   clock: Clock;
   rng: Rng;
   log: Logger;

@@ -22,7 +22,8 @@ import type { CallContext, HostKind, WindowSession } from '../kit/context';
 import { createRpcServer, serveChannel } from './rpc-session';
 import { channelPair, type Channel } from './channel';
 import { createApiClient, type ApiClient } from './client';
-import { openFleetDatabase, schemaVersion, type Db } from '../store/db';
+import { WalCheckpointer } from '../store/checkpoints';
+import { DB_FILE, openFleetDatabase, schemaVersion, type Db } from '../store/db';
 import { MIGRATIONS } from '../migrations';
 import { systemClock, systemRng, type Clock, type Rng } from '../kit/time';
 import { fileLogger, type Logger } from '../store/log';
@@ -330,9 +331,11 @@ export function composeEngine(options: EngineOptions, modules: Partial<DomainMod
   const log = options.log ?? fileLogger(join(options.dataDir, 'engine.log'), () => clock.now());
   const db = openFleetDatabase(options.dataDir, MIGRATIONS);
   const events = new EventBus();
+  const checkpoints = new WalCheckpointer(db, { path: join(options.dataDir, DB_FILE), log });
   const deps: SharedDeps = {
     dataDir: options.dataDir,
     db,
+    checkpoints,
     clock,
     rng: options.rng ?? systemRng,
     log,
@@ -589,6 +592,7 @@ export function composeEngine(options: EngineOptions, modules: Partial<DomainMod
     },
     async settled() {
       while (background.size > 0) await Promise.all([...background]);
+      await checkpoints.idle();
     },
     close() {
       if (startFit) clearTimeout(startFit);
@@ -600,6 +604,7 @@ export function composeEngine(options: EngineOptions, modules: Partial<DomainMod
       ifBuilt('rollouts')?.close();
       ifBuilt('health')?.close();
       ifBuilt('net')?.close();
+      checkpoints.close();
       db.close();
     },
   };

@@ -325,6 +325,12 @@ describe('CSV streaming', () => {
     writeFileSync(path, csv(APPLIANCES_HEADER, ...rows));
     expect(await inv.importStream(createReadStream(path), { source: 'big.csv' }, ACTOR)).toMatchObject({ created: 20_000 });
     expect(applianceCount()).toBe(20_000);
+    // The commit's WAL checkpoint ran on the background thread (main/store/checkpoints.ts), and every frame got copied.
+    await t.engine.settled();
+    expect(t.engine.deps.checkpoints.timesMs).toHaveLength(1);
+    const [wal] = t.engine.deps.db.pragma('wal_checkpoint(PASSIVE)') as { log: number; checkpointed: number }[];
+    expect(wal!.checkpointed).toBe(wal!.log);
+    expect(t.engine.deps.db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
     rows[19_998] = applianceRow('OCA019998', { ipv4: '10.1.1' });
     writeFileSync(path, csv(APPLIANCES_HEADER, ...rows));
     const r = await rejectionOf(inv.importStream(createReadStream(path), {}, ACTOR));

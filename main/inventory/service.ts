@@ -90,7 +90,7 @@ export class InventoryService {
 
   constructor(private readonly deps: ServiceDeps<typeof inventoryEvents>) {
     this.repo = new InventoryRepo(deps.db);
-    this.importer = new Importer(this.repo, deps.audit, deps.clock);
+    this.importer = new Importer(this.repo, deps.audit, deps.clock, deps.checkpoints);
     this.handlers = {
       overview: () => this.overview(),
       facets: () => this.facets(),
