@@ -88,6 +88,7 @@ async function main() {
       importMs: engine.importMs,
       importRunsMs: engine.importRunsMs,
       importCpuMs: engine.importCpuMs,
+      backgroundCheckpointRunsMs: engine.checkpointRunsMs,
       importGoalMs: 3000,
       reimportUnchangedMs: engine.reimportMs,
       peerSqlite3ShellImportMs: peerMs,

@@ -62,6 +62,8 @@ export function applianceChanges(before: ApplianceRecord, after: ApplianceRecord
 
 /** Tags as stored: trimmed, without duplicates, sorted. */
 export function normalizeTags(tags: readonly string[]): string[] {
+  if (tags.length === 0) return [];
+  if (tags.length === 1) return tags[0]!.trim() ? [tags[0]!.trim()] : [];
   return [...new Set(tags.map((t) => t.trim()).filter(Boolean))].sort();
 }
 

@@ -101,12 +101,17 @@ function headerProblems(kind: CsvKind, header: readonly string[]): RowProblem[] 
 
 const APOSTROPHE = 39;
 
-function cellValue(column: Column, raw: string): { value: unknown } | { problem: string } {
+/** A cell's value for the schema (undefined: left empty), or why it cannot be one. */
+class CellProblem {
+  constructor(readonly reason: string) {}
+}
+
+function cellValue(column: Column, raw: string): unknown {
   const cell = (raw.charCodeAt(0) === APOSTROPHE ? raw.replace(NEUTRALISED, '') : raw).trim();
-  if (cell === '') return column.required ? { problem: 'missing' } : { value: undefined };
-  if (column.type === 'number') return NUMBER.test(cell) ? { value: Number(cell) } : { problem: `"${cell.slice(0, 40)}" is not a number` };
-  if (column.type === 'list') return { value: cell.split(';').map((t) => t.trim()).filter(Boolean) };
-  return { value: cell };
+  if (cell === '') return column.required ? new CellProblem('missing') : undefined;
+  if (column.type === 'number') return NUMBER.test(cell) ? Number(cell) : new CellProblem(`"${cell.slice(0, 40)}" is not a number`);
+  if (column.type === 'list') return cell.split(';').map((t) => t.trim()).filter(Boolean);
+  return cell;
 }
 
 const SCHEMA: Record<CsvKind, z.ZodType> = { sites: SiteItem, appliances: ApplianceItem };
@@ -116,19 +121,20 @@ function rowFrom(kind: CsvKind, columns: readonly Column[], record: readonly str
   if (record.length !== columns.length) {
     return { line, problems: [{ reason: `expected ${columns.length} columns like the header, found ${record.length}` }] };
   }
-  const problems: RowProblem[] = [];
+  // Allocated only for a row with problems (an import reads 100,000 rows that have none).
+  let problems: RowProblem[] | null = null;
+  let failed: Set<string> | null = null;
   const input: Record<string, unknown> = {};
-  const failed = new Set<string>();
   for (let i = 0; i < columns.length; i++) {
     const column = columns[i]!;
     const raw = record[i]!;
     const hostile = hostileValue(raw);
-    const parsed = hostile ? { problem: hostile } : cellValue(column, raw);
-    if ('problem' in parsed) {
-      problems.push({ field: column.name, reason: parsed.problem });
-      failed.add(column.field);
-    } else if (parsed.value !== undefined) {
-      input[column.field] = parsed.value;
+    const value = hostile ? new CellProblem(hostile) : cellValue(column, raw);
+    if (value instanceof CellProblem) {
+      (problems ??= []).push({ field: column.name, reason: value.reason });
+      (failed ??= new Set()).add(column.field);
+    } else if (value !== undefined) {
+      input[column.field] = value;
     }
   }
   const result = SCHEMA[kind].safeParse(input);
@@ -137,10 +143,10 @@ function rowFrom(kind: CsvKind, columns: readonly Column[], record: readonly str
     for (const p of problemsOf(result.error, input, nameOf)) {
       // A cell already reported (missing, not a number) is not reported twice.
       const field = columns.find((c) => c.name === p.field)?.field;
-      if (!field || !failed.has(field)) problems.push(p);
+      if (!field || !failed?.has(field)) (problems ??= []).push(p);
     }
   }
-  if (problems.length) return { line, problems };
+  if (problems) return { line, problems };
   const item: ImportItem =
     kind === 'sites'
       ? { kind: 'site', value: result.data as SiteItem }

@@ -337,6 +337,34 @@ describe('CSV streaming', () => {
     expect(r.errors).toEqual([{ line: 20_000, field: 'ipv4', reason: 'not an IPv4 address' }]);
   });
 
+  it('indexes every field of a bulk load for free-text search, and keeps indexing rows added after it', async () => {
+    await importCsv(sampleSites());
+    // 6,000 new rows into an empty inventory: the bulk path (indexes and trigram postings built after the insert).
+    const rows = Array.from({ length: 6_000 }, (_, i) =>
+      applianceRow(`OCA${String(i).padStart(6, '0')}`, {
+        hostname: `edge-${i}.gru01.example.net`,
+        ipv4: `10.7.${i >> 8}.${i & 255}`,
+        ipv6: `2001:db8::${i.toString(16)}`,
+        firmware: `2026.${i % 7}.${i}`,
+      }),
+    );
+    expect(await importCsv(csv(APPLIANCES_HEADER, ...rows))).toMatchObject({ created: 6_000 });
+    const found = (text: string) =>
+      inv.listAppliances({ text, sort: 'serial', dir: 'asc', offset: 0, limit: 5 }).items.map((a) => a.serial);
+    expect(found('oca000000')).toEqual(['OCA000000']);
+    expect(found('oca004321')).toEqual(['OCA004321']);
+    expect(found('EDGE-4321.')).toEqual(['OCA004321']);
+    expect(found('10.7.16.225')).toEqual(['OCA004321']);
+    expect(found('2001:db8::10e1')).toEqual(['OCA004321']);
+    expect(found('2026.2.4321')).toEqual(['OCA004321']);
+    const schema = () =>
+      t.engine.deps.db.prepare(`SELECT type, name, sql FROM sqlite_schema WHERE tbl_name = 'appliances' ORDER BY name`).all();
+    const before = schema();
+    await importCsv(csv(APPLIANCES_HEADER, applianceRow('LATE1', { hostname: 'late-comer.gru01.example.net' })));
+    expect(found('late-comer')).toEqual(['LATE1']);
+    expect(schema()).toEqual(before);
+  });
+
   it('runs imports one after another', async () => {
     await importCsv(sampleSites());
     const a = importCsv(csv(APPLIANCES_HEADER, applianceRow('OCA1')));

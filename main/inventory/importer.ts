@@ -109,7 +109,10 @@ export class Importer {
         if (item.kind === 'partner') partners.push({ line: row.line, path, value: item.value });
         else if (item.kind === 'site') sites.push({ line: row.line, path, value: item.value });
         else {
-          batch.push({ line: row.line, path, item: { ...item.value, tags: normalizeTags(item.value.tags) } });
+          // The row's value is ours: its tags are normalised in place.
+          const value = item.value;
+          value.tags = normalizeTags(value.tags);
+          batch.push({ line: row.line, path, item: value });
           if (batch.length >= STAGE_BATCH) {
             stage.add(batch);
             batch = [];

@@ -249,6 +249,8 @@ let stageCounter = 0;
 
 /** New rows from which an import rebuilds the appliance indexes instead of updating them row by row. */
 const BULK_LOAD_ROWS = 5000;
+/** The trigger that keeps the trigram index (migration 19) in step with inserted appliances. */
+const FTS_INSERT_TRIGGER = 'appliances_fts_insert';
 
 export class InventoryRepo {
   private readonly stmts: {
@@ -671,6 +673,11 @@ export class ApplianceStage {
             .all()
         : [];
     for (const index of rebuilt) this.db.exec(`DROP INDEX "${index.name}"`);
+    // Likewise the trigram index: its postings for every new row in one statement after the insert
+    // instead of the trigger's one statement per row (made from the trigger's own text).
+    const trigram = rebuilt.length ? this.bulkTrigramInsert() : null;
+    const maxIdBefore = trigram ? this.db.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM appliances').get()!.id ?? 0 : 0;
+    if (trigram) this.db.exec(`DROP TRIGGER "${FTS_INSERT_TRIGGER}"`);
     this.db
       .prepare(
         `INSERT INTO appliances (serial, hostname, site_id, model, ipv4, ipv6, ssh_port, api_port, storage_tb, nic_gbps,
@@ -681,6 +688,10 @@ export class ApplianceStage {
            FROM ${this.t} WHERE appliance_id IS NULL ORDER BY seq`,
       )
       .run({ at, actor });
+    if (trigram) {
+      this.db.prepare(trigram.insert).run(maxIdBefore);
+      this.db.exec(trigram.trigger);
+    }
     for (const index of rebuilt) this.db.exec(index.sql);
     // The new rows are those without an appliance id (the stage keeps it as resolved before the insert).
     this.db.exec(
@@ -696,6 +707,20 @@ export class ApplianceStage {
            FROM ${this.t} WHERE appliance_id IS NULL ORDER BY seq`,
       )
       .run({ at, actor, source });
+  }
+
+  /**
+   * The trigram index trigger's statement as one INSERT ... SELECT over the rows after a given id,
+   * and the trigger's text to create it again; null when the trigger is not of the expected shape
+   * (then it stays and works row by row).
+   */
+  private bulkTrigramInsert(): { insert: string; trigger: string } | null {
+    const row = this.db
+      .prepare<[string], { sql: string }>(`SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = ?`)
+      .get(FTS_INSERT_TRIGGER);
+    const m = row && /^CREATE TRIGGER \S+ AFTER INSERT ON appliances\s+BEGIN\s+(INSERT INTO appliances_fts\s*\([^)]*\))\s*VALUES\s*\(([^;]*)\);\s*END$/i.exec(row.sql);
+    if (!row || !m) return null;
+    return { insert: `${m[1]} SELECT ${m[2]} FROM appliances AS new WHERE new.id > ? ORDER BY new.id`, trigger: row.sql };
   }
 
   /** Serials of the new rows (after insertNew), up to `limit`. */
