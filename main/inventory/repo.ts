@@ -178,11 +178,19 @@ interface Condition {
 
 /** Free-text terms shorter than this have no trigram, so they are matched by LIKE on the haystack. */
 const TRIGRAM = 3;
+/** The fields free text is looked for in. */
+const SEARCHED = ['a.serial', 'a.hostname', 'a.ipv4', 'a.ipv6', 'a.firmware'];
+/**
+ * A term too short for the trigram index, looked for in each searched field: LIKE ignores ASCII
+ * case as lower() folds it, and a term has no spaces, so it never spans two fields.
+ */
+const LIKE_ANY_FIELD = `(${SEARCHED.map((f) => `${f} LIKE ? ESCAPE '\\'`).join(' OR ')})`;
+const likeParams = (pattern: string) => SEARCHED.map(() => pattern);
 /** An FTS5 phrase: the term in double quotes, quotes inside doubled; nothing else is special in it. */
 const ftsPhrase = (term: string) => `"${term.replace(/"/g, '""')}"`;
 
 /**
- * Free text: every term must occur in the haystack (serial, hostname, IPv4, IPv6, firmware),
+ * Free text: every term must occur in one of the fields (serial, hostname, IPv4, IPv6, firmware),
  * case-insensitively. Terms of 3+ characters are looked up in the trigram index (a phrase of a
  * term's trigrams matches exactly where the term is a substring); shorter ones fall back to LIKE.
  */
@@ -191,19 +199,18 @@ function textCondition(text: string): Condition | null {
   if (terms.length === 0) return null;
   const long = terms.filter((t) => [...t].length >= TRIGRAM);
   const short = terms.filter((t) => [...t].length < TRIGRAM).map(likePattern);
-  const like = `a.search LIKE ? ESCAPE '\\'`;
-  const test = terms.map(() => like).join(' AND ');
-  const testParams = terms.map(likePattern);
-  // Short terms alone: a scan of the haystack column (about 8 ms at 100,000 appliances).
+  const test = terms.map(() => LIKE_ANY_FIELD).join(' AND ');
+  const testParams = terms.map(likePattern).flatMap(likeParams);
+  // Short terms alone: a scan of the fields (about ?? ms at 100,000 appliances).
   if (long.length === 0) return { kind: 'text', sql: test, params: testParams, test, testParams };
   const match = long.map(ftsPhrase).join(' AND ');
   const inFts = `a.id IN (SELECT rowid FROM appliances_fts WHERE appliances_fts MATCH ?)`;
-  const sql = [inFts, ...short.map(() => like)].join(' AND ');
+  const sql = [inFts, ...short.map(() => LIKE_ANY_FIELD)].join(' AND ');
   const onlyFts = short.length === 0;
   return {
     kind: 'text',
     sql,
-    params: [match, ...short],
+    params: [match, ...short.flatMap(likeParams)],
     test,
     testParams,
     ...(onlyFts

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -113,6 +113,17 @@ describe('WalCheckpointer', () => {
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
     expect(log.lines).toEqual([]);
     checkpoints.close();
+  });
+
+  it('closes its connection after the engine closes; the last connection to close removes the WAL file', async () => {
+    const { db, path } = walDatabase();
+    const checkpoints = new WalCheckpointer(db, { path, log: memoryLog() });
+    checkpoints.bulk(() => bulkInsert(db));
+    await checkpoints.idle();
+    checkpoints.close();
+    db.close();
+    for (let waited = 0; existsSync(`${path}-wal`) && waited < 20_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    expect(existsSync(`${path}-wal`)).toBe(false);
   });
 
   it('keeps reads and writes going on the engine connection while the worker copies', async () => {

@@ -113,10 +113,15 @@ export class WalCheckpointer {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
-  /** Lets a checkpoint in flight finish (the worker then closes its connection and ends); nothing new starts. */
+  /**
+   * Lets a checkpoint in flight finish; the worker then closes its connection and ends, and the
+   * process waits for that (the last connection to close removes the WAL file, as before).
+   * Nothing new starts.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.worker?.ref();
     this.worker?.postMessage('close');
     this.worker = null;
   }

@@ -126,7 +126,6 @@ describe('version 1: the audit log is append-only', () => {
     expect(() => insert('A2', 99, '192.0.2.2')).toThrow(/FOREIGN KEY/);
     expect(() => insert('A3', 1, null)).toThrow(/CHECK/);
     expect(() => insert('A4', 1, '192.0.2.4', 'lost')).toThrow(/CHECK/);
-    expect(db.prepare(`SELECT search FROM appliances`).get()).toEqual({ search: 'a1 h 192.0.2.1  ' });
     db.close();
   });
 });
@@ -191,6 +190,45 @@ describe('version 19: one trigram column per searched field', () => {
     db.prepare(`DELETE FROM appliances WHERE id = 7`).run();
     expect(match('"10.9.8"')).toEqual([8]);
     expect(db.prepare(`SELECT v FROM appliances_fts_config WHERE k = 'hashsize'`).get()).toEqual({ v: 16777216 });
+    db.close();
+  });
+});
+
+describe('version 21: no stored haystack column', () => {
+  it('drops the column and keeps the trigram index following every searched field', () => {
+    const path = join(dir, 'fts21.sqlite');
+    const v20 = openDatabase(path, MIGRATIONS.slice(0, 20));
+    v20.exec(`
+      INSERT INTO partners (id, name, asn, created_at, updated_at) VALUES (1, 'Rio Fibra', 64512, 'x', 'x');
+      INSERT INTO sites (id, code, partner_id, name, city, country, latitude, longitude, timezone, maintenance_window,
+        fill_window, created_at, updated_at) VALUES (1, 'GRU1', 1, 'n', 'c', 'BR', 0, 0, 'UTC', '01:00-02:00', '02:00-03:00', 'x', 'x');
+      INSERT INTO appliances (id, serial, hostname, site_id, model, ipv4, ipv6, ssh_port, api_port, storage_tb, nic_gbps, firmware,
+        status, notes, created_at, updated_at)
+        VALUES (7, 'OCA-OLD-1', 'Old1.GRU1.example.net', 1, 'storage', '10.9.8.7', NULL, 22, 443, 240, 100, '2026.1.0', 'online', '', 'x', 'x');`);
+    v20.close();
+    const db = openDatabase(path, MIGRATIONS);
+    const columns = (db.prepare(`SELECT name FROM pragma_table_info('appliances')`).all() as { name: string }[]).map((c) => c.name);
+    expect(columns).not.toContain('search');
+    expect(columns).toContain('firmware');
+    const match = (query: string) =>
+      (db.prepare(`SELECT rowid AS id FROM appliances_fts WHERE appliances_fts MATCH ?`).all(query) as { id: number }[]).map((r) => r.id);
+    expect(match('hostname : "old1.gru1"')).toEqual([7]);
+    const change = (column: string, value: string) => db.prepare(`UPDATE appliances SET ${column} = ? WHERE id = 7`).run(value);
+    for (const [column, value, query] of [
+      ['serial', 'OCA-NEW-1', 'serial : "oca-new"'],
+      ['hostname', 'renamed.gru1.example.net', 'hostname : "renamed"'],
+      ['ipv4', '10.1.2.3', 'ipv4 : "10.1.2"'],
+      ['ipv6', '2001:DB8::9', 'ipv6 : "2001:db8"'],
+      ['firmware', '2026.9.9', 'firmware : "2026.9"'],
+    ] as const) {
+      change(column, value);
+      expect(match(query), column).toEqual([7]);
+    }
+    expect(match('"old1.gru1"')).toEqual([]);
+    expect(match('"10.9.8"')).toEqual([]);
+    // A change to a field that is not searched leaves the index as it was.
+    change('status', 'drained');
+    expect(match('hostname : "renamed"')).toEqual([7]);
     db.close();
   });
 });
