@@ -169,12 +169,16 @@ export class FillsService {
     }
     if (problems.rows > 0) problems.fail('catalog');
     const counts = { created: 0, updated: 0, unchanged: 0 };
-    this.repo.transaction(() => {
-      for (const { row } of items) counts[this.repo.upsertTitle(row)]++;
-      if (counts.created + counts.updated > 0) {
-        this.audit.append({ actor, action: 'fills.catalog-import', target: `import:${basename(path)}`, details: { rows: count, ...counts } });
-      }
-    });
+    this.deps.checkpoints.bulk(
+      () =>
+        this.repo.transaction(() => {
+          for (const { row } of items) counts[this.repo.upsertTitle(row)]++;
+          if (counts.created + counts.updated > 0) {
+            this.audit.append({ actor, action: 'fills.catalog-import', target: `import:${basename(path)}`, details: { rows: count, ...counts } });
+          }
+        }),
+      items.length,
+    );
     if (counts.created + counts.updated > 0) this.deps.events.emit('changed', { kind: 'catalog' });
     return { rows: count, ...counts, titles: this.repo.catalogCount() };
   }
@@ -242,15 +246,19 @@ export class FillsService {
       flush();
       if (problems.rows > 0) problems.fail('demand');
       const summary = stage.summary();
-      this.repo.transaction(() => {
-        stage.commit();
-        this.audit.append({
-          actor,
-          action: 'fills.demand-import',
-          target: `import:${basename(path)}`,
-          details: { rows: summary.rows, sites: summary.sites.length, siteDays: summary.siteDays },
-        });
-      });
+      this.deps.checkpoints.bulk(
+        () =>
+          this.repo.transaction(() => {
+            stage.commit();
+            this.audit.append({
+              actor,
+              action: 'fills.demand-import',
+              target: `import:${basename(path)}`,
+              details: { rows: summary.rows, sites: summary.sites.length, siteDays: summary.siteDays },
+            });
+          }),
+        summary.rows,
+      );
       this.deps.events.emit('changed', { kind: 'demand' });
       return {
         rows: summary.rows,

@@ -40,8 +40,6 @@ const STAGE_BATCH = 250;
 /** Changed rows read back from the stage per chunk. */
 const CHANGES_CHUNK = 2000;
 const MAX_EVENT_KEYS = 500;
-/** From this many rows an import's WAL checkpoint is handed to a background thread (SQLite's own starts at about 4 MB). */
-const BULK_ROWS = 2000;
 const GROUPS = ['partners', 'sites', 'appliances'];
 
 interface Placed<T> {
@@ -161,7 +159,7 @@ export class Importer {
         return outcome;
       });
       // A large import commits tens of MB (100,000 appliances: 87 MB): its checkpoint runs on a background thread.
-      return input.rows >= BULK_ROWS ? this.checkpoints.bulk(write) : write();
+      return this.checkpoints.bulk(write, input.rows);
     } catch (err) {
       if (err instanceof DryRunDone) return err.outcome;
       if (err instanceof Rejected) {

@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WalCheckpointer, type CheckpointReply, type CheckpointWorker } from './checkpoints';
+import { BULK_ROWS, WalCheckpointer, type CheckpointReply, type CheckpointWorker } from './checkpoints';
 import type { Logger } from './log';
 
 const dirs: string[] = [];
@@ -188,6 +188,17 @@ describe('WalCheckpointer', () => {
     expect(rowsInDatabaseFile(path, dir)).toBe(50_000);
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
     expect(log.lines[0]!.fields).toEqual({ error: "Cannot find module 'better-sqlite3'" });
+  });
+
+  it('leaves a write of fewer rows than BULK_ROWS to SQLite\'s own checkpoint', () => {
+    const { db, path } = walDatabase();
+    const worker = new HeldWorker();
+    const checkpoints = new WalCheckpointer(db, { path, log: memoryLog(), spawn: () => worker });
+    expect(checkpoints.bulk(() => 'written', BULK_ROWS - 1)).toBe('written');
+    expect(worker.posted).toEqual([]);
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+    checkpoints.bulk(() => bulkInsert(db, 10), BULK_ROWS);
+    expect(worker.posted).toEqual(['checkpoint']);
   });
 
   it('turns the automatic checkpoint back on when the bulk write fails', () => {

@@ -19,6 +19,8 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from './log';
 import type { Db } from './db';
 
+/** From this many rows a write hands its checkpoint to the thread (SQLite's own starts at 1,000 pages, about 4 MB). */
+export const BULK_ROWS = 2000;
 /** SQLite's default wal_autocheckpoint, restored after each background checkpoint. */
 const AUTO_CHECKPOINT_PAGES = 1000;
 
@@ -91,10 +93,11 @@ export class WalCheckpointer {
 
   /**
    * Runs fn (a write that may commit many pages: give it the whole transaction) with the automatic
-   * checkpoint off, then has the worker copy the WAL into the database file.
+   * checkpoint off, then has the worker copy the WAL into the database file. `rows` is how many
+   * rows fn may write: below BULK_ROWS the write simply runs (SQLite's own checkpoint is small).
    */
-  bulk<T>(fn: () => T): T {
-    if (this.closed || this.broken) return fn();
+  bulk<T>(fn: () => T, rows = BULK_ROWS): T {
+    if (this.closed || this.broken || rows < BULK_ROWS) return fn();
     this.db.pragma('wal_autocheckpoint = 0');
     let result: T;
     try {
