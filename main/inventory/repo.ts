@@ -176,7 +176,7 @@ interface Condition {
   count?: string;
 }
 
-/** Free-text terms shorter than this have no trigram, so they are matched by LIKE on the haystack. */
+/** Free-text terms shorter than this have no trigram, so they are matched by LIKE on the fields. */
 const TRIGRAM = 3;
 /** The fields free text is looked for in. */
 const SEARCHED = ['a.serial', 'a.hostname', 'a.ipv4', 'a.ipv6', 'a.firmware'];
