@@ -19,6 +19,7 @@ import { fingerprintOf } from '../keys/host-key';
 import { sshPair } from '../keys/openssh-keygen';
 import { labApplianceInput } from '../../tests/support/lab-inventory';
 import { tempDir } from '../../tests/support/temp-dir';
+import { until } from '../../tests/support/wait';
 import { MAX_LISTED_FILES } from './contract';
 import { APPLIANCE_API_VERSION } from '../appliance/contract';
 
@@ -31,6 +32,8 @@ describe('the file browser against an SFTP peer whose listing never ends', { tim
   let api: ApiClient['api'];
   let server: SshServer;
   let served = 0;
+  let silent = false;
+  let sftpEnded = 0;
   const serial = 'HOSTILE-SFTP-1';
 
   beforeAll(async () => {
@@ -59,7 +62,10 @@ describe('the file browser against an SFTP peer whose listing never ends', { tim
           });
           session.on('sftp', (acceptSftp) => {
             const sftp = acceptSftp();
-            sftp.on('OPENDIR', (id) => sftp.handle(id, Buffer.from('dir')));
+            sftp.on('end', () => sftpEnded++);
+            // A silent peer takes every request and never answers one.
+            sftp.on('OPENDIR', (id) => (silent ? undefined : sftp.handle(id, Buffer.from('dir'))));
+            sftp.on('OPEN', () => undefined);
             sftp.on('READDIR', (id) => {
               // Always more: 500 names a batch, one with an escape sequence, never EOF.
               const names = Array.from({ length: 500 }, () => {
@@ -70,7 +76,7 @@ describe('the file browser against an SFTP peer whose listing never ends', { tim
               sftp.name(id, names);
             });
             sftp.on('CLOSE', (id) => sftp.status(id, STATUS_CODE.OK));
-            sftp.on('LSTAT', (id) => sftp.status(id, STATUS_CODE.NO_SUCH_FILE));
+            sftp.on('LSTAT', (id) => (silent ? undefined : sftp.status(id, STATUS_CODE.NO_SUCH_FILE)));
             sftp.on('STAT', (id) => sftp.status(id, STATUS_CODE.NO_SUCH_FILE));
             sftp.on('REALPATH', (id) => sftp.name(id, [{ filename: '/', longname: '/', attrs: { mode: 0o40755, uid: 0, gid: 0, size: 0, atime: 0, mtime: 0 } }]));
           });
@@ -98,5 +104,30 @@ describe('the file browser against an SFTP peer whose listing never ends', { tim
     expect(err).toMatchObject({ code: 'E_TOO_LARGE', message: expect.stringMatching(new RegExp(`more than ${MAX_LISTED_FILES.toLocaleString('en')} entries`)) });
     // It stopped asking soon after the limit (one batch of 500 may be in flight).
     expect(served).toBeLessThanOrEqual(MAX_LISTED_FILES + 1000);
+  });
+
+  it('a peer that takes OPENDIR (or LSTAT) and never answers ends with E_TIMEOUT and a sentence; the pooled connection is given back', async () => {
+    silent = true;
+    engine.terminal.fileOperationTimeoutMs = 1500;
+    const endedBefore = sftpEnded;
+    // Without a deadline these never settle: the guard makes that a failure with a name, not a test timeout.
+    const guard = async (p: Promise<unknown>) => {
+      let timer: NodeJS.Timeout | undefined;
+      const stuck = new Promise((resolve) => (timer = setTimeout(() => resolve('still waiting after 60 s'), 60_000)));
+      const outcome = await Promise.race([p.catch((e: unknown) => e), stuck]);
+      clearTimeout(timer);
+      return outcome;
+    };
+    const listed = await guard(api.terminal.listFiles({ serial }));
+    expect(listed).toMatchObject({ code: 'E_TIMEOUT', message: expect.stringMatching(new RegExp(`^${serial} did not answer the file browser within 2 s`)) });
+    const downloaded = await guard(api.terminal.download({ serial, name: 'f1.log' }));
+    expect(downloaded).toMatchObject({ code: 'E_TIMEOUT' });
+    // Each SFTP session was closed and its use of the pooled connection given back.
+    await until(() => sftpEnded >= endedBefore + 2, 'the peer sees both SFTP sessions closed', { timeoutMs: 30_000 });
+    await until(() => engine.net.sharedPool().snapshot().every((l) => l.users === 0), 'no operation holds the pooled connection', { timeoutMs: 30_000 });
+    // The connection still serves: the peer answers again, and the next listing reaches it.
+    silent = false;
+    const again = await api.terminal.listFiles({ serial }).catch((e: unknown) => e);
+    expect(again).toMatchObject({ code: 'E_TOO_LARGE' });
   });
 });

@@ -50,6 +50,12 @@ export const MAX_PENDING_CHARS = 256 * 1024;
 export const MAX_SESSIONS_PER_WINDOW = 32;
 export const MAX_SESSIONS = 256;
 const OPEN_TIMEOUT_MS = 20_000;
+/**
+ * A file browser operation (list, download, one upload piece) once SFTP is open: a peer that stops
+ * answering ends it with E_TIMEOUT and the pooled connection's use is given back. 16 MiB at the
+ * slowest link worth waiting for (about 1 Mbit/s is 2 minutes) fits.
+ */
+export const FILE_OPERATION_TIMEOUT_MS = 180_000;
 /** Where builds before the settings store kept the setting; its value is moved into the store once. */
 export const LEGACY_SETTINGS_FILE = 'terminal-settings.json';
 const DEFAULT_SETTINGS: TerminalSettings = { transcript: false };
@@ -77,6 +83,8 @@ export class TerminalService {
   private readonly areaDirs = new Map<string, string>();
   readonly handlers: DomainHandlers<typeof terminalMethods, CallContext>;
   private readonly stored: Setting<TerminalSettings>;
+  /** How long a file browser operation may take once SFTP is open (FILE_OPERATION_TIMEOUT_MS; tests shorten it). */
+  fileOperationTimeoutMs = FILE_OPERATION_TIMEOUT_MS;
 
   constructor(
     private readonly deps: ServiceDeps<typeof terminalEvents>,
@@ -349,12 +357,21 @@ export class TerminalService {
   private async withSftp<T>(serial: string, fn: (sftp: SFTPWrapper) => Promise<T>): Promise<T> {
     const { appliance } = this.inventory.getAppliance(serial);
     const session: SftpSession = await this.net.sharedPool().sftp(this.net.routeFor(appliance), { timeoutMs: OPEN_TIMEOUT_MS });
+    let deadline: NodeJS.Timeout | undefined;
     try {
       const closed = session.whenClosed.then(() => {
         throw new FleetError('E_UNREACHABLE', `The connection to ${serial} dropped during the file transfer.`);
       });
-      return await Promise.race([fn(session.sftp), closed]);
+      const seconds = Math.round(this.fileOperationTimeoutMs / 1000);
+      const late = new Promise<never>((_resolve, reject) => {
+        deadline = setTimeout(
+          () => reject(new FleetError('E_TIMEOUT', `${serial} did not answer the file browser within ${seconds} s; the SFTP session was closed. Check the appliance and try again.`)),
+          this.fileOperationTimeoutMs,
+        );
+      });
+      return await Promise.race([fn(session.sftp), closed, late]);
     } finally {
+      clearTimeout(deadline);
       session.end();
     }
   }
