@@ -47,6 +47,14 @@ export const MAX_EVENT_CHARS = 32 * 1024;
 const FLUSH_MS = 8;
 /** Output waiting for its window past this: the appliance's channel is paused until it is sent. */
 export const MAX_PENDING_CHARS = 256 * 1024;
+/**
+ * Output the window has not taken yet (its carrier's send buffer) past this: nothing more is sent
+ * and the appliance's channel stays paused (its SSH window fills, so it stops sending) until the
+ * window catches up; looked at again every HOLD_MS. A flood into a slow window is held at the
+ * appliance instead of growing the engine's memory.
+ */
+export const MAX_WINDOW_BACKLOG_BYTES = 1024 * 1024;
+const HOLD_MS = 20;
 export const MAX_SESSIONS_PER_WINDOW = 32;
 export const MAX_SESSIONS = 256;
 const OPEN_TIMEOUT_MS = 20_000;
@@ -63,6 +71,8 @@ const DEFAULT_SETTINGS: TerminalSettings = { transcript: false };
 interface Session {
   info: TerminalSession;
   window: string;
+  /** Bytes sent to the window and not yet taken by it. */
+  backlog: () => number;
   actor: string;
   channel: ClientChannel;
   startedMs: number;
@@ -176,6 +186,7 @@ export class TerminalService {
     const session: Session = {
       info: { sessionId, serial: appliance.serial, hostname: appliance.hostname, via: route.via.map((v) => v.label), openedAt, cols, rows },
       window: window.id,
+      backlog: () => window.backlog?.() ?? 0,
       actor: ctx.actor,
       channel,
       startedMs: this.deps.clock.now(),
@@ -231,9 +242,15 @@ export class TerminalService {
     s.timer ??= setTimeout(() => this.flush(s), FLUSH_MS);
   }
 
-  private flush(s: Session): void {
+  private flush(s: Session, force = false): void {
     if (s.timer) clearTimeout(s.timer);
     s.timer = null;
+    if (!force && s.backlog() > MAX_WINDOW_BACKLOG_BYTES) {
+      // The window is behind: hold the output (bounded: the channel is paused) and look again.
+      s.channel.pause();
+      s.timer = setTimeout(() => this.flush(s), HOLD_MS);
+      return;
+    }
     while (s.pending.length > 0) {
       let cut = Math.min(s.pending.length, MAX_EVENT_CHARS);
       // Never split a surrogate pair between two events.
@@ -254,7 +271,7 @@ export class TerminalService {
 
   private end(s: Session, reason: string): void {
     if (s.ended) return;
-    this.flush(s);
+    this.flush(s, true);
     s.ended = true;
     this.sessions.delete(s.info.sessionId);
     s.stopListening();
