@@ -5,17 +5,15 @@
  * a sentence, the peer must see its channel closed soon after the cap (the engine stops reading:
  * memory bounded), and the bundle, which reads the same replies, must end the same way.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServerChannel } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine, type Engine } from '../engine';
+import type { Engine } from '../engine';
 import type { ApiClient } from '../api/client';
 import { MAX_REPLY_BYTES } from '../appliance/contract';
-import { silentLogger } from '../store/log';
-import { openNodeVault } from '../vault/node-vault';
 import { tempDir } from '../../tests/support/temp-dir';
-import { hostileAppliance, type HostileAppliance } from '../../tests/support/hostile-appliance';
+import { engineWithFleetKey, hostileAppliance, type HostileAppliance } from '../../tests/support/hostile-appliance';
 
 /** Sent per flood: what the peer managed to write before its channel closed. */
 const sent = new Map<string, number>();
@@ -40,17 +38,13 @@ function flood(name: string, channel: ServerChannel, chunk: Buffer, total = Infi
 
 describe('diagnostics against an appliance whose diag output never ends', { timeout: 180_000 }, () => {
   const root = tempDir('fleetdeck-hostile-diag-');
-  const dataDir = join(root, 'data');
   const serial = 'HOSTILE-DIAG-1';
   let engine: Engine;
   let api: ApiClient['api'];
   let peer: HostileAppliance | undefined;
 
   beforeAll(async () => {
-    mkdirSync(dataDir, { recursive: true });
-    engine = createEngine({ dataDir, host: 'test', vault: await openNodeVault(dataDir), log: silentLogger, checkOutputs: true });
-    api = engine.client({ actor: 'test:alice' }).api;
-    await api.net.generateFleetKey({ comment: 'fleetdeck-test' });
+    ({ engine, api } = await engineWithFleetKey(root));
     peer = await hostileAppliance(engine, root, serial, {
       exec: (command, channel) => {
         // Endless lines that look like a reply's beginning.

@@ -13,13 +13,11 @@ import { join } from 'node:path';
 import type { ServerChannel } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { createEngine, type Engine } from '../engine';
+import type { Engine } from '../engine';
 import { startBrowserHost, type BrowserHost } from '../host/browser-host';
-import { silentLogger } from '../store/log';
-import { openNodeVault } from '../vault/node-vault';
 import { tempDir } from '../../tests/support/temp-dir';
 import { until } from '../../tests/support/wait';
-import { hostileAppliance, type HostileAppliance } from '../../tests/support/hostile-appliance';
+import { engineWithFleetKey, hostileAppliance, type HostileAppliance } from '../../tests/support/hostile-appliance';
 
 const LINES = Buffer.from('y\n'.repeat(32 * 1024));
 
@@ -58,7 +56,6 @@ interface Window {
 
 describe('a terminal flooded by its appliance', { timeout: 180_000 }, () => {
   const root = tempDir('fleetdeck-terminal-flood-');
-  const dataDir = join(root, 'data');
   const serial = 'FLOOD-1';
   let engine: Engine;
   let host: BrowserHost;
@@ -95,12 +92,10 @@ describe('a terminal flooded by its appliance', { timeout: 180_000 }, () => {
   }
 
   beforeAll(async () => {
-    mkdirSync(dataDir, { recursive: true });
+    ({ engine } = await engineWithFleetKey(root, 'browser'));
     const rendererDir = join(root, 'renderer');
     mkdirSync(rendererDir);
     writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>t</title>');
-    engine = createEngine({ dataDir, host: 'browser', vault: await openNodeVault(dataDir, { env: {} }), log: silentLogger });
-    await engine.client({ actor: 'test:alice' }).api.net.generateFleetKey({ comment: 'fleetdeck-test' });
     peer = await hostileAppliance(engine, root, serial, { shell: yes });
     // A window that does not read cannot answer pings either: no heartbeat during the test.
     host = await startBrowserHost({ engine, rendererDir, heartbeatMs: 600_000 });

@@ -4,24 +4,20 @@
  * Before the fix the engine read the listing for ever, holding every name in memory; now it stops
  * at MAX_LISTED_FILES with E_TOO_LARGE and a sentence, and the connection is given back.
  */
-import { mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine, type Engine } from '../engine';
+import type { Engine } from '../engine';
 import type { ApiClient } from '../api/client';
-import { silentLogger } from '../store/log';
-import { openNodeVault } from '../vault/node-vault';
 import { tempDir } from '../../tests/support/temp-dir';
 import { until } from '../../tests/support/wait';
-import { hostileAppliance, type HostileAppliance } from '../../tests/support/hostile-appliance';
+import { engineWithFleetKey, hostileAppliance, type HostileAppliance } from '../../tests/support/hostile-appliance';
 import { MAX_LISTED_FILES } from './contract';
 
 const { STATUS_CODE } = ssh2.utils.sftp;
 
 describe('the file browser against an SFTP peer whose listing never ends', { timeout: 120_000 }, () => {
   const root = tempDir('fleetdeck-hostile-sftp-');
-  const dataDir = join(root, 'data');
   let engine: Engine;
   let api: ApiClient['api'];
   let peer: HostileAppliance | undefined;
@@ -31,10 +27,7 @@ describe('the file browser against an SFTP peer whose listing never ends', { tim
   const serial = 'HOSTILE-SFTP-1';
 
   beforeAll(async () => {
-    mkdirSync(dataDir, { recursive: true });
-    engine = createEngine({ dataDir, host: 'test', vault: await openNodeVault(dataDir), log: silentLogger, checkOutputs: true });
-    api = engine.client({ actor: 'test:alice' }).api;
-    await api.net.generateFleetKey({ comment: 'fleetdeck-test' });
+    ({ engine, api } = await engineWithFleetKey(root));
     peer = await hostileAppliance(engine, root, serial, {
       sftp: (sftp) => {
         sftp.on('end', () => sftpEnded++);

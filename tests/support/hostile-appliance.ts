@@ -9,12 +9,27 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import ssh2 from 'ssh2';
 import type { Server as SshServer, ServerChannel, SFTPWrapper } from 'ssh2';
-import type { Engine } from '../../main/engine';
+import { mkdirSync } from 'node:fs';
+import { createEngine, type Engine } from '../../main/engine';
+import type { ApiClient } from '../../main/api/client';
+import type { HostKind } from '../../main/kit/context';
+import { silentLogger } from '../../main/store/log';
+import { openNodeVault } from '../../main/vault/node-vault';
 import { LabFleet } from '../../main/lab/fleet';
 import { fingerprintOf } from '../../main/keys/host-key';
 import { sshPair } from '../../main/keys/openssh-keygen';
 import { APPLIANCE_API_VERSION } from '../../main/appliance/contract';
 import { labApplianceInput } from './lab-inventory';
+
+/** A fresh engine on `<root>/data` with a fleet key (what reaching any appliance needs), and a client as test:alice. */
+export async function engineWithFleetKey(root: string, host: HostKind = 'test'): Promise<{ engine: Engine; api: ApiClient['api'] }> {
+  const dataDir = join(root, 'data');
+  mkdirSync(dataDir, { recursive: true });
+  const engine = createEngine({ dataDir, host, vault: await openNodeVault(dataDir, { env: {} }), log: silentLogger, checkOutputs: true });
+  const api = engine.client({ actor: 'test:alice' }).api;
+  await api.net.generateFleetKey({ comment: 'fleetdeck-test' });
+  return { engine, api };
+}
 
 export interface HostileBehaviour {
   /** An exec channel; return false to let the default (`ocactl status` as this appliance, else exit 127) answer. */
