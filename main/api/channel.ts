@@ -7,6 +7,8 @@ export interface Channel {
   onMessage(handler: (text: string) => void): void;
   onClose(handler: () => void): void;
   close(): void;
+  /** Bytes sent and not yet taken by the other end (a WebSocket's bufferedAmount); absent where the carrier cannot tell. */
+  backlog?(): number;
 }
 
 /** Two connected in-process channels (tests, the CLI's direct mode). */

@@ -569,6 +569,7 @@ export function composeEngine(options: EngineOptions, modules: Partial<DomainMod
           closers.add(listener);
           return () => closers.delete(listener);
         },
+        backlog: () => channel.backlog?.() ?? 0,
       };
       channel.onClose(() => {
         for (const listener of [...closers]) listener();

@@ -8,9 +8,11 @@ import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, type ApiClient } from '../api/client';
 import { buildFirmwareImage } from '../appliance/image';
+import { FleetError } from '../kit/errors';
 import { createEngine, type Engine } from '../engine';
 import { silentLogger } from '../store/log';
 import { openNodeVault } from '../vault/node-vault';
@@ -145,6 +147,80 @@ describe.skipIf(missing)('firmware image store', () => {
     writeFileSync(path, buildFirmwareImage('26.2.0', randomBytes(1000)));
     sign('release', path);
     expect((await failure(api.firmware.import({ path }))).code).toBe('E_CONFLICT');
+  });
+
+  it('refuses hostile images signed by a trusted key (huge header, ../ in the version, checksum, empty), each with a sentence, leaving nothing', async () => {
+    const signed = (name: string, bytes: Buffer) => {
+      const path = file(name);
+      writeFileSync(path, bytes);
+      sign('release', path);
+      return path;
+    };
+    const header = (h: Record<string, unknown>) => Buffer.from(`OCAIMG/1 ${JSON.stringify(h)}\n`);
+    const payload = randomBytes(1000);
+    const sha = createHash('sha256').update(payload).digest('hex');
+    const cases: Array<[string, Buffer, RegExp]> = [
+      // A 1 MB header line, and 8 MB with no line end at all.
+      ['huge-header.img', Buffer.concat([header({ version: '27.0.0', payloadBytes: 1000, payloadSha256: sha, notes: 'x'.repeat(1024 * 1024) }), payload]), /header line is missing or too long/],
+      ['no-newline.img', Buffer.concat([Buffer.from('OCAIMG/1 {"version":"'), Buffer.alloc(8 * 1024 * 1024, 0x41)]), /header line is missing or too long/],
+      // A version naming a path out of the store, or the store's folder itself.
+      ['dotdot.img', Buffer.concat([header({ version: '../../../etc/cron.d/x', payloadBytes: 1000, payloadSha256: sha }), payload]), /a version is 1-64 letters, digits or \. \+ _ -/],
+      ['dots.img', Buffer.concat([header({ version: '..', payloadBytes: 1000, payloadSha256: sha }), payload]), /a version is 1-64 letters/],
+      // The payload's checksum is not the header's; the length is not the header's.
+      ['checksum.img', Buffer.concat([header({ version: '27.0.1', payloadBytes: 1000, payloadSha256: 'a'.repeat(64) }), payload]), /payload checksum does not match the header/],
+      ['short.img', Buffer.concat([header({ version: '27.0.2', payloadBytes: 2000, payloadSha256: sha }), payload]), /the payload is 1000 bytes but the header says 2000/],
+      ['astronomic.img', Buffer.concat([header({ version: '27.0.3', payloadBytes: 1e300, payloadSha256: sha }), payload]), /is not a valid firmware image: the (payload is 1000 bytes|image header is incomplete)/],
+      ['empty.img', Buffer.alloc(0), /does not start with OCAIMG/],
+    ];
+    for (const [name, bytes, sentence] of cases) {
+      const f = await failure(api.firmware.import({ path: signed(name, bytes) }));
+      expect(f.code, name).toBe('E_IMAGE');
+      expect(f.message, name).toMatch(sentence);
+      // One sentence, not the hostile header echoed back.
+      expect(f.message.length, name).toBeLessThan(400);
+    }
+    expect(storeFiles()).toEqual(['26.2.0.img', '26.2.0.img.sig']);
+    expect((await api.firmware.list({})).map((i) => i.version)).toEqual(['26.2.0']);
+  });
+
+  it('refuses to stage a stored image whose file changed on disk since the import, before connecting to the appliance', async () => {
+    // Nothing listens here: a stage that got as far as the appliance fails E_UNREACHABLE.
+    const closed = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const port = (s.address() as AddressInfo).port;
+        s.close(() => resolve(port));
+      });
+    });
+    await api.net.generateFleetKey({ comment: 'fleetdeck-test' });
+    const route = { target: { label: 'FW-STAGE-1', host: '127.0.0.1', port: closed, username: 'oca' }, via: [] };
+    const stage = () =>
+      engine.firmware.stageOn(engine.net.sharedPool(), route, '26.2.0', '/var/lib/oca/staging').then(
+        () => ({ code: 'staged', message: '' }),
+        (err: unknown) => ({ code: err instanceof FleetError ? err.code : String(err), message: err instanceof Error ? err.message : '' }),
+      );
+    const stored = join(dataDir, 'firmware', 'images', '26.2.0.img');
+    const original = readFileSync(stored);
+    try {
+      // The intact file passes the check and goes on to the appliance.
+      expect((await stage()).code).toBe('E_UNREACHABLE');
+      // Same size, one byte changed; cut short; emptied.
+      const flipped = Buffer.from(original);
+      flipped[flipped.length - 1] = flipped[flipped.length - 1]! ^ 0xff;
+      for (const [bytes, sentence] of [
+        [flipped, /does not match its recorded sha256/],
+        [original.subarray(0, 1000), /is 1000 bytes, not \d+/],
+        [Buffer.alloc(0), /is 0 bytes, not \d+/],
+      ] as const) {
+        writeFileSync(stored, bytes);
+        const f = await stage();
+        expect(f.code).toBe('E_IMAGE');
+        expect(f.message).toMatch(sentence);
+        expect(f.message).toMatch(/nothing was staged/);
+      }
+    } finally {
+      writeFileSync(stored, original);
+    }
+    expect((await stage()).code).toBe('E_UNREACHABLE');
   });
 
   it('the CLI imports, lists, untrusts and removes, with one-line refusals', async () => {

@@ -58,6 +58,8 @@ export class FirmwareService {
   readonly handlers: FirmwareHandlers;
   /** Where images live: `<data dir>/firmware/images`. */
   readonly storeDir: string;
+  /** Stored files whose bytes were checked against their row, with the file's state then. */
+  private readonly verifiedFiles = new Map<string, string>();
 
   constructor(
     private readonly deps: ServiceDeps<typeof firmwareEvents>,
@@ -95,6 +97,26 @@ export class FirmwareService {
     return { image: this.toImage(row, trusted), path: join(this.storeDir, row.file_name), signaturePath: join(this.storeDir, row.signature_file) };
   }
 
+  /**
+   * The store's file is still the bytes imported (size and sha256 as recorded), checked before any
+   * of it is sent: a file changed, cut or emptied on disk since the import is refused (E_IMAGE)
+   * instead of reaching appliances. Hashed once per state of the file (size, mtime, inode), not
+   * once per appliance of a rollout.
+   */
+  private async checkStoredFile(version: string, path: string, sizeBytes: number, sha256: string): Promise<void> {
+    const refuse = (what: string) =>
+      new FleetError('E_IMAGE', `The store's file for firmware ${version} ${what} since it was imported; nothing was staged. Remove the image and import it again.`);
+    const st = await stat(path).catch(() => null);
+    if (!st?.isFile()) throw refuse('is gone');
+    const state = `${sha256}:${st.size}:${st.mtimeMs}:${st.ino}`;
+    if (this.verifiedFiles.get(path) === state) return;
+    if (st.size !== sizeBytes) throw refuse(`is ${st.size} bytes, not ${sizeBytes}: it changed`);
+    const hash = createHash('sha256');
+    for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) hash.update(chunk);
+    if (hash.digest('hex') !== sha256) throw refuse('does not match its recorded sha256: it changed');
+    this.verifiedFiles.set(path, state);
+  }
+
   /** The file name a stored image gets in an appliance's staging area. */
   static stagedName(version: string): string {
     return `oca-${version}.img`;
@@ -108,6 +130,7 @@ export class FirmwareService {
   async stageOn(pool: SshPool, route: SshRoute, version: string, remoteDir: string, options: StageOptions = {}): Promise<StageResult & { name: string }> {
     const { image, path, signaturePath } = this.stored(version);
     if (!image.signer.trusted) throw new FleetError('E_SIGNATURE', `Firmware ${version} was signed by ${image.signer.fingerprint}, a key no longer trusted; it is not staged.`, { reason: 'untrusted signer', signer: image.signer.fingerprint });
+    await this.checkStoredFile(version, path, image.sizeBytes, image.sha256);
     const signature = await readFile(signaturePath);
     const name = FirmwareService.stagedName(version);
     const result = await stageImage(pool, route, { localPath: path, signature, sizeBytes: image.sizeBytes, sha256: image.sha256, remoteDir, name }, options);

@@ -19,6 +19,7 @@ export function webSocketChannel(ws: WebSocket): Channel {
     onClose(handler) {
       ws.on('close', () => handler());
     },
+    backlog: () => ws.bufferedAmount,
     close() {
       if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close(1000, 'session ended');
     },

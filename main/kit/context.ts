@@ -17,4 +17,6 @@ export interface WindowSession {
   readonly id: string;
   /** Called once when the window's carrier closes; returns the function that stops listening. */
   onClose(listener: () => void): () => void;
+  /** Bytes sent to the window and not yet taken by it (0 where its carrier cannot tell): output streams hold back while it is high. */
+  backlog?(): number;
 }

@@ -107,7 +107,8 @@ export function factoryLogin(endpoint: FactoryEndpoint, fingerprint: string, pas
         end: () => client.end(),
       }),
     );
-    client.once('error', (err: Error & { level?: string; code?: string }) => reject(mismatch ?? connectError(err, endpoint)));
+    // `on`, not `once`: a refused login can be followed by a reset; a second 'error' with no listener would end the engine.
+    client.on('error', (err: Error & { level?: string; code?: string }) => reject(mismatch ?? connectError(err, endpoint)));
     client.once('close', () => reject(mismatch ?? new FleetError('E_UNREACHABLE', `${endpoint.serial} closed the connection during the login.`)));
   });
   client.connect(config);

@@ -7,10 +7,12 @@
  *   find       GET /v1/health at the survey address: reachable, and the serial the survey says
  *   host-key   read the presented key (nothing offered): the survey's fingerprint, else one an
  *              engineer confirmed, else --accept-new; anything else stops the appliance
- *   secure     log in with the factory password (host key pinned), install the fleet key, turn
- *              password login off (or rotate the password into the vault: journaled there as
- *              pending before the appliance is told, settled by asking the appliance which
- *              password it takes), record the host key in the inventory; status `provisioning`
+ *   secure     log in with the factory password (host key pinned); once `ocactl status` over that
+ *              login names the surveyed serial, record the host key in the inventory (never
+ *              before: identity per appliance) and set status `provisioning`; install the fleet
+ *              key, turn password login off (or rotate the password into the vault: journaled
+ *              there as pending before the appliance is told, settled by asking the appliance
+ *              which password it takes)
  *   drain      (fleet key from here on) drained before the BGP session changes
  *   configure  hostname, service addresses and the BGP session from the survey
  *   accept     BGP Established, then the acceptance checks (nic, disk, bgp, reachability) through the
@@ -268,15 +270,20 @@ export function provisionKind(service: ProvisioningService, acceptance: Acceptan
         async secure(a, ctx, signal) {
           const fingerprint = ctx.fingerprint;
           if (!fingerprint) return { ...failed('E_INTERNAL', 'The host key step left no fingerprint.'), hint: 'Retry the appliance.' };
-          service.trustFingerprint(a.serial, fingerprint, actor);
-          service.markProvisioning(a.serial, actor);
-          try {
-            const stuck = await settlePending(a, fingerprint, signal);
-            if (stuck) return stuck;
-          } catch (err) {
-            return outcomeOf(err, 'Retry the appliance.');
+          // Identity per appliance, never per connection: the key is recorded for this serial only
+          // once the box holding it has named this serial (below, over the factory login pinned to
+          // it). Not recorded yet means nothing was sent to the box by this step.
+          const proved = service.recordedFingerprint(a.serial) === fingerprint;
+          if (proved) {
+            service.markProvisioning(a.serial, actor);
+            try {
+              const stuck = await settlePending(a, fingerprint, signal);
+              if (stuck) return stuck;
+            } catch (err) {
+              return outcomeOf(err, 'Retry the appliance.');
+            }
           }
-          if (await secured(a.serial, signal)) {
+          if (proved && (await secured(a.serial, signal))) {
             // Identity per appliance: the box behind the SSH address must be this one (the find step asked the HTTP API).
             let other;
             try {
@@ -301,11 +308,22 @@ export function provisionKind(service: ProvisioningService, acceptance: Acceptan
           try {
             session = await factoryLogin({ serial: a.serial, host: a.host, port: a.survey.sshPort }, fingerprint, password, spec.timeoutMs, signal);
           } catch (err) {
-            return outcomeOf(err, err instanceof FleetError && err.code === 'E_AUTH' ? 'The factory password in the survey is wrong or was changed: get the right one from the vendor, import the survey again, then retry.' : 'Retry the appliance.');
+            if (!(err instanceof FleetError && err.code === 'E_AUTH')) return outcomeOf(err, 'Retry the appliance.');
+            return outcomeOf(
+              err,
+              proved
+                ? 'The factory password in the survey is wrong or was changed: get the right one from the vendor, import the survey again, then retry.'
+                : `The factory password in the survey is wrong or was changed, or the SSH address (${a.host}:${a.survey.sshPort}) reaches an appliance already provisioned; its host key was not recorded for ${a.serial}. Check the survey's SSH address and port and the password, import it again, then retry.`,
+            );
           }
           try {
             const other = answeredAs(a.serial, (await session.exec(['ocactl', 'status'], spec.timeoutMs)).stdout);
             if (other) return other;
+            if (!proved) {
+              // The box holding this key named this serial: now the key is this appliance's.
+              service.trustFingerprint(a.serial, fingerprint, actor);
+              service.markProvisioning(a.serial, actor);
+            }
             const added = AccessReply.parse(parseOcactlReply('access add-key', (await session.exec(['ocactl', 'access', 'add-key', type!, base64!], spec.timeoutMs)).stdout));
             if (added.authorizedKeys.length === 0) return { ...failed('E_BAD_REPLY', `${a.serial} did not keep the fleet key.`), hint: 'Retry the appliance.' };
             if (mode === 'off') {
@@ -417,8 +435,8 @@ export function provisionKind(service: ProvisioningService, acceptance: Acceptan
           // Steps that only read, or that check before they change, are simply run again.
           if (name === 'secure') {
             const fingerprint = contextOf(target.context).fingerprint;
-            if (!fingerprint) return 'redo';
-            service.trustFingerprint(a.serial, fingerprint, actor);
+            // Not recorded: the step stopped before the box proved its serial, so nothing was sent to it.
+            if (!fingerprint || service.recordedFingerprint(a.serial) !== fingerprint) return 'redo';
             // A rotation under way is settled first (its pending password kept or promoted); one
             // that cannot be settled is reported by the step itself, with what to do.
             try {

@@ -361,5 +361,20 @@ describe('provisioning a factory-fresh lab site', () => {
     expect(view.appliances.find((a) => a.serial === String(misrouted!['serial']))).toMatchObject({ state: 'failed', errorCode: 'E_SERIAL_MISMATCH' });
     const hostname = fleet.appliance(String(reached!['serial']))!.status().hostname;
     expect(hostname).toBe(String(reached!['hostname']));
+    // Identity per appliance: the other box's host key was never recorded for the surveyed serial
+    // (nor audited as its first contact), and the surveyed appliance is still awaiting install.
+    const stored = engine.inventory.appliance(String(misrouted!['serial']));
+    expect(stored.hostKeyFingerprint).toBeNull();
+    expect(stored.status).toBe('awaiting-install');
+    const keyChanges = engine.deps.audit.list({ target: `appliance:${String(misrouted!['serial'])}`, limit: 100 }).filter((e) => JSON.stringify(e.details).includes('hostKeyFingerprint'));
+    expect(keyChanges).toEqual([]);
+    // A retry (the box reached is provisioned now: the batch password no longer logs in) stops
+    // before any command, says the address may reach another appliance, and still records nothing.
+    const again = await results(engine, (await client.provisioning.start({ site: 'fac4', acceptNew: true })).id);
+    expect(again.get(String(misrouted!['serial']))).toMatchObject({ state: 'failed', errorCode: 'E_AUTH' });
+    const retried = (await client.provisioning.site({ site: 'fac4' })).appliances.find((a) => a.serial === String(misrouted!['serial']))!;
+    expect(retried.hint).toMatch(/reaches an appliance already provisioned/);
+    expect(engine.inventory.appliance(String(misrouted!['serial'])).hostKeyFingerprint).toBeNull();
+    expect(engine.inventory.appliance(String(misrouted!['serial'])).status).toBe('awaiting-install');
   }, 180_000);
 });

@@ -4,92 +4,56 @@
  * Before the fix the engine read the listing for ever, holding every name in memory; now it stops
  * at MAX_LISTED_FILES with E_TOO_LARGE and a sentence, and the connection is given back.
  */
-import { mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import ssh2 from 'ssh2';
-import type { Server as SshServer } from 'ssh2';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine, type Engine } from '../engine';
+import type { Engine } from '../engine';
 import type { ApiClient } from '../api/client';
-import { silentLogger } from '../store/log';
-import { openNodeVault } from '../vault/node-vault';
-import { LabFleet } from '../lab/fleet';
-import { fingerprintOf } from '../keys/host-key';
-import { sshPair } from '../keys/openssh-keygen';
-import { labApplianceInput } from '../../tests/support/lab-inventory';
 import { tempDir } from '../../tests/support/temp-dir';
+import { until } from '../../tests/support/wait';
+import { engineWithFleetKey, hostileAppliance, type HostileAppliance } from '../../tests/support/hostile-appliance';
 import { MAX_LISTED_FILES } from './contract';
-import { APPLIANCE_API_VERSION } from '../appliance/contract';
 
 const { STATUS_CODE } = ssh2.utils.sftp;
 
 describe('the file browser against an SFTP peer whose listing never ends', { timeout: 120_000 }, () => {
   const root = tempDir('fleetdeck-hostile-sftp-');
-  const dataDir = join(root, 'data');
   let engine: Engine;
   let api: ApiClient['api'];
-  let server: SshServer;
+  let peer: HostileAppliance | undefined;
   let served = 0;
+  let silent = false;
+  let sftpEnded = 0;
   const serial = 'HOSTILE-SFTP-1';
 
   beforeAll(async () => {
-    mkdirSync(dataDir, { recursive: true });
-    engine = createEngine({ dataDir, host: 'test', vault: await openNodeVault(dataDir), log: silentLogger, checkOutputs: true });
-    api = engine.client({ actor: 'test:alice' }).api;
-    const fleetKey = await api.net.generateFleetKey({ comment: 'fleetdeck-test' });
-    // A genuine status reply (from a lab appliance), sent as this peer's own.
-    const fleet = await LabFleet.start({ dir: join(root, 'lab'), appliances: 1, sites: 1, seed: 5, speed: 1, authorizedKeys: fleetKey.publicKey });
-    const manifest = fleet.manifestAppliances()[0]!;
-    const status = { ...fleet.appliance(manifest.serial)!.status(), serial };
-    await fleet.stop();
-
-    const hostKey = sshPair().private;
-    server = new ssh2.Server({ hostKeys: [hostKey] }, (client) => {
-      client.on('error', () => {});
-      client.on('authentication', (ctx) => ctx.accept());
-      client.on('ready', () => {
-        client.on('session', (acceptSession) => {
-          const session = acceptSession();
-          session.on('exec', (acceptExec) => {
-            const channel = acceptExec();
-            channel.write(`${JSON.stringify({ api: APPLIANCE_API_VERSION, ok: true, command: 'status', result: status })}\n`);
-            channel.exit(0);
-            channel.end();
+    ({ engine, api } = await engineWithFleetKey(root));
+    peer = await hostileAppliance(engine, root, serial, {
+      sftp: (sftp) => {
+        sftp.on('end', () => sftpEnded++);
+        // A silent peer takes every request and never answers one.
+        sftp.on('OPENDIR', (id) => (silent ? undefined : sftp.handle(id, Buffer.from('dir'))));
+        sftp.on('OPEN', () => undefined);
+        sftp.on('READDIR', (id) => {
+          // Always more: 500 names a batch, one with an escape sequence, never EOF.
+          const names = Array.from({ length: 500 }, () => {
+            const n = served++;
+            const filename = n % 100 === 0 ? `\u001b]0;owned\u0007f${n}` : `f${n}.log`;
+            return { filename, longname: filename, attrs: { mode: 0o100644, uid: 0, gid: 0, size: 10, atime: 0, mtime: 0 } };
           });
-          session.on('sftp', (acceptSftp) => {
-            const sftp = acceptSftp();
-            sftp.on('OPENDIR', (id) => sftp.handle(id, Buffer.from('dir')));
-            sftp.on('READDIR', (id) => {
-              // Always more: 500 names a batch, one with an escape sequence, never EOF.
-              const names = Array.from({ length: 500 }, () => {
-                const n = served++;
-                const filename = n % 100 === 0 ? `\u001b]0;owned\u0007f${n}` : `f${n}.log`;
-                return { filename, longname: filename, attrs: { mode: 0o100644, uid: 0, gid: 0, size: 10, atime: 0, mtime: 0 } };
-              });
-              sftp.name(id, names);
-            });
-            sftp.on('CLOSE', (id) => sftp.status(id, STATUS_CODE.OK));
-            sftp.on('LSTAT', (id) => sftp.status(id, STATUS_CODE.NO_SUCH_FILE));
-            sftp.on('STAT', (id) => sftp.status(id, STATUS_CODE.NO_SUCH_FILE));
-            sftp.on('REALPATH', (id) => sftp.name(id, [{ filename: '/', longname: '/', attrs: { mode: 0o40755, uid: 0, gid: 0, size: 0, atime: 0, mtime: 0 } }]));
-          });
+          sftp.name(id, names);
         });
-      });
+        sftp.on('CLOSE', (id) => sftp.status(id, STATUS_CODE.OK));
+        sftp.on('LSTAT', (id) => (silent ? undefined : sftp.status(id, STATUS_CODE.NO_SUCH_FILE)));
+        sftp.on('STAT', (id) => sftp.status(id, STATUS_CODE.NO_SUCH_FILE));
+        sftp.on('REALPATH', (id) => sftp.name(id, [{ filename: '/', longname: '/', attrs: { mode: 0o40755, uid: 0, gid: 0, size: 0, atime: 0, mtime: 0 } }]));
+      },
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    const port = (server.address() as AddressInfo).port;
-    const parsed = ssh2.utils.parseKey(hostKey);
-    const key = Array.isArray(parsed) ? parsed[0]! : parsed;
-    if (key instanceof Error) throw key;
-    engine.inventory.upsertSite(fleet.plan.sites[0]!, 'test');
-    engine.inventory.createAppliance({ ...labApplianceInput(manifest), serial, sshPort: port }, 'test');
-    engine.inventory.updateAppliance(serial, { hostKeyFingerprint: fingerprintOf(key.getPublicSSH()) }, 'test');
   });
 
   afterAll(async () => {
     engine?.close();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await peer?.close();
     rmSync(root, { recursive: true, force: true });
   });
 
@@ -98,5 +62,30 @@ describe('the file browser against an SFTP peer whose listing never ends', { tim
     expect(err).toMatchObject({ code: 'E_TOO_LARGE', message: expect.stringMatching(new RegExp(`more than ${MAX_LISTED_FILES.toLocaleString('en')} entries`)) });
     // It stopped asking soon after the limit (one batch of 500 may be in flight).
     expect(served).toBeLessThanOrEqual(MAX_LISTED_FILES + 1000);
+  });
+
+  it('a peer that takes OPENDIR (or LSTAT) and never answers ends with E_TIMEOUT and a sentence; the pooled connection is given back', async () => {
+    silent = true;
+    engine.terminal.fileOperationTimeoutMs = 1500;
+    const endedBefore = sftpEnded;
+    // Without a deadline these never settle: the guard makes that a failure with a name, not a test timeout.
+    const guard = async (p: Promise<unknown>) => {
+      let timer: NodeJS.Timeout | undefined;
+      const stuck = new Promise((resolve) => (timer = setTimeout(() => resolve('still waiting after 60 s'), 60_000)));
+      const outcome = await Promise.race([p.catch((e: unknown) => e), stuck]);
+      clearTimeout(timer);
+      return outcome;
+    };
+    const listed = await guard(api.terminal.listFiles({ serial }));
+    expect(listed).toMatchObject({ code: 'E_TIMEOUT', message: expect.stringMatching(new RegExp(`^${serial} did not answer the file browser within 2 s`)) });
+    const downloaded = await guard(api.terminal.download({ serial, name: 'f1.log' }));
+    expect(downloaded).toMatchObject({ code: 'E_TIMEOUT' });
+    // Each SFTP session was closed and its use of the pooled connection given back.
+    await until(() => sftpEnded >= endedBefore + 2, 'the peer sees both SFTP sessions closed', { timeoutMs: 30_000 });
+    await until(() => engine.net.sharedPool().snapshot().every((l) => l.users === 0), 'no operation holds the pooled connection', { timeoutMs: 30_000 });
+    // The connection still serves: the peer answers again, and the next listing reaches it.
+    silent = false;
+    const again = await api.terminal.listFiles({ serial }).catch((e: unknown) => e);
+    expect(again).toMatchObject({ code: 'E_TOO_LARGE' });
   });
 });

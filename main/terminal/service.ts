@@ -47,9 +47,23 @@ export const MAX_EVENT_CHARS = 32 * 1024;
 const FLUSH_MS = 8;
 /** Output waiting for its window past this: the appliance's channel is paused until it is sent. */
 export const MAX_PENDING_CHARS = 256 * 1024;
+/**
+ * Output the window has not taken yet (its carrier's send buffer) past this: nothing more is sent
+ * and the appliance's channel stays paused (its SSH window fills, so it stops sending) until the
+ * window catches up; looked at again every HOLD_MS. A flood into a slow window is held at the
+ * appliance instead of growing the engine's memory.
+ */
+export const MAX_WINDOW_BACKLOG_BYTES = 1024 * 1024;
+const HOLD_MS = 20;
 export const MAX_SESSIONS_PER_WINDOW = 32;
 export const MAX_SESSIONS = 256;
 const OPEN_TIMEOUT_MS = 20_000;
+/**
+ * A file browser operation (list, download, one upload piece) once SFTP is open: a peer that stops
+ * answering ends it with E_TIMEOUT and the pooled connection's use is given back. 16 MiB at the
+ * slowest link worth waiting for (about 1 Mbit/s is 2 minutes) fits.
+ */
+export const FILE_OPERATION_TIMEOUT_MS = 180_000;
 /** Where builds before the settings store kept the setting; its value is moved into the store once. */
 export const LEGACY_SETTINGS_FILE = 'terminal-settings.json';
 const DEFAULT_SETTINGS: TerminalSettings = { transcript: false };
@@ -57,6 +71,8 @@ const DEFAULT_SETTINGS: TerminalSettings = { transcript: false };
 interface Session {
   info: TerminalSession;
   window: string;
+  /** Bytes sent to the window and not yet taken by it. */
+  backlog: () => number;
   actor: string;
   channel: ClientChannel;
   startedMs: number;
@@ -77,6 +93,8 @@ export class TerminalService {
   private readonly areaDirs = new Map<string, string>();
   readonly handlers: DomainHandlers<typeof terminalMethods, CallContext>;
   private readonly stored: Setting<TerminalSettings>;
+  /** How long a file browser operation may take once SFTP is open (FILE_OPERATION_TIMEOUT_MS; tests shorten it). */
+  fileOperationTimeoutMs = FILE_OPERATION_TIMEOUT_MS;
 
   constructor(
     private readonly deps: ServiceDeps<typeof terminalEvents>,
@@ -168,6 +186,7 @@ export class TerminalService {
     const session: Session = {
       info: { sessionId, serial: appliance.serial, hostname: appliance.hostname, via: route.via.map((v) => v.label), openedAt, cols, rows },
       window: window.id,
+      backlog: () => window.backlog?.() ?? 0,
       actor: ctx.actor,
       channel,
       startedMs: this.deps.clock.now(),
@@ -223,9 +242,15 @@ export class TerminalService {
     s.timer ??= setTimeout(() => this.flush(s), FLUSH_MS);
   }
 
-  private flush(s: Session): void {
+  private flush(s: Session, force = false): void {
     if (s.timer) clearTimeout(s.timer);
     s.timer = null;
+    if (!force && s.backlog() > MAX_WINDOW_BACKLOG_BYTES) {
+      // The window is behind: hold the output (bounded: the channel is paused) and look again.
+      s.channel.pause();
+      s.timer = setTimeout(() => this.flush(s), HOLD_MS);
+      return;
+    }
     while (s.pending.length > 0) {
       let cut = Math.min(s.pending.length, MAX_EVENT_CHARS);
       // Never split a surrogate pair between two events.
@@ -246,7 +271,7 @@ export class TerminalService {
 
   private end(s: Session, reason: string): void {
     if (s.ended) return;
-    this.flush(s);
+    this.flush(s, true);
     s.ended = true;
     this.sessions.delete(s.info.sessionId);
     s.stopListening();
@@ -349,12 +374,21 @@ export class TerminalService {
   private async withSftp<T>(serial: string, fn: (sftp: SFTPWrapper) => Promise<T>): Promise<T> {
     const { appliance } = this.inventory.getAppliance(serial);
     const session: SftpSession = await this.net.sharedPool().sftp(this.net.routeFor(appliance), { timeoutMs: OPEN_TIMEOUT_MS });
+    let deadline: NodeJS.Timeout | undefined;
     try {
       const closed = session.whenClosed.then(() => {
         throw new FleetError('E_UNREACHABLE', `The connection to ${serial} dropped during the file transfer.`);
       });
-      return await Promise.race([fn(session.sftp), closed]);
+      const seconds = Math.round(this.fileOperationTimeoutMs / 1000);
+      const late = new Promise<never>((_resolve, reject) => {
+        deadline = setTimeout(
+          () => reject(new FleetError('E_TIMEOUT', `${serial} did not answer the file browser within ${seconds} s; the SFTP session was closed. Check the appliance and try again.`)),
+          this.fileOperationTimeoutMs,
+        );
+      });
+      return await Promise.race([fn(session.sftp), closed, late]);
     } finally {
+      clearTimeout(deadline);
       session.end();
     }
   }
