@@ -94,8 +94,8 @@ describe('fleetdeck inventory', () => {
     ]);
     const table = await withDir('inventory', 'list', '--tag', 'canary', '--model', 'storage', '--limit', '1');
     expect(table.stdout.split('\n')).toEqual([
-      'SERIAL       HOSTNAME                     SITE   MODEL    STATUS  ADDRESS     FIRMWARE  TAGS',
-      'OCA24S00101  oca01.gru01.riofibra.net.br  GRU01  storage  online  192.0.2.11  2026.1.2  canary;rack:A1',
+      'SERIAL       HOSTNAME                     SITE   MODEL    LIFECYCLE  ADDRESS     FIRMWARE  TAGS',
+      'OCA24S00101  oca01.gru01.riofibra.net.br  GRU01  storage  online     192.0.2.11  2026.1.2  canary;rack:A1',
       '',
       '1-1 of 2 (use --limit and --offset for more)',
       '',
