@@ -128,6 +128,9 @@ export function issuesInWords(error: z.ZodError): string {
   const clauses = error.issues.slice(0, 10).map(issueInWords);
   const more = error.issues.length - clauses.length;
   const text = clauses.join('; ') + (more > 0 ? `; and ${more} more` : '');
-  const sentence = text.charAt(0).toUpperCase() + text.slice(1);
+  // "Serial is required." starts a sentence; "timezone: not a known …" names the field as the schema spells it.
+  const first = error.issues[0];
+  const namesField = first !== undefined && fieldInWords(first.path) !== null && (first.code === 'custom' || !ZOD_DEFAULT.test(first.message));
+  const sentence = namesField ? text : text.charAt(0).toUpperCase() + text.slice(1);
   return /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;
 }
