@@ -10,6 +10,9 @@ import { tempEngine, type TempEngine } from '../../tests/support/temp-engine';
 import { channelPair, type Channel } from './channel';
 import type { ApiClient } from './client';
 import { detailsOf } from '../kit/errors';
+import { contract } from './contract';
+import { Dispatcher, type Handlers } from './dispatcher';
+import { silentLogger } from '../store/log';
 
 let t: TempEngine;
 let client: ApiClient;
@@ -43,27 +46,52 @@ function rawWindow(): { send(text: string): void; next(): Promise<Record<string,
 const stillAnswers = async () => expect(await client.api.system.ping({ nonce: 'alive' })).toMatchObject({ nonce: 'alive' });
 
 describe('typed errors through the JSON-RPC session', () => {
-  it('rejects params of the wrong type with E_VALIDATION naming the field', async () => {
+  it('rejects params of the wrong type with E_VALIDATION naming the field and what is allowed, in user words', async () => {
     const cases: [string, unknown, RegExp][] = [
-      ['inventory.listAppliances', { limit: 'lots' }, /limit: Invalid input: expected number/],
-      ['inventory.listAppliances', { limit: 1_000_000 }, /limit: Too big/],
-      ['inventory.listAppliances', { status: ['lost'] }, /status\.0: a status is one of/],
-      ['inventory.listAppliances', { sort: 'colour' }, /sort: /],
-      ['inventory.setStatus', { serial: 'A1', status: 'online', reason: 'x'.repeat(501) }, /reason: at most 500 characters/],
-      ['inventory.setStatus', { status: 'online' }, /serial: Invalid input/],
-      ['inventory.getAppliance', { serial: 'bad serial!' }, /serial: a serial is 1-64/],
-      ['inventory.createAppliance', { serial: 'A1' }, /hostname: Invalid input/],
-      ['inventory.importData', { format: 'xml', content: '' }, /format: /],
-      ['inventory.upsertSite', { code: 'S1', timezone: 'Not/AZone' }, /timezone: not a known IANA time zone/],
-      ['inventory.getAppliance', [1, 2], /expected object, received array/],
-      ['inventory.getAppliance', 'A1', /expected object, received string/],
+      ['inventory.listAppliances', { limit: 'lots' }, /^Limit must be a number, not text\.$/],
+      ['inventory.listAppliances', { limit: 1_000_000 }, /^Limit must be at most \d+\.$/],
+      ['inventory.listAppliances', { status: ['lost'] }, /^status \(item 1\): a status is one of /],
+      ['inventory.listAppliances', { sort: 'colour' }, /^Sort must be one of: serial, hostname, /],
+      ['inventory.setStatus', { serial: 'A1', status: 'online', reason: 'x'.repeat(501) }, /^reason: at most 500 characters/],
+      ['inventory.setStatus', { status: 'online' }, /^Serial is required\.$/],
+      ['inventory.getAppliance', { serial: 'bad serial!' }, /^serial: a serial is 1-64/],
+      ['inventory.createAppliance', { serial: 'A1' }, /^Hostname is required; site is required; /],
+      ['inventory.importData', { format: 'xml', content: '' }, /^Format must be one of: csv, json/],
+      ['inventory.upsertSite', { code: 'S1', timezone: 'Not/AZone' }, /; timezone: not a known IANA time zone/],
+      ['inventory.getAppliance', [1, 2], /^The input must be a set of named values \(an object\), not a list\.$/],
+      ['inventory.getAppliance', 'A1', /^The input must be a set of named values \(an object\), not text\.$/],
     ];
     for (const [method, params, message] of cases) {
       const r = await rejectionOf(client.call(method, params));
       expect(r.code, method).toBe('E_VALIDATION');
       expect(r.message, `${method} ${JSON.stringify(params).slice(0, 60)}`).toMatch(message);
+      expect(r.message).not.toContain(method);
     }
     await stillAnswers();
+  });
+
+  it('never names a method nor speaks zod in an E_VALIDATION sentence, for every method of the contract', async () => {
+    const names = Object.entries(contract).flatMap(([domain, methods]) => Object.keys(methods as object).map((m) => `${domain}.${m}`));
+    expect(names.length).toBeGreaterThan(50);
+    // handlers that do nothing: a call that passes validation changes nothing anywhere
+    const inert = Object.fromEntries(Object.entries(contract).map(([d, methods]) => [d, Object.fromEntries(Object.keys(methods as object).map((m) => [m, () => null]))]));
+    const dispatcher = new Dispatcher(inert as unknown as Handlers, silentLogger);
+    let refused = 0;
+    for (const name of names) {
+      // an empty call (every required field missing), a wrong kind of input, and every field set to a wrong type
+      for (const params of [{}, 42, { serial: 7, site: 7, id: true, limit: 'x', days: 'x', range: 3, format: 9, content: 1 }]) {
+        const out = await dispatcher.dispatch(name, params, { actor: 'test', host: 'test' });
+        if (out.ok || out.error.code !== 'E_VALIDATION') continue;
+        refused++;
+        const where = `${name} ${JSON.stringify(params)}: ${out.error.message}`;
+        expect(out.error.message, where).not.toContain(name);
+        expect(out.error.message, where).not.toMatch(/Invalid input|Invalid option|Too (big|small)|Unrecognized key|expected \w+, received|received undefined/);
+        expect(out.error.message, where).toMatch(/[.!?]$/);
+        const details = out.error.details as { issues: { message: string }[] } | undefined;
+        for (const issue of details?.issues ?? []) expect(issue.message, where).not.toMatch(/Invalid input|Too (big|small)|expected \w+, received/);
+      }
+    }
+    expect(refused).toBeGreaterThan(names.length);
   });
 
   it('carries every problem as details: a path and a message each, typed by the code', async () => {

@@ -10,6 +10,7 @@ import { FleetError, validationIssues, type ErrorBody } from '../kit/errors';
 import type { Logger } from '../store/log';
 import type { CallContext } from '../kit/context';
 import { sqliteProblem } from '../store/db';
+import { issuesInWords } from '../kit/validation-words';
 
 export type Handlers = { [D in Domain]: DomainHandlers<Contract[D], CallContext> };
 
@@ -77,7 +78,7 @@ export class Dispatcher {
         ok: false,
         error: {
           code: 'E_VALIDATION',
-          message: `Invalid input for ${name}: ${describeZodError(parsed.error)}`,
+          message: issuesInWords(parsed.error),
           details: { issues: validationIssues(parsed.error) },
         },
       };
@@ -101,7 +102,7 @@ export class Dispatcher {
     } catch (err) {
       if (err instanceof FleetError) return { ok: false, error: err.toBody() };
       if (err instanceof z.ZodError) {
-        return { ok: false, error: { code: 'E_VALIDATION', message: describeZodError(err), details: { issues: validationIssues(err) } } };
+        return { ok: false, error: { code: 'E_VALIDATION', message: issuesInWords(err), details: { issues: validationIssues(err) } } };
       }
       // The disk, not the call: a full disk, an I/O error, a damaged file, a database held by another process.
       const storage = sqliteProblem(err);

@@ -33,6 +33,7 @@ export const SiteCapacity = z.object({
   capacityGbps: z.number(),
   /** Days of history on record. */
   days: z.number().int(),
+  /** The peak of the last complete day in the site's time zone (today's peak so far is in the history, not here). */
   lastPeak: DailyPeak.nullable(),
   advice: CapacityAdvice.nullable(),
   method: z.enum(['seasonal-naive', 'sarima']).nullable(),

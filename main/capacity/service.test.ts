@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRU1_SITE } from '../../tests/support/inventory-fixtures';
 import { tempEngine, type TempEngine } from '../../tests/support/temp-engine';
 import type { ApiClient } from '../api/client';
+import { CapacityRepo } from './repo';
 import { filledDays, LAB_HISTORY_DAYS, localDay, servingCapacity } from './service';
 
 describe('capacity: lab history, forecasts and advice through the API', () => {
@@ -54,6 +55,18 @@ describe('capacity: lab history, forecasts and advice through the API', () => {
     // The history grows: the forecast continues above where the history started.
     expect(Math.max(...f.forecast.map((p) => p.peakGbps))).toBeGreaterThan(Math.max(...f.history.slice(0, 28).map((p) => p.peakGbps)));
     await expect(client.api.capacity.site({ site: 'NOPE' })).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
+  });
+
+  it("gives the last complete day's peak as the last peak, never today's peak so far", async () => {
+    const before = await client.api.capacity.site({ site: 'BBB1' });
+    const yesterday = before.history.at(-1)!;
+    expect(yesterday.day).toBe('2026-12-03');
+    // A sweep this morning (12:00 UTC is 12:00 in Lisbon) kept today's serving so far: far below a day's peak.
+    new CapacityRepo(t.engine.deps.db).recordPeaks([{ site: 'BBB1', day: '2026-12-04', peakGbps: 1.5, capacityGbps: yesterday.capacityGbps, source: 'polled' }]);
+    const f = await client.api.capacity.site({ site: 'BBB1' });
+    expect(f.history.at(-1)).toMatchObject({ day: '2026-12-04', peakGbps: 1.5 });
+    expect(f.lastPeak).toEqual(yesterday);
+    expect((await client.api.capacity.sites({})).find((s) => s.site === 'BBB1')!.lastPeak).toEqual(yesterday);
   });
 
   it('fills a missing day with the same weekday before it, so weeks stay aligned', () => {

@@ -163,7 +163,9 @@ export class CapacityService {
     const key = `${history.length}|${history.at(-1)?.day}|${history.at(-1)?.peakGbps}|${capacityGbps}|${days}`;
     const cached = this.cache.get(code);
     if (cached?.key === key) return cached.forecast;
-    const base = { site: code, partner: site.partner, capacityGbps, days: history.length, lastPeak: history.at(-1) ?? null };
+    // Today is not over in the site's time zone: its peak so far is not a day's peak.
+    const lastPeak = history.findLast((p) => p.day < today) ?? null;
+    const base = { site: code, partner: site.partner, capacityGbps, days: history.length, lastPeak };
     if (history.length === 0) {
       return { ...base, advice: null, method: null, history: [], forecast: [], scores: { seasonalNaive: null, sarima: null } };
     }

@@ -99,6 +99,14 @@ describe('every command explains itself with an example', async () => {
     expect([...wrong, ...FIRST_STEPS.flatMap((e) => problems(root, e.line))]).toEqual([]);
   });
 
+  it('offers --json on every command that prints a result', () => {
+    // Not results: the app server, an interactive shell, a live view, and exports whose output is the file format itself.
+    const notResults = new Set(['serve', 'ssh', 'health watch', 'inventory export']);
+    const leaves = commands.filter((c) => c.commands.length === 0 && !notResults.has(commandName(c)));
+    expect(leaves.length).toBeGreaterThan(60);
+    expect(leaves.filter((c) => !c.options.some((o) => o.long === '--json')).map(commandName)).toEqual([]);
+  });
+
   it('catches an example with an option the command does not have, or a missing argument', () => {
     expect(problems(root, 'fleetdeck lab start --appliancez 3')).toContain('lab start has no option --appliancez');
     expect(problems(root, 'fleetdeck lab fault LAB00001')).toEqual(['lab fault needs 2 arguments, the example gives 1']);

@@ -35,6 +35,7 @@ export const EXAMPLES: Readonly<Record<string, Example>> = {
   'lab stop': { line: 'fleetdeck lab stop', says: 'the appliances stay in the inventory' },
   'lab fault': { line: 'fleetdeck lab fault LAB00003 disk-failure', says: 'break one disk (--off mends it)' },
   'lab make-image': { line: 'fleetdeck lab make-image 26.2.0 --out oca-26.2.0.img', says: 'a test firmware image' },
+  'lab hand-over-demand': { line: 'fleetdeck lab hand-over-demand --titles 5000 --days 3', says: "the lab's catalog and 3 days of demand, imported: fills plan works" },
   'lab demand export': { line: 'fleetdeck lab demand export --days 14 --out demand/', says: "two weeks of the lab's viewing as files" },
   'health show': { line: 'fleetdeck health show --where site=gru1', says: "one site's measured health" },
   'health poll': { line: 'fleetdeck health poll --serial LAB00001', says: 'poll one appliance now' },

@@ -30,7 +30,7 @@ import { detailsOf, FleetError } from '../kit/errors';
 import { LIFECYCLE_STATUSES, APPLIANCE_MODELS } from '../inventory/contract';
 import { GROUP_FIELDS, type ExecSelection, type Job, type JobGroups, type JobProgress, type JobResult } from '../net/contract';
 import { oneLine } from './terminal-text';
-import { action, dataDirOption, onOutputClosed, outputClosed, processIo, UsageError, withEngine, type Io } from './io';
+import { action, dataDirOption, jsonOption, onOutputClosed, outputClosed, processIo, UsageError, withEngine, type Io } from './io';
 
 const FILTER_KEYS = ['site', 'status', 'partner', 'model', 'tag', 'firmware', 'text'] as const;
 type FilterKey = (typeof FILTER_KEYS)[number];
@@ -449,10 +449,12 @@ export function jobsCommand(io: Io = processIo): Command {
     .description('Pause a running job: no new appliance starts until it is resumed')
     .argument('<id>', 'job id', wholeNumber(1, Number.MAX_SAFE_INTEGER))
     .addOption(dataDirOption())
+    .addOption(jsonOption('the paused job'))
     .action(
-      action(io, 'jobs pause', async (id: number, _opts: unknown, cmd: Command) => {
+      action(io, 'jobs pause', async (id: number, opts: { json: boolean }, cmd: Command) => {
         await withEngine(cmd, async ({ api }) => {
           const job = await api.jobs.pause({ id });
+          if (opts.json) return io.out(JSON.stringify(job));
           io.out(`job ${job.id} paused`);
         });
       }),
@@ -496,10 +498,12 @@ export function netCommand(io: Io = processIo): Command {
     .command('key')
     .description('Show the fleet public key (for authorized_keys) and its fingerprint')
     .addOption(dataDirOption())
+    .addOption(jsonOption('the public key, its fingerprint and type'))
     .action(
-      run('key', async (client) => {
+      run('key', async (client, opts: { json: boolean }) => {
         const info = await client.api.net.fleetKey({});
         if (!info) throw new UsageError('there is no fleet key yet: fleetdeck net keygen');
+        if (opts.json) return io.out(JSON.stringify(info));
         io.out(info.publicKey);
         io.err(`${info.fingerprint} (${info.type}${info.passphraseProtected ? ', passphrase-protected' : ''})`);
       }),
@@ -509,9 +513,11 @@ export function netCommand(io: Io = processIo): Command {
     .description('Generate the fleet ed25519 key; the private key stays in the vault')
     .addOption(dataDirOption())
     .option('--replace', 'replace an existing fleet key', false)
+    .addOption(jsonOption('the new public key, its fingerprint and type'))
     .action(
-      run('keygen', async (client, opts: { replace: boolean }) => {
+      run('keygen', async (client, opts: { replace: boolean; json: boolean }) => {
         const info = await client.api.net.generateFleetKey({ replace: opts.replace });
+        if (opts.json) return io.out(JSON.stringify(info));
         io.out(info.publicKey);
         io.err(`${info.fingerprint}: add the line above to each appliance's authorized_keys`);
       }),
@@ -523,11 +529,13 @@ export function netCommand(io: Io = processIo): Command {
     .addOption(dataDirOption())
     .addOption(new Option('--passphrase-env <var>', 'environment variable holding the key passphrase'))
     .option('--replace', 'replace an existing fleet key', false)
+    .addOption(jsonOption('the imported key: public key, fingerprint, type'))
     .action(
-      run('import-key', async (client, file: string, opts: { passphraseEnv?: string; replace: boolean }) => {
+      run('import-key', async (client, file: string, opts: { passphraseEnv?: string; replace: boolean; json: boolean }) => {
         const passphrase = opts.passphraseEnv ? process.env[opts.passphraseEnv] : undefined;
         if (opts.passphraseEnv && passphrase === undefined) throw new UsageError(`${opts.passphraseEnv} is not set`);
         const info = await client.api.net.importFleetKey({ privateKey: readText(file), replace: opts.replace, ...(passphrase ? { passphrase } : {}) });
+        if (opts.json) return io.out(JSON.stringify(info));
         io.out(`${info.fingerprint} (${info.type}) imported into the vault`);
       }),
     );
@@ -537,9 +545,11 @@ export function netCommand(io: Io = processIo): Command {
     .argument('<serial>')
     .argument('<fingerprint>', 'SHA256:...')
     .addOption(dataDirOption())
+    .addOption(jsonOption())
     .action(
-      run('trust', async (client, serial: string, fingerprint: string) => {
-        await client.api.net.trustHostKey({ serial, fingerprint });
+      run('trust', async (client, serial: string, fingerprint: string, opts: { json: boolean }) => {
+        const result = await client.api.net.trustHostKey({ serial, fingerprint });
+        if (opts.json) return io.out(JSON.stringify(result));
         io.out(`${serial}: ${fingerprint} trusted`);
       }),
     );
@@ -550,9 +560,11 @@ export function netCommand(io: Io = processIo): Command {
     .argument('[file]', 'known_hosts file', join(homedir(), '.ssh', 'known_hosts'))
     .addOption(dataDirOption())
     .option('--dry-run', 'report only', false)
+    .addOption(jsonOption('the report (recorded, matching, conflicts, problems)'))
     .action(
-      run('known-hosts import', async (client, file: string, opts: { dryRun: boolean }) => {
+      run('known-hosts import', async (client, file: string, opts: { dryRun: boolean; json: boolean }) => {
         const r = await client.api.net.importKnownHosts({ content: readText(file), dryRun: opts.dryRun });
+        if (opts.json) return io.out(JSON.stringify(r));
         io.out(`${r.entries} entries: ${r.recorded.length} recorded, ${r.matching.length} already matching, ${r.conflicts.length} conflicts${r.dryRun ? ' (dry run)' : ''}`);
         for (const c of r.conflicts) io.out(`  conflict ${c.serial}: inventory ${c.inventory}, file ${c.file.join(' ')}`);
         for (const p of r.problems) io.err(`  line ${p.line}: ${p.reason}`);
@@ -563,9 +575,11 @@ export function netCommand(io: Io = processIo): Command {
     .description('Print every trusted appliance host key as known_hosts lines, for OpenSSH')
     .addOption(dataDirOption())
     .option('--hashed', 'hash host names (|1|salt|hmac)', false)
+    .addOption(jsonOption('the known_hosts text and the fingerprints with no stored key'))
     .action(
-      run('known-hosts export', async (client, opts: { hashed: boolean }) => {
+      run('known-hosts export', async (client, opts: { hashed: boolean; json: boolean }) => {
         const r = await client.api.net.exportKnownHosts({ hashed: opts.hashed });
+        if (opts.json) return io.out(JSON.stringify(r));
         process.stdout.write(r.content);
         if (r.missingKeys.length) io.err(`${r.missingKeys.length} trusted fingerprints have no stored key yet (contact them once): ${r.missingKeys.slice(0, 10).join(', ')}`);
       }),
@@ -578,9 +592,11 @@ export function netCommand(io: Io = processIo): Command {
     .argument('[file]', 'ssh config', join(homedir(), '.ssh', 'config'))
     .addOption(dataDirOption())
     .option('--dry-run', 'report only', false)
+    .addOption(jsonOption('the jump hosts, routes and skipped hosts'))
     .action(
-      run('ssh-config import', async (client, file: string, opts: { dryRun: boolean }) => {
+      run('ssh-config import', async (client, file: string, opts: { dryRun: boolean; json: boolean }) => {
         const r = await client.api.net.importSshConfig({ content: readText(file), dryRun: opts.dryRun });
+        if (opts.json) return io.out(JSON.stringify(r));
         for (const j of r.jumpHosts) io.out(`jump host ${j.name}: ${j.username}@${j.host}:${j.port}${j.via ? ` via ${j.via}` : ''}`);
         for (const rt of r.routes) io.out(`route ${rt.scope} ${rt.key} -> ${rt.jumpHost}`);
         for (const s of r.skipped) io.err(`skipped ${s.host}: ${s.reason}`);
@@ -596,9 +612,11 @@ export function netCommand(io: Io = processIo): Command {
     .option('--port <n>', 'SSH port', wholeNumber(1, 65535), 22)
     .option('--user <user>', 'login user', process.env.USER ?? 'root')
     .option('--via <name>', 'reached through this jump host (ProxyJump chain)')
+    .addOption(jsonOption('the jump host'))
     .action(
-      run('jump add', async (client, name: string, host: string, opts: { port: number; user: string; via?: string }) => {
+      run('jump add', async (client, name: string, host: string, opts: { port: number; user: string; via?: string; json: boolean }) => {
         const j = await client.api.net.upsertJumpHost({ name, host, port: opts.port, username: opts.user, via: opts.via ?? null });
+        if (opts.json) return io.out(JSON.stringify(j));
         io.out(`jump host ${j.name}: ${j.username}@${j.host}:${j.port}${j.via ? ` via ${j.via}` : ''}`);
       }),
     );
@@ -606,9 +624,12 @@ export function netCommand(io: Io = processIo): Command {
     .command('list')
     .description('Jump hosts with their host keys, and which sites and appliances go through them')
     .addOption(dataDirOption())
+    .addOption(jsonOption('the jump hosts and routes'))
     .action(
-      run('jump list', async (client) => {
-        const { jumpHosts, routes } = await client.api.net.listJumpHosts({});
+      run('jump list', async (client, opts: { json: boolean }) => {
+        const list = await client.api.net.listJumpHosts({});
+        if (opts.json) return io.out(JSON.stringify(list));
+        const { jumpHosts, routes } = list;
         for (const j of jumpHosts) io.out(`${j.name}  ${j.username}@${j.host}:${j.port}${j.via ? ` via ${j.via}` : ''}  ${j.hostKeyFingerprint ?? '(host key not yet trusted)'}`);
         for (const r of routes) io.out(`route ${r.scope} ${r.key} -> ${r.jumpHost}`);
       }),
@@ -620,10 +641,13 @@ export function netCommand(io: Io = processIo): Command {
     .argument('<key>', 'site code or serial')
     .argument('<jump-host>', 'jump host name, or none')
     .addOption(dataDirOption())
+    .addOption(jsonOption('the route'))
     .action(
-      run('jump route', async (client, scope: string, key: string, jumpHost: string) => {
+      run('jump route', async (client, scope: string, key: string, jumpHost: string, opts: { json: boolean }) => {
         if (scope !== 'site' && scope !== 'appliance') throw new UsageError('scope is site or appliance');
-        await client.api.net.setRoute({ scope, key, jumpHost: jumpHost === 'none' ? null : jumpHost });
+        const route = { scope, key, jumpHost: jumpHost === 'none' ? null : jumpHost } as const;
+        await client.api.net.setRoute(route);
+        if (opts.json) return io.out(JSON.stringify(route));
         io.out(`${scope} ${key}: ${jumpHost === 'none' ? 'reached directly' : `through ${jumpHost}`}`);
       }),
     );
@@ -632,9 +656,12 @@ export function netCommand(io: Io = processIo): Command {
     .description('Host-key mismatches')
     .addOption(dataDirOption())
     .option('--all', 'resolved ones too', false)
+    .addOption(jsonOption('the alerts'))
     .action(
-      run('alerts', async (client, opts: { all: boolean }) => {
-        for (const a of await client.api.net.hostKeyAlerts({ open: !opts.all })) {
+      run('alerts', async (client, opts: { all: boolean; json: boolean }) => {
+        const list = await client.api.net.hostKeyAlerts({ open: !opts.all });
+        if (opts.json) return io.out(JSON.stringify(list));
+        for (const a of list) {
           io.out(`${a.id}  ${a.target}  expected ${a.expected}  presented ${a.presented}  seen ${a.count}x, last ${a.lastSeenAt}${a.resolvedAt ? `  ${a.resolution} by ${a.resolvedBy}` : ''}`);
         }
       }),
@@ -646,10 +673,12 @@ export function netCommand(io: Io = processIo): Command {
     .addOption(dataDirOption())
     .option('--trust-new-key', 'the appliance was re-installed: trust the key it presents now')
     .option('--dismiss', 'keep the recorded key; close the alert')
+    .addOption(jsonOption('the resolved alert'))
     .action(
-      run('alerts resolve', async (client, id: number, opts: { trustNewKey?: boolean; dismiss?: boolean }) => {
+      run('alerts resolve', async (client, id: number, opts: { trustNewKey?: boolean; dismiss?: boolean; json: boolean }) => {
         if (Boolean(opts.trustNewKey) === Boolean(opts.dismiss)) throw new UsageError('choose --trust-new-key or --dismiss');
         const a = await client.api.net.resolveHostKeyAlert({ id, trustNewKey: Boolean(opts.trustNewKey) });
+        if (opts.json) return io.out(JSON.stringify(a));
         io.out(`alert ${a.id}: ${a.resolution}`);
       }),
     );

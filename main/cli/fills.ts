@@ -14,7 +14,7 @@ import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Plan, SavingsReport, SitePlanSummary } from '../fills/contract';
 import { explainImport } from './inventory';
-import { action, dataDirOption, processIo, UsageError, withEngine, type Io } from './io';
+import { action, dataDirOption, jsonOption, processIo, UsageError, withEngine, type Io } from './io';
 
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 function bytes(n: number): string {
@@ -62,13 +62,15 @@ export function fillsCommands(io: Io = processIo): Command[] {
     .description('Import a catalog file (CSV or JSON lines); all or nothing')
     .argument('<file>', 'content_id,title,bytes,kind,release_date')
     .addOption(dataDirOption())
+    .addOption(jsonOption('the import report'))
     .action(
       action(
         io,
         'catalog import',
-        async (file: string, _opts: unknown, cmd: Command) => {
+        async (file: string, opts: { json: boolean }, cmd: Command) => {
           await withEngine(cmd, async ({ api }) => {
             const r = await api.fills.importCatalog({ path: resolve(file) });
+            if (opts.json) return io.out(JSON.stringify(r));
             io.out(`Imported ${file}: ${r.rows} rows; ${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged; the catalog has ${r.titles} titles.`);
           });
         },
@@ -82,13 +84,15 @@ export function fillsCommands(io: Io = processIo): Command[] {
     .description('Import demand logs (CSV or JSON lines); each site-day in the file replaces the stored one; all or nothing')
     .argument('<file>', 'site,day,content_id,bytes,plays')
     .addOption(dataDirOption())
+    .addOption(jsonOption('the import report'))
     .action(
       action(
         io,
         'demand import',
-        async (file: string, _opts: unknown, cmd: Command) => {
+        async (file: string, opts: { json: boolean }, cmd: Command) => {
           await withEngine(cmd, async ({ api }) => {
             const r = await api.fills.importDemand({ path: resolve(file) });
+            if (opts.json) return io.out(JSON.stringify(r));
             io.out(
               `Imported ${file}: ${r.rows} rows, ${r.siteDays} site-days (${r.sites.length} sites, ${r.firstDay ?? '-'} to ${r.lastDay ?? '-'}), ${bytes(r.bytes)} streamed.`,
             );

@@ -13,7 +13,7 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { parseReleaseKey, SignatureError } from '../appliance/sshsig';
 import type { FirmwareImage } from '../firmware/contract';
-import { action, dataDirOption, processIo, UsageError, withEngine, type Io } from './io';
+import { action, dataDirOption, jsonOption, processIo, UsageError, withEngine, type Io } from './io';
 
 const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
@@ -74,10 +74,12 @@ export function firmwareCommand(io: Io = processIo): Command {
     .description('Remove an image from the store')
     .argument('<version>')
     .addOption(dataDirOption())
+    .addOption(jsonOption())
     .action(
-      action(io, 'firmware remove', async (version: string, _opts: unknown, cmd: Command) => {
+      action(io, 'firmware remove', async (version: string, opts: { json: boolean }, cmd: Command) => {
         await withEngine(cmd, async ({ api }) => {
-          await api.firmware.remove({ version });
+          const r = await api.firmware.remove({ version });
+          if (opts.json) return io.out(JSON.stringify({ version, ...r }));
           io.out(`Removed firmware ${version}.`);
         });
       }),
@@ -121,8 +123,9 @@ export function firmwareCommand(io: Io = processIo): Command {
     .description('Stop trusting a release key (audited); images it signed stay but are shown as no longer trusted')
     .argument('<key>', 'the key file (KEY.pub) or its fingerprint (SHA256:…)')
     .addOption(dataDirOption())
+    .addOption(jsonOption())
     .action(
-      action(io, 'firmware untrust-key', async (key: string, _opts: unknown, cmd: Command) => {
+      action(io, 'firmware untrust-key', async (key: string, opts: { json: boolean }, cmd: Command) => {
         let fingerprint = key;
         if (!key.startsWith('SHA256:')) {
           try {
@@ -133,7 +136,8 @@ export function firmwareCommand(io: Io = processIo): Command {
           }
         }
         await withEngine(cmd, async ({ api }) => {
-          await api.firmware.untrustKey({ fingerprint });
+          const r = await api.firmware.untrustKey({ fingerprint });
+          if (opts.json) return io.out(JSON.stringify({ fingerprint, ...r }));
           io.out(`No longer trusting ${fingerprint}.`);
         });
       }),

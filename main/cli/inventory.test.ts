@@ -94,8 +94,8 @@ describe('fleetdeck inventory', () => {
     ]);
     const table = await withDir('inventory', 'list', '--tag', 'canary', '--model', 'storage', '--limit', '1');
     expect(table.stdout.split('\n')).toEqual([
-      'SERIAL       HOSTNAME                     SITE   MODEL    STATUS  ADDRESS     FIRMWARE  TAGS',
-      'OCA24S00101  oca01.gru01.riofibra.net.br  GRU01  storage  online  192.0.2.11  2026.1.2  canary;rack:A1',
+      'SERIAL       HOSTNAME                     SITE   MODEL    LIFECYCLE  ADDRESS     FIRMWARE  TAGS',
+      'OCA24S00101  oca01.gru01.riofibra.net.br  GRU01  storage  online     192.0.2.11  2026.1.2  canary;rack:A1',
       '',
       '1-1 of 2 (use --limit and --offset for more)',
       '',
@@ -133,7 +133,7 @@ describe('fleetdeck inventory', () => {
       [['inventory', 'list', '--colour', 'red'], /^error: unknown option '--colour'\n/],
       [['inventory', 'import', join(dir, 'missing.csv')], /^fleetdeck inventory import: cannot read .*missing\.csv: no such file\n$/],
       [['inventory', 'import', SAMPLE_SITES.replace('.csv', '.xlsx')], /^fleetdeck inventory import: .*sites\.xlsx: the file name must end in \.csv or \.json\n$/],
-      [['inventory', 'list', '--status', 'lost'], /^fleetdeck inventory list: Invalid input .*a status is one of .*\(E_VALIDATION\)\n$/],
+      [['inventory', 'list', '--status', 'lost'], /^fleetdeck inventory list: status \(item 1\): a status is one of .*\(E_VALIDATION\)\n$/],
       [['inventory', 'list', '--sort', 'colour'], /^error: option '--sort <field>' argument 'colour' is invalid\. use one of: serial, /],
       [['inventory', 'list', '--limit', '0'], /^error: option '--limit <n>' argument '0' is invalid\. a whole number from 1 to 20000/],
       [['inventory', 'export'], /^error: required option '--format <format>' not specified/],

@@ -5,7 +5,7 @@
  *   fleetdeck inventory export --format csv|json [--kind sites|appliances] [--out FILE]
  *   fleetdeck inventory list [--text T] [--status S] [--site C] [--partner P] [--model M] [--tag T]
  *                            [--firmware F] [--sort FIELD] [--desc] [--limit N] [--offset N] [--json]
- *   fleetdeck inventory set-status SERIAL STATUS [--reason R]
+ *   fleetdeck inventory set-status SERIAL LIFECYCLE-STATUS [--reason R]
  *
  * CSV files are read as a stream (any size); the file's extension picks the format.
  */
@@ -24,7 +24,7 @@ import {
   type ImportReport,
   type LifecycleStatus,
 } from '../inventory/contract';
-import { action, cliActor, dataDirOption, processIo, UsageError, withEngine, type Io } from './io';
+import { action, cliActor, dataDirOption, jsonOption, processIo, UsageError, withEngine, type Io } from './io';
 
 const KINDS = ['sites', 'appliances'] as const;
 /** A JSON document travels whole as one message, as from the app; beyond this, import CSV per kind. */
@@ -100,7 +100,7 @@ function table(items: readonly Appliance[]): string[] {
     ['HOSTNAME', (a) => a.hostname, 0],
     ['SITE', (a) => a.site, 0],
     ['MODEL', (a) => a.model, 0],
-    ['STATUS', (a) => a.status, 0],
+    ['LIFECYCLE', (a) => a.status, 0],
     ['ADDRESS', (a) => a.ipv4 ?? a.ipv6 ?? '', 0],
     ['FIRMWARE', (a) => a.firmware, 0],
     ['TAGS', (a) => a.tags.join(';'), 0],
@@ -121,11 +121,12 @@ export function inventoryCommand(io: Io = processIo): Command {
     .option('--dry-run', 'check the file and report what would change, without changing anything')
     .option('--replace-host-keys', 'let the file replace or remove trusted host-key fingerprints (each change audited)')
     .addOption(dataDirOption())
+    .addOption(jsonOption('the import report'))
     .action(
       action(
         io,
         'inventory import',
-        async (file: string, opts: { kind?: (typeof KINDS)[number]; dryRun?: boolean; replaceHostKeys?: boolean }, cmd: Command) => {
+        async (file: string, opts: { kind?: (typeof KINDS)[number]; dryRun?: boolean; replaceHostKeys?: boolean; json: boolean }, cmd: Command) => {
           const format = extname(file).toLowerCase();
           if (format !== '.csv' && format !== '.json') throw new UsageError(`${file}: the file name must end in .csv or .json`);
           const size = fileSize(file);
@@ -149,7 +150,7 @@ export function inventoryCommand(io: Io = processIo): Command {
             if (err instanceof Error && 'code' in err && isErrorCode(err.code)) err.message = `${source}: ${err.message}`;
             throw err;
           });
-          io.out(describeReport(source, report));
+          io.out(opts.json ? JSON.stringify(report) : describeReport(source, report));
         },
         (err) => explainImport(io, err),
       ),
@@ -190,7 +191,7 @@ export function inventoryCommand(io: Io = processIo): Command {
     .command('list')
     .description('List appliances: free text, filters, sort; a table, or JSON with --json')
     .option('--text <text>', 'free text over serial, hostname, IPv4, IPv6 and firmware')
-    .option('--status <status>', `${LIFECYCLE_STATUSES.join(', ')} (repeat or comma-separate)`, listOf)
+    .option('--status <status>', `lifecycle status (the LIFECYCLE column): ${LIFECYCLE_STATUSES.join(', ')} (repeat or comma-separate)`, listOf)
     .option('--site <code>', 'site code (repeat or comma-separate)', listOf)
     .option('--partner <name>', 'partner name (repeat for several)', repeated)
     .option('--model <model>', `${APPLIANCE_MODELS.join(' or ')} (repeat or comma-separate)`, listOf)
@@ -263,10 +264,12 @@ export function inventoryCommand(io: Io = processIo): Command {
     .argument('<status>', LIFECYCLE_STATUSES.join(', '))
     .option('--reason <text>', 'why (recorded in the audit log with your user name)')
     .addOption(dataDirOption())
+    .addOption(jsonOption('the appliance'))
     .action(
-      action(io, 'inventory set-status', async (serial: string, status: string, opts: { reason?: string }, cmd: Command) => {
+      action(io, 'inventory set-status', async (serial: string, status: string, opts: { reason?: string; json: boolean }, cmd: Command) => {
         await withEngine(cmd, async ({ api }) => {
           const a = await api.inventory.setStatus({ serial, status: status as LifecycleStatus, reason: opts.reason });
+          if (opts.json) return io.out(JSON.stringify(a));
           io.out(`${a.serial} is ${a.status}${a.statusReason ? ` (${a.statusReason})` : ''}.`);
         });
       }),

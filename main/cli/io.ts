@@ -55,6 +55,9 @@ export function quietOnClosedOutput(): void {
   watch(process.stderr, 'err');
 }
 
+/** `--json`: the command prints one JSON document on stdout (its result) instead of its text. */
+export const jsonOption = (what = 'the result') => new Option('--json', `print ${what} as one JSON document instead of text`).default(false);
+
 export const dataDirOption = () => new Option('--data-dir <dir>', 'data directory (default: FLEETDECK_DATA_DIR or ~/.fleetdeck)');
 
 /** --data-dir given to this command or to `fleetdeck` itself. */

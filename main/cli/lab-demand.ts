@@ -15,7 +15,7 @@ import { readManifest } from '../lab/manifest';
 import { dayNumber, LAB_DEMAND_TITLES, labDemandModel } from '../lab/model/demand';
 import { planFleet } from '../lab/plan';
 import { resolveDataDir } from '../store/data-dir';
-import { action, dataDirOf, dataDirOption, processIo, UsageError, type Io } from './io';
+import { action, dataDirOf, dataDirOption, jsonOption, processIo, UsageError, type Io } from './io';
 
 function wholeNumber(min: number, max: number) {
   return (value: string): number => {
@@ -45,8 +45,9 @@ export function labDemandCommand(io: Io = processIo): Command {
     .addOption(new Option('--titles <n>', 'titles in the catalog').argParser(wholeNumber(1, 2_000_000)).default(LAB_DEMAND_TITLES))
     .addOption(new Option('--format <f>', 'csv or jsonl').choices(['csv', 'jsonl']).default('csv'))
     .addOption(dataDirOption())
+    .addOption(jsonOption('the files written, with their counts'))
     .action(
-      action(io, 'lab demand export', async (opts: { days: number; out: string; until?: string; titles: number; format: 'csv' | 'jsonl' }, cmd: Command) => {
+      action(io, 'lab demand export', async (opts: { days: number; out: string; until?: string; titles: number; format: 'csv' | 'jsonl'; json: boolean }, cmd: Command) => {
         const manifest = readManifest(join(resolveDataDir(dataDirOf(cmd)), 'lab'));
         const fleet = manifest ?? { ...planFleet(60, 12, 1), seed: 1 };
         const model = labDemandModel(fleet, opts.titles);
@@ -58,6 +59,7 @@ export function labDemandCommand(io: Io = processIo): Command {
           if (err instanceof DemandFilesError) throw new UsageError(err.message);
           throw err;
         }
+        if (opts.json) return io.out(JSON.stringify({ ...files, fromLab: manifest !== null && manifest !== undefined }));
         const source = manifest ? `the lab in this data dir (seed ${manifest.seed})` : 'the default lab fleet (60 appliances, 12 sites, seed 1; no lab in this data dir)';
         io.out(`Wrote ${files.catalogPath}: ${files.titles} titles.`);
         io.out(`Wrote ${files.demandPath}: ${files.demandRows} demand rows, ${files.sites} sites, ${files.firstDay} to ${files.lastDay}, from ${source}.`);

@@ -17,9 +17,9 @@ import { buildFirmwareImage, ImageVersion } from '../appliance/image';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ApiClient } from '../api/client';
-import { FAULT_EFFECTS, FAULT_IDS, type FaultId, type LabStatus } from '../lab/contract';
+import { DEMO_DEMAND_DAYS, DEMO_DEMAND_TITLES, FAULT_EFFECTS, FAULT_IDS, type FaultId, type LabStatus } from '../lab/contract';
 import { readManifest } from '../lab/manifest';
-import { action, dataDirOption, processIo, UsageError, withEngine, type Io } from './io';
+import { action, dataDirOption, jsonOption, processIo, UsageError, withEngine, type Io } from './io';
 import { labDemandCommand } from './lab-demand';
 
 function positiveInt(max: number) {
@@ -126,13 +126,15 @@ export function labCommand(io: Io = processIo): Command {
     .requiredOption('--survey-out <file>', 'write the matching site survey (JSON, with the factory passwords) here')
     .option('--without-fingerprints', 'leave the factory host-key fingerprints out of the survey')
     .addOption(dataDirOption())
+    .addOption(jsonOption('the site, its appliance count and where the survey went (not the survey: it holds passwords)'))
     .action(
-      action(io, 'lab add-site', async (code: string, opts: { appliances: number; factory?: boolean; surveyOut: string; withoutFingerprints?: boolean }, cmd: Command) => {
+      action(io, 'lab add-site', async (code: string, opts: { appliances: number; factory?: boolean; surveyOut: string; withoutFingerprints?: boolean; json: boolean }, cmd: Command) => {
         if (!opts.factory) throw new UsageError('only factory-fresh sites can be added (--factory); `lab start` builds a configured fleet');
         await withClient(cmd, async (client) => {
           const { survey } = await client.api.lab.addSite({ code, appliances: opts.appliances, withoutFingerprints: opts.withoutFingerprints ?? false });
           // The survey carries factory passwords: readable by its owner only.
           writeFileSync(opts.surveyOut, JSON.stringify(survey, null, 1) + '\n', { mode: 0o600 });
+          if (opts.json) return io.out(JSON.stringify({ site: code, appliances: opts.appliances, surveyOut: opts.surveyOut }));
           io.out(`Added factory-fresh site ${code} with ${opts.appliances} appliance(s) to the lab; survey written to ${opts.surveyOut}.`);
           io.out(`Next: fleetdeck site-survey import ${opts.surveyOut} && fleetdeck provision --site ${code}`);
         });
@@ -143,10 +145,12 @@ export function labCommand(io: Io = processIo): Command {
     .command('stop')
     .description('Stop the running lab (its appliances stay in the inventory)')
     .addOption(dataDirOption())
+    .addOption(jsonOption())
     .action(
-      action(io, 'lab', async (_opts: unknown, cmd: Command) => {
+      action(io, 'lab', async (opts: { json: boolean }, cmd: Command) => {
         await withClient(cmd, async (client) => {
           const { stopped } = await client.api.lab.stop({});
+          if (opts.json) return io.out(JSON.stringify({ stopped }));
           io.out(stopped ? 'Lab stopped.' : 'No lab was running.');
         });
       }),
@@ -159,14 +163,16 @@ export function labCommand(io: Io = processIo): Command {
     .argument('<fault-id>', `one of: ${FAULT_IDS.join(', ')}`)
     .option('--off', 'turn the fault off')
     .addOption(dataDirOption())
+    .addOption(jsonOption("the appliance's faults now on"))
     .addHelpText('after', '\nFaults:\n' + FAULT_IDS.map((f) => `  ${f.padEnd(18)} ${FAULT_EFFECTS[f]}`).join('\n'))
     .action(
-      action(io, 'lab', async (serial: string, faultId: string, opts: { off?: boolean }, cmd: Command) => {
+      action(io, 'lab', async (serial: string, faultId: string, opts: { off?: boolean; json: boolean }, cmd: Command) => {
         if (!(FAULT_IDS as readonly string[]).includes(faultId)) {
           throw new UsageError(`"${faultId}" is not a fault; use one of: ${FAULT_IDS.join(', ')}`);
         }
         await withClient(cmd, async (client) => {
           const result = await client.api.lab.setFault({ serial, fault: faultId as FaultId, on: !opts.off });
+          if (opts.json) return io.out(JSON.stringify(result));
           io.out(`${result.serial}: ${result.faults.length ? result.faults.join(', ') : 'no faults'}`);
         });
       }),
@@ -180,8 +186,9 @@ export function labCommand(io: Io = processIo): Command {
     .addOption(new Option('--size <bytes>', 'payload size in bytes (random bytes)').argParser(positiveInt(2 * 1024 ** 3)).default(1024 * 1024))
     .addOption(new Option('--no-boot', 'a lab appliance activating it never boots it and falls back').conflicts('badHealth'))
     .option('--bad-health', 'a lab appliance boots it but fails its health checks')
+    .addOption(jsonOption('the file, version, size and sha256'))
     .action(
-      action(io, 'lab make-image', async (version: string, opts: { out: string; size: number; boot: boolean; badHealth?: boolean }) => {
+      action(io, 'lab make-image', async (version: string, opts: { out: string; size: number; boot: boolean; badHealth?: boolean; json: boolean }) => {
         const parsed = ImageVersion.safeParse(version);
         if (!parsed.success) throw new UsageError(`"${version}" is not a version (${parsed.error.issues[0]?.message ?? 'invalid'})`);
         const outcome = !opts.boot ? 'no-boot' : opts.badHealth ? 'bad-health' : undefined;
@@ -192,8 +199,28 @@ export function labCommand(io: Io = processIo): Command {
           throw new UsageError(`cannot write ${opts.out} (${(err as NodeJS.ErrnoException).code === 'EEXIST' ? 'it exists' : String(err)})`);
         }
         const sha = createHash('sha256').update(image).digest('hex');
+        if (opts.json) return io.out(JSON.stringify({ file: opts.out, version: parsed.data, bytes: image.length, sha256: sha, outcome: outcome ?? 'boots' }));
         io.out(`Wrote ${opts.out}: firmware ${parsed.data}, ${image.length} bytes, sha256 ${sha}${outcome ? ` (${outcome === 'no-boot' ? 'will not boot' : 'boots unhealthy'} on a lab appliance)` : ''}.`);
         io.out(`Sign it: ssh-keygen -Y sign -n fleetdeck-firmware -f RELEASE_KEY ${opts.out}`);
+      }),
+    );
+
+  lab
+    .command('hand-over-demand')
+    .description("Import the running lab's most popular titles and its sites' last days of demand, as the demo's Fills screen does on first view")
+    .addOption(new Option('--titles <n>', 'titles in the catalog handed over').argParser(positiveInt(80_000)).default(DEMO_DEMAND_TITLES))
+    .addOption(new Option('--days <n>', 'days of demand, up to yesterday').argParser(positiveInt(28)).default(DEMO_DEMAND_DAYS))
+    .addOption(dataDirOption())
+    .addOption(jsonOption('the report: titles, sites, demand rows, first and last day'))
+    .action(
+      action(io, 'lab hand-over-demand', async (opts: { titles: number; days: number; json: boolean }, cmd: Command) => {
+        if (!opts.json && process.stderr.isTTY) io.err(`Handing over ${opts.titles} titles and ${opts.days} day(s) of demand (this can take a minute)...`);
+        await withClient(cmd, async (client) => {
+          const r = await client.api.lab.handOverDemand({ titles: opts.titles, days: opts.days });
+          if (opts.json) return io.out(JSON.stringify(r));
+          io.out(`Imported the lab's catalog (${r.titles} titles) and ${r.demandRows} demand rows for ${r.sites} sites, ${r.firstDay} to ${r.lastDay}, in ${(r.tookMs / 1000).toFixed(1)} s.`);
+          io.out('Next: fleetdeck fills plan');
+        });
       }),
     );
 

@@ -22,7 +22,7 @@ import { detailsOf } from '../kit/errors';
 import type { Job, JobProgress, JobResult } from '../jobs/contract';
 import { PROVISION_STEPS, STEP_LABELS, type ProvisioningSite } from '../provisioning/contract';
 import { oneLine } from './terminal-text';
-import { action, dataDirOption, processIo, UsageError, withEngine, type Io } from './io';
+import { action, dataDirOption, jsonOption, processIo, UsageError, withEngine, type Io } from './io';
 
 const MAX_SURVEY_BYTES = 8 * 1024 * 1024;
 
@@ -230,10 +230,12 @@ export function provisionCommands(io: Io = processIo): Command[] {
     .argument('<serial>')
     .argument('<fingerprint>', 'SHA256:...')
     .addOption(dataDirOption())
+    .addOption(jsonOption("the appliance's provisioning state"))
     .action(
-      action(io, 'provision confirm-key', async (serial: string, fingerprint: string, _opts: unknown, cmd: Command) => {
+      action(io, 'provision confirm-key', async (serial: string, fingerprint: string, opts: { json: boolean }, cmd: Command) => {
         await withEngine(cmd, async ({ client }) => {
-          await client.api.provisioning.confirmHostKey({ serial, fingerprint });
+          const a = await client.api.provisioning.confirmHostKey({ serial, fingerprint });
+          if (opts.json) return io.out(JSON.stringify(a));
           io.out(`Confirmed ${fingerprint} for ${serial}; run provision again to continue.`);
         });
       }),
@@ -245,10 +247,12 @@ export function provisionCommands(io: Io = processIo): Command[] {
     .argument('<serial>')
     .requiredOption('--reason <text>', 'why it was re-imaged')
     .addOption(dataDirOption())
+    .addOption(jsonOption("the appliance's provisioning state"))
     .action(
-      action(io, 'provision expect-rekey', async (serial: string, opts: { reason: string }, cmd: Command) => {
+      action(io, 'provision expect-rekey', async (serial: string, opts: { reason: string; json: boolean }, cmd: Command) => {
         await withEngine(cmd, async ({ client }) => {
-          await client.api.provisioning.expectRekey({ serial, reason: opts.reason });
+          const a = await client.api.provisioning.expectRekey({ serial, reason: opts.reason });
+          if (opts.json) return io.out(JSON.stringify(a));
           io.out(`${serial} will be provisioned again from the start; its new host key needs a confirmation.`);
         });
       }),

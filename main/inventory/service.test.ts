@@ -169,7 +169,7 @@ describe('single changes', () => {
     expect(tz.code).toBe('E_VALIDATION');
     expect(tz.message).toMatch(/timezone: not a known IANA time zone/);
     expect((await rejectionOf(client.api.inventory.upsertSite({ ...site, maintenanceWindow: '25:00-02:00' }))).message).toMatch(
-      /maintenanceWindow: a window is HH:MM-HH:MM/,
+      /maintenance window: a window is HH:MM-HH:MM/,
     );
   });
 

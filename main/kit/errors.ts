@@ -6,6 +6,9 @@
 import { z } from 'zod';
 
 import { ERROR_CODES, isErrorCode, type ErrorCode } from './error-codes';
+import { problemInWords } from './validation-words';
+
+export { problemInWords };
 
 export { ERROR_CODES, isErrorCode, type ErrorCode };
 
@@ -87,11 +90,14 @@ export function detailsOf<C extends DetailedCode>(err: unknown, code: C): ErrorD
   return parsed.success ? (parsed.data as unknown as ErrorDetails<C>) : undefined;
 }
 
-/** zod's issues as E_VALIDATION details (symbol keys, which JSON cannot carry, become strings). */
+/**
+ * zod's issues as E_VALIDATION details (symbol keys, which JSON cannot carry, become strings), each
+ * message in user words ("must be at most 1000") to show beside its field.
+ */
 export function validationIssues(error: z.ZodError): ValidationIssue[] {
   return error.issues.slice(0, MAX_ISSUES).map((issue) => ({
     path: issue.path.map((seg) => (typeof seg === 'symbol' ? String(seg) : seg)),
-    message: issue.message,
+    message: problemInWords(issue),
   }));
 }
 

@@ -130,6 +130,15 @@ describe.skipIf(!chromiumAvailable)('the fleet map and capacity (Playwright + Ch
     expect(await chart.locator('.u-axis').count()).toBe(2);
     const legend = (await chart.locator('.u-legend .u-series th').allTextContents()).map((t) => t.trim());
     expect(legend).toEqual(expect.arrayContaining(['daily peak', 'forecast', 'capacity', '90 %']));
+    // Nothing hovered: each series' last value, never uPlot's "--" (which it showed until the mouse found the chart).
+    await page.mouse.move(0, 0);
+    await expect.poll(async () => (await chart.locator('.u-legend .u-series td.u-value').allTextContents()).map((t) => t.trim()), { timeout: 10_000 }).toEqual([
+      'last day',
+      expect.stringMatching(/^\d+\.\d Gbps$/),
+      expect.stringMatching(/^\d+\.\d Gbps$/),
+      expect.stringMatching(/^\d+ Gbps$/),
+      expect.stringMatching(/^\d+ Gbps$/),
+    ]);
     expect(await page.getByTestId('capacity-scores').textContent()).toMatch(/same weekday last week \d+ %, SARIMA \d+ %\. 18\d days of history/);
     if (SHOTS) await page.screenshot({ path: join(SHOTS, 'capacity.png') });
   });
@@ -150,6 +159,12 @@ describe.skipIf(!chromiumAvailable)('the fleet map and capacity (Playwright + Ch
       expect(await chart.locator('canvas').count()).toBe(1);
       expect(await chart.locator('.u-axis').count()).toBe(2);
       expect((await chart.locator('.u-legend .u-series th').allTextContents()).map((t) => t.trim())).toContain(label);
+      // Nothing hovered: the latest value, not "--".
+      await page.mouse.move(0, 0);
+      await expect.poll(async () => (await chart.locator('.u-legend .u-series td.u-value').allTextContents()).map((t) => t.trim()), { timeout: 10_000 }).toEqual([
+        'latest',
+        expect.stringMatching(/^\d+\.\d+ (Gbps|%|\/s)$/),
+      ]);
       expect(Number(await chart.getAttribute('data-points'))).toBeGreaterThanOrEqual(minPoints);
     }
   }

@@ -117,6 +117,39 @@ describe.skipIf(!chromiumAvailable)('terminal and staging files against the lab 
     expect(csp).toEqual([]);
   });
 
+  it('keeps Tab for the shell, and lets a keyboard user leave with Escape then Tab (the hint says so)', async () => {
+    const view = page.getByTestId('terminal-view').first();
+    const box = view.getByTestId('terminal-box');
+    await expect.poll(() => view.getByTestId('terminal-leave-hint').textContent()).toMatch(/Esc then Tab leaves the terminal/);
+    // Which Tabs xterm.js took for the shell (it cancels the keys it sends, and stops them there) and
+    // which it left to the page: each Tab's event caught on its way down, read after it was handled.
+    await page.evaluate(() => {
+      const w = globalThis as unknown as { tabs: { defaultPrevented: boolean }[]; addEventListener: (t: string, f: (e: { key: string; defaultPrevented: boolean }) => void, capture: boolean) => void };
+      w.tabs = [];
+      w.addEventListener('keydown', (e) => {
+        if (e.key === 'Tab') w.tabs.push(e);
+      }, true);
+    });
+    const tabsTaken = () => page.evaluate(() => (globalThis as unknown as { tabs: { defaultPrevented: boolean }[] }).tabs.map((e) => e.defaultPrevented));
+    const inTerminal = () => box.evaluate((el) => el.contains((el.ownerDocument as unknown as { activeElement: unknown }).activeElement as never));
+    await box.click();
+    expect(await inTerminal()).toBe(true);
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    expect(await inTerminal()).toBe(true);
+    expect(await tabsTaken()).toEqual([true, true]);
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Tab');
+    await expect.poll(inTerminal, { timeout: 5_000 }).toBe(false);
+    expect(await tabsTaken()).toEqual([true, true, false]);
+    // and back in, Shift+Tab after Escape leaves backwards, to the terminal's own buttons
+    await box.click();
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Shift+Tab');
+    await expect.poll(inTerminal, { timeout: 5_000 }).toBe(false);
+    expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string } | null } }).document.activeElement?.textContent)).toMatch(/Close|Paste|Copy/);
+  });
+
   it('broadcasts a line to the terminals ticked, after a confirmation naming each', async () => {
     const [one, two] = [fleet[1]!, fleet[2]!];
     await go('#/terminals');

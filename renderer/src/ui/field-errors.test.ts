@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../../main/api/client';
-import { fieldErrorsFromError } from './field-errors';
+import { z } from 'zod';
+import { fieldErrorsFromError, fieldErrorsFromZod } from './field-errors';
 
 describe('engine validation errors beside their inputs', () => {
   const fields = ['hostname', 'ipv4', 'storageTb', 'site'];
@@ -30,5 +31,18 @@ describe('engine validation errors beside their inputs', () => {
     expect(fieldErrorsFromError(new ApiError('E_VALIDATION', 'x', { issues: [{ path: ['serial'], message: 'taken' }, { path: [], message: 'whole form' }] }), fields)).toEqual({});
     expect(fieldErrorsFromError(new ApiError('E_CONFLICT', 'x', { issues: [{ path: ['ipv4'], message: 'no' }] }), fields)).toEqual({});
     expect(fieldErrorsFromError(new ApiError('E_VALIDATION', 'x', { issues: 'ipv4: no' }), fields)).toEqual({});
+  });
+
+  it("a form's own zod check in user words: what is allowed, never zod's type names", () => {
+    const schema = z.object({ storageTb: z.number().max(10000), hostname: z.string().min(1), model: z.enum(['storage', 'flash']), serial: z.string().regex(/^[A-Z]/, 'starts with a capital letter') });
+    const parsed = schema.safeParse({ storageTb: 20000, hostname: '', model: 'disk' });
+    expect(parsed.success).toBe(false);
+    if (!parsed.success)
+      expect(fieldErrorsFromZod(parsed.error)).toEqual({
+        storageTb: 'must be at most 10000',
+        hostname: 'must not be empty',
+        model: 'must be one of: storage, flash',
+        serial: 'is required',
+      });
   });
 });

@@ -1,15 +1,15 @@
 /** Per-field messages for forms, from the contract's zod issues and from the engine's E_VALIDATION details. */
 import type { z } from 'zod';
-import { detailsOf, type ValidationIssue } from '../../../main/kit/errors';
+import { detailsOf, problemInWords, type ValidationIssue } from '../../../main/kit/errors';
 
 export type FieldErrors = Record<string, string>;
 
-/** First message per top-level field; issues without a path go under `_form`. */
+/** First message per top-level field, in user words; issues without a path go under `_form`. */
 export function fieldErrorsFromZod(error: z.ZodError): FieldErrors {
   const out: FieldErrors = {};
   for (const issue of error.issues) {
     const key = issue.path.length ? String(issue.path[0]) : '_form';
-    out[key] ??= issue.message;
+    out[key] ??= problemInWords(issue);
   }
   return out;
 }

@@ -7,6 +7,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { SiteForecast } from '../../../../main/capacity/contract';
 import { cssVar, useEffectiveTheme, withAlpha } from '../health/Sparkline';
+import { legendValue, legendX } from '../../ui/chart-legend';
 import { capacitySeries } from './chart-data';
 
 const HEIGHT = 280;
@@ -32,11 +33,12 @@ export function CapacityChart({ forecast }: { forecast: SiteForecast }) {
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(max, 1) * 1.08] } },
       axes: [axis, { ...axis, label: 'Gbps', values: (_u, ticks) => ticks.map((v) => `${Math.round(v)}`) }],
       series: [
-        {},
-        { label: 'daily peak', stroke: accent, fill: withAlpha(accent, theme === 'dark' ? 0.2 : 0.12), width: 1.5, value: (_u, v) => (v === null ? '—' : `${v.toFixed(1)} Gbps`) },
-        { label: 'forecast', stroke: accent, dash: [6, 4], width: 2, value: (_u, v) => (v === null ? '—' : `${v.toFixed(1)} Gbps`) },
-        { label: 'capacity', stroke: error, width: 1.5, value: (_u, v) => (v === null ? '—' : `${v.toFixed(0)} Gbps`) },
-        { label: '90 %', stroke: warn, dash: [2, 3], width: 1, value: (_u, v) => (v === null ? '—' : `${v.toFixed(0)} Gbps`) },
+        // Nothing hovered: the last day of each series (the last peak recorded, the forecast's last day).
+        { value: legendX((t) => new Date(t * 1000).toLocaleDateString(), 'last day') },
+        { label: 'daily peak', stroke: accent, fill: withAlpha(accent, theme === 'dark' ? 0.2 : 0.12), width: 1.5, value: legendValue((v) => `${v.toFixed(1)} Gbps`) },
+        { label: 'forecast', stroke: accent, dash: [6, 4], width: 2, value: legendValue((v) => `${v.toFixed(1)} Gbps`) },
+        { label: 'capacity', stroke: error, width: 1.5, value: legendValue((v) => `${v.toFixed(0)} Gbps`) },
+        { label: '90 %', stroke: warn, dash: [2, 3], width: 1, value: legendValue((v) => `${v.toFixed(0)} Gbps`) },
       ],
     };
     const chart = new uPlot(opts, [series.times, series.peaks, series.forecast, series.capacity, series.warn], host);

@@ -6,10 +6,20 @@ import { useEffect, useMemo, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { ApplianceFillPlan } from './types';
+import { legendValue, legendX } from '../../ui/chart-legend';
 import { timelineData } from './format';
 
 const PALETTE = ['#1f6feb', '#d1242f', '#1a7f37', '#9a6700', '#8250df', '#bf3989', '#0969da', '#57606a'];
 const HEIGHT = 180;
+
+/** The legend with nothing hovered: each appliance's highest fill rate (a rate over a window has no "latest"). */
+const legendHighest = legendValue(
+  (v) => `${v} Gbps`,
+  (u, sidx) => {
+    const rates = Array.from(u.data[sidx] ?? []).filter((v): v is number => typeof v === 'number');
+    return rates.length ? Math.max(...rates) : null;
+  },
+);
 
 export function FillTimeline({ appliances, windowEnd }: { appliances: readonly ApplianceFillPlan[]; windowEnd: string | null }) {
   const ref = useRef<HTMLDivElement>(null);
@@ -25,13 +35,13 @@ export function FillTimeline({ appliances, windowEnd }: { appliances: readonly A
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(0.1, max * 1.2)] } },
       axes: [{}, { label: 'Gbps', size: 50 }],
       series: [
-        {},
+        { value: legendX((t) => new Date(t * 1000).toLocaleTimeString(), 'highest') },
         ...appliances.map((a, i) => ({
           label: `${a.serial} (${a.model})`,
           stroke: PALETTE[i % PALETTE.length]!,
           width: 1.5,
           paths: uPlot.paths.stepped!({ align: 1 }),
-          value: (_u: uPlot, v: number | null) => (v === null ? '—' : `${v} Gbps`),
+          value: legendHighest,
         })),
       ],
     };

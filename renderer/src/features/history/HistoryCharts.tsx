@@ -7,6 +7,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { Series } from '../../../../main/history/contract';
 import { cssVar, useEffectiveTheme, withAlpha } from '../health/Sparkline';
+import { legendValue, legendX } from '../../ui/chart-legend';
 import { seriesColumns, type ChartColumns } from './series-data';
 
 const HEIGHT = 150;
@@ -49,7 +50,7 @@ function Chart({ chart, columns, from, to }: { chart: MetricChart; columns: Char
         y: { range: (_u, min, max) => (chart.fromZero ? [0, Math.max(max, 0.01) * 1.1] : [Math.max(0, min - (max - min) * 0.2 - 0.5), Math.min(100, max + (max - min) * 0.2 + 0.5)]) },
       },
       axes: [axis, { ...axis, label: chart.unit, size: 56, values: (_u, ticks) => ticks.map((v) => (Math.abs(v) >= 10 ? `${Math.round(v)}` : `${+v.toFixed(2)}`)) }],
-      series: [{}, { label: chart.label, stroke: color, fill: withAlpha(color, theme === 'dark' ? 0.2 : 0.1), width: 1.5, spanGaps: false, value: (_u, v) => (v === null ? '—' : chart.format(v)) }],
+      series: [{ value: legendX((t) => new Date(t * 1000).toLocaleString(), 'latest') }, { label: chart.label, stroke: color, fill: withAlpha(color, theme === 'dark' ? 0.2 : 0.1), width: 1.5, spanGaps: false, value: legendValue(chart.format) }],
     };
     const plot = new uPlot(opts, [columns.times, values], host);
     const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(200, host.clientWidth), height: HEIGHT }));

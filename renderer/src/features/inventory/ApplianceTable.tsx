@@ -34,6 +34,11 @@ interface Column {
 
 export type ColumnId = 'serial' | 'hostname' | 'site' | 'partner' | 'model' | 'status' | 'health' | 'firmware' | 'address' | 'storageTb' | 'tags';
 
+/**
+ * The columns a row is known by come first (serial, hostname, site, address, lifecycle, health):
+ * at 1280 x 800 beside the navigation they are in view without scrolling sideways (e2e:
+ * first-user-layout). The address track fits a whole IPv4 address (15 characters) in the mono font.
+ */
 const COLUMNS: Column[] = [
   { id: 'serial', label: 'Serial', width: '124px', minPx: 124, pinned: true, sort: 'serial', render: (a) => <span className="mono">{a.serial}</span> },
   {
@@ -48,6 +53,16 @@ const COLUMNS: Column[] = [
   },
   { id: 'site', label: 'Site', width: '78px', minPx: 78, sort: 'site', render: (a) => a.site },
   {
+    id: 'address',
+    label: 'IPv4 / IPv6',
+    width: 'minmax(140px, 1.1fr)',
+    minPx: 140,
+    render: (a) => <span className="mono">{a.ipv4 ?? a.ipv6 ?? '—'}</span>,
+    title: (a) => [a.ipv4, a.ipv6].filter(Boolean).join('  '),
+  },
+  { id: 'status', label: 'Lifecycle', width: '126px', minPx: 126, sort: 'status', render: (a) => <StatusChip status={a.status} /> },
+  { id: 'health', label: 'Health', width: 'minmax(190px, 1.2fr)', minPx: 190, render: (a) => <HealthCell serial={a.serial} /> },
+  {
     id: 'partner',
     label: 'Partner',
     width: 'minmax(110px, 1fr)',
@@ -57,8 +72,6 @@ const COLUMNS: Column[] = [
     title: (a) => a.partner,
   },
   { id: 'model', label: 'Model', width: '66px', minPx: 66, sort: 'model', render: (a) => a.model },
-  { id: 'status', label: 'Lifecycle', width: '126px', minPx: 126, sort: 'status', render: (a) => <StatusChip status={a.status} /> },
-  { id: 'health', label: 'Health', width: 'minmax(190px, 1.2fr)', minPx: 190, render: (a) => <HealthCell serial={a.serial} /> },
   {
     id: 'firmware',
     label: 'Firmware',
@@ -66,14 +79,6 @@ const COLUMNS: Column[] = [
     minPx: 96,
     sort: 'firmware',
     render: (a) => <span className="mono">{a.firmware || '—'}</span>,
-  },
-  {
-    id: 'address',
-    label: 'IPv4 / IPv6',
-    width: 'minmax(130px, 1.1fr)',
-    minPx: 130,
-    render: (a) => <span className="mono">{a.ipv4 ?? a.ipv6 ?? '—'}</span>,
-    title: (a) => [a.ipv4, a.ipv6].filter(Boolean).join('  '),
   },
   {
     id: 'storageTb',

@@ -7,7 +7,18 @@ import { useEffect, useMemo, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { useEffectiveTheme } from '../health/Sparkline';
+import { legendValue, legendX } from '../../ui/chart-legend';
 import { quantileCurves } from './quantiles';
+
+/** The legend with nothing hovered: each curve's median (its value at the 50 % quantile). */
+const legendMedian = legendValue(
+  (v) => `${+v.toPrecision(4)}`,
+  (u, sidx) => {
+    const at = Array.from(u.data[0]).indexOf(50);
+    const v = at < 0 ? null : u.data[sidx]?.[at];
+    return typeof v === 'number' ? v : null;
+  },
+);
 
 function cssVar(name: string, fallback: string): string {
   const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
@@ -38,9 +49,10 @@ export function CanaryChart({ label, canary, baseline }: { label: string; canary
         { stroke: text, grid: { stroke: grid } },
       ],
       series: [
-        { label: 'quantile' },
-        { label: 'canary', stroke: cssVar('--st-drained', '#8a5a00'), width: 2, points: { size: 4 } },
-        { label: 'baseline', stroke: cssVar('--accent', '#0a58ca'), width: 2, dash: [6, 4], points: { size: 4 } },
+        // Nothing hovered: the medians (a quantile axis has no "latest").
+        { label: 'quantile', value: legendX((q) => `${q}%`, 'median') },
+        { label: 'canary', stroke: cssVar('--st-drained', '#8a5a00'), width: 2, points: { size: 4 }, value: legendMedian },
+        { label: 'baseline', stroke: cssVar('--accent', '#0a58ca'), width: 2, dash: [6, 4], points: { size: 4 }, value: legendMedian },
       ],
     };
     const chart = new uPlot(opts, [curves.q, curves.canary, curves.baseline], el);

@@ -2,13 +2,16 @@
  * One session in an xterm.js terminal: keystrokes and pastes to the appliance, its output shown,
  * the size fitted to the box and sent to the appliance when it changes, 5,000 lines of scrollback.
  * Copy: select and press Ctrl+Shift+C (or the Copy button); paste: Ctrl+Shift+V, the browser's
- * own paste, or the Paste button. xterm's DOM renderer draws with element styles and one <style>
+ * own paste, or the Paste button. Tab goes to the shell (completion); Escape then Tab (or Shift+Tab)
+ * leaves the terminal for the page, so a keyboard user is never kept in it (the Escape still goes to
+ * the shell too; the hint in the terminal's bar says so). xterm's DOM renderer draws with element styles and one <style>
  * element, which the renderer's CSP allows (style-src 'self' 'unsafe-inline'; no inline scripts).
  */
-import { useEffect, useRef } from 'react';
+import { useEffect, useId, useRef } from 'react';
 import { Terminal } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
 import '@xterm/xterm/css/xterm.css';
+import { leavesOnEscapeTab } from './keys';
 import { attachSink, useTerminals } from './store';
 import { toastError } from '../../stores/ui';
 
@@ -19,6 +22,7 @@ export function TerminalView({ sessionId }: { sessionId: string }) {
   const termRef = useRef<Terminal | null>(null);
   const view = useTerminals((s) => s.sessions[sessionId]);
   const open = view?.state === 'open';
+  const hintId = useId();
 
   useEffect(() => {
     const el = box.current;
@@ -41,7 +45,10 @@ export function TerminalView({ sessionId }: { sessionId: string }) {
       const text = term.getSelection();
       if (text) void navigator.clipboard?.writeText(text).catch(() => undefined);
     };
+    term.textarea?.setAttribute('aria-describedby', hintId);
+    const leaves = leavesOnEscapeTab();
     term.attachCustomKeyEventHandler((e) => {
+      if (leaves(e)) return false; // the browser moves the focus out of the terminal
       if (e.type !== 'keydown' || !e.ctrlKey || !e.shiftKey) return true;
       if (e.code === 'KeyC') {
         copy();
@@ -84,7 +91,7 @@ export function TerminalView({ sessionId }: { sessionId: string }) {
       termRef.current = null;
       term.dispose();
     };
-  }, [sessionId]);
+  }, [sessionId, hintId]);
 
   const copySelection = () => {
     const text = termRef.current?.getSelection();
@@ -109,6 +116,9 @@ export function TerminalView({ sessionId }: { sessionId: string }) {
           {view.info.cols}×{view.info.rows}
         </span>
         <span className="spacer" />
+        <span className="muted terminal-hint" id={hintId} data-testid="terminal-leave-hint">
+          Tab goes to the shell; <kbd>Esc</kbd> then <kbd>Tab</kbd> leaves the terminal
+        </span>
         <button type="button" className="btn small" onClick={copySelection} title="Copy the selection (Ctrl+Shift+C)">
           Copy
         </button>
