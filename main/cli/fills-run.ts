@@ -12,7 +12,6 @@
  * JSON lines with --json; Ctrl-C cancels (what has landed stays; `fleetdeck jobs retry JOB` goes on).
  */
 import { readFile } from 'node:fs/promises';
-import { createInterface } from 'node:readline/promises';
 import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import type { ApiClient } from '../api/client';
@@ -21,6 +20,7 @@ import type { SitePlacement } from '../fills/placement-contract';
 import { FleetError } from '../kit/errors';
 import { formatBytes } from '../kit/bytes';
 import { action, dataDirOption, processIo, UsageError, withEngine, type Io } from './io';
+import { ask } from './options';
 
 /** Fill volumes: decimal units, as capacities are counted. */
 const bytes = (n: number) => formatBytes(n, 'decimal');
@@ -62,15 +62,6 @@ export function planLines(run: FillRun): string[] {
 function summaryLine(r: FillRunSummary): string {
   const pct = r.bytesTotal > 0 ? Math.floor((r.bytesDone / r.bytesTotal) * 100) : 100;
   return `${pad(String(r.id), 5)} ${pad(r.site, 8)} ${pad(r.state + (r.outOfCycle ? '*' : ''), 10)} ${pad(String(r.jobId ?? '-'), 6)} ${pad(`${bytes(r.bytesDone)}/${bytes(r.bytesTotal)} ${pct}%`, 24)} ${pad(`${r.verified}/${r.appliances}`, 9)} ${r.windowStart}`;
-}
-
-async function ask(io: Io, question: string): Promise<string> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return (await rl.question(question).catch(() => '')).trim();
-  } finally {
-    rl.close();
-  }
 }
 
 /** Follow a run's job to its end with a byte progress bar (TTY) or JSON lines; Ctrl-C cancels. */
@@ -216,12 +207,12 @@ async function startRun(io: Io, client: ApiClient, id: number, opts: { yes: bool
   let confirm = opts.confirm ?? null;
   if (planned.outOfCycle && confirm === null) {
     if (!tty) throw new FleetError('E_CONFIRM', `An out-of-cycle fill needs the number of appliances typed back: add --confirm ${planned.plan.appliances.length}.`);
-    const typed = await ask(io, `Out of cycle on ${planned.plan.appliances.length} appliances of ${planned.site}: type the number of appliances to start (anything else cancels): `);
+    const typed = await ask(`Out of cycle on ${planned.plan.appliances.length} appliances of ${planned.site}: type the number of appliances to start (anything else cancels): `);
     if (!/^\d+$/.test(typed)) throw new FleetError('E_CONFIRM', 'Not confirmed; nothing was run.');
     confirm = Number(typed);
   } else if (!planned.outOfCycle && !opts.yes) {
     if (!tty) throw new UsageError('add --yes to start fills without a terminal');
-    const answer = await ask(io, `Start fills on ${planned.plan.appliances.length} appliances of ${planned.site} (${bytes(planned.plan.totals.fillBytes)})? [y/N] `);
+    const answer = await ask(`Start fills on ${planned.plan.appliances.length} appliances of ${planned.site} (${bytes(planned.plan.totals.fillBytes)})? [y/N] `);
     if (answer !== 'y' && answer !== 'yes') {
       io.err('Not started.');
       return 1;

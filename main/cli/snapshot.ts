@@ -12,8 +12,7 @@ import type { SnapshotDiff, SnapshotInfo } from '../snapshots/contract';
 import { formatBytes } from '../kit/bytes';
 import { parseFilter, resolveFilter } from './exec';
 import { action, dataDirOption, processIo, withEngine, type Io } from './io';
-
-const repeated = (value: string, previous: string[] = []) => [...previous, value];
+import { repeated } from './options';
 
 function infoLines(i: SnapshotInfo): string[] {
   return [
