@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { repeated, wholeNumber } from './options';
@@ -27,4 +29,18 @@ describe('the shared option parsers', () => {
       expect(() => parse(['--concurrency', bad]), bad).toThrow(/a whole number from 1 to 64/);
     }
   });
+});
+
+describe('the terminal question', () => {
+  /** `ask` in a real process with `input` on its stdin: what it printed where, and the answer. */
+  const asked = (input: string) => {
+    const code = `import { ask } from ${JSON.stringify(join(import.meta.dirname, 'options.ts'))};\nprocess.stdout.write(JSON.stringify(await ask('Start? [y/N] ')));`;
+    return spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { input, encoding: 'utf8', cwd: join(import.meta.dirname, '../..') });
+  };
+
+  it('asks on stderr and answers the line typed, trimmed', () => {
+    const yes = asked('  y \n');
+    expect(yes.stderr).toBe('Start? [y/N] ');
+    expect(yes.stdout).toBe('"y"');
+  }, 60_000);
 });

@@ -17,7 +17,7 @@ export function wholeNumber(min: number, max: number) {
   };
 }
 
-/** One line typed on the terminal, trimmed; the question goes to stderr so stdout stays the command's output. '' when input ends. */
+/** One line typed on the terminal, trimmed; the question goes to stderr so stdout stays the command's output. */
 export async function ask(question: string): Promise<string> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
