@@ -66,7 +66,8 @@ export function applyEvent(progress, ev) {
 
 /**
  * The files past a limit at `now`: a file longer than fileLimitMs, or one in which no test finished
- * for stallLimitMs; with no file running, a run that said nothing for stallLimitMs (file null).
+ * for stallLimitMs; with no file running, a run that said nothing for the longer of the two limits
+ * (file null: Vitest itself stuck, starting or between files; its start takes many seconds on a loaded machine).
  */
 export function overdue(progress, now, { fileLimitMs, stallLimitMs }) {
   const late = [];
@@ -74,7 +75,7 @@ export function overdue(progress, now, { fileLimitMs, stallLimitMs }) {
     if (now - f.startedAt > fileLimitMs) late.push({ file, test: f.test, reason: 'file', ms: now - f.startedAt });
     else if (now - f.lastDoneAt > stallLimitMs) late.push({ file, test: f.test, reason: 'stall', ms: now - f.lastDoneAt });
   }
-  if (late.length === 0 && progress.running.size === 0 && !progress.ended && now - progress.lastEventAt > stallLimitMs) {
+  if (late.length === 0 && progress.running.size === 0 && !progress.ended && now - progress.lastEventAt > Math.max(fileLimitMs, stallLimitMs)) {
     late.push({ file: null, test: null, reason: 'stall', ms: now - progress.lastEventAt });
   }
   return late;
@@ -85,7 +86,7 @@ const minutes = (ms) => (ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${(ms / 
 /** One sentence per overdue file. */
 export function describeOverdue(late, { fileLimitMs, stallLimitMs }, cwd = process.cwd()) {
   return late.map(({ file, test, reason, ms }) => {
-    if (file === null) return `no test file has started or ended for ${minutes(ms)} (limit ${minutes(stallLimitMs)})`;
+    if (file === null) return `no test file has started or ended for ${minutes(ms)} (limit ${minutes(Math.max(fileLimitMs, stallLimitMs))})`;
     const where = `${relative(cwd, file)}${test ? ` (running "${test}")` : ''}`;
     return reason === 'file'
       ? `${where} has run for ${minutes(ms)} (limit ${minutes(fileLimitMs)})`

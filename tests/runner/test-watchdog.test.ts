@@ -40,12 +40,14 @@ describe('which files are overdue', () => {
     expect(describeOverdue(late, limits, '/r')).toEqual(['long.test.ts has run for 31.0 min (limit 30.0 min)']);
   });
 
-  it('forgets files that ended, and a run that says nothing with no file running is overdue too, until it has ended', () => {
+  it('forgets files that ended; a run that says nothing with no file running is overdue after the longer limit, until it has ended', () => {
     const p = emptyProgress(0);
     applyEvent(p, { e: 'start', file: '/r/a.test.ts', at: 0 });
     applyEvent(p, { e: 'end', file: '/r/a.test.ts', at: MIN });
-    expect(overdue(p, 11 * MIN, limits)).toEqual([]);
-    expect(overdue(p, 11 * MIN + 1, limits)).toEqual([{ file: null, test: null, reason: 'stall', ms: 10 * MIN + 1 }]);
+    expect(overdue(p, 31 * MIN, limits)).toEqual([]);
+    const late = overdue(p, 31 * MIN + 1, limits);
+    expect(late).toEqual([{ file: null, test: null, reason: 'stall', ms: 30 * MIN + 1 }]);
+    expect(describeOverdue(late, limits, '/r')).toEqual(['no test file has started or ended for 30.0 min (limit 30.0 min)']);
     applyEvent(p, { e: 'run-end', at: 2 * MIN });
     expect(overdue(p, 60 * MIN, limits)).toEqual([]);
   });
@@ -71,7 +73,8 @@ describe('a watched Vitest run (real processes)', () => {
     child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
     child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
     // Bounded here too, so a watchdog that fails to stop the run fails this test instead of hanging it.
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    // 'close', not 'exit': the last of its output may arrive after the process has exited.
+    const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
     const status = await Promise.race([exited, new Promise<'still running'>((r) => setTimeout(() => r('still running'), 120_000))]);
     return { status, out };
   }
