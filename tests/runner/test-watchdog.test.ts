@@ -62,7 +62,8 @@ describe('a watched Vitest run (real processes)', () => {
 
   /** Runs scripts/test-watchdog.mjs on the fixture project; its status and everything it printed. */
   async function watched(args: string[], env: Record<string, string>) {
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST')));
+    // Nothing of the run this test is in (Vitest's worker variables, the outer watchdog's limits and progress file).
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST') && !k.startsWith('FLEETDECK_TEST_')));
     const child = spawn(process.execPath, [join(REPO, 'scripts/test-watchdog.mjs'), '--config', FIXTURE_CONFIG, ...args], {
       cwd: REPO,
       env: { ...clean, NO_COLOR: '1', ...env },
