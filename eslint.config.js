@@ -84,7 +84,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^(\\.\\./)+main/(?!api/(client|channel|contract|wire|system-contract)$|kit/(contract|errors|age)$|[a-z-]+/contract$)',
+              regex: '^(\\.\\./)+main/(?!api/(client|channel|contract|wire|system-contract)$|kit/(contract|errors|age|bytes)$|[a-z-]+/contract$)',
               message: 'The renderer reaches the engine only through the contract and the API client.',
             },
             { regex: '^node:', message: 'The renderer runs in a browser sandbox.' },

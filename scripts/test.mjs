@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 // `npm test`: every check a change must pass, in order, stopping at the first failure:
 // system packages, typecheck, lint, build (the E2E tests serve the built renderer), then every
-// vitest suite (unit, integration, OpenSSH interop, Playwright end-to-end).
+// vitest suite (unit, integration, OpenSSH interop, Playwright end-to-end). The vitest runs are
+// watched (scripts/test-watchdog.mjs): a test file that runs too long or stops finishing tests is
+// named and the run stopped, since Vitest cannot time out a worker whose main thread is blocked.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { ensureSystemDeps } from './system-deps.mjs';
+import { runWatched } from './test-watchdog.mjs';
 
 const RESULTS = 'test-results/vitest.json';
 const RETRY_RESULTS = 'test-results/vitest-retry.json';
@@ -58,7 +61,7 @@ function failedFiles(report) {
  * as FLAKY, loudly, here and in the tally, and does not fail the run; one that fails twice does.
  * Returns whether the second run passed.
  */
-function retryFailedFiles() {
+async function retryFailedFiles() {
   const first = readJson(RESULTS);
   if (!first) return false;
   const failed = failedFiles(first);
@@ -68,8 +71,8 @@ function retryFailedFiles() {
   for (const f of failed) console.log(`  ${f.file}\n${f.tests.map((t) => `    ✗ ${t}`).join('\n')}`);
   console.log(banner);
   const files = failed.map((f) => f.file);
-  const r = spawnSync('npx', ['vitest', 'run', '--no-file-parallelism', '--reporter=default', '--reporter=json', `--outputFile.json=${RETRY_RESULTS}`, ...files], { stdio: 'inherit', env: process.env });
-  if (r.status !== 0) {
+  const status = await runWatched(['--no-file-parallelism', '--reporter=default', '--reporter=json', `--outputFile.json=${RETRY_RESULTS}`, ...files]);
+  if (status !== 0) {
     console.error(`\n✗ the retried file(s) failed again: not flaky, broken.`);
     return false;
   }
@@ -85,7 +88,7 @@ const steps = [
   ['typecheck', 'npm', ['run', '-s', 'typecheck']],
   ['lint', 'npm', ['run', '-s', 'lint']],
   ['build', 'npm', ['run', '-s', 'build']],
-  ['tests', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${RESULTS}`, ...process.argv.slice(2)]],
+  ['tests', 'vitest', ['--reporter=default', '--reporter=json', `--outputFile.json=${RESULTS}`, ...process.argv.slice(2)]],
 ];
 
 // Every engine the tests start (in-process, `fleetdeck serve`, the CLI) reaches loopback only.
@@ -97,12 +100,13 @@ if (!ensureSystemDeps()) {
 for (const [name, cmd, args] of steps) {
   const t0 = Date.now();
   console.log(`\n── ${name} ──`);
-  const r = spawnSync(cmd, args, { stdio: 'inherit', env: process.env });
+  const status = cmd === 'vitest' ? await runWatched(args) : spawnSync(cmd, args, { stdio: 'inherit', env: process.env }).status;
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
-  if (r.status !== 0 && !(name === 'tests' && retryFailedFiles())) {
+  // A run the watchdog stopped (124) has no results to retry.
+  if (status !== 0 && !(name === 'tests' && status !== 124 && (await retryFailedFiles()))) {
     console.error(`\n✗ ${name} failed after ${secs}s`);
     if (name === 'tests') printTally();
-    process.exit(r.status ?? 1);
+    process.exit(status ?? 1);
   }
   console.log(`✓ ${name} (${secs}s)`);
 }

@@ -7,7 +7,8 @@ import { JSONRPCErrorCode } from 'json-rpc-2.0';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { rejectionOf, sampleSites } from '../../tests/support/inventory-fixtures';
 import { tempEngine, type TempEngine } from '../../tests/support/temp-engine';
-import { channelPair, type Channel } from './channel';
+import { rawReplies, type RawWindow } from '../../tests/support/raw-window';
+import { channelPair } from './channel';
 import type { ApiClient } from './client';
 import { detailsOf } from '../kit/errors';
 import { contract } from './contract';
@@ -24,23 +25,10 @@ beforeEach(() => {
 afterEach(() => t.dispose());
 
 /** A raw window: sends text, collects every message the engine sends back. */
-function rawWindow(): { send(text: string): void; next(): Promise<Record<string, unknown>>; channel: Channel } {
+function rawWindow(): RawWindow<Record<string, unknown>> {
   const [engineSide, windowSide] = channelPair();
   t.engine.connect(engineSide, { actor: 'test:raw', host: 'test' });
-  const inbox: Record<string, unknown>[] = [];
-  const waiting: ((m: Record<string, unknown>) => void)[] = [];
-  windowSide.onMessage((text) => {
-    const message = JSON.parse(text) as Record<string, unknown>;
-    if (message['method'] === 'event') return;
-    const waiter = waiting.shift();
-    if (waiter) waiter(message);
-    else inbox.push(message);
-  });
-  return {
-    channel: windowSide,
-    send: (text) => windowSide.send(text),
-    next: () => (inbox.length ? Promise.resolve(inbox.shift()!) : new Promise((resolve) => waiting.push(resolve))),
-  };
+  return rawReplies<Record<string, unknown>>(windowSide);
 }
 
 const stillAnswers = async () => expect(await client.api.system.ping({ nonce: 'alive' })).toMatchObject({ nonce: 'alive' });

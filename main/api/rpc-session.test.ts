@@ -7,7 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sampleSites } from '../../tests/support/inventory-fixtures';
 import { tempEngine, type TempEngine } from '../../tests/support/temp-engine';
-import { channelPair, type Channel } from './channel';
+import { rawReplies, type RawWindow } from '../../tests/support/raw-window';
+import { channelPair } from './channel';
 import { serveChannel, type SessionLimits } from './rpc-session';
 
 let t: TempEngine;
@@ -20,23 +21,10 @@ afterEach(() => t.dispose());
 type Reply = { id: number | null; result?: unknown; error?: { code: number; message: string; data?: { code: string; message: string } } };
 
 /** A raw window on its own session with the given limits. */
-function rawWindow(limits: Partial<SessionLimits> = {}): { send(text: string): void; next(): Promise<unknown>; channel: Channel } {
+function rawWindow(limits: Partial<SessionLimits> = {}): RawWindow<unknown> {
   const [engineSide, windowSide] = channelPair();
   serveChannel(engineSide, { server: t.engine.rpc, events: t.engine.events, ctx: { actor: 'test:raw', host: 'test' }, limits });
-  const inbox: unknown[] = [];
-  const waiting: ((m: unknown) => void)[] = [];
-  windowSide.onMessage((text) => {
-    const message = JSON.parse(text) as { method?: string };
-    if (message.method === 'event') return;
-    const waiter = waiting.shift();
-    if (waiter) waiter(message);
-    else inbox.push(message);
-  });
-  return {
-    channel: windowSide,
-    send: (text) => windowSide.send(text),
-    next: () => (inbox.length ? Promise.resolve(inbox.shift()) : new Promise((resolve) => waiting.push(resolve))),
-  };
+  return rawReplies<unknown>(windowSide);
 }
 
 const ping = (id: number) => ({ jsonrpc: '2.0', id, method: 'system.ping', params: { nonce: `n${id}` } });

@@ -5,7 +5,7 @@
  * Signatures we build by hand (hash algorithms ssh-keygen will not make) go to ssh-keygen too.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -127,12 +127,16 @@ describe.skipIf(missing)('SSHSIG with the real ssh-keygen', () => {
     altered[altered.length - 1] = altered[altered.length - 1]! ^ 1;
     const alteredFile = join(dir, 'altered.img');
     writeFileSync(alteredFile, altered);
-    // A key made by node:crypto for the hand-built signatures (ssh-keygen's private key format is its own).
-    const pair = generateKeyPairSync('ed25519');
-    const raw = Buffer.from(pair.publicKey.export({ format: 'jwk' }).x!, 'base64url');
+    // A key made by node:crypto for the hand-built signatures (ssh-keygen's private key format is its own),
+    // encoded as DER by the generation itself as generateEd25519 (main/keys) does: on Node 20 exporting a
+    // freshly generated key (as JWK) can deadlock the process when a garbage collection runs meanwhile.
+    const der = generateKeyPairSync('ed25519', { publicKeyEncoding: { type: 'spki', format: 'der' }, privateKeyEncoding: { type: 'pkcs8', format: 'der' } });
+    // An ed25519 SubjectPublicKeyInfo is 44 bytes ending in the 32-byte key.
+    expect(der.publicKey).toHaveLength(44);
+    const raw = der.publicKey.subarray(12);
     const handPub = `ssh-ed25519 ${Buffer.concat([str('ssh-ed25519'), str(raw)]).toString('base64')} hand`;
     const hand = parseReleaseKey(handPub);
-    const ed = pair.privateKey;
+    const ed = createPrivateKey({ key: der.privateKey, format: 'der', type: 'pkcs8' });
     const cases: { name: string; trusted: string[]; sig: string; file: string; expect: SignatureRefusal | 'accepted' }[] = [
       { name: 'good', trusted: [releasePub], sig: good, file: image, expect: 'accepted' },
       { name: 'altered image', trusted: [releasePub], sig: good, file: alteredFile, expect: 'bad-signature' },

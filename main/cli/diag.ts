@@ -9,17 +9,8 @@ import { DIAG_CHECKS, type CheckResult, type Comparison, type DiagCheck, type Di
 import type { ExecSelection } from '../net/contract';
 import { follow, parseFilter, resolveFilter } from './exec';
 import { action, dataDirOption, processIo, UsageError, withEngine, type Io } from './io';
+import { repeated, wholeNumber } from './options';
 import { oneLine } from './terminal-text';
-
-const repeated = (value: string, previous: string[] = []) => [...previous, value];
-
-function wholeNumber(min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`a whole number from ${min} to ${max}`);
-    return n;
-  };
-}
 
 function parseChecks(value: string): DiagCheck[] {
   const checks = value

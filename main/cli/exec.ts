@@ -23,7 +23,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import type { ApiClient } from '../api/client';
 import { detailsOf, FleetError } from '../kit/errors';
@@ -31,6 +31,7 @@ import { LIFECYCLE_STATUSES, APPLIANCE_MODELS } from '../inventory/contract';
 import { GROUP_FIELDS, type ExecSelection, type Job, type JobGroups, type JobProgress, type JobResult } from '../net/contract';
 import { oneLine } from './terminal-text';
 import { action, dataDirOption, jsonOption, onOutputClosed, outputClosed, processIo, UsageError, withEngine, type Io } from './io';
+import { repeated, wholeNumber } from './options';
 
 const FILTER_KEYS = ['site', 'status', 'partner', 'model', 'tag', 'firmware', 'text'] as const;
 type FilterKey = (typeof FILTER_KEYS)[number];
@@ -105,15 +106,6 @@ export async function resolveFilter(api: ApiClient['api'], filter: ExecFilter, d
   });
   return { ...filter, site };
 }
-
-function wholeNumber(min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`a whole number from ${min} to ${max}`);
-    return n;
-  };
-}
-const repeated = (value: string, previous: string[] = []) => [...previous, value];
 
 /** One appliance's result as `--json` prints it (one JSON object per line). */
 function resultLine(r: JobResult): string {

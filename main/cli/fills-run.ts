@@ -12,16 +12,18 @@
  * JSON lines with --json; Ctrl-C cancels (what has landed stays; `fleetdeck jobs retry JOB` goes on).
  */
 import { readFile } from 'node:fs/promises';
-import { createInterface } from 'node:readline/promises';
 import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import type { ApiClient } from '../api/client';
 import type { FillRun, FillRunSummary } from '../fills/exec/contract';
 import type { SitePlacement } from '../fills/placement-contract';
 import { FleetError } from '../kit/errors';
+import { formatBytes } from '../kit/bytes';
 import { action, dataDirOption, processIo, UsageError, withEngine, type Io } from './io';
+import { ask } from './options';
 
-const gb = (bytes: number) => `${(bytes / 1e9).toFixed(1)} GB`;
+/** Fill volumes: decimal units, as capacities are counted. */
+const bytes = (n: number) => formatBytes(n, 'decimal');
 const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
 const EXIT_CANCELLED = 130;
 
@@ -42,16 +44,16 @@ export function planLines(run: FillRun): string[] {
   const lines = [
     `Fill run ${run.id} for ${run.site} (${run.day}), ${run.state}${run.outOfCycle ? ', OUT OF CYCLE' : ''}`,
     p.outOfCycle
-      ? `Starts ${p.windowStart} outside the fill window, at most ${p.outOfCycle.maxGbps} Gbps and ${gb(p.outOfCycle.maxBytes)} per appliance`
+      ? `Starts ${p.windowStart} outside the fill window, at most ${p.outOfCycle.maxGbps} Gbps and ${bytes(p.outOfCycle.maxBytes)} per appliance`
       : `Window ${p.fillWindow} ${p.timezone}: ${p.windowStart} to ${p.windowEnd}; every appliance starts together`,
-    `To fill ${gb(p.totals.fillBytes)} (${gb(p.totals.fromPeersBytes)} from peers, ${gb(p.totals.fromOriginBytes)} from the origin), evict ${gb(p.totals.evictBytes)}` +
-      (p.totals.droppedItems ? `; DROPPED ${p.totals.droppedItems} items (${gb(p.totals.droppedBytes)}) that do not fit, lowest value first` : '; nothing dropped'),
-    `Forecast value held now ${gb(p.totals.valueHeld)}/day, after the fill ${gb(p.totals.valuePlanned)}/day, of a target ${gb(p.totals.valueTarget)}/day`,
+    `To fill ${bytes(p.totals.fillBytes)} (${bytes(p.totals.fromPeersBytes)} from peers, ${bytes(p.totals.fromOriginBytes)} from the origin), evict ${bytes(p.totals.evictBytes)}` +
+      (p.totals.droppedItems ? `; DROPPED ${p.totals.droppedItems} items (${bytes(p.totals.droppedBytes)}) that do not fit, lowest value first` : '; nothing dropped'),
+    `Forecast value held now ${bytes(p.totals.valueHeld)}/day, after the fill ${bytes(p.totals.valuePlanned)}/day, of a target ${bytes(p.totals.valueTarget)}/day`,
     `${pad('APPLIANCE', 12)} ${pad('MODEL', 8)} ${pad('GBPS', 5)} ${pad('ITEMS', 6)} ${pad('FILL', 10)} ${pad('EVICT', 10)} ${pad('DROPPED', 10)} ENDS`,
   ];
   for (const a of p.appliances) {
     lines.push(
-      `${pad(a.serial, 12)} ${pad(a.model, 8)} ${pad(String(a.rateGbps), 5)} ${pad(String(a.fill.length), 6)} ${pad(gb(a.fillBytes), 10)} ${pad(gb(a.evictBytes), 10)} ${pad(a.dropped.items ? `${a.dropped.items} (${gb(a.dropped.bytes)})` : '-', 10)} ${a.endAt}`,
+      `${pad(a.serial, 12)} ${pad(a.model, 8)} ${pad(String(a.rateGbps), 5)} ${pad(String(a.fill.length), 6)} ${pad(bytes(a.fillBytes), 10)} ${pad(bytes(a.evictBytes), 10)} ${pad(a.dropped.items ? `${a.dropped.items} (${bytes(a.dropped.bytes)})` : '-', 10)} ${a.endAt}`,
     );
   }
   return lines;
@@ -59,16 +61,7 @@ export function planLines(run: FillRun): string[] {
 
 function summaryLine(r: FillRunSummary): string {
   const pct = r.bytesTotal > 0 ? Math.floor((r.bytesDone / r.bytesTotal) * 100) : 100;
-  return `${pad(String(r.id), 5)} ${pad(r.site, 8)} ${pad(r.state + (r.outOfCycle ? '*' : ''), 10)} ${pad(String(r.jobId ?? '-'), 6)} ${pad(`${gb(r.bytesDone)}/${gb(r.bytesTotal)} ${pct}%`, 24)} ${pad(`${r.verified}/${r.appliances}`, 9)} ${r.windowStart}`;
-}
-
-async function ask(io: Io, question: string): Promise<string> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return (await rl.question(question).catch(() => '')).trim();
-  } finally {
-    rl.close();
-  }
+  return `${pad(String(r.id), 5)} ${pad(r.site, 8)} ${pad(r.state + (r.outOfCycle ? '*' : ''), 10)} ${pad(String(r.jobId ?? '-'), 6)} ${pad(`${bytes(r.bytesDone)}/${bytes(r.bytesTotal)} ${pct}%`, 24)} ${pad(`${r.verified}/${r.appliances}`, 9)} ${r.windowStart}`;
 }
 
 /** Follow a run's job to its end with a byte progress bar (TTY) or JSON lines; Ctrl-C cancels. */
@@ -81,12 +74,12 @@ async function follow(client: ApiClient, io: Io, run: FillRun, opts: { json: boo
           cliProgress.Presets.shades_classic,
         )
       : null;
-  bar?.start(Math.max(1, total), 0, { done: gb(0), all: gb(total), verified: 0, appliances: run.plan.appliances.length });
+  bar?.start(Math.max(1, total), 0, { done: bytes(0), all: bytes(total), verified: 0, appliances: run.plan.appliances.length });
   let last = 0;
   const off = client.on('fills.progress', (p) => {
     if (p.runId !== run.id) return;
     last = p.bytesDone;
-    bar?.update(Math.min(p.bytesDone, Math.max(1, total)), { done: gb(p.bytesDone), all: gb(total) });
+    bar?.update(Math.min(p.bytesDone, Math.max(1, total)), { done: bytes(p.bytesDone), all: bytes(total) });
     if (opts.json) io.out(JSON.stringify({ event: 'progress', ...p }));
   });
   const onSigint = () => {
@@ -98,7 +91,7 @@ async function follow(client: ApiClient, io: Io, run: FillRun, opts: { json: boo
   try {
     await client.api.jobs.wait({ id: run.jobId! });
     const ended = await client.api.fills.getRun({ id: run.id });
-    bar?.update(Math.max(1, total), { done: gb(Math.max(last, ended.progress.reduce((s, p) => s + p.bytesDone, 0))), verified: ended.progress.filter((p) => p.phase === 'verified').length });
+    bar?.update(Math.max(1, total), { done: bytes(Math.max(last, ended.progress.reduce((s, p) => s + p.bytesDone, 0))), verified: ended.progress.filter((p) => p.phase === 'verified').length });
     return ended;
   } finally {
     process.off('SIGINT', onSigint);
@@ -214,12 +207,12 @@ async function startRun(io: Io, client: ApiClient, id: number, opts: { yes: bool
   let confirm = opts.confirm ?? null;
   if (planned.outOfCycle && confirm === null) {
     if (!tty) throw new FleetError('E_CONFIRM', `An out-of-cycle fill needs the number of appliances typed back: add --confirm ${planned.plan.appliances.length}.`);
-    const typed = await ask(io, `Out of cycle on ${planned.plan.appliances.length} appliances of ${planned.site}: type the number of appliances to start (anything else cancels): `);
+    const typed = await ask(`Out of cycle on ${planned.plan.appliances.length} appliances of ${planned.site}: type the number of appliances to start (anything else cancels): `);
     if (!/^\d+$/.test(typed)) throw new FleetError('E_CONFIRM', 'Not confirmed; nothing was run.');
     confirm = Number(typed);
   } else if (!planned.outOfCycle && !opts.yes) {
     if (!tty) throw new UsageError('add --yes to start fills without a terminal');
-    const answer = await ask(io, `Start fills on ${planned.plan.appliances.length} appliances of ${planned.site} (${gb(planned.plan.totals.fillBytes)})? [y/N] `);
+    const answer = await ask(`Start fills on ${planned.plan.appliances.length} appliances of ${planned.site} (${bytes(planned.plan.totals.fillBytes)})? [y/N] `);
     if (answer !== 'y' && answer !== 'yes') {
       io.err('Not started.');
       return 1;
@@ -230,7 +223,7 @@ async function startRun(io: Io, client: ApiClient, id: number, opts: { yes: bool
   if (opts.json) io.out(JSON.stringify({ event: 'run', run: ended }));
   else {
     io.out(`Fill run ${ended.id}: ${ended.state}`);
-    for (const p of ended.progress) io.out(`  ${pad(p.serial, 12)} ${pad(p.phase, 9)} ${gb(p.bytesDone)}/${gb(p.bytesTotal)}${p.retries ? ` (${p.retries} retries)` : ''}${p.message ? `  ${p.message}` : ''}`);
+    for (const p of ended.progress) io.out(`  ${pad(p.serial, 12)} ${pad(p.phase, 9)} ${bytes(p.bytesDone)}/${bytes(p.bytesTotal)}${p.retries ? ` (${p.retries} retries)` : ''}${p.message ? `  ${p.message}` : ''}`);
     if (ended.state !== 'done' && ended.jobId !== null) io.out(`retry what did not finish: fleetdeck jobs retry ${ended.jobId}`);
   }
   return ended.state === 'done' ? 0 : ended.state === 'cancelled' ? EXIT_CANCELLED : 1;
@@ -250,7 +243,7 @@ function statusCommand(io: Io): Command {
             const r = await api.fills.getRun({ id });
             if (opts.json) return io.out(JSON.stringify(r));
             for (const line of planLines(r)) io.out(line);
-            for (const p of r.progress) io.out(`  ${pad(p.serial, 12)} ${pad(p.phase, 9)} ${gb(p.bytesDone)}/${gb(p.bytesTotal)} ${p.rateGbps} Gbps${p.message ? `  ${p.message}` : ''}`);
+            for (const p of r.progress) io.out(`  ${pad(p.serial, 12)} ${pad(p.phase, 9)} ${bytes(p.bytesDone)}/${bytes(p.bytesTotal)} ${p.rateGbps} Gbps${p.message ? `  ${p.message}` : ''}`);
             return;
           }
           const runs = await api.fills.listRuns({ ...(opts.site ? { site: opts.site } : {}), limit: 50 });

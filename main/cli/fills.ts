@@ -13,16 +13,13 @@
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Plan, SavingsReport, SitePlanSummary } from '../fills/contract';
+import { formatBytes } from '../kit/bytes';
 import { explainImport } from './inventory';
 import { action, dataDirOption, jsonOption, processIo, UsageError, withEngine, type Io } from './io';
 
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
-function bytes(n: number): string {
-  if (n >= 1e15) return `${(n / 1e15).toFixed(2)} PB`;
-  if (n >= 1e12) return `${(n / 1e12).toFixed(2)} TB`;
-  if (n >= 1e9) return `${(n / 1e9).toFixed(1)} GB`;
-  return `${Math.round(n)} B`;
-}
+/** Catalog, cache and transit volumes: decimal units, as capacities are counted. */
+const bytes = (n: number) => formatBytes(n, 'decimal');
 
 function day(value: string): string {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) throw new InvalidArgumentError('a date, YYYY-MM-DD');

@@ -14,13 +14,13 @@ import { Command } from 'commander';
 import { parseReleaseKey, SignatureError } from '../appliance/sshsig';
 import type { FirmwareImage } from '../firmware/contract';
 import { action, dataDirOption, jsonOption, processIo, UsageError, withEngine, type Io } from './io';
+import { formatBytes } from '../kit/bytes';
 
 const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
-const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 function imageLine(i: FirmwareImage): string {
   const signer = `${i.signer.fingerprint}${i.signer.comment ? ` (${i.signer.comment})` : ''}${i.signer.trusted ? '' : ' NO LONGER TRUSTED'}`;
-  return `${pad(i.version, 16)} ${pad(mib(i.sizeBytes), 12)} ${i.sha256.slice(0, 16)}…  ${signer}`;
+  return `${pad(i.version, 16)} ${pad(formatBytes(i.sizeBytes, 'binary'), 12)} ${i.sha256.slice(0, 16)}…  ${signer}`;
 }
 
 async function readText(path: string, what: string): Promise<string> {

@@ -22,16 +22,8 @@ import { APPLIANCE_MODELS, type ApplianceModel } from '../inventory/contract';
 import { parseFilter, resolveFilter } from './exec';
 import { oneLine, terminalSafe } from './terminal-text';
 import { action, dataDirOption, processIo, UsageError, withEngine, type Io } from './io';
+import { repeated, wholeNumber } from './options';
 
-const repeated = (value: string, previous: string[] = []) => [...previous, value];
-
-function wholeNumber(min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`a whole number from ${min} to ${max}`);
-    return n;
-  };
-}
 function decimal(min: number, max: number) {
   return (value: string): number => {
     const n = Number(value);

@@ -25,6 +25,7 @@ import {
   type LifecycleStatus,
 } from '../inventory/contract';
 import { action, cliActor, dataDirOption, jsonOption, processIo, UsageError, withEngine, type Io } from './io';
+import { repeated, wholeNumber } from './options';
 
 const KINDS = ['sites', 'appliances'] as const;
 /** A JSON document travels whole as one message, as from the app; beyond this, import CSV per kind. */
@@ -37,18 +38,8 @@ function choice<T extends string>(values: readonly T[]) {
   };
 }
 
-function wholeNumber(min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`a whole number from ${min} to ${max}`);
-    return n;
-  };
-}
-
 /** Repeatable option; each use may also list values separated by commas. */
 const listOf = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
-const repeated = (value: string, previous: string[] = []) => [...previous, value];
-
 function fileSize(file: string): number {
   try {
     const stat = statSync(file);

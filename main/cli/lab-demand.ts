@@ -16,14 +16,7 @@ import { dayNumber, LAB_DEMAND_TITLES, labDemandModel } from '../lab/model/deman
 import { planFleet } from '../lab/plan';
 import { resolveDataDir } from '../store/data-dir';
 import { action, dataDirOf, dataDirOption, jsonOption, processIo, UsageError, type Io } from './io';
-
-function wholeNumber(min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`a whole number from ${min} to ${max}`);
-    return n;
-  };
-}
+import { wholeNumber } from './options';
 
 function date(value: string): string {
   try {

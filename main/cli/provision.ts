@@ -16,23 +16,16 @@ import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import cliProgress from 'cli-progress';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import type { ApiClient } from '../api/client';
 import { detailsOf } from '../kit/errors';
 import type { Job, JobProgress, JobResult } from '../jobs/contract';
 import { PROVISION_STEPS, STEP_LABELS, type ProvisioningSite } from '../provisioning/contract';
 import { oneLine } from './terminal-text';
 import { action, dataDirOption, jsonOption, processIo, UsageError, withEngine, type Io } from './io';
+import { wholeNumber } from './options';
 
 const MAX_SURVEY_BYTES = 8 * 1024 * 1024;
-
-function wholeNumber(min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`a whole number from ${min} to ${max}`);
-    return n;
-  };
-}
 
 function readSurveyFile(file: string): string {
   try {

@@ -18,7 +18,6 @@
  * `fleetdeck serve`); the journal keeps it when that process ends, and the next `fleetdeck serve`
  * or `fleetdeck rollout resume ID` takes it up (each appliance in flight asked where it is first).
  */
-import { createInterface } from 'node:readline/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
 import type { ApiClient } from '../api/client';
@@ -36,9 +35,8 @@ import {
 import type { ExecSelection } from '../net/contract';
 import { oneLine } from './terminal-text';
 import { action, dataDirOption, processIo, UsageError, withEngine, type Io } from './io';
+import { ask, repeated, wholeNumber } from './options';
 import { parseFilter, resolveFilter } from './exec';
-
-const repeated = (value: string, previous: string[] = []) => [...previous, value];
 
 function countOrPercent(what: string) {
   return (value: string): CountOrPercent => {
@@ -69,14 +67,6 @@ function positiveSeconds(value: string): number {
   return n;
 }
 
-function wholeNumber(min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`a whole number from ${min} to ${max}`);
-    return n;
-  };
-}
-
 const idArg = (value: string): number => wholeNumber(1, Number.MAX_SAFE_INTEGER)(value);
 
 function stateLine(r: Rollout): string {
@@ -99,15 +89,6 @@ function printDetail(io: Io, d: RolloutDetail): void {
   }
   for (const s of d.sites) {
     io.out(`  site ${s.site.padEnd(10)} ${s.ok}/${s.total} updated, ${s.failed} failed, out now ${s.outNow} (limit ${s.maxAtOnce}), window ${s.windowOpen ? 'open' : `closed${s.nextWindowAt ? `, opens ${s.nextWindowAt}` : ''}`}`);
-  }
-}
-
-async function ask(io: Io, question: string): Promise<string> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return (await rl.question(question).catch(() => '')).trim();
-  } finally {
-    rl.close();
   }
 }
 
@@ -258,13 +239,13 @@ export function rolloutCommand(io: Io = processIo): Command {
           let confirmCount = opts.confirm;
           if (preview.needsConfirm && confirmCount === undefined) {
             if (!interactive() || opts.json) throw new UsageError(`window now drains and reboots ${preview.total} appliances outside their windows: add --confirm ${preview.total}`);
-            const typed = await ask(io, `Window "now" ignores maintenance windows. Type ${preview.total} to confirm: `);
+            const typed = await ask(`Window "now" ignores maintenance windows. Type ${preview.total} to confirm: `);
             if (!/^\d+$/.test(typed)) throw new UsageError('not confirmed; nothing was created');
             confirmCount = Number(typed);
           }
           if (!opts.yes) {
             if (!interactive()) throw new UsageError('no terminal to confirm on: add --yes to create the rollout');
-            const answer = (await ask(io, `Create this rollout of ${preview.total} appliances? [y/N] `)).toLowerCase();
+            const answer = (await ask(`Create this rollout of ${preview.total} appliances? [y/N] `)).toLowerCase();
             if (answer !== 'y' && answer !== 'yes') {
               io.err('Not created.');
               process.exitCode = 1;
@@ -341,7 +322,7 @@ export function rolloutCommand(io: Io = processIo): Command {
         await withEngine(cmd, async ({ client }) => {
           if (!opts.yes) {
             if (!interactive()) throw new UsageError('no terminal to confirm on: add --yes to abort the rollout');
-            const answer = (await ask(io, `Abort rollout ${id}? [y/N] `)).toLowerCase();
+            const answer = (await ask(`Abort rollout ${id}? [y/N] `)).toLowerCase();
             if (answer !== 'y' && answer !== 'yes') {
               io.err('Not aborted.');
               process.exitCode = 1;

@@ -9,11 +9,10 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import type { SnapshotDiff, SnapshotInfo } from '../snapshots/contract';
+import { formatBytes } from '../kit/bytes';
 import { parseFilter, resolveFilter } from './exec';
 import { action, dataDirOption, processIo, withEngine, type Io } from './io';
-
-const repeated = (value: string, previous: string[] = []) => [...previous, value];
-const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+import { repeated } from './options';
 
 function infoLines(i: SnapshotInfo): string[] {
   return [
@@ -62,7 +61,7 @@ export function snapshotCommand(io: Io = processIo): Command {
           const where = parsed ? await resolveFilter(api, parsed, dataDir) : undefined;
           const r = await api.snapshots.export({ out: resolve(opts.out), overwrite: opts.force, ...(where ? { where, whereText: opts.where.join(',') } : {}) });
           if (opts.json) return io.out(JSON.stringify(r));
-          io.out(`Wrote ${r.file}: ${mib(r.bytes)} in ${r.seconds.toFixed(2)} s`);
+          io.out(`Wrote ${r.file}: ${formatBytes(r.bytes, 'binary')} in ${r.seconds.toFixed(2)} s`);
           for (const line of infoLines(r.info)) io.out(line);
         });
       }),

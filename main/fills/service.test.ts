@@ -6,11 +6,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError, type ApiClient } from '../api/client';
+import type { ApiClient } from '../api/client';
 import { catalogBytes, catalogId } from '../lab/model/catalog';
 import { dayNumber, dayString, DemandModel } from '../lab/model/demand';
 import { planFleet } from '../lab/plan';
 import { tempEngine, type TempEngine } from '../../tests/support/temp-engine';
+import { refusalOf } from '../../tests/support/refusal';
 import { SitePlacement } from './placement-contract';
 import Database from 'better-sqlite3';
 import type { HealthRecord } from '../health/assess';
@@ -28,16 +29,6 @@ const file = (name: string, text: string) => {
   writeFileSync(path, text);
   return path;
 };
-
-async function failure(p: Promise<unknown>): Promise<{ code: string; message: string; details?: unknown }> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ApiError) return { code: err.code, message: err.message, details: err.details };
-    throw err;
-  }
-  throw new Error('expected a failure');
-}
 
 const fleet = planFleet(6, 2, 1);
 const model = new DemandModel({
@@ -104,7 +95,7 @@ describe('catalog import', () => {
         'c0000004,"Evil\u0007bell",100,video,2026-01-01',
       ].join('\n'),
     );
-    const err = await failure(api.fills.importCatalog({ path }));
+    const err = await refusalOf(api.fills.importCatalog({ path }));
     expect(err.code).toBe('E_IMPORT');
     const errors = (err.details as { errors: { line: number; field?: string; reason: string }[] }).errors;
     expect(errors.map((e) => [e.line, e.field])).toEqual([
@@ -119,10 +110,10 @@ describe('catalog import', () => {
   });
 
   it('refuses a header it does not know and JSON lines nested or not objects', async () => {
-    const err = await failure(api.fills.importCatalog({ path: file('hdr.csv', 'id,name\nx,y\n') }));
+    const err = await refusalOf(api.fills.importCatalog({ path: file('hdr.csv', 'id,name\nx,y\n') }));
     expect((err.details as { errors: { reason: string }[] }).errors[0]!.reason).toMatch(/unknown column "id"/);
     const deep = '{"content_id":"c1","title":' + '['.repeat(40) + ']'.repeat(40) + '}';
-    const jerr = await failure(api.fills.importCatalog({ path: file('deep.jsonl', `${deep}\n[1,2]\nnot json\n`) }));
+    const jerr = await refusalOf(api.fills.importCatalog({ path: file('deep.jsonl', `${deep}\n[1,2]\nnot json\n`) }));
     const reasons = (jerr.details as { errors: { line: number; reason: string }[] }).errors.map((e) => [e.line, e.reason]);
     expect(reasons).toEqual([
       [1, expect.stringMatching(/nests more than/)],
@@ -133,11 +124,11 @@ describe('catalog import', () => {
 
   it.skipIf(process.platform === 'win32')('refuses a device or a folder as not a plain file, and a missing file as missing', async () => {
     for (const path of ['/dev/zero', t.dir]) {
-      const err = await failure(api.fills.importCatalog({ path }));
+      const err = await refusalOf(api.fills.importCatalog({ path }));
       expect(err.code).toBe('E_VALIDATION');
       expect(err.message).toMatch(/is not a plain file/);
     }
-    expect((await failure(api.fills.importCatalog({ path: join(t.dir, 'absent.csv') }))).code).toBe('E_NOT_FOUND');
+    expect((await refusalOf(api.fills.importCatalog({ path: join(t.dir, 'absent.csv') }))).code).toBe('E_NOT_FOUND');
   });
 
   it('imports the catalog a streaming service hands over; the same file again changes nothing', async () => {
@@ -163,7 +154,7 @@ describe('demand import', () => {
         `${site},2026-11-01,c0000002,,`,
       ].join('\n'),
     );
-    const err = await failure(api.fills.importDemand({ path }));
+    const err = await refusalOf(api.fills.importDemand({ path }));
     const errors = (err.details as { errors: { line: number; reason: string }[] }).errors;
     expect(errors.map((e) => e.line)).toEqual([3, 4, 5, 6]);
     expect(errors[2]!.reason).toMatch(/line 2/);
@@ -241,7 +232,7 @@ describe('plans', () => {
     const one = report.partners[0]!.partner;
     const only = await api.fills.savings({ partner: one.toUpperCase() });
     expect(only.partners.map((p) => p.partner)).toEqual([one]);
-    expect((await failure(api.fills.savings({ partner: 'nobody' }))).code).toBe('E_NOT_FOUND');
+    expect((await refusalOf(api.fills.savings({ partner: 'nobody' }))).code).toBe('E_NOT_FOUND');
   });
 
   it('reports the transit the appliances measured beside the forecast: the health history of the last 24 h (hand-computed)', async () => {
@@ -289,8 +280,8 @@ describe('plans', () => {
   });
 
   it('says what is missing: an unknown site, a site without history', async () => {
-    expect((await failure(api.fills.plan({ site: 'nowhere9' }))).code).toBe('E_NOT_FOUND');
-    const err = await failure(api.fills.plan({ site, day: days[0] }));
+    expect((await refusalOf(api.fills.plan({ site: 'nowhere9' }))).code).toBe('E_NOT_FOUND');
+    const err = await refusalOf(api.fills.plan({ site, day: days[0] }));
     expect(err.message).toMatch(/no demand history before/);
   });
 });

@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError, type ApiClient } from '../api/client';
+import type { ApiClient } from '../api/client';
 import { buildFirmwareImage } from '../appliance/image';
 import { FleetError } from '../kit/errors';
 import { createEngine, type Engine } from '../engine';
@@ -18,6 +18,7 @@ import { silentLogger } from '../store/log';
 import { openNodeVault } from '../vault/node-vault';
 import { runFleetdeck } from '../../tests/support/cli';
 import { tempDir } from '../../tests/support/temp-dir';
+import { refusalOf } from '../../tests/support/refusal';
 
 const KEYGEN = '/usr/bin/ssh-keygen';
 const missing = !existsSync(KEYGEN);
@@ -43,15 +44,6 @@ function sign(key: string, path: string): string {
   execFileSync(KEYGEN, ['-Y', 'sign', '-n', 'fleetdeck-firmware', '-f', file(key), path], { stdio: 'pipe' });
   return `${path}.sig`;
 }
-async function failure(p: Promise<unknown>): Promise<{ code: string; message: string; details?: unknown }> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ApiError) return { code: err.code, message: err.message, details: err.details };
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
 const storeFiles = () => (existsSync(join(dataDir, 'firmware', 'images')) ? readdirSync(join(dataDir, 'firmware', 'images')).sort() : []);
 
 describe.skipIf(missing)('firmware image store', () => {
@@ -72,7 +64,7 @@ describe.skipIf(missing)('firmware image store', () => {
   it('refuses every image while no release key is trusted, naming the signer', async () => {
     const img = makeImage('26.2.0');
     sign('release', img);
-    const f = await failure(api.firmware.import({ path: img }));
+    const f = await refusalOf(api.firmware.import({ path: img }));
     expect(f.code).toBe('E_SIGNATURE');
     expect(f.message).toMatch(/^Untrusted signer: .*SHA256:/);
     expect(f.details).toMatchObject({ reason: 'untrusted' });
@@ -106,7 +98,7 @@ describe.skipIf(missing)('firmware image store', () => {
 
   it('refuses an unsigned image, a bad signature and a file that is not an image, each with its sentence', async () => {
     const unsigned = makeImage('26.3.0');
-    let f = await failure(api.firmware.import({ path: unsigned }));
+    let f = await refusalOf(api.firmware.import({ path: unsigned }));
     expect(f).toMatchObject({ code: 'E_SIGNATURE', details: { reason: 'unsigned' } });
     expect(f.message).toMatch(/^Unsigned image: The image is not signed/);
 
@@ -116,28 +108,28 @@ describe.skipIf(missing)('firmware image store', () => {
     const b = readFileSync(altered);
     b[b.length - 10] = b[b.length - 10]! ^ 0xff;
     writeFileSync(altered, b);
-    f = await failure(api.firmware.import({ path: altered }));
+    f = await refusalOf(api.firmware.import({ path: altered }));
     expect(f).toMatchObject({ code: 'E_SIGNATURE', details: { reason: 'bad-signature' } });
     expect(f.message).toMatch(/^Bad signature: /);
 
     // A signature of another image given for this one.
     const other = makeImage('26.3.2');
-    f = await failure(api.firmware.import({ path: other, signaturePath: sign('release', file('fw-26.2.0.img')) }));
+    f = await refusalOf(api.firmware.import({ path: other, signaturePath: sign('release', file('fw-26.2.0.img')) }));
     expect(f.details).toMatchObject({ reason: 'bad-signature' });
 
     const intruder = makeImage('26.3.3');
     sign('intruder', intruder);
-    f = await failure(api.firmware.import({ path: intruder }));
+    f = await refusalOf(api.firmware.import({ path: intruder }));
     expect(f).toMatchObject({ code: 'E_SIGNATURE', details: { reason: 'untrusted' } });
 
     const notImage = file('notes.txt');
     writeFileSync(notImage, 'hello');
     sign('release', notImage);
-    f = await failure(api.firmware.import({ path: notImage }));
+    f = await refusalOf(api.firmware.import({ path: notImage }));
     expect(f.code).toBe('E_IMAGE');
     expect(f.message).toMatch(/does not start with OCAIMG/);
 
-    expect((await failure(api.firmware.import({ path: file('nope.img') }))).code).toBe('E_NOT_FOUND');
+    expect((await refusalOf(api.firmware.import({ path: file('nope.img') }))).code).toBe('E_NOT_FOUND');
     expect(storeFiles()).toEqual(['26.2.0.img', '26.2.0.img.sig']);
     expect((await api.firmware.list({})).map((i) => i.version)).toEqual(['26.2.0']);
   });
@@ -146,7 +138,7 @@ describe.skipIf(missing)('firmware image store', () => {
     const path = file('fw-26.2.0-rebuilt.img');
     writeFileSync(path, buildFirmwareImage('26.2.0', randomBytes(1000)));
     sign('release', path);
-    expect((await failure(api.firmware.import({ path }))).code).toBe('E_CONFLICT');
+    expect((await refusalOf(api.firmware.import({ path }))).code).toBe('E_CONFLICT');
   });
 
   it('refuses hostile images signed by a trusted key (huge header, ../ in the version, checksum, empty), each with a sentence, leaving nothing', async () => {
@@ -173,7 +165,7 @@ describe.skipIf(missing)('firmware image store', () => {
       ['empty.img', Buffer.alloc(0), /does not start with OCAIMG/],
     ];
     for (const [name, bytes, sentence] of cases) {
-      const f = await failure(api.firmware.import({ path: signed(name, bytes) }));
+      const f = await refusalOf(api.firmware.import({ path: signed(name, bytes) }));
       expect(f.code, name).toBe('E_IMAGE');
       expect(f.message, name).toMatch(sentence);
       // One sentence, not the hostile header echoed back.

@@ -130,18 +130,29 @@ describe('version 1: the audit log is append-only', () => {
   });
 });
 
+/**
+ * A database file migrated up to just before `version`, holding partner 1, site GRU1 and appliance 7
+ * (OCA-OLD-1 at 10.9.8.7, with the hostname and IPv6 address given): what that migration must carry over.
+ */
+function seededBefore(version: number, appliance: { hostname: string; ipv6: string | null }): string {
+  const path = join(dir, `before-${version}.sqlite`);
+  const db = openDatabase(path, MIGRATIONS.slice(0, version - 1));
+  db.exec(`
+    INSERT INTO partners (id, name, asn, created_at, updated_at) VALUES (1, 'Rio Fibra', 64512, 'x', 'x');
+    INSERT INTO sites (id, code, partner_id, name, city, country, latitude, longitude, timezone, maintenance_window,
+      fill_window, created_at, updated_at) VALUES (1, 'GRU1', 1, 'n', 'c', 'BR', 0, 0, 'UTC', '01:00-02:00', '02:00-03:00', 'x', 'x');`);
+  db.prepare(
+    `INSERT INTO appliances (id, serial, hostname, site_id, model, ipv4, ipv6, ssh_port, api_port, storage_tb, nic_gbps, firmware,
+      status, notes, created_at, updated_at)
+      VALUES (7, 'OCA-OLD-1', ?, 1, 'storage', '10.9.8.7', ?, 22, 443, 240, 100, '2026.1.0', 'online', '', 'x', 'x')`,
+  ).run(appliance.hostname, appliance.ipv6);
+  db.close();
+  return path;
+}
+
 describe('version 6: free text through the trigram index', () => {
   it('indexes the appliances stored before it, and follows changes after it', () => {
-    const path = join(dir, 'fts.sqlite');
-    const v5 = openDatabase(path, MIGRATIONS.slice(0, 5));
-    v5.exec(`
-      INSERT INTO partners (id, name, asn, created_at, updated_at) VALUES (1, 'Rio Fibra', 64512, 'x', 'x');
-      INSERT INTO sites (id, code, partner_id, name, city, country, latitude, longitude, timezone, maintenance_window,
-        fill_window, created_at, updated_at) VALUES (1, 'GRU1', 1, 'n', 'c', 'BR', 0, 0, 'UTC', '01:00-02:00', '02:00-03:00', 'x', 'x');
-      INSERT INTO appliances (id, serial, hostname, site_id, model, ipv4, ssh_port, api_port, storage_tb, nic_gbps, firmware,
-        status, notes, created_at, updated_at)
-        VALUES (7, 'OCA-OLD-1', 'old1.gru1.example.net', 1, 'storage', '10.9.8.7', 22, 443, 240, 100, '2026.1.0', 'online', '', 'x', 'x');`);
-    v5.close();
+    const path = seededBefore(6, { hostname: 'old1.gru1.example.net', ipv6: null });
     const db = openDatabase(path, MIGRATIONS);
     const match = (phrase: string) =>
       (db.prepare(`SELECT rowid AS id FROM appliances_fts WHERE appliances_fts MATCH ?`).all(`"${phrase}"`) as { id: number }[]).map((r) => r.id);
@@ -158,16 +169,7 @@ describe('version 6: free text through the trigram index', () => {
 
 describe('version 19: one trigram column per searched field', () => {
   it('reindexes the appliances stored before it by field, and follows inserts, changes and deletes after it', () => {
-    const path = join(dir, 'fts19.sqlite');
-    const v18 = openDatabase(path, MIGRATIONS.slice(0, 18));
-    v18.exec(`
-      INSERT INTO partners (id, name, asn, created_at, updated_at) VALUES (1, 'Rio Fibra', 64512, 'x', 'x');
-      INSERT INTO sites (id, code, partner_id, name, city, country, latitude, longitude, timezone, maintenance_window,
-        fill_window, created_at, updated_at) VALUES (1, 'GRU1', 1, 'n', 'c', 'BR', 0, 0, 'UTC', '01:00-02:00', '02:00-03:00', 'x', 'x');
-      INSERT INTO appliances (id, serial, hostname, site_id, model, ipv4, ipv6, ssh_port, api_port, storage_tb, nic_gbps, firmware,
-        status, notes, created_at, updated_at)
-        VALUES (7, 'OCA-OLD-1', 'Old1.GRU1.example.net', 1, 'storage', '10.9.8.7', '2001:DB8::7', 22, 443, 240, 100, '2026.1.0', 'online', '', 'x', 'x');`);
-    v18.close();
+    const path = seededBefore(19, { hostname: 'Old1.GRU1.example.net', ipv6: '2001:DB8::7' });
     const db = openDatabase(path, MIGRATIONS);
     const match = (query: string) =>
       (db.prepare(`SELECT rowid AS id FROM appliances_fts WHERE appliances_fts MATCH ?`).all(query) as { id: number }[]).map((r) => r.id);

@@ -5,55 +5,36 @@
  * disk, in which bay, and what to do; the history and the comparison with the last good run; a
  * bundle downloads as a tar.gz; the site's drift report names an appliance whose hostname differs.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { chromiumAvailable, chromiumSkipReason } from './support/browser';
-import { CLI, REPO, type ServedApp } from './support/serve';
-import { openAppSession, type AppSession } from './support/session';
+import { openLabSession, type LabAppliance, type LabSession } from './support/session';
 
 if (!chromiumAvailable) console.log(`SKIPPED: diagnostics end-to-end tests - ${chromiumSkipReason}`);
 
-interface Listed {
-  serial: string;
-  site: string;
-  hostname: string;
-}
-
 describe.skipIf(!chromiumAvailable)('diagnostics in the browser host (Playwright + Chromium)', () => {
-  let session: AppSession;
-  let app: ServedApp;
+  let session: LabSession;
   let page: Page;
-  let failing: Listed;
-  let good: Listed;
-  let renamed: Listed;
+  let failing: LabAppliance;
+  let good: LabAppliance;
+  let renamed: LabAppliance;
 
-  const cli = (args: string[]) => {
-    const r = app.cli(args);
-    if (r.status !== 0) throw new Error(`fleetdeck ${args.join(' ')} failed (${r.status}): ${r.stderr}${r.stdout}`);
-    return r.stdout;
-  };
-  /** A command whose argv ends with an appliance command (`exec ... -- ocactl ...`): the data dir goes first. */
-  const fleetExec = (args: string[]) => {
-    const r = spawnSync(process.execPath, [CLI, '--data-dir', app.dataDir, ...args], { encoding: 'utf8', cwd: REPO });
-    if (r.status !== 0) throw new Error(`fleetdeck ${args.join(' ')} failed (${r.status}): ${r.stderr}${r.stdout}`);
-  };
+  const cli = (args: string[]) => session.cli(args);
   const go = async (hash: string) => {
     await page.evaluate((h) => ((globalThis as unknown as { location: { hash: string } }).location.hash = h), hash);
   };
   const check = (name: string) => page.locator(`[data-testid="diag-run"] [data-testid="diag-check"][data-check="${name}"]`).first();
 
   beforeAll(async () => {
-    session = await openAppSession({
+    session = await openLabSession({
+      appliances: 6,
+      sites: 1,
       timeoutMs: 30_000,
-      stopLab: true,
-      prepare: (served) => {
-        app = served;
-        cli(['lab', 'start', '--appliances', '6', '--sites', '1']);
+      prepare: ({ cli, fleetExec, fleet }) => {
         // First contact: record the host keys (diagnostics never trusts a new key by itself).
         fleetExec(['exec', '--all', '--accept-new', '--', 'ocactl', 'status']);
-        const fleet = (JSON.parse(cli(['inventory', 'list', '--json', '--limit', '100'])) as { items: Listed[] }).items.sort((a, b) => a.serial.localeCompare(b.serial));
-        [failing, good, renamed] = fleet as [Listed, Listed, Listed];
+        [failing, good, renamed] = fleet as [LabAppliance, LabAppliance, LabAppliance];
         cli(['lab', 'fault', failing.serial, 'disk-failure']);
         fleetExec(['exec', '--serial', renamed.serial, '--', 'ocactl', 'config', 'set', 'hostname=renamed.example.test']);
       },

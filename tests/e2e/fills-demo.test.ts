@@ -7,8 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { chromiumAvailable, chromiumSkipReason } from './support/browser';
-import type { ServedApp } from './support/serve';
-import { openAppSession, type AppSession } from './support/session';
+import { openLabSession, type LabSession } from './support/session';
 
 if (!chromiumAvailable) console.log(`SKIPPED: fills demo end-to-end tests - ${chromiumSkipReason}`);
 
@@ -18,34 +17,19 @@ interface StoredPlan {
 }
 
 describe.skipIf(!chromiumAvailable)("the demo's Fills screen (Playwright + Chromium, real serve and lab)", () => {
-  let session: AppSession;
-  let app: ServedApp;
+  let session: LabSession;
   let page: Page;
-  let sites: string[] = [];
-
-  const cli = (args: string[]) => {
-    const r = app.cli(args);
-    if (r.status !== 0) throw new Error(`fleetdeck ${args.join(' ')} failed (${r.status}): ${r.stderr}${r.stdout}`);
-    return r.stdout;
-  };
+  const cli = (args: string[]) => session.cli(args);
 
   beforeAll(async () => {
-    session = await openAppSession({
-      timeoutMs: 30_000,
-      stopLab: true,
-      prepare: (served) => {
-        app = served;
-        cli(['lab', 'start', '--appliances', '9', '--sites', '3']);
-        sites = (JSON.parse(cli(['inventory', 'list', '--json', '--limit', '100'])) as { items: { site: string }[] }).items.map((a) => a.site);
-      },
-    });
+    session = await openLabSession({ appliances: 9, sites: 3, timeoutMs: 30_000 });
     page = session.page;
   }, 120_000);
 
   afterAll(() => session?.close());
 
   it("imports the lab's demand on first view, says so, and plans tomorrow", async () => {
-    const site = [...new Set(sites)].sort()[0]!;
+    const site = [...new Set(session.fleet.map((a) => a.site))].sort()[0]!;
     // Whether the "importing" notice ever showed (it may last less than a locator's poll).
     await page.evaluate(() => {
       const w = globalThis as unknown as { sawImporting: boolean; document: { body: unknown; querySelector(s: string): unknown } };

@@ -11,14 +11,12 @@
  *
  * FLEETDECK_SCREENSHOTS=<dir> also writes screenshots there.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { chromiumAvailable, chromiumSkipReason } from './support/browser';
-import { CLI, REPO, type ServedApp } from './support/serve';
-import { openAppSession, type AppSession } from './support/session';
+import { openLabSession, type LabSession } from './support/session';
 
 if (!chromiumAvailable) console.log(`SKIPPED: first-user end-to-end tests - ${chromiumSkipReason}`);
 
@@ -32,26 +30,19 @@ interface Listed {
 }
 
 describe.skipIf(!chromiumAvailable)('what a first-time user stumbled on (Playwright + Chromium, real lab)', () => {
-  let session: AppSession;
-  let app: ServedApp;
+  let session: LabSession;
   let page: Page;
   let fleet: Listed[] = [];
 
-  const cli = (args: string[]) => {
-    const r = app.cli(args);
-    if (r.status !== 0) throw new Error(`fleetdeck ${args.join(' ')} failed (${r.status}): ${r.stderr}${r.stdout}`);
-    return r.stdout;
-  };
+  const cli = (args: string[]) => session.cli(args);
   const go = async (hash: string) => {
     await page.evaluate((h) => ((globalThis as unknown as { location: { hash: string } }).location.hash = h), hash);
   };
   const attr = (testId: string, name: string) => page.getByTestId(testId).first().getAttribute(name);
   /** What the appliance itself says about serving (ocactl status over SSH, from the CLI). */
   const servingOf = (serial: string): string => {
-    // Not through app.cli: it appends --data-dir, which would land after `--` in the remote command.
-    const run = spawnSync(process.execPath, [CLI, 'exec', '--data-dir', app.dataDir, '--serial', serial, '--json', '--', 'ocactl', 'status'], { encoding: 'utf8', cwd: REPO });
-    if (run.status !== 0) throw new Error(`ocactl status on ${serial} failed: ${run.stderr}${run.stdout}`);
-    const line = run.stdout.split('\n').find((l) => l.includes('"serial"'))!;
+    const out = session.fleetExec(['exec', '--serial', serial, '--json', '--', 'ocactl', 'status']);
+    const line = out.split('\n').find((l) => l.includes('"serial"'))!;
     const reply = JSON.parse((JSON.parse(line) as { output: string }).output) as { result: { serving: string } };
     return reply.result.serving;
   };
@@ -62,12 +53,11 @@ describe.skipIf(!chromiumAvailable)('what a first-time user stumbled on (Playwri
   }
 
   beforeAll(async () => {
-    session = await openAppSession({
+    session = await openLabSession({
+      appliances: 24,
+      sites: 4,
       timeoutMs: 20_000,
-      stopLab: true,
-      prepare: (served) => {
-        app = served;
-        cli(['lab', 'start', '--appliances', '24', '--sites', '4']);
+      prepare: ({ cli }) => {
         fleet = (JSON.parse(cli(['inventory', 'list', '--json', '--limit', '100'])) as { items: Listed[] }).items;
       },
     });

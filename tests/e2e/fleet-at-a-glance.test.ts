@@ -14,8 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { chromiumAvailable, chromiumSkipReason } from './support/browser';
-import type { ServedApp } from './support/serve';
-import { openAppSession, type AppSession } from './support/session';
+import { openLabSession, type LabSession } from './support/session';
 
 const SHOTS = process.env['FLEETDECK_SCREENSHOTS'];
 if (!chromiumAvailable) console.log(`SKIPPED map e2e: ${chromiumSkipReason}`);
@@ -27,30 +26,23 @@ interface SiteRollup {
 }
 
 describe.skipIf(!chromiumAvailable)('the fleet map and capacity (Playwright + Chromium, real lab)', () => {
-  let session: AppSession;
-  let app: ServedApp;
+  let session: LabSession;
   let page: Page;
   let rollups: SiteRollup[] = [];
   let broken = '';
 
-  const cli = (args: string[]) => {
-    const r = app.cli(args);
-    if (r.status !== 0) throw new Error(`fleetdeck ${args.join(' ')} failed (${r.status}): ${r.stderr}${r.stdout}`);
-    return r.stdout;
-  };
+  const cli = (args: string[]) => session.cli(args);
   const go = (hash: string) => page.evaluate((h) => ((globalThis as unknown as { location: { hash: string } }).location.hash = h), hash);
   const circles = () => page.getByTestId('map-site');
 
   beforeAll(async () => {
-    session = await openAppSession({
+    session = await openLabSession({
+      appliances: 18,
+      sites: 6,
       timeoutMs: 20_000,
-      stopLab: true,
-      prepare: (served) => {
-        app = served;
-        cli(['lab', 'start', '--appliances', '18', '--sites', '6']);
-        const items = (JSON.parse(cli(['inventory', 'list', '--json', '--limit', '100'])) as { items: Array<{ serial: string; site: string }> }).items;
-        broken = items[0]!.site;
-        cli(['lab', 'fault', items[0]!.serial, 'disk-failure']);
+      prepare: ({ cli, fleet }) => {
+        broken = fleet[0]!.site;
+        cli(['lab', 'fault', fleet[0]!.serial, 'disk-failure']);
         cli(['health', 'poll']);
         rollups = (JSON.parse(cli(['health', '--json'])) as { bySite: SiteRollup[] }).bySite;
       },

@@ -9,8 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { chromiumAvailable, chromiumSkipReason } from './support/browser';
-import type { ServedApp } from './support/serve';
-import { openAppSession, type AppSession } from './support/session';
+import { openLabSession, type LabSession } from './support/session';
 import { runFleetdeck, withDataDirEngine } from '../support/cli';
 
 if (!chromiumAvailable) console.log(`SKIPPED: jobs fan-out end-to-end tests - ${chromiumSkipReason}`);
@@ -25,18 +24,13 @@ interface Listed {
 const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
 
 describe.skipIf(!chromiumAvailable)('fan-out jobs and host keys in the browser host (Playwright + Chromium)', () => {
-  let session: AppSession;
-  let app: ServedApp;
+  let session: LabSession;
   let page: Page;
   let fleet: Listed[] = [];
   let bySite = new Map<string, Listed[]>();
   let sites: string[] = [];
 
-  const cli = (args: string[]) => {
-    const r = app.cli(args);
-    if (r.status !== 0) throw new Error(`fleetdeck ${args.join(' ')} failed (${r.status}): ${r.stderr}${r.stdout}`);
-    return r.stdout;
-  };
+  const cli = (args: string[]) => session.cli(args);
   const go = async (hash: string) => {
     // The page's own location (this file is typed for Node, without the DOM library).
     await page.evaluate((h) => ((globalThis as unknown as { location: { hash: string } }).location.hash = h), hash);
@@ -56,12 +50,11 @@ describe.skipIf(!chromiumAvailable)('fan-out jobs and host keys in the browser h
   }
 
   beforeAll(async () => {
-    session = await openAppSession({
+    session = await openLabSession({
+      appliances: 40,
+      sites: 4,
       timeoutMs: 20_000,
-      stopLab: true,
-      prepare: (served) => {
-        app = served;
-        cli(['lab', 'start', '--appliances', '40', '--sites', '4']);
+      prepare: ({ cli }) => {
         fleet = (JSON.parse(cli(['inventory', 'list', '--json', '--limit', '100'])) as { items: Listed[] }).items;
         for (const a of fleet) bySite.set(a.site, [...(bySite.get(a.site) ?? []), a]);
         bySite = new Map([...bySite].map(([site, list]) => [site, list.sort((x, y) => x.serial.localeCompare(y.serial))]));
@@ -111,7 +104,7 @@ describe.skipIf(!chromiumAvailable)('fan-out jobs and host keys in the browser h
     const odd = members[1]!.serial;
     // exec takes the command after `--`, so the data dir goes first (app.cli puts it last).
     const exec = async (args: string[]) => {
-      const r = await runFleetdeck(app.dataDir, ['exec', ...args]);
+      const r = await runFleetdeck(session.app.dataDir, ['exec', ...args]);
       if (r.code !== 0) throw new Error(`fleetdeck exec ${args.join(' ')} failed (${r.code}): ${r.stderr}${r.stdout}`);
       return r.stdout;
     };
@@ -260,7 +253,7 @@ describe.skipIf(!chromiumAvailable)('fan-out jobs and host keys in the browser h
     await page.getByText(/an edit does not change or remove a trusted key/).waitFor();
     expect(listed(fresh.serial).hostKeyFingerprint).toBe(fresh.hostKeyFingerprint);
     // ... so the set-up of a never-contacted appliance forgets it in-process (audited).
-    await withDataDirEngine(app.dataDir, (engine) => engine.inventory.forgetHostKey(fresh.serial, 'test', 'test set-up: as never contacted'));
+    await withDataDirEngine(session.app.dataDir, (engine) => engine.inventory.forgetHostKey(fresh.serial, 'test', 'test set-up: as never contacted'));
     await expect.poll(() => listed(fresh.serial).hostKeyFingerprint).toBeNull();
     await page.reload();
     await page.getByTestId('appliance-detail').waitFor();

@@ -7,37 +7,28 @@
  * rotated into the vault, as chosen in the view); then the site's drift report names the
  * appliance renamed since, against the site survey.
  */
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { chromiumAvailable, chromiumSkipReason } from './support/browser';
-import { CLI, REPO, type ServedApp } from './support/serve';
-import { openAppSession, type AppSession } from './support/session';
+import { openLabSession, type LabSession } from './support/session';
 
 if (!chromiumAvailable) console.log(`SKIPPED: provisioning end-to-end test - ${chromiumSkipReason}`);
 
 describe.skipIf(!chromiumAvailable)('provisioning a factory-fresh site in the browser host (Playwright + Chromium)', () => {
-  let session: AppSession;
-  let app: ServedApp;
+  let session: LabSession;
   let page: Page;
   let surveyFile = '';
   let serials: string[] = [];
-
-  const cli = (args: string[]) => {
-    const r = app.cli(args);
-    if (r.status !== 0) throw new Error(`fleetdeck ${args.join(' ')} failed (${r.status}): ${r.stderr}${r.stdout}`);
-    return r.stdout;
-  };
+  const cli = (args: string[]) => session.cli(args);
 
   beforeAll(async () => {
-    session = await openAppSession({
+    session = await openLabSession({
+      appliances: 2,
+      sites: 1,
       timeoutMs: 20_000,
-      stopLab: true,
-      prepare: (served) => {
-        app = served;
-        cli(['lab', 'start', '--appliances', '2', '--sites', '1']);
+      prepare: ({ app, cli }) => {
         surveyFile = join(app.dataDir, 'facui-survey.json');
         cli(['lab', 'add-site', 'facui', '--appliances', '3', '--factory', '--survey-out', surveyFile]);
         // The vendor sent no fingerprint for the third appliance: its key must be confirmed on site.
@@ -104,9 +95,7 @@ describe.skipIf(!chromiumAvailable)('provisioning a factory-fresh site in the br
 
   it("the site's drift report lists, per appliance, where its configuration differs from the site survey", async () => {
     const moved = serials[1]!;
-    // `exec` runs from the sources' CLI (as the diagnostics test does), next to the served engine.
-    const set = spawnSync(process.execPath, [CLI, '--data-dir', app.dataDir, 'exec', '--serial', moved, '--', 'ocactl', 'config', 'set', 'hostname=moved.facui.test'], { encoding: 'utf8', cwd: REPO });
-    expect(set.status, set.stderr + set.stdout).toBe(0);
+    session.fleetExec(['exec', '--serial', moved, '--', 'ocactl', 'config', 'set', 'hostname=moved.facui.test']);
     await page.evaluate(() => ((globalThis as unknown as { location: { hash: string } }).location.hash = '#/sites/facui'));
     await page.getByTestId('diagnostics-panel').waitFor();
     await page.getByTestId('diag-tab-drift').click();
