@@ -113,7 +113,6 @@ export class HistoryService {
 
   // Recording
 
-  /** After a health sweep: the sites' sums now, and each installed appliance's time since it was last counted. */
   /**
    * Each site's transit as its appliances measured it, per quarter hour whose first minute is in
    * [fromMinute, toMinute): what they served from their caches and fetched over transit (means over
@@ -123,6 +122,7 @@ export class HistoryService {
     return this.repo.transitSlots(15, fromMinute, toMinute);
   }
 
+  /** After a health sweep: the sites' sums now, and each installed appliance's time since it was last counted. */
   recordSweep(): void {
     const { items } = this.health.fleet(FleetRequest.parse({ includeRollups: false }));
     const capacity = new Map(selectAppliances(this.inventory, { status: [...INSTALLED] }).map((a) => [a.serial, a.nicGbps * SERVING_SHARE[a.model]]));

@@ -26,14 +26,21 @@ class LineFile {
   }
 
   private flush(): void {
-    if (this.buffer.length) writeSync(this.fd, this.buffer.join('\n') + '\n');
+    try {
+      if (this.buffer.length) writeSync(this.fd, this.buffer.join('\n') + '\n');
+    } catch (err) {
+      throw new DemandFilesError(`cannot write ${this.path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    }
     this.buffer = [];
     this.size = 0;
   }
 
   close(): void {
-    this.flush();
-    closeSync(this.fd);
+    try {
+      this.flush();
+    } finally {
+      closeSync(this.fd);
+    }
   }
 }
 

@@ -3,7 +3,7 @@
  * view): a small catalog and the last days of each site's demand written as files and imported
  * through the fills domain, so "plan tomorrow" works at once. A real lab daemon, a real engine.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,6 +41,13 @@ describe("the lab's demand handed over", () => {
 
   it("imports the lab's top titles and its sites' last days once (a second call joins the first), then plans work", async () => {
     await client.api.lab.start({ appliances: 6, sites: 2, speed: 1 });
+    // A folder that cannot be made is said as such (the path), not as an internal error.
+    const blocked = join(dir, 'lab', DEMO_DEMAND_DIR);
+    writeFileSync(blocked, 'not a folder');
+    const refused = await client.api.lab.handOverDemand({ titles: 400, days: 2 }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ApiError);
+    expect(refused).toMatchObject({ code: 'E_UNAVAILABLE', message: expect.stringContaining(blocked) as unknown });
+    rmSync(blocked);
     const sites = (await client.api.inventory.listSites({})).map((s) => s.code).sort();
     expect(await client.api.fills.inputs({ site: sites[0]! })).toEqual({ catalogTitles: 0, demand: false, site: { code: sites[0]!, firstDay: null, lastDay: null, days: 0 } });
 

@@ -22,7 +22,7 @@ import { callControl, ControlStatus } from './control';
 import { parseReleaseKey } from '../appliance/sshsig';
 import { CONFIG_FILE, LOG_FILE, readManifest, STATE_FILE, type LabConfig, type LabManifest } from './manifest';
 import { planFleet } from './plan';
-import { writeDemandFiles } from './demand-files';
+import { DemandFilesError, writeDemandFiles } from './demand-files';
 import { labDemandModel } from './model/demand';
 import { parseAuthorizedKeys } from './ssh-server';
 import type { z } from 'zod';
@@ -221,7 +221,11 @@ export class LabService {
     const started = performance.now();
     const last = Math.floor(this.deps.clock.now() / 86_400_000) - 1;
     const yieldNow = () => new Promise<void>((resolve) => setImmediate(resolve));
-    const files = await writeDemandFiles(labDemandModel(manifest, titles), join(this.labDir, DEMO_DEMAND_DIR), { first: last - days + 1, last }, 'csv', yieldNow);
+    const files = await writeDemandFiles(labDemandModel(manifest, titles), join(this.labDir, DEMO_DEMAND_DIR), { first: last - days + 1, last }, 'csv', yieldNow).catch((err: unknown) => {
+      // A folder or file that cannot be written is said as such, not as an internal error.
+      if (err instanceof DemandFilesError) throw new FleetError('E_UNAVAILABLE', `The lab's demand could not be handed over: ${err.message}.`);
+      throw err;
+    });
     const fills = await this.options.fills();
     // The lab's own data, imported as the lab (its set-up rows, which the audit log hides by default);
     // who asked for it goes in the log line.

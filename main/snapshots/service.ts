@@ -106,8 +106,8 @@ export class SnapshotsService {
     private readonly opener: SnapshotOpener | null = null,
     /** How the host goes back to the live fleet from this snapshot (absent: it serves no live fleet). */
     private readonly leaver: SnapshotLeaver | null = null,
-    /** This build's migrations: a snapshot file's schema is checked against them before it is read. */
-    private readonly migrations: readonly Migration[] = [],
+    /** This build's migrations (required: with none, every snapshot would read as from a newer Fleetdeck): a snapshot file's schema is checked against them before it is read. */
+    private readonly migrations: readonly Migration[],
   ) {
     this.handlers = {
       current: () => this.current,

@@ -9,7 +9,8 @@ import { hashFor } from '../../route';
 import { ConfirmDialog } from '../../ui/ConfirmDialog';
 import { formatBytes } from '../../ui/format';
 import { percent } from './format';
-import type { LabDemandReport, SitePlanSummary } from './types';
+import { useFills } from './store';
+import type { SitePlanSummary } from './types';
 
 interface Latest {
   planId: number;
@@ -26,34 +27,14 @@ async function latestPlanOf(site: string): Promise<Latest | null> {
   return null;
 }
 
-/** The lab's demand being handed over (the demo: nothing imported yet), or how that went. */
-type LabDemand = { state: 'importing' } | { state: 'imported'; report: LabDemandReport } | { state: 'failed'; text: string };
-
-/**
- * Nothing imported yet on a lab fleet (the demo): the lab hands its demand over, a small catalog
- * and its sites' last days (seconds), so "Plan tomorrow" works at once. Elsewhere nothing happens.
- */
-async function handOverLabDemand(site: string, show: (d: LabDemand) => void): Promise<void> {
-  const inputs = await callEngine((c) => c.api.fills.inputs({ site }));
-  if (inputs.catalogTitles > 0 || inputs.demand) return;
-  const lab = await callEngine((c) => c.api.lab.status({}));
-  if (!lab.running) return;
-  show({ state: 'importing' });
-  try {
-    show({ state: 'imported', report: await callEngine((c) => c.api.lab.handOverDemand({})) });
-  } catch (err) {
-    const e = asApiError(err);
-    show({ state: 'failed', text: `${e.message} (${e.code})` });
-  }
-}
-
 export function FillsPlanPanel({ site }: { site: string }) {
   // Keyed by site, so a reply for the site looked at before never shows on this one.
   const [entry, setEntry] = useState<{ site: string; latest: Latest | null } | null>(null);
   const [failure, setFailure] = useState<{ site: string; text: string } | null>(null);
   const [planning, setPlanning] = useState(false);
   const [making, setMaking] = useState(false);
-  const [labDemand, setLabDemand] = useState<LabDemand | null>(null);
+  // Fleet-wide, in the store: a hand-over started on one site still ends (and says so) when another is looked at.
+  const labDemand = useFills((st) => st.labDemand);
   const latest = entry?.site === site ? entry.latest : null;
   const loaded = entry?.site === site;
   const problem = failure?.site === site ? failure.text : null;
@@ -64,7 +45,7 @@ export function FillsPlanPanel({ site }: { site: string }) {
       (found) => {
         if (!live) return;
         setEntry({ site, latest: found });
-        if (!found) handOverLabDemand(site, (d) => live && setLabDemand(d)).catch(() => undefined);
+        if (!found) useFills.getState().handOverLabDemand(site).catch(() => undefined);
       },
       (err: unknown) => live && setFailure({ site, text: asApiError(err).message }),
     );

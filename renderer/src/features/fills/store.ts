@@ -3,8 +3,11 @@
  * each appliance's progress), kept live from fills.progress events.
  */
 import { create } from 'zustand';
-import type { FillRun, FillRunSummary, SavingsReport } from './types';
+import type { FillRun, FillRunSummary, LabDemandReport, SavingsReport } from './types';
 import { asApiError, callEngine, useEngine } from '../../stores/engine';
+
+/** The lab's demand being handed over (the demo: nothing imported yet), or how that went. */
+export type LabDemand = { state: 'importing' } | { state: 'imported'; report: LabDemandReport } | { state: 'failed'; text: string };
 
 interface FillsState {
   site: string | null;
@@ -20,6 +23,16 @@ interface FillsState {
   savings: SavingsReport | null;
   savingsError: string | null;
   loadSavings(): Promise<void>;
+  /**
+   * The fleet's hand-over of the lab's demand (one for the whole fleet, not one per site: it stays
+   * here whichever site is looked at while it runs), null when none was asked for.
+   */
+  labDemand: LabDemand | null;
+  /**
+   * Nothing imported yet on a lab fleet (the demo): the lab hands its demand over, a small catalog
+   * and its sites' last days (seconds), so "Plan tomorrow" works at once. Elsewhere nothing happens.
+   */
+  handOverLabDemand(site: string): Promise<void>;
 }
 
 export const useFills = create<FillsState>()((set, get) => ({
@@ -30,6 +43,20 @@ export const useFills = create<FillsState>()((set, get) => ({
   loading: false,
   savings: null,
   savingsError: null,
+  labDemand: null,
+  async handOverLabDemand(site) {
+    const inputs = await callEngine((c) => c.api.fills.inputs({ site }));
+    if (inputs.catalogTitles > 0 || inputs.demand) return;
+    const lab = await callEngine((c) => c.api.lab.status({}));
+    if (!lab.running) return;
+    set({ labDemand: { state: 'importing' } });
+    try {
+      set({ labDemand: { state: 'imported', report: await callEngine((c) => c.api.lab.handOverDemand({})) } });
+    } catch (err) {
+      const e = asApiError(err);
+      set({ labDemand: { state: 'failed', text: `${e.message} (${e.code})` } });
+    }
+  },
   async loadSavings() {
     try {
       const savings = await callEngine((c) => c.api.fills.savings({}));
