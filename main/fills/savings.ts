@@ -63,7 +63,7 @@ export interface MeasuredSlot {
 }
 
 /** Minutes in a measured slot (the history's quarter hours). */
-export const MEASURED_SLOT_MINUTES = 15;
+export const MEASURED_SLOT_MINUTES = 15 as const;
 const bytesOfSlot = (gbps: number) => (gbps * 1e9 * MEASURED_SLOT_MINUTES * 60) / 8;
 
 /**

@@ -35,7 +35,7 @@ import { FillsRepo, type StagedDemand } from './repo';
 
 /** The history domain's measured transit per site and quarter hour (main/history/service.ts). */
 export interface MeasuredTransit {
-  transit(fromMinute: number, toMinute: number): MeasuredSlot[];
+  transit(fromMinute: number, toMinute: number, slotMinutes: typeof MEASURED_SLOT_MINUTES): MeasuredSlot[];
 }
 
 export type FillsHandlers = DomainHandlers<typeof fillsMethods, CallContext>;
@@ -466,7 +466,7 @@ export class FillsService {
     // The last 24 hours of measurements: the quarter hours that started in them.
     const nowMinute = Math.floor(this.deps.clock.now() / 60_000);
     const from = (Math.floor(nowMinute / MEASURED_SLOT_MINUTES) + 1) * MEASURED_SLOT_MINUTES - 24 * 60;
-    const slots = this.measured ? (await this.measured()).transit(from, nowMinute + 1) : [];
+    const slots = this.measured ? (await this.measured()).transit(from, nowMinute + 1, MEASURED_SLOT_MINUTES) : [];
     return savingsReport(planned, withoutPlan, slots);
   }
 

@@ -114,12 +114,13 @@ export class HistoryService {
   // Recording
 
   /**
-   * Each site's transit as its appliances measured it, per quarter hour whose first minute is in
-   * [fromMinute, toMinute): what they served from their caches and fetched over transit (means over
-   * the quarter's sweeps; quarters where no appliance reported origin Gbps are left out).
+   * Each site's transit as its appliances measured it, per slot of `slotMinutes` (the 1-minute or the
+   * quarter-hour tier) whose first minute is in [fromMinute, toMinute): what they served from their
+   * caches and fetched over transit (means over the slot's sweeps; slots where no appliance reported
+   * origin Gbps are left out). The caller names the slot length it turns into bytes.
    */
-  transit(fromMinute: number, toMinute: number): TransitSlot[] {
-    return this.repo.transitSlots(15, fromMinute, toMinute);
+  transit(fromMinute: number, toMinute: number, slotMinutes: 1 | 15): TransitSlot[] {
+    return this.repo.transitSlots(slotMinutes, fromMinute, toMinute);
   }
 
   /** After a health sweep: the sites' sums now, and each installed appliance's time since it was last counted. */
