@@ -4,6 +4,7 @@
  * refuse exactly the same values.
  */
 import { z } from 'zod';
+import { problemInWords } from '../kit/validation-words';
 import {
   ApplianceFields,
   ApplianceTags,
@@ -109,6 +110,7 @@ export function problemsOf(error: z.ZodError, input: unknown, fieldName: (path: 
     }
     if (issue.path.length === 0) return { reason: issue.message };
     const missing = issue.code !== 'custom' && valueAt(input, issue.path) === undefined;
-    return { field: fieldName(issue.path), reason: missing ? 'missing' : issue.message };
+    // zod's own sentences ("Invalid input: expected number, received string") in a user's words.
+    return { field: fieldName(issue.path), reason: missing ? 'missing' : problemInWords(issue) };
   });
 }

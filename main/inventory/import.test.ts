@@ -473,7 +473,7 @@ describe('JSON documents', () => {
       'partners[1] name: partner "Rio Fibra Telecom" is listed twice (first at partners[0])',
       'sites[1] timezone: not a known IANA time zone (such as America/Sao_Paulo or Europe/Berlin)',
       'sites[2] asn: partner "Unknown ISP" is new; give its asn here or list it under partners',
-      'appliances[1] storageTb: Invalid input: expected number, received string',
+      'appliances[1] storageTb: must be a number, not text',
       'appliances[1] colour: unknown field',
       'appliances[2] hostname: control characters are not allowed',
       'appliances[3] hostname: missing',
