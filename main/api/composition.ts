@@ -605,8 +605,9 @@ export function composeEngine(options: EngineOptions, modules: Partial<DomainMod
       ifBuilt('rollouts')?.close();
       ifBuilt('health')?.close();
       ifBuilt('net')?.close();
-      checkpoints.close();
       db.close();
+      // After the engine's connection: the worker's is then the last to close and removes the WAL file.
+      checkpoints.close();
     },
   };
   return engine;

@@ -120,8 +120,8 @@ describe('WalCheckpointer', () => {
     const checkpoints = new WalCheckpointer(db, { path, log: memoryLog() });
     checkpoints.bulk(() => bulkInsert(db));
     await checkpoints.idle();
-    checkpoints.close();
     db.close();
+    checkpoints.close();
     for (let waited = 0; existsSync(`${path}-wal`) && waited < 20_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
     expect(existsSync(`${path}-wal`)).toBe(false);
   });

@@ -118,8 +118,9 @@ export class WalCheckpointer {
 
   /**
    * Lets a checkpoint in flight finish; the worker then closes its connection and ends, and the
-   * process waits for that (the last connection to close removes the WAL file, as before).
-   * Nothing new starts.
+   * process waits for that. Call it after the engine's own connection has closed: the last
+   * connection to close removes the WAL file, and two closing at the same moment each see the
+   * other still open, so neither would. Nothing new starts.
    */
   close(): void {
     if (this.closed) return;
