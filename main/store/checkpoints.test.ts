@@ -96,7 +96,7 @@ describe('WalCheckpointer', () => {
     void checkpoints.idle().then(() => (idle = true));
     await Promise.resolve();
     expect(idle).toBe(false);
-    worker.reply({ ok: true, ms: 1, log: 1, checkpointed: 1 });
+    worker.reply({ ok: true, ms: 1 });
     await checkpoints.idle();
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
     expect(worker.refs).toBe(0);
