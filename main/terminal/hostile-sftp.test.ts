@@ -2,7 +2,9 @@
  * The file browser against a hostile appliance: an SFTP server whose folder listing never ends
  * (every READDIR answers with more names, never end-of-directory), names carrying escape sequences.
  * Before the fix the engine read the listing for ever, holding every name in memory; now it stops
- * at MAX_LISTED_FILES with E_TOO_LARGE and a sentence, and the connection is given back.
+ * at MAX_LISTED_FILES with E_TOO_LARGE and a sentence, and the connection is given back. A peer
+ * that answers every READDIR with no names (and never end-of-directory) is given up after
+ * MAX_EMPTY_READDIRS such answers in a row with E_BAD_REPLY, not asked until the deadline.
  */
 import { rmSync } from 'node:fs';
 import ssh2 from 'ssh2';
@@ -13,6 +15,7 @@ import { tempDir } from '../../tests/support/temp-dir';
 import { until } from '../../tests/support/wait';
 import { engineWithFleetKey, hostileAppliance, type HostileAppliance } from '../../tests/support/hostile-appliance';
 import { MAX_LISTED_FILES } from './contract';
+import { MAX_EMPTY_READDIRS } from './service';
 
 const { STATUS_CODE } = ssh2.utils.sftp;
 
@@ -23,6 +26,9 @@ describe('the file browser against an SFTP peer whose listing never ends', { tim
   let peer: HostileAppliance | undefined;
   let served = 0;
   let silent = false;
+  /** Answer every READDIR with no names (and never EOF) instead of 500 more. */
+  let empty = false;
+  let emptyServed = 0;
   let sftpEnded = 0;
   const serial = 'HOSTILE-SFTP-1';
 
@@ -35,6 +41,11 @@ describe('the file browser against an SFTP peer whose listing never ends', { tim
         sftp.on('OPENDIR', (id) => (silent ? undefined : sftp.handle(id, Buffer.from('dir'))));
         sftp.on('OPEN', () => undefined);
         sftp.on('READDIR', (id) => {
+          if (empty) {
+            emptyServed++;
+            sftp.name(id, []);
+            return;
+          }
           // Always more: 500 names a batch, one with an escape sequence, never EOF.
           const names = Array.from({ length: 500 }, () => {
             const n = served++;
@@ -62,6 +73,22 @@ describe('the file browser against an SFTP peer whose listing never ends', { tim
     expect(err).toMatchObject({ code: 'E_TOO_LARGE', message: expect.stringMatching(new RegExp(`more than ${MAX_LISTED_FILES.toLocaleString('en')} entries`)) });
     // It stopped asking soon after the limit (one batch of 500 may be in flight).
     expect(served).toBeLessThanOrEqual(MAX_LISTED_FILES + 1000);
+  });
+
+  it('a peer that answers every READDIR with no names and never EOF is given up after MAX_EMPTY_READDIRS answers with E_BAD_REPLY', async () => {
+    empty = true;
+    // Without the bound only the operation's deadline ends the listing (after thousands of round trips).
+    engine.terminal.fileOperationTimeoutMs = 60_000;
+    try {
+      const err = await api.terminal.listFiles({ serial }).catch((e: unknown) => e);
+      expect(err).toMatchObject({
+        code: 'E_BAD_REPLY',
+        message: expect.stringMatching(new RegExp(`^${serial} answered ${MAX_EMPTY_READDIRS} reads of /\\S* in a row with no names and never said the listing had ended`)),
+      });
+      expect(emptyServed).toBe(MAX_EMPTY_READDIRS);
+    } finally {
+      empty = false;
+    }
   });
 
   it('a peer that takes OPENDIR (or LSTAT) and never answers ends with E_TIMEOUT and a sentence; the pooled connection is given back', async () => {

@@ -491,15 +491,23 @@ export class TerminalService {
 type DirEntry = { filename: string; attrs: Stats };
 /** SFTP status SSH_FX_EOF: the end of a directory listing. */
 const SFTP_EOF = 1;
+/**
+ * READDIR answers with no names in a row before the listing is given up: a server says the end
+ * with EOF, so a peer that answers empty batches for ever would otherwise keep the loop going
+ * (one round trip per turn) until the operation's deadline, FILE_OPERATION_TIMEOUT_MS.
+ */
+export const MAX_EMPTY_READDIRS = 100;
 
 /**
  * A folder's entries, batch by batch (READDIR on one handle until end-of-directory), at most
  * MAX_LISTED_FILES: a listing that never ends (a hostile or broken peer) is E_TOO_LARGE, not read
- * for ever into memory (ssh2's readdir by path gathers everything before it answers).
+ * for ever into memory (ssh2's readdir by path gathers everything before it answers); one that
+ * answers MAX_EMPTY_READDIRS empty batches in a row without ending is E_BAD_REPLY.
  */
 async function listDir(sftp: SFTPWrapper, dir: string, serial: string): Promise<DirEntry[]> {
   const handle = await new Promise<Buffer>((resolve, reject) => sftp.opendir(dir, (err, h) => (err ? reject(sftpError(err, `list ${dir} on ${serial}`)) : resolve(h))));
   const entries: DirEntry[] = [];
+  let emptyInARow = 0;
   try {
     for (;;) {
       const batch = await new Promise<DirEntry[] | null>((resolve, reject) =>
@@ -510,6 +518,13 @@ async function listDir(sftp: SFTPWrapper, dir: string, serial: string): Promise<
         }),
       );
       if (batch === null) return entries;
+      emptyInARow = batch.length === 0 ? emptyInARow + 1 : 0;
+      if (emptyInARow >= MAX_EMPTY_READDIRS) {
+        throw new FleetError(
+          'E_BAD_REPLY',
+          `${serial} answered ${MAX_EMPTY_READDIRS} reads of ${dir} in a row with no names and never said the listing had ended, so the file browser stopped asking. Check the appliance's SFTP server and try again.`,
+        );
+      }
       entries.push(...batch);
       if (entries.length > MAX_LISTED_FILES) {
         throw new FleetError(
