@@ -82,6 +82,21 @@ describe('typed errors through the JSON-RPC session', () => {
     expect(refused).toBeGreaterThan(names.length);
   });
 
+  it('a method this engine has no handler for: E_UNAVAILABLE in words (what was not done, what to do), the method in details only', async () => {
+    // An engine whose inventory offers nothing (a window newer than its engine would meet this).
+    const dispatcher = new Dispatcher({ inventory: {} } as unknown as Handlers, silentLogger);
+    const out = await dispatcher.dispatch('inventory.getAppliance', { serial: 'A1' }, { actor: 'test', host: 'test' });
+    expect(out).toMatchObject({
+      ok: false,
+      error: {
+        code: 'E_UNAVAILABLE',
+        message: `This engine does not offer "${contract.inventory.getAppliance.summary}", so it was not done. Restart Fleetdeck so the window and its engine are the same version.`,
+        details: { method: 'inventory.getAppliance' },
+      },
+    });
+    if (!out.ok) expect(out.error.message).not.toContain('inventory.');
+  });
+
   it('carries every problem as details: a path and a message each, typed by the code', async () => {
     const err = await client.call('inventory.updateAppliance', { serial: 'A1', patch: { ipv4: '999.1.1.1', storageTb: -3 } }).then(
       () => expect.fail('expected E_VALIDATION'),

@@ -70,7 +70,7 @@ export class Dispatcher {
       return { ok: false, error: { code: 'E_NOT_FOUND', message: `There is no method "${name.slice(0, 80)}".`, details: { method: name.slice(0, 80) } } };
     }
     if (this.readOnly !== null && found.spec.writes) {
-      return { ok: false, error: { code: 'E_READ_ONLY', message: `${name} would change something, and ${this.readOnly}` } };
+      return { ok: false, error: { code: 'E_READ_ONLY', message: `Nothing can be changed here: ${this.readOnly}`, details: { method: name } } };
     }
     const parsed = found.spec.input.safeParse(params ?? {});
     if (!parsed.success) {
@@ -88,7 +88,14 @@ export class Dispatcher {
         typeof this.handlers === 'function' ? await this.handlers(found.domain) : (this.handlers[found.domain] as Record<string, AnyHandler>);
       const handler = Object.hasOwn(domainHandlers, found.method) ? domainHandlers[found.method] : undefined;
       if (!handler) {
-        return { ok: false, error: { code: 'E_UNAVAILABLE', message: `${name} is not available in this engine.` } };
+        return {
+          ok: false,
+          error: {
+            code: 'E_UNAVAILABLE',
+            message: `This engine does not offer "${found.spec.summary}", so it was not done. Restart Fleetdeck so the window and its engine are the same version.`,
+            details: { method: name },
+          },
+        };
       }
       const result = await handler(parsed.data, ctx);
       if (this.checkOutputs) {

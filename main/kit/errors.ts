@@ -47,6 +47,10 @@ export const ERROR_DETAILS = {
   /** Why a firmware signature was refused, and who signed it where that could be read. */
   E_SIGNATURE: z.object({ reason: z.string(), signer: z.string().optional() }),
   E_NOT_FOUND: z.object({ missing: z.array(z.string()).optional(), method: z.string().optional() }),
+  /** The method refused (its sentence speaks of the change in words, not of the method). */
+  E_READ_ONLY: z.object({ method: z.string() }),
+  /** The method this engine has no handler for, where the dispatcher refused it. */
+  E_UNAVAILABLE: z.object({ method: z.string() }),
 } satisfies Partial<Record<ErrorCode, z.ZodType>>;
 
 export const MAX_ISSUES = 50;

@@ -109,7 +109,7 @@ describe('fleetdeck snapshot', () => {
           );
           expect(err, name).toBeInstanceOf(ApiError);
           expect((err as ApiError).code, name).toBe('E_READ_ONLY');
-          expect((err as ApiError).message, name).toMatch(/would change something, and this is a read-only snapshot \(taken by cli:/);
+          expect((err as ApiError).message, name).toMatch(/^Nothing can be changed here: this is a read-only snapshot \(taken by cli:/);
         }
       } finally {
         client.close();

@@ -88,7 +88,7 @@ describe.skipIf(!chromiumAvailable)('snapshots in the browser host (Playwright +
     await page.getByTestId('edit-appliance').click();
     await page.getByTestId('input-notes').fill('changed on a snapshot');
     await page.getByTestId('save-appliance').click();
-    await page.getByText(/would change something, and this is a read-only snapshot \(taken by cli:/).first().waitFor();
+    await page.getByText(/Nothing can be changed here: this is a read-only snapshot \(taken by cli:/).first().waitFor();
     // This host serves the snapshot alone: "Back to the live fleet" says where the live fleet is.
     await page.getByTestId('snapshot-back').click();
     await page.getByTestId('snapshot-back-error').getByText(/serves only the snapshot/).waitFor();
@@ -114,7 +114,7 @@ describe.skipIf(!chromiumAvailable)('snapshots in the browser host (Playwright +
     await other.getByTestId('edit-appliance').click();
     await other.getByTestId('input-notes').fill('changed on a snapshot');
     await other.getByTestId('save-appliance').click();
-    await other.getByText(/would change something, and this is a read-only snapshot \(taken by cli:/).first().waitFor();
+    await other.getByText(/Nothing can be changed here: this is a read-only snapshot \(taken by cli:/).first().waitFor();
     // Back to the live fleet: the same tab goes to the live host (its own port and token), no banner.
     await other.getByTestId('snapshot-back').click();
     await expect.poll(() => new URL(other.url()).port, { timeout: 15_000 }).toBe(new URL(app.url).port);
