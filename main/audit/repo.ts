@@ -6,9 +6,15 @@ import type { AuditEntry, AuditInput, AuditQuery } from './contract';
 export class AuditRepo {
   private readonly insert: Statement<[string, string, string, string, string]>;
   private readonly lists = new Map<string, Statement<unknown[], Omit<AuditEntry, 'details'> & { details: string }>>();
+  private readonly latest: Statement<[{ targets: string; actions: string }], Omit<AuditEntry, 'details'> & { details: string }>;
 
   constructor(private readonly db: Db) {
     this.insert = db.prepare(`INSERT INTO audit_log (at, actor, action, target, details) VALUES (?, ?, ?, ?, ?)`);
+    // Each target's newest matching id through the (target, id) index, then that row.
+    this.latest = db.prepare(`SELECT a.id, a.at, a.actor, a.action, a.target, a.details FROM audit_log a
+      JOIN (SELECT t.value AS target, (SELECT MAX(l.id) FROM audit_log l
+              WHERE l.target = t.value AND l.action IN (SELECT value FROM json_each(@actions))) AS id
+            FROM json_each(@targets) t) m ON a.id = m.id`);
   }
 
   append(e: AuditInput): void {
@@ -50,6 +56,17 @@ export class AuditRepo {
     let stmt = this.lists.get(sql);
     if (!stmt) this.lists.set(sql, (stmt = this.db.prepare(sql)));
     return stmt.all(...params, q.limit).map((r) => ({ ...r, details: JSON.parse(r.details) as Record<string, unknown> }));
+  }
+
+  /**
+   * For each target, its newest entry (highest id) among `actions`, in one statement whatever the
+   * number of targets (they go in as one JSON array); targets with none are absent.
+   */
+  latestPerTarget(targets: readonly string[], actions: readonly string[]): AuditEntry[] {
+    if (targets.length === 0 || actions.length === 0) return [];
+    return this.latest
+      .all({ targets: JSON.stringify(targets), actions: JSON.stringify(actions) })
+      .map((r) => ({ ...r, details: JSON.parse(r.details) as Record<string, unknown> }));
   }
 
   transaction<T>(fn: () => T): T {

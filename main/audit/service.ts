@@ -42,4 +42,9 @@ export class AuditLog {
   list(q: AuditQuery): AuditEntry[] {
     return this.repo.list(q);
   }
+
+  /** Each target's newest entry among `actions` (one query for the whole set), by target; targets with none are absent. */
+  latestByTarget(targets: readonly string[], actions: readonly string[]): Map<string, AuditEntry> {
+    return new Map(this.repo.latestPerTarget(targets, actions).map((e) => [e.target, e]));
+  }
 }

@@ -180,15 +180,25 @@ export class ProvisioningService {
   // Views
 
   /**
-   * Where the appliance's login password is, when provisioning rotated it: the vault entry's name
-   * (never the password), from the audit (the last rotation since the last expected re-key).
+   * Where each appliance's login password is, when provisioning rotated it: the vault entry's name
+   * (never the password), from the audit (the last rotation since the last expected re-key); one
+   * audit query for the whole set, however many appliances the checklist has.
    */
-  private rotatedInto(serial: string): string | null {
-    const [last] = this.deps.audit.list({ target: `appliance:${serial}`, action: ['provisioning.password-rotated', 'provisioning.expected-rekey'], limit: 1 });
-    return last?.action === 'provisioning.password-rotated' ? loginPasswordName(serial) : null;
+  private rotatedInto(serials: readonly string[]): Map<string, string | null> {
+    const last = this.deps.audit.latestByTarget(
+      serials.map((s) => `appliance:${s}`),
+      ['provisioning.password-rotated', 'provisioning.expected-rekey'],
+    );
+    return new Map(serials.map((s) => [s, last.get(`appliance:${s}`)?.action === 'provisioning.password-rotated' ? loginPasswordName(s) : null]));
   }
 
-  private view(row: ProvisionRow): ProvisioningAppliance {
+  /** Checklist lines for `rows`, with one audit query for all of them. */
+  private views(rows: readonly ProvisionRow[]): ProvisioningAppliance[] {
+    const rotated = this.rotatedInto(rows.map((r) => r.serial));
+    return rows.map((r) => this.view(r, rotated.get(r.serial) ?? null));
+  }
+
+  private view(row: ProvisionRow, passwordVault: string | null): ProvisioningAppliance {
     const survey = JSON.parse(row.survey) as StoredSurveyAppliance;
     const status = this.inventory.has(row.serial) ? this.inventory.appliance(row.serial).status : 'unknown';
     return {
@@ -207,7 +217,7 @@ export class ProvisioningService {
       confirmedFingerprint: row.confirmed_fingerprint,
       rekeyReason: row.rekey_reason,
       hasCredential: row.has_credential === 1,
-      passwordVault: this.rotatedInto(row.serial),
+      passwordVault,
       jobId: row.job_id,
       updatedAt: row.updated_at,
     };
@@ -230,7 +240,7 @@ export class ProvisioningService {
       .list({ action: AUDIT_ACTIONS, limit: 500 })
       .filter((e) => e.details['site'] === site)
       .slice(0, 100);
-    return { site, appliances: rows.map((r) => this.view(r)), job, audit };
+    return { site, appliances: this.views(rows), job, audit };
   }
 
   // Jobs
@@ -279,7 +289,7 @@ export class ProvisioningService {
       this.deps.audit.append({ actor, action: 'provisioning.hostkey-confirmed', target: `appliance:${serial}`, details: { site: row.site, fingerprint } });
     });
     this.deps.events.emit('changed', { site: row.site, serial });
-    return this.view(this.mustRow(serial));
+    return this.views([this.mustRow(serial)])[0]!;
   }
 
   expectRekey(serial: string, reason: string, actor: string): ProvisioningAppliance {
@@ -293,7 +303,7 @@ export class ProvisioningService {
     this.inventory.forgetHostKey(serial, actor, `expected re-key: ${reason}`);
     if (this.inventory.appliance(serial).status !== 'awaiting-install') this.inventory.setStatus(serial, 'awaiting-install', undefined, actor);
     this.deps.events.emit('changed', { site: row.site, serial });
-    return this.view(this.mustRow(serial));
+    return this.views([this.mustRow(serial)])[0]!;
   }
 
   private mustRow(serial: string): ProvisionRow {
