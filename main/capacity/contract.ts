@@ -42,7 +42,10 @@ export type SiteCapacity = z.infer<typeof SiteCapacity>;
 
 export const SiteForecast = SiteCapacity.extend({
   history: z.array(DailyPeak),
-  /** One value per day from the day after the last day of history. */
+  /**
+   * One value per day from the day after the last complete day of history (today, once yesterday is
+   * on record): fitted to complete days only, never to today's peak so far.
+   */
   forecast: z.array(z.object({ day: Day, peakGbps: z.number() })),
   /** Mean absolute percentage error of each method on the last four weeks it did not see (null: too little history). */
   scores: z.object({ seasonalNaive: z.number().nullable(), sarima: z.number().nullable() }),

@@ -57,7 +57,7 @@ describe('capacity: lab history, forecasts and advice through the API', () => {
     await expect(client.api.capacity.site({ site: 'NOPE' })).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
   });
 
-  it("gives the last complete day's peak as the last peak, never today's peak so far", async () => {
+  it("gives the last complete day's peak as the last peak and fits the forecast to complete days, never to today's peak so far", async () => {
     const before = await client.api.capacity.site({ site: 'BBB1' });
     const yesterday = before.history.at(-1)!;
     expect(yesterday.day).toBe('2026-12-03');
@@ -66,6 +66,13 @@ describe('capacity: lab history, forecasts and advice through the API', () => {
     const f = await client.api.capacity.site({ site: 'BBB1' });
     expect(f.history.at(-1)).toMatchObject({ day: '2026-12-04', peakGbps: 1.5 });
     expect(f.lastPeak).toEqual(yesterday);
+    // The forecast is fitted to complete days only: today's partial peak changes nothing in it, and
+    // it starts with today (the first day whose peak is not known yet).
+    expect(f.forecast[0]!.day).toBe('2026-12-04');
+    expect(f.forecast).toEqual(before.forecast);
+    expect(f.scores).toEqual(before.scores);
+    expect(f.advice).toEqual(before.advice);
+    expect(f.method).toBe(before.method);
     expect((await client.api.capacity.sites({})).find((s) => s.site === 'BBB1')!.lastPeak).toEqual(yesterday);
   });
 

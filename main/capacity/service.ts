@@ -163,18 +163,20 @@ export class CapacityService {
     const key = `${history.length}|${history.at(-1)?.day}|${history.at(-1)?.peakGbps}|${capacityGbps}|${days}`;
     const cached = this.cache.get(code);
     if (cached?.key === key) return cached.forecast;
-    // Today is not over in the site's time zone: its peak so far is not a day's peak.
-    const lastPeak = history.findLast((p) => p.day < today) ?? null;
+    // Today is not over in the site's time zone: its peak so far is not a day's peak. The last peak
+    // and the forecast use complete days only (today's peak so far is shown in the history).
+    const complete = history.filter((p) => p.day < today);
+    const lastPeak = complete.at(-1) ?? null;
     const base = { site: code, partner: site.partner, capacityGbps, days: history.length, lastPeak };
-    if (history.length === 0) {
-      return { ...base, advice: null, method: null, history: [], forecast: [], scores: { seasonalNaive: null, sarima: null } };
+    if (complete.length === 0) {
+      return { ...base, advice: null, method: null, history, forecast: [], scores: { seasonalNaive: null, sarima: null } };
     }
     const f = this.forecastOf(
       code,
-      filledDays(history).map((p) => p.peakGbps),
+      filledDays(complete).map((p) => p.peakGbps),
       days,
     );
-    const first = addDays(history.at(-1)!.day, 1);
+    const first = addDays(complete.at(-1)!.day, 1);
     const forecast: SiteForecast = {
       ...base,
       history,
