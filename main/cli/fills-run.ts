@@ -207,7 +207,10 @@ async function startRun(io: Io, client: ApiClient, id: number, opts: { yes: bool
   let confirm = opts.confirm ?? null;
   if (planned.outOfCycle && confirm === null) {
     if (!tty) throw new FleetError('E_CONFIRM', `An out-of-cycle fill needs the number of appliances typed back: add --confirm ${planned.plan.appliances.length}.`);
-    const typed = await ask(`Out of cycle on ${planned.plan.appliances.length} appliances of ${planned.site}: type the number of appliances to start (anything else cancels): `);
+    const typed = await ask(
+      `Out of cycle on ${planned.plan.appliances.length} appliances of ${planned.site}: type the number of appliances to start (anything else cancels): `,
+      `pass --confirm ${planned.plan.appliances.length} to start it without a prompt`,
+    );
     if (!/^\d+$/.test(typed)) throw new FleetError('E_CONFIRM', 'Not confirmed; nothing was run.');
     confirm = Number(typed);
   } else if (!planned.outOfCycle && !opts.yes) {

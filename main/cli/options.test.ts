@@ -43,4 +43,19 @@ describe('the terminal question', () => {
     expect(yes.stderr).toBe('Start? [y/N] ');
     expect(yes.stdout).toBe('"y"');
   }, 60_000);
+
+  it('standard input that ends before an answer: a sentence with what to pass instead, and the exit status of a refused confirmation (1), through the commands\' own error wrapper', () => {
+    // As a command asks: inside `action`, which turns any failure into one line on stderr and status 1.
+    const code = [
+      `import { ask } from ${JSON.stringify(join(import.meta.dirname, 'options.ts'))};`,
+      `import { action, processIo } from ${JSON.stringify(join(import.meta.dirname, 'io.ts'))};`,
+      `await action(processIo, 'rollout abort', async () => { processIo.out(JSON.stringify(await ask('Abort rollout 1? [y/N] '))); })();`,
+    ].join('\n');
+    const run = (input: string) => spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { input, encoding: 'utf8', cwd: join(import.meta.dirname, '../..') });
+    // Nothing at all (before: status 13, nothing printed).
+    const none = run('');
+    expect(none.stderr).toBe('Abort rollout 1? [y/N] fleetdeck rollout abort: no answer on standard input (it ended before a line was typed); pass --yes to confirm without a prompt\n');
+    expect(none.stdout).toBe('');
+    expect(none.status).toBe(1);
+  }, 120_000);
 });

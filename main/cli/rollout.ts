@@ -239,7 +239,7 @@ export function rolloutCommand(io: Io = processIo): Command {
           let confirmCount = opts.confirm;
           if (preview.needsConfirm && confirmCount === undefined) {
             if (!interactive() || opts.json) throw new UsageError(`window now drains and reboots ${preview.total} appliances outside their windows: add --confirm ${preview.total}`);
-            const typed = await ask(`Window "now" ignores maintenance windows. Type ${preview.total} to confirm: `);
+            const typed = await ask(`Window "now" ignores maintenance windows. Type ${preview.total} to confirm: `, `pass --confirm ${preview.total} to confirm without a prompt`);
             if (!/^\d+$/.test(typed)) throw new UsageError('not confirmed; nothing was created');
             confirmCount = Number(typed);
           }
