@@ -39,7 +39,7 @@ describe("the lab's demand handed over", () => {
     expect((err as ApiError).code).toBe('E_UNAVAILABLE');
   });
 
-  it("imports the lab's top titles and its sites' last days once (a second call joins the first), then plans work", async () => {
+  it("imports the lab's top titles and its sites' last days once (a second call asking the same joins the first, one asking otherwise is refused), then plans work", async () => {
     await client.api.lab.start({ appliances: 6, sites: 2, speed: 1 });
     // A folder that cannot be made is said as such (the path), not as an internal error.
     const blocked = join(dir, 'lab', DEMO_DEMAND_DIR);
@@ -51,7 +51,17 @@ describe("the lab's demand handed over", () => {
     const sites = (await client.api.inventory.listSites({})).map((s) => s.code).sort();
     expect(await client.api.fills.inputs({ site: sites[0]! })).toEqual({ catalogTitles: 0, demand: false, site: { code: sites[0]!, firstDay: null, lastDay: null, days: 0 } });
 
-    const [a, b] = await Promise.all([client.api.lab.handOverDemand({ titles: 400, days: 2 }), client.api.lab.handOverDemand({ titles: 400, days: 2 })]);
+    // Called on the service, so each call is known to come while the first runs (no race with its end).
+    const first = engine.lab.handOverDemand({ titles: 400, days: 2 }, 'test:hand-over');
+    const same = engine.lab.handOverDemand({ titles: 400, days: 2 }, 'test:other-window');
+    // Asking for other titles or days while it runs is refused: the reply would describe the first call's.
+    const otherTitles = await engine.lab.handOverDemand({ titles: 500, days: 2 }, 'test:cli').catch((e: unknown) => e);
+    expect(otherTitles).toMatchObject({
+      code: 'E_CONFLICT',
+      message: 'The lab is handing over 400 titles and 2 day(s) of demand already, so 500 titles and 2 day(s) were not handed over. Wait for it to finish and ask again.',
+    });
+    await expect(engine.lab.handOverDemand({ titles: 400, days: 3 }, 'test:cli')).rejects.toMatchObject({ code: 'E_CONFLICT' });
+    const [a, b] = await Promise.all([first, same]);
     expect(b).toEqual(a);
     const yesterday = Math.floor(Date.now() / 86_400_000) - 1;
     // What the model says those days hold: every title with a play, per site and day.

@@ -92,7 +92,8 @@ export class LabService {
   readonly handlers: LabHandlers;
   readonly labDir: string;
   private starting: Promise<LabStatus> | null = null;
-  private handingOver: Promise<HandOverDemandReport> | null = null;
+  /** The hand-over under way, with what it was asked for (a call asking the same joins it). */
+  private handingOver: { titles: number; days: number; report: Promise<HandOverDemandReport> } | null = null;
 
   constructor(
     private readonly deps: ServiceDeps<typeof labEvents>,
@@ -205,13 +206,24 @@ export class LabService {
    * The running lab's demand, handed over as a streaming service would: a catalog of the model's
    * `titles` most popular titles and its sites' demand on the last `days` days (to yesterday, UTC),
    * written under <data-dir>/lab/demo-demand and imported through the fills domain (all or
-   * nothing each). A call while one runs joins it.
+   * nothing each). A call while one runs joins it when it asks for the same titles and days, and is
+   * refused with E_CONFLICT otherwise: its reply would describe a hand-over it did not ask for.
    */
   handOverDemand(input: z.input<typeof HandOverDemandInput>, actor: string): Promise<HandOverDemandReport> {
-    if (this.handingOver) return this.handingOver;
     const { titles, days } = HandOverDemandInput.parse(input);
-    this.handingOver = this.handOver(titles, days, actor).finally(() => (this.handingOver = null));
-    return this.handingOver;
+    if (this.handingOver) {
+      const running = this.handingOver;
+      if (running.titles === titles && running.days === days) return running.report;
+      return Promise.reject(
+        new FleetError(
+          'E_CONFLICT',
+          `The lab is handing over ${running.titles.toLocaleString('en')} titles and ${running.days} day(s) of demand already, so ${titles.toLocaleString('en')} titles and ${days} day(s) were not handed over. Wait for it to finish and ask again.`,
+        ),
+      );
+    }
+    const report = this.handOver(titles, days, actor).finally(() => (this.handingOver = null));
+    this.handingOver = { titles, days, report };
+    return report;
   }
 
   private async handOver(titles: number, days: number, actor: string): Promise<HandOverDemandReport> {
