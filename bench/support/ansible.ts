@@ -6,7 +6,7 @@
  * or written; `closeAnsibleMasters` ends the persisted connections before the dir goes).
  */
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The identity and trust an OpenSSH client needs for the lab, written as files in the bench's dir. */
@@ -61,7 +61,15 @@ export function ansibleEnv(dir: string, ssh: OpenSshTrust, persistSeconds: numbe
   };
 }
 
-/** Ends the OpenSSH control masters Ansible left running (ControlPersist) for `dir`. */
+/**
+ * Ends the OpenSSH control masters Ansible left running (ControlPersist) for `dir`: `ssh -O exit`
+ * for each socket, run without a shell, so no character of the path is read as shell syntax (and
+ * `%` doubled: ssh expands %-tokens in ControlPath).
+ */
 export function closeAnsibleMasters(dir: string): void {
-  spawnSync('sh', ['-c', `for s in ${join(dir, 'ansible-cp')}/*; do ssh -o ControlPath="$s" -O exit x 2>/dev/null; done`], { stdio: 'ignore' });
+  const sockets = join(dir, 'ansible-cp');
+  if (!existsSync(sockets)) return;
+  for (const name of readdirSync(sockets)) {
+    spawnSync('ssh', ['-o', `ControlPath=${join(sockets, name).replaceAll('%', '%%')}`, '-O', 'exit', 'x'], { stdio: 'ignore' });
+  }
 }
