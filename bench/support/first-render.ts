@@ -54,7 +54,7 @@ export function monitorOff(dataDir: string): void {
 }
 
 /** A data dir with `rows` appliances over 40 sites; the caller removes it. */
-export function renderFleetDir(rows: number): string {
+function renderFleetDir(rows: number): string {
   const dataDir = mkdtempSync(join(tmpdir(), 'fleetdeck-bench-render-'));
   const sites = sitesCsv(40);
   writeFileSync(join(dataDir, 's.csv'), sites.csv);

@@ -87,7 +87,7 @@ export function fleetLines(f: FleetHealth, limit = Infinity): string[] {
  * Says how many appliances were never polled (their health is not known) and how to poll them; null
  * when none. Appliances in RMA are left out: the monitor does not poll them.
  */
-export function neverPolledLine(items: readonly ApplianceHealth[]): string | null {
+function neverPolledLine(items: readonly ApplianceHealth[]): string | null {
   const polledOnes = items.filter((h) => h.lifecycle !== 'rma');
   const never = polledOnes.filter((h) => h.lastPollAt === null).length;
   if (never === 0) return null;

@@ -71,7 +71,7 @@ const bytesOfSlot = (gbps: number) => (gbps * 1e9 * MEASURED_SLOT_MINUTES * 60) 
  * and over transit, each quarter hour at its mean; the peak is the highest quarter hour of the sum
  * over the sites. Null without any slot.
  */
-export function measuredSavings(slots: readonly MeasuredSlot[]): MeasuredSavings | null {
+function measuredSavings(slots: readonly MeasuredSlot[]): MeasuredSavings | null {
   if (slots.length === 0) return null;
   const byMinute = new Map<number, number>();
   let served = 0;

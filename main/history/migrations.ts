@@ -13,7 +13,7 @@ import type { Migration } from '../store/migrations';
 export const HISTORY_MIGRATION_VERSION = 16;
 
 /** Origin traffic per site slot (session 5). */
-export const HISTORY_ORIGIN_MIGRATION_VERSION = 20;
+const HISTORY_ORIGIN_MIGRATION_VERSION = 20;
 
 export const historyMigrations: readonly Migration[] = [
   {

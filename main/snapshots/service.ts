@@ -46,7 +46,7 @@ export function secretTables(db: Db): string[] {
  * a newer Fleetdeck, or holds a table, view or trigger that is not Fleetdeck's (`migrations`: this
  * build's, main/migrations.ts).
  */
-export function inspectSnapshot(file: string, migrations: readonly Migration[]): SnapshotInfo {
+function inspectSnapshot(file: string, migrations: readonly Migration[]): SnapshotInfo {
   const path = resolve(file);
   if (!existsSync(path)) throw new FleetError('E_NOT_FOUND', `There is no file ${path}.`, { missing: [path] });
   let db: Db | null = null;
