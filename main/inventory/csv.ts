@@ -17,7 +17,7 @@ import {
   type RowProblem,
 } from './import-items';
 import type { StoredAppliance, StoredSite } from './repo';
-import { readCsvRecords } from '../kit/csv-records';
+import { readCsvRecordBatches } from '../kit/csv-records';
 
 export type CsvKind = 'sites' | 'appliances';
 
@@ -27,11 +27,14 @@ interface Column {
   field: string;
   type: CellType;
   required: boolean;
+  /** The column's place in its kind's list (a row's values are kept in this order). */
+  slot: number;
 }
-const col = (name: string, field: string, type: CellType = 'text', required = true): Column => ({ name, field, type, required });
+const col = (name: string, field: string, type: CellType = 'text', required = true): Omit<Column, 'slot'> => ({ name, field, type, required });
+const numbered = (columns: Omit<Column, 'slot'>[]): readonly Column[] => columns.map((c, slot) => ({ ...c, slot }));
 
 export const CSV_COLUMNS: Record<CsvKind, readonly Column[]> = {
-  sites: [
+  sites: numbered([
     col('code', 'code'),
     col('partner', 'partner'),
     col('asn', 'asn', 'number'),
@@ -43,8 +46,8 @@ export const CSV_COLUMNS: Record<CsvKind, readonly Column[]> = {
     col('timezone', 'timezone'),
     col('maintenance_window', 'maintenanceWindow'),
     col('fill_window', 'fillWindow'),
-  ],
-  appliances: [
+  ]),
+  appliances: numbered([
     col('serial', 'serial'),
     col('hostname', 'hostname'),
     col('site', 'site'),
@@ -58,7 +61,7 @@ export const CSV_COLUMNS: Record<CsvKind, readonly Column[]> = {
     col('firmware', 'firmware', 'text', false),
     col('status', 'status', 'text', false),
     col('tags', 'tags', 'list', false),
-  ],
+  ]),
 };
 
 export const CSV_HEADER: Record<CsvKind, string> = {
@@ -116,6 +119,20 @@ function cellValue(column: Column, raw: string): unknown {
 
 const SCHEMA: Record<CsvKind, z.ZodType> = { sites: SiteItem, appliances: ApplianceItem };
 
+/**
+ * A row's input for the schema: the kind's fields in one fixed order, an empty cell's field left
+ * undefined. Every row then has the same object shape; setting 13 field names one by one on an empty
+ * object costs about a fifth of reading a row. Made from CSV_COLUMNS' own field names (identifiers).
+ */
+const inputOf = (kind: CsvKind): ((values: readonly unknown[]) => Record<string, unknown>) =>
+  new Function('v', `return { ${CSV_COLUMNS[kind].map((c, i) => `${c.field}: v[${i}]`).join(', ')} };`) as (
+    values: readonly unknown[],
+  ) => Record<string, unknown>;
+const INPUT_OF: Record<CsvKind, (values: readonly unknown[]) => Record<string, unknown>> = {
+  sites: inputOf('sites'),
+  appliances: inputOf('appliances'),
+};
+
 /** One data record to a row: hostile cells, missing and malformed values, then the contract's rules. */
 function rowFrom(kind: CsvKind, columns: readonly Column[], record: readonly string[], line: number): ParsedRow {
   if (record.length !== columns.length) {
@@ -124,7 +141,7 @@ function rowFrom(kind: CsvKind, columns: readonly Column[], record: readonly str
   // Allocated only for a row with problems (an import reads 100,000 rows that have none).
   let problems: RowProblem[] | null = null;
   let failed: Set<string> | null = null;
-  const input: Record<string, unknown> = {};
+  const values: unknown[] = new Array<unknown>(CSV_COLUMNS[kind].length);
   for (let i = 0; i < columns.length; i++) {
     const column = columns[i]!;
     const raw = record[i]!;
@@ -133,10 +150,11 @@ function rowFrom(kind: CsvKind, columns: readonly Column[], record: readonly str
     if (value instanceof CellProblem) {
       (problems ??= []).push({ field: column.name, reason: value.reason });
       (failed ??= new Set()).add(column.field);
-    } else if (value !== undefined) {
-      input[column.field] = value;
+    } else {
+      values[column.slot] = value;
     }
   }
+  const input = INPUT_OF[kind](values);
   const result = SCHEMA[kind].safeParse(input);
   if (!result.success) {
     const nameOf = (path: PropertyKey[]) => columns.find((c) => c.field === path[0])?.name ?? path.join('.');
@@ -155,46 +173,50 @@ function rowFrom(kind: CsvKind, columns: readonly Column[], record: readonly str
 }
 
 /**
- * Reads a CSV file as a stream of rows. Line numbers are physical lines of the file (the header
- * is line 1). A bad header ends the file with its problems; so does text that is not CSV at all.
- * `kind` is inferred from the header when not given.
+ * Reads a CSV file as a stream of rows, in batches (the rows of each chunk read). Line numbers are
+ * physical lines of the file (the header is line 1). A bad header ends the file with its problems;
+ * so does text that is not CSV at all. `kind` is inferred from the header when not given.
  */
-export async function* readCsv(input: Readable | string, kind?: CsvKind): AsyncGenerator<ParsedRow> {
+export async function* readCsv(input: Readable | string, kind?: CsvKind): AsyncGenerator<ParsedRow[]> {
   const source = typeof input === 'string' ? Readable.from([input]) : input;
   // Text that is not CSV (an unclosed quote, a runaway record) is reported at its line and
   // parsing goes on, so every problem in the file is listed; the import then fails as a whole.
   let columns: readonly Column[] | null = null;
   let csvKind: CsvKind | null = kind ?? null;
-  for await (const r of readCsvRecords(source, { maxRecordChars: MAX_RECORD_CHARS, expected: 'an inventory file' })) {
-    if ('problems' in r) {
-      yield r;
-      continue;
-    }
-    const { line, cells: record } = r;
-    if (columns === null) {
-      const header = record.map((h) => h.trim().toLowerCase());
-      csvKind ??= inferKind(header);
-      if (csvKind === null) {
-        const semicolons = header.length === 1 && header[0]!.includes(';');
-        const reason = semicolons
-          ? 'the columns are separated by ";"; save the file with commas'
-          : `the header names neither a sites file (${CSV_HEADER.sites}) nor an appliances file (${CSV_HEADER.appliances})`;
-        yield { line, problems: [{ reason }] };
-        return;
+  for await (const records of readCsvRecordBatches(source, { maxRecordChars: MAX_RECORD_CHARS, expected: 'an inventory file' })) {
+    const rows: ParsedRow[] = [];
+    for (const r of records) {
+      if ('problems' in r) {
+        rows.push(r);
+        continue;
       }
-      const problems = headerProblems(csvKind, header);
-      if (problems.length) {
-        yield { line, problems };
-        return;
+      const { line, cells: record } = r;
+      if (columns === null) {
+        const header = record.map((h) => h.trim().toLowerCase());
+        csvKind ??= inferKind(header);
+        if (csvKind === null) {
+          const semicolons = header.length === 1 && header[0]!.includes(';');
+          const reason = semicolons
+            ? 'the columns are separated by ";"; save the file with commas'
+            : `the header names neither a sites file (${CSV_HEADER.sites}) nor an appliances file (${CSV_HEADER.appliances})`;
+          yield [...rows, { line, problems: [{ reason }] }];
+          return;
+        }
+        const problems = headerProblems(csvKind, header);
+        if (problems.length) {
+          yield [...rows, { line, problems }];
+          return;
+        }
+        const byName = new Map(CSV_COLUMNS[csvKind].map((c) => [c.name, c]));
+        columns = header.map((h) => byName.get(h)!);
+        continue;
       }
-      const byName = new Map(CSV_COLUMNS[csvKind].map((c) => [c.name, c]));
-      columns = header.map((h) => byName.get(h)!);
-      continue;
+      if (record.every((cell) => cell.trim() === '')) continue;
+      rows.push(rowFrom(csvKind!, columns, record, line));
     }
-    if (record.every((cell) => cell.trim() === '')) continue;
-    yield rowFrom(csvKind!, columns, record, line);
+    if (rows.length) yield rows;
   }
-  if (columns === null) yield { line: 1, problems: [{ reason: 'the file is empty; the first line must be the header' }] };
+  if (columns === null) yield [{ line: 1, problems: [{ reason: 'the file is empty; the first line must be the header' }] }];
 }
 
 // Writing

@@ -124,11 +124,12 @@ const SITE_COLUMNS = `
 type ApplianceRow = Omit<StoredAppliance, 'tags'> & { tags: string };
 
 function toAppliance(row: ApplianceRow): StoredAppliance {
-  return { ...row, tags: row.tags ? row.tags.split(';') : [] };
+  return { ...row, tags: splitTags(row.tags) };
 }
 
 /** Tags cannot contain ';' (see Tag in the contract), so they are stored joined by it. */
 const joinTags = (tags: readonly string[]) => tags.join(';');
+const splitTags = (tags: string): string[] => (tags ? tags.split(';') : []);
 
 /** ORDER BY per sort field; the serial breaks ties so pages are stable. Each has an index. */
 const ORDER_BY: Record<SortField, (dir: string) => string> = {
@@ -549,19 +550,19 @@ export class ApplianceStage {
       seq INTEGER PRIMARY KEY, line INTEGER NOT NULL, path TEXT,
       serial TEXT NOT NULL, hostname TEXT NOT NULL, site TEXT NOT NULL, model TEXT NOT NULL, ipv4 TEXT, ipv6 TEXT,
       ssh_port INTEGER NOT NULL, api_port INTEGER NOT NULL, storage_tb REAL NOT NULL, nic_gbps REAL NOT NULL,
-      firmware TEXT NOT NULL, tags TEXT NOT NULL, tags_json TEXT NOT NULL,
+      firmware TEXT NOT NULL, tags TEXT NOT NULL,
       status TEXT, status_reason TEXT, notes TEXT, fingerprint_given INTEGER NOT NULL, fingerprint TEXT,
       site_id INTEGER, appliance_id INTEGER)`);
     const insert = db.prepare(
       `INSERT INTO ${this.t} (line, path, serial, hostname, site, model, ipv4, ipv6, ssh_port, api_port, storage_tb, nic_gbps,
-         firmware, tags, tags_json, status, status_reason, notes, fingerprint_given, fingerprint)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         firmware, tags, status, status_reason, notes, fingerprint_given, fingerprint)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.insertMany = db.transaction((rows: readonly StagedAppliance[]) => {
       for (const { line, path, item: i } of rows) {
         insert.run(
           line, path, i.serial, i.hostname, i.site, i.model, i.ipv4, i.ipv6, i.sshPort, i.apiPort, i.storageTb, i.nicGbps,
-          i.firmware, joinTags(i.tags), JSON.stringify(i.tags), i.status ?? null, i.statusReason ?? null, i.notes ?? null,
+          i.firmware, joinTags(i.tags), i.status ?? null, i.statusReason ?? null, i.notes ?? null,
           i.hostKeyFingerprint === undefined ? 0 : 1, i.hostKeyFingerprint ?? null,
         );
       }
@@ -649,7 +650,7 @@ export class ApplianceStage {
         storageTb: r.storage_tb,
         nicGbps: r.nic_gbps,
         firmware: r.firmware,
-        tags: JSON.parse(r.tags_json) as string[],
+        tags: splitTags(r.tags),
         ...(r.status === null ? {} : { status: r.status }),
         ...(r.status_reason === null ? {} : { statusReason: r.status_reason }),
         ...(r.notes === null ? {} : { notes: r.notes }),
@@ -683,7 +684,8 @@ export class ApplianceStage {
     // Likewise the trigram index: its postings for every new row in one statement after the insert
     // instead of the trigger's one statement per row (made from the trigger's own text).
     const trigram = rebuilt.length ? this.bulkTrigramInsert() : null;
-    const maxIdBefore = trigram ? this.db.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM appliances').get()!.id ?? 0 : 0;
+    // New rows get ids above every stored one, so "id > maxIdBefore" is exactly the rows inserted here.
+    const maxIdBefore = this.db.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM appliances').get()!.id ?? 0;
     if (trigram) this.db.exec(`DROP TRIGGER "${FTS_INSERT_TRIGGER}"`);
     this.db
       .prepare(
@@ -700,12 +702,15 @@ export class ApplianceStage {
       this.db.exec(trigram.trigger);
     }
     for (const index of rebuilt) this.db.exec(index.sql);
-    // The new rows are those without an appliance id (the stage keeps it as resolved before the insert).
-    this.db.exec(
-      `INSERT INTO appliance_tags (tag, appliance_id)
-         SELECT j.value, a.id FROM ${this.t} st JOIN appliances a ON a.serial = st.serial, json_each(st.tags_json) j
-          WHERE st.appliance_id IS NULL AND st.tags_json <> '[]'`,
-    );
+    // Each new row's tags from its own stored list (a tag has no ';' and nothing JSON escapes, see
+    // Tag in the contract, so the list becomes a JSON array by putting quotes around its parts).
+    this.db
+      .prepare(
+        `INSERT INTO appliance_tags (tag, appliance_id)
+           SELECT j.value, a.id FROM appliances a, json_each('["' || replace(a.tags, ';', '","') || '"]') j
+            WHERE a.id > ? AND a.tags <> ''`,
+      )
+      .run(maxIdBefore);
     this.db
       .prepare(
         `INSERT INTO audit_log (at, actor, action, target, details)
@@ -759,7 +764,6 @@ interface StageRow {
   nic_gbps: number;
   firmware: string;
   tags: string;
-  tags_json: string;
   status: LifecycleStatus | null;
   status_reason: string | null;
   notes: string | null;
