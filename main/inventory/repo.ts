@@ -189,38 +189,45 @@ const LIKE_ANY_FIELD = `(${SEARCHED.map((f) => `${f} LIKE ? ESCAPE '\\'`).join('
 const likeParams = (pattern: string) => SEARCHED.map(() => pattern);
 /** An FTS5 phrase: the term in double quotes, quotes inside doubled; nothing else is special in it. */
 const ftsPhrase = (term: string) => `"${term.replace(/"/g, '""')}"`;
+/** Appliances whose serial, hostname or addresses hold a term (one parameter: its phrase). */
+const IN_TRIGRAMS = 'SELECT rowid AS id FROM appliances_fts WHERE appliances_fts MATCH ?';
+/**
+ * Firmware versions holding a term (one parameter: its LIKE pattern). The trigram index leaves
+ * firmware out (migration 22): a fleet runs a few versions, listed here by a walk over the firmware
+ * index that visits each distinct version once, whatever the number of appliances.
+ */
+const VERSIONS_LIKE = `WITH RECURSIVE versions(v) AS (
+    SELECT min(firmware) FROM appliances
+    UNION ALL SELECT (SELECT min(firmware) FROM appliances WHERE firmware > versions.v) FROM versions WHERE versions.v IS NOT NULL
+  ) SELECT v FROM versions WHERE v LIKE ? ESCAPE '\\'`;
+/** A term of 3+ characters in any searched field (two parameters: its phrase and its LIKE pattern). */
+const LONG_TERM = `(a.id IN (${IN_TRIGRAMS}) OR a.firmware IN (${VERSIONS_LIKE}))`;
+const LONG_TERM_IDS = `${IN_TRIGRAMS} UNION SELECT id FROM appliances WHERE firmware IN (${VERSIONS_LIKE})`;
 
 /**
  * Free text: every term must occur in one of the fields (serial, hostname, IPv4, IPv6, firmware),
  * case-insensitively. Terms of 3+ characters are looked up in the trigram index (a phrase of a
- * term's trigrams matches exactly where the term is a substring); shorter ones fall back to LIKE.
+ * term's trigrams matches exactly where the term is a substring) and in the firmware versions;
+ * shorter ones fall back to LIKE on every field.
  */
-function textCondition(text: string): Condition | null {
+function textCondition(text: string): Condition[] {
   const terms = text.toLowerCase().split(/\s+/).filter(Boolean);
-  if (terms.length === 0) return null;
-  const long = terms.filter((t) => [...t].length >= TRIGRAM);
-  const short = terms.filter((t) => [...t].length < TRIGRAM).map(likePattern);
-  const test = terms.map(() => LIKE_ANY_FIELD).join(' AND ');
-  const testParams = terms.map(likePattern).flatMap(likeParams);
-  // Short terms alone: a scan of the fields (a page and its count about 18 ms at 100,000 appliances).
-  if (long.length === 0) return { kind: 'text', sql: test, params: testParams, test, testParams };
-  const match = long.map(ftsPhrase).join(' AND ');
-  const inFts = `a.id IN (SELECT rowid FROM appliances_fts WHERE appliances_fts MATCH ?)`;
-  const sql = [inFts, ...short.map(() => LIKE_ANY_FIELD)].join(' AND ');
-  const onlyFts = short.length === 0;
-  return {
-    kind: 'text',
-    sql,
-    params: [match, ...short.flatMap(likeParams)],
-    test,
-    testParams,
-    ...(onlyFts
-      ? {
-          ids: `SELECT rowid AS id FROM appliances_fts WHERE appliances_fts MATCH ?`,
-          count: `SELECT count(*) AS n FROM appliances_fts WHERE appliances_fts MATCH ?`,
-        }
-      : {}),
-  };
+  return terms.map((term) => {
+    const pattern = likePattern(term);
+    const test = LIKE_ANY_FIELD;
+    const testParams = likeParams(pattern);
+    // Short terms: a scan of the fields (a page and its count about 18 ms at 100,000 appliances).
+    if ([...term].length < TRIGRAM) return { kind: 'text', sql: test, params: testParams, test, testParams };
+    return {
+      kind: 'text',
+      sql: LONG_TERM,
+      params: [ftsPhrase(term), pattern],
+      test,
+      testParams,
+      ids: LONG_TERM_IDS,
+      count: `SELECT count(*) AS n FROM (${LONG_TERM_IDS})`,
+    };
+  });
 }
 
 function applianceConditions(f: ApplianceFilter): Condition[] {
@@ -248,8 +255,7 @@ function applianceConditions(f: ApplianceFilter): Condition[] {
       count: `SELECT count(DISTINCT appliance_id) AS n FROM appliance_tags WHERE tag IN (${list(f.tag)})`,
     });
   }
-  const text = textCondition(f.text ?? '');
-  if (text) out.push(text);
+  out.push(...textCondition(f.text ?? ''));
   return out;
 }
 
