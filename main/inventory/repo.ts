@@ -200,9 +200,10 @@ const VERSIONS_LIKE = `WITH RECURSIVE versions(v) AS (
     SELECT min(firmware) FROM appliances
     UNION ALL SELECT (SELECT min(firmware) FROM appliances WHERE firmware > versions.v) FROM versions WHERE versions.v IS NOT NULL
   ) SELECT v FROM versions WHERE v LIKE ? ESCAPE '\\'`;
-/** A term of 3+ characters in any searched field (two parameters: its phrase and its LIKE pattern). */
-const LONG_TERM = `(a.id IN (${IN_TRIGRAMS}) OR a.firmware IN (${VERSIONS_LIKE}))`;
+/** Appliances holding a term of 3+ characters in any searched field (two parameters: its phrase and its LIKE pattern). */
 const LONG_TERM_IDS = `${IN_TRIGRAMS} UNION SELECT id FROM appliances WHERE firmware IN (${VERSIONS_LIKE})`;
+/** The same as a condition: a set of ids the query can start from, as it did from the trigram index alone. */
+const LONG_TERM = `a.id IN (${LONG_TERM_IDS})`;
 
 /**
  * Free text: every term must occur in one of the fields (serial, hostname, IPv4, IPv6, firmware),
