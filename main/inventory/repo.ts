@@ -527,7 +527,8 @@ export class InventoryRepo {
 
   /** A connection-private temp table that holds an import's appliance rows until commit. */
   createApplianceStage(): ApplianceStage {
-    return new ApplianceStage(this.db, `import_stage_${++stageCounter}`);
+    const sites = new Map(this.db.prepare<[], { id: number; code: string }>('SELECT id, code FROM sites').all().map((s) => [s.code, s.id]));
+    return new ApplianceStage(this.db, `import_stage_${++stageCounter}`, sites);
   }
 }
 
@@ -548,9 +549,15 @@ export class ApplianceStage {
   private readonly t: string;
   private readonly insertMany: (rows: readonly StagedAppliance[]) => void;
 
+  /**
+   * `sites`: the sites stored when the import starts (code -> id), so most rows know their site as
+   * they are staged; sites created by the same import are looked up when the rows are resolved.
+   * (A site's code and id never change: sites are not renamed or deleted.)
+   */
   constructor(
     private readonly db: Db,
     table: string,
+    sites: ReadonlyMap<string, number>,
   ) {
     this.t = `temp.${table}`;
     db.exec(`CREATE TEMP TABLE ${table} (
@@ -562,15 +569,15 @@ export class ApplianceStage {
       site_id INTEGER, appliance_id INTEGER)`);
     const insert = db.prepare(
       `INSERT INTO ${this.t} (line, path, serial, hostname, site, model, ipv4, ipv6, ssh_port, api_port, storage_tb, nic_gbps,
-         firmware, tags, status, status_reason, notes, fingerprint_given, fingerprint)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         firmware, tags, status, status_reason, notes, fingerprint_given, fingerprint, site_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.insertMany = db.transaction((rows: readonly StagedAppliance[]) => {
       for (const { line, path, item: i } of rows) {
         insert.run(
           line, path, i.serial, i.hostname, i.site, i.model, i.ipv4, i.ipv6, i.sshPort, i.apiPort, i.storageTb, i.nicGbps,
           i.firmware, joinTags(i.tags), i.status ?? null, i.statusReason ?? null, i.notes ?? null,
-          i.hostKeyFingerprint === undefined ? 0 : 1, i.hostKeyFingerprint ?? null,
+          i.hostKeyFingerprint === undefined ? 0 : 1, i.hostKeyFingerprint ?? null, sites.get(i.site) ?? null,
         );
       }
     });
@@ -588,9 +595,9 @@ export class ApplianceStage {
 
   /** Inside the commit transaction, after sites are written: which site and appliance each row names. */
   resolve(): void {
-    this.db.exec(`UPDATE ${this.t} SET
-      site_id = (SELECT id FROM sites WHERE code = ${this.t}.site),
-      appliance_id = (SELECT id FROM appliances WHERE serial = ${this.t}.serial)`);
+    // Only rows that get a value are written (a first import of new appliances writes none).
+    this.db.exec(`UPDATE ${this.t} SET site_id = (SELECT id FROM sites WHERE code = ${this.t}.site) WHERE site_id IS NULL`);
+    this.db.exec(`UPDATE ${this.t} SET appliance_id = a.id FROM appliances a WHERE a.serial = ${this.t}.serial`);
   }
 
   /** Every row whose serial already appeared earlier in the same import. */
