@@ -3,7 +3,7 @@
  * change once released). A domain adds its next migration to its own migrations.ts with the next
  * free number and, if it is a new domain, its list here.
  *
- * Next free version: 22.
+ * Next free version: 23.
  */
 import { capacityMigrations } from './capacity/migrations';
 import { diagnosticsMigrations } from './diagnostics/migrations';

@@ -365,6 +365,23 @@ describe('CSV streaming', () => {
     expect(schema()).toEqual(before);
   });
 
+  it('gives every appliance of a bulk load its tags, and leaves those stored before it as they were', async () => {
+    await importCsv(sampleSites());
+    await importCsv(csv(APPLIANCES_HEADER, applianceRow('FIRST1', { tags: 'keep;edge' })));
+    // 6,000 new rows against 1 stored: the bulk path (tags taken from each new row's stored list).
+    const tagsOf = (i: number) => ['edge;tier2', 'canary', '', 'tier2;canary:blue;rack/a1'][i % 4]!;
+    const rows = Array.from({ length: 6_000 }, (_, i) => applianceRow(`OCA${String(i).padStart(6, '0')}`, { tags: tagsOf(i) }));
+    expect(await importCsv(csv(APPLIANCES_HEADER, ...rows))).toMatchObject({ created: 6_000 });
+    const tagged = (tag: string) => inv.listAppliances({ tag: [tag], sort: 'serial', dir: 'asc', offset: 0, limit: 1 });
+    expect(tagged('keep')).toMatchObject({ total: 1, items: [{ serial: 'FIRST1', tags: ['edge', 'keep'] }] });
+    expect(tagged('edge').total).toBe(1_501);
+    expect(tagged('tier2').total).toBe(3_000);
+    expect(tagged('canary').total).toBe(1_500);
+    expect(tagged('canary:blue')).toMatchObject({ total: 1_500, items: [{ serial: 'OCA000003', tags: ['canary:blue', 'rack/a1', 'tier2'] }] });
+    const { n } = t.engine.deps.db.prepare(`SELECT count(*) AS n FROM appliance_tags`).get() as { n: number };
+    expect(n).toBe(2 + 1_500 * 2 + 1_500 + 1_500 * 3);
+  });
+
   it('runs imports one after another', async () => {
     await importCsv(sampleSites());
     const a = importCsv(csv(APPLIANCES_HEADER, applianceRow('OCA1')));

@@ -16,7 +16,8 @@ import type { ApplianceItem, ParsedRow, PartnerItem, SiteItem } from './import-i
 import type { ApplianceRecord, ApplianceStage, InventoryRepo, StagedAppliance, StoredPartner, StoredSite } from './repo';
 
 export interface ImportRun {
-  rows: AsyncIterable<ParsedRow> | Iterable<ParsedRow>;
+  /** The rows in file order, a batch at a time. */
+  rows: AsyncIterable<readonly ParsedRow[]> | Iterable<readonly ParsedRow[]>;
   dryRun: boolean;
   actor: string;
   /** Where the rows came from, for the audit log: a file name, `rpc`, `document`. */
@@ -96,24 +97,26 @@ export class Importer {
     const stage = this.repo.createApplianceStage();
     try {
       let batch: StagedAppliance[] = [];
-      for await (const row of run.rows) {
-        rows++;
-        const path = row.path ?? null;
-        if ('problems' in row) {
-          for (const p of row.problems) problems.add(row.line, path, p.reason, p.field);
-          continue;
-        }
-        const { item } = row;
-        if (item.kind === 'partner') partners.push({ line: row.line, path, value: item.value });
-        else if (item.kind === 'site') sites.push({ line: row.line, path, value: item.value });
-        else {
-          // The row's value is ours: its tags are normalised in place.
-          const value = item.value;
-          value.tags = normalizeTags(value.tags);
-          batch.push({ line: row.line, path, item: value });
-          if (batch.length >= STAGE_BATCH) {
-            stage.add(batch);
-            batch = [];
+      for await (const read of run.rows) {
+        for (const row of read) {
+          rows++;
+          const path = row.path ?? null;
+          if ('problems' in row) {
+            for (const p of row.problems) problems.add(row.line, path, p.reason, p.field);
+            continue;
+          }
+          const { item } = row;
+          if (item.kind === 'partner') partners.push({ line: row.line, path, value: item.value });
+          else if (item.kind === 'site') sites.push({ line: row.line, path, value: item.value });
+          else {
+            // The row's value is ours: its tags are normalised in place.
+            const value = item.value;
+            value.tags = normalizeTags(value.tags);
+            batch.push({ line: row.line, path, item: value });
+            if (batch.length >= STAGE_BATCH) {
+              stage.add(batch);
+              batch = [];
+            }
           }
         }
       }

@@ -177,4 +177,40 @@ export const inventoryMigrations: readonly Migration[] = [
         END;
     `,
   },
+  {
+    version: 22,
+    name: 'inventory: the trigram index leaves firmware out (versions are few; a term is looked for in them directly)',
+    sql: `
+      -- A fleet runs a handful of firmware versions: their trigrams were a fifth of every row's
+      -- postings (about 0.1 s of a 100,000-appliance import) to find values a walk over the firmware
+      -- index lists in well under a millisecond. The query looks for a term in the distinct versions
+      -- and takes their appliances through that index.
+      DROP TRIGGER appliances_fts_insert;
+      DROP TRIGGER appliances_fts_delete;
+      DROP TRIGGER appliances_fts_update;
+      DROP TABLE appliances_fts;
+      CREATE VIRTUAL TABLE appliances_fts USING fts5(
+        serial, hostname, ipv4, ipv6,
+        content='', contentless_delete=1, tokenize='trigram case_sensitive 1', detail=full
+      );
+      INSERT INTO appliances_fts (appliances_fts, rank) VALUES ('hashsize', 16777216);
+      INSERT INTO appliances_fts (rowid, serial, hostname, ipv4, ipv6)
+        SELECT id, lower(serial), lower(hostname), lower(ipv4), lower(ipv6) FROM appliances;
+      CREATE TRIGGER appliances_fts_insert AFTER INSERT ON appliances
+        BEGIN
+          INSERT INTO appliances_fts (rowid, serial, hostname, ipv4, ipv6)
+            VALUES (new.id, lower(new.serial), lower(new.hostname), lower(new.ipv4), lower(new.ipv6));
+        END;
+      CREATE TRIGGER appliances_fts_delete AFTER DELETE ON appliances
+        BEGIN DELETE FROM appliances_fts WHERE rowid = old.id; END;
+      CREATE TRIGGER appliances_fts_update AFTER UPDATE OF serial, hostname, ipv4, ipv6 ON appliances
+        WHEN old.serial IS NOT new.serial OR old.hostname IS NOT new.hostname OR old.ipv4 IS NOT new.ipv4
+          OR old.ipv6 IS NOT new.ipv6
+        BEGIN
+          DELETE FROM appliances_fts WHERE rowid = old.id;
+          INSERT INTO appliances_fts (rowid, serial, hostname, ipv4, ipv6)
+            VALUES (new.id, lower(new.serial), lower(new.hostname), lower(new.ipv4), lower(new.ipv6));
+        END;
+    `,
+  },
 ];

@@ -124,11 +124,12 @@ const SITE_COLUMNS = `
 type ApplianceRow = Omit<StoredAppliance, 'tags'> & { tags: string };
 
 function toAppliance(row: ApplianceRow): StoredAppliance {
-  return { ...row, tags: row.tags ? row.tags.split(';') : [] };
+  return { ...row, tags: splitTags(row.tags) };
 }
 
 /** Tags cannot contain ';' (see Tag in the contract), so they are stored joined by it. */
 const joinTags = (tags: readonly string[]) => tags.join(';');
+const splitTags = (tags: string): string[] => (tags ? tags.split(';') : []);
 
 /** ORDER BY per sort field; the serial breaks ties so pages are stable. Each has an index. */
 const ORDER_BY: Record<SortField, (dir: string) => string> = {
@@ -188,38 +189,46 @@ const LIKE_ANY_FIELD = `(${SEARCHED.map((f) => `${f} LIKE ? ESCAPE '\\'`).join('
 const likeParams = (pattern: string) => SEARCHED.map(() => pattern);
 /** An FTS5 phrase: the term in double quotes, quotes inside doubled; nothing else is special in it. */
 const ftsPhrase = (term: string) => `"${term.replace(/"/g, '""')}"`;
+/** Appliances whose serial, hostname or addresses hold a term (one parameter: its phrase). */
+const IN_TRIGRAMS = 'SELECT rowid AS id FROM appliances_fts WHERE appliances_fts MATCH ?';
+/**
+ * Firmware versions holding a term (one parameter: its LIKE pattern). The trigram index leaves
+ * firmware out (migration 22): a fleet runs a few versions, listed here by a walk over the firmware
+ * index that visits each distinct version once, whatever the number of appliances.
+ */
+const VERSIONS_LIKE = `WITH RECURSIVE versions(v) AS (
+    SELECT min(firmware) FROM appliances
+    UNION ALL SELECT (SELECT min(firmware) FROM appliances WHERE firmware > versions.v) FROM versions WHERE versions.v IS NOT NULL
+  ) SELECT v FROM versions WHERE v LIKE ? ESCAPE '\\'`;
+/** Appliances holding a term of 3+ characters in any searched field (two parameters: its phrase and its LIKE pattern). */
+const LONG_TERM_IDS = `${IN_TRIGRAMS} UNION SELECT id FROM appliances WHERE firmware IN (${VERSIONS_LIKE})`;
+/** The same as a condition: a set of ids the query can start from, as it did from the trigram index alone. */
+const LONG_TERM = `a.id IN (${LONG_TERM_IDS})`;
 
 /**
  * Free text: every term must occur in one of the fields (serial, hostname, IPv4, IPv6, firmware),
  * case-insensitively. Terms of 3+ characters are looked up in the trigram index (a phrase of a
- * term's trigrams matches exactly where the term is a substring); shorter ones fall back to LIKE.
+ * term's trigrams matches exactly where the term is a substring) and in the firmware versions;
+ * shorter ones fall back to LIKE on every field.
  */
-function textCondition(text: string): Condition | null {
+function textCondition(text: string): Condition[] {
   const terms = text.toLowerCase().split(/\s+/).filter(Boolean);
-  if (terms.length === 0) return null;
-  const long = terms.filter((t) => [...t].length >= TRIGRAM);
-  const short = terms.filter((t) => [...t].length < TRIGRAM).map(likePattern);
-  const test = terms.map(() => LIKE_ANY_FIELD).join(' AND ');
-  const testParams = terms.map(likePattern).flatMap(likeParams);
-  // Short terms alone: a scan of the fields (a page and its count about 18 ms at 100,000 appliances).
-  if (long.length === 0) return { kind: 'text', sql: test, params: testParams, test, testParams };
-  const match = long.map(ftsPhrase).join(' AND ');
-  const inFts = `a.id IN (SELECT rowid FROM appliances_fts WHERE appliances_fts MATCH ?)`;
-  const sql = [inFts, ...short.map(() => LIKE_ANY_FIELD)].join(' AND ');
-  const onlyFts = short.length === 0;
-  return {
-    kind: 'text',
-    sql,
-    params: [match, ...short.flatMap(likeParams)],
-    test,
-    testParams,
-    ...(onlyFts
-      ? {
-          ids: `SELECT rowid AS id FROM appliances_fts WHERE appliances_fts MATCH ?`,
-          count: `SELECT count(*) AS n FROM appliances_fts WHERE appliances_fts MATCH ?`,
-        }
-      : {}),
-  };
+  return terms.map((term) => {
+    const pattern = likePattern(term);
+    const test = LIKE_ANY_FIELD;
+    const testParams = likeParams(pattern);
+    // Short terms: a scan of the fields (a page and its count about 18 ms at 100,000 appliances).
+    if ([...term].length < TRIGRAM) return { kind: 'text', sql: test, params: testParams, test, testParams };
+    return {
+      kind: 'text',
+      sql: LONG_TERM,
+      params: [ftsPhrase(term), pattern],
+      test,
+      testParams,
+      ids: LONG_TERM_IDS,
+      count: `SELECT count(*) AS n FROM (${LONG_TERM_IDS})`,
+    };
+  });
 }
 
 function applianceConditions(f: ApplianceFilter): Condition[] {
@@ -247,8 +256,7 @@ function applianceConditions(f: ApplianceFilter): Condition[] {
       count: `SELECT count(DISTINCT appliance_id) AS n FROM appliance_tags WHERE tag IN (${list(f.tag)})`,
     });
   }
-  const text = textCondition(f.text ?? '');
-  if (text) out.push(text);
+  out.push(...textCondition(f.text ?? ''));
   return out;
 }
 
@@ -519,7 +527,8 @@ export class InventoryRepo {
 
   /** A connection-private temp table that holds an import's appliance rows until commit. */
   createApplianceStage(): ApplianceStage {
-    return new ApplianceStage(this.db, `import_stage_${++stageCounter}`);
+    const sites = new Map(this.db.prepare<[], { id: number; code: string }>('SELECT id, code FROM sites').all().map((s) => [s.code, s.id]));
+    return new ApplianceStage(this.db, `import_stage_${++stageCounter}`, sites);
   }
 }
 
@@ -540,29 +549,35 @@ export class ApplianceStage {
   private readonly t: string;
   private readonly insertMany: (rows: readonly StagedAppliance[]) => void;
 
+  /**
+   * `sites`: the sites stored when the import starts (code -> id), so most rows know their site as
+   * they are staged; sites created by the same import are looked up when the rows are resolved.
+   * (A site's code and id never change: sites are not renamed or deleted.)
+   */
   constructor(
     private readonly db: Db,
     table: string,
+    sites: ReadonlyMap<string, number>,
   ) {
     this.t = `temp.${table}`;
     db.exec(`CREATE TEMP TABLE ${table} (
       seq INTEGER PRIMARY KEY, line INTEGER NOT NULL, path TEXT,
       serial TEXT NOT NULL, hostname TEXT NOT NULL, site TEXT NOT NULL, model TEXT NOT NULL, ipv4 TEXT, ipv6 TEXT,
       ssh_port INTEGER NOT NULL, api_port INTEGER NOT NULL, storage_tb REAL NOT NULL, nic_gbps REAL NOT NULL,
-      firmware TEXT NOT NULL, tags TEXT NOT NULL, tags_json TEXT NOT NULL,
+      firmware TEXT NOT NULL, tags TEXT NOT NULL,
       status TEXT, status_reason TEXT, notes TEXT, fingerprint_given INTEGER NOT NULL, fingerprint TEXT,
       site_id INTEGER, appliance_id INTEGER)`);
     const insert = db.prepare(
       `INSERT INTO ${this.t} (line, path, serial, hostname, site, model, ipv4, ipv6, ssh_port, api_port, storage_tb, nic_gbps,
-         firmware, tags, tags_json, status, status_reason, notes, fingerprint_given, fingerprint)
+         firmware, tags, status, status_reason, notes, fingerprint_given, fingerprint, site_id)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.insertMany = db.transaction((rows: readonly StagedAppliance[]) => {
       for (const { line, path, item: i } of rows) {
         insert.run(
           line, path, i.serial, i.hostname, i.site, i.model, i.ipv4, i.ipv6, i.sshPort, i.apiPort, i.storageTb, i.nicGbps,
-          i.firmware, joinTags(i.tags), JSON.stringify(i.tags), i.status ?? null, i.statusReason ?? null, i.notes ?? null,
-          i.hostKeyFingerprint === undefined ? 0 : 1, i.hostKeyFingerprint ?? null,
+          i.firmware, joinTags(i.tags), i.status ?? null, i.statusReason ?? null, i.notes ?? null,
+          i.hostKeyFingerprint === undefined ? 0 : 1, i.hostKeyFingerprint ?? null, sites.get(i.site) ?? null,
         );
       }
     });
@@ -580,9 +595,9 @@ export class ApplianceStage {
 
   /** Inside the commit transaction, after sites are written: which site and appliance each row names. */
   resolve(): void {
-    this.db.exec(`UPDATE ${this.t} SET
-      site_id = (SELECT id FROM sites WHERE code = ${this.t}.site),
-      appliance_id = (SELECT id FROM appliances WHERE serial = ${this.t}.serial)`);
+    // Only rows that get a value are written (a first import of new appliances writes none).
+    this.db.exec(`UPDATE ${this.t} SET site_id = (SELECT id FROM sites WHERE code = ${this.t}.site) WHERE site_id IS NULL`);
+    this.db.exec(`UPDATE ${this.t} SET appliance_id = a.id FROM appliances a WHERE a.serial = ${this.t}.serial`);
   }
 
   /** Every row whose serial already appeared earlier in the same import. */
@@ -649,7 +664,7 @@ export class ApplianceStage {
         storageTb: r.storage_tb,
         nicGbps: r.nic_gbps,
         firmware: r.firmware,
-        tags: JSON.parse(r.tags_json) as string[],
+        tags: splitTags(r.tags),
         ...(r.status === null ? {} : { status: r.status }),
         ...(r.status_reason === null ? {} : { statusReason: r.status_reason }),
         ...(r.notes === null ? {} : { notes: r.notes }),
@@ -683,7 +698,8 @@ export class ApplianceStage {
     // Likewise the trigram index: its postings for every new row in one statement after the insert
     // instead of the trigger's one statement per row (made from the trigger's own text).
     const trigram = rebuilt.length ? this.bulkTrigramInsert() : null;
-    const maxIdBefore = trigram ? this.db.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM appliances').get()!.id ?? 0 : 0;
+    // New rows get ids above every stored one, so "id > maxIdBefore" is exactly the rows inserted here.
+    const maxIdBefore = this.db.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM appliances').get()!.id ?? 0;
     if (trigram) this.db.exec(`DROP TRIGGER "${FTS_INSERT_TRIGGER}"`);
     this.db
       .prepare(
@@ -700,12 +716,15 @@ export class ApplianceStage {
       this.db.exec(trigram.trigger);
     }
     for (const index of rebuilt) this.db.exec(index.sql);
-    // The new rows are those without an appliance id (the stage keeps it as resolved before the insert).
-    this.db.exec(
-      `INSERT INTO appliance_tags (tag, appliance_id)
-         SELECT j.value, a.id FROM ${this.t} st JOIN appliances a ON a.serial = st.serial, json_each(st.tags_json) j
-          WHERE st.appliance_id IS NULL AND st.tags_json <> '[]'`,
-    );
+    // Each new row's tags from its own stored list (a tag has no ';' and nothing JSON escapes, see
+    // Tag in the contract, so the list becomes a JSON array by putting quotes around its parts).
+    this.db
+      .prepare(
+        `INSERT INTO appliance_tags (tag, appliance_id)
+           SELECT j.value, a.id FROM appliances a, json_each('["' || replace(a.tags, ';', '","') || '"]') j
+            WHERE a.id > ? AND a.tags <> ''`,
+      )
+      .run(maxIdBefore);
     this.db
       .prepare(
         `INSERT INTO audit_log (at, actor, action, target, details)
@@ -759,7 +778,6 @@ interface StageRow {
   nic_gbps: number;
   firmware: string;
   tags: string;
-  tags_json: string;
   status: LifecycleStatus | null;
   status_reason: string | null;
   notes: string | null;

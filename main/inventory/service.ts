@@ -47,10 +47,11 @@ import {
   type inventoryEvents,
 } from './contract';
 import { readCsv, type CsvKind } from './csv';
+import { inBatches } from '../kit/batches';
 import { applianceItem, parseDocumentText, readDocument } from './document';
 import { EXPORT_MIME, exportChunks, exportFilename, type ExportFormat, type ExportKind } from './exporter';
-import type { InventoryDocument, ParsedRow } from './import-items';
-import { Importer, siteChanges } from './importer';
+import type { InventoryDocument } from './import-items';
+import { Importer, siteChanges, type ImportRun } from './importer';
 import { InventoryRepo, type ApplianceFilter, type ApplianceRecord, type StoredAppliance, type StoredSite } from './repo';
 
 export type { InventoryDocument } from './import-items';
@@ -67,6 +68,8 @@ export interface ImportOptions {
   source?: string;
 }
 
+/** JSON document items are handed to the importer this many at a time (CSV rows come a chunk of the file at a time). */
+const DOCUMENT_BATCH = 1000;
 const RECENT_AUDIT = 50;
 
 function publicAppliance(stored: StoredAppliance): Appliance {
@@ -411,7 +414,7 @@ export class InventoryService {
   ): Promise<ImportReport> {
     const source = req.format === 'csv' ? `rpc:${req.kind ?? 'csv'}` : 'rpc:json';
     return this.runImport(
-      () => (req.format === 'csv' ? readCsv(req.content, req.kind) : readDocument(parseDocumentText(req.content))),
+      () => (req.format === 'csv' ? readCsv(req.content, req.kind) : inBatches(readDocument(parseDocumentText(req.content)), DOCUMENT_BATCH)),
       { dryRun: req.dryRun ?? false, source, replaceHostKeys: req.replaceHostKeys ?? false },
       actor,
     );
@@ -429,7 +432,7 @@ export class InventoryService {
   /** A typed JSON document (the lab's seeding path); validated item by item like any import. */
   importDocument(doc: InventoryDocument, actor: string, opts: ImportOptions = {}): Promise<ImportReport> {
     return this.runImport(
-      () => readDocument(doc),
+      () => inBatches(readDocument(doc), DOCUMENT_BATCH),
       { dryRun: opts.dryRun ?? false, source: opts.source ?? 'document', replaceHostKeys: opts.replaceHostKeys ?? false },
       actor,
     );
@@ -437,7 +440,7 @@ export class InventoryService {
 
   /** Imports run one at a time; each is one transaction at the end. */
   private runImport(
-    rows: () => AsyncIterable<ParsedRow> | Iterable<ParsedRow>,
+    rows: () => ImportRun['rows'],
     opts: { dryRun: boolean; source: string; replaceHostKeys: boolean },
     actor: string,
   ): Promise<ImportReport> {

@@ -268,20 +268,27 @@ export class CsvSplitter {
 }
 
 /**
- * The records of a CSV stream in file order. The source (bytes as UTF-8, or strings) is consumed and
- * destroyed, also when the caller stops early.
+ * The records of a CSV stream in file order, in batches (the records each chunk of the stream
+ * completed): a reader of 100,000 rows then waits on a promise per chunk, not per row. The source
+ * (bytes as UTF-8, or strings) is consumed and destroyed, also when the caller stops early.
  */
-export async function* readCsvRecords(source: Readable, options: CsvRecordOptions): AsyncGenerator<CsvRecord> {
+export async function* readCsvRecordBatches(source: Readable, options: CsvRecordOptions): AsyncGenerator<CsvRecord[]> {
   const splitter = new CsvSplitter(options);
   const decoder = new StringDecoder('utf8');
   try {
     for await (const chunk of source as AsyncIterable<Buffer | string>) {
-      yield* splitter.push(typeof chunk === 'string' ? chunk : decoder.write(chunk));
+      const records = splitter.push(typeof chunk === 'string' ? chunk : decoder.write(chunk));
+      if (records.length) yield records;
     }
     const rest = decoder.end();
-    if (rest) yield* splitter.push(rest);
-    yield* splitter.end();
+    const last = [...(rest ? splitter.push(rest) : []), ...splitter.end()];
+    if (last.length) yield last;
   } finally {
     source.destroy();
   }
+}
+
+/** The records of a CSV stream in file order, one at a time (see readCsvRecordBatches). */
+export async function* readCsvRecords(source: Readable, options: CsvRecordOptions): AsyncGenerator<CsvRecord> {
+  for await (const batch of readCsvRecordBatches(source, options)) yield* batch;
 }

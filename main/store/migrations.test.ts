@@ -6,6 +6,8 @@ import { tempDir } from '../../tests/support/temp-dir';
 import { migrate, openDatabase, schemaVersion, type Db } from './db';
 import { MIGRATIONS } from '../migrations';
 import { gatherMigrations } from './migrations';
+import { InventoryRepo } from '../inventory/repo';
+import { ApplianceQuery } from '../inventory/contract';
 
 let dir: string;
 beforeEach(() => {
@@ -170,7 +172,7 @@ describe('version 6: free text through the trigram index', () => {
 describe('version 19: one trigram column per searched field', () => {
   it('reindexes the appliances stored before it by field, and follows inserts, changes and deletes after it', () => {
     const path = seededBefore(19, { hostname: 'Old1.GRU1.example.net', ipv6: '2001:DB8::7' });
-    const db = openDatabase(path, MIGRATIONS);
+    const db = openDatabase(path, MIGRATIONS.slice(0, 19));
     const match = (query: string) =>
       (db.prepare(`SELECT rowid AS id FROM appliances_fts WHERE appliances_fts MATCH ?`).all(query) as { id: number }[]).map((r) => r.id);
     // Each field, lower-cased, in a column of its own.
@@ -208,7 +210,7 @@ describe('version 21: no stored haystack column', () => {
         status, notes, created_at, updated_at)
         VALUES (7, 'OCA-OLD-1', 'Old1.GRU1.example.net', 1, 'storage', '10.9.8.7', NULL, 22, 443, 240, 100, '2026.1.0', 'online', '', 'x', 'x');`);
     v20.close();
-    const db = openDatabase(path, MIGRATIONS);
+    const db = openDatabase(path, MIGRATIONS.slice(0, 21));
     const columns = (db.prepare(`SELECT name FROM pragma_table_info('appliances')`).all() as { name: string }[]).map((c) => c.name);
     expect(columns).not.toContain('search');
     expect(columns).toContain('firmware');
@@ -231,6 +233,36 @@ describe('version 21: no stored haystack column', () => {
     // A change to a field that is not searched leaves the index as it was.
     change('status', 'drained');
     expect(match('hostname : "renamed"')).toEqual([7]);
+    db.close();
+  });
+});
+
+describe('version 22: firmware out of the trigram index', () => {
+  it('reindexes without firmware, follows the other fields, and free text still finds firmware through the versions', () => {
+    const path = seededBefore(22, { hostname: 'Old1.GRU1.example.net', ipv6: null });
+    const db = openDatabase(path, MIGRATIONS.slice(0, 22));
+    const match = (query: string) =>
+      (db.prepare(`SELECT rowid AS id FROM appliances_fts WHERE appliances_fts MATCH ?`).all(query) as { id: number }[]).map((r) => r.id);
+    expect(match('serial : "oca-old"')).toEqual([7]);
+    expect(match('hostname : "old1.gru1"')).toEqual([7]);
+    expect(() => match('firmware : "2026.1"')).toThrow(/no such column/);
+    expect(match('"2026.1"')).toEqual([]);
+    // Inserts and changes of the indexed fields are followed; a firmware change does not touch the index.
+    db.exec(`INSERT INTO appliances (id, serial, hostname, site_id, model, ipv4, ssh_port, api_port, storage_tb, nic_gbps, firmware,
+        status, notes, created_at, updated_at)
+        VALUES (8, 'OCA-NEW-2', 'new2.gru1.example.net', 1, 'flash', '10.9.8.8', 22, 443, 24, 400, '2026.2.0', 'online', '', 'x', 'x')`);
+    expect(match('"10.9.8"')).toEqual([7, 8]);
+    db.prepare(`UPDATE appliances SET ipv4 = '10.1.2.3' WHERE id = 8`).run();
+    expect(match('ipv4 : "10.1.2"')).toEqual([8]);
+    db.prepare(`UPDATE appliances SET firmware = '2027.5.0' WHERE id = 7`).run();
+    expect(match('hostname : "old1.gru1"')).toEqual([7]);
+    const repo = new InventoryRepo(db);
+    const found = (text: string) =>
+      repo.queryAppliances(ApplianceQuery.parse({ text }) as Parameters<typeof repo.queryAppliances>[0]).items.map((a) => a.serial);
+    expect(found('2027.5')).toEqual(['OCA-OLD-1']);
+    expect(found('2026.2.0 new2')).toEqual(['OCA-NEW-2']);
+    expect(found('2026')).toEqual(['OCA-NEW-2']);
+    expect(found('oca 2027')).toEqual(['OCA-OLD-1']);
     db.close();
   });
 });
