@@ -4,10 +4,12 @@
  *   with a MessagePort (window message `fleetdeck:port`); if the engine process dies, the shell
  *   says so (`{ type: 'fleetdeck:engine' }`), the channel delivers a `system.shutdown` event and
  *   closes, and the shell reloads the window once the engine is back;
- * - browser host: a WebSocket to /rpc on the same origin, with the per-run token from the URL.
+ * - browser host: a WebSocket to /rpc on the same origin, with the per-run token from the URL,
+ *   opened by the page's early script before the app loaded (api/early.ts) and adopted here.
  */
 import type { Channel } from '../../../main/api/channel';
 import { EVENT_METHOD } from '../../../main/api/wire';
+import { adoptEarlySocket } from './early';
 
 declare global {
   interface Window {
@@ -57,13 +59,17 @@ function messagePortChannel(port: MessagePort): Channel {
   };
 }
 
-function webSocketChannel(ws: WebSocket): Channel {
+/** `takeBacklog`: what an early socket (api/early.ts) received before this channel listened, taken once. */
+function webSocketChannel(ws: WebSocket, takeBacklog: () => string[] = () => []): Channel {
   return {
     send: (text) => ws.send(text),
-    onMessage: (handler) =>
+    onMessage: (handler) => {
+      // Both in one go: no message can land between the backlog and the listener.
+      for (const text of takeBacklog()) handler(text);
       ws.addEventListener('message', (e: MessageEvent) => {
         if (typeof e.data === 'string') handler(e.data);
-      }),
+      });
+    },
     onClose: (handler) => ws.addEventListener('close', () => handler()),
     close: () => ws.close(),
   };
@@ -100,6 +106,18 @@ export function openCarrier(): Promise<Channel> {
       window.postMessage('fleetdeck:want-port', '*');
     });
   }
+  const early = adoptEarlySocket();
+  if (early) {
+    // The page's early script opened it; if it could not, try once more here.
+    return early.open.then(
+      (ws) => webSocketChannel(ws, early.takeBacklog),
+      () => openWebSocket(),
+    );
+  }
+  return openWebSocket();
+}
+
+function openWebSocket(): Promise<Channel> {
   return new Promise((resolve, reject) => {
     const token = hostToken();
     if (!token) {
