@@ -15,6 +15,7 @@ import { formatRowCount } from '../../ui/format';
 import { EMPTY_QUERY, hasFilters, listQueryKey, type ListQuery, type SortField } from '../../route';
 import { useInventory } from './store';
 import { toastError, useUi } from '../../stores/ui';
+import { afterOpeningScreen } from '../../ui/opening-screen';
 
 export function AppliancesScreen({ query }: { query: ListQuery }) {
   const navigate = useUi((s) => s.navigate);
@@ -29,9 +30,12 @@ export function AppliancesScreen({ query }: { query: ListQuery }) {
   const [exportFormat, setExportFormat] = useState<'csv' | 'json'>('csv');
   const textRef = useRef<HTMLInputElement>(null);
 
+  // On a window that opened here, after the first rows are painted (ui/opening-screen.ts).
   useEffect(() => {
-    void loadFacets();
-    void loadOverview();
+    afterOpeningScreen(() => {
+      void loadFacets();
+      void loadOverview();
+    });
   }, [loadFacets, loadOverview]);
 
   useEffect(() => {
