@@ -12,6 +12,7 @@ import { useInventory } from './features/inventory/store';
 import type { Route } from './route';
 import { BOOT_MARKS, whenMarked } from './ui/boot-marks';
 import { holdForOpeningScreen, openingScreenShown } from './ui/opening-screen';
+import { preloadOverviewScreen } from './features/overview/routes';
 
 /** A table whose first page came but shows no rows (no room on screen) lets the rest go after this. */
 const SHOWN_FALLBACK_MS = 1_000;
@@ -50,6 +51,8 @@ function holdForFirstRows(route: Route): void {
 export function startSession(): Promise<void> {
   const opening = useUi.getState().route;
   holdForFirstRows(opening);
+  // Screens load their code when shown (ui/lazy-screen.ts); the overview, a window's default, starts now.
+  if (opening.name === 'overview') preloadOverviewScreen();
   // Listeners run inside the store's set(), before React hears of the change and renders.
   const stop = useEngine.subscribe((s) => {
     if (!s.client) return;

@@ -2,9 +2,8 @@
  * The appliance table with its filter bar. Filters and sort live in the URL hash, so a reload, a
  * shared link or Back shows the same rows. `/` jumps to the text filter.
  */
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { APPLIANCE_MODELS, LIFECYCLE_STATUSES } from '../../../../main/inventory/contract';
-import { AddApplianceDialog } from './AddApplianceDialog';
 import { ApplianceTable } from './ApplianceTable';
 import { MultiSelect, type Option } from '../../ui/MultiSelect';
 import { TableRunCommand } from '../jobs/TableRunCommand';
@@ -16,6 +15,9 @@ import { EMPTY_QUERY, hasFilters, listQueryKey, type ListQuery, type SortField }
 import { useInventory } from './store';
 import { toastError, useUi } from '../../stores/ui';
 import { afterOpeningScreen } from '../../ui/opening-screen';
+
+// The form's code loads when it is first opened: the table's first screen does without it.
+const AddApplianceDialog = lazy(async () => ({ default: (await import('./AddApplianceDialog')).AddApplianceDialog }));
 
 export function AppliancesScreen({ query }: { query: ListQuery }) {
   const navigate = useUi((s) => s.navigate);
@@ -166,11 +168,13 @@ export function AppliancesScreen({ query }: { query: ListQuery }) {
       <ApplianceTable query={query} onSort={onSort} onOpen={onOpen} />
 
       {adding && (
-        <AddApplianceDialog
-          title="Add appliance"
-          initialSite={query.site.length === 1 ? query.site[0] : undefined}
-          onClose={() => setAdding(false)}
-        />
+        <Suspense fallback={null}>
+          <AddApplianceDialog
+            title="Add appliance"
+            initialSite={query.site.length === 1 ? query.site[0] : undefined}
+            onClose={() => setAdding(false)}
+          />
+        </Suspense>
       )}
     </div>
   );
