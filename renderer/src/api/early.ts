@@ -24,7 +24,6 @@ interface EarlyRequest {
   params: string;
   /** The reply's result; rejects when the engine answered with an error or the socket closed first. */
   reply: Promise<unknown>;
-  taken: boolean;
 }
 
 interface EarlySocket {
@@ -71,7 +70,7 @@ export function openEarlySession(): void {
   if (first) {
     const reply = new Promise<unknown>((resolve, reject) => (settle = { resolve, reject }));
     reply.catch(() => undefined); // whoever takes it handles a failure; nobody may take it
-    request = { method: first.method, params: JSON.stringify(first.params), reply, taken: false };
+    request = { method: first.method, params: JSON.stringify(first.params), reply };
     const sent = JSON.stringify({ jsonrpc: '2.0', id: EARLY_ID, method: first.method, params: first.params });
     void open.then(() => ws.send(sent), () => settle?.reject(new Error('The early request was not sent.')));
     ws.addEventListener('close', () => settle?.reject(new Error('The connection closed before the early reply.')), { once: true });
@@ -118,9 +117,9 @@ export function adoptEarlySocket(): { open: Promise<WebSocket>; takeBacklog(): s
 }
 
 /**
- * The early reply, when the app's request is the early one (same method, same params) and no one
- * has taken it yet; null otherwise (send it the usual way). Rejects as the early request failed:
- * the caller then sends it the usual way.
+ * The early reply, when the app's first request of the early one's method is the early one (same
+ * params); null otherwise (send it the usual way). Rejects as the early request failed: the caller
+ * then sends it the usual way.
  */
 export function takeEarlyReply<D extends keyof Api, M extends keyof Api[D] & string>(
   domain: D,
@@ -128,7 +127,9 @@ export function takeEarlyReply<D extends keyof Api, M extends keyof Api[D] & str
   params: Api[D][M] extends (input: infer I) => Promise<unknown> ? I : never,
 ): (Api[D][M] extends (input: never) => Promise<infer O> ? Promise<O> : never) | null {
   const r = request;
-  if (!r || r.taken || r.method !== `${domain}.${method}` || r.params !== JSON.stringify(params)) return null;
-  r.taken = true;
+  if (!r || r.method !== `${domain}.${method}`) return null;
+  // The first such request decides: the early reply is taken now or never (its rows are let go).
+  request = null;
+  if (r.params !== JSON.stringify(params)) return null;
   return r.reply as Api[D][M] extends (input: never) => Promise<infer O> ? Promise<O> : never;
 }
