@@ -93,6 +93,12 @@ export function hostToken(): string | null {
   return sessionStorage.getItem('fleetdeck.token');
 }
 
+/** The browser host's RPC WebSocket on this page's origin. */
+export function rpcSocketUrl(token: string): string {
+  const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
+  return `${scheme}://${window.location.host}/rpc?token=${encodeURIComponent(token)}`;
+}
+
 export function openCarrier(): Promise<Channel> {
   if (window.fleetdeckDesktop) {
     return new Promise((resolve) => {
@@ -124,8 +130,7 @@ function openWebSocket(): Promise<Channel> {
       reject(new Error('This page was opened without its access token. Open the URL that `fleetdeck serve` printed.'));
       return;
     }
-    const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
-    const ws = new WebSocket(`${scheme}://${window.location.host}/rpc?token=${encodeURIComponent(token)}`);
+    const ws = new WebSocket(rpcSocketUrl(token));
     ws.addEventListener('open', () => resolve(webSocketChannel(ws)), { once: true });
     ws.addEventListener('error', () => reject(new Error('Could not reach the Fleetdeck engine.')), { once: true });
   });

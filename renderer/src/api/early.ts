@@ -12,7 +12,7 @@
  * The desktop app (MessagePort from the preload) opens its session as before.
  */
 import type { Api } from '../../../main/api/contract';
-import { hostToken } from './carrier';
+import { hostToken, rpcSocketUrl } from './carrier';
 import { PAGE_SIZE, parseListQuery, splitHash, toApplianceQuery } from '../list-query';
 
 /** The early request's JSON-RPC id: a string, so it never meets the client's numeric ids. */
@@ -55,8 +55,7 @@ export function openEarlySession(): void {
   if (early || window.fleetdeckDesktop) return;
   const token = hostToken();
   if (!token) return;
-  const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
-  const ws = new WebSocket(`${scheme}://${window.location.host}/rpc?token=${encodeURIComponent(token)}`);
+  const ws = new WebSocket(rpcSocketUrl(token));
   const open = new Promise<WebSocket>((resolve, reject) => {
     ws.addEventListener('open', () => resolve(ws), { once: true });
     ws.addEventListener('error', () => reject(new Error('Could not reach the Fleetdeck engine.')), { once: true });
