@@ -33,6 +33,7 @@ import { followDiagnostics } from './features/diagnostics/store';
 import { followFirmwareEvents } from './features/firmware/store';
 import { followRolloutEvents } from './features/rollouts/store';
 import { useUi } from './stores/ui';
+import { afterOpeningScreen, followAfterOpeningScreen } from './ui/opening-screen';
 
 export function App() {
   const state = useEngine((s) => s.state);
@@ -57,12 +58,13 @@ export function App() {
   useEffect(() => (connected ? followInventoryChanges() : undefined), [connected]);
   useEffect(() => (connected ? followHealth() : undefined), [connected]);
   useEffect(() => (connected ? followJobEvents() : undefined), [connected]);
-  useEffect(() => (connected ? followNetEvents() : undefined), [connected]);
+  // Host-key alerts and the snapshot banner wait for the opening screen's own data (ui/opening-screen.ts).
+  useEffect(() => (connected ? followAfterOpeningScreen(followNetEvents) : undefined), [connected]);
   useEffect(() => (connected ? followTerminalEvents() : undefined), [connected]);
   useEffect(() => (connected ? followDiagnostics() : undefined), [connected]);
   useEffect(() => (connected ? followProvisioning() : undefined), [connected]);
   useEffect(() => {
-    if (connected) void useSnapshots.getState().loadCurrent();
+    if (connected) afterOpeningScreen(() => void useSnapshots.getState().loadCurrent());
   }, [connected]);
   useEffect(() => (connected ? followFirmwareEvents() : undefined), [connected]);
   useEffect(() => (connected ? followRolloutEvents() : undefined), [connected]);

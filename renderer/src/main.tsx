@@ -1,4 +1,7 @@
 /** The renderer's entry: styles, the saved theme, then the app. */
+// The page's early script, also an entry of its own that index.html runs first (it opens the session
+// once); imported here so the bundler keeps it and what it uses in its own small chunk.
+import './early';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import './ui/styles.css';

@@ -3,31 +3,21 @@
  * `#/sites`, `#/sites/CODE`, `#/import`, `#/audit`. Reloads and back/forward keep the place and the filters.
  * Pure: no DOM, so it is tested in Node.
  */
-import {
-  APPLIANCE_MODELS,
-  LIFECYCLE_STATUSES,
-  SORT_FIELDS,
-  type ApplianceModel,
-  type ApplianceQuery,
-  type LifecycleStatus,
-} from '../../main/inventory/contract';
+import { APPLIANCE_MODELS, LIFECYCLE_STATUSES, SORT_FIELDS } from '../../main/inventory/contract';
 import { DIAG_CHECKS, HEALTH_STATUSES, type DiagCheck, type HealthStatus } from '../../main/appliance/contract';
 import { SERIES_RANGES, type SeriesRange } from '../../main/history/contract';
+import { EMPTY_QUERY, encodeListQuery, oneOf, parseListQuery, splitHash, unique, type ListQuery, type ListVocabulary } from './list-query';
 
-export type SortField = (typeof SORT_FIELDS)[number];
-export type SortDir = 'asc' | 'desc';
-
-/** What the appliance table shows: filters and sort, without paging. */
-export interface ListQuery {
-  text: string;
-  status: LifecycleStatus[];
-  site: string[];
-  partner: string[];
-  model: ApplianceModel[];
-  tag: string[];
-  sort: SortField;
-  dir: SortDir;
-}
+export {
+  EMPTY_QUERY,
+  encodeListQuery,
+  hasFilters,
+  listQueryKey,
+  toApplianceQuery,
+  type ListQuery,
+  type SortDir,
+  type SortField,
+} from './list-query';
 
 export type Route =
   | { name: 'overview' }
@@ -60,83 +50,8 @@ export type MapSize = 'capacity' | 'serving';
 
 export type RouteName = Route['name'];
 
-export const EMPTY_QUERY: ListQuery = {
-  text: '',
-  status: [],
-  site: [],
-  partner: [],
-  model: [],
-  tag: [],
-  sort: 'serial',
-  dir: 'asc',
-};
-
-const MULTI_KEYS = ['status', 'site', 'partner', 'model', 'tag'] as const;
-
-function oneOf<T extends string>(allowed: readonly T[], value: string): value is T {
-  return (allowed as readonly string[]).includes(value);
-}
-
-function unique(values: string[]): string[] {
-  return [...new Set(values.map((v) => v.trim()).filter((v) => v.length > 0))];
-}
-
-export function parseListQuery(search: string): ListQuery {
-  const params = new URLSearchParams(search);
-  const sort = params.get('sort') ?? '';
-  const dir = params.get('dir');
-  return {
-    text: (params.get('text') ?? '').slice(0, 200),
-    status: unique(params.getAll('status')).filter((s) => oneOf(LIFECYCLE_STATUSES, s)),
-    site: unique(params.getAll('site')),
-    partner: unique(params.getAll('partner')),
-    model: unique(params.getAll('model')).filter((m) => oneOf(APPLIANCE_MODELS, m)),
-    tag: unique(params.getAll('tag')),
-    sort: oneOf(SORT_FIELDS, sort) ? sort : 'serial',
-    dir: dir === 'desc' ? 'desc' : 'asc',
-  };
-}
-
-/** The query string for a list query; only what differs from the defaults, in a stable order. */
-export function encodeListQuery(query: ListQuery): string {
-  const params = new URLSearchParams();
-  if (query.text.trim()) params.set('text', query.text.trim());
-  for (const key of MULTI_KEYS) for (const value of query[key]) params.append(key, value);
-  if (query.sort !== 'serial') params.set('sort', query.sort);
-  if (query.dir !== 'asc') params.set('dir', query.dir);
-  return params.toString();
-}
-
-/** A stable identity for a list query: equal queries give equal keys. */
-export function listQueryKey(query: ListQuery): string {
-  const sorted: ListQuery = {
-    ...query,
-    text: query.text.trim(),
-    status: [...query.status].sort(),
-    site: [...query.site].sort(),
-    partner: [...query.partner].sort(),
-    model: [...query.model].sort(),
-    tag: [...query.tag].sort(),
-  };
-  return encodeListQuery(sorted);
-}
-
-/** The engine's query for a window of rows. Empty filters are left out. */
-export function toApplianceQuery(query: ListQuery, offset: number, limit: number): ApplianceQuery {
-  const out: ApplianceQuery = { sort: query.sort, dir: query.dir, offset, limit };
-  const text = query.text.trim();
-  if (text) out.text = text;
-  if (query.status.length) out.status = query.status;
-  if (query.site.length) out.site = query.site;
-  if (query.partner.length) out.partner = query.partner;
-  if (query.model.length) out.model = query.model;
-  if (query.tag.length) out.tag = query.tag;
-  return out;
-}
-
-export function hasFilters(query: ListQuery): boolean {
-  return query.text.trim() !== '' || MULTI_KEYS.some((k) => query[k].length > 0);
-}
+/** The appliance table's query as the hash carries it, checked against the contract's vocabulary. */
+const LIST_VOCABULARY: ListVocabulary = { statuses: LIFECYCLE_STATUSES, models: APPLIANCE_MODELS, sortFields: SORT_FIELDS };
 
 function decodeSegment(segment: string): string | null {
   try {
@@ -148,11 +63,7 @@ function decodeSegment(segment: string): string | null {
 
 /** `#/appliances/ABC?x=1` → a route; anything unknown is the overview. */
 export function parseHash(hash: string): Route {
-  const raw = hash.replace(/^#/, '');
-  const q = raw.indexOf('?');
-  const path = q >= 0 ? raw.slice(0, q) : raw;
-  const search = q >= 0 ? raw.slice(q + 1) : '';
-  const parts = path.split('/').filter((p) => p.length > 0);
+  const { parts, search } = splitHash(hash);
   const [head, second] = parts;
   const arg = second !== undefined ? decodeSegment(second) : null;
   switch (head) {
@@ -161,7 +72,7 @@ export function parseHash(hash: string): Route {
         const checks = unique((new URLSearchParams(search).get('diag') ?? '').split(',')).filter((c) => oneOf(DIAG_CHECKS, c));
         return checks.length ? { name: 'appliance', serial: arg, checks } : { name: 'appliance', serial: arg };
       }
-      return { name: 'appliances', query: parseListQuery(search) };
+      return { name: 'appliances', query: parseListQuery(search, LIST_VOCABULARY) };
     case 'sites':
       if (arg) return { name: 'site', code: arg };
       return { name: 'sites' };

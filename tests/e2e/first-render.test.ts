@@ -1,8 +1,9 @@
 /**
  * The appliance table's first render (bench:render measures its time; docs/first-render.md): the
- * window opens its session with the engine before React's first render and asks for the table's
- * first page the moment the session is up, as the session's first request, once; and the page
- * records where its time went as User Timing marks, in order.
+ * page's early script opens the session with the engine and asks for the table's first page before
+ * the app's script has run, as the session's first request, once; what the rest of the window shows
+ * is asked for after the first rows are painted (also on an empty fleet, where no row ever shows);
+ * and the page records where its time went as User Timing marks, in order.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
@@ -13,6 +14,33 @@ import { openAppSession, type AppSession } from './support/session';
 import { BOOT_MARKS } from '../../renderer/src/ui/boot-marks';
 
 if (!chromiumAvailable) console.log(`SKIPPED: first-render end-to-end tests - ${chromiumSkipReason}`);
+
+/**
+ * Each JSON-RPC request the page sends, with when it went (the page's clock), recorded in the page
+ * itself (a wrapper on WebSocket.send installed before any of the page's scripts).
+ */
+const RECORD_SENDS = `(() => {
+  const sends = [];
+  window.__sends = sends;
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    try {
+      const m = JSON.parse(String(data));
+      if (m && m.method) sends.push({ method: m.method, id: m.id, at: performance.now() });
+    } catch {}
+    return send.call(this, data);
+  };
+})()`;
+type Send = { method: string; id: unknown; at: number };
+const sendsOf = async (page: Page) => (await page.evaluate('window.__sends')) as Send[];
+const markAt = async (page: Page, name: string) =>
+  (await page.evaluate(`performance.getEntriesByName(${JSON.stringify(name)})[0]?.startTime ?? null`)) as number | null;
+/** Asked for by the rest of the window (filter bar, fleet total, top bar, alerts, snapshot banner). */
+const AFTER_ROWS = ['inventory.facets', 'inventory.overview', 'system.info', 'net.hostKeyAlerts', 'snapshots.current'];
+const notSent = async (page: Page) => {
+  const sends = await sendsOf(page);
+  return AFTER_ROWS.filter((m) => !sends.some((s) => s.method === m));
+};
 
 describe.skipIf(!chromiumAvailable)('the appliance table on a fresh window (Playwright + Chromium)', () => {
   let session: AppSession;
@@ -63,6 +91,32 @@ describe.skipIf(!chromiumAvailable)('the appliance table on a fresh window (Play
     }
   });
 
+  it('sends the first page from the early script, and the rest of the window\'s requests only after the first rows are painted', async () => {
+    const page = await session.browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.setDefaultTimeout(20_000);
+    try {
+      await page.addInitScript(RECORD_SENDS);
+      const url = new URL(session.app.url);
+      url.hash = '#/appliances';
+      await page.goto(url.toString());
+      await page.getByTestId('appliance-row').first().waitFor();
+      await page.waitForFunction(`performance.getEntriesByName(${JSON.stringify(BOOT_MARKS.firstRows)}).length === 1`);
+      // Every one of them goes out in the end (the filter bar's facets, the fleet total, ...).
+      await expect.poll(() => notSent(page), { timeout: 20_000 }).toEqual([]);
+      const sends = await sendsOf(page);
+      const firstRows = (await markAt(page, BOOT_MARKS.firstRows))!;
+      expect(sends[0]).toMatchObject({ method: 'inventory.listAppliances', id: 'fleetdeck-early-1' });
+      const early = sends.filter((s) => s.method === 'inventory.listAppliances');
+      expect(early).toHaveLength(1);
+      for (const m of AFTER_ROWS) {
+        const first = sends.find((s) => s.method === m)!;
+        expect({ method: m, afterRows: first.at >= firstRows }).toEqual({ method: m, afterRows: true });
+      }
+    } finally {
+      await page.close();
+    }
+  });
+
   it('marks script run, session up, first page and first rows painted, in that order', async () => {
     const { page } = await openTable();
     try {
@@ -74,6 +128,32 @@ describe.skipIf(!chromiumAvailable)('the appliance table on a fresh window (Play
       expect(at.every((t) => typeof t === 'number')).toBe(true);
       const times = at as number[];
       for (let i = 1; i < times.length; i++) expect(times[i]).toBeGreaterThanOrEqual(times[i - 1]!);
+    } finally {
+      await page.close();
+    }
+  });
+});
+
+describe.skipIf(!chromiumAvailable)('a window opening on an empty appliance table (Playwright + Chromium)', () => {
+  let session: AppSession;
+
+  beforeAll(async () => {
+    session = await openAppSession({ timeoutMs: 20_000 });
+  });
+
+  afterAll(() => session?.close());
+
+  it('still asks for the rest of the window\'s data, though no row is ever painted', async () => {
+    const page = await session.browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.setDefaultTimeout(20_000);
+    try {
+      await page.addInitScript(RECORD_SENDS);
+      const url = new URL(session.app.url);
+      url.hash = '#/appliances';
+      await page.goto(url.toString());
+      await page.getByTestId('appliance-count').filter({ hasText: /^0 appliances$/ }).waitFor();
+      await expect.poll(() => notSent(page), { timeout: 20_000 }).toEqual([]);
+      expect(await markAt(page, BOOT_MARKS.firstRows)).toBeNull();
     } finally {
       await page.close();
     }

@@ -4,10 +4,12 @@
  *   with a MessagePort (window message `fleetdeck:port`); if the engine process dies, the shell
  *   says so (`{ type: 'fleetdeck:engine' }`), the channel delivers a `system.shutdown` event and
  *   closes, and the shell reloads the window once the engine is back;
- * - browser host: a WebSocket to /rpc on the same origin, with the per-run token from the URL.
+ * - browser host: a WebSocket to /rpc on the same origin, with the per-run token from the URL,
+ *   opened by the page's early script before the app loaded (api/early.ts) and adopted here.
  */
 import type { Channel } from '../../../main/api/channel';
 import { EVENT_METHOD } from '../../../main/api/wire';
+import { adoptEarlySocket } from './early';
 
 declare global {
   interface Window {
@@ -57,13 +59,17 @@ function messagePortChannel(port: MessagePort): Channel {
   };
 }
 
-function webSocketChannel(ws: WebSocket): Channel {
+/** `takeBacklog`: what an early socket (api/early.ts) received before this channel listened, taken once. */
+function webSocketChannel(ws: WebSocket, takeBacklog: () => string[] = () => []): Channel {
   return {
     send: (text) => ws.send(text),
-    onMessage: (handler) =>
+    onMessage: (handler) => {
+      // Both in one go: no message can land between the backlog and the listener.
+      for (const text of takeBacklog()) handler(text);
       ws.addEventListener('message', (e: MessageEvent) => {
         if (typeof e.data === 'string') handler(e.data);
-      }),
+      });
+    },
     onClose: (handler) => ws.addEventListener('close', () => handler()),
     close: () => ws.close(),
   };
@@ -87,6 +93,12 @@ export function hostToken(): string | null {
   return sessionStorage.getItem('fleetdeck.token');
 }
 
+/** The browser host's RPC WebSocket on this page's origin. */
+export function rpcSocketUrl(token: string): string {
+  const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
+  return `${scheme}://${window.location.host}/rpc?token=${encodeURIComponent(token)}`;
+}
+
 export function openCarrier(): Promise<Channel> {
   if (window.fleetdeckDesktop) {
     return new Promise((resolve) => {
@@ -100,14 +112,25 @@ export function openCarrier(): Promise<Channel> {
       window.postMessage('fleetdeck:want-port', '*');
     });
   }
+  const early = adoptEarlySocket();
+  if (early) {
+    // The page's early script opened it; if it could not, try once more here.
+    return early.open.then(
+      (ws) => webSocketChannel(ws, early.takeBacklog),
+      () => openWebSocket(),
+    );
+  }
+  return openWebSocket();
+}
+
+function openWebSocket(): Promise<Channel> {
   return new Promise((resolve, reject) => {
     const token = hostToken();
     if (!token) {
       reject(new Error('This page was opened without its access token. Open the URL that `fleetdeck serve` printed.'));
       return;
     }
-    const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
-    const ws = new WebSocket(`${scheme}://${window.location.host}/rpc?token=${encodeURIComponent(token)}`);
+    const ws = new WebSocket(rpcSocketUrl(token));
     ws.addEventListener('open', () => resolve(webSocketChannel(ws)), { once: true });
     ws.addEventListener('error', () => reject(new Error('Could not reach the Fleetdeck engine.')), { once: true });
   });

@@ -7,6 +7,7 @@ import { connectEngine, ApiError } from '../api';
 import type { ApiClient } from '../../../main/api/client';
 import type { EngineInfo } from '../../../main/api/system-contract';
 import { BOOT_MARKS, markOnce } from '../ui/boot-marks';
+import { afterOpeningScreen } from '../ui/opening-screen';
 
 export type ConnectionState = 'connecting' | 'connected' | 'lost' | 'failed';
 
@@ -76,9 +77,11 @@ export const useEngine = create<EngineState>()((set, get) => ({
     set({ client, state: 'connected' });
     client.on('system.shutdown', ({ reason }) => get().markLost(`The engine stopped (${reason}).`));
     client.onClose(() => get().markLost('The connection to the engine closed.'));
-    client.api.system.info({}).then(
-      (info) => set({ info }),
-      () => undefined,
+    afterOpeningScreen(() =>
+      client.api.system.info({}).then(
+        (info) => set({ info }),
+        () => undefined,
+      ),
     );
     heartbeat = setInterval(() => get().verify(), HEARTBEAT_MS);
   },

@@ -18,12 +18,21 @@ export const BOOT_MARKS = {
 export type BootMark = (typeof BOOT_MARKS)[keyof typeof BOOT_MARKS];
 
 const done = new Set<BootMark>();
+const waiting = new Map<BootMark, (() => void)[]>();
 
 /** Sets the mark unless this page load has already set it. */
 export function markOnce(name: BootMark): void {
   if (done.has(name) || typeof performance === 'undefined' || typeof performance.mark !== 'function') return;
   done.add(name);
   performance.mark(name);
+  for (const run of waiting.get(name) ?? []) run();
+  waiting.delete(name);
+}
+
+/** Runs `run` when the mark is set (at once if it already is). */
+export function whenMarked(name: BootMark, run: () => void): void {
+  if (done.has(name)) run();
+  else waiting.set(name, [...(waiting.get(name) ?? []), run]);
 }
 
 /** Sets the mark after the browser has painted the frame that is being prepared now. */

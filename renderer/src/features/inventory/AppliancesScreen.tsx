@@ -2,9 +2,8 @@
  * The appliance table with its filter bar. Filters and sort live in the URL hash, so a reload, a
  * shared link or Back shows the same rows. `/` jumps to the text filter.
  */
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { APPLIANCE_MODELS, LIFECYCLE_STATUSES } from '../../../../main/inventory/contract';
-import { AddApplianceDialog } from './AddApplianceDialog';
 import { ApplianceTable } from './ApplianceTable';
 import { MultiSelect, type Option } from '../../ui/MultiSelect';
 import { TableRunCommand } from '../jobs/TableRunCommand';
@@ -15,6 +14,10 @@ import { formatRowCount } from '../../ui/format';
 import { EMPTY_QUERY, hasFilters, listQueryKey, type ListQuery, type SortField } from '../../route';
 import { useInventory } from './store';
 import { toastError, useUi } from '../../stores/ui';
+import { afterOpeningScreen } from '../../ui/opening-screen';
+
+// The form's code loads when it is first opened: the table's first screen does without it.
+const AddApplianceDialog = lazy(async () => ({ default: (await import('./AddApplianceDialog')).AddApplianceDialog }));
 
 export function AppliancesScreen({ query }: { query: ListQuery }) {
   const navigate = useUi((s) => s.navigate);
@@ -29,9 +32,12 @@ export function AppliancesScreen({ query }: { query: ListQuery }) {
   const [exportFormat, setExportFormat] = useState<'csv' | 'json'>('csv');
   const textRef = useRef<HTMLInputElement>(null);
 
+  // On a window that opened here, after the first rows are painted (ui/opening-screen.ts).
   useEffect(() => {
-    void loadFacets();
-    void loadOverview();
+    afterOpeningScreen(() => {
+      void loadFacets();
+      void loadOverview();
+    });
   }, [loadFacets, loadOverview]);
 
   useEffect(() => {
@@ -162,11 +168,13 @@ export function AppliancesScreen({ query }: { query: ListQuery }) {
       <ApplianceTable query={query} onSort={onSort} onOpen={onOpen} />
 
       {adding && (
-        <AddApplianceDialog
-          title="Add appliance"
-          initialSite={query.site.length === 1 ? query.site[0] : undefined}
-          onClose={() => setAdding(false)}
-        />
+        <Suspense fallback={null}>
+          <AddApplianceDialog
+            title="Add appliance"
+            initialSite={query.site.length === 1 ? query.site[0] : undefined}
+            onClose={() => setAdding(false)}
+          />
+        </Suspense>
       )}
     </div>
   );

@@ -22,6 +22,8 @@ import type {
 } from '../../../../main/inventory/contract';
 import type { LabStatus } from '../../../../main/lab/contract';
 import { EMPTY_QUERY, listQueryKey, toApplianceQuery, type ListQuery } from '../../route';
+import { PAGE_SIZE } from '../../list-query';
+import { takeEarlyReply } from '../../api/early';
 import { asApiError, callEngine, useEngine } from '../../stores/engine';
 import { pagedList, type PagedListState } from '../../stores/paged-list';
 import { toastError, useUi } from '../../stores/ui';
@@ -32,8 +34,7 @@ export type ApplianceDetail = OutputOf<(typeof inventoryMethods)['getAppliance']
 export type SiteDetail = OutputOf<(typeof inventoryMethods)['getSite']>;
 export type ExportResult = OutputOf<(typeof inventoryMethods)['exportData']>;
 
-/** Rows per listAppliances call while scrolling. */
-export const PAGE_SIZE = 500;
+export { PAGE_SIZE };
 const AUDIT_PAGE = 100;
 /** Several changes in quick succession (an import, the lab) cause one refresh. */
 const REFRESH_DELAY_MS = 120;
@@ -109,7 +110,11 @@ export const useInventory = create<InventoryState>()((set, get) => {
     read: () => get().list,
     write: (list: ListState) => set({ list }),
     fetch: async ({ query }: ListState, offset, limit) => {
-      const reply = await callEngine((c) => c.api.inventory.listAppliances(toApplianceQuery(query, offset, limit)));
+      const params = toApplianceQuery(query, offset, limit);
+      const send = () => callEngine((c) => c.api.inventory.listAppliances(params));
+      // The window's first page may have been asked for by the page's early script (api/early.ts).
+      const early = takeEarlyReply('inventory', 'listAppliances', params);
+      const reply = await (early ? early.catch(send) : send());
       markOnce(BOOT_MARKS.firstPage);
       return reply;
     },

@@ -33,19 +33,6 @@ interface PreviewState {
 
 const DEFAULT_CONCURRENCY = 50;
 
-/** A button that opens the dialog; it keeps its own open state so screens add one line. */
-export function RunCommandButton({ targets, className = 'btn' }: { targets: RunTarget[]; className?: string }) {
-  const [open, setOpen] = useState(false);
-  return (
-    <>
-      <button type="button" className={className} data-testid="run-command" onClick={() => setOpen(true)} disabled={targets.length === 0}>
-        Run command…
-      </button>
-      {open && <RunCommandDialog targets={targets} onClose={() => setOpen(false)} />}
-    </>
-  );
-}
-
 interface RunCommandDialogProps {
   targets: RunTarget[];
   onClose: () => void;
