@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { GRU1_SITE } from '../../tests/support/inventory-fixtures';
 import { tempEngine, type TempEngine } from '../../tests/support/temp-engine';
 import type { ApiClient } from '../api/client';
@@ -29,6 +29,22 @@ describe('capacity: lab history, forecasts and advice through the API', () => {
     const a = (model: 'storage' | 'flash', status: 'online' | 'rma', nicGbps: number) => ({ model, status, nicGbps }) as Parameters<typeof servingCapacity>[0][number];
     expect(servingCapacity([a('storage', 'online', 100), a('storage', 'online', 100), a('flash', 'online', 400), a('storage', 'rma', 100)])).toEqual({ capacityGbps: 440, perApplianceGbps: 70, kind: 'storage' });
     expect(localDay(Date.parse('2026-12-04T01:00:00Z'), 'America/Sao_Paulo')).toBe('2026-12-03');
+    // Groups of alike appliances count as that many appliances.
+    expect(servingCapacity([{ ...a('storage', 'online', 100), count: 2 }, a('flash', 'online', 400), { ...a('storage', 'rma', 100), count: 5 }])).toEqual({ capacityGbps: 440, perApplianceGbps: 70, kind: 'storage' });
+    expect(servingCapacity([a('storage', 'online', 100), { ...a('flash', 'online', 400), count: 2 }])).toEqual({ capacityGbps: 670, perApplianceGbps: 300, kind: 'flash' });
+  });
+
+  it("takes every site's capacity from the inventory's groups of alike appliances, not from a list of every appliance", () => {
+    const inventory = t.engine.inventory;
+    const listed = vi.spyOn(inventory, 'listAppliances');
+    try {
+      const sites = t.engine.capacity.sites();
+      expect(sites.find((c) => c.site === 'AAA1')?.capacityGbps).toBe(210);
+      expect(sites.find((c) => c.site === 'CCC1')?.capacityGbps).toBe(0);
+      expect(listed).not.toHaveBeenCalled();
+    } finally {
+      listed.mockRestore();
+    }
   });
 
   it('generates months of history for lab sites once, and warns about the site that grows towards capacity', async () => {

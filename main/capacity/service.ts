@@ -29,14 +29,19 @@ const HISTORY_DAYS = 366;
 /** Days of history generated for a lab site. */
 export const LAB_HISTORY_DAYS = 180;
 
+/** What serving capacity counts of appliances: an appliance, or `count` alike ones (a group from the inventory). */
+export type ServingUnit = Pick<Appliance, 'model' | 'status' | 'nicGbps'> & { count?: number };
+
 /** A site's serving capacity from its installed appliances, and what one more of its main model adds. */
-export function servingCapacity(appliances: readonly Appliance[]): { capacityGbps: number; perApplianceGbps: number; kind: Appliance['model'] } {
+export function servingCapacity(appliances: readonly ServingUnit[]): { capacityGbps: number; perApplianceGbps: number; kind: Appliance['model'] } {
   const installed = appliances.filter((a) => INSTALLED.has(a.status));
-  const capacityGbps = installed.reduce((sum, a) => sum + a.nicGbps * SERVING_SHARE[a.model], 0);
+  const n = (units: readonly ServingUnit[]) => units.reduce((sum, a) => sum + (a.count ?? 1), 0);
+  const gbps = (units: readonly ServingUnit[]) => units.reduce((sum, a) => sum + a.nicGbps * SERVING_SHARE[a.model] * (a.count ?? 1), 0);
+  const capacityGbps = gbps(installed);
   const storage = installed.filter((a) => a.model === 'storage');
-  const kind = storage.length >= installed.length - storage.length ? 'storage' : 'flash';
+  const kind = n(storage) >= n(installed) - n(storage) ? 'storage' : 'flash';
   const same = installed.filter((a) => a.model === kind);
-  const perApplianceGbps = same.length ? same.reduce((s, a) => s + a.nicGbps * SERVING_SHARE[kind], 0) / same.length : kind === 'storage' ? 70 : 300;
+  const perApplianceGbps = n(same) ? gbps(same) / n(same) : kind === 'storage' ? 70 : 300;
   return { capacityGbps: round(capacityGbps), perApplianceGbps: round(perApplianceGbps), kind };
 }
 
@@ -109,7 +114,11 @@ export class CapacityService {
   /** A lab that started: months of plausible peaks for each of its sites that has none yet. */
   seedLabHistory(labTag: string): string[] {
     const bySite = new Map<string, Appliance[]>();
-    for (const a of selectAppliances(this.inventory, { tag: [labTag] })) bySite.set(a.site, [...(bySite.get(a.site) ?? []), a]);
+    for (const a of selectAppliances(this.inventory, { tag: [labTag] })) {
+      const site = bySite.get(a.site);
+      if (site) site.push(a);
+      else bySite.set(a.site, [a]);
+    }
     const seeded: string[] = [];
     const codes = [...bySite.keys()].sort();
     for (const [i, code] of codes.entries()) {
@@ -128,10 +137,14 @@ export class CapacityService {
     return seeded;
   }
 
-  /** Every appliance of the inventory, by site. */
-  private appliancesBySite(): Map<string, Appliance[]> {
-    const bySite = new Map<string, Appliance[]>();
-    for (const a of selectAppliances(this.inventory)) bySite.set(a.site, [...(bySite.get(a.site) ?? []), a]);
+  /** Every site's appliances as serving capacity counts them (groups of alike ones), by site. */
+  private servingBySite(): Map<string, ServingUnit[]> {
+    const bySite = new Map<string, ServingUnit[]>();
+    for (const g of this.inventory.servingGroups()) {
+      const units = bySite.get(g.site);
+      if (units) units.push(g);
+      else bySite.set(g.site, [g]);
+    }
     return bySite;
   }
 
@@ -143,7 +156,7 @@ export class CapacityService {
    * sites it went through.
    */
   async fitInBackground(): Promise<number> {
-    const bySite = this.appliancesBySite();
+    const bySite = this.servingBySite();
     let done = 0;
     for (const s of this.inventory.listSites()) {
       await new Promise((resolve) => setImmediate(resolve));
@@ -155,7 +168,7 @@ export class CapacityService {
   }
 
   /** One site's forecast; `known` saves looking the site and its appliances up again (sites() passes them). */
-  site(code: string, days = FORECAST_DAYS, known?: { site: SiteSummary; appliances: readonly Appliance[] }): SiteForecast {
+  site(code: string, days = FORECAST_DAYS, known?: { site: SiteSummary; appliances: readonly ServingUnit[] }): SiteForecast {
     const site = known?.site ?? this.siteOf(code);
     const { capacityGbps, perApplianceGbps, kind } = servingCapacity(known?.appliances ?? selectAppliances(this.inventory, { site: [code] }));
     const today = localDay(this.now(), site.timezone);
@@ -215,7 +228,7 @@ export class CapacityService {
 
   sites(partner?: string): SiteCapacity[] {
     const out: SiteCapacity[] = [];
-    const bySite = this.appliancesBySite();
+    const bySite = this.servingBySite();
     for (const s of this.inventory.listSites()) {
       if (partner && s.partner !== partner) continue;
       const { history: _history, forecast: _forecast, scores: _scores, ...summary } = this.site(s.code, FORECAST_DAYS, { site: s, appliances: bySite.get(s.code) ?? [] });

@@ -71,6 +71,15 @@ export interface ApplianceFilter {
   limit: number;
 }
 
+/** Appliances alike in what serving capacity counts: a site's appliances of one model, status and NIC speed. */
+export interface ServingGroup {
+  site: string;
+  model: ApplianceModel;
+  status: LifecycleStatus;
+  nicGbps: number;
+  count: number;
+}
+
 export interface SiteStatusCount {
   siteId: number;
   status: LifecycleStatus;
@@ -286,6 +295,7 @@ export class InventoryRepo {
     insertTag: Statement<[string, number]>;
     countAll: Statement<[], { n: number }>;
     statusCounts: Statement<[], SiteStatusCount>;
+    servingGroups: Statement<[], ServingGroup>;
     distinctTags: Statement<[], { tag: string }>;
     distinctFirmware: Statement<[], { firmware: string }>;
   };
@@ -327,6 +337,10 @@ export class InventoryRepo {
       deleteTags: p(`DELETE FROM appliance_tags WHERE appliance_id = ?`),
       insertTag: p(`INSERT INTO appliance_tags (tag, appliance_id) VALUES (?, ?)`),
       countAll: p(`SELECT count(*) AS n FROM appliances`),
+      servingGroups: p(
+        `SELECT s.code AS site, a.model, a.status, a.nic_gbps AS nicGbps, count(*) AS count
+           FROM appliances a JOIN sites s ON s.id = a.site_id GROUP BY s.code, a.model, a.status, a.nic_gbps`,
+      ),
       statusCounts: p(
         `SELECT site_id AS siteId, status, count(*) AS appliances, total(storage_tb) AS capacityTb
            FROM appliances GROUP BY site_id, status`,
@@ -508,6 +522,10 @@ export class InventoryRepo {
 
   statusCounts(): SiteStatusCount[] {
     return this.stmts.statusCounts.all();
+  }
+
+  servingGroups(): ServingGroup[] {
+    return this.stmts.servingGroups.all();
   }
 
   distinctTags(): string[] {

@@ -52,7 +52,7 @@ import { applianceItem, parseDocumentText, readDocument } from './document';
 import { EXPORT_MIME, exportChunks, exportFilename, type ExportFormat, type ExportKind } from './exporter';
 import type { InventoryDocument } from './import-items';
 import { Importer, siteChanges, type ImportRun } from './importer';
-import { InventoryRepo, type ApplianceFilter, type ApplianceRecord, type StoredAppliance, type StoredSite } from './repo';
+import { InventoryRepo, type ApplianceFilter, type ApplianceRecord, type ServingGroup, type StoredAppliance, type StoredSite } from './repo';
 
 export type { InventoryDocument } from './import-items';
 
@@ -193,6 +193,15 @@ export class InventoryService {
       tags: this.repo.distinctTags(),
       firmware: this.repo.distinctFirmware(),
     };
+  }
+
+  /**
+   * Every site's appliances grouped by model, status and NIC speed, with their count: what a serving
+   * capacity is made of, in one query (at 100,000 appliances a few thousand groups instead of 100,000
+   * appliance records).
+   */
+  servingGroups(): ServingGroup[] {
+    return this.repo.servingGroups();
   }
 
   private siteSummaries() {
