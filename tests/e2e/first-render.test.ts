@@ -42,6 +42,17 @@ const notSent = async (page: Page) => {
   return AFTER_ROWS.filter((m) => !sends.some((s) => s.method === m));
 };
 
+/** A new window of the session on #/appliances, recording its sends from before its first script. */
+async function openRecording(session: AppSession): Promise<Page> {
+  const page = await session.browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.setDefaultTimeout(20_000);
+  await page.addInitScript(RECORD_SENDS);
+  const url = new URL(session.app.url);
+  url.hash = '#/appliances';
+  await page.goto(url.toString());
+  return page;
+}
+
 describe.skipIf(!chromiumAvailable)('the appliance table on a fresh window (Playwright + Chromium)', () => {
   let session: AppSession;
 
@@ -92,13 +103,8 @@ describe.skipIf(!chromiumAvailable)('the appliance table on a fresh window (Play
   });
 
   it('sends the first page from the early script, and the rest of the window\'s requests only after the first rows are painted', async () => {
-    const page = await session.browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.setDefaultTimeout(20_000);
+    const page = await openRecording(session);
     try {
-      await page.addInitScript(RECORD_SENDS);
-      const url = new URL(session.app.url);
-      url.hash = '#/appliances';
-      await page.goto(url.toString());
       await page.getByTestId('appliance-row').first().waitFor();
       await page.waitForFunction(`performance.getEntriesByName(${JSON.stringify(BOOT_MARKS.firstRows)}).length === 1`);
       // Every one of them goes out in the end (the filter bar's facets, the fleet total, ...).
@@ -144,13 +150,8 @@ describe.skipIf(!chromiumAvailable)('a window opening on an empty appliance tabl
   afterAll(() => session?.close());
 
   it('still asks for the rest of the window\'s data, though no row is ever painted', async () => {
-    const page = await session.browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.setDefaultTimeout(20_000);
+    const page = await openRecording(session);
     try {
-      await page.addInitScript(RECORD_SENDS);
-      const url = new URL(session.app.url);
-      url.hash = '#/appliances';
-      await page.goto(url.toString());
       await page.getByTestId('appliance-count').filter({ hasText: /^0 appliances$/ }).waitFor();
       await expect.poll(() => notSent(page), { timeout: 20_000 }).toEqual([]);
       expect(await markAt(page, BOOT_MARKS.firstRows)).toBeNull();
