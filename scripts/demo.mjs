@@ -10,16 +10,24 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const { values } = parseArgs({
-  options: {
-    'data-dir': { type: 'string' },
-    appliances: { type: 'string', default: '60' },
-    sites: { type: 'string', default: '12' },
-    speed: { type: 'string', default: '1' },
-    'keep-lab': { type: 'boolean', default: false },
-  },
-  allowPositionals: false,
-});
+const USAGE = 'usage: npm run demo -- [--data-dir DIR] [--appliances N] [--sites M] [--speed X] [--keep-lab]';
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      'data-dir': { type: 'string' },
+      appliances: { type: 'string', default: '60' },
+      sites: { type: 'string', default: '12' },
+      speed: { type: 'string', default: '1' },
+      'keep-lab': { type: 'boolean', default: false },
+    },
+    allowPositionals: false,
+  }));
+} catch (err) {
+  // An option the demo does not know (or one missing its value): say which, and what it takes.
+  console.error(`demo: ${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
+  process.exit(2);
+}
 const envDir = process.env.FLEETDECK_DATA_DIR || undefined;
 const dataDir = resolve(values['data-dir'] ?? envDir ?? join(root, '.fleetdeck', 'demo'));
 const dataDirFrom = values['data-dir'] ? '--data-dir' : envDir ? 'FLEETDECK_DATA_DIR' : 'the default; set FLEETDECK_DATA_DIR or --data-dir to change it';

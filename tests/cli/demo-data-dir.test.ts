@@ -41,4 +41,13 @@ describe('npm run demo: the data dir', () => {
     const flagged = await runDemo({ ...CLI_ENV, FLEETDECK_DATA_DIR: fromEnv }, ['--data-dir', fromFlag]);
     expect(flagged.stdout.split('\n')[0]).toBe(`Fleetdeck demo: data in ${fromFlag} (--data-dir)`);
   });
+
+  it('refuses an option it does not know with a sentence and its usage, not a stack trace, before choosing a folder', async () => {
+    const run = await runDemo(CLI_ENV, ['--no-open']);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(
+      "demo: Unknown option '--no-open'\nusage: npm run demo -- [--data-dir DIR] [--appliances N] [--sites M] [--speed X] [--keep-lab]\n",
+    );
+  });
 });
